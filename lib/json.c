@@ -1,0 +1,98 @@
+#include "json.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io.h"
+
+#define JSON_MAX (64u << 20)
+
+cJSON *sbc_json_parse(const char *s, size_t len, const char *what, sbc_err *e)
+{
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(s, len, &end, 0);
+    if (!j) {
+        size_t off = end && end >= s ? (size_t)(end - s) : 0;
+        sbc_err_set(e, 0, "%s: invalid JSON near byte %zu", what, off);
+    }
+    return j;
+}
+
+cJSON *sbc_json_read(int dirfd, const char *path, sbc_err *e)
+{
+    size_t len;
+    char *s = sbc_read_file(dirfd, path, JSON_MAX, &len, e);
+    if (!s)
+        return NULL;
+    cJSON *j = sbc_json_parse(s, len, path, e);
+    free(s);
+    return j;
+}
+
+int sbc_json_write(int dirfd, const char *path, const cJSON *j, sbc_err *e)
+{
+    char *s = cJSON_PrintUnformatted(j);
+    if (!s)
+        return sbc_err_set(e, 0, "%s: cannot serialize JSON", path);
+    int rc = sbc_write_atomic(dirfd, path, s, strlen(s), 0644, e);
+    cJSON_free(s);
+    return rc;
+}
+
+const char *sbc_json_str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+long long sbc_json_int(const cJSON *o, const char *key, long long def)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsNumber(v))
+        return def;
+    double d = v->valuedouble;
+    if (d != d || d > 9.0e18 || d < -9.0e18)
+        return def;
+    return (long long)d;
+}
+
+int sbc_json_bool(const cJSON *o, const char *key, int def)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (cJSON_IsTrue(v))
+        return 1;
+    if (cJSON_IsFalse(v))
+        return 0;
+    return def;
+}
+
+cJSON *sbc_json_obj(const cJSON *o, const char *key)
+{
+    cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsObject(v) ? v : NULL;
+}
+
+cJSON *sbc_json_arr(const cJSON *o, const char *key)
+{
+    cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsArray(v) ? v : NULL;
+}
+
+void sbc_json_print(FILE *f, const cJSON *j)
+{
+    char *s = cJSON_Print(j);
+    if (s) {
+        fputs(s, f);
+        fputc('\n', f);
+        cJSON_free(s);
+    }
+}
+
+void sbc_json_add_str(cJSON *o, const char *key, const char *s)
+{
+    if (s)
+        cJSON_AddStringToObject(o, key, s);
+    else
+        cJSON_AddNullToObject(o, key);
+}

@@ -1,0 +1,154 @@
+/* Unit tests for err, io, opt and json. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/err.h"
+#include "lib/io.h"
+#include "lib/json.h"
+#include "lib/opt.h"
+#include "unit.h"
+
+TEST(err_set_and_wrap)
+{
+    sbc_err e = {0};
+    CHECK_INT(sbc_err_set(&e, 0, "manifest unknown"), -1);
+    CHECK_INT(e.code, 125);
+    sbc_err_wrap(&e, "%s", "docker.io/library/alpine");
+    CHECK_STR(e.msg, "docker.io/library/alpine: manifest unknown");
+    errno = ENOENT;
+    sbc_err_sys(&e, "open %s", "x");
+    CHECK_STR(e.msg, "open x: No such file or directory");
+    CHECK_INT(e.errnum, ENOENT);
+}
+
+TEST(io_atomic_write_and_read)
+{
+    sbc_err e = {0};
+    char p[512];
+    snprintf(p, sizeof p, "%s/a.txt", unit_tmpdir());
+    CHECK_INT(sbc_write_atomic(AT_FDCWD, p, "hello", 5, 0600, &e), 0);
+    size_t n = 0;
+    char *s = sbc_read_file(AT_FDCWD, p, 100, &n, &e);
+    CHECK_STR(s, "hello");
+    CHECK_INT(n, 5);
+    free(s);
+    struct stat st;
+    CHECK(stat(p, &st) == 0 && (st.st_mode & 0777) == 0600);
+    CHECK(sbc_read_file(AT_FDCWD, p, 3, NULL, &e) == NULL); /* over the limit */
+    CHECK(sbc_read_file(AT_FDCWD, "/nonexistent/x", 3, NULL, &e) == NULL);
+    CHECK(strstr(e.msg, "No such file") != NULL);
+}
+
+TEST(io_full_rw_pipe)
+{
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    CHECK_INT(sbc_write_full(fds[1], "abcdef", 6), 0);
+    close(fds[1]);
+    char b[16];
+    CHECK_INT(sbc_read_full(fds[0], b, sizeof b), 6);
+    close(fds[0]);
+}
+
+TEST(io_mkdir_p_and_rm_rf)
+{
+    sbc_err e = {0};
+    char p[512], q[512];
+    snprintf(p, sizeof p, "%s/x/y/z", unit_tmpdir());
+    CHECK_INT(sbc_mkdir_p(p, 0755, &e), 0);
+    CHECK_INT(sbc_mkdir_p(p, 0755, &e), 0);
+    snprintf(q, sizeof q, "%s/x/y/link", unit_tmpdir());
+    CHECK(symlink("/etc", q) == 0); /* rm -rf must not follow it */
+    snprintf(q, sizeof q, "%s/x", unit_tmpdir());
+    CHECK_INT(sbc_rm_rf(AT_FDCWD, q, &e), 0);
+    CHECK(access(q, F_OK) < 0);
+    CHECK(access("/etc/passwd", F_OK) == 0);
+    CHECK_INT(sbc_rm_rf(AT_FDCWD, q, &e), 0); /* missing is fine */
+}
+
+TEST(buf_printf)
+{
+    sbc_buf b = {0};
+    for (int i = 0; i < 1000; i++)
+        sbc_buf_printf(&b, "%d,", i);
+    CHECK(b.len > 3000);
+    CHECK(!strncmp(b.data, "0,1,2,", 6));
+    sbc_buf_free(&b);
+}
+
+enum { O_I = 'i', O_T = 't', O_E = 'e', O_NAME = 256, O_RM };
+static const sbc_option topts[] = {
+    {"interactive", 'i', SBC_OPT_NOARG, O_I},
+    {"tty", 't', SBC_OPT_NOARG, O_T},
+    {"env", 'e', SBC_OPT_ARG, O_E},
+    {"name", 0, SBC_OPT_ARG, O_NAME},
+    {"rm", 0, SBC_OPT_NOARG, O_RM},
+    {0},
+};
+
+TEST(opt_docker_style)
+{
+    char *argv[] = {"run", "-it", "--name=x", "-e", "A=1", "-eB=2", "--env", "C=3",
+                    "--rm=false", "img", "cmd", "-e", NULL};
+    sbc_opts o;
+    sbc_opts_init(&o, 12, argv, 0);
+    int i = 0, t = 0, rm = -1, c;
+    const char *name = NULL, *env[3] = {0};
+    int ne = 0;
+    while ((c = sbc_opt_next(&o, topts))) {
+        switch (c) {
+        case O_I: i = 1; break;
+        case O_T: t = 1; break;
+        case O_NAME: name = o.arg; break;
+        case O_E: if (ne < 3) env[ne++] = o.arg; break;
+        case O_RM: rm = sbc_opt_bool(&o); break;
+        }
+    }
+    CHECK(i && t);
+    CHECK_STR(name, "x");
+    CHECK_INT(ne, 3);
+    CHECK_STR(env[0], "A=1");
+    CHECK_STR(env[1], "B=2");
+    CHECK_STR(env[2], "C=3");
+    CHECK_INT(rm, 0);
+    CHECK_INT(o.nrest, 3);
+    CHECK_STR(o.rest[0], "img");
+    CHECK_STR(o.rest[2], "-e"); /* after the image: the container's */
+}
+
+TEST(opt_interspersed_and_dashdash)
+{
+    char *argv[] = {"rm", "a", "-i", "b", "--", "-t", NULL};
+    sbc_opts o;
+    sbc_opts_init(&o, 6, argv, 1);
+    int c, i = 0, t = 0;
+    while ((c = sbc_opt_next(&o, topts))) {
+        if (c == O_I) i = 1;
+        if (c == O_T) t = 1;
+    }
+    CHECK(i && !t);
+    CHECK_INT(o.nrest, 3);
+    CHECK_STR(o.rest[0], "a");
+    CHECK_STR(o.rest[1], "b");
+    CHECK_STR(o.rest[2], "-t");
+}
+
+TEST(json_getters_hostile)
+{
+    sbc_err e = {0};
+    const char *s = "{\"a\":\"x\",\"n\":1e300,\"o\":{\"b\":true},\"arr\":[1]}";
+    cJSON *j = sbc_json_parse(s, strlen(s), "cfg", &e);
+    CHECK(j != NULL);
+    CHECK_STR(sbc_json_str(j, "a"), "x");
+    CHECK(sbc_json_str(j, "n") == NULL);
+    CHECK_INT(sbc_json_int(j, "n", 7), 7); /* out of range -> default */
+    CHECK_INT(sbc_json_bool(sbc_json_obj(j, "o"), "b", 0), 1);
+    CHECK(sbc_json_obj(j, "arr") == NULL);
+    CHECK(sbc_json_arr(j, "arr") != NULL);
+    cJSON_Delete(j);
+    CHECK(sbc_json_parse("{\"a\":", 5, "manifest", &e) == NULL);
+    CHECK(strncmp(e.msg, "manifest: invalid JSON", 22) == 0);
+}
