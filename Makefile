@@ -26,10 +26,12 @@ $(DEPS)/lib/libarchive.a:
 
 build/obj/%.o: %.c $(wildcard lib/*.h) applets/applets.h applets/applets.def | $(DEPS)/lib/libarchive.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@echo "  CC $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
 
 build/sbc: $(OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) $(OBJ) $(LIBS) -o build/sbc.unstripped
+	@echo "  LD build/sbc"
+	@$(CC) $(CFLAGS) $(LDFLAGS) $(OBJ) $(LIBS) -o build/sbc.unstripped
 	strip -s -R .comment -R .note -o $@ build/sbc.unstripped
 	@echo "build/sbc: $$(stat -c %s $@) bytes ($$(( ($$(stat -c %s $@) + 1023) / 1024 )) KiB, budget 1024 KiB)"
 	@test $$(stat -c %s $@) -le 1048576 || { echo "build/sbc is over the 1 MiB budget" >&2; exit 1; }

@@ -33,6 +33,7 @@ apt_install() {
   done
   [ -z "$missing" ] && return 0
   log "apt-get install$missing"
+  apt-get update -qq || true
   n=0
   until DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null; do
     n=$((n+1)); [ $n -ge 3 ] && { log "apt-get install failed"; exit 1; }

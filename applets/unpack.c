@@ -1,0 +1,62 @@
+/* unpack.c - sbc-unpack: write an image's flattened root filesystem into a
+ * directory (rescue use: chroot into a pulled image; tests). */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "applets.h"
+#include "lib/layer.h"
+#include "lib/opt.h"
+#include "lib/store.h"
+
+const char unpack_usage[] =
+    "Usage: sbc-unpack IMAGE DIR\n"
+    "\n"
+    "Write the image's root filesystem (all layers applied, whiteouts\n"
+    "resolved) into DIR, which must be missing or empty.\n";
+
+static int empty_or_missing(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT;
+    struct dirent *de;
+    int n = 0;
+    while ((de = readdir(d)))
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+            n++;
+    closedir(d);
+    return n == 0;
+}
+
+int unpack_main(int argc, char **argv)
+{
+    static const sbc_option opts[] = {{0}};
+    sbc_opts o;
+    sbc_opts_init(&o, argc, argv, 1);
+    while (sbc_opt_next(&o, opts))
+        ;
+    sbc_opt_operands(&o, 2, 2);
+    sbc_err e = {0};
+    if (!empty_or_missing(o.rest[1])) {
+        sbc_err_set(&e, 0, "%s: directory not empty", o.rest[1]);
+        return sbc_err_print(&e);
+    }
+    sbc_store s;
+    sbc_image img;
+    if (sbc_store_open(&s, &e) < 0)
+        return sbc_err_print(&e);
+    int rc = 0;
+    if (sbc_image_lookup(&s, o.rest[0], &img, &e) < 0) {
+        rc = sbc_err_print(&e);
+    } else {
+        if (sbc_layer_flatten((const char *const *)img.layer_dirs, img.nlayers, o.rest[1], &e) < 0) {
+            sbc_err_wrap(&e, "%s", o.rest[0]);
+            rc = sbc_err_print(&e);
+        }
+        sbc_image_free(&img);
+    }
+    sbc_store_close(&s);
+    return rc;
+}

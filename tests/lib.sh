@@ -1,0 +1,64 @@
+# tests/lib.sh - sourced by every tests/e2e/*.sh.
+# Each check prints "ok NAME: what" or "FAIL NAME: what (why)"; t_done prints
+# "N passed, N failed" for the script, which tests/run.sh adds up.
+# Environment from run.sh: PATH has the sbc-* symlinks first; SBC_ROOT is a
+# fresh state root per script; SBC_CONFIG_DIR a private config dir (never
+# /etc/sbc); SBC_BIN=build/sbc; REGISTRY, CA_CERT, READER_CREDS, ... when the
+# registry fixture runs (source "$SBC_FIXTURE_ENV").
+T_NAME=$(basename "$0" .sh)
+T_PASS=0
+T_FAIL=0
+T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/sbc-e2e-$T_NAME.XXXXXX")
+T_CLEANUPS=()
+
+pass() { T_PASS=$((T_PASS + 1)); echo "ok $T_NAME: $1"; }
+fail() { T_FAIL=$((T_FAIL + 1)); echo "FAIL $T_NAME: $1"; }
+
+# on_exit CMD...: run at the end (also when the script dies), last first.
+on_exit() { T_CLEANUPS+=("$*"); }
+t_cleanup() {
+  local i
+  for ((i = ${#T_CLEANUPS[@]} - 1; i >= 0; i--)); do eval "${T_CLEANUPS[$i]}" >/dev/null 2>&1 || true; done
+  T_CLEANUPS=()
+  rm -rf "$T_TMP"
+}
+trap 't_cleanup' EXIT
+trap 't_cleanup; exit 130' INT TERM
+
+# run CMD...: runs CMD, stdout in $T_TMP/out ($OUT), stderr in $T_TMP/err ($ERR), rc in $RC.
+run() {
+  "$@" >"$T_TMP/out" 2>"$T_TMP/err" </dev/null
+  RC=$?
+  OUT=$(cat "$T_TMP/out")
+  ERR=$(cat "$T_TMP/err")
+  return 0
+}
+_why() { echo "rc=$RC stdout=$(head -c 200 "$T_TMP/out" | tr '\n' '|') stderr=$(head -c 300 "$T_TMP/err" | tr '\n' '|')"; }
+
+# expect_rc WANT "what" CMD...
+expect_rc() {
+  local want=$1 what=$2; shift 2
+  run "$@"
+  if [ "$RC" = "$want" ]; then pass "$what"; else fail "$what (want rc=$want; $(_why))"; fi
+}
+# expect_out WANT_STDOUT "what" CMD...   (rc must be 0)
+expect_out() {
+  local want=$1 what=$2; shift 2
+  run "$@"
+  if [ "$RC" = 0 ] && [ "$OUT" = "$want" ]; then pass "$what"; else fail "$what (want stdout '$want'; $(_why))"; fi
+}
+# expect_err_match REGEX "what": the last run's stderr matches REGEX and is one line.
+expect_err_match() {
+  if grep -Eq -- "$1" "$T_TMP/err" && [ "$(wc -l <"$T_TMP/err")" -le 1 ]; then pass "$2"; else fail "$2 (want one stderr line matching '$1'; $(_why))"; fi
+}
+# check "what" CMD...: pass when CMD succeeds.
+check() {
+  local what=$1; shift
+  if "$@" >/dev/null 2>&1; then pass "$what"; else fail "$what"; fi
+}
+
+t_done() {
+  t_cleanup
+  echo "$T_PASS passed, $T_FAIL failed"
+  [ "$T_FAIL" = 0 ]
+}

@@ -1,0 +1,71 @@
+#!/bin/bash
+# tests/run.sh - the whole suite (as root): unit tests (musl build and the
+# ASan/UBSan glibc build), then every tests/e2e/*.sh through the installed
+# sbc-* symlinks, with the local registry fixture running.  Ends with one line
+# "N passed, N failed"; exits non-zero when anything failed.
+#   tests/run.sh [PATTERN]   only e2e scripts whose name contains PATTERN
+set -u
+cd "$(dirname "$0")/.."
+TOP=$(pwd)
+PASS=0
+FAIL=0
+add_counts() { # parse the last "N passed, N failed" line of file $1
+  local line
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$1" | tail -1)
+  if [ -z "$line" ]; then
+    FAIL=$((FAIL + 1)); echo "FAIL $2: no result line (crashed?)"; return
+  fi
+  set -- $line
+  PASS=$((PASS + $1)); FAIL=$((FAIL + $3))
+}
+
+WORK=$(mktemp -d /tmp/sbc-test.XXXXXX)
+cleanup() {
+  [ -f "$WORK/registry/env" ] && bash tests/fixtures/registry/stop.sh "$WORK/registry" >/dev/null 2>&1
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+for u in build/unit build/unit-asan; do
+  echo "== $u"
+  if [ -x "$u" ]; then
+    ASAN_OPTIONS=detect_leaks=0 "$u" >"$WORK/u.log" 2>&1; cat "$WORK/u.log" | grep -v '^ok ' ; add_counts "$WORK/u.log" "$u"
+  else
+    FAIL=$((FAIL + 1)); echo "FAIL $u: not built"
+  fi
+done
+
+mkdir -p "$WORK/bin"
+build/sbc --install "$WORK/bin" || { echo "FAIL: sbc --install"; FAIL=$((FAIL + 1)); }
+export PATH="$WORK/bin:$PATH" SBC_BIN="$TOP/build/sbc" SBC_TEST_WORK="$WORK"
+export SBC_CONFIG_DIR="$WORK/etc-sbc" DOCKER_CONFIG="$WORK/docker-config"
+mkdir -p "$SBC_CONFIG_DIR" "$DOCKER_CONFIG"
+
+# The registry fixture, shared by the e2e scripts that need it.
+if [ -x tests/fixtures/registry/start.sh ] && [ "${SBC_NO_REGISTRY:-0}" != 1 ]; then
+  echo "== starting the test registry"
+  PORT=$((20000 + RANDOM % 20000))
+  if bash tests/fixtures/registry/start.sh "$WORK/registry" "$PORT" >"$WORK/reg.log" 2>&1 &&
+     bash tests/fixtures/images/build.sh "$WORK/registry" >>"$WORK/reg.log" 2>&1; then
+    export SBC_FIXTURE_ENV="$WORK/registry/env"
+    PASS=$((PASS + 1)); echo "ok registry fixture up on port $PORT"
+  else
+    FAIL=$((FAIL + 1)); echo "FAIL registry fixture: $(tail -5 "$WORK/reg.log")"
+  fi
+fi
+
+for t in tests/e2e/*.sh; do
+  [ -e "$t" ] || continue
+  case "$t" in *"${1:-}"*) ;; *) continue ;; esac
+  echo "== $t"
+  export SBC_ROOT="$WORK/root-$(basename "$t" .sh)"
+  timeout 900 bash "$t" >"$WORK/t.log" 2>&1
+  grep -v '^ok ' "$WORK/t.log" | grep -Ev '^[0-9]+ passed, [0-9]+ failed$' | head -50
+  grep -c '^ok ' "$WORK/t.log" | sed 's/^/   ok: /'
+  add_counts "$WORK/t.log" "$t"
+  rm -rf --one-file-system "$SBC_ROOT" 2>/dev/null || true
+done
+
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]
