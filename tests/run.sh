@@ -49,6 +49,8 @@ if [ -x tests/fixtures/registry/start.sh ] && [ "${SBC_NO_REGISTRY:-0}" != 1 ]; 
   if bash tests/fixtures/registry/start.sh "$WORK/registry" "$PORT" >"$WORK/reg.log" 2>&1 &&
      bash tests/fixtures/images/build.sh "$WORK/registry" >>"$WORK/reg.log" 2>&1; then
     export SBC_FIXTURE_ENV="$WORK/registry/env"
+    # trust the fixture's CA for every fixture port, as /etc/sbc/certs.d would
+    cp -r "$WORK/registry/certs.d" "$SBC_CONFIG_DIR/certs.d"
     PASS=$((PASS + 1)); echo "ok registry fixture up on port $PORT"
   else
     FAIL=$((FAIL + 1)); echo "FAIL registry fixture: $(tail -5 "$WORK/reg.log")"

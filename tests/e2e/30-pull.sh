@@ -1,0 +1,138 @@
+#!/bin/bash
+# sbc-pull and the image applets against the local registry fixture.
+. "$(dirname "$0")/../lib.sh"
+[ -n "${SBC_FIXTURE_ENV:-}" ] || { fail "registry fixture not running"; t_done; exit 1; }
+. "$SBC_FIXTURE_ENV"
+. "$(dirname "$SBC_FIXTURE_ENV")/images.env"
+R=$REGISTRY
+TREECMP="$(dirname "$0")/../treecmp.py"
+nimages() { sbc-images -q 2>/dev/null | wc -l; }
+sentinel=/etc/sbc-hostile-abs
+
+# --- a plain pull
+expect_out "$R/busybox:latest" "pull -q prints only the full reference" sbc-pull -q "$R/busybox"
+run sbc-images
+if echo "$OUT" | grep -Eq "^$R/busybox +latest +[0-9a-f]{12} "; then pass "images lists it"; else fail "images ($(_why))"; fi
+run sbc-images -q
+if [ "$OUT" = "$(echo "${BUSYBOX_CONFIG_DIGEST#sha256:}" | cut -c1-12)" ]; then pass "images -q: the image ID is the config digest"; else fail "images -q ($(_why))"; fi
+run sbc-images --format json
+if python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]' <"$T_TMP/out" && grep -q '"Repository":"'"$R"'/busybox"' "$T_TMP/out"; then pass "images --format json"; else fail "images json ($(_why))"; fi
+run sbc-images --digests
+if grep -q "$BUSYBOX_DIGEST" "$T_TMP/out"; then pass "images --digests shows the manifest digest"; else fail "images --digests ($(_why))"; fi
+expect_rc 0 "unpack busybox" sbc-unpack "$R/busybox" "$T_TMP/bb"
+if cmp -s "$T_TMP/bb/bin/busybox" /bin/busybox; then pass "unpacked /bin/busybox is byte-exact"; else fail "unpacked busybox differs"; fi
+if [ "$(chroot "$T_TMP/bb" /bin/echo hello 2>&1)" = hello ]; then pass "chroot into the unpacked image runs echo"; else fail "chroot echo"; fi
+run sbc-pull "$R/busybox"
+if [ "$RC" = 0 ] && ! grep -q "Pull complete" "$T_TMP/err"; then pass "second pull downloads no layer again"; else fail "repull ($(_why))"; fi
+expect_out "$R/busybox:latest" "pull by digest" sbc-pull -q "$R/busybox@$BUSYBOX_DIGEST"
+expect_rc 0 "pull by ID prefix resolves for unpack" sbc-unpack "$(sbc-images -q | head -1)" "$T_TMP/byid"
+
+# --- many layers: whiteouts, opaque dirs, links, modes, xattrs, against umoci's unpack
+expect_rc 0 "pull layers (5 layers, whiteouts, opaque dir)" sbc-pull "$R/layers"
+expect_rc 0 "unpack layers" sbc-unpack "$R/layers" "$T_TMP/layers"
+if command -v umoci >/dev/null; then
+  umoci unpack --image "$OCI_LAYOUT:layers" "$T_TMP/umoci" >/dev/null 2>&1
+  run python3 "$TREECMP" "$T_TMP/umoci/rootfs" "$T_TMP/layers"
+  if [ "$RC" = 0 ]; then pass "unpacked tree equals umoci's (owners, modes, links, contents, xattrs)"; else fail "tree differs from umoci: $(head -c 600 "$T_TMP/out")"; fi
+else
+  fail "umoci not installed"
+fi
+L=$T_TMP/layers
+check "whiteout removed data/deleted.txt" test ! -e "$L/data/deleted.txt"
+check "whiteout removed data/gone-dir" test ! -e "$L/data/gone-dir"
+check "opaque dir hides the lower content" test ! -e "$L/opaque/old1" -a -f "$L/opaque/new1"
+check "absolute symlink target kept" test "$(readlink "$L/lib64")" = /usr/lib
+check "setuid bit restored" test -u "$L/usr/local/bin/suid-true"
+check "owner 1000:1000 restored" test "$(stat -c %u:%g "$L/data/owned-by-app")" = 1000:1000
+check "hardlinks share an inode" test "$(stat -c %i "$L/data/hardlink-src")" = "$(stat -c %i "$L/data/hardlink-dst")"
+check "security.capability restored" sh -c "getfattr -n security.capability '$L/usr/local/bin/cap-file' 2>/dev/null | grep -q capability || python3 -c 'import os,sys; os.getxattr(sys.argv[1],\"security.capability\")' '$L/usr/local/bin/cap-file'"
+
+# --- compression variants and platforms
+expect_rc 0 "pull a zstd-compressed image" sbc-pull "$R/zstd"
+expect_rc 0 "pull an uncompressed image" sbc-pull "$R/uncompressed"
+sbc-unpack "$R/zstd" "$T_TMP/z" >/dev/null 2>&1
+if cmp -s "$T_TMP/z/bin/busybox" /bin/busybox; then pass "zstd layer unpacked byte-exact"; else fail "zstd unpack"; fi
+expect_rc 0 "pull a multi-arch OCI index (host platform)" sbc-pull "$R/multi"
+sbc-unpack "$R/multi" "$T_TMP/m1" >/dev/null 2>&1
+check "index: the amd64 image was chosen" test "$(cat "$T_TMP/m1/arch" 2>/dev/null)" = amd64
+expect_rc 0 "pull --platform linux/arm64 from a Docker manifest list" sbc-pull --platform linux/arm64 "$R/multi-docker"
+sbc-unpack "$R/multi-docker" "$T_TMP/m2" >/dev/null 2>&1
+check "manifest list: the arm64 image was chosen" test "$(cat "$T_TMP/m2/arch" 2>/dev/null)" = arm64
+expect_rc 125 "a platform that is not there" sbc-pull --platform linux/s390x "$R/multi"
+expect_err_match "s390x" "missing platform: one line naming it"
+
+# --- auth
+before=$(nimages)
+run sbc-pull "$R/private/busybox"
+if [ "$RC" != 0 ] && grep -Eqi "denied|unauthorized|authentication" "$T_TMP/err" && [ "$(wc -l <"$T_TMP/err")" = 1 ]; then pass "private repo without credentials: clear error"; else fail "private anonymous ($(_why))"; fi
+check "nothing stored after the auth failure" test "$(nimages)" = "$before"
+mkdir -p "$DOCKER_CONFIG"
+printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$R" "$(printf %s "$READER_CREDS" | base64 -w0)" > "$DOCKER_CONFIG/config.json"
+expect_rc 0 "private repo with credentials from config.json" sbc-pull "$R/private/busybox"
+printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$R" "$(printf %s "reader:wrong" | base64 -w0)" > "$DOCKER_CONFIG/config.json"
+run sbc-pull "$R/private/busybox:nope"
+if [ "$RC" != 0 ] && grep -Eqi "unauthorized|denied|password|credentials" "$T_TMP/err"; then pass "wrong password: clear error"; else fail "wrong password ($(_why))"; fi
+rm -f "$DOCKER_CONFIG/config.json"
+
+# --- bad answers: each a one-line error, non-zero, nothing added
+before=$(nimages)
+for mode in notfound baddigest badblob truncated brokenjson schema1 html bigmanifest ratelimited denied authloop redirectloop error500; do
+  run timeout 60 sbc-pull "$LIAR/$mode/busybox:latest"
+  if [ "$RC" != 0 ] && [ "$RC" != 124 ] && [ "$(wc -l <"$T_TMP/err")" = 1 ] && grep -q "sbc-pull: " "$T_TMP/err"; then
+    pass "lying registry ($mode): $(head -c 120 "$T_TMP/err")"
+  else
+    fail "lying registry ($mode) ($(_why))"
+  fi
+done
+grep -qi "manifest unknown" <(timeout 30 sbc-pull "$LIAR/notfound/busybox:latest" 2>&1) && pass "404 says manifest unknown" || fail "404 message"
+grep -qi "toomanyrequests\|rate" <(timeout 30 sbc-pull "$LIAR/ratelimited/busybox:latest" 2>&1) && pass "429 says toomanyrequests" || fail "429 message"
+grep -qi "digest" <(timeout 30 sbc-pull "$LIAR/badblob/busybox:latest" 2>&1) && pass "bad blob says digest mismatch" || fail "bad blob message"
+grep -qi "schema 1\|schema1\|schemaVersion 1" <(timeout 30 sbc-pull "$LIAR/schema1/busybox:latest" 2>&1) && pass "schema 1 refused by name" || fail "schema1 message"
+check "no image added by the bad answers" test "$(nimages)" = "$before"
+expect_rc 0 "the lying registry's ok mode pulls (resuming the truncated blob)" timeout 60 sbc-pull "$LIAR/ok/busybox:latest"
+check "no partial blobs left after a complete pull" sh -c "! ls '$SBC_ROOT'/tmp/*.part 2>/dev/null | grep -q ."
+
+# --- TLS: an unknown CA is refused
+run env SBC_CONFIG_DIR="$T_TMP/noca" SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt sbc-pull "$R/busybox"
+if [ "$RC" != 0 ] && grep -Eqi "certificate|authority|x509|trust" "$T_TMP/err"; then pass "unknown CA refused: $(head -c 100 "$T_TMP/err")"; else fail "unknown CA ($(_why))"; fi
+
+# --- bad references
+for bad in "UPPER/case" "a//b" "x:" "x@sha256:1234" "-x" "a:b:c"; do
+  run sbc-pull -- "$bad"
+  if [ "$RC" = 125 ] && [ "$(wc -l <"$T_TMP/err")" = 1 ]; then pass "bad reference '$bad': exit 125, one line"; else fail "bad reference '$bad' ($(_why))"; fi
+done
+
+# --- hostile layers: rejected, entry named, nothing outside, no image
+for h in dotdot abs symlink-dir symlink-rel hardlink-dotdot hardlink-abs symlink-dot symlink-slash deep-dotdot; do
+  run sbc-pull "$R/hostile-$h"
+  if [ "$RC" != 0 ] && grep -q "entry\|escape\|outside\|unsafe" "$T_TMP/err"; then pass "hostile layer $h rejected: $(head -c 140 "$T_TMP/err")"; else fail "hostile $h ($(_why))"; fi
+done
+check "nothing was written outside the layers" sh -c "! ls /etc/sbc-hostile-* /tmp/sbc-hostile-* '$SBC_ROOT'/sbc-hostile-* '$SBC_ROOT'/outside 2>/dev/null | grep -q ."
+check "no hostile image recorded" sh -c "! sbc-images | grep -q hostile"
+
+# --- concurrency and crashes
+export SBC_ROOT_SAVE=$SBC_ROOT
+export SBC_ROOT=$T_TMP/store2
+sbc-pull -q "$R/layers" >"$T_TMP/c1" 2>&1 & p1=$!
+sbc-pull -q "$R/layers" >"$T_TMP/c2" 2>&1 & p2=$!
+wait $p1; r1=$?; wait $p2; r2=$?
+if [ $r1 = 0 ] && [ $r2 = 0 ]; then pass "two concurrent pulls of the same image both succeed"; else fail "concurrent pulls: $r1 $r2 $(cat "$T_TMP/c1" "$T_TMP/c2" | head -c 300)"; fi
+check "stored once: one image, 5 distinct layers" test "$(sbc-images -q | wc -l)" = 1 -a "$(ls "$SBC_ROOT/layers" | wc -l)" = 5
+export SBC_ROOT=$T_TMP/store3
+timeout -s KILL 1 sbc-pull -q "$LIAR/slow/busybox:latest" >/dev/null 2>&1
+check "after kill -9 mid-pull no image is listed" test "$(sbc-images -q | wc -l)" = 0
+expect_rc 0 "the next pull completes" sbc-pull -q "$R/busybox"
+check "and images lists it" test "$(sbc-images -q | wc -l)" = 1
+export SBC_ROOT=$SBC_ROOT_SAVE
+
+# --- tag and rmi
+expect_rc 0 "tag" sbc-tag "$R/busybox" mybox:1
+check "images shows the new tag" sh -c "sbc-images | grep -Eq '^mybox +1 '"
+run sbc-rmi mybox:1
+if [ "$RC" = 0 ] && grep -q "Untagged: docker.io/library/mybox:1" "$T_TMP/out" && sbc-images | grep -q "$R/busybox"; then pass "rmi of one of two tags only untags"; else fail "rmi untag ($(_why))"; fi
+n_layers=$(ls "$SBC_ROOT/layers" | wc -l)
+expect_rc 0 "rmi layers" sbc-rmi "$R/layers"
+check "rmi dropped the 4 layers only layers:latest used" test "$(ls "$SBC_ROOT/layers" | wc -l)" = $((n_layers - 4))
+expect_rc 1 "rmi of a missing image fails" sbc-rmi nosuchimage
+expect_err_match "No such image: nosuchimage" "rmi: No such image"
+t_done
