@@ -42,7 +42,7 @@ build/unit: $(UNIT_LIB_OBJ) $(UNIT_SRC) tests/unit/unit.h
 	$(CC) $(CFLAGS) -Itests/unit -static $(UNIT_SRC) $(UNIT_LIB_OBJ) $(LIBS) -o $@
 
 # Debug: glibc + ASan/UBSan against Debian's -dev packages of the same libraries.
-DBG_CFLAGS := -std=c11 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+DBG_CFLAGS := -I/usr/include/bearssl -std=c11 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
   -fno-sanitize-recover=undefined $(WARN) $(DEFS) -I. -Iapplets -Itests/unit
 DBG_LIBS   := -larchive -lzstd -lz -lbearssl -lcjson
 build/unit-asan: $(LIB_SRC) $(filter-out applets/main.c,$(APPLET_SRC)) $(UNIT_SRC) $(wildcard lib/*.h) tests/unit/unit.h

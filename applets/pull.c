@@ -55,7 +55,7 @@ int pull_main(int argc, char **argv)
     if (rc < 0)
         return sbc_err_print(&e);
     if (!po.quiet)
-        fprintf(stderr, "Digest: %s\nStatus: Downloaded %s\n", id, full);
+        fprintf(stderr, "Image ID: %s\nStatus: Downloaded %s\n", id, full);
     printf("%s\n", full);
     free(full);
     return 0;

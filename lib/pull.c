@@ -329,7 +329,7 @@ int sbc_pull(sbc_store *s, const char *refstr, const sbc_pull_opts *o, char **fu
     p.tty = isatty(2);
     p.refname = full;
 
-    g = sbc_registry_open(&ref, "pull", e);
+    g = p.g = sbc_registry_open(&ref, "pull", e);
     if (!g)
         goto out;
     if (sbc_registry_get_manifest(g, ref.digest ? ref.digest : ref.tag, o ? o->platform : NULL,
@@ -432,7 +432,7 @@ int sbc_pull(sbc_store *s, const char *refstr, const sbc_pull_opts *o, char **fu
     for (int i = 0; i < nthreads; i++) {
         pthread_attr_t at;
         pthread_attr_init(&at);
-        pthread_attr_setstacksize(&at, 256 << 10);
+        pthread_attr_setstacksize(&at, 1 << 20); /* libarchive + zlib + TLS buffers */
         pthread_mutex_lock(&p.mu);
         p.running++;
         pthread_mutex_unlock(&p.mu);
