@@ -176,7 +176,7 @@ int main(int argc, char **argv)
         return SBC_EXIT_FAIL;
     int multi = 0;
     const struct sbc_applet_entry *a = by_name(base(argv[0]), &multi);
-    if (!a && !multi) {
+    if (!a && !multi && strncmp(base(argv[0]), "sbc-", 4)) {
         /* follow a chain of symlinks: mylink -> sbc-run -> sbc */
         char cur[PATH_MAX], next[PATH_MAX];
         snprintf(cur, sizeof cur, "%s", argv[0]);

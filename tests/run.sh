@@ -46,7 +46,9 @@ mkdir -p "$SBC_CONFIG_DIR" "$DOCKER_CONFIG"
 if [ -x tests/fixtures/registry/start.sh ] && [ "${SBC_NO_REGISTRY:-0}" != 1 ]; then
   echo "== starting the test registry"
   PORT=$((20000 + RANDOM % 20000))
-  if bash tests/fixtures/registry/start.sh "$WORK/registry" "$PORT" >"$WORK/reg.log" 2>&1 &&
+  # REDIRECT=1: blob GETs are sent to a second host (as Docker Hub does to its
+  # CDN) that refuses a forwarded Authorization header
+  if REDIRECT=1 bash tests/fixtures/registry/start.sh "$WORK/registry" "$PORT" >"$WORK/reg.log" 2>&1 &&
      bash tests/fixtures/images/build.sh "$WORK/registry" >>"$WORK/reg.log" 2>&1; then
     export SBC_FIXTURE_ENV="$WORK/registry/env"
     # trust the fixture's CA for every fixture port, as /etc/sbc/certs.d would

@@ -116,6 +116,21 @@ sbc-unpack "$LIAR/ok/busybox:latest" "$T_TMP/resumed" >/dev/null 2>&1
 check "the resumed layer is byte-exact" cmp -s "$T_TMP/resumed/bin/busybox" /bin/busybox
 export SBC_ROOT=$SBC_ROOT_SAVE
 
+# --- through an HTTPS proxy (CONNECT), and NO_PROXY
+python3 "$(dirname "$0")/../fixtures/proxy.py" "$T_TMP/proxy.port" "$T_TMP/proxy.log" </dev/null >/dev/null 2>&1 &
+PROXY_PID=$!
+on_exit "kill $PROXY_PID"
+for _ in $(seq 50); do [ -s "$T_TMP/proxy.port" ] && break; sleep 0.1; done
+PP=$(cat "$T_TMP/proxy.port" 2>/dev/null)
+export SBC_ROOT=$T_TMP/store-proxy
+run env HTTPS_PROXY="http://127.0.0.1:$PP" NO_PROXY= no_proxy= sbc-pull -q "$R/busybox"
+if [ "$RC" = 0 ] && grep -q "^CONNECT $R " "$T_TMP/proxy.log"; then pass "pull through HTTPS_PROXY uses CONNECT"; else fail "proxy pull ($(_why); log: $(head -c 200 "$T_TMP/proxy.log" 2>/dev/null))"; fi
+: > "$T_TMP/proxy.log"
+rm -rf "$SBC_ROOT"
+run env HTTPS_PROXY="http://127.0.0.1:$PP" NO_PROXY=127.0.0.1 sbc-pull -q "$R/busybox"
+if [ "$RC" = 0 ] && [ ! -s "$T_TMP/proxy.log" ]; then pass "NO_PROXY bypasses the proxy"; else fail "NO_PROXY ($(_why))"; fi
+export SBC_ROOT=$SBC_ROOT_SAVE
+
 # --- TLS: an unknown CA is refused
 run env SBC_CONFIG_DIR="$T_TMP/noca" SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt sbc-pull "$R/busybox"
 if [ "$RC" != 0 ] && grep -Eqi "certificate|authority|x509|trust" "$T_TMP/err"; then pass "unknown CA refused: $(head -c 100 "$T_TMP/err")"; else fail "unknown CA ($(_why))"; fi
