@@ -82,9 +82,11 @@ static int delete_image(sbc_store *s, const char *id, cJSON *rec, sbc_err *e)
             continue;
         cJSON *o = sbc_json_read(dirfd(d), de->d_name, NULL), *l;
         cJSON_ArrayForEach(l, sbc_json_arr(o, "Layers")) {
-            const char *di = sbc_json_str(l, "DiffID");
+            const char *di = sbc_json_str(l, "DiffID"), *dg = sbc_json_str(l, "Digest");
             if (di && !cJSON_HasObjectItem(keep, di))
                 cJSON_AddTrueToObject(keep, di);
+            if (dg && !cJSON_HasObjectItem(keep, dg))
+                cJSON_AddTrueToObject(keep, dg);
         }
         const char *md = sbc_json_str(o, "Manifest");
         if (md && !cJSON_HasObjectItem(keep, md))
@@ -104,6 +106,13 @@ static int delete_image(sbc_store *s, const char *id, cJSON *rec, sbc_err *e)
         snprintf(gone, sizeof gone, "tmp/rm-%s", sbc_digest_hex(di));
         if (renameat(s->fd, rel, s->fd, gone) == 0)
             sbc_rm_rf(s->fd, gone, NULL);
+    }
+    cJSON_ArrayForEach(l, sbc_json_arr(rec, "Layers")) {
+        const char *dg = sbc_json_str(l, "Digest");
+        if (!sbc_digest_valid(dg) || cJSON_HasObjectItem(keep, dg))
+            continue;
+        snprintf(rel, sizeof rel, "blobs/sha256/%s", sbc_digest_hex(dg));
+        unlinkat(s->fd, rel, 0);
     }
     const char *md = sbc_json_str(rec, "Manifest");
     if (sbc_digest_valid(md) && !cJSON_HasObjectItem(keep, md)) {

@@ -31,6 +31,7 @@ struct layer_job {
     long long done;
     int state;            /* 0 waiting, 1 downloading, 2 done, 3 exists, -1 failed */
     int claimed;
+    struct timespec t0;   /* download start, for the rate */
     sbc_err err;
 };
 
@@ -162,6 +163,7 @@ static int fetch_layer(struct pull_ctx *p, struct layer_job *j, sbc_err *e)
     pthread_mutex_lock(&p->mu);
     j->state = 1;
     j->done = 0;
+    clock_gettime(CLOCK_MONOTONIC, &j->t0);
     pthread_mutex_unlock(&p->mu);
     struct blob_reader r = {partfd, have, blob, p, j};
     char *dest = sbc_store_path(s, tmprel);
@@ -186,7 +188,12 @@ static int fetch_layer(struct pull_ctx *p, struct layer_job *j, sbc_err *e)
         sbc_err_sys(e, "%s", finalrel);
         goto out;
     }
-    unlinkat(s->fd, partrel, 0);
+    /* Keep the verified compressed blob: save and push hand out the exact
+     * original layer (same digest), as `docker save` of a pulled image does. */
+    char blobrel[128];
+    snprintf(blobrel, sizeof blobrel, "blobs/sha256/%.64s", bhex);
+    if (fsync(partfd) < 0 || renameat(s->fd, partrel, s->fd, blobrel) < 0)
+        unlinkat(s->fd, partrel, 0);
     j->state = 2;
     rc = 0;
 out:
@@ -224,9 +231,13 @@ static void draw(struct pull_ctx *p, int final)
         const char *what = j->state == 0 ? "Waiting" : j->state == 1 ? "Downloading"
                          : j->state == 2 ? "Pull complete" : j->state == 3 ? "Already exists"
                          : "Failed";
-        if (j->state == 1)
-            fprintf(stderr, "\033[2K%.12s: %s [%s] %.1fMB/%.1fMB\n", hex, what, bar,
-                    j->done / 1e6, j->size / 1e6);
+        if (j->state == 1) {
+            struct timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            double dt = (double)(now.tv_sec - j->t0.tv_sec) + (now.tv_nsec - j->t0.tv_nsec) / 1e9;
+            fprintf(stderr, "\033[2K%.12s: %s [%s] %.1fMB/%.1fMB %.1fMB/s\n", hex, what, bar,
+                    j->done / 1e6, j->size / 1e6, dt > 0.05 ? j->done / 1e6 / dt : 0.0);
+        }
         else
             fprintf(stderr, "\033[2K%.12s: %s\n", hex, what);
     }

@@ -1,7 +1,9 @@
 /* store.h - the on-disk image store under $SBC_ROOT (default /var/lib/sbc).
  *
  * Layout (every file appears atomically: temp + fsync + rename):
- *   blobs/sha256/<hex>     manifests and image configs, verified by digest
+ *   blobs/sha256/<hex>     manifests, image configs and the compressed layer
+ *                          blobs as pulled (kept so save/push hand out the
+ *                          original layers), verified by digest
  *   layers/<hex>/          an unpacked layer, by diff ID (shared by images); in
  *                          overlayfs format (whiteouts are 0/0 char devices,
  *                          opaque dirs carry trusted.overlay.opaque=y), so a

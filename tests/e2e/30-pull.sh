@@ -131,6 +131,15 @@ run env HTTPS_PROXY="http://127.0.0.1:$PP" NO_PROXY=127.0.0.1 sbc-pull -q "$R/bu
 if [ "$RC" = 0 ] && [ ! -s "$T_TMP/proxy.log" ]; then pass "NO_PROXY bypasses the proxy"; else fail "NO_PROXY ($(_why))"; fi
 export SBC_ROOT=$SBC_ROOT_SAVE
 
+# --- progress: bars on a terminal, one line per layer otherwise
+export SBC_ROOT=$T_TMP/store-tty
+script -qec "sbc-pull $R/layers" /dev/null >"$T_TMP/tty.out" 2>&1 </dev/null
+if grep -q $'\033\[' "$T_TMP/tty.out" && grep -q "Pull complete" "$T_TMP/tty.out"; then pass "a terminal gets redrawn per-layer progress lines"; else fail "tty progress: $(head -c 300 "$T_TMP/tty.out" | cat -v)"; fi
+rm -rf "$SBC_ROOT"
+run sbc-pull "$R/layers"
+if [ "$(grep -c "Pull complete" "$T_TMP/err")" = 5 ] && ! grep -q $'\033' "$T_TMP/err"; then pass "no terminal: one plain line per layer"; else fail "non-tty progress ($(_why))"; fi
+export SBC_ROOT=$SBC_ROOT_SAVE
+
 # --- TLS: an unknown CA is refused
 run env SBC_CONFIG_DIR="$T_TMP/noca" SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt sbc-pull "$R/busybox"
 if [ "$RC" != 0 ] && grep -Eqi "certificate|authority|x509|trust" "$T_TMP/err"; then pass "unknown CA refused: $(head -c 100 "$T_TMP/err")"; else fail "unknown CA ($(_why))"; fi
@@ -176,6 +185,7 @@ if [ "$RC" = 0 ] && grep -q "Untagged: docker.io/library/mybox:1" "$T_TMP/out" &
 n_layers=$(ls "$SBC_ROOT/layers" | wc -l)
 expect_rc 0 "rmi layers" sbc-rmi "$R/layers"
 check "rmi dropped the 4 layers only layers:latest used" test "$(ls "$SBC_ROOT/layers" | wc -l)" = $((n_layers - 4))
+check "and their blobs, config and manifest" sh -c "! ls '$SBC_ROOT/blobs/sha256' | grep -q '${LAYERS_CONFIG_DIGEST#sha256:}\|${LAYERS_DIGEST#sha256:}\|${LAYERS_LAYER2_DIGEST#sha256:}'"
 expect_rc 1 "rmi of a missing image fails" sbc-rmi nosuchimage
 expect_err_match "No such image: nosuchimage" "rmi: No such image"
 t_done
