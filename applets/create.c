@@ -1,0 +1,32 @@
+/* create.c - sbc-create: create a container without starting it. */
+#include <stdio.h>
+
+#include "applets.h"
+#include "run.h"
+#include "lib/container.h"
+#include "lib/launch.h"
+#include "lib/store.h"
+
+const char create_usage[] =
+    "Usage: sbc-create [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
+    "\n"
+    "Create a new container (start it with sbc-start).  Takes the options of\n"
+    "sbc-run (see sbc-run --help) except -d.\n";
+
+int create_main(int argc, char **argv)
+{
+    run_cli r;
+    sbc_run_parse(argc, argv, &r);
+    sbc_err e = {0};
+    sbc_store st;
+    if (sbc_store_open(&st, &e) < 0)
+        return sbc_err_print(&e);
+    sbc_container c;
+    int rc = sbc_run_create(&r, &c, &st, &e);
+    sbc_store_close(&st);
+    if (rc < 0)
+        return sbc_err_print(&e);
+    printf("%s\n", c.id);
+    sbc_container_free(&c);
+    return 0;
+}

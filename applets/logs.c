@@ -1,0 +1,161 @@
+/* logs.c - sbc-logs: the json-file log of a container. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "applets.h"
+#include "lib/container.h"
+#include "lib/io.h"
+#include "lib/json.h"
+#include "lib/opt.h"
+#include "lib/store.h"
+
+const char logs_usage[] =
+    "Usage: sbc-logs [-f] [--tail N] [-t] [--since TIME] CONTAINER\n"
+    "\n"
+    "Print the logs of a detached container: its stdout to stdout, its\n"
+    "stderr to stderr.\n"
+    "\n"
+    "Options:\n"
+    "  -f, --follow        keep printing until the container exits\n"
+    "  -n, --tail N        only the last N lines (default all)\n"
+    "  -t, --timestamps    prefix each line with its time\n"
+    "      --since TIME    only since TIME (RFC 3339, unix seconds, or 10s/5m/2h ago)\n";
+
+static int ts_flag;
+static double since;
+
+static double parse_since(const char *s)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end != s && (*end == 's' || *end == 'm' || *end == 'h') && !end[1]) {
+        double mult = *end == 's' ? 1 : *end == 'm' ? 60 : 3600;
+        return (double)time(NULL) - v * mult;
+    }
+    if (end != s && !*end)
+        return v;
+    long ns;
+    time_t t = sbc_parse_rfc3339(s, &ns);
+    if (!t)
+        sbc_usage_error("invalid --since: %s", s);
+    return (double)t + ns / 1e9;
+}
+
+/* Print one json-file record; 0 if it was skipped. */
+static void emit(const char *line, size_t len)
+{
+    sbc_err e;
+    cJSON *j = sbc_json_parse(line, len, "log", &e);
+    if (!j)
+        return;
+    const cJSON *lg = cJSON_GetObjectItemCaseSensitive(j, "log");
+    const char *stream = sbc_json_str(j, "stream"), *t = sbc_json_str(j, "time");
+    if (cJSON_IsString(lg)) {
+        long ns;
+        double when = (double)sbc_parse_rfc3339(t, &ns) + ns / 1e9;
+        if (!since || when >= since) {
+            FILE *f = stream && !strcmp(stream, "stderr") ? stderr : stdout;
+            if (ts_flag)
+                fprintf(f, "%s ", t ? t : "");
+            fputs(lg->valuestring, f);
+            fflush(f);
+        }
+    }
+    cJSON_Delete(j);
+}
+
+int logs_main(int argc, char **argv)
+{
+    enum { O_SINCE = 256 };
+    static const sbc_option opts[] = {
+        {"follow", 'f', SBC_OPT_NOARG, 'f'}, {"tail", 'n', SBC_OPT_ARG, 'n'},
+        {"timestamps", 't', SBC_OPT_NOARG, 't'}, {"since", 0, SBC_OPT_ARG, O_SINCE}, {0}};
+    sbc_opts o;
+    int c, follow = 0;
+    long tail = -1;
+    sbc_opts_init(&o, argc, argv, 1);
+    while ((c = sbc_opt_next(&o, opts))) {
+        switch (c) {
+        case 'f': follow = sbc_opt_bool(&o); break;
+        case 't': ts_flag = sbc_opt_bool(&o); break;
+        case 'n': tail = strcmp(o.arg, "all") ? atol(o.arg) : -1; break;
+        case O_SINCE: since = parse_since(o.arg); break;
+        }
+    }
+    sbc_opt_operands(&o, 1, 1);
+    sbc_err e = {0};
+    sbc_store st;
+    if (sbc_store_open(&st, &e) < 0)
+        return sbc_err_print(&e);
+    sbc_container ct;
+    if (sbc_container_open(st.root, o.rest[0], &ct, &e) < 0)
+        return sbc_err_print(&e);
+    char *path = sbc_xasprintf("%s/container.log", ct.dir);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    sbc_buf b = {0};
+    size_t done = 0;
+    if (fd >= 0) {
+        char buf[65536];
+        ssize_t r;
+        while ((r = read(fd, buf, sizeof buf)) > 0)
+            sbc_buf_add(&b, buf, (size_t)r);
+    }
+    /* --tail: start after the Nth newline from the end */
+    size_t start = 0;
+    if (tail >= 0) {
+        long seen = 0;
+        start = b.len;
+        for (size_t i = b.len; i > 0; i--)
+            if (b.data[i - 1] == '\n' && i != b.len && ++seen == tail) {
+                start = i;
+                break;
+            }
+        if (seen < tail)
+            start = 0;
+        if (tail == 0)
+            start = b.len;
+    }
+    done = start;
+    for (;;) {
+        char *nl;
+        while (b.len > done && (nl = memchr(b.data + done, '\n', b.len - done))) {
+            emit(b.data + done, (size_t)(nl - (b.data + done)));
+            done = (size_t)(nl - b.data) + 1;
+        }
+        if (!follow)
+            break;
+        char buf[65536];
+        ssize_t r = fd >= 0 ? read(fd, buf, sizeof buf) : 0;
+        if (r > 0) {
+            sbc_buf_add(&b, buf, (size_t)r);
+            continue;
+        }
+        if (fd < 0)
+            fd = open(path, O_RDONLY | O_CLOEXEC);
+        sbc_container c2;
+        if (sbc_container_load(st.root, ct.id, &c2, &e) < 0)
+            break;
+        int running = sbc_container_refresh(&c2);
+        sbc_container_free(&c2);
+        if (!running) {
+            /* the monitor is done: read what is left, then stop */
+            while (fd >= 0 && (r = read(fd, buf, sizeof buf)) > 0)
+                sbc_buf_add(&b, buf, (size_t)r);
+            follow = 0;
+            continue;
+        }
+        struct timespec t = {0, 50 * 1000 * 1000};
+        nanosleep(&t, NULL);
+    }
+    if (fd >= 0)
+        close(fd);
+    sbc_buf_free(&b);
+    free(path);
+    sbc_container_free(&ct);
+    sbc_store_close(&st);
+    return 0;
+}

@@ -1,0 +1,156 @@
+/* ps.c - sbc-ps: list containers. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "applets.h"
+#include "lib/container.h"
+#include "lib/io.h"
+#include "lib/json.h"
+#include "lib/opt.h"
+#include "lib/store.h"
+
+const char ps_usage[] =
+    "Usage: sbc-ps [-a] [-q] [--no-trunc] [--format json]\n"
+    "\n"
+    "List running containers (-a: all).\n"
+    "\n"
+    "Options:\n"
+    "  -a, --all           show all containers, not only running ones\n"
+    "  -q, --quiet         only IDs\n"
+    "      --no-trunc      full IDs and commands\n"
+    "      --format json   one JSON object per line\n";
+
+typedef struct row {
+    sbc_container c;
+    time_t created;
+    long cns;
+} row;
+
+static int by_created(const void *a, const void *b)
+{
+    const row *x = a, *y = b;
+    if (x->created != y->created)
+        return x->created < y->created ? 1 : -1;
+    return x->cns < y->cns ? 1 : x->cns > y->cns ? -1 : 0;
+}
+
+static void status_text(const sbc_container *c, time_t now, char *out, size_t n)
+{
+    const char *st = sbc_json_str(c->state, "Status");
+    char d[64];
+    if (st && !strcmp(st, "running")) {
+        sbc_human_duration((long)(now - sbc_parse_rfc3339(sbc_json_str(c->state, "StartedAt"), NULL)), d, sizeof d);
+        snprintf(out, n, "Up %s", d);
+    } else if (st && !strcmp(st, "exited")) {
+        sbc_human_duration((long)(now - sbc_parse_rfc3339(sbc_json_str(c->state, "FinishedAt"), NULL)), d, sizeof d);
+        snprintf(out, n, "Exited (%lld) %s ago", sbc_json_int(c->state, "ExitCode", 0), d);
+    } else {
+        snprintf(out, n, "Created");
+    }
+}
+
+static void command_text(const sbc_container *c, char *out, size_t n)
+{
+    sbc_buf b = {0};
+    sbc_buf_adds(&b, sbc_json_str(c->config, "Path") ? sbc_json_str(c->config, "Path") : "");
+    const cJSON *it;
+    cJSON_ArrayForEach(it, sbc_json_arr(c->config, "Args"))
+        if (cJSON_IsString(it))
+            sbc_buf_printf(&b, " %s", it->valuestring);
+    snprintf(out, n, "%s", b.data ? b.data : "");
+    sbc_buf_free(&b);
+}
+
+int ps_main(int argc, char **argv)
+{
+    enum { O_NOTRUNC = 256, O_FORMAT };
+    static const sbc_option opts[] = {
+        {"all", 'a', SBC_OPT_NOARG, 'a'}, {"quiet", 'q', SBC_OPT_NOARG, 'q'},
+        {"no-trunc", 0, SBC_OPT_NOARG, O_NOTRUNC}, {"format", 0, SBC_OPT_ARG, O_FORMAT}, {0}};
+    sbc_opts o;
+    int c, all = 0, quiet = 0, notrunc = 0, json = 0;
+    sbc_opts_init(&o, argc, argv, 1);
+    while ((c = sbc_opt_next(&o, opts))) {
+        switch (c) {
+        case 'a': all = sbc_opt_bool(&o); break;
+        case 'q': quiet = sbc_opt_bool(&o); break;
+        case O_NOTRUNC: notrunc = sbc_opt_bool(&o); break;
+        case O_FORMAT:
+            if (strcmp(o.arg, "json") && strcmp(o.arg, "{{json .}}"))
+                sbc_usage_error("--format: only json is supported");
+            json = 1;
+            break;
+        }
+    }
+    sbc_opt_operands(&o, 0, 0);
+    sbc_err e = {0};
+    sbc_store st;
+    if (sbc_store_open(&st, &e) < 0)
+        return sbc_err_print(&e);
+    char **ids;
+    int n;
+    if (sbc_container_list(st.root, &ids, &n, &e) < 0)
+        return sbc_err_print(&e);
+    row *rows = sbc_xcalloc((size_t)n + 1, sizeof *rows);
+    int nr = 0;
+    for (int i = 0; i < n; i++) {
+        row *r = &rows[nr];
+        if (sbc_container_load(st.root, ids[i], &r->c, &e) == 0) {
+            int running = sbc_container_refresh(&r->c);
+            if (all || running) {
+                r->created = sbc_parse_rfc3339(sbc_json_str(r->c.config, "Created"), &r->cns);
+                nr++;
+            } else {
+                sbc_container_free(&r->c);
+            }
+        }
+        free(ids[i]);
+    }
+    free(ids);
+    qsort(rows, (size_t)nr, sizeof *rows, by_created);
+    time_t now = time(NULL);
+    if (!quiet && !json)
+        printf("%-12s   %-20s %-22s %-15s %-25s %s\n", "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "NAMES");
+    for (int i = 0; i < nr; i++) {
+        sbc_container *ct = &rows[i].c;
+        char status[96], cmd[4096], created[64], d[64];
+        status_text(ct, now, status, sizeof status);
+        command_text(ct, cmd, sizeof cmd);
+        sbc_human_duration((long)(now - rows[i].created), d, sizeof d);
+        snprintf(created, sizeof created, "%s ago", d);
+        const char *image = sbc_json_str(ct->config, "Image");
+        if (quiet) {
+            printf("%.*s\n", notrunc ? 64 : 12, ct->id);
+        } else if (json) {
+            cJSON *j = cJSON_CreateObject();
+            char idb[65];
+            snprintf(idb, sizeof idb, "%.*s", notrunc ? 64 : 12, ct->id);
+            cJSON_AddStringToObject(j, "ID", idb);
+            sbc_json_add_str(j, "Image", image);
+            cJSON_AddStringToObject(j, "Command", cmd);
+            sbc_json_add_str(j, "CreatedAt", sbc_json_str(ct->config, "Created"));
+            cJSON_AddStringToObject(j, "RunningFor", created);
+            sbc_json_add_str(j, "State", sbc_json_str(ct->state, "Status"));
+            cJSON_AddStringToObject(j, "Status", status);
+            cJSON_AddStringToObject(j, "Names", sbc_container_name(ct));
+            char *s = cJSON_PrintUnformatted(j);
+            printf("%s\n", s);
+            cJSON_free(s);
+            cJSON_Delete(j);
+        } else {
+            char q[4096];
+            if (!notrunc && strlen(cmd) > 19)
+                snprintf(q, sizeof q, "\"%.19s…\"", cmd);
+            else
+                snprintf(q, sizeof q, "\"%s\"", cmd);
+            printf("%.*s%s   %-20s %-22s %-15s %-25s %s\n", notrunc ? 64 : 12, ct->id, "",
+                   image ? image : "", q, created, status, sbc_container_name(ct));
+        }
+        sbc_container_free(ct);
+    }
+    free(rows);
+    sbc_store_close(&st);
+    return 0;
+}

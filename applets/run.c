@@ -1,0 +1,227 @@
+/* run.c - sbc-run: create a container from an image and start it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "applets.h"
+#include "run.h"
+#include "lib/cgroup.h"
+#include "lib/container.h"
+#include "lib/io.h"
+#include "lib/launch.h"
+#include "lib/opt.h"
+#include "lib/pull.h"
+#include "lib/store.h"
+
+const char run_usage[] =
+    "Usage: sbc-run [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
+    "\n"
+    "Create and run a new container from an image.\n"
+    "\n"
+    "Options:\n"
+    "  -d, --detach            run in the background, print the container ID\n"
+    "  -i, --interactive       keep stdin open (pass it to the container)\n"
+    "  -t, --tty               allocate a pseudo-terminal\n"
+    "      --rm                remove the container when it exits\n"
+    "      --name NAME         assign a name to the container\n"
+    "  -e, --env KEY=VALUE     set an environment variable (KEY alone: the caller's)\n"
+    "      --env-file FILE     read environment variables from a file\n"
+    "  -w, --workdir DIR       working directory inside the container\n"
+    "  -u, --user USER[:GROUP] user (name or uid) and group\n"
+    "      --entrypoint CMD    override the image's entrypoint\n"
+    "  -h, --hostname NAME     container host name\n"
+    "  -v, --volume HOST:CTR[:ro]  bind mount a host path\n"
+    "      --tmpfs PATH[:OPTS] mount a tmpfs\n"
+    "      --read-only         mount the root file system read-only\n"
+    "  -m, --memory BYTES      memory limit (e.g. 64m)\n"
+    "      --cpus N            CPU quota (e.g. 0.5)\n"
+    "      --pids-limit N      maximum number of processes\n"
+    "      --network MODE      none or host\n"
+    "      --init              run sbc as PID 1 (reaps zombies, forwards signals)\n"
+    "      --cidfile FILE      write the container ID to FILE\n"
+    "      --stop-signal SIG   signal to stop the container (default SIGTERM)\n"
+    "      --pull POLICY       missing (default), always or never\n";
+
+/* Shared with create.c: parse the options of run/create into o.
+ * Returns the index of IMAGE in argv. */
+enum {
+    O_DETACH = 'd', O_INTER = 'i', O_TTY = 't', O_ENV = 'e', O_WORKDIR = 'w', O_USER = 'u',
+    O_HOST = 'h', O_VOL = 'v', O_MEM = 'm',
+    O_RM = 256, O_NAME, O_ENVFILE, O_ENTRY, O_TMPFS, O_RO, O_CPUS, O_PIDS, O_NET, O_INIT,
+    O_CIDFILE, O_STOPSIG, O_PULL,
+};
+
+static void add(const char ***v, int *n, const char *s)
+{
+    *v = sbc_xrealloc(*v, (size_t)(*n + 1) * sizeof **v);
+    (*v)[(*n)++] = s;
+}
+
+void sbc_run_parse(int argc, char **argv, run_cli *r)
+{
+    static const sbc_option opts[] = {
+        {"detach", 'd', SBC_OPT_NOARG, O_DETACH}, {"interactive", 'i', SBC_OPT_NOARG, O_INTER},
+        {"tty", 't', SBC_OPT_NOARG, O_TTY}, {"rm", 0, SBC_OPT_NOARG, O_RM},
+        {"name", 0, SBC_OPT_ARG, O_NAME}, {"env", 'e', SBC_OPT_ARG, O_ENV},
+        {"env-file", 0, SBC_OPT_ARG, O_ENVFILE}, {"workdir", 'w', SBC_OPT_ARG, O_WORKDIR},
+        {"user", 'u', SBC_OPT_ARG, O_USER}, {"entrypoint", 0, SBC_OPT_ARG, O_ENTRY},
+        {"hostname", 'h', SBC_OPT_ARG, O_HOST}, {"volume", 'v', SBC_OPT_ARG, O_VOL},
+        {"tmpfs", 0, SBC_OPT_ARG, O_TMPFS}, {"read-only", 0, SBC_OPT_NOARG, O_RO},
+        {"memory", 'm', SBC_OPT_ARG, O_MEM}, {"cpus", 0, SBC_OPT_ARG, O_CPUS},
+        {"pids-limit", 0, SBC_OPT_ARG, O_PIDS}, {"network", 0, SBC_OPT_ARG, O_NET},
+        {"net", 0, SBC_OPT_ARG, O_NET}, {"init", 0, SBC_OPT_NOARG, O_INIT},
+        {"cidfile", 0, SBC_OPT_ARG, O_CIDFILE}, {"stop-signal", 0, SBC_OPT_ARG, O_STOPSIG},
+        {"pull", 0, SBC_OPT_ARG, O_PULL}, {0},
+    };
+    sbc_opts p;
+    int c;
+    memset(r, 0, sizeof *r);
+    sbc_create_opts *o = &r->o;
+    sbc_opts_init(&p, argc, argv, 0);
+    while ((c = sbc_opt_next(&p, opts))) {
+        switch (c) {
+        case O_DETACH: r->detach = sbc_opt_bool(&p); break;
+        case O_INTER: o->interactive = sbc_opt_bool(&p); break;
+        case O_TTY: o->tty = sbc_opt_bool(&p); break;
+        case O_RM: o->autoremove = sbc_opt_bool(&p); break;
+        case O_NAME: o->name = p.arg; break;
+        case O_ENV: add(&o->env, &o->nenv, p.arg); break;
+        case O_ENVFILE: add(&o->env_files, &o->nenv_files, p.arg); break;
+        case O_WORKDIR:
+            if (p.arg[0] != '/')
+                sbc_usage_error("the working directory '%s' is invalid, it needs to be an absolute path", p.arg);
+            o->workdir = p.arg;
+            break;
+        case O_USER: o->user = p.arg; break;
+        case O_ENTRY: o->entrypoint = p.arg, o->entrypoint_set = 1; break;
+        case O_HOST: o->hostname = p.arg; break;
+        case O_VOL: add(&o->volumes, &o->nvolumes, p.arg); break;
+        case O_TMPFS: add(&o->tmpfs, &o->ntmpfs, p.arg); break;
+        case O_RO: o->read_only = sbc_opt_bool(&p); break;
+        case O_MEM:
+            o->memory = sbc_parse_bytes(p.arg);
+            if (o->memory < 0)
+                sbc_usage_error("invalid --memory: %s", p.arg);
+            break;
+        case O_CPUS: {
+            char *end;
+            o->cpus = strtod(p.arg, &end);
+            if (*end || o->cpus < 0)
+                sbc_usage_error("invalid --cpus: %s", p.arg);
+            break;
+        }
+        case O_PIDS: {
+            char *end;
+            o->pids = strtoll(p.arg, &end, 10);
+            if (*end)
+                sbc_usage_error("invalid --pids-limit: %s", p.arg);
+            if (o->pids < 0)
+                o->pids = 0;
+            break;
+        }
+        case O_NET: o->network = p.arg; break;
+        case O_INIT: o->init = sbc_opt_bool(&p); break;
+        case O_CIDFILE: r->cidfile = p.arg; break;
+        case O_STOPSIG:
+            if (sbc_signal_from_name(p.arg) < 0)
+                sbc_usage_error("invalid --stop-signal: %s", p.arg);
+            o->stop_signal = p.arg;
+            break;
+        case O_PULL:
+            if (strcmp(p.arg, "missing") && strcmp(p.arg, "always") && strcmp(p.arg, "never"))
+                sbc_usage_error("invalid --pull: %s (missing, always or never)", p.arg);
+            r->pull = p.arg;
+            break;
+        }
+    }
+    sbc_opt_operands(&p, 1, -1);
+    o->image = p.rest[0];
+    o->cmd = p.rest + 1;
+    o->ncmd = p.nrest - 1;
+}
+
+/* Look the image up, pulling it per policy. */
+static int ensure_image(sbc_store *st, const char *image, const char *pull, sbc_err *e)
+{
+    sbc_image img;
+    if (!pull)
+        pull = "missing";
+    if (strcmp(pull, "always")) {
+        if (sbc_image_lookup(st, image, &img, e) == 0) {
+            sbc_image_free(&img);
+            return 0;
+        }
+        if (e->errnum != ENOENT || !strcmp(pull, "never"))
+            return -1;
+        fprintf(stderr, "Unable to find image '%s' locally\n", image);
+    }
+    sbc_pull_opts po = {0};
+    po.quiet = 1;
+    char id[72];
+    sbc_err_clear(e);
+    if (sbc_pull(st, image, &po, NULL, id, e) < 0)
+        return -1;
+    return 0;
+}
+
+int sbc_run_create(run_cli *r, sbc_container *c, sbc_store *st, sbc_err *e)
+{
+    if (ensure_image(st, r->o.image, r->pull, e) < 0)
+        return -1;
+    if (r->cidfile) {
+        int fd = open(r->cidfile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0)
+            return errno == EEXIST ? sbc_err_set(e, 0, "Container ID file found, make sure the other container isn't running or delete %s", r->cidfile)
+                                   : sbc_err_sys(e, "--cidfile %s", r->cidfile);
+        close(fd);
+    }
+    if (sbc_launch_create(st, &r->o, c, e) < 0) {
+        if (r->cidfile)
+            unlink(r->cidfile);
+        return -1;
+    }
+    if (r->cidfile) {
+        int fd = open(r->cidfile, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        if (fd < 0 || sbc_write_full(fd, c->id, strlen(c->id)) < 0)
+            sbc_warn("--cidfile %s: %s", r->cidfile, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+    }
+    return 0;
+}
+
+int run_main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "--sbc-monitor"))
+        return sbc_launch_monitor_main(argc - 2, argv + 2);
+    run_cli r;
+    sbc_run_parse(argc, argv, &r);
+    sbc_err e = {0};
+    sbc_store st;
+    if (sbc_store_open(&st, &e) < 0)
+        return sbc_err_print(&e);
+    sbc_container c;
+    if (sbc_run_create(&r, &c, &st, &e) < 0) {
+        sbc_store_close(&st);
+        return sbc_err_print(&e);
+    }
+    int code = 0;
+    int rc = sbc_launch_start(st.root, &c, r.detach, r.o.interactive, &code, &e);
+    if (rc < 0) {
+        if (r.o.autoremove) {
+            sbc_err e2;
+            sbc_container_remove(st.root, &c, &e2);
+        }
+        sbc_container_free(&c);
+        sbc_store_close(&st);
+        return sbc_err_print(&e);
+    }
+    if (r.detach)
+        printf("%s\n", c.id);
+    sbc_container_free(&c);
+    sbc_store_close(&st);
+    return code;
+}

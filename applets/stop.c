@@ -1,0 +1,95 @@
+/* stop.c - sbc-stop: stop signal, then SIGKILL after a grace period. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "applets.h"
+#include "lib/cgroup.h"
+#include "lib/container.h"
+#include "lib/json.h"
+#include "lib/launch.h"
+#include "lib/opt.h"
+#include "lib/store.h"
+
+const char stop_usage[] =
+    "Usage: sbc-stop [-t SECONDS] CONTAINER [CONTAINER...]\n"
+    "\n"
+    "Send the stop signal (the image's StopSignal or --stop-signal, default\n"
+    "SIGTERM), then SIGKILL after the grace period (default 10 s).\n";
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Wait until the container's pid is gone; 1 when it is, 0 on timeout. */
+static int wait_gone(pid_t pid, unsigned long long ps, double secs)
+{
+    double end = now() + secs;
+    while (sbc_proc_alive(pid, ps)) {
+        if (now() >= end)
+            return 0;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return 1;
+}
+
+int stop_main(int argc, char **argv)
+{
+    static const sbc_option opts[] = {{"time", 't', SBC_OPT_ARG, 't'}, {"timeout", 0, SBC_OPT_ARG, 't'}, {0}};
+    sbc_opts o;
+    int c;
+    double secs = 10;
+    sbc_opts_init(&o, argc, argv, 1);
+    while ((c = sbc_opt_next(&o, opts)))
+        if (c == 't') {
+            char *end;
+            secs = strtod(o.arg, &end);
+            if (*end || secs < 0)
+                sbc_usage_error("invalid --time: %s", o.arg);
+        }
+    sbc_opt_operands(&o, 1, -1);
+    sbc_err e = {0};
+    sbc_store st;
+    if (sbc_store_open(&st, &e) < 0)
+        return sbc_err_print(&e);
+    int rc = 0;
+    for (int i = 0; i < o.nrest; i++) {
+        sbc_container ct;
+        if (sbc_container_open(st.root, o.rest[i], &ct, &e) < 0) {
+            rc = sbc_err_print(&e);
+            continue;
+        }
+        if (sbc_container_refresh(&ct)) {
+            pid_t pid = (pid_t)sbc_json_int(ct.state, "Pid", 0);
+            unsigned long long ps = (unsigned long long)sbc_json_int(ct.state, "PidStart", 0);
+            int sig = sbc_signal_from_name(sbc_json_str(sbc_json_obj(ct.config, "Config"), "StopSignal"));
+            if (sig <= 0)
+                sig = SIGTERM;
+            kill(pid, sig);
+            if (!wait_gone(pid, ps, secs)) {
+                const char *cg = sbc_json_str(sbc_json_obj(ct.config, "Resources"), "Cgroup");
+                kill(pid, SIGKILL);
+                if (cg)
+                    sbc_cgroup_signal_all(cg, SIGKILL);
+                wait_gone(pid, ps, 10);
+            }
+            /* let the monitor record the exit */
+            cJSON_Delete(ct.state);
+            ct.state = NULL;
+            sbc_container c2;
+            if (sbc_container_load(st.root, ct.id, &c2, &e) == 0) {
+                sbc_container_refresh(&c2);
+                sbc_container_free(&c2);
+            }
+        }
+        printf("%s\n", o.rest[i]);
+        sbc_container_free(&ct);
+    }
+    sbc_store_close(&st);
+    return rc;
+}

@@ -1,0 +1,36 @@
+/* rootfs.h - the container's root file system, three drivers chosen
+ * automatically per store:
+ *   btrfs    the store is on btrfs: the image's layers are flattened once
+ *            into a subvolume (btrfs/<key>), each container gets a snapshot
+ *   overlay  the kernel has overlayfs: layers as lowerdirs, a per-container
+ *            upper and work dir; mounted inside the container's mount
+ *            namespace, so it disappears with the container
+ *   copy     neither: the layers are copied into the container's rootfs dir
+ * SBC_STORAGE_DRIVER=overlay|btrfs|copy forces one.
+ */
+#ifndef SBC_ROOTFS_H
+#define SBC_ROOTFS_H
+#include "err.h"
+
+enum { SBC_ROOTFS_OVERLAY = 0, SBC_ROOTFS_BTRFS, SBC_ROOTFS_COPY };
+
+int sbc_rootfs_driver(const char *store_root);
+const char *sbc_rootfs_driver_str(int driver);
+/* The driver for $SBC_ROOT (or /var/lib/sbc), for `sbc --version`. */
+const char *sbc_rootfs_driver_name(void);
+
+/* Mount an overlay of lower[0..n-1] (bottom first) with upper/work on
+ * target, with the new mount API (one "lowerdir+" per layer, no length
+ * limit) or, on older kernels, the legacy option string. */
+int sbc_rootfs_mount_overlay(const char *target, const char **lower, int n,
+                             const char *upper, const char *work, sbc_err *e);
+/* Fill the empty dir dest from the layers (whiteouts applied). */
+int sbc_rootfs_copy_layers(const char *dest, const char **lower, int n, sbc_err *e);
+/* btrfs: snapshot the flattened image (made under store_root/btrfs on first
+ * use) as the subvolume dest. */
+int sbc_rootfs_btrfs_snapshot(const char *store_root, const char *dest, const char **lower,
+                              int n, sbc_err *e);
+/* Remove a rootfs dir made by the copy or btrfs driver. */
+int sbc_rootfs_remove(const char *dir, sbc_err *e);
+
+#endif

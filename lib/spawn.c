@@ -1,0 +1,864 @@
+/* spawn.c - the spawn engine (see spawn.h).
+ *
+ * Parent and child talk over a SOCK_SEQPACKET pair: the parent sends one
+ * byte when the child may go on; the child may send the pty master
+ * (SCM_RIGHTS) and, on failure, one error message.  Its end is O_CLOEXEC,
+ * so end-of-file means the command was exec'd.
+ */
+#include "spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+#include <linux/openat2.h>
+#include <linux/sched.h>
+
+#include "caps.h"
+#include "cgroup.h"
+#include "io.h"
+#include "rootfs.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+
+enum { MSG_PID = 1, MSG_ERR = 2, MSG_PTY = 3 };
+struct msg {
+    int kind, code, pid, errnum;
+    char text[480];
+};
+
+/* ---- child side ------------------------------------------------------ */
+
+static void send_msg(int sock, const struct msg *m, int fd)
+{
+    struct iovec iov = {(void *)m, sizeof *m};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (fd >= 0) {
+        mh.msg_control = u.buf;
+        mh.msg_controllen = sizeof u.buf;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    }
+    while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
+        ;
+}
+
+static _Noreturn void child_fail(int sock, const sbc_err *e)
+{
+    struct msg m = {.kind = MSG_ERR, .code = e->code ? e->code : SBC_EXIT_FAIL, .errnum = e->errnum};
+    snprintf(m.text, sizeof m.text, "%s", e->msg);
+    send_msg(sock, &m, -1);
+    _exit(m.code);
+}
+
+static int openat2_in(int rootfd, const char *rel, int flags)
+{
+    struct open_how how = {.flags = (unsigned)flags | O_CLOEXEC,
+                           .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+    int fd;
+    do
+        fd = (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof how);
+    while (fd < 0 && errno == EAGAIN);
+    return fd;
+}
+
+/* O_PATH fd of path inside rootfd, every symlink resolved as if rootfd were
+ * "/"; missing components are made (the last one a file when want_file). */
+static int resolve_in_root(int rootfd, const char *path, int want_file, sbc_err *e)
+{
+    char rel[PATH_MAX];
+    while (*path == '/')
+        path++;
+    snprintf(rel, sizeof rel, "%s", *path ? path : ".");
+    int fd = openat2_in(rootfd, rel, O_PATH);
+    if (fd >= 0 || errno != ENOENT)
+        return fd >= 0 ? fd : sbc_err_sys(e, "resolve /%s in the container", rel);
+    size_t len = strlen(rel);
+    for (size_t i = 0; i <= len; i++) {
+        if (rel[i] != '/' && rel[i] != 0)
+            continue;
+        char save = rel[i];
+        rel[i] = 0;
+        fd = openat2_in(rootfd, rel, O_PATH);
+        if (fd < 0 && errno == ENOENT) {
+            char *slash = strrchr(rel, '/');
+            const char *name = slash ? slash + 1 : rel;
+            int pfd = rootfd;
+            if (slash) {
+                *slash = 0;
+                pfd = openat2_in(rootfd, rel, O_PATH | O_DIRECTORY);
+                *slash = '/';
+                if (pfd < 0) {
+                    rel[i] = save;
+                    return sbc_err_sys(e, "resolve /%s in the container", rel);
+                }
+            }
+            int rc;
+            if (save == 0 && want_file) {
+                rc = openat(pfd, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+                if (rc >= 0)
+                    close(rc);
+            } else {
+                rc = mkdirat(pfd, name, 0755);
+            }
+            if (pfd != rootfd)
+                close(pfd);
+            if (rc < 0 && errno != EEXIST) {
+                rel[i] = save;
+                return sbc_err_sys(e, "create /%s in the container", rel);
+            }
+            fd = openat2_in(rootfd, rel, O_PATH);
+        }
+        rel[i] = save;
+        if (fd < 0)
+            return sbc_err_sys(e, "resolve /%s in the container", rel);
+        if (save)
+            close(fd);
+    }
+    return fd;
+}
+
+static char *fdpath(int fd, char *buf, size_t n)
+{
+    snprintf(buf, n, "/proc/self/fd/%d", fd);
+    return buf;
+}
+
+static unsigned long vfs_flags(const char *path)
+{
+    struct statvfs sv;
+    unsigned long f = 0;
+    if (statvfs(path, &sv) == 0) {
+        if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
+        if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
+        if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+    }
+    return f;
+}
+
+static int do_mount(int rootfd, const sbc_mount *m, sbc_err *e)
+{
+    char p[64];
+    int want_file = 0;
+    struct stat st;
+    if (m->bind && stat(m->source, &st) == 0 && !S_ISDIR(st.st_mode))
+        want_file = 1;
+    int fd = resolve_in_root(rootfd, m->dest, want_file, e);
+    if (fd < 0)
+        return -1;
+    int rc;
+    if (m->bind) {
+        rc = mount(m->source, fdpath(fd, p, sizeof p), NULL, MS_BIND | (m->flags & MS_REC), NULL);
+    } else {
+        rc = mount(m->source ? m->source : m->type, fdpath(fd, p, sizeof p), m->type,
+                   m->flags, m->data);
+        if (rc < 0 && errno == EPERM && !strcmp(m->type, "sysfs")) {
+            /* a sysfs of the host's netns cannot be mounted again: bind it */
+            rc = mount("/sys", p, NULL, MS_BIND | MS_REC, NULL);
+            if (rc == 0) {
+                close(fd);
+                fd = resolve_in_root(rootfd, m->dest, 0, e);
+                if (fd < 0)
+                    return -1;
+                rc = mount(NULL, fdpath(fd, p, sizeof p), NULL,
+                           MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+            }
+        }
+        if (rc < 0 && !strcmp(m->type, "mqueue")) /* optional */
+            rc = 0;
+    }
+    close(fd);
+    if (rc < 0)
+        return sbc_err_sys(e, "mount %s on %s", m->source ? m->source : m->type, m->dest);
+    if (m->bind && (m->ro || (m->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC)))) {
+        /* the flags apply to the new mount: open it again */
+        fd = resolve_in_root(rootfd, m->dest, 0, e);
+        if (fd < 0)
+            return -1;
+        unsigned long f = MS_BIND | MS_REMOUNT | (m->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC));
+        if (m->ro)
+            f |= MS_RDONLY;
+        f |= vfs_flags(fdpath(fd, p, sizeof p));
+        rc = mount(NULL, p, NULL, f, NULL);
+        close(fd);
+        if (rc < 0)
+            return sbc_err_sys(e, "remount %s read-only", m->dest);
+    }
+    return 0;
+}
+
+static int make_dev(int rootfd, sbc_err *e)
+{
+    static const struct { const char *name; int maj, min; } devs[] = {
+        {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7},
+        {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
+    };
+    static const struct { const char *name, *target; } links[] = {
+        {"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
+        {"stderr", "/proc/self/fd/2"}, {"ptmx", "pts/ptmx"}, {"core", "/proc/kcore"},
+    };
+    int dfd = openat2_in(rootfd, "dev", O_DIRECTORY | O_RDONLY);
+    if (dfd < 0)
+        return sbc_err_sys(e, "open /dev of the container");
+    mode_t old = umask(0);
+    for (size_t i = 0; i < sizeof devs / sizeof devs[0]; i++)
+        if (mknodat(dfd, devs[i].name, S_IFCHR | 0666, makedev(devs[i].maj, devs[i].min)) < 0 &&
+            errno != EEXIST) {
+            umask(old);
+            close(dfd);
+            return sbc_err_sys(e, "mknod /dev/%s", devs[i].name);
+        }
+    umask(old);
+    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
+        if (symlinkat(links[i].target, dfd, links[i].name) < 0 && errno != EEXIST) {
+            close(dfd);
+            return sbc_err_sys(e, "symlink /dev/%s", links[i].name);
+        }
+    close(dfd);
+    return 0;
+}
+
+/* After pivot_root: hide and protect the paths Docker hides and protects. */
+static int mask_paths(const sbc_spec *s, sbc_err *e)
+{
+    struct stat st;
+    for (int i = 0; i < s->nmasked; i++) {
+        const char *p = s->masked[i];
+        if (lstat(p, &st) < 0)
+            continue;
+        int rc;
+        if (S_ISDIR(st.st_mode))
+            rc = mount("tmpfs", p, "tmpfs", MS_RDONLY, "size=0k,mode=000");
+        else if (S_ISLNK(st.st_mode))
+            continue;
+        else
+            rc = mount("/dev/null", p, NULL, MS_BIND, NULL);
+        if (rc < 0)
+            return sbc_err_sys(e, "mask %s", p);
+    }
+    for (int i = 0; i < s->nro; i++) {
+        const char *p = s->ropaths[i];
+        if (lstat(p, &st) < 0 || S_ISLNK(st.st_mode))
+            continue;
+        if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0)
+            return sbc_err_sys(e, "bind %s", p);
+        if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | vfs_flags(p), NULL) < 0)
+            return sbc_err_sys(e, "make %s read-only", p);
+    }
+    return 0;
+}
+
+/* ---- users ----------------------------------------------------------- */
+
+typedef struct user_info {
+    uid_t uid;
+    gid_t gid;
+    gid_t groups[64];
+    int ngroups;
+    char home[256];
+} user_info;
+
+static int isnum(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    return 1;
+}
+
+/* Split a passwd/group line on ':' into at most n fields. */
+static int fields(char *line, char **f, int n)
+{
+    int i = 0;
+    f[i++] = line;
+    for (char *p = line; *p && i < n; p++)
+        if (*p == ':') {
+            *p = 0;
+            f[i++] = p + 1;
+        }
+    return i;
+}
+
+static int resolve_user(const char *spec, user_info *u, sbc_err *e)
+{
+    char buf[256], *name = buf, *group;
+    memset(u, 0, sizeof *u);
+    snprintf(u->home, sizeof u->home, "/");
+    if (!spec || !*spec)
+        spec = "0";
+    snprintf(buf, sizeof buf, "%s", spec);
+    group = strchr(buf, ':');
+    if (group)
+        *group++ = 0;
+    int found = 0;
+    char *pw = sbc_read_file(AT_FDCWD, "/etc/passwd", 1 << 20, NULL, e);
+    for (char *l = pw, *next; l && *l; l = next) {
+        next = strchr(l, '\n');
+        if (next)
+            *next++ = 0;
+        char *f[7];
+        if (fields(l, f, 7) < 7)
+            continue;
+        if (isnum(name) ? (uid_t)atol(f[2]) == (uid_t)atol(name) : !strcmp(f[0], name)) {
+            u->uid = (uid_t)atol(f[2]);
+            u->gid = (gid_t)atol(f[3]);
+            snprintf(u->home, sizeof u->home, "%s", f[5]);
+            snprintf(buf + sizeof buf - 64, 64, "%s", f[0]); /* user's name for groups */
+            found = 1;
+            break;
+        }
+    }
+    free(pw);
+    if (!found) {
+        if (!isnum(name))
+            return sbc_err_set(e, SBC_EXIT_FAIL, "unable to find user %s: no matching entries in passwd file", name);
+        u->uid = (uid_t)atol(name);
+        u->gid = 0;
+        buf[sizeof buf - 64] = 0;
+    }
+    const char *uname = buf + sizeof buf - 64;
+    int gfound = !group;
+    char *gr = sbc_read_file(AT_FDCWD, "/etc/group", 1 << 20, NULL, e);
+    for (char *l = gr, *next; l && *l; l = next) {
+        next = strchr(l, '\n');
+        if (next)
+            *next++ = 0;
+        char *f[4];
+        if (fields(l, f, 4) < 4)
+            continue;
+        gid_t gid = (gid_t)atol(f[2]);
+        if (group && !gfound && (isnum(group) ? gid == (gid_t)atol(group) : !strcmp(f[0], group))) {
+            u->gid = gid;
+            gfound = 1;
+        }
+        if (*uname && !group) {
+            for (char *m = strtok(f[3], ","); m; m = strtok(NULL, ","))
+                if (!strcmp(m, uname) && u->ngroups < 63)
+                    u->groups[u->ngroups++] = gid;
+        }
+    }
+    free(gr);
+    if (!gfound) {
+        if (!isnum(group))
+            return sbc_err_set(e, SBC_EXIT_FAIL, "unable to find group %s: no matching entries in group file", group);
+        u->gid = (gid_t)atol(group);
+    }
+    u->groups[u->ngroups++] = u->gid;
+    sbc_err_clear(e);
+    return 0;
+}
+
+/* ---- the process tail: pty, user, capabilities, cwd, exec ------------ */
+
+static const char *env_get(const sbc_spec *s, const char *key)
+{
+    size_t kl = strlen(key);
+    for (int i = 0; i < s->nenv; i++)
+        if (!strncmp(s->env[i], key, kl) && s->env[i][kl] == '=')
+            return s->env[i] + kl + 1;
+    return NULL;
+}
+
+static int setup_stdio(const sbc_spec *s, int sock, int console, sbc_err *e)
+{
+    if (s->terminal) {
+        int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (master < 0)
+            master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (master < 0)
+            return sbc_err_sys(e, "open the container's /dev/pts/ptmx");
+        int unlock = 0;
+        if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+            return sbc_err_sys(e, "unlockpt");
+        int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (slave < 0)
+            return sbc_err_sys(e, "open the pty slave");
+        if (console) {
+            int n;
+            char pts[64];
+            if (ioctl(master, TIOCGPTN, &n) == 0) {
+                snprintf(pts, sizeof pts, "/dev/pts/%d", n);
+                int fd = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (fd >= 0)
+                    close(fd);
+                if (mount(pts, "/dev/console", NULL, MS_BIND, NULL) < 0)
+                    return sbc_err_sys(e, "bind %s on /dev/console", pts);
+            }
+        }
+        struct msg m = {.kind = MSG_PTY};
+        send_msg(sock, &m, master);
+        close(master);
+        if (setsid() < 0 && errno != EPERM)
+            return sbc_err_sys(e, "setsid");
+        if (ioctl(slave, TIOCSCTTY, 0) < 0)
+            return sbc_err_sys(e, "set the controlling terminal");
+        for (int i = 0; i < 3; i++)
+            if (dup2(slave, i) < 0)
+                return sbc_err_sys(e, "dup2");
+        if (slave > 2)
+            close(slave);
+        return 0;
+    }
+    setsid();
+    int tmp[3];
+    for (int i = 0; i < 3; i++) {
+        if (s->stdio[i] < 0)
+            tmp[i] = open("/dev/null", (i ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+        else
+            tmp[i] = fcntl(s->stdio[i], F_DUPFD_CLOEXEC, 10);
+        if (tmp[i] < 0)
+            return sbc_err_sys(e, "set up fd %d", i);
+    }
+    for (int i = 0; i < 3; i++) {
+        if (dup2(tmp[i], i) < 0)
+            return sbc_err_sys(e, "dup2");
+        close(tmp[i]);
+    }
+    return 0;
+}
+
+static _Noreturn void init_loop(pid_t child)
+{
+    sigset_t all;
+    sigfillset(&all);
+    int code = 0;
+    for (;;) {
+        siginfo_t si;
+        int sig = sigwaitinfo(&all, &si);
+        if (sig < 0)
+            continue;
+        if (sig != SIGCHLD) {
+            kill(child, sig);
+            continue;
+        }
+        int st;
+        pid_t w;
+        while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+            if (w == child)
+                code = sbc_status_code(st), child = -1;
+        if (child < 0)
+            _exit(code);
+    }
+}
+
+static _Noreturn void exec_cmd(const sbc_spec *s, int sock, sbc_err *e)
+{
+    const char *cmd = s->args[0];
+    char **argv = (char **)s->args, **envp;
+    user_info u;
+    if (s->nargs < 1) {
+        sbc_err_set(e, SBC_EXIT_FAIL, "no command specified");
+        child_fail(sock, e);
+    }
+    if (resolve_user(s->user, &u, e) < 0)
+        child_fail(sock, e);
+    /* env: the spec's, plus HOME when missing */
+    envp = calloc((size_t)s->nenv + 2, sizeof *envp);
+    if (!envp)
+        _exit(SBC_EXIT_FAIL);
+    memcpy(envp, s->env, (size_t)s->nenv * sizeof *envp);
+    if (!env_get(s, "HOME"))
+        envp[s->nenv] = sbc_xasprintf("HOME=%s", u.home);
+    /* cwd: made when missing (as Docker does), entered as root */
+    const char *cwd = s->cwd && *s->cwd ? s->cwd : "/";
+    if (chdir(cwd) < 0) {
+        if (errno != ENOENT || sbc_mkdir_p(cwd, 0755, e) < 0 || chdir(cwd) < 0) {
+            sbc_err_sys(e, "chdir to working directory %s", cwd);
+            e->code = SBC_EXIT_NOEXEC;
+            child_fail(sock, e);
+        }
+    }
+    char here[PATH_MAX];
+    if (!getcwd(here, sizeof here) || here[0] != '/') {
+        sbc_err_set(e, SBC_EXIT_FAIL, "working directory %s is outside the container", cwd);
+        child_fail(sock, e);
+    }
+    if (sbc_caps_drop_bounding(s->caps, e) < 0)
+        child_fail(sock, e);
+    if (s->init) {
+        /* sbc (forked, never exec'd) serves as PID 1: block every signal,
+         * fork the command, then reap and forward in init_loop */
+        sigset_t all, old;
+        sigfillset(&all);
+        sigprocmask(SIG_BLOCK, &all, &old);
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        pid_t c = fork();
+        if (c < 0) {
+            sbc_err_sys(e, "fork the command under --init");
+            child_fail(sock, e);
+        }
+        if (c > 0) {
+            close(sock);
+            syscall(SYS_close_range, 3U, ~0U, 0U);
+            init_loop(c);
+        }
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        setpgid(0, 0);
+    }
+    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setgroups((size_t)u.ngroups, u.groups) < 0 ||
+        setresgid(u.gid, u.gid, u.gid) < 0 || setresuid(u.uid, u.uid, u.uid) < 0) {
+        sbc_err_sys(e, "switch to user %s", s->user ? s->user : "0");
+        child_fail(sock, e);
+    }
+    if (sbc_caps_set(u.uid == 0 ? s->caps : 0, e) < 0)
+        child_fail(sock, e);
+    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+    if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+        sbc_err_sys(e, "no_new_privs");
+        child_fail(sock, e);
+    }
+    /* no fd of sbc reaches the command */
+    if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+        for (int fd = 3; fd < 1024; fd++)
+            if (fd != sock)
+                fcntl(fd, F_SETFD, FD_CLOEXEC);
+    }
+    signal(SIGPIPE, SIG_DFL);
+    int err = ENOENT;
+    if (strchr(cmd, '/')) {
+        execve(cmd, argv, envp);
+        err = errno;
+    } else {
+        const char *path = env_get(s, "PATH");
+        if (!path)
+            path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        int seen_eacces = 0;
+        while (*path) {
+            const char *end = strchrnul(path, ':');
+            char full[PATH_MAX];
+            snprintf(full, sizeof full, "%.*s/%s", (int)(end - path), path, cmd);
+            if (end > path) {
+                execve(full, argv, envp);
+                if (errno == EACCES)
+                    seen_eacces = 1;
+                else if (errno != ENOENT && errno != ENOTDIR) {
+                    err = errno;
+                    break;
+                }
+            }
+            path = *end ? end + 1 : end;
+        }
+        if (err == ENOENT && seen_eacces)
+            err = EACCES;
+        if (err == ENOENT) {
+            sbc_err_set(e, SBC_EXIT_NOTFOUND, "exec: \"%s\": executable file not found in $PATH", cmd);
+            child_fail(sock, e);
+        }
+    }
+    errno = err;
+    sbc_err_sys(e, "exec: \"%s\"", cmd);
+    e->code = err == ENOENT ? SBC_EXIT_NOTFOUND : SBC_EXIT_NOEXEC;
+    child_fail(sock, e);
+}
+
+/* The caller may block or ignore signals; the container starts clean. */
+static void reset_signals(void)
+{
+    sigset_t none;
+    sigemptyset(&none);
+    for (int i = 1; i < 65; i++)
+        if (i != SIGKILL && i != SIGSTOP)
+            signal(i, SIG_DFL);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static _Noreturn void child_main(const sbc_spec *s, int sock)
+{
+    sbc_err e = {0};
+    char go;
+    reset_signals();
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (read(sock, &go, 1) != 1)
+        _exit(SBC_EXIT_FAIL);
+    prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+    if ((s->ns & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
+        sbc_err_sys(&e, "unshare the cgroup namespace");
+        child_fail(sock, &e);
+    }
+    if (s->hostname && (s->ns & CLONE_NEWUTS) && sethostname(s->hostname, strlen(s->hostname)) < 0) {
+        sbc_err_sys(&e, "sethostname");
+        child_fail(sock, &e);
+    }
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+        sbc_err_sys(&e, "make / private");
+        child_fail(sock, &e);
+    }
+    int rc;
+    if (s->nlower > 0)
+        rc = sbc_rootfs_mount_overlay(s->root, s->lower, s->nlower, s->upper, s->work, &e);
+    else
+        rc = mount(s->root, s->root, NULL, MS_BIND | MS_REC, NULL) < 0 ? sbc_err_sys(&e, "bind the root %s", s->root) : 0;
+    if (rc < 0)
+        child_fail(sock, &e);
+    int rootfd = open(s->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0) {
+        sbc_err_sys(&e, "open the root %s", s->root);
+        child_fail(sock, &e);
+    }
+    int devtmpfs = 0;
+    for (int i = 0; i < s->nmounts; i++) {
+        if (do_mount(rootfd, &s->mounts[i], &e) < 0)
+            child_fail(sock, &e);
+        if (!strcmp(s->mounts[i].dest, "/dev") && s->mounts[i].type && !strcmp(s->mounts[i].type, "tmpfs"))
+            devtmpfs = 1;
+    }
+    if (devtmpfs && make_dev(rootfd, &e) < 0)
+        child_fail(sock, &e);
+    if (fchdir(rootfd) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
+        umount2(".", MNT_DETACH) < 0 || chdir("/") < 0) {
+        sbc_err_sys(&e, "pivot_root to %s", s->root);
+        child_fail(sock, &e);
+    }
+    close(rootfd);
+    if (setup_stdio(s, sock, 1, &e) < 0 || mask_paths(s, &e) < 0)
+        child_fail(sock, &e);
+    if (s->readonly && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | vfs_flags("/"), NULL) < 0) {
+        sbc_err_sys(&e, "make the root read-only");
+        child_fail(sock, &e);
+    }
+    exec_cmd(s, sock, &e);
+}
+
+/* ---- parent side ----------------------------------------------------- */
+
+/* Receive one message (and an fd); 0 at EOF, -1 on error. */
+static int recv_msg(int sock, struct msg *m, int *fd)
+{
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct iovec iov = {m, sizeof *m};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                        .msg_controllen = sizeof u.buf};
+    ssize_t n;
+    do
+        n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+    while (n < 0 && errno == EINTR);
+    if (n <= 0)
+        return (int)n;
+    if (fd) {
+        *fd = -1;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+                memcpy(fd, CMSG_DATA(c), sizeof *fd);
+    }
+    return 1;
+}
+
+/* Read the child's messages until EOF: the command was exec'd unless an
+ * error message came (reading on to EOF collects the pid of a joiner). */
+static int await_exec(int sock, int terminal, sbc_proc *p, sbc_err *e)
+{
+    struct msg m;
+    int failed = 0;
+    for (;;) {
+        int fd = -1;
+        memset(&m, 0, sizeof m);
+        int n = recv_msg(sock, &m, &fd);
+        if (n == 0)
+            return failed ? -1 : 0;
+        if (n < 0)
+            return failed ? -1 : sbc_err_sys(e, "read from the container's init");
+        if (m.kind == MSG_PTY && terminal && p->ptmx < 0) {
+            p->ptmx = fd;
+            continue;
+        }
+        if (fd >= 0)
+            close(fd);
+        if (m.kind == MSG_PID) {
+            p->pid = m.pid;
+            continue;
+        }
+        if (!failed) {
+            m.text[sizeof m.text - 1] = 0;
+            sbc_err_set(e, m.code ? m.code : SBC_EXIT_FAIL, "%s", m.text);
+            e->errnum = m.errnum;
+            failed = 1;
+        }
+    }
+}
+
+int sbc_spawn(const sbc_spec *s, sbc_proc *p, sbc_err *e)
+{
+    int sv[2];
+    p->pid = -1;
+    p->pidfd = -1;
+    p->ptmx = -1;
+    if (s->cgroup && sbc_cgroup_create(s->cgroup, &s->limits, e) < 0)
+        return -1;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return sbc_err_sys(e, "socketpair");
+    int nsflags = s->ns & ~CLONE_NEWCGROUP; /* joined after the cgroup move */
+    int pidfd = -1;
+    struct clone_args ca = {.flags = (unsigned)nsflags | CLONE_PIDFD,
+                            .pidfd = (uint64_t)(uintptr_t)&pidfd, .exit_signal = SIGCHLD};
+    long pid = syscall(SYS_clone3, &ca, sizeof ca);
+    if (pid < 0 && (errno == ENOSYS || errno == EINVAL)) {
+        pid = syscall(SYS_clone, (unsigned long)nsflags | SIGCHLD, 0, NULL, NULL, 0);
+        pidfd = -1;
+    }
+    if (pid < 0) {
+        sbc_err_sys(e, "clone the container's init");
+        close(sv[0]);
+        close(sv[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(sv[0]);
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        child_main(s, sv[1]);
+    }
+    close(sv[1]);
+    p->pid = (pid_t)pid;
+    if (pidfd < 0)
+        pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+    if (pidfd >= 0)
+        fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+    p->pidfd = pidfd;
+    if (s->cgroup && sbc_cgroup_enter(s->cgroup, p->pid, e) < 0)
+        goto fail;
+    if (s->hook && s->hook(s->hook_arg, p->pid, e) < 0)
+        goto fail;
+    if (write(sv[0], "g", 1) != 1) {
+        sbc_err_sys(e, "start the container's init");
+        goto fail;
+    }
+    if (await_exec(sv[0], s->terminal, p, e) < 0) {
+        int st;
+        waitpid(p->pid, &st, 0);
+        goto out;
+    }
+    close(sv[0]);
+    return 0;
+fail:
+    kill(p->pid, SIGKILL);
+    waitpid(p->pid, NULL, 0);
+out:
+    close(sv[0]);
+    if (p->pidfd >= 0)
+        close(p->pidfd);
+    if (p->ptmx >= 0)
+        close(p->ptmx);
+    p->pidfd = p->ptmx = -1;
+    return -1;
+}
+
+int sbc_spawn_join(pid_t target, const char *cgroup, const sbc_spec *s, sbc_proc *p, sbc_err *e)
+{
+    int sv[2];
+    p->pid = -1;
+    p->pidfd = -1;
+    p->ptmx = -1;
+    int tfd = (int)syscall(SYS_pidfd_open, target, 0);
+    if (tfd < 0)
+        return sbc_err_sys(e, "open the container's process %d", (int)target);
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        close(tfd);
+        return sbc_err_sys(e, "socketpair");
+    }
+    pid_t c1 = fork();
+    if (c1 < 0) {
+        close(tfd);
+        close(sv[0]);
+        close(sv[1]);
+        return sbc_err_sys(e, "fork");
+    }
+    if (c1 == 0) {
+        sbc_err ce = {0};
+        close(sv[0]);
+        reset_signals();
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        if (cgroup && sbc_cgroup_enter(cgroup, getpid(), &ce) < 0)
+            child_fail(sv[1], &ce);
+        int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWCGROUP;
+        if (setns(tfd, flags) < 0 && setns(tfd, flags & ~CLONE_NEWCGROUP) < 0) {
+            sbc_err_sys(&ce, "join the container's namespaces");
+            child_fail(sv[1], &ce);
+        }
+        close(tfd);
+        /* the pid namespace applies to children: fork the process as a
+         * sibling, so the caller can wait for it directly */
+        long c2 = syscall(SYS_clone, (unsigned long)CLONE_PARENT, 0, NULL, NULL, 0);
+        if (c2 < 0) {
+            sbc_err_sys(&ce, "clone into the container");
+            child_fail(sv[1], &ce);
+        }
+        if (c2 > 0) {
+            struct msg m = {.kind = MSG_PID, .pid = (int)c2};
+            send_msg(sv[1], &m, -1);
+            _exit(0);
+        }
+        if (setup_stdio(s, sv[1], 0, &ce) < 0)
+            child_fail(sv[1], &ce);
+        exec_cmd(s, sv[1], &ce);
+    }
+    close(tfd);
+    close(sv[1]);
+    int st;
+    int rc = await_exec(sv[0], s->terminal, p, e);
+    while (waitpid(c1, &st, 0) < 0 && errno == EINTR)
+        ;
+    close(sv[0]);
+    if (rc < 0) {
+        if (p->pid > 0)
+            waitpid(p->pid, &st, 0);
+        if (p->ptmx >= 0)
+            close(p->ptmx);
+        p->ptmx = -1;
+        return -1;
+    }
+    if (p->pid <= 0)
+        return sbc_err_set(e, SBC_EXIT_FAIL, "exec: the process did not start");
+    p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+    return 0;
+}
+
+int sbc_status_code(int st)
+{
+    if (WIFEXITED(st))
+        return WEXITSTATUS(st);
+    if (WIFSIGNALED(st))
+        return 128 + WTERMSIG(st);
+    return SBC_EXIT_FAIL;
+}
+
+int sbc_proc_wait(pid_t pid)
+{
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return SBC_EXIT_FAIL;
+    return sbc_status_code(st);
+}

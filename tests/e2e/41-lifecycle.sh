@@ -1,0 +1,110 @@
+#!/bin/bash
+# 41-lifecycle: -d, monitor, ps, logs, stop/start/kill/wait/rm, create, inspect.
+. "$(dirname "$0")/../lib.sh"
+FIX=$(cd "$(dirname "$0")/../fixtures" && pwd)
+cleanup_all() { for c in $(sbc-ps -aq --no-trunc 2>/dev/null); do sbc-rm -f "$c"; done; }
+on_exit cleanup_all
+bash "$FIX/mkimage.sh" busybox >/dev/null || { fail "mkimage"; t_done; exit 1; }
+STOPSIGNAL=SIGUSR1 CMD='["sh","-c","trap \"echo got-usr1; exit 5\" USR1; while :; do sleep 0.1; done"]' \
+  bash "$FIX/mkimage.sh" stopimg >/dev/null
+
+run sbc-run -d --name d1 busybox sh -c 'echo out1; echo err1 >&2; while :; do sleep 0.2; done'
+id=$OUT
+[ "$RC" = 0 ] && [ ${#id} = 64 ] && pass "-d prints the ID" || fail "-d ($(_why))"
+sleep 0.5
+run sbc-ps
+echo "$OUT" | grep -q "d1" && echo "$OUT" | grep -q "Up " && pass "ps shows it Up" || fail "ps ($(_why))"
+echo "$OUT" | head -1 | grep -q "CONTAINER ID.*IMAGE.*COMMAND.*CREATED.*STATUS.*NAMES" && pass "ps header" || fail "ps header"
+expect_out "${id:0:12}" "ps -q" sbc-ps -q
+expect_out "$id" "ps -q --no-trunc" sbc-ps -q --no-trunc
+run sbc-ps --format json
+echo "$OUT" | python3 -c 'import json,sys; d=json.loads(sys.stdin.readline()); assert d["Names"]=="d1" and d["State"]=="running"' && pass "ps --format json" || fail "ps --format json ($(_why))"
+sbc-logs d1 >"$T_TMP/lo" 2>"$T_TMP/le"
+[ "$(cat "$T_TMP/lo")" = out1 ] && [ "$(cat "$T_TMP/le")" = err1 ] && pass "logs: stdout and stderr apart" || fail "logs ($(cat "$T_TMP/lo") / $(cat "$T_TMP/le"))"
+grep -q '{"log":"out1\\n","stream":"stdout","time":"20' "$SBC_ROOT/containers/$id/container.log" && pass "json-file log format" || fail "json-file format"
+run sbc-logs -t d1
+echo "$OUT" | grep -Eq '^20[0-9-]+T[0-9:.]+Z out1$' && pass "logs -t" || fail "logs -t ($(_why))"
+run sbc-inspect "${id:0:8}"
+echo "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; assert d["State"]["Running"] and d["Name"]=="/d1" and d["State"]["Pid"]>0 and d["GraphDriver"]["Name"]' && pass "inspect by prefix" || fail "inspect ($(_why))"
+expect_rc 1 "inspect unknown" sbc-inspect nosuchthing
+expect_rc 125 "unknown container" sbc-stop nosuch
+expect_err_match 'No such container: nosuch' "unknown container message"
+expect_rc 125 "rm of a running container refused" sbc-rm d1
+
+# monitor killed: status stays true, logs stay readable
+mon=$(pgrep -f -- "--sbc-monitor .* $id ")
+rss=$(awk '/VmRSS/{print $2}' /proc/$mon/status)
+[ -n "$rss" ] && [ "$rss" -le 512 ] && pass "monitor RSS ${rss} KiB <= 512" || fail "monitor RSS ${rss} KiB"
+kill -9 $mon; sleep 0.3
+run sbc-ps
+echo "$OUT" | grep -q "Up " && pass "ps: Up after the monitor was SIGKILLed" || fail "ps after monitor kill ($(_why))"
+expect_out "out1" "logs after the monitor was SIGKILLed" sbc-logs d1
+expect_rc 0 "stop" sbc-stop -t 1 d1
+run sbc-ps -a
+echo "$OUT" | grep d1 | grep -q "Exited (" && pass "ps -a: Exited after stop" || fail "ps after stop ($(_why))"
+expect_rc 0 "rm" sbc-rm d1
+expect_out "" "gone" sbc-ps -aq
+
+# stop signal from the image, exit code, wait
+run sbc-run -d --name s1 stopimg
+sleep 0.5
+expect_rc 0 "stop with the image's StopSignal" sbc-stop -t 5 s1
+expect_out "5" "wait prints the exit code" sbc-wait s1
+expect_out "got-usr1" "the StopSignal reached the process" sbc-logs s1
+# start again on the same root
+run sbc-run -d --name r1 busybox sh -c 'cat /state 2>/dev/null; echo x >>/state; sleep 0.2'
+expect_out "0" "wait" sbc-wait r1
+expect_rc 0 "start again" sbc-start r1
+expect_out "0" "wait again" sbc-wait r1
+expect_out "x" "second run saw the first run's file" sbc-logs r1
+expect_rc 0 "rm" sbc-rm r1
+
+# kill, rm -f
+run sbc-run -d --name k1 busybox sleep 100
+expect_rc 0 "kill -s" sbc-kill -s KILL k1
+expect_out "137" "killed: 137" sbc-wait k1
+expect_rc 125 "kill of a stopped container" sbc-kill k1
+sbc-rm s1 k1 >/dev/null
+run sbc-run -d --name f1 busybox sleep 100
+expect_rc 0 "rm -f of a running container" sbc-rm -f f1
+expect_out "" "rm -f leaves nothing" sbc-ps -aq
+
+# everything killed -9: rm -f still cleans up
+run sbc-run -d --name k9 -m 64m busybox sleep 100
+id=$OUT; sleep 0.3
+mon=$(pgrep -f -- "--sbc-monitor .* $id ")
+kill -9 $mon; kill -9 $(awk -F: '/"Pid"/{print}' /dev/null) 2>/dev/null
+pid=$(python3 -c "import json;print(json.load(open('$SBC_ROOT/containers/$id/state.json'))['Pid'])")
+kill -9 "$pid"; sleep 0.3
+expect_rc 0 "rm -f after kill -9 of everything" sbc-rm -f k9
+check "cgroup removed" test ! -e "/sys/fs/cgroup/memory/sbc/$id" -a ! -e "/sys/fs/cgroup/sbc/$id"
+
+# --rm detached removes itself
+run sbc-run -d --rm busybox true
+sleep 0.5
+expect_out "" "-d --rm removes itself" sbc-ps -aq
+
+# create + start -a
+run sbc-create --name c1 busybox sh -c 'echo created-run; exit 4'
+[ "$RC" = 0 ] && pass "create" || fail "create ($(_why))"
+run sbc-ps -a
+echo "$OUT" | grep c1 | grep -q Created && pass "ps: Created" || fail "ps Created ($(_why))"
+expect_rc 4 "start -a exit code" sbc-start -a c1
+run sbc-start -a c1
+[ "$OUT" = created-run ] && pass "start -a output" || fail "start -a output ($(_why))"
+
+# logs -f ends when the container exits
+run sbc-run -d --name lf busybox sh -c 'for i in 1 2 3; do echo l$i; sleep 0.2; done'
+out=$(timeout 10 sbc-logs -f lf | tr '\n' ' ')
+[ "$out" = "l1 l2 l3 " ] && pass "logs -f follows to the end" || fail "logs -f ($out)"
+expect_out "l3" "logs --tail 1" sbc-logs --tail 1 lf
+
+# 20 parallel run -d
+for i in $(seq 20); do sbc-run -d busybox sh -c "echo p$i; sleep 1" >"$T_TMP/par$i" 2>&1 & done; wait
+n=$(cat "$T_TMP"/par* | grep -Ec '^[0-9a-f]{64}$')
+[ "$n" = 20 ] && pass "20 parallel run -d" || fail "20 parallel run -d ($n; $(cat "$T_TMP"/par* | grep -Ev '^[0-9a-f]{64}$' | head -3))"
+n=$(sbc-ps -q | wc -l)
+[ "$n" -ge 20 ] && pass "20 running at once" || fail "20 running ($n)"
+names=$(sbc-ps -a --format json | python3 -c 'import json,sys; n=[json.loads(l)["Names"] for l in sys.stdin]; print(len(n), len(set(n)))')
+set -- $names; [ "$1" = "$2" ] && pass "generated names are unique" || fail "names ($names)"
+t_done

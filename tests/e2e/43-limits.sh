@@ -1,0 +1,32 @@
+#!/bin/bash
+# 43-limits: memory (OOM kill -> 137, OOMKilled), pids, cpu quota; cleanup.
+. "$(dirname "$0")/../lib.sh"
+FIX=$(cd "$(dirname "$0")/../fixtures" && pwd)
+cleanup_all() { for c in $(sbc-ps -aq --no-trunc 2>/dev/null); do sbc-rm -f "$c"; done; }
+on_exit cleanup_all
+bash "$FIX/mkimage.sh" busybox >/dev/null || { fail "mkimage"; t_done; exit 1; }
+# memory hog: a shell string doubling until the limit
+expect_rc 137 "memory limit kills the hog (137)" sbc-run --name oom -m 32m busybox sh -c 'x=aaaaaaaaaaaaaaaa; while :; do x=$x$x; done'
+run sbc-inspect oom
+echo "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; assert d["State"]["OOMKilled"] is True and d["State"]["ExitCode"]==137' && pass "inspect: OOMKilled true" || fail "OOMKilled ($(_why))"
+run sbc-run --rm busybox sh -c 'exit 0'
+expect_rc 0 "rm" sbc-rm oom
+# pids limit: a fork bomb hits the limit, the container survives it
+run sbc-run --rm --pids-limit 5 busybox sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do sleep 1 & done; wait; echo all'
+[ "$RC" != 0 ] && [ "$OUT" != all ] && grep -qi "fork" "$T_TMP/err" && pass "--pids-limit 5 stops the 6th process" || fail "--pids-limit 5 ($(_why))"
+expect_out "all" "--pids-limit 20 allows 10" sbc-run --rm --pids-limit 20 busybox sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do sleep 1 & done; wait; echo all'
+run timeout 30 sbc-run --rm --pids-limit 30 busybox sh -c 'bomb() { bomb | bomb & }; bomb 2>/dev/null; sleep 2; echo survived'
+[ "$OUT" = survived ] && pass "fork bomb stopped by --pids-limit" || fail "fork bomb ($(_why))"
+# cpu quota: 0.5 cpu burns about half a second of cpu per second
+run sbc-run --rm --cpus 0.5 busybox sh -c 'timeout 3 sh -c "while :; do :; done"; cat /proc/self/stat >/dev/null; awk "{print \$14+\$15+\$16+\$17}" /proc/1/stat'
+ticks=$(sbc-run --rm --cpus 0.5 busybox sh -c '(timeout 2 sh -c "while :; do :; done"); awk "{print \$16+\$17}" /proc/self/stat')
+hz=$(getconf CLK_TCK)
+ratio=$(awk -v t="$ticks" -v hz="$hz" 'BEGIN{printf "%.2f", t/hz/2}')
+awk -v r="$ratio" 'BEGIN{exit !(r>=0.40 && r<=0.60)}' && pass "--cpus 0.5 holds within 20 % ($ratio)" || fail "--cpus 0.5 ($ratio)"
+run sbc-run --rm --memory bogus busybox true
+[ "$RC" = 125 ] && pass "bad --memory is 125" || fail "bad --memory ($(_why))"
+# nothing of the tests left on the host
+sleep 0.2
+left=$(ls -d /sys/fs/cgroup/*/sbc/* /sys/fs/cgroup/sbc/* 2>/dev/null | grep -E '/[0-9a-f]{64}$' | while read d; do for c in $(sbc-ps -aq --no-trunc); do :; done; echo "$d"; done | wc -l)
+[ "$left" = 0 ] && pass "no container cgroups left" || fail "cgroups left: $left"
+t_done

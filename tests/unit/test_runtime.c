@@ -1,0 +1,87 @@
+/* Unit tests for the runtime helpers: sizes, signals, times, caps, spec. */
+#include <signal.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "lib/caps.h"
+#include "lib/cgroup.h"
+#include "lib/container.h"
+#include "lib/launch.h"
+#include "lib/spec.h"
+#include "unit.h"
+
+TEST(cgroup_parse_bytes)
+{
+    CHECK_INT(sbc_parse_bytes("100"), 100);
+    CHECK_INT(sbc_parse_bytes("64m"), 64LL << 20);
+    CHECK_INT(sbc_parse_bytes("1g"), 1LL << 30);
+    CHECK_INT(sbc_parse_bytes("512kb"), 512LL << 10);
+    CHECK_INT(sbc_parse_bytes("bogus"), -1);
+    CHECK_INT(sbc_parse_bytes("12x"), -1);
+}
+
+TEST(signal_names)
+{
+    CHECK_INT(sbc_signal_from_name("SIGTERM"), SIGTERM);
+    CHECK_INT(sbc_signal_from_name("kill"), SIGKILL);
+    CHECK_INT(sbc_signal_from_name("10"), 10);
+    CHECK_INT(sbc_signal_from_name("NOPE"), -1);
+}
+
+TEST(caps_default_is_docker_14)
+{
+    CHECK_INT(__builtin_popcountll(sbc_caps_default()), 14);
+    CHECK(sbc_caps_default() == 0xa80425fbULL);
+    CHECK_INT(sbc_cap_from_name("CAP_NET_ADMIN"), 12);
+    CHECK_INT(sbc_cap_from_name("sys_admin"), 21);
+}
+
+TEST(rfc3339_roundtrip)
+{
+    char b[48];
+    long ns;
+    time_t t = sbc_parse_rfc3339(sbc_now_rfc3339(b), &ns);
+    CHECK(t > 1600000000);
+    CHECK_INT(sbc_parse_rfc3339("2024-01-02T03:04:05.5Z", &ns), 1704164645);
+    CHECK_INT(ns, 500000000);
+    sbc_human_duration(3, b, sizeof b);
+    CHECK_STR(b, "3 seconds");
+    sbc_human_duration(90, b, sizeof b);
+    CHECK_STR(b, "About a minute");
+}
+
+TEST(proc_starttime)
+{
+    CHECK(sbc_proc_starttime(getpid()) > 0);
+    CHECK(sbc_proc_alive(getpid(), sbc_proc_starttime(getpid())));
+    CHECK(!sbc_proc_alive(getpid(), sbc_proc_starttime(getpid()) + 1));
+}
+
+TEST(spec_from_oci)
+{
+    const char *js = "{\"process\":{\"args\":[\"sh\",\"-c\",\"x\"],\"env\":[\"A=1\"],\"cwd\":\"/w\","
+                     "\"capabilities\":{\"bounding\":[\"CAP_KILL\",\"CAP_CHOWN\"]}},"
+                     "\"root\":{\"path\":\"/r\",\"readonly\":true},\"hostname\":\"h\","
+                     "\"mounts\":[{\"destination\":\"/v\",\"type\":\"bind\",\"source\":\"/s\",\"options\":[\"rbind\",\"ro\"]},"
+                     "{\"destination\":\"/t\",\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":[\"nosuid\",\"size=1m\"]}],"
+                     "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"mount\"}],\"cgroupsPath\":\"/sbc/x\","
+                     "\"resources\":{\"memory\":{\"limit\":1000},\"pids\":{\"limit\":5}}}}";
+    sbc_spec s;
+    sbc_err e = {0};
+    CHECK_INT(sbc_spec_from_oci(cJSON_Parse(js), &s, &e), 0);
+    CHECK_INT(s.nargs, 3);
+    CHECK_STR(s.cwd, "/w");
+    CHECK(s.readonly);
+    CHECK(s.caps == ((1ULL << 5) | 1ULL));
+    CHECK_INT(s.nmounts, 2);
+    CHECK(s.mounts[0].bind && s.mounts[0].ro);
+    CHECK_STR(s.mounts[1].data, "size=1m");
+    CHECK(s.ns == (CLONE_NEWPID | CLONE_NEWNS));
+    CHECK_STR(s.cgroup, "sbc/x");
+    CHECK_INT(s.limits.memory, 1000);
+    CHECK_INT(s.limits.pids, 5);
+    sbc_spec_free(&s);
+    CHECK(sbc_spec_from_oci(cJSON_Parse("{\"process\":{}}"), &s, &e) < 0);
+    sbc_spec_free(&s);
+}
