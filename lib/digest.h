@@ -2,13 +2,19 @@
 #ifndef SBC_DIGEST_H
 #define SBC_DIGEST_H
 #include <stddef.h>
+#include <stdint.h>
 #include <bearssl.h>
 #include "err.h"
 
 #define SBC_DIGEST_LEN 71 /* strlen("sha256:") + 64 */
 
+/* sha256 with the x86 SHA extensions when the CPU has them (about 5x
+ * BearSSL's portable code: every layer byte is hashed twice on a pull),
+ * else portable C. */
 typedef struct sbc_sha256 {
-    br_sha256_context ctx;
+    uint32_t h[8];
+    uint64_t count;          /* bytes hashed */
+    unsigned char buf[64];   /* pending partial block */
 } sbc_sha256;
 
 void sbc_sha256_init(sbc_sha256 *h);

@@ -27,12 +27,13 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <bearssl_hash.h>
+#include "digest.h"
 #include <zlib.h>
 #include <zstd.h>
 
 #include "layer.h"
 #include "io.h"
+#include "tarw.h"
 
 #define BUFSZ (128 * 1024)
 #define OPAQUE_XATTR "trusted.overlay.opaque"
@@ -53,7 +54,7 @@ struct src {
     int z_init, in_member;
     ZSTD_DStream *zs;
     size_t zret;
-    br_sha256_context hraw, htar;
+    sbc_sha256 hraw, htar;
     long long nraw, ntar;
 };
 
@@ -84,7 +85,7 @@ static int raw_more(struct src *s)
     }
     if ((size_t)n > BUFSZ)
         return src_fail(s, "read callback returned too much");
-    br_sha256_update(&s->hraw, s->raw, (size_t)n);
+    sbc_sha256_update(&s->hraw, s->raw, (size_t)n);
     s->nraw += n;
     s->ip = s->raw;
     s->il = (size_t)n;
@@ -152,7 +153,7 @@ static ssize_t src_produce(struct src *s, const void **p)
         if (got) {
             /* Uncompressed: the diff ID is the digest; hash once. */
             if (s->comp != SBC_COMP_NONE)
-                br_sha256_update(&s->htar, *p, got);
+                sbc_sha256_update(&s->htar, *p, got);
             s->ntar += (long long)got;
             return (ssize_t)got;
         }
@@ -167,10 +168,10 @@ static la_ssize_t ar_read(struct archive *a, void *cd, const void **buf)
     return n;
 }
 
-static void hexdigest(br_sha256_context *h, char out[72])
+static void hexdigest(sbc_sha256 *h, char out[72])
 {
     unsigned char d[32];
-    br_sha256_out(h, d);
+    sbc_sha256_raw(h, d);
     memcpy(out, "sha256:", 7);
     for (int i = 0; i < 32; i++) {
         out[7 + 2 * i] = "0123456789abcdef"[d[i] >> 4];
@@ -793,8 +794,8 @@ int sbc_layer_unpack(sbc_read_fn rd, void *ctx, const char *dest_dir, unsigned f
         return sbc_err_sys(e, "open %s", dest_dir);
     s.raw = sbc_xmalloc(BUFSZ);
     s.out = sbc_xmalloc(BUFSZ);
-    br_sha256_init(&s.hraw);
-    br_sha256_init(&s.htar);
+    sbc_sha256_init(&s.hraw);
+    sbc_sha256_init(&s.htar);
 
     /* Sniff the compression from the first bytes. */
     size_t have = 0;
@@ -806,7 +807,7 @@ int sbc_layer_unpack(sbc_read_fn rd, void *ctx, const char *dest_dir, unsigned f
             s.raw_eof = 1;
             break;
         }
-        br_sha256_update(&s.hraw, s.raw + have, (size_t)n);
+        sbc_sha256_update(&s.hraw, s.raw + have, (size_t)n);
         have += (size_t)n;
         s.nraw += n;
     }
@@ -1218,9 +1219,9 @@ out:
 int sbc_layer_tar_dir(const char *dir, int out_fd, int compression,
                       sbc_layer_info *out, sbc_err *e)
 {
-    (void)dir;
-    (void)out_fd;
-    (void)compression;
-    (void)out;
-    return sbc_err_set(e, 0, "tar writer: not implemented");
+    /* The writer lives in lib/tarw.c (options: mtime clamp, level, tee). */
+    sbc_tarw_opts o;
+    sbc_tarw_opts_init(&o);
+    o.compression = compression;
+    return sbc_tarw_dir(dir, out_fd, &o, out, e);
 }

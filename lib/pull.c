@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +59,46 @@ struct blob_reader {
     sbc_blob *blob;
     struct pull_ctx *p;
     struct layer_job *j;
+    /* The network side runs in its own thread (TLS, the partial file) and
+     * hands the bytes over a pipe, so download and unpack use two cores,
+     * as curl | gzip -dc | tar -x does. */
+    int pipefd[2];
+    pthread_t producer;
+    int started;
+    int prod_rc;
+    sbc_err prod_err;
 };
+
+static void *producer_main(void *arg)
+{
+    struct blob_reader *r = arg;
+    sigset_t ss;
+    sigemptyset(&ss);
+    sigaddset(&ss, SIGPIPE); /* a consumer that gave up gives EPIPE, not a signal */
+    pthread_sigmask(SIG_BLOCK, &ss, NULL);
+    char *buf = sbc_xmalloc(128 << 10);
+    ssize_t got;
+    r->prod_rc = 0;
+    while ((got = sbc_blob_read(r->blob, buf, 128 << 10, &r->prod_err)) > 0) {
+        if (sbc_write_full(r->partfd, buf, (size_t)got) < 0) {
+            sbc_err_sys(&r->prod_err, "partial download");
+            r->prod_rc = -1;
+            break;
+        }
+        if (sbc_write_full(r->pipefd[1], buf, (size_t)got) < 0) {
+            if (errno != EPIPE)
+                sbc_err_sys(&r->prod_err, "pipe");
+            r->prod_rc = -1;
+            break;
+        }
+    }
+    if (got < 0)
+        r->prod_rc = -1;
+    free(buf);
+    close(r->pipefd[1]);
+    r->pipefd[1] = -1;
+    return NULL;
+}
 
 static ssize_t blob_read_cb(void *ctx, void *buf, size_t n, sbc_err *e)
 {
@@ -76,11 +116,38 @@ static ssize_t blob_read_cb(void *ctx, void *buf, size_t n, sbc_err *e)
         }
         r->replay_left -= got;
     } else {
-        got = sbc_blob_read(r->blob, buf, n, e);
-        if (got <= 0)
-            return got;
-        if (sbc_write_full(r->partfd, buf, (size_t)got) < 0)
-            return sbc_err_sys(e, "partial download"), -1;
+        if (!r->started) {
+            if (pipe2(r->pipefd, O_CLOEXEC) < 0)
+                return sbc_err_sys(e, "pipe"), -1;
+            fcntl(r->pipefd[1], F_SETPIPE_SZ, 1 << 20);
+            pthread_attr_t at;
+            pthread_attr_init(&at);
+            pthread_attr_setstacksize(&at, 256 << 10);
+            int rc = pthread_create(&r->producer, &at, producer_main, r);
+            pthread_attr_destroy(&at);
+            if (rc) {
+                errno = rc;
+                close(r->pipefd[0]);
+                close(r->pipefd[1]);
+                r->pipefd[0] = r->pipefd[1] = -1;
+                return sbc_err_sys(e, "thread"), -1;
+            }
+            r->started = 1;
+        }
+        do
+            got = read(r->pipefd[0], buf, n);
+        while (got < 0 && errno == EINTR);
+        if (got < 0)
+            return sbc_err_sys(e, "pipe"), -1;
+        if (got == 0) {
+            pthread_join(r->producer, NULL);
+            r->started = 0;
+            if (r->prod_rc < 0) {
+                *e = r->prod_err;
+                return -1;
+            }
+            return 0;
+        }
     }
     pthread_mutex_lock(&r->p->mu);
     r->j->done += got;
@@ -88,6 +155,17 @@ static ssize_t blob_read_cb(void *ctx, void *buf, size_t n, sbc_err *e)
     if (r->j->size > 0 && r->j->done > r->j->size)
         return sbc_err_set(e, 0, "blob larger than the manifest says (%lld bytes)", r->j->size), -1;
     return got;
+}
+
+/* Stop the network thread (after an unpack error, it may be blocked on the pipe). */
+static void blob_reader_stop(struct blob_reader *r)
+{
+    if (r->pipefd[0] >= 0)
+        close(r->pipefd[0]); /* the producer's next write fails with EPIPE */
+    r->pipefd[0] = -1;
+    if (r->started)
+        pthread_join(r->producer, NULL);
+    r->started = 0;
 }
 
 static int layer_lock(sbc_store *s, const char *hex, sbc_err *e)
@@ -165,10 +243,11 @@ static int fetch_layer(struct pull_ctx *p, struct layer_job *j, sbc_err *e)
     j->done = 0;
     clock_gettime(CLOCK_MONOTONIC, &j->t0);
     pthread_mutex_unlock(&p->mu);
-    struct blob_reader r = {partfd, have, blob, p, j};
+    struct blob_reader r = {partfd, have, blob, p, j, {-1, -1}, 0, 0, 0, {0}};
     char *dest = sbc_store_path(s, tmprel);
     sbc_layer_info info;
     rc = sbc_layer_unpack(blob_read_cb, &r, dest, 0, &info, e);
+    blob_reader_stop(&r);
     free(dest);
     if (rc < 0)
         goto out;
