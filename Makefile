@@ -63,3 +63,10 @@ clean:
 	rm -rf build/obj build/sbc build/sbc.unstripped build/sbc.map build/unit build/unit-asan build/sbc-debug
 
 .PHONY: all test demo clean debug
+
+# Fuzzing: libFuzzer targets of every parser (tests/fuzz/), clang + glibc -dev
+# libraries; FUZZ_SECONDS per target (default 60).
+fuzz:
+	bash tests/fuzz/run.sh
+
+.PHONY: fuzz

@@ -67,7 +67,7 @@ int sbc_layer_flatten(const char *const *layer_dirs, int n, const char *dest, sb
  * tar (sorted names, no atime/ctime) to out_fd, compressed with compression
  * (SBC_COMP_*).  Overlay whiteouts (0/0 char devices, opaque xattrs) become
  * ".wh." entries.  out (may be NULL) gets digests and sizes of what was
- * written.  NOT IMPLEMENTED YET: always fails with "not implemented". */
+ * written (lib/tarw.h has the details and more options). */
 int sbc_layer_tar_dir(const char *dir, int out_fd, int compression,
                       sbc_layer_info *out, sbc_err *e);
 

@@ -27,6 +27,7 @@ struct sbc_registry {
     sbc_ref ref;
     char *name;    /* "domain/path" for messages */
     char *actions; /* "pull" */
+    char *extra_scope; /* push: "repository:other:pull" for cross-repo mounts, or NULL */
     char *base;    /* "https://host[:port]" in use */
     char **bases;  /* mirrors first (docker.io), then the registry itself */
     int nbases;
@@ -216,6 +217,7 @@ void sbc_registry_close(sbc_registry *g)
     sbc_ref_free(&g->ref);
     free(g->name);
     free(g->actions);
+    free(g->extra_scope);
     free(g->user);
     if (g->pass) {
         memset(g->pass, 0, strlen(g->pass));
@@ -274,6 +276,11 @@ static int get_token(sbc_registry *g, sbc_http *h, const sbc_challenge *c, sbc_e
         sbc_buf_printf(&url, "%cscope=%s", sep, s);
         free(s);
         free(scope);
+        if (g->extra_scope) {
+            s = sbc_url_escape(g->extra_scope);
+            sbc_buf_printf(&url, "&scope=%s", s);
+            free(s);
+        }
     } else if (g->user) { /* login: no repository, just the account */
         char *s = sbc_url_escape(g->user);
         sbc_buf_printf(&url, "%caccount=%s", sep, s);
@@ -832,4 +839,68 @@ void sbc_blob_close(sbc_blob *b)
     sbc_http_free(b->h);
     free(b->what);
     free(b);
+}
+
+/* ---- for push (lib/push.c) ------------------------------------------------------ */
+
+void sbc_registry_set_extra_scope(sbc_registry *g, const char *scope)
+{
+    pthread_mutex_lock(&g->mu);
+    free(g->extra_scope);
+    g->extra_scope = scope ? sbc_xstrdup(scope) : NULL;
+    /* the next 401 fetches a token with the new scope */
+    free(g->authz);
+    g->authz = NULL;
+    pthread_mutex_unlock(&g->mu);
+}
+
+int sbc_registry_request(sbc_registry *g, sbc_http *h, const char *method, const char *path,
+                         const char *const *extra, const void *body, size_t len, sbc_err *e)
+{
+    char *url = !strncmp(path, "https://", 8) || !strncmp(path, "http://", 7)
+                    ? sbc_xstrdup(path) : sbc_xasprintf("%s%s", g->base, path);
+    int st = -1;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        const char *hdrs[10];
+        int n = 0;
+        char *authz = NULL;
+        pthread_mutex_lock(&g->mu);
+        if (g->authz && time(NULL) < g->authz_exp)
+            authz = sbc_xstrdup(g->authz);
+        pthread_mutex_unlock(&g->mu);
+        /* credentials only to the registry itself, not to a storage redirect */
+        if (authz && !strncmp(url, g->base, strlen(g->base)))
+            hdrs[n++] = authz;
+        for (const char *const *p = extra; p && *p && n < 9; p++)
+            hdrs[n++] = *p;
+        hdrs[n] = NULL;
+        sbc_http_req rq = {.method = method, .url = url, .headers = hdrs, .body = body,
+                           .body_len = len, .max_redirects = 0,
+                           .insecure = is_insecure_url(g, url)};
+        if (!body && (!strcmp(method, "PUT") || !strcmp(method, "POST") || !strcmp(method, "PATCH")))
+            rq.body = "";
+        st = sbc_http_request(h, &rq, e);
+        if (st != 401) {
+            free(authz);
+            break;
+        }
+        int rc = handle_401(g, h, authz, attempt == 1, e);
+        free(authz);
+        if (rc < 0) {
+            st = -1;
+            break;
+        }
+    }
+    free(url);
+    return st;
+}
+
+int sbc_registry_fail(sbc_http *h, const char *what, sbc_err *e)
+{
+    return fail_status(h, what, e);
+}
+
+const char *sbc_registry_base(sbc_registry *g)
+{
+    return g->base;
 }

@@ -28,6 +28,7 @@
 #include <sys/types.h>
 #include "digest.h"
 #include "err.h"
+#include "http.h"
 #include "io.h"
 #include "ref.h"
 
@@ -107,5 +108,20 @@ void sbc_challenge_free(sbc_challenge *c);
  * to "manifest unknown" / "toomanyrequests: ..." into out; 0, or -1 when
  * body holds no such JSON. */
 int sbc_registry_error_text(const char *body, size_t len, char *out, size_t n);
+
+/* ---- for push (lib/push.c) ----
+ * An authenticated request: path "/v2/..." (or an absolute URL, e.g. an
+ * upload Location); body (may be NULL; PUT/POST/PATCH then send an empty
+ * one) with extra headers.  Redirects are not followed.  Returns the
+ * status (response to be read from h) or -1. */
+int sbc_registry_request(sbc_registry *g, sbc_http *h, const char *method, const char *path,
+                         const char *const *headers, const void *body, size_t len, sbc_err *e);
+/* Also ask token servers for this scope ("repository:other/repo:pull"), for
+ * cross-repository blob mounts; NULL clears. */
+void sbc_registry_set_extra_scope(sbc_registry *g, const char *scope);
+/* Read an error response from h into e as "what: <registry's message>". */
+int sbc_registry_fail(sbc_http *h, const char *what, sbc_err *e);
+/* "https://host[:port]" in use. */
+const char *sbc_registry_base(sbc_registry *g);
 
 #endif

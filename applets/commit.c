@@ -1,0 +1,113 @@
+/* commit.c - sbc-commit: a container's changes become a new image. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "applets.h"
+#include "lib/imgbuild.h"
+#include "lib/io.h"
+#include "lib/opt.h"
+#include "lib/store.h"
+
+const char commit_usage[] =
+    "Usage: sbc-commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]]\n"
+    "\n"
+    "Create a new image from a container's changes (also while it runs): its\n"
+    "overlay upper dir becomes one new layer (deleted files and replaced\n"
+    "directories become .wh. whiteouts), on top of its image's layers; the\n"
+    "container's Cmd, Entrypoint, Env, WorkingDir and User go into the config,\n"
+    "with a history entry.  Prints the new image ID.\n"
+    "\n"
+    "Options:\n"
+    "  -a, --author string    author (\"Name <mail>\")\n"
+    "  -c, --change list      apply a Dockerfile instruction to the config\n"
+    "                         (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, VOLUME,\n"
+    "                         WORKDIR, STOPSIGNAL)\n"
+    "  -m, --message string   commit message (history comment)\n"
+    "      --compress string  gzip (default), zstd or none (also gzip:N, zstd:N)\n"
+    "  -q, --quiet            print nothing but the ID\n";
+
+int commit_main(int argc, char **argv)
+{
+    enum { O_AUTHOR = 'a', O_CHANGE = 'c', O_MSG = 'm', O_COMP = 256, O_QUIET = 'q', O_PAUSE = 'p' };
+    static const sbc_option opts[] = {
+        {"author", 'a', SBC_OPT_ARG, O_AUTHOR},
+        {"change", 'c', SBC_OPT_ARG, O_CHANGE},
+        {"message", 'm', SBC_OPT_ARG, O_MSG},
+        {"compress", 0, SBC_OPT_ARG, O_COMP},
+        {"quiet", 'q', SBC_OPT_NOARG, O_QUIET},
+        {"pause", 'p', SBC_OPT_NOARG, O_PAUSE},
+        {0},
+    };
+    sbc_tarw_opts to;
+    sbc_tarw_opts_init(&to);
+    char **changes = sbc_xcalloc((size_t)argc + 1, sizeof *changes);
+    int nch = 0;
+    const char *msg = NULL, *author = NULL;
+    sbc_opts o;
+    int c;
+    sbc_opts_init(&o, argc, argv, 1);
+    while ((c = sbc_opt_next(&o, opts))) {
+        switch (c) {
+        case O_AUTHOR: author = o.arg; break;
+        case O_CHANGE: changes[nch++] = (char *)o.arg; break;
+        case O_MSG: msg = o.arg; break;
+        case O_COMP:
+            if ((to.compression = sbc_comp_parse(o.arg, &to.level)) < 0)
+                sbc_usage_error("--compress: expected gzip, zstd or none, got \"%s\"", o.arg);
+            break;
+        default: break;
+        }
+    }
+    sbc_opt_operands(&o, 1, 2);
+    sbc_err e = {0};
+    sbc_store s;
+    if (sbc_store_open(&s, &e) < 0)
+        return sbc_err_print(&e);
+    sbc_build_ctr ct;
+    int rc = -1, isc = sbc_build_container(&s, o.rest[0], &ct, &e);
+    char id[72];
+    if (isc == 0)
+        sbc_err_set(&e, 0, "No such container: %s", o.rest[0]);
+    if (isc <= 0)
+        goto out;
+    if (strcmp(ct.driver, "overlay")) {
+        sbc_err_set(&e, 0, "container %.12s: commit needs the overlay storage driver (it uses %s)",
+                    ct.id, ct.driver);
+        goto out;
+    }
+    struct stat st;
+    char *empty = NULL;
+    const char *src = ct.upper;
+    if (stat(ct.upper, &st) < 0) { /* never started: no changes */
+        char tmp[128];
+        sbc_build_tmpname(tmp, sizeof tmp, "empty");
+        empty = sbc_store_path(&s, tmp);
+        if (sbc_mkdir_p(empty, 0755, &e) < 0)
+            goto out;
+        src = empty;
+    }
+    /* the runtime's bind-mount targets are not the container's changes */
+    static const char *const skip[] = {"etc/hostname", "etc/hosts", "etc/resolv.conf", NULL};
+    to.exclude = skip;
+    sbc_newlayer nl;
+    rc = sbc_build_layer_dir(&s, src, &to, &nl, &e);
+    if (empty) {
+        rmdir(empty);
+        free(empty);
+    }
+    if (rc == 0)
+        rc = sbc_build_finish(&s, &ct.img, ct.fields, &nl, 1, changes, nch, ct.cmdline, msg,
+                              author, o.nrest > 1 ? o.rest[1] : NULL, id, &e);
+out:
+    if (isc > 0)
+        sbc_build_ctr_free(&ct);
+    free(changes);
+    sbc_store_close(&s);
+    if (rc < 0)
+        return sbc_err_print(&e);
+    printf("%s\n", id);
+    return 0;
+}
