@@ -77,4 +77,11 @@ if [ "$size" -le 1048576 ]; then pass "build/sbc is $size bytes (<= 1 MiB)"; els
 # stdout errors are reported (pipelines): writing to a full device fails
 run sh -c "'$SBC_BIN' --list >/dev/full"
 if [ "$RC" != 0 ]; then pass "write error on stdout gives a non-zero exit"; else fail "write to /dev/full exited 0"; fi
+# the Vagrantfile for macOS/Windows users is valid
+if command -v vagrant >/dev/null; then
+  run sh -c "cd '$(cd "$(dirname "$0")/../.." && pwd)' && vagrant validate"
+  if [ "$RC" = 0 ] && grep -q "validated successfully" "$T_TMP/out"; then pass "vagrant validate"; else fail "vagrant validate ($(_why))"; fi
+else
+  fail "vagrant is not installed (bootstrap.sh installs it)"
+fi
 t_done
