@@ -559,8 +559,11 @@ int sbc_pull(sbc_store *s, const char *refstr, const sbc_pull_opts *o, char **fu
             *e = p.jobs[i].err;
             goto out;
         }
-    /* Everything is there: make the layers durable, then the record, then the tag. */
-    syncfs(s->fd);
+    /* Everything is there: the record, then the tag (each temp + fsync +
+     * rename).  Layer files are not fsynced one by one (as containerd and
+     * podman do not): a killed pull leaves at most an unreferenced tmp/ dir,
+     * which the next pull removes; only a power cut could leave a layer
+     * short, and then `sbc-rmi` + pull repairs it. */
     if (sbc_store_blob_put(s, cdig, cfgbuf, clen, e) < 0 ||
         sbc_store_blob_put(s, m.digest, m.body.data, m.body.len, e) < 0)
         goto out;
