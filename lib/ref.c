@@ -209,6 +209,11 @@ int sbc_ref_parse(const char *s, sbc_ref *r, sbc_err *e)
         free(domain);
         domain = sbc_xstrdup(SBC_DOCKER_DOMAIN);
     }
+    if (!strcmp(domain, SBC_DOCKER_DOMAIN) && !strchr(path, '/')) {
+        char *p = sbc_xasprintf("library/%s", path);
+        free(path);
+        path = p;
+    }
     if (!sbc_ref_valid_path(path)) {
         int upper = 0;
         for (const char *p = path; *p; p++)
@@ -216,11 +221,6 @@ int sbc_ref_parse(const char *s, sbc_ref *r, sbc_err *e)
         sbc_err_set(e, 0, "%.200s: invalid reference format%s", s,
                     upper ? ": repository name must be lowercase" : "");
         goto fail;
-    }
-    if (!strcmp(domain, SBC_DOCKER_DOMAIN) && !strchr(path, '/')) {
-        char *p = sbc_xasprintf("library/%s", path);
-        free(path);
-        path = p;
     }
     if (!tag && !digest)
         tag = sbc_xstrdup("latest");
@@ -262,6 +262,11 @@ char *sbc_ref_familiar(const sbc_ref *r)
     const char *p = r->path;
     if (!strncmp(p, "library/", 8) && !strchr(p + 8, '/'))
         p += 8;
+    /* "docker.io/a.b/c" must not print as "a.b/c", which names another registry */
+    size_t first = strcspn(p, "/");
+    if (p[first] == '/' && (memchr(p, '.', first) || memchr(p, ':', first) ||
+                            (first == 9 && !strncmp(p, "localhost", 9))))
+        return sbc_ref_repo(r);
     return sbc_xstrdup(p);
 }
 

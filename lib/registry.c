@@ -322,8 +322,10 @@ static int get_token(sbc_registry *g, sbc_http *h, const sbc_challenge *c, sbc_e
     if (st != 200)
         return fail_status(h, g->ref.domain, e);
     sbc_buf b = {0};
-    if (sbc_http_read_all(h, &b, TOKEN_MAX, e) < 0)
+    if (sbc_http_read_all(h, &b, TOKEN_MAX, e) < 0) {
+        sbc_buf_free(&b);
         return -1;
+    }
     cJSON *j = sbc_json_parse(b.data, b.len, "token response", e);
     sbc_buf_free(&b);
     if (!j)
@@ -612,9 +614,10 @@ static int fetch_manifest(sbc_registry *g, const char *what, const char *ref, co
     if (is_manifest_type(ctype) || is_index_type(ctype)) {
         type = ctype;
         if (field && strcmp(field, ctype)) {
-            cJSON_Delete(j);
-            return sbc_err_set(e, 0, "%s: manifest mediaType %.100s does not match Content-Type %s",
-                               what, field, ctype);
+            sbc_err_set(e, 0, "%s: manifest mediaType %.100s does not match Content-Type %s",
+                        what, field, ctype);
+            cJSON_Delete(j); /* field points into j */
+            return -1;
         }
     } else if (field && (is_manifest_type(field) || is_index_type(field))) {
         type = field;
@@ -623,9 +626,9 @@ static int fetch_manifest(sbc_registry *g, const char *what, const char *ref, co
     } else if (!field && sbc_json_obj(j, "config") && sbc_json_arr(j, "layers")) {
         type = SBC_MT_OCI_MANIFEST;
     } else {
-        cJSON_Delete(j);
-        return sbc_err_set(e, 0, "%s: unsupported manifest type \"%.100s\"", what,
-                           field ? field : ctype);
+        sbc_err_set(e, 0, "%s: unsupported manifest type \"%.100s\"", what, field ? field : ctype);
+        cJSON_Delete(j); /* field points into j */
+        return -1;
     }
     snprintf(mt, mtn, "%s", type);
     *json = j;

@@ -312,7 +312,7 @@ static int fields(char *line, char **f, int n)
 
 static int resolve_user(const char *spec, user_info *u, sbc_err *e)
 {
-    char buf[256], *name = buf, *group;
+    char buf[256], unamebuf[64] = "", *name = buf, *group;
     memset(u, 0, sizeof *u);
     snprintf(u->home, sizeof u->home, "/");
     if (!spec || !*spec)
@@ -334,7 +334,7 @@ static int resolve_user(const char *spec, user_info *u, sbc_err *e)
             u->uid = (uid_t)atol(f[2]);
             u->gid = (gid_t)atol(f[3]);
             snprintf(u->home, sizeof u->home, "%s", f[5]);
-            snprintf(buf + sizeof buf - 64, 64, "%s", f[0]); /* user's name for groups */
+            snprintf(unamebuf, sizeof unamebuf, "%s", f[0]); /* user's name for groups */
             found = 1;
             break;
         }
@@ -345,9 +345,8 @@ static int resolve_user(const char *spec, user_info *u, sbc_err *e)
             return sbc_err_set(e, SBC_EXIT_FAIL, "unable to find user %s: no matching entries in passwd file", name);
         u->uid = (uid_t)atol(name);
         u->gid = 0;
-        buf[sizeof buf - 64] = 0;
     }
-    const char *uname = buf + sizeof buf - 64;
+    const char *uname = unamebuf;
     int gfound = !group;
     char *gr = sbc_read_file(AT_FDCWD, "/etc/group", 1 << 20, NULL, e);
     for (char *l = gr, *next; l && *l; l = next) {
@@ -593,7 +592,7 @@ static void reset_signals(void)
     sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-static _Noreturn void child_main(const sbc_spec *s, int sock)
+static _Noreturn void child_main(const sbc_spec *s, int sock, int netns_fd)
 {
     sbc_err e = {0};
     char go;
@@ -602,6 +601,13 @@ static _Noreturn void child_main(const sbc_spec *s, int sock)
     if (read(sock, &go, 1) != 1)
         _exit(SBC_EXIT_FAIL);
     prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+    if (netns_fd >= 0) {
+        if (setns(netns_fd, CLONE_NEWNET) < 0) {
+            sbc_err_sys(&e, "join the network namespace %s", s->netns_path);
+            child_fail(sock, &e);
+        }
+        close(netns_fd);
+    }
     if ((s->ns & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
         sbc_err_sys(&e, "unshare the cgroup namespace");
         child_fail(sock, &e);
@@ -720,7 +726,16 @@ int sbc_spawn(const sbc_spec *s, sbc_proc *p, sbc_err *e)
         return -1;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return sbc_err_sys(e, "socketpair");
+    int netns_fd = -1;
+    if (s->netns_path && (netns_fd = open(s->netns_path, O_RDONLY | O_CLOEXEC)) < 0) {
+        sbc_err_sys(e, "join the network namespace %s", s->netns_path);
+        close(sv[0]);
+        close(sv[1]);
+        return -1;
+    }
     int nsflags = s->ns & ~CLONE_NEWCGROUP; /* joined after the cgroup move */
+    if (netns_fd >= 0)
+        nsflags &= ~CLONE_NEWNET;
     int pidfd = -1;
     struct clone_args ca = {.flags = (unsigned)nsflags | CLONE_PIDFD,
                             .pidfd = (uint64_t)(uintptr_t)&pidfd, .exit_signal = SIGCHLD};
@@ -733,14 +748,18 @@ int sbc_spawn(const sbc_spec *s, sbc_proc *p, sbc_err *e)
         sbc_err_sys(e, "clone the container's init");
         close(sv[0]);
         close(sv[1]);
+        if (netns_fd >= 0)
+            close(netns_fd);
         return -1;
     }
     if (pid == 0) {
         close(sv[0]);
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-        child_main(s, sv[1]);
+        child_main(s, sv[1], netns_fd);
     }
     close(sv[1]);
+    if (netns_fd >= 0)
+        close(netns_fd);
     p->pid = (pid_t)pid;
     if (pidfd < 0)
         pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
