@@ -26,7 +26,8 @@ const char commit_usage[] =
     "                         (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, VOLUME,\n"
     "                         WORKDIR, STOPSIGNAL)\n"
     "  -m, --message string   commit message (history comment)\n"
-    "      --compress string  gzip (default), zstd or none (also gzip:N, zstd:N)\n"
+    "      --compress string  none (default: fastest; the layer is pushed/saved\n"
+    "                         as it is stored), gzip or zstd (also gzip:N, zstd:N)\n"
     "  -q, --quiet            print nothing but the ID\n";
 
 int commit_main(int argc, char **argv)
@@ -43,6 +44,10 @@ int commit_main(int argc, char **argv)
     };
     sbc_tarw_opts to;
     sbc_tarw_opts_init(&to);
+    /* Like docker/podman commit, the new layer is kept uncompressed by
+     * default (4x faster on a big change); --compress gzip|zstd to push it
+     * compressed later. */
+    to.compression = SBC_COMP_NONE;
     char **changes = sbc_xcalloc((size_t)argc + 1, sizeof *changes);
     int nch = 0;
     const char *msg = NULL, *author = NULL;
@@ -62,6 +67,13 @@ int commit_main(int argc, char **argv)
         }
     }
     sbc_opt_operands(&o, 1, 2);
+    if (o.nrest > 1) { /* a bad name fails before any work */
+        sbc_err te = {0};
+        char *tn = sbc_build_tagname(o.rest[1], &te);
+        if (!tn)
+            return sbc_err_print(&te);
+        free(tn);
+    }
     sbc_err e = {0};
     sbc_store s;
     if (sbc_store_open(&s, &e) < 0)

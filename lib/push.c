@@ -51,6 +51,8 @@ static void draw(struct pusher *p, int final)
             return;
         for (int i = 0; i < p->njobs; i++) {
             struct pjob *j = &p->jobs[i];
+            if (j->state == 0)
+                continue; /* not reached */
             if (j->state == 4)
                 fprintf(stderr, "%.12s: Mounted from %s\n", j->digest + 7, j->from);
             else
@@ -175,8 +177,10 @@ static int push_blob(struct pusher *p, struct pjob *j, sbc_err *e)
             j->state = 4;
             return 0;
         }
-        if (st < 0) /* e.g. no pull right on the source: a plain upload */
-            SBC_DEBUG("push: mount from %s failed: %s", j->from, e->msg), sbc_err_clear(e);
+        if (st < 0) { /* e.g. no pull right on the source: a plain upload */
+            SBC_DEBUG("push: mount from %s failed: %s", j->from, e->msg);
+            sbc_err_clear(e);
+        }
         j->from[0] = 0;
     } else {
         st = -2;
