@@ -30,6 +30,7 @@ struct layer_job {
     long long size;       /* from the manifest */
     /* progress (guarded by the pull's mutex for the display) */
     long long done;
+    long long diff_size;  /* uncompressed tar bytes, once unpacked */
     int state;            /* 0 waiting, 1 downloading, 2 done, 3 exists, -1 failed */
     int claimed;
     struct timespec t0;   /* download start, for the rate */
@@ -263,6 +264,7 @@ static int fetch_layer(struct pull_ctx *p, struct layer_job *j, sbc_err *e)
         ftruncate(partfd, 0);
         goto out;
     }
+    j->diff_size = info.diff_size;
     if (renameat(s->fd, tmprel, s->fd, finalrel) < 0) {
         sbc_err_sys(e, "%s", finalrel);
         goto out;
@@ -578,6 +580,8 @@ int sbc_pull(sbc_store *s, const char *refstr, const sbc_pull_opts *o, char **fu
         cJSON_AddStringToObject(l, "DiffID", p.jobs[i].diff_id);
         cJSON_AddStringToObject(l, "Digest", p.jobs[i].digest);
         cJSON_AddNumberToObject(l, "Size", (double)p.jobs[i].size);
+        if (p.jobs[i].diff_size > 0)
+            cJSON_AddNumberToObject(l, "DiffSize", (double)p.jobs[i].diff_size);
         sbc_json_add_str(l, "MediaType", p.jobs[i].media_type);
         cJSON_AddItemToArray(rl, l);
         if (p.jobs[i].size > 0)
