@@ -56,6 +56,10 @@ int sbc_monitor_foreground(pid_t pid, int pidfd, int ptmx, int interactive)
     }
     int in_open = ptmx >= 0 && interactive, pty_open = ptmx >= 0;
     char buf[4096];
+    /* A short-lived process may have ended before SIGCHLD was blocked: its
+     * signal is gone, so look once now (later ones queue on the signalfd). */
+    if (reap(pid, &code))
+        done = 1;
     while (!done || pty_open) {
         struct pollfd p[3] = {{sfd, POLLIN, 0}, {pty_open ? ptmx : -1, POLLIN, 0},
                               {in_open ? STDIN_FILENO : -1, POLLIN, 0}};

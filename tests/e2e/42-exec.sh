@@ -32,6 +32,10 @@ if command -v python3 >/dev/null; then
   out=$(cd "$T_TMP" && timeout 20 python3 "$FIX/ptydrive.py" sbc-exec -it e1 sh 2>&1)
   echo "$out" | grep -q '^33 101' && echo "$out" | grep -q A42B && pass "exec -it" || fail "exec -it ($out)"
 fi
+# a process that exits at once must not leave exec waiting (SIGCHLD race)
+hung=0
+for i in $(seq 1 40); do timeout 10 sbc-exec e1 test -e /nonexistent >/dev/null 2>&1; [ $? = 124 ] && hung=$((hung + 1)); done
+[ "$hung" = 0 ] && pass "40 quick execs all return" || fail "$hung of 40 quick execs hung"
 run sbc-stop -t 0 e1
 expect_rc 125 "exec into a stopped container" sbc-exec e1 true
 t_done
