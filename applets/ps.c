@@ -8,6 +8,7 @@
 #include "lib/container.h"
 #include "lib/io.h"
 #include "lib/json.h"
+#include "lib/net.h"
 #include "lib/opt.h"
 #include "lib/store.h"
 
@@ -112,7 +113,8 @@ int ps_main(int argc, char **argv)
     qsort(rows, (size_t)nr, sizeof *rows, by_created);
     time_t now = time(NULL);
     if (!quiet && !json)
-        printf("%-12s   %-20s %-22s %-15s %-25s %s\n", "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "NAMES");
+        printf("%-12s   %-20s %-22s %-15s %-25s %-20s %s\n", "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS",
+               "PORTS", "NAMES");
     for (int i = 0; i < nr; i++) {
         sbc_container *ct = &rows[i].c;
         char status[96], cmd[4096], created[64], d[64];
@@ -121,6 +123,9 @@ int ps_main(int argc, char **argv)
         sbc_human_duration((long)(now - rows[i].created), d, sizeof d);
         snprintf(created, sizeof created, "%s ago", d);
         const char *image = sbc_json_str(ct->config, "Image");
+        const char *stt = sbc_json_str(ct->state, "Status");
+        /* a stopped container's network is released: no ports, as Docker */
+        char *ports = !quiet && stt && !strcmp(stt, "running") ? sbc_net_ports_string(ct->dir) : sbc_xstrdup("");
         if (quiet) {
             printf("%.*s\n", notrunc ? 64 : 12, ct->id);
         } else if (json) {
@@ -134,6 +139,7 @@ int ps_main(int argc, char **argv)
             cJSON_AddStringToObject(j, "RunningFor", created);
             sbc_json_add_str(j, "State", sbc_json_str(ct->state, "Status"));
             cJSON_AddStringToObject(j, "Status", status);
+            cJSON_AddStringToObject(j, "Ports", ports);
             cJSON_AddStringToObject(j, "Names", sbc_container_name(ct));
             char *s = cJSON_PrintUnformatted(j);
             printf("%s\n", s);
@@ -145,9 +151,10 @@ int ps_main(int argc, char **argv)
                 snprintf(q, sizeof q, "\"%.19s…\"", cmd);
             else
                 snprintf(q, sizeof q, "\"%s\"", cmd);
-            printf("%.*s%s   %-20s %-22s %-15s %-25s %s\n", notrunc ? 64 : 12, ct->id, "",
-                   image ? image : "", q, created, status, sbc_container_name(ct));
+            printf("%.*s%s   %-20s %-22s %-15s %-25s %-20s %s\n", notrunc ? 64 : 12, ct->id, "",
+                   image ? image : "", q, created, status, ports, sbc_container_name(ct));
         }
+        free(ports);
         sbc_container_free(ct);
     }
     free(rows);

@@ -39,7 +39,14 @@ const char run_usage[] =
     "  -m, --memory BYTES      memory limit (e.g. 64m)\n"
     "      --cpus N            CPU quota (e.g. 0.5)\n"
     "      --pids-limit N      maximum number of processes\n"
-    "      --network MODE      none or host\n"
+    "      --network MODE      bridge (default), none, host or container:NAME\n"
+    "      --ip ADDR           fixed IPv4 address on the bridge network\n"
+    "  -p, --publish [IP:][HOSTPORT:]PORT[/tcp|udp]  publish a container port\n"
+    "  -P, --publish-all       publish the image's exposed ports on random ports\n"
+    "      --dns IP            nameserver for /etc/resolv.conf (repeatable)\n"
+    "      --dns-search DOMAIN search domain for /etc/resolv.conf\n"
+    "      --dns-option OPT    option for /etc/resolv.conf\n"
+    "      --add-host HOST:IP  add a line to /etc/hosts (IP may be host-gateway)\n"
     "      --init              run sbc as PID 1 (reaps zombies, forwards signals)\n"
     "      --cidfile FILE      write the container ID to FILE\n"
     "      --stop-signal SIG   signal to stop the container (default SIGTERM)\n"
@@ -51,7 +58,8 @@ enum {
     O_DETACH = 'd', O_INTER = 'i', O_TTY = 't', O_ENV = 'e', O_WORKDIR = 'w', O_USER = 'u',
     O_HOST = 'h', O_VOL = 'v', O_MEM = 'm',
     O_RM = 256, O_NAME, O_ENVFILE, O_ENTRY, O_TMPFS, O_RO, O_CPUS, O_PIDS, O_NET, O_INIT,
-    O_CIDFILE, O_STOPSIG, O_PULL,
+    O_CIDFILE, O_STOPSIG, O_PULL, O_IP, O_DNS, O_DNSSEARCH, O_DNSOPT, O_ADDHOST,
+    O_PUB = 'p', O_PUBALL = 'P',
 };
 
 static void add(const char ***v, int *n, const char *s)
@@ -74,7 +82,11 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
         {"pids-limit", 0, SBC_OPT_ARG, O_PIDS}, {"network", 0, SBC_OPT_ARG, O_NET},
         {"net", 0, SBC_OPT_ARG, O_NET}, {"init", 0, SBC_OPT_NOARG, O_INIT},
         {"cidfile", 0, SBC_OPT_ARG, O_CIDFILE}, {"stop-signal", 0, SBC_OPT_ARG, O_STOPSIG},
-        {"pull", 0, SBC_OPT_ARG, O_PULL}, {0},
+        {"pull", 0, SBC_OPT_ARG, O_PULL}, {"ip", 0, SBC_OPT_ARG, O_IP},
+        {"publish", 'p', SBC_OPT_ARG, O_PUB}, {"publish-all", 'P', SBC_OPT_NOARG, O_PUBALL},
+        {"dns", 0, SBC_OPT_ARG, O_DNS}, {"dns-search", 0, SBC_OPT_ARG, O_DNSSEARCH},
+        {"dns-option", 0, SBC_OPT_ARG, O_DNSOPT}, {"dns-opt", 0, SBC_OPT_ARG, O_DNSOPT},
+        {"add-host", 0, SBC_OPT_ARG, O_ADDHOST}, {0},
     };
     sbc_opts p;
     int c;
@@ -123,6 +135,13 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
             break;
         }
         case O_NET: o->network = p.arg; break;
+        case O_IP: o->ip = p.arg; break;
+        case O_PUB: add(&o->publish, &o->npublish, p.arg); break;
+        case O_PUBALL: o->publish_all = sbc_opt_bool(&p); break;
+        case O_DNS: add(&o->dns, &o->ndns, p.arg); break;
+        case O_DNSSEARCH: add(&o->dns_search, &o->ndns_search, p.arg); break;
+        case O_DNSOPT: add(&o->dns_options, &o->ndns_options, p.arg); break;
+        case O_ADDHOST: add(&o->add_hosts, &o->nadd_hosts, p.arg); break;
         case O_INIT: o->init = sbc_opt_bool(&p); break;
         case O_CIDFILE: r->cidfile = p.arg; break;
         case O_STOPSIG:

@@ -20,6 +20,7 @@
 #include "cgroup.h"
 #include "io.h"
 #include "json.h"
+#include "net.h"
 #include "rootfs.h"
 
 static const char *const adjectives[] = {
@@ -393,13 +394,10 @@ int sbc_state_write_exit(const char *dir, pid_t pid, unsigned long long pidstart
     return write_quick(dir, "state.json", buf, (size_t)n, e);
 }
 
-/* TODO(net): the bridge network issue replaces this with
- * sbc_net_teardown(dir, e) from lib/net.h. */
+/* veth, lease and nf_tables rules recorded in dir/net.json (idempotent) */
 static int net_teardown(const char *dir, sbc_err *e)
 {
-    (void)dir;
-    (void)e;
-    return 0;
+    return sbc_net_teardown(dir, e);
 }
 
 int sbc_container_cleanup(const char *root, const char *id, const char *name,
@@ -543,6 +541,60 @@ void sbc_human_duration(long s, char *buf, size_t n)
         snprintf(buf, n, "%ld years", s / (365 * 86400));
 }
 
+/* Docker's NetworkSettings from the running container's net.json (a
+ * stopped container's network is released: empty). */
+static cJSON *network_settings(sbc_container *c, int running)
+{
+    cJSON *ns = cJSON_CreateObject(), *nj = NULL;
+    sbc_err e = {0};
+    if (running) {
+        int dfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            if (faccessat(dfd, "net.json", F_OK, 0) == 0)
+                nj = sbc_json_read(dfd, "net.json", &e);
+            close(dfd);
+        }
+    }
+    const char *mode = sbc_json_str(nj, "mode");
+    int bridge = mode && !strcmp(mode, "bridge");
+    const char *ip = bridge ? sbc_json_str(nj, "ip") : NULL, *gw = bridge ? sbc_json_str(nj, "gateway") : NULL,
+               *mac = bridge ? sbc_json_str(nj, "mac") : NULL;
+    int plen = bridge ? (int)sbc_json_int(nj, "prefix", 0) : 0;
+    cJSON_AddStringToObject(ns, "Bridge", bridge && sbc_json_str(nj, "bridge") ? sbc_json_str(nj, "bridge") : "");
+    cJSON_AddStringToObject(ns, "SandboxKey", "");
+    cJSON_AddStringToObject(ns, "Gateway", gw ? gw : "");
+    cJSON_AddStringToObject(ns, "IPAddress", ip ? ip : "");
+    cJSON_AddNumberToObject(ns, "IPPrefixLen", plen);
+    cJSON_AddStringToObject(ns, "MacAddress", mac ? mac : "");
+    cJSON *ports = cJSON_AddObjectToObject(ns, "Ports");
+    const cJSON *it, *pa = bridge ? sbc_json_arr(nj, "ports") : NULL;
+    cJSON_ArrayForEach(it, pa) {
+        char key[32], hp[16];
+        snprintf(key, sizeof key, "%lld/%s", sbc_json_int(it, "port", 0),
+                 sbc_json_str(it, "proto") ? sbc_json_str(it, "proto") : "tcp");
+        cJSON *a = cJSON_GetObjectItemCaseSensitive(ports, key);
+        if (!a)
+            a = cJSON_AddArrayToObject(ports, key);
+        cJSON *b = cJSON_CreateObject();
+        cJSON_AddStringToObject(b, "HostIp", sbc_json_str(it, "host_ip") ? sbc_json_str(it, "host_ip") : "0.0.0.0");
+        snprintf(hp, sizeof hp, "%lld", sbc_json_int(it, "host_port", 0));
+        cJSON_AddStringToObject(b, "HostPort", hp);
+        cJSON_AddItemToArray(a, b);
+    }
+    cJSON *nets = cJSON_AddObjectToObject(ns, "Networks");
+    if (bridge) {
+        cJSON *b = cJSON_AddObjectToObject(nets, sbc_json_str(nj, "network") ? sbc_json_str(nj, "network") : "bridge");
+        cJSON_AddStringToObject(b, "Gateway", gw ? gw : "");
+        cJSON_AddStringToObject(b, "IPAddress", ip ? ip : "");
+        cJSON_AddNumberToObject(b, "IPPrefixLen", plen);
+        cJSON_AddStringToObject(b, "MacAddress", mac ? mac : "");
+    }
+    if (running && mode && !bridge)
+        cJSON_AddObjectToObject(nets, mode);
+    cJSON_Delete(nj);
+    return ns;
+}
+
 /* Docker-like inspect object of a container. */
 static cJSON *container_json(sbc_container *c)
 {
@@ -574,6 +626,7 @@ static cJSON *container_json(sbc_container *c)
         if (v)
             cJSON_AddItemToObject(j, copy[i], cJSON_Duplicate(v, 1));
     }
+    cJSON_AddItemToObject(j, "NetworkSettings", network_settings(c, status && !strcmp(status, "running")));
     char *log = sbc_xasprintf("%s/container.log", c->dir);
     cJSON_AddStringToObject(j, "LogPath", log);
     free(log);

@@ -12,12 +12,15 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <netinet/in.h>
 
 #include "caps.h"
 #include "cgroup.h"
 #include "io.h"
+#include "ipam.h"
 #include "json.h"
 #include "monitor.h"
+#include "net.h"
 #include "rootfs.h"
 #include "spawn.h"
 #include "spec.h"
@@ -150,6 +153,103 @@ static const char *const readonly_paths[] = {
     "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 };
 
+/* The running container whose state dir is dir: its pid, else 0. */
+static pid_t running_pid(const char *dir)
+{
+    sbc_err e2 = {0};
+    int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    cJSON *st = dfd >= 0 ? sbc_json_read(dfd, "state.json", &e2) : NULL;
+    if (dfd >= 0)
+        close(dfd);
+    const char *s = sbc_json_str(st, "Status");
+    pid_t pid = (pid_t)sbc_json_int(st, "Pid", 0);
+    unsigned long long ps = (unsigned long long)sbc_json_int(st, "PidStart", 0);
+    int alive = s && !strcmp(s, "running") && sbc_proc_alive(pid, ps);
+    cJSON_Delete(st);
+    return alive ? pid : 0;
+}
+
+/* The netopts of net.h from the options; *mode gets HostConfig.NetworkMode
+ * and *nspath the netns of a container:NAME target when it runs. */
+static cJSON *build_netopts(const char *root, const sbc_create_opts *o, const cJSON *icfg, char **mode,
+                            char **nspath, sbc_err *e)
+{
+    const char *net = o->network && *o->network ? o->network : SBC_NET_DEFAULT;
+    cJSON *j = cJSON_CreateObject();
+    if (!strcmp(net, "bridge") || !strcmp(net, "default")) {
+        cJSON_AddStringToObject(j, "mode", "bridge");
+        *mode = sbc_xstrdup("bridge");
+    } else if (!strcmp(net, "none") || !strcmp(net, "host")) {
+        cJSON_AddStringToObject(j, "mode", net);
+        *mode = sbc_xstrdup(net);
+    } else if (!strncmp(net, "container:", 10)) {
+        sbc_container t;
+        if (sbc_container_open(root, net + 10, &t, e) < 0) {
+            cJSON_Delete(j);
+            return NULL;
+        }
+        cJSON_AddStringToObject(j, "mode", "container");
+        cJSON_AddStringToObject(j, "container_state_dir", t.dir);
+        *mode = sbc_xasprintf("container:%s", t.id);
+        pid_t pid = running_pid(t.dir);
+        if (pid > 0)
+            *nspath = sbc_xasprintf("/proc/%d/ns/net", (int)pid);
+        sbc_container_free(&t);
+    } else {
+        cJSON_Delete(j);
+        sbc_err_set(e, SBC_EXIT_FAIL, "network %s not found (use bridge, none, host or container:NAME)", net);
+        return NULL;
+    }
+    if (o->name)
+        cJSON_AddStringToObject(j, "name", o->name);
+    if (o->hostname)
+        cJSON_AddStringToObject(j, "hostname", o->hostname);
+    if (o->ip)
+        cJSON_AddStringToObject(j, "ip", o->ip);
+    if (o->npublish)
+        cJSON_AddItemToObject(j, "publish", str_array(o->publish, o->npublish));
+    if (o->publish_all) {
+        cJSON_AddBoolToObject(j, "publish_all", 1);
+        cJSON *ex = cJSON_AddArrayToObject(j, "exposed");
+        const cJSON *it;
+        cJSON_ArrayForEach(it, sbc_json_obj(icfg, "ExposedPorts"))
+            if (it->string)
+                cJSON_AddItemToArray(ex, cJSON_CreateString(it->string));
+    }
+    if (o->ndns)
+        cJSON_AddItemToObject(j, "dns", str_array(o->dns, o->ndns));
+    if (o->ndns_search)
+        cJSON_AddItemToObject(j, "dns_search", str_array(o->dns_search, o->ndns_search));
+    if (o->ndns_options)
+        cJSON_AddItemToObject(j, "dns_options", str_array(o->dns_options, o->ndns_options));
+    if (o->nadd_hosts)
+        cJSON_AddItemToObject(j, "add_hosts", str_array(o->add_hosts, o->nadd_hosts));
+    return j;
+}
+
+/* Docker's HostConfig.PortBindings {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]} */
+static cJSON *port_bindings(const sbc_create_opts *o)
+{
+    cJSON *pb = cJSON_CreateObject();
+    for (int i = 0; i < o->npublish; i++) {
+        sbc_port p;
+        sbc_err e2 = {0};
+        if (sbc_port_parse(o->publish[i], &p, &e2) < 0)
+            continue;
+        char key[16], ip[16], hp[8];
+        snprintf(key, sizeof key, "%u/%s", p.port, p.proto == IPPROTO_UDP ? "udp" : "tcp");
+        cJSON *a = cJSON_GetObjectItemCaseSensitive(pb, key);
+        if (!a)
+            a = cJSON_AddArrayToObject(pb, key);
+        cJSON *b = cJSON_CreateObject();
+        cJSON_AddStringToObject(b, "HostIp", p.host_ip ? sbc_ip_fmt(p.host_ip, ip) : "");
+        snprintf(hp, sizeof hp, "%u", p.host_port);
+        cJSON_AddStringToObject(b, "HostPort", p.host_port ? hp : "");
+        cJSON_AddItemToArray(a, b);
+    }
+    return pb;
+}
+
 int sbc_launch_create(sbc_store *st, const sbc_create_opts *o, sbc_container *c, sbc_err *e)
 {
     sbc_image img;
@@ -158,17 +258,25 @@ int sbc_launch_create(sbc_store *st, const sbc_create_opts *o, sbc_container *c,
     c->lockfd = -1;
     if (sbc_image_lookup(st, o->image, &img, e) < 0)
         return -1;
-    const char *net = o->network && *o->network ? o->network : "none"; /* TODO(net): default bridge */
-    if (strcmp(net, "none") && strcmp(net, "host")) {
-        sbc_image_free(&img);
-        return sbc_err_set(e, 0, "network %s not found (supported: none, host)", net);
-    }
     const cJSON *icfg = sbc_json_obj(img.config, "config");
+    /* the network, checked before anything is made */
+    char *netmode = NULL, *target_pid_ns = NULL;
+    cJSON *netopts = build_netopts(st->root, o, icfg, &netmode, &target_pid_ns, e);
+    if (!netopts || sbc_net_validate(netopts, e) < 0) {
+        cJSON_Delete(netopts);
+        free(netmode);
+        free(target_pid_ns);
+        sbc_image_free(&img);
+        return -1;
+    }
+    const char *net = sbc_json_str(netopts, "mode");
     int driver = sbc_rootfs_driver(st->root);
     int rc = -1;
     cJSON *spec = NULL;
     if (sbc_container_new(st->root, o->name, o->autoremove && driver == SBC_ROOTFS_OVERLAY, c, e) < 0)
         goto out;
+    cJSON_DeleteItemFromObjectCaseSensitive(netopts, "name");
+    cJSON_AddStringToObject(netopts, "name", sbc_container_name(c));
     char now[48];
     sbc_now_rfc3339(now);
     /* the command: entrypoint + cmd, as Docker combines them */
@@ -204,6 +312,8 @@ int sbc_launch_create(sbc_store *st, const sbc_create_opts *o, sbc_container *c,
         ;
     else
         snprintf(hn, sizeof hn, "%.12s", c->id);
+    if (!o->hostname && strcmp(net, "host"))
+        cJSON_AddStringToObject(netopts, "hostname", hn);
     char *hv = sbc_xasprintf("HOSTNAME=%s", hn);
     env_set(env, hv);
     free(hv);
@@ -257,7 +367,15 @@ int sbc_launch_create(sbc_store *st, const sbc_create_opts *o, sbc_container *c,
     sbc_json_add_str(cc, "StopSignal", stopsig ? stopsig : "SIGTERM");
     cJSON *hc = cJSON_AddObjectToObject(cf, "HostConfig");
     cJSON_AddBoolToObject(hc, "AutoRemove", o->autoremove);
-    cJSON_AddStringToObject(hc, "NetworkMode", net);
+    cJSON_AddStringToObject(hc, "NetworkMode", netmode);
+    cJSON_AddItemToObject(hc, "PortBindings", port_bindings(o));
+    cJSON_AddBoolToObject(hc, "PublishAllPorts", o->publish_all);
+    cJSON_AddItemToObject(hc, "Dns", str_array(o->dns, o->ndns));
+    cJSON_AddItemToObject(hc, "DnsSearch", str_array(o->dns_search, o->ndns_search));
+    cJSON_AddItemToObject(hc, "DnsOptions", str_array(o->dns_options, o->ndns_options));
+    cJSON_AddItemToObject(hc, "ExtraHosts", str_array(o->add_hosts, o->nadd_hosts));
+    /* what sbc_net_setup gets at every start */
+    cJSON_AddItemToObject(cf, "NetOpts", cJSON_Duplicate(netopts, 1));
     cJSON_AddBoolToObject(hc, "ReadonlyRootfs", o->read_only);
     cJSON_AddBoolToObject(hc, "Init", o->init);
     cJSON_AddNumberToObject(hc, "Memory", (double)o->memory);
@@ -327,6 +445,8 @@ int sbc_launch_create(sbc_store *st, const sbc_create_opts *o, sbc_container *c,
     cJSON_AddItemToArray(ms, mount_obj("/sys", "sysfs", "sysfs", "nosuid,noexec,nodev,ro"));
     cJSON_AddItemToArray(ms, mount_obj("/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev"));
     cJSON_AddItemToArray(ms, mount_obj("/dev/shm", "tmpfs", "shm", "nosuid,noexec,nodev,mode=1777,size=65536k"));
+    /* hosts and resolv.conf are written by sbc_net_setup at every start,
+     * before the container goes on */
     static const char *const etc[] = {"resolv.conf", "hostname", "hosts"};
     for (int i = 0; i < 3; i++) {
         char *d = sbc_xasprintf("/etc/%s", etc[i]), *s = sbc_xasprintf("%s/%s", c->dir, etc[i]);
@@ -392,6 +512,8 @@ int sbc_launch_create(sbc_store *st, const sbc_create_opts *o, sbc_container *c,
             continue;
         cJSON *n = cJSON_CreateObject();
         cJSON_AddStringToObject(n, "type", nsn[i]);
+        if (i == 4 && target_pid_ns) /* container:NAME; start re-resolves it */
+            cJSON_AddStringToObject(n, "path", target_pid_ns);
         cJSON_AddItemToArray(nss, n);
     }
     cJSON_AddItemToObject(lx, "maskedPaths", str_array(masked_paths, sizeof masked_paths / sizeof *masked_paths));
@@ -409,17 +531,10 @@ int sbc_launch_create(sbc_store *st, const sbc_create_opts *o, sbc_container *c,
     if (o->pids)
         cJSON_AddNumberToObject(cJSON_AddObjectToObject(rs, "pids"), "limit", (double)o->pids);
 
-    /* files for /etc; the root */
-    char *hosts = sbc_xasprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n%s%s\n",
-                                strcmp(net, "host") ? "127.0.1.1\t" : "", strcmp(net, "host") ? hn : "");
+    /* /etc/hostname (hosts and resolv.conf come from the network setup) */
     char *hostfile = sbc_xasprintf("%s\n", hn);
-    sbc_err e2;
-    char *resolv = sbc_read_file(AT_FDCWD, "/etc/resolv.conf", 1 << 16, NULL, &e2);
-    int w = write_file(c->dir, "hosts", hosts, e) < 0 || write_file(c->dir, "hostname", hostfile, e) < 0 ||
-            write_file(c->dir, "resolv.conf", resolv ? resolv : "", e) < 0;
-    free(hosts);
+    int w = write_file(c->dir, "hostname", hostfile, e) < 0;
     free(hostfile);
-    free(resolv);
     if (w)
         goto fail2;
     /* record first (config.json), then make */
@@ -467,6 +582,9 @@ fail:;
     rc = -1;
 out:
     cJSON_Delete(spec);
+    cJSON_Delete(netopts);
+    free(netmode);
+    free(target_pid_ns);
     sbc_image_free(&img);
     return rc;
 }
@@ -474,19 +592,30 @@ out:
 /* ---- start ------------------------------------------------------------ */
 
 typedef struct net_ctx {
-    const char *net, *id, *dir;
+    const char *id, *dir;
+    const cJSON *netopts;
 } net_ctx;
 
 /* The network hook: runs after the child exists in its namespaces, before
- * it goes on.  TODO(net): "bridge" calls sbc_net_setup(id, pid, dir,
- * netopts, e) from lib/net.h. */
+ * it goes on.  Whatever an earlier run left (a monitor killed with -9) is
+ * undone first; sbc_net_setup undoes itself when it fails. */
 static int net_hook(void *arg, pid_t pid, sbc_err *e)
 {
     const net_ctx *n = arg;
-    (void)pid;
-    if (!strcmp(n->net, "none") || !strcmp(n->net, "host"))
-        return 0;
-    return sbc_err_set(e, 0, "network mode %s is not supported", n->net);
+    sbc_err e2 = {0};
+    if (sbc_net_teardown(n->dir, &e2) < 0)
+        SBC_DEBUG("network teardown before setup: %s", e2.msg);
+    const char *mode = sbc_json_str(n->netopts, "mode");
+    return sbc_net_setup(n->id, mode && !strcmp(mode, "host") ? 0 : pid, n->dir, n->netopts, e);
+}
+
+/* Release the network of a container that stopped (lease, ports; the
+ * kernel deletes the veth with the netns). */
+static void net_release(const char *dir)
+{
+    sbc_err e = {0};
+    if (sbc_net_release(dir, &e) < 0)
+        SBC_DEBUG("network teardown: %s", e.msg);
 }
 
 static void set_num(cJSON *o, const char *k, double v)
@@ -549,9 +678,36 @@ int sbc_launch_start(const char *root, sbc_container *c, int detached, int inter
     if (load_spec(c, &s, e) < 0)
         return -1;
     const cJSON *hc = sbc_json_obj(c->config, "HostConfig");
-    net_ctx nc = {sbc_json_str(hc, "NetworkMode"), c->id, c->dir};
-    if (!nc.net)
-        nc.net = "none";
+    cJSON *nopts = sbc_json_obj(c->config, "NetOpts");
+    cJSON *legacy = NULL;
+    if (!nopts) { /* made before the network was wired: its NetworkMode */
+        const char *nm = sbc_json_str(hc, "NetworkMode");
+        legacy = cJSON_CreateObject();
+        cJSON_AddStringToObject(legacy, "mode", nm && !strcmp(nm, "host") ? "host" : "none");
+        nopts = legacy;
+    }
+    net_ctx nc = {c->id, c->dir, nopts};
+    char nsbuf[64];
+    const char *tdir = sbc_json_str(nopts, "container_state_dir");
+    if (tdir) { /* container:NAME: join its netns, as it is now */
+        pid_t tp = running_pid(tdir);
+        if (tp <= 0) {
+            sbc_err e2 = {0};
+            int dfd = open(tdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+            cJSON *tc = dfd >= 0 ? sbc_json_read(dfd, "config.json", &e2) : NULL;
+            if (dfd >= 0)
+                close(dfd);
+            const char *nm = sbc_json_str(tc, "Name");
+            sbc_err_set(e, SBC_EXIT_FAIL, "cannot join network of a non running container: %s",
+                        nm ? nm : strrchr(tdir, '/') + 1);
+            cJSON_Delete(tc);
+            cJSON_Delete(legacy);
+            sbc_spec_free(&s);
+            return -1;
+        }
+        snprintf(nsbuf, sizeof nsbuf, "/proc/%d/ns/net", (int)tp);
+        s.netns_path = nsbuf;
+    }
     int autoremove = sbc_json_bool(hc, "AutoRemove", 0);
     s.hook = net_hook;
     s.hook_arg = &nc;
@@ -578,6 +734,7 @@ int sbc_launch_start(const char *root, sbc_container *c, int detached, int inter
                 sbc_err ce;
                 sbc_cgroup_destroy(s.cgroup, &ce);
             }
+            net_release(c->dir);
             state_failed(c, e);
             goto out;
         }
@@ -589,6 +746,7 @@ int sbc_launch_start(const char *root, sbc_container *c, int detached, int inter
         sigprocmask(SIG_SETMASK, &old, NULL);
         int oom = s.cgroup && code == 128 + SIGKILL && sbc_cgroup_oom_kills(s.cgroup) > 0;
         sbc_container_lock(c, &se);
+        net_release(c->dir);
         if (autoremove) {
             sbc_container_remove(root, c, &se);
         } else {
@@ -642,6 +800,7 @@ int sbc_launch_start(const char *root, sbc_container *c, int detached, int inter
                 sbc_err ce;
                 sbc_cgroup_destroy(s.cgroup, &ce);
             }
+            net_release(c->dir);
             state_failed(c, &me);
             char msg[sizeof me.msg + 8];
             int n = snprintf(msg, sizeof msg, "%03d%s", me.code ? me.code : SBC_EXIT_FAIL, me.msg);
@@ -709,6 +868,7 @@ int sbc_launch_start(const char *root, sbc_container *c, int detached, int inter
     *exit_code = 0;
     rc = 0;
 out:
+    cJSON_Delete(legacy);
     sbc_spec_free(&s);
     sbc_container_unlock(c);
     return rc;

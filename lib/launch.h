@@ -15,6 +15,11 @@ typedef struct sbc_create_opts {
     int entrypoint_set;
     const char **env, **env_files, **volumes, **tmpfs;
     int nenv, nenv_files, nvolumes, ntmpfs;
+    /* network (see net.h's netopts): --network bridge (default) | none |
+     * host | container:NAME, --ip, -p, -P, --dns*, --add-host */
+    const char *ip;
+    const char **publish, **dns, **dns_search, **dns_options, **add_hosts;
+    int npublish, ndns, ndns_search, ndns_options, nadd_hosts, publish_all;
     int read_only, init, interactive, tty, autoremove;
     long long memory, pids;
     double cpus;

@@ -1197,7 +1197,7 @@ fail:
 }
 
 /* ---- teardown ---- */
-int sbc_net_teardown(const char *state_dir, sbc_err *e)
+static int teardown(const char *state_dir, int del_veth, sbc_err *e)
 {
     char *p = sbc_xasprintf("%s/net.json", state_dir);
     if (access(p, F_OK) < 0) {
@@ -1232,7 +1232,7 @@ int sbc_net_teardown(const char *state_dir, sbc_err *e)
             other |= l.v[k].ip == ip;
         sbc_leases_close(&l);
     }
-    if (r == 0 && !other) { /* the name is ours unless the address was given to another */
+    if (r == 0 && !other && del_veth) { /* the name is ours unless the address was given to another */
         char veth[16];
         veth_of(ip, veth);
         if (sbc_link_index(veth) > 0) {
@@ -1247,6 +1247,21 @@ int sbc_net_teardown(const char *state_dir, sbc_err *e)
     if (r == 0 && sbc_json_arr(j, "ports") && cJSON_GetArraySize(sbc_json_arr(j, "ports")))
         r = nft_del_rules(table, cid, NULL, NULL, e);
     cJSON_Delete(j);
+    return r;
+}
+
+int sbc_net_teardown(const char *state_dir, sbc_err *e)
+{
+    return teardown(state_dir, 1, e);
+}
+
+int sbc_net_release(const char *state_dir, sbc_err *e)
+{
+    if (teardown(state_dir, 0, e) < 0)
+        return -1;
+    char *p = sbc_xasprintf("%s/net.json", state_dir);
+    int r = unlink(p) < 0 && errno != ENOENT ? sbc_err_sys(e, "unlink %s", p) : 0;
+    free(p);
     return r;
 }
 

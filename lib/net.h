@@ -89,6 +89,13 @@ int sbc_net_setup(const char *cid, pid_t pid, const char *state_dir, const cJSON
  * Idempotent; nothing recorded is fine. */
 int sbc_net_teardown(const char *state_dir, sbc_err *e);
 
+/* The same for a container whose processes are dead: lease and rules go,
+ * the veth is left to the kernel, which deletes it with the container's
+ * netns (deleting it here costs ~10 ms of unregister_netdevice on the
+ * exit path; a name still there when its address is taken again is
+ * replaced by sbc_net_setup).  net.json is removed. */
+int sbc_net_release(const char *state_dir, sbc_err *e);
+
 /* For --network container:NAME: an O_CLOEXEC fd of the netns of the
  * target's pid ("/proc/PID/ns/net"), for setns() or the OCI spec's path. */
 int sbc_net_ns_fd(pid_t pid, sbc_err *e);

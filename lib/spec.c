@@ -127,8 +127,12 @@ int sbc_spec_from_oci(cJSON *j, sbc_spec *s, sbc_err *e)
             {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"cgroup", CLONE_NEWCGROUP},
         };
         const char *t = sbc_json_str(it, "type");
-        if (sbc_json_str(it, "path"))
-            return sbc_err_set(e, 0, "config.json: joining namespace %s by path is not supported", t ? t : "?");
+        if (sbc_json_str(it, "path")) {
+            if (!t || strcmp(t, "network"))
+                return sbc_err_set(e, 0, "config.json: joining namespace %s by path is not supported", t ? t : "?");
+            s->netns_path = sbc_json_str(it, "path");
+            continue;
+        }
         for (size_t i = 0; t && i < sizeof ns / sizeof ns[0]; i++)
             if (!strcmp(t, ns[i].n))
                 s->ns |= ns[i].f;

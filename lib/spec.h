@@ -47,6 +47,8 @@ typedef struct sbc_spec {
     sbc_mount *mounts;
     int nmounts;
     int ns;                  /* CLONE_NEW* flags */
+    const char *netns_path;  /* join this network namespace (OCI namespace
+                              * "network" with a "path"), e.g. /proc/PID/ns/net */
     const char **masked;
     int nmasked;
     const char **ropaths;

@@ -4,6 +4,7 @@
 # sbc-* symlinks, with the local registry fixture running.  Ends with one line
 # "N passed, N failed"; exits non-zero when anything failed.
 #   tests/run.sh [PATTERN]   only e2e scripts whose name contains PATTERN
+#   SBC_KEEP_LOG=PREFIX      keep each script's full log as PREFIX.NAME
 set -u
 cd "$(dirname "$0")/.."
 TOP=$(pwd)
@@ -21,6 +22,7 @@ add_counts() { # parse the last "N passed, N failed" line of file $1
 
 WORK=$(mktemp -d /tmp/sbc-test.XXXXXX)
 cleanup() {
+  [ -n "${SUITE_BR:-}" ] && { nft delete table ip "sbc-$SUITE_BR"; ip link del "$SUITE_BR"; } >/dev/null 2>&1
   [ -f "$WORK/registry/env" ] && bash tests/fixtures/registry/stop.sh "$WORK/registry" >/dev/null 2>&1
   rm -rf "$WORK"
 }
@@ -41,6 +43,11 @@ build/sbc --install "$WORK/bin" || { echo "FAIL: sbc --install"; FAIL=$((FAIL + 
 export PATH="$WORK/bin:$PATH" SBC_BIN="$TOP/build/sbc" SBC_TEST_WORK="$WORK"
 export SBC_CONFIG_DIR="$WORK/etc-sbc" DOCKER_CONFIG="$WORK/docker-config"
 mkdir -p "$SBC_CONFIG_DIR" "$DOCKER_CONFIG"
+# bridge networking (the default of sbc-run) on a private bridge and subnet,
+# removed after each script, so the host keeps no sbc0 and no nft table
+SUITE_BR=sbcs$$
+SUITE_BR=${SUITE_BR:0:15}
+echo "{\"bridge\":\"$SUITE_BR\",\"subnet\":\"10.214.$(( ($$ % 200) + 20 )).0/24\"}" >"$SBC_CONFIG_DIR/config.json"
 
 # The registry fixture, shared by the e2e scripts that need it.
 if [ -x tests/fixtures/registry/start.sh ] && [ "${SBC_NO_REGISTRY:-0}" != 1 ]; then
@@ -65,9 +72,11 @@ for t in tests/e2e/*.sh; do
   echo "== $t"
   export SBC_ROOT="$WORK/root-$(basename "$t" .sh)"
   timeout 900 bash "$t" >"$WORK/t.log" 2>&1
+  [ -n "${SBC_KEEP_LOG:-}" ] && cp "$WORK/t.log" "$SBC_KEEP_LOG.$(basename "$t" .sh)"
   grep -v '^ok ' "$WORK/t.log" | grep -Ev '^[0-9]+ passed, [0-9]+ failed$' | head -50
   grep -c '^ok ' "$WORK/t.log" | sed 's/^/   ok: /'
   add_counts "$WORK/t.log" "$t"
+  [ -d "$SBC_ROOT/network/bridge" ] && "$TOP/build/sbc" network rm -f bridge >/dev/null 2>&1
   rm -rf --one-file-system "$SBC_ROOT" 2>/dev/null || true
 done
 

@@ -140,6 +140,29 @@ run sbc-pull "$R/layers"
 if [ "$(grep -c "Pull complete" "$T_TMP/err")" = 5 ] && ! grep -q $'\033' "$T_TMP/err"; then pass "no terminal: one plain line per layer"; else fail "non-tty progress ($(_why))"; fi
 export SBC_ROOT=$SBC_ROOT_SAVE
 
+# --- config.json: registry-mirrors for docker.io, insecure-registries
+export SBC_ROOT=$T_TMP/store-mirror
+if skopeo copy -q --src-cert-dir "$CERT_DIR" --dest-cert-dir "$CERT_DIR" --dest-creds "$ADMIN_CREDS" \
+     "docker://$R/busybox:latest" "docker://$R/library/busybox:latest" >/dev/null 2>&1; then
+  cp "$SBC_CONFIG_DIR/config.json" "$T_TMP/config.save" 2>/dev/null || echo '{}' >"$T_TMP/config.save"
+  on_exit "cp '$T_TMP/config.save' '$SBC_CONFIG_DIR/config.json'"
+  python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); c["registry-mirrors"]=["https://"+sys.argv[2]]; json.dump(c,open(sys.argv[3],"w"))' \
+    "$T_TMP/config.save" "$R" "$SBC_CONFIG_DIR/config.json"
+  run sbc-pull -q busybox
+  if [ "$RC" = 0 ] && [ "$OUT" = docker.io/library/busybox:latest ]; then pass "docker.io pulls go to the configured mirror (no internet needed)"; else fail "registry mirror ($(_why))"; fi
+  cp "$T_TMP/config.save" "$SBC_CONFIG_DIR/config.json"
+else
+  fail "could not copy busybox to library/busybox for the mirror test"
+fi
+rm -rf "$SBC_ROOT"
+mkdir -p "$T_TMP/insecure"
+run env SBC_CONFIG_DIR="$T_TMP/insecure" sbc-pull -q "$R/busybox"
+if [ "$RC" != 0 ]; then pass "without the CA the registry is refused"; else fail "pulled without the CA"; fi
+echo "{\"insecure-registries\":[\"$R\", \"127.0.0.1:$TOKEN_PORT\", \"127.0.0.1:$BLOB_PORT\"]}" >"$T_TMP/insecure/config.json"
+run env SBC_CONFIG_DIR="$T_TMP/insecure" sbc-pull -q "$R/busybox"
+if [ "$RC" = 0 ]; then pass "insecure-registries: unverified TLS allowed for the listed registry"; else fail "insecure registry ($(_why))"; fi
+export SBC_ROOT=$SBC_ROOT_SAVE
+
 # --- TLS: an unknown CA is refused
 run env SBC_CONFIG_DIR="$T_TMP/noca" SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt sbc-pull "$R/busybox"
 if [ "$RC" != 0 ] && grep -Eqi "certificate|authority|x509|trust" "$T_TMP/err"; then pass "unknown CA refused: $(head -c 100 "$T_TMP/err")"; else fail "unknown CA ($(_why))"; fi
