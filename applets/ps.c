@@ -101,6 +101,17 @@ int ps_main(int argc, char **argv)
         if (sbc_container_load(st.root, ids[i], &r->c, &e) == 0) {
             int running = sbc_container_refresh(&r->c);
             if (all || running) {
+                /* keep only what the listing shows: with hundreds of
+                 * containers, whole configs cost page faults */
+                static const char *const keep[] = {"Path", "Args", "Image", "Created", "Name"};
+                cJSON *small = cJSON_CreateObject();
+                for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++) {
+                    cJSON *it = cJSON_DetachItemFromObjectCaseSensitive(r->c.config, keep[k]);
+                    if (it)
+                        cJSON_AddItemToObject(small, keep[k], it);
+                }
+                cJSON_Delete(r->c.config);
+                r->c.config = small;
                 r->created = sbc_parse_rfc3339(sbc_json_str(r->c.config, "Created"), &r->cns);
                 nr++;
             } else {

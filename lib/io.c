@@ -93,6 +93,29 @@ char *sbc_read_file(int dirfd, const char *path, size_t max, size_t *lenp, sbc_e
         return NULL;
     }
     sbc_buf b = {0};
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size < max) {
+        /* the common case: one read of size+1 bytes proves the end */
+        size_t want = (size_t)st.st_size + 1;
+        char *p = sbc_xmalloc(want + 1);
+        ssize_t r;
+        do /* a regular file reads short only at its end */
+            r = read(fd, p, want);
+        while (r < 0 && errno == EINTR);
+        if (r >= 0 && (size_t)r < want) {
+            close(fd);
+            p[r] = 0;
+            if (lenp)
+                *lenp = (size_t)r;
+            return p;
+        }
+        free(p); /* it grew meanwhile: read it in chunks */
+        if (r < 0 || lseek(fd, 0, SEEK_SET) < 0) {
+            sbc_err_sys(e, "%s", path);
+            close(fd);
+            return NULL;
+        }
+    }
     char chunk[65536];
     for (;;) {
         ssize_t r = read(fd, chunk, sizeof chunk);
