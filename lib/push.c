@@ -156,7 +156,9 @@ static int push_blob(struct pusher *p, struct pjob *j, sbc_err *e)
     if (st < 0)
         return -1;
     drain(p->h);
-    if (st == 200) {
+    /* a registry whose storage redirects (a CDN) answers HEAD with the
+     * redirect: the blob is there all the same */
+    if (st == 200 || st == 301 || st == 302 || st == 303 || st == 307 || st == 308) {
         j->state = 3;
         return 0;
     }

@@ -5,6 +5,8 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "rootfs.h"
+
 /* SBC_DEPS_VERSIONS comes from build/deps/VERSIONS (Debian source versions). */
 #ifndef SBC_DEPS_BEARSSL
 #define SBC_DEPS_BEARSSL "unknown"
@@ -21,4 +23,5 @@ void sbc_version_print(FILE *f)
     fprintf(f, "  zlib       %s\n", zlibVersion());
     fprintf(f, "  zstd       %s\n", ZSTD_versionString());
     fprintf(f, "  cJSON      %s\n", cJSON_Version());
+    fprintf(f, "storage driver: %s\n", sbc_rootfs_driver_name());
 }
