@@ -163,6 +163,21 @@ run env SBC_CONFIG_DIR="$T_TMP/insecure" sbc-pull -q "$R/busybox"
 if [ "$RC" = 0 ]; then pass "insecure-registries: unverified TLS allowed for the listed registry"; else fail "insecure registry ($(_why))"; fi
 export SBC_ROOT=$SBC_ROOT_SAVE
 
+# --- a stalled download ends with a timeout message, not a hang
+export SBC_ROOT=$T_TMP/store-stall
+mkdir -p "$SBC_ROOT/blobs/sha256"
+cp "$SBC_ROOT_SAVE/blobs/sha256/${BUSYBOX_CONFIG_DIGEST#sha256:}" "$SBC_ROOT/blobs/sha256/"
+t0=$(date +%s)
+run env SBC_HTTP_TIMEOUT=2 timeout 25 sbc-pull "$LIAR/stallblob/busybox:latest"
+t1=$(date +%s)
+if [ "$RC" != 0 ] && [ "$RC" != 124 ] && grep -qi "timed out\|timeout" "$T_TMP/err" && [ $((t1 - t0)) -lt 20 ]; then pass "a stalled blob times out with a clear message ($((t1 - t0)) s)"; else fail "stalled blob ($(_why))"; fi
+export SBC_ROOT=$SBC_ROOT_SAVE
+
+# --- inspect an image
+run sbc-inspect "$R/busybox"
+if [ "$RC" = 0 ] && python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; assert d["Id"]==sys.argv[1] and d["RootFS"]["diff_ids"] and d["Config"]["Cmd"]==["sh"] and any(x.endswith("@"+sys.argv[2]) for x in d["RepoDigests"])' "$BUSYBOX_CONFIG_DIGEST" "$BUSYBOX_DIGEST" <"$T_TMP/out"; then pass "inspect IMAGE: id, config, rootfs, repo digest"; else fail "inspect image ($(_why))"; fi
+expect_rc 1 "inspect of a missing image fails" sbc-inspect nosuchimage:nope
+
 # --- TLS: an unknown CA is refused
 run env SBC_CONFIG_DIR="$T_TMP/noca" SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt sbc-pull "$R/busybox"
 if [ "$RC" != 0 ] && grep -Eqi "certificate|authority|x509|trust" "$T_TMP/err"; then pass "unknown CA refused: $(head -c 100 "$T_TMP/err")"; else fail "unknown CA ($(_why))"; fi
