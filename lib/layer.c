@@ -13,6 +13,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <signal.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +58,14 @@ struct src {
     size_t zret;
     sbc_sha256 hraw, htar;
     long long nraw, ntar;
+    /* Threaded mode (compressed layers): a second thread reads, hashes and
+     * decompresses, and hands the tar over a pipe, so inflate runs beside
+     * the extraction (as gzip -dc | tar -x does).  Its errors go to terr and
+     * are copied to the caller's error once it is joined. */
+    int threaded, joined, pfd[2];
+    pthread_t th;
+    sbc_err terr, *ecaller;
+    unsigned char *tbuf;
 };
 
 static int src_fail(struct src *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -160,9 +170,86 @@ static ssize_t src_produce(struct src *s, const void **p)
     }
 }
 
+static void *decomp_main(void *arg)
+{
+    struct src *s = arg;
+    sigset_t ss;
+    sigemptyset(&ss);
+    sigaddset(&ss, SIGPIPE); /* an extractor that gave up gives EPIPE */
+    pthread_sigmask(SIG_BLOCK, &ss, NULL);
+    const void *p;
+    ssize_t n;
+    while ((n = src_produce(s, &p)) > 0)
+        if (sbc_write_full(s->pfd[1], p, (size_t)n) < 0)
+            break; /* the reader closed its end: it has its own error */
+    close(s->pfd[1]);
+    s->pfd[1] = -1;
+    return NULL;
+}
+
+/* Join the decompressing thread; its failure becomes the caller's error. */
+static void src_join(struct src *s)
+{
+    if (!s->threaded || s->joined)
+        return;
+    if (s->pfd[0] >= 0)
+        close(s->pfd[0]); /* unblocks a writer */
+    s->pfd[0] = -1;
+    pthread_join(s->th, NULL);
+    s->joined = 1;
+    if (s->failed)
+        *s->ecaller = s->terr;
+}
+
+static int src_start_thread(struct src *s)
+{
+    if (pipe2(s->pfd, O_CLOEXEC) < 0)
+        return -1;
+    fcntl(s->pfd[1], F_SETPIPE_SZ, 1 << 20);
+    s->tbuf = sbc_xmalloc(BUFSZ);
+    s->ecaller = s->e;
+    s->e = &s->terr;
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setstacksize(&at, 256 << 10);
+    int rc = pthread_create(&s->th, &at, decomp_main, s);
+    pthread_attr_destroy(&at);
+    if (rc) {
+        close(s->pfd[0]);
+        close(s->pfd[1]);
+        s->e = s->ecaller;
+        return -1; /* stay single-threaded */
+    }
+    s->threaded = 1;
+    return 0;
+}
+
+/* Next tar bytes: from the thread's pipe, or produced right here. */
+static ssize_t src_next(struct src *s, const void **p)
+{
+    if (!s->threaded)
+        return src_produce(s, p);
+    if (s->joined)
+        return s->failed ? -1 : 0;
+    ssize_t n;
+    do
+        n = read(s->pfd[0], s->tbuf, BUFSZ);
+    while (n < 0 && errno == EINTR);
+    if (n > 0) {
+        *p = s->tbuf;
+        return n;
+    }
+    src_join(s);
+    if (n < 0 && !s->failed) {
+        s->failed = 1;
+        return sbc_err_sys(s->ecaller, "layer pipe");
+    }
+    return s->failed ? -1 : 0;
+}
+
 static la_ssize_t ar_read(struct archive *a, void *cd, const void **buf)
 {
-    ssize_t n = src_produce(cd, buf);
+    ssize_t n = src_next(cd, buf);
     if (n < 0)
         archive_set_error(a, EIO, "layer stream failed");
     return n;
@@ -830,6 +917,8 @@ int sbc_layer_unpack(sbc_read_fn rd, void *ctx, const char *dest_dir, unsigned f
         ZSTD_initDStream(s.zs);
     }
 
+    if (s.comp != SBC_COMP_NONE && !getenv("SBC_LAYER_NOTHREAD"))
+        src_start_thread(&s); /* on failure: decompress in this thread */
     x.a = archive_read_new();
     if (!x.a) {
         sbc_err_set(e, 0, "libarchive: out of memory");
@@ -859,9 +948,12 @@ int sbc_layer_unpack(sbc_read_fn rd, void *ctx, const char *dest_dir, unsigned f
     /* Drain what follows the end-of-archive so both digests cover it all. */
     const void *p;
     ssize_t n;
-    while ((n = src_produce(&s, &p)) > 0)
+    while ((n = src_next(&s, &p)) > 0)
         ;
     if (n < 0)
+        goto out;
+    src_join(&s);
+    if (s.failed)
         goto out;
 drained:
     if (apply_dir_times(&x) < 0)
@@ -876,8 +968,10 @@ drained:
     }
     rc = 0;
 out:
+    src_join(&s); /* before anything it uses is freed */
     if (x.a)
         archive_read_free(x.a);
+    free(s.tbuf);
     drop_cache(&x);
     for (size_t i = 0; i < x.ndt; i++)
         free(x.dt[i].path);

@@ -273,7 +273,7 @@ static int fetch_layer(struct pull_ctx *p, struct layer_job *j, sbc_err *e)
      * original layer (same digest), as `docker save` of a pulled image does. */
     char blobrel[128];
     snprintf(blobrel, sizeof blobrel, "blobs/sha256/%.64s", bhex);
-    if (fsync(partfd) < 0 || renameat(s->fd, partrel, s->fd, blobrel) < 0)
+    if (renameat(s->fd, partrel, s->fd, blobrel) < 0)
         unlinkat(s->fd, partrel, 0);
     j->state = 2;
     rc = 0;
