@@ -26,8 +26,9 @@ const char commit_usage[] =
     "                         (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, VOLUME,\n"
     "                         WORKDIR, STOPSIGNAL)\n"
     "  -m, --message string   commit message (history comment)\n"
-    "      --compress string  none (default: fastest; the layer is pushed/saved\n"
-    "                         as it is stored), gzip or zstd (also gzip:N, zstd:N)\n"
+    "      --compress string  gzip[:LEVEL]|zstd[:LEVEL]|none (default gzip:1: the\n"
+    "                         fastest level, 1 MiB blocks compressed in parallel,\n"
+    "                         incompressible data stored; gzip alone means level 6)\n"
     "  -q, --quiet            print nothing but the ID\n";
 
 int commit_main(int argc, char **argv)
@@ -44,10 +45,12 @@ int commit_main(int argc, char **argv)
     };
     sbc_tarw_opts to;
     sbc_tarw_opts_init(&to);
-    /* Like docker/podman commit, the new layer is kept uncompressed by
-     * default (4x faster on a big change); --compress gzip|zstd to push it
-     * compressed later. */
-    to.compression = SBC_COMP_NONE;
+    /* gzip like init/import, but at level 1 unless asked: a commit is
+     * interactive.  With lib/tarw.c's parallel writer a 100 MB random change
+     * takes ~0.5 s (uncompressed ~0.37 s, gzip:6 ~0.7 s); on compressible
+     * data level 1 is ~2.4x faster than 6 for a ~10% bigger blob.  push and
+     * save send the blob as stored. */
+    int comp_set = 0;
     char **changes = sbc_xcalloc((size_t)argc + 1, sizeof *changes);
     int nch = 0;
     const char *msg = NULL, *author = NULL;
@@ -62,11 +65,14 @@ int commit_main(int argc, char **argv)
         case O_COMP:
             if ((to.compression = sbc_comp_parse(o.arg, &to.level)) < 0)
                 sbc_usage_error("--compress: expected gzip, zstd or none, got \"%s\"", o.arg);
+            comp_set = 1;
             break;
         default: break;
         }
     }
     sbc_opt_operands(&o, 1, 2);
+    if (!comp_set)
+        to.level = 1; /* default: gzip:1 */
     if (o.nrest > 1) { /* a bad name fails before any work */
         sbc_err te = {0};
         char *tn = sbc_build_tagname(o.rest[1], &te);

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +19,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <bearssl_hash.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -29,27 +30,351 @@
 
 /* ---- compressing, hashing writer ------------------------------------------ */
 
+/* gzip is written as a series of independent gzip members, one per
+ * SBC_ZW_GZIP_BLOCK bytes of input (like pigz --independent), compressed on
+ * up to PGZ_MAX_THREADS threads and written in order.  Concatenated members
+ * are one valid gzip stream (RFC 1952 2.2) for zlib's inflate in a loop, GNU
+ * gzip, Go's compress/gzip (Docker, containerd, skopeo) and libarchive.  The
+ * bytes depend on the input and the level only (fixed block size, no mtime,
+ * no name, fixed OS byte; not on the thread count nor on how the input was
+ * cut into writes): the same tree gives the same digest.
+ *
+ * An incompressible block (nearly uniform byte histogram, and a deflate of
+ * its first PGZ_SAMPLE bytes saves under 1%) is stored (deflate stored
+ * blocks): random data or already compressed files cost a memcpy and a
+ * crc32 instead of a futile deflate (about 50 MB/s per thread here). */
+#define PGZ_BLOCK SBC_ZW_GZIP_BLOCK
+#define PGZ_OUTCAP (PGZ_BLOCK + PGZ_BLOCK / 8 + 1024)
+#define PGZ_MAX_THREADS 4
+#define PGZ_SAMPLE (64 * 1024)
+
+enum { SLOT_FREE, SLOT_QUEUED, SLOT_BUSY, SLOT_DONE };
+
+struct pgz_slot {
+    unsigned char *in, *out;
+    size_t inlen, outlen;
+    int state, failed;
+};
+
+struct pgz {
+    int level, nthreads, nslots;
+    struct pgz_slot *slots;
+    int fill;      /* slot being filled (ring order) */
+    int next_job;  /* next slot a worker takes (ring order) */
+    long long nmembers;
+    z_stream inline_z; /* no threads: the caller compresses */
+    int inline_init;
+    pthread_mutex_t mu;
+    pthread_cond_t cv_work, cv_done;
+    int quit;
+    pthread_t th[PGZ_MAX_THREADS];
+};
+
 struct sbc_zw {
     int fd, tee_fd, comp;
-    br_sha256_context hplain, hcomp;
+    sbc_sha256 hplain, hcomp;
     long long nplain, ncomp;
-    z_stream z;
-    int z_init;
     ZSTD_CCtx *zc;
+    struct pgz *pg;
     unsigned char *obuf;
     size_t olen;
 };
 
-static void hexdigest(br_sha256_context *h, char out[72])
+/* 1 if the byte histogram of p is close to uniform: Renyi entropy
+ * -log2(sum p_i^2) >= ~7.95 bits/byte, i.e. sum c_i^2 * 247 <= n^2; such
+ * data leaves Huffman coding nothing to gain (integer math: no libm in the
+ * decision, so every build decides alike). */
+static int high_entropy(const unsigned char *p, size_t n)
 {
-    unsigned char d[32];
-    br_sha256_out(h, d);
-    memcpy(out, "sha256:", 7);
-    for (int i = 0; i < 32; i++) {
-        out[7 + 2 * i] = "0123456789abcdef"[d[i] >> 4];
-        out[8 + 2 * i] = "0123456789abcdef"[d[i] & 15];
+    if (n < 16384)
+        return 0;
+    uint32_t c[4][256];
+    memset(c, 0, sizeof c);
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        c[0][p[i]]++;
+        c[1][p[i + 1]]++;
+        c[2][p[i + 2]]++;
+        c[3][p[i + 3]]++;
     }
-    out[71] = 0;
+    for (; i < n; i++)
+        c[0][p[i]]++;
+    uint64_t s = 0;
+    for (int b = 0; b < 256; b++) {
+        uint64_t v = (uint64_t)c[0][b] + c[1][b] + c[2][b] + c[3][b];
+        s += v * v;
+    }
+    return s * 247 <= (uint64_t)n * n;
+}
+
+static void put_le32(unsigned char *o, uint32_t v)
+{
+    o[0] = (unsigned char)v;
+    o[1] = (unsigned char)(v >> 8);
+    o[2] = (unsigned char)(v >> 16);
+    o[3] = (unsigned char)(v >> 24);
+}
+
+/* One gzip member of in[0..n) into out (PGZ_OUTCAP bytes): header (no
+ * mtime, no name, XFL 0, OS 3), raw deflate, crc32, isize.  z: a raw deflate
+ * stream at the level.  0 or -1 (zlib failed). */
+static int pgz_member(z_stream *z, const unsigned char *in, size_t n, unsigned char *out,
+                      size_t *outlen)
+{
+    static const unsigned char hdr[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
+    memcpy(out, hdr, sizeof hdr);
+    size_t o = sizeof hdr;
+    int stored = 0;
+    if (high_entropy(in, n)) {
+        size_t sn = n < PGZ_SAMPLE ? n : PGZ_SAMPLE;
+        deflateReset(z);
+        z->next_in = (unsigned char *)in;
+        z->avail_in = (uInt)sn;
+        z->next_out = out + o;
+        z->avail_out = (uInt)(PGZ_OUTCAP - o - 8);
+        if (deflate(z, Z_FINISH) != Z_STREAM_END)
+            return -1;
+        stored = z->total_out >= sn - sn / 100;
+    }
+    if (stored) {
+        size_t left = n;
+        const unsigned char *p = in;
+        do {
+            size_t k = left > 65535 ? 65535 : left;
+            out[o] = left == k; /* BFINAL, BTYPE 00 */
+            out[o + 1] = (unsigned char)k;
+            out[o + 2] = (unsigned char)(k >> 8);
+            out[o + 3] = (unsigned char)~k;
+            out[o + 4] = (unsigned char)(~k >> 8);
+            memcpy(out + o + 5, p, k);
+            o += 5 + k;
+            p += k;
+            left -= k;
+        } while (left);
+    } else {
+        deflateReset(z);
+        z->next_in = (unsigned char *)in;
+        z->avail_in = (uInt)n;
+        z->next_out = out + o;
+        z->avail_out = (uInt)(PGZ_OUTCAP - o - 8);
+        if (deflate(z, Z_FINISH) != Z_STREAM_END)
+            return -1;
+        o += z->total_out;
+    }
+    put_le32(out + o, (uint32_t)crc32(crc32(0, NULL, 0), in, (uInt)n));
+    put_le32(out + o + 4, (uint32_t)n);
+    *outlen = o + 8;
+    return 0;
+}
+
+static int pgz_zinit(z_stream *z, int level)
+{
+    memset(z, 0, sizeof *z);
+    return deflateInit2(z, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK ? 0 : -1;
+}
+
+static void *pgz_worker(void *arg)
+{
+    struct pgz *g = arg;
+    z_stream z;
+    int zok = pgz_zinit(&z, g->level) == 0;
+    pthread_mutex_lock(&g->mu);
+    for (;;) {
+        while (!g->quit && g->slots[g->next_job].state != SLOT_QUEUED)
+            pthread_cond_wait(&g->cv_work, &g->mu);
+        if (g->quit)
+            break;
+        struct pgz_slot *sl = &g->slots[g->next_job];
+        g->next_job = (g->next_job + 1) % g->nslots;
+        sl->state = SLOT_BUSY;
+        pthread_mutex_unlock(&g->mu);
+        sl->failed = !zok || pgz_member(&z, sl->in, sl->inlen, sl->out, &sl->outlen) < 0;
+        pthread_mutex_lock(&g->mu);
+        sl->state = SLOT_DONE;
+        pthread_cond_broadcast(&g->cv_done);
+    }
+    pthread_mutex_unlock(&g->mu);
+    if (zok)
+        deflateEnd(&z);
+    return NULL;
+}
+
+static int pgz_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) < n)
+        n = CPU_COUNT(&set);
+    return n < 1 ? 1 : n > PGZ_MAX_THREADS ? PGZ_MAX_THREADS : (int)n;
+}
+
+static struct pgz *pgz_new(int level)
+{
+    struct pgz *g = sbc_xcalloc(1, sizeof *g);
+    g->level = level;
+    g->nslots = 1; /* grows when the threads start (a second block) */
+    g->slots = sbc_xcalloc(PGZ_MAX_THREADS + 2, sizeof *g->slots);
+    g->slots[0].in = sbc_xmalloc(PGZ_BLOCK);
+    return g;
+}
+
+/* Start the workers (at the first full block).  On failure: none, the
+ * caller compresses inline. */
+static void pgz_start(struct pgz *g)
+{
+    int n = pgz_cpus();
+    if (n < 2)
+        return;
+    pthread_mutex_init(&g->mu, NULL);
+    pthread_cond_init(&g->cv_work, NULL);
+    pthread_cond_init(&g->cv_done, NULL);
+    g->nslots = n + 2;
+    for (int i = 1; i < g->nslots; i++)
+        g->slots[i].in = sbc_xmalloc(PGZ_BLOCK);
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setstacksize(&at, 256 * 1024);
+    for (int i = 0; i < n; i++) {
+        if (pthread_create(&g->th[i], &at, pgz_worker, g) != 0)
+            break;
+        g->nthreads++;
+    }
+    pthread_attr_destroy(&at);
+    if (!g->nthreads) {
+        pthread_mutex_destroy(&g->mu);
+        pthread_cond_destroy(&g->cv_work);
+        pthread_cond_destroy(&g->cv_done);
+        g->nslots = 1;
+    }
+}
+
+static void pgz_free(struct pgz *g)
+{
+    if (!g)
+        return;
+    if (g->nthreads) {
+        pthread_mutex_lock(&g->mu);
+        g->quit = 1;
+        pthread_cond_broadcast(&g->cv_work);
+        pthread_mutex_unlock(&g->mu);
+        for (int i = 0; i < g->nthreads; i++)
+            pthread_join(g->th[i], NULL);
+        pthread_mutex_destroy(&g->mu);
+        pthread_cond_destroy(&g->cv_work);
+        pthread_cond_destroy(&g->cv_done);
+    }
+    if (g->inline_init)
+        deflateEnd(&g->inline_z);
+    for (int i = 0; i < PGZ_MAX_THREADS + 2; i++) {
+        free(g->slots[i].in);
+        free(g->slots[i].out);
+    }
+    free(g->slots);
+    free(g);
+}
+
+/* Compressed (stored) bytes out: hashed, counted, written. */
+static int emit(sbc_zw *z, const void *p, size_t n, sbc_err *e)
+{
+    if (!n)
+        return 0;
+    sbc_sha256_update(&z->hcomp, p, n);
+    z->ncomp += (long long)n;
+    if (z->fd >= 0 && sbc_write_full(z->fd, p, n) < 0)
+        return sbc_err_sys(e, "write");
+    return 0;
+}
+
+static int zw_tee(sbc_zw *z, const void *p, size_t n, sbc_err *e)
+{
+    if (n && z->tee_fd >= 0 && sbc_write_full(z->tee_fd, p, n) < 0)
+        return sbc_err_sys(e, "write");
+    return 0;
+}
+
+/* Wait for slot i's member and write it. */
+static int pgz_collect(sbc_zw *z, int i, sbc_err *e)
+{
+    struct pgz *g = z->pg;
+    struct pgz_slot *sl = &g->slots[i];
+    pthread_mutex_lock(&g->mu);
+    while (sl->state != SLOT_DONE)
+        pthread_cond_wait(&g->cv_done, &g->mu);
+    pthread_mutex_unlock(&g->mu);
+    if (sl->failed)
+        return sbc_err_set(e, 0, "gzip: compression failed");
+    sl->state = SLOT_FREE;
+    sl->inlen = 0;
+    return emit(z, sl->out, sl->outlen, e);
+}
+
+/* The slot being filled is complete (a full block, or the last one): hash
+ * and tee its plain bytes, compress it (on a worker, or here). */
+static int pgz_submit(sbc_zw *z, sbc_err *e)
+{
+    struct pgz *g = z->pg;
+    struct pgz_slot *sl = &g->slots[g->fill];
+    sbc_sha256_update(&z->hplain, sl->in, sl->inlen);
+    if (zw_tee(z, sl->in, sl->inlen, e) < 0)
+        return -1;
+    g->nmembers++;
+    if (!sl->out)
+        sl->out = sbc_xmalloc(PGZ_OUTCAP);
+    if (!g->nthreads) {
+        if (!g->inline_init) {
+            if (pgz_zinit(&g->inline_z, g->level) < 0)
+                return sbc_err_set(e, 0, "gzip: cannot initialize the compressor");
+            g->inline_init = 1;
+        }
+        if (pgz_member(&g->inline_z, sl->in, sl->inlen, sl->out, &sl->outlen) < 0)
+            return sbc_err_set(e, 0, "gzip: compression failed");
+        sl->inlen = 0;
+        return emit(z, sl->out, sl->outlen, e);
+    }
+    pthread_mutex_lock(&g->mu);
+    sl->state = SLOT_QUEUED;
+    pthread_cond_signal(&g->cv_work);
+    pthread_mutex_unlock(&g->mu);
+    g->fill = (g->fill + 1) % g->nslots;
+    if (g->slots[g->fill].state != SLOT_FREE)
+        return pgz_collect(z, g->fill, e);
+    return 0;
+}
+
+static int pgz_write(sbc_zw *z, const unsigned char *p, size_t n, sbc_err *e)
+{
+    struct pgz *g = z->pg;
+    while (n) {
+        struct pgz_slot *sl = &g->slots[g->fill];
+        size_t k = PGZ_BLOCK - sl->inlen;
+        if (k > n)
+            k = n;
+        memcpy(sl->in + sl->inlen, p, k);
+        sl->inlen += k;
+        p += k;
+        n -= k;
+        if (sl->inlen == PGZ_BLOCK) {
+            if (g->nmembers == 0)
+                pgz_start(g); /* more than one block: worth threads */
+            if (pgz_submit(z, e) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static int pgz_finish(sbc_zw *z, sbc_err *e)
+{
+    struct pgz *g = z->pg;
+    if ((g->slots[g->fill].inlen || !g->nmembers) && pgz_submit(z, e) < 0)
+        return -1;
+    /* the rest in ring order: the oldest follows the slot to fill */
+    for (int i = 1; i <= g->nslots && g->nthreads; i++) {
+        int k = (g->fill + i) % g->nslots;
+        if (g->slots[k].state != SLOT_FREE && pgz_collect(z, k, e) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 sbc_zw *sbc_zw_new(int fd, int compression, int level, int tee_fd)
@@ -58,78 +383,50 @@ sbc_zw *sbc_zw_new(int fd, int compression, int level, int tee_fd)
     z->fd = fd;
     z->tee_fd = tee_fd;
     z->comp = compression;
-    br_sha256_init(&z->hplain);
-    br_sha256_init(&z->hcomp);
-    z->obuf = sbc_xmalloc(ZBUF);
+    sbc_sha256_init(&z->hplain);
+    sbc_sha256_init(&z->hcomp);
     if (compression == SBC_COMP_GZIP) {
-        /* windowBits 31: gzip wrapper, mtime 0, no name: reproducible */
-        if (deflateInit2(&z->z, level > 0 ? level : GZIP_DEFAULT_LEVEL, Z_DEFLATED, 31, 8,
-                         Z_DEFAULT_STRATEGY) != Z_OK)
-            abort();
-        z->z_init = 1;
-    } else if (compression == SBC_COMP_ZSTD) {
-        z->zc = ZSTD_createCCtx();
-        if (!z->zc)
-            abort();
-        ZSTD_CCtx_setParameter(z->zc, ZSTD_c_compressionLevel, level > 0 ? level : 3);
-        ZSTD_CCtx_setParameter(z->zc, ZSTD_c_checksumFlag, 1);
+        z->pg = pgz_new(level > 0 ? level : GZIP_DEFAULT_LEVEL);
+    } else {
+        z->obuf = sbc_xmalloc(ZBUF);
+        if (compression == SBC_COMP_ZSTD) {
+            z->zc = ZSTD_createCCtx();
+            if (!z->zc)
+                abort();
+            ZSTD_CCtx_setParameter(z->zc, ZSTD_c_compressionLevel, level > 0 ? level : 3);
+            ZSTD_CCtx_setParameter(z->zc, ZSTD_c_checksumFlag, 1);
+        }
     }
     return z;
 }
 
-static int out_bytes(sbc_zw *z, const void *p, size_t n, sbc_err *e)
+/* Uncompressed: buffered (tee and output in ZBUF pieces, not libarchive's
+ * 10 KiB ones). */
+static int flush_plain(sbc_zw *z, sbc_err *e)
 {
-    if (!n)
-        return 0;
-    br_sha256_update(&z->hcomp, p, n);
-    z->ncomp += (long long)n;
-    if (z->fd >= 0 && sbc_write_full(z->fd, p, n) < 0)
-        return sbc_err_sys(e, "write");
-    return 0;
-}
-
-static int flush_obuf(sbc_zw *z, sbc_err *e)
-{
-    int rc = out_bytes(z, z->obuf, z->olen, e);
+    int rc = zw_tee(z, z->obuf, z->olen, e) < 0 ? -1 : emit(z, z->obuf, z->olen, e);
     z->olen = 0;
     return rc;
 }
 
-static int zw_feed(sbc_zw *z, const void *p, size_t n, int finish, sbc_err *e)
+static int zstd_feed(sbc_zw *z, const void *p, size_t n, int finish, sbc_err *e)
 {
-    if (z->comp == SBC_COMP_GZIP) {
-        z->z.next_in = (unsigned char *)p;
-        z->z.avail_in = (uInt)n;
-        for (;;) {
-            z->z.next_out = z->obuf + z->olen;
-            z->z.avail_out = (uInt)(ZBUF - z->olen);
-            int r = deflate(&z->z, finish ? Z_FINISH : Z_NO_FLUSH);
-            if (r == Z_STREAM_ERROR)
-                return sbc_err_set(e, 0, "gzip: compression failed");
-            z->olen = ZBUF - z->z.avail_out;
-            if (z->olen == ZBUF && flush_obuf(z, e) < 0)
+    ZSTD_inBuffer in = {p, n, 0};
+    for (;;) {
+        ZSTD_outBuffer out = {z->obuf, ZBUF, z->olen};
+        size_t r = ZSTD_compressStream2(z->zc, &out, &in, finish ? ZSTD_e_end : ZSTD_e_continue);
+        if (ZSTD_isError(r))
+            return sbc_err_set(e, 0, "zstd: %s", ZSTD_getErrorName(r));
+        z->olen = out.pos;
+        if (z->olen == ZBUF || (finish && r == 0)) {
+            int rc = emit(z, z->obuf, z->olen, e);
+            z->olen = 0;
+            if (rc < 0)
                 return -1;
-            if (finish ? r == Z_STREAM_END : (z->z.avail_in == 0 && z->z.avail_out != 0))
-                break;
         }
-    } else if (z->comp == SBC_COMP_ZSTD) {
-        ZSTD_inBuffer in = {p, n, 0};
-        for (;;) {
-            ZSTD_outBuffer out = {z->obuf, ZBUF, z->olen};
-            size_t r = ZSTD_compressStream2(z->zc, &out, &in, finish ? ZSTD_e_end : ZSTD_e_continue);
-            if (ZSTD_isError(r))
-                return sbc_err_set(e, 0, "zstd: %s", ZSTD_getErrorName(r));
-            z->olen = out.pos;
-            if (z->olen == ZBUF && flush_obuf(z, e) < 0)
-                return -1;
-            if (finish ? r == 0 : in.pos == in.size)
-                break;
-        }
-    } else {
-        return out_bytes(z, p, n, e);
+        if (finish ? r == 0 : in.pos == in.size)
+            break;
     }
-    if (finish)
-        return flush_obuf(z, e);
     return 0;
 }
 
@@ -137,22 +434,41 @@ int sbc_zw_write(sbc_zw *z, const void *p, size_t n, sbc_err *e)
 {
     if (!n)
         return 0;
-    if (z->comp != SBC_COMP_NONE)
-        br_sha256_update(&z->hplain, p, n);
     z->nplain += (long long)n;
-    if (z->tee_fd >= 0 && sbc_write_full(z->tee_fd, p, n) < 0)
-        return sbc_err_sys(e, "write");
-    return zw_feed(z, p, n, 0, e);
+    if (z->comp == SBC_COMP_GZIP)
+        return pgz_write(z, p, n, e);
+    if (z->comp == SBC_COMP_ZSTD) {
+        sbc_sha256_update(&z->hplain, p, n);
+        if (zw_tee(z, p, n, e) < 0)
+            return -1;
+        return zstd_feed(z, p, n, 0, e);
+    }
+    const unsigned char *q = p;
+    while (n) {
+        size_t k = ZBUF - z->olen;
+        if (k > n)
+            k = n;
+        memcpy(z->obuf + z->olen, q, k);
+        z->olen += k;
+        q += k;
+        n -= k;
+        if (z->olen == ZBUF && flush_plain(z, e) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 int sbc_zw_finish(sbc_zw *z, sbc_layer_info *out, sbc_err *e)
 {
-    if (z->comp != SBC_COMP_NONE && zw_feed(z, "", 0, 1, e) < 0)
+    int rc = z->comp == SBC_COMP_GZIP   ? pgz_finish(z, e)
+           : z->comp == SBC_COMP_ZSTD ? zstd_feed(z, "", 0, 1, e)
+                                      : flush_plain(z, e);
+    if (rc < 0)
         return -1;
     if (out) {
         memset(out, 0, sizeof *out);
-        hexdigest(&z->hcomp, out->digest);
-        hexdigest(z->comp == SBC_COMP_NONE ? &z->hcomp : &z->hplain, out->diff_id);
+        sbc_sha256_final(&z->hcomp, out->digest);
+        sbc_sha256_final(z->comp == SBC_COMP_NONE ? &z->hcomp : &z->hplain, out->diff_id);
         out->size = z->ncomp;
         out->diff_size = z->nplain;
         out->compression = z->comp;
@@ -164,8 +480,7 @@ void sbc_zw_free(sbc_zw *z)
 {
     if (!z)
         return;
-    if (z->z_init)
-        deflateEnd(&z->z);
+    pgz_free(z->pg);
     if (z->zc)
         ZSTD_freeCCtx(z->zc);
     free(z->obuf);

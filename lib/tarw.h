@@ -23,8 +23,14 @@
 typedef struct sbc_zw sbc_zw;
 
 /* Writes to fd (may be -1: hash only), compressed with compression
- * (SBC_COMP_*), level 0 = default (gzip 6... see tarw.c, zstd 3).
- * tee_fd >= 0 also gets the uncompressed bytes. */
+ * (SBC_COMP_*), level 0 = default (gzip 6, zstd 3).  tee_fd >= 0 also gets
+ * the uncompressed bytes.
+ * gzip: one independent gzip member per SBC_ZW_GZIP_BLOCK bytes of input
+ * (pigz --independent), compressed on up to 4 threads (online CPUs) and
+ * written in order; incompressible blocks are stored.  The output depends on
+ * the bytes and the level only: reproducible.  Memory: about 2 MiB per
+ * block in flight, threads + 2 blocks (< 16 MiB). */
+#define SBC_ZW_GZIP_BLOCK (1024 * 1024)
 sbc_zw *sbc_zw_new(int fd, int compression, int level, int tee_fd);
 int sbc_zw_write(sbc_zw *z, const void *p, size_t n, sbc_err *e);
 /* Flush the compressor; out gets digest (compressed), diff_id (plain) and
