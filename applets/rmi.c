@@ -192,8 +192,10 @@ int rmi_main(int argc, char **argv)
     int rc = 0;
     for (int i = 0; i < o.nrest; i++) {
         sbc_err_clear(&e);
-        if (rmi_one(&s, o.rest[i], force, &e) < 0)
-            rc = sbc_err_print(&e) ? 1 : 1;
+        if (rmi_one(&s, o.rest[i], force, &e) < 0) {
+            sbc_err_print(&e);
+            rc = 1; /* as docker rmi */
+        }
     }
     sbc_store_close(&s);
     return rc;

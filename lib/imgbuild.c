@@ -29,22 +29,6 @@ void sbc_build_tmpname(char *buf, size_t n, const char *what)
              ts.tv_nsec);
 }
 
-static int layer_lock(sbc_store *s, const char *hex, sbc_err *e)
-{
-    char rel[128];
-    snprintf(rel, sizeof rel, "locks/layer-%.64s.lock", hex);
-    int fd = openat(s->fd, rel, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return sbc_err_sys(e, "lock %s", rel);
-    while (flock(fd, LOCK_EX) < 0)
-        if (errno != EINTR) {
-            sbc_err_sys(e, "lock %s", rel);
-            close(fd);
-            return -1;
-        }
-    return fd;
-}
-
 /* Move tmp layer dir and tmp blob into place (either may already exist). */
 static int install_layer(sbc_store *s, const char *tmpdir, const char *tmpblob, int blobfd,
                          const sbc_newlayer *l, sbc_err *e)
@@ -58,7 +42,7 @@ static int install_layer(sbc_store *s, const char *tmpdir, const char *tmpblob, 
         unlinkat(s->fd, tmpblob, 0);
     else if (renameat(s->fd, tmpblob, s->fd, rel) < 0)
         return sbc_err_sys(e, "%s", rel);
-    int lk = layer_lock(s, dhex, e);
+    int lk = sbc_store_lock_layer(s, dhex, e);
     if (lk < 0)
         return -1;
     int rc = 0;

@@ -169,28 +169,12 @@ static void blob_reader_stop(struct blob_reader *r)
     r->started = 0;
 }
 
-static int layer_lock(sbc_store *s, const char *hex, sbc_err *e)
-{
-    char rel[128];
-    snprintf(rel, sizeof rel, "locks/layer-%.64s.lock", hex);
-    int fd = openat(s->fd, rel, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return sbc_err_sys(e, "lock %s", rel);
-    while (flock(fd, LOCK_EX) < 0)
-        if (errno != EINTR) {
-            sbc_err_sys(e, "lock %s", rel);
-            close(fd);
-            return -1;
-        }
-    return fd;
-}
-
 /* Download and unpack one layer into layers/<diffhex>. */
 static int fetch_layer(struct pull_ctx *p, struct layer_job *j, sbc_err *e)
 {
     sbc_store *s = p->s;
     const char *dhex = sbc_digest_hex(j->diff_id), *bhex = sbc_digest_hex(j->digest);
-    int lockfd = layer_lock(s, dhex, e);
+    int lockfd = sbc_store_lock_layer(s, dhex, e);
     if (lockfd < 0)
         return -1;
     int rc = -1, partfd = -1;
@@ -345,10 +329,7 @@ static void *worker(void *arg)
         if (i < 0)
             break;
         struct layer_job *j = &p->jobs[i];
-        struct timespec t0, t1;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
         int rc = fetch_layer(p, j, &j->err);
-        clock_gettime(CLOCK_MONOTONIC, &t1);
         pthread_mutex_lock(&p->mu);
         if (rc < 0) {
             j->state = -1;
@@ -360,7 +341,6 @@ static void *worker(void *arg)
         }
         pthread_cond_broadcast(&p->cv);
         pthread_mutex_unlock(&p->mu);
-        (void)t1;
     }
     pthread_mutex_lock(&p->mu);
     p->running--;

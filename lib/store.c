@@ -63,22 +63,37 @@ void sbc_store_close(sbc_store *s)
     s->root = NULL;
 }
 
+/* Open locks/NAME and take an exclusive flock on it (blocking): the fd. */
+static int lock_file(sbc_store *s, const char *rel, sbc_err *e)
+{
+    int fd = openat(s->fd, rel, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return sbc_err_sys(e, "lock %s", rel);
+    while (flock(fd, LOCK_EX) < 0)
+        if (errno != EINTR) {
+            sbc_err_sys(e, "lock %s", rel);
+            close(fd);
+            return -1;
+        }
+    return fd;
+}
+
 int sbc_store_lock(sbc_store *s, sbc_err *e)
 {
     if (s->lockfd >= 0)
         return 0;
-    int fd = openat(s->fd, "locks/store.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    int fd = lock_file(s, "locks/store.lock", e);
     if (fd < 0)
-        return sbc_err_sys(e, "store lock");
-    while (flock(fd, LOCK_EX) < 0) {
-        if (errno != EINTR) {
-            sbc_err_sys(e, "store lock");
-            close(fd);
-            return -1;
-        }
-    }
+        return -1;
     s->lockfd = fd;
     return 0;
+}
+
+int sbc_store_lock_layer(sbc_store *s, const char *hex, sbc_err *e)
+{
+    char rel[128];
+    snprintf(rel, sizeof rel, "locks/layer-%.64s.lock", hex);
+    return lock_file(s, rel, e);
 }
 
 void sbc_store_unlock(sbc_store *s)

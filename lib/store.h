@@ -39,6 +39,9 @@ void sbc_store_close(sbc_store *s);
 /* Exclusive lock on the store's metadata (tags, image records); blocks. */
 int sbc_store_lock(sbc_store *s, sbc_err *e);
 void sbc_store_unlock(sbc_store *s);
+/* Exclusive lock on one layer (by the diff ID's hex) while it is made;
+ * returns the fd to close to release it, or -1. */
+int sbc_store_lock_layer(sbc_store *s, const char *hex, sbc_err *e);
 /* "<root>/<rel>", malloc'd. */
 char *sbc_store_path(const sbc_store *s, const char *rel);
 
