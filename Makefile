@@ -32,14 +32,15 @@ build/obj/%.o: %.c $(wildcard lib/*.h) applets/applets.h applets/applets.def | $
 build/sbc: $(OBJ)
 	@echo "  LD build/sbc"
 	@$(CC) $(CFLAGS) $(LDFLAGS) $(OBJ) $(LIBS) -o build/sbc.unstripped
-	strip -s -R .comment -R .note -o $@ build/sbc.unstripped
+	@strip -s -R .comment -R .note -o $@ build/sbc.unstripped
 	@echo "build/sbc: $$(stat -c %s $@) bytes ($$(( ($$(stat -c %s $@) + 1023) / 1024 )) KiB, budget 1024 KiB)"
 	@test $$(stat -c %s $@) -le 1048576 || { echo "build/sbc is over the 1 MiB budget" >&2; exit 1; }
 
 # Unit tests: the lib/ objects (no applets/main.c) + tests/unit/*.c.
 UNIT_LIB_OBJ := $(patsubst %.c,build/obj/%.o,$(LIB_SRC)) $(patsubst %.c,build/obj/%.o,$(filter-out applets/main.c,$(APPLET_SRC)))
 build/unit: $(UNIT_LIB_OBJ) $(UNIT_SRC) tests/unit/unit.h
-	$(CC) $(CFLAGS) -Itests/unit -static $(UNIT_SRC) $(UNIT_LIB_OBJ) $(LIBS) -o $@
+	@echo "  LD $@"
+	@$(CC) $(CFLAGS) -Itests/unit -static $(UNIT_SRC) $(UNIT_LIB_OBJ) $(LIBS) -o $@
 
 # Debug: glibc + ASan/UBSan against Debian's -dev packages of the same libraries.
 DBG_CFLAGS := -I/usr/include/bearssl -std=c11 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
@@ -47,10 +48,12 @@ DBG_CFLAGS := -I/usr/include/bearssl -std=c11 -O1 -g -fno-omit-frame-pointer -fs
 DBG_LIBS   := -larchive -lzstd -lz -lbearssl -lcjson
 build/unit-asan: $(LIB_SRC) $(filter-out applets/main.c,$(APPLET_SRC)) $(UNIT_SRC) $(wildcard lib/*.h) tests/unit/unit.h
 	@mkdir -p build
-	gcc $(DBG_CFLAGS) $(UNIT_SRC) $(LIB_SRC) $(filter-out applets/main.c,$(APPLET_SRC)) $(DBG_LIBS) -o $@
+	@echo "  CC+LD $@ (glibc, ASan+UBSan)"
+	@gcc $(DBG_CFLAGS) $(UNIT_SRC) $(LIB_SRC) $(filter-out applets/main.c,$(APPLET_SRC)) $(DBG_LIBS) -o $@
 build/sbc-debug: $(LIB_SRC) $(APPLET_SRC) $(wildcard lib/*.h)
 	@mkdir -p build
-	gcc $(DBG_CFLAGS) $(LIB_SRC) $(APPLET_SRC) $(DBG_LIBS) -o $@
+	@echo "  CC+LD $@ (glibc, ASan+UBSan)"
+	@gcc $(DBG_CFLAGS) $(LIB_SRC) $(APPLET_SRC) $(DBG_LIBS) -o $@
 debug: build/sbc-debug
 
 test: build/sbc build/unit build/unit-asan build/sbc-debug
