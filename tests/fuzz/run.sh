@@ -82,8 +82,11 @@ done
 SANDBOX=()
 if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null &&
    unshare -m true 2>/dev/null; then
+  # OUT stays reachable at its own path even when it lies under /tmp (a
+  # checkout in /tmp): it is bound back from the cwd after the tmpfs hides it
   SANDBOX=(unshare -m sh -c 'mount --make-rprivate / && mount --bind "$1" "$1" &&
-    mount -o remount,bind,ro / && mount -t tmpfs -o mode=1777 tmpfs /tmp && shift && exec "$@"' sandbox "$OUT")
+    mount -o remount,bind,ro / && cd "$1" && mount -t tmpfs -o mode=1777 tmpfs /tmp &&
+    mkdir -p "$1" && mount --no-canonicalize --bind . "$1" && shift && exec "$@"' sandbox "$OUT")
 fi
 
 run_one() { # TARGET
