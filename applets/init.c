@@ -64,13 +64,9 @@ int init_main(int argc, char **argv)
         }
     }
     sbc_opt_operands(&o, 1, 2);
-    if (o.nrest > 1) { /* a bad name fails before any work */
-        sbc_err te = {0};
-        char *tn = sbc_build_tagname(o.rest[1], &te);
-        if (!tn)
-            return sbc_err_print(&te);
-        free(tn);
-    }
+    sbc_err te = {0};
+    if (o.nrest > 1 && sbc_build_tagname_ok(o.rest[1], &te) < 0) /* before any work */
+        return sbc_err_print(&te);
     sbc_err e = {0};
     sbc_store s;
     if (sbc_store_open(&s, &e) < 0)

@@ -839,3 +839,11 @@ void sbc_build_ctr_free(sbc_build_ctr *c)
     cJSON_Delete(c->fields);
     memset(c, 0, sizeof *c);
 }
+
+int sbc_build_tagname_ok(const char *name, sbc_err *e)
+{
+    char *tn = sbc_build_tagname(name, e);
+    int ok = tn != NULL;
+    free(tn);
+    return ok ? 0 : -1;
+}

@@ -63,6 +63,8 @@ int sbc_config_change(cJSON *config, const char *change, sbc_err *e);
 /* Normalize "repo[:tag]" for tagging ("x" -> "docker.io/library/x:latest");
  * malloc'd or NULL (+ e). Digest references are refused. */
 char *sbc_build_tagname(const char *name, sbc_err *e);
+/* Check a REPO[:TAG] operand before any work: 0, or -1 with e filled. */
+int sbc_build_tagname_ok(const char *name, sbc_err *e);
 
 /* Find the blob of a layer: the first image record listing diff_id whose
  * blob exists.  1 found (out filled), 0 not. */
