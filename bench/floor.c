@@ -43,6 +43,7 @@ int main(int argc, char **argv)
         snprintf(opt, sizeof opt, "lowerdir=%s,upperdir=%s,workdir=%s", argv[1], up, wk);
         if (mount("overlay", mnt, "overlay", 0, opt) < 0) die("overlay");
         if (chdir(mnt) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0) die("pivot");
+        mkdir("/proc", 0555); /* a layer may not have it (sbc makes it too) */
         if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) die("proc");
         execv(argv[3], argv + 3);
         die("exec");
@@ -62,6 +63,7 @@ int main(int argc, char **argv)
     }
     rmdir(mnt);
     char cmd[8300];
-    snprintf(cmd, sizeof cmd, "%s/w/work", argv[2]); rmdir(cmd); rmdir(wk); rmdir(up); rmdir(argv[2]);
+    snprintf(cmd, sizeof cmd, "%s/w/work", argv[2]); rmdir(cmd); rmdir(wk);
+    snprintf(cmd, sizeof cmd, "%s/u/proc", argv[2]); rmdir(cmd); rmdir(up); rmdir(argv[2]);
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }

@@ -598,20 +598,10 @@ static _Noreturn void child_main(const sbc_spec *s, int sock, int netns_fd)
     char go;
     reset_signals();
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    if (read(sock, &go, 1) != 1)
-        _exit(SBC_EXIT_FAIL);
-    prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-    if (netns_fd >= 0) {
-        if (setns(netns_fd, CLONE_NEWNET) < 0) {
-            sbc_err_sys(&e, "join the network namespace %s", s->netns_path);
-            child_fail(sock, &e);
-        }
-        close(netns_fd);
-    }
-    if ((s->ns & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
-        sbc_err_sys(&e, "unshare the cgroup namespace");
-        child_fail(sock, &e);
-    }
+    /* What needs nothing from the parent runs while it moves us into the
+     * cgroup and sets the network up: the root and the kernel file systems.
+     * Bind mounts wait for "go" (their sources, e.g. hosts and resolv.conf,
+     * are written by the parent's network hook). */
     if (s->hostname && (s->ns & CLONE_NEWUTS) && sethostname(s->hostname, strlen(s->hostname)) < 0) {
         sbc_err_sys(&e, "sethostname");
         child_fail(sock, &e);
@@ -632,14 +622,39 @@ static _Noreturn void child_main(const sbc_spec *s, int sock, int netns_fd)
         sbc_err_sys(&e, "open the root %s", s->root);
         child_fail(sock, &e);
     }
-    int devtmpfs = 0;
-    for (int i = 0; i < s->nmounts; i++) {
+    int devtmpfs = 0, i = 0;
+    for (; i < s->nmounts && !s->mounts[i].bind; i++) {
         if (do_mount(rootfd, &s->mounts[i], &e) < 0)
             child_fail(sock, &e);
         if (!strcmp(s->mounts[i].dest, "/dev") && s->mounts[i].type && !strcmp(s->mounts[i].type, "tmpfs"))
             devtmpfs = 1;
     }
     if (devtmpfs && make_dev(rootfd, &e) < 0)
+        child_fail(sock, &e);
+    if (read(sock, &go, 1) != 1)
+        _exit(SBC_EXIT_FAIL);
+    prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+    if (netns_fd >= 0) {
+        if (setns(netns_fd, CLONE_NEWNET) < 0) {
+            sbc_err_sys(&e, "join the network namespace %s", s->netns_path);
+            child_fail(sock, &e);
+        }
+        close(netns_fd);
+    }
+    /* after the cgroup move: the namespace's root is the container's cgroup */
+    if ((s->ns & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
+        sbc_err_sys(&e, "unshare the cgroup namespace");
+        child_fail(sock, &e);
+    }
+    int late_dev = 0;
+    for (; i < s->nmounts; i++) {
+        if (do_mount(rootfd, &s->mounts[i], &e) < 0)
+            child_fail(sock, &e);
+        if (!devtmpfs && !strcmp(s->mounts[i].dest, "/dev") && s->mounts[i].type &&
+            !strcmp(s->mounts[i].type, "tmpfs"))
+            late_dev = 1;
+    }
+    if (late_dev && make_dev(rootfd, &e) < 0)
         child_fail(sock, &e);
     if (fchdir(rootfd) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
         umount2(".", MNT_DETACH) < 0 || chdir("/") < 0) {
@@ -770,7 +785,9 @@ int sbc_spawn(const sbc_spec *s, sbc_proc *p, sbc_err *e)
         goto fail;
     if (s->hook && s->hook(s->hook_arg, p->pid, e) < 0)
         goto fail;
-    if (write(sv[0], "g", 1) != 1) {
+    /* the child may already have failed in its early setup: then its
+     * message waits in the socket (MSG_NOSIGNAL: no SIGPIPE on a dead peer) */
+    if (send(sv[0], "g", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE && errno != ECONNRESET) {
         sbc_err_sys(e, "start the container's init");
         goto fail;
     }
