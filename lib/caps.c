@@ -53,8 +53,11 @@ int sbc_caps_drop_bounding(uint64_t bounding, sbc_err *e)
     for (int c = 0; c < 64; c++) {
         if (bounding & (1ULL << c))
             continue;
-        if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+        if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
+            if (errno == EINVAL)
+                break; /* past the kernel's last capability: so are the rest */
             return sbc_err_sys(e, "drop capability %d from the bounding set", c);
+        }
     }
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
         return sbc_err_sys(e, "clear ambient capabilities");

@@ -229,7 +229,7 @@ int sbc_monitor_detached(const sbc_monitor_args *a)
     int log = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     int fds[2] = {a->out, a->err};
     const char *names[2] = {"stdout", "stderr"};
-    int code = -1, exited = 0;
+    int code = -1, exited = 0, dirty = 1;
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
@@ -238,11 +238,20 @@ int sbc_monitor_detached(const sbc_monitor_args *a)
                               {exited ? -1 : a->pidfd, POLLIN, 0}};
         if (fds[0] < 0 && fds[1] < 0 && exited)
             break;
-        int n = poll(p, 3, exited ? 1000 : (a->pidfd < 0 ? 500 : -1));
+        /* after a second without output, drop the code pages touched
+         * since: an idle monitor stays small (they come back on use) */
+        int idle = exited ? 1000 : (a->pidfd < 0 ? 500 : (dirty ? 1000 : -1));
+        int n = poll(p, 3, idle);
         if (n < 0 && errno != EINTR)
             break;
         if (n == 0 && exited)
             break; /* a process that escaped the pid ns keeps the pipe: stop */
+        if (n == 0 && dirty) {
+            trim_text();
+            dirty = 0;
+        }
+        if (n > 0)
+            dirty = 1;
         for (int i = 0; i < 2; i++) {
             if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
                 continue;
