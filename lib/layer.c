@@ -38,6 +38,9 @@
 #include "tarw.h"
 
 #define BUFSZ (128 * 1024)
+#define SBC_LAYER_MAX_DEPTH 256 /* directory levels in a layer (sbc_rm_rf goes to 512) */
+#define SBC_STR_(x) #x
+#define SBC_STR(x) SBC_STR_(x)
 #define OPAQUE_XATTR "trusted.overlay.opaque"
 
 /* ---- the decompressing, hashing source ---------------------------------- */
@@ -759,6 +762,14 @@ static int extract_entry(struct ex *x, struct src *s, struct archive_entry *en)
         return ent_err(x, "path escapes the layer");
     if (r < 0)
         return ent_sys(x, "bad name");
+    /* No real image nests this deep; a layer that does could not be
+     * removed again (sbc_rm_rf's bound) and is only good for exhausting
+     * stacks and descriptors. */
+    int depth = 0;
+    for (const char *q = path; *q; q++)
+        depth += *q == '/';
+    if (depth >= SBC_LAYER_MAX_DEPTH)
+        return ent_err(x, "path too deep (more than " SBC_STR(SBC_LAYER_MAX_DEPTH) " levels)");
 
     const char *hl = archive_entry_hardlink(en);
     mode_t type = archive_entry_filetype(en);

@@ -13,6 +13,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <bearssl_hash.h>
 
 #include "lib/err.h"
@@ -612,4 +614,50 @@ TEST(layer_unpack_empty_layers)
     char names[256];
     list_dir(d, names, sizeof names);
     CHECK_STR(names, "");
+}
+
+/* A layer nesting directories deeper than any real image is refused (it
+ * could not be removed again), one just under the bound is fine. */
+static void deep_tar(int levels, sbc_buf *out)
+{
+    struct archive *a = archive_write_new();
+    archive_write_set_format_pax_restricted(a);
+    size_t used = 0;
+    out->len = 0;
+    sbc_buf_add(out, NULL, 0);
+    out->data = sbc_xrealloc(out->data, 1 << 20);
+    out->cap = 1 << 20;
+    archive_write_open_memory(a, out->data, out->cap, &used);
+    char path[4096] = "";
+    for (int i = 0; i < levels; i++) {
+        strcat(path, i ? "/d" : "d");
+        struct archive_entry *en = archive_entry_new();
+        archive_entry_set_pathname(en, path);
+        archive_entry_set_filetype(en, AE_IFDIR);
+        archive_entry_set_perm(en, 0755);
+        archive_write_header(a, en);
+        archive_entry_free(en);
+    }
+    archive_write_close(a);
+    archive_write_free(a);
+    out->len = used;
+}
+
+TEST(layer_unpack_depth_bound)
+{
+    sbc_buf b = {0};
+    sbc_err e = {0};
+    deep_tar(300, &b);
+    struct mem m = {b.data, b.len, 0, 0, -1};
+    const char *d = fresh("deep");
+    CHECK(sbc_layer_unpack(mem_read, &m, d, 0, NULL, &e) < 0);
+    CHECK(strstr(e.msg, "too deep") != NULL);
+    CHECK_INT(sbc_rm_rf(AT_FDCWD, d, &e), 0);
+    deep_tar(200, &b);
+    struct mem m2 = {b.data, b.len, 0, 0, -1};
+    d = fresh("deep-ok");
+    sbc_err_clear(&e);
+    CHECK_INT(sbc_layer_unpack(mem_read, &m2, d, 0, NULL, &e), 0);
+    CHECK_INT(sbc_rm_rf(AT_FDCWD, d, &e), 0);
+    sbc_buf_free(&b);
 }
