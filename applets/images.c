@@ -148,7 +148,8 @@ int images_main(int argc, char **argv)
         close(dfd);
     cJSON_Delete(tags);
     sbc_store_close(&s);
-    qsort(rows, (size_t)n, sizeof *rows, cmp_row);
+    if (n) /* rows is NULL when there is none */
+        qsort(rows, (size_t)n, sizeof *rows, cmp_row);
     if (!quiet && !json) {
         printf(digests ? "%-40s %-10s %-71s %-*s %-20s %s\n" : "%-40s %-10s%.0s %-*s %-20s %s\n",
                "REPOSITORY", "TAG", "DIGEST", notrunc ? 71 : 12, "IMAGE ID", "CREATED", "SIZE");

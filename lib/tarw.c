@@ -593,7 +593,8 @@ static int add_xattrs(struct tw *t, int fd, const char *lpath, int *opaque)
         if (!xattr_skip(k))
             keys[nk++] = k;
     }
-    qsort(keys, (size_t)nk, sizeof *keys, cmpstr);
+    if (nk)
+        qsort(keys, (size_t)nk, sizeof *keys, cmpstr);
     static char val[65536];
     for (int i = 0; i < nk; i++) {
         ssize_t vl = fd >= 0 ? fgetxattr(fd, keys[i], val, sizeof val)
@@ -788,7 +789,8 @@ static int tw_dir(struct tw *t, int dfd, size_t plen, int depth)
     }
     int rc = errno ? tw_sys(t, "readdir") : 0;
     closedir(d);
-    qsort(names, n, sizeof *names, cmpstr);
+    if (n)
+        qsort(names, n, sizeof *names, cmpstr);
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = tw_entry(t, dfd, names[i], plen, depth);
     for (size_t i = 0; i < n; i++)

@@ -82,5 +82,28 @@ for t in tests/e2e/*.sh; do
   rm -rf --one-file-system "$SBC_ROOT" 2>/dev/null || true
 done
 
+# The registry-facing applets again, built with ASan+UBSan (glibc): every
+# sanitizer report is a failure, even when the test itself passed.
+if [ -x build/sbc-debug ] && [ -n "${SBC_FIXTURE_ENV:-}" ] && [ -z "${1:-}" ]; then
+  mkdir -p "$WORK/dbgbin" "$WORK/san"
+  ln -s "$TOP/build/sbc-debug" "$WORK/dbgbin/sbc"
+  "$WORK/dbgbin/sbc" --install "$WORK/dbgbin" >/dev/null
+  for t in tests/e2e/20-login.sh tests/e2e/30-pull.sh; do
+    echo "== $t (ASan+UBSan build)"
+    export SBC_ROOT="$WORK/root-asan-$(basename "$t" .sh)"
+    PATH="$WORK/dbgbin:$PATH" ASAN_OPTIONS="detect_leaks=0:log_path=$WORK/san/asan" \
+      UBSAN_OPTIONS="print_stacktrace=1:log_path=$WORK/san/ubsan" \
+      timeout 900 bash "$t" >"$WORK/t.log" 2>&1
+    grep -v '^ok ' "$WORK/t.log" | grep -Ev '^[0-9]+ passed, [0-9]+ failed$' | head -20
+    add_counts "$WORK/t.log" "$t (asan)"
+    rm -rf --one-file-system "$SBC_ROOT" 2>/dev/null || true
+  done
+  for r in "$WORK"/san/*; do
+    [ -e "$r" ] || continue
+    FAIL=$((FAIL + 1)); echo "FAIL sanitizer report: $(grep -m1 -E 'ERROR|runtime error' "$r")"
+  done
+  [ -n "$(ls "$WORK/san")" ] || { PASS=$((PASS + 1)); echo "ok no sanitizer reports from the registry-facing applets"; }
+fi
+
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]
