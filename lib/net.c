@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -925,15 +926,20 @@ static int make_veth(const sbc_netconf *c, int bridx, pid_t pid, uint32_t ip, sb
         return -1;
     sbc_nlb b = {0};
     int r = -1;
-    for (int attempt = 0; attempt < 2; attempt++) {
+    for (int attempt = 0; attempt < 6; attempt++) {
         b.len = b.msg = 0;
         sbc_rtnl_msg_veth(&b, veth, bridx, "eth0", pid, -1, mac);
         r = sbc_nl_talk(&nl, &b, NULL, NULL, e);
-        if (r == 0 || e->errnum != EEXIST || attempt)
+        if (r == 0 || e->errnum != EEXIST || attempt == 5)
             break;
-        /* a stale host end (its lease was reclaimed): remove, retry */
-        if (sbc_link_index(veth) <= 0 || sbc_link_del(&nl, veth, e) < 0)
-            break;
+        /* A stale host end with this address's name: its container is gone
+         * and its lease free, but the kernel tears the old namespace (and
+         * with it the pair) down asynchronously.  Remove it if it is still
+         * there, give the kernel a moment, and try again. */
+        if (sbc_link_index(veth) > 0)
+            sbc_link_del(&nl, veth, e);
+        struct timespec ts = {0, 5000000L * (attempt + 1)};
+        nanosleep(&ts, NULL);
     }
     sbc_nl_close(&nl);
     if (r < 0) {
