@@ -247,6 +247,18 @@ static int load_creds(sbc_registry *g, sbc_err *e)
     return rc < 0 ? -1 : 0;
 }
 
+/* A copy of the current Authorization header, or NULL when there is none
+ * or it has expired (the token is shared by the blob threads). */
+static char *current_authz(sbc_registry *g)
+{
+    char *authz = NULL;
+    pthread_mutex_lock(&g->mu);
+    if (g->authz && time(NULL) < g->authz_exp)
+        authz = sbc_xstrdup(g->authz);
+    pthread_mutex_unlock(&g->mu);
+    return authz;
+}
+
 static int is_insecure_url(const sbc_registry *g, const char *url)
 {
     return g->insecure && !strncmp(url, g->base, strlen(g->base));
@@ -422,11 +434,7 @@ static int reg_request(sbc_registry *g, sbc_http *h, const char *method, const c
     for (int attempt = 0; attempt < 2; attempt++) {
         const char *hdrs[8];
         int n = 0;
-        char *authz = NULL;
-        pthread_mutex_lock(&g->mu);
-        if (g->authz && time(NULL) < g->authz_exp)
-            authz = sbc_xstrdup(g->authz);
-        pthread_mutex_unlock(&g->mu);
+        char *authz = current_authz(g);
         if (authz)
             hdrs[n++] = authz;
         for (const char *const *p = extra; p && *p && n < 6; p++)
@@ -868,11 +876,7 @@ int sbc_registry_request(sbc_registry *g, sbc_http *h, const char *method, const
     for (int attempt = 0; attempt < 2; attempt++) {
         const char *hdrs[10];
         int n = 0;
-        char *authz = NULL;
-        pthread_mutex_lock(&g->mu);
-        if (g->authz && time(NULL) < g->authz_exp)
-            authz = sbc_xstrdup(g->authz);
-        pthread_mutex_unlock(&g->mu);
+        char *authz = current_authz(g);
         /* credentials only to the registry itself, not to a storage redirect */
         if (authz && !strncmp(url, g->base, strlen(g->base)))
             hdrs[n++] = authz;
