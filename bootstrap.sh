@@ -18,7 +18,7 @@ JOBS=${JOBS:-$(nproc)}
 PKGS="bearssl cjson libarchive zlib libzstd"
 BUILD_PKGS="musl-tools dpkg-dev make gcc xz-utils bzip2 linux-libc-dev ca-certificates file binutils"
 TEST_PKGS="docker-registry skopeo umoci busybox-static openssl python3 iproute2 nftables tmux
- debootstrap hyperfine time util-linux procps zstd vagrant vagrant-libvirt
+ debootstrap hyperfine time util-linux procps zstd vagrant vagrant-libvirt btrfs-progs qemu-system-x86 cpio
  libbearssl-dev libcjson-dev libarchive-dev zlib1g-dev libzstd-dev"
 BUILD_REV=2   # bump when the build steps below change
 STAMP_KEY="rev$BUILD_REV $PKGS"

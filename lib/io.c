@@ -151,6 +151,10 @@ int sbc_mkdir_p(const char *path, mode_t mode, sbc_err *e)
     size_t n = strlen(path);
     if (n == 0 || n >= sizeof p)
         return sbc_err_set(e, 0, "%s: bad path", path);
+    if (mkdir(path, mode) == 0 || errno == EEXIST) /* the common case: one call */
+        return 0;
+    if (errno != ENOENT)
+        return sbc_err_sys(e, "mkdir %s", path);
     memcpy(p, path, n + 1);
     for (char *s = p + 1;; s++) {
         if (*s == '/' || *s == 0) {
