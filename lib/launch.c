@@ -145,9 +145,10 @@ static int write_file(const char *dir, const char *name, const char *data, sbc_e
 }
 
 static const char *const masked_paths[] = {
-    "/proc/asound", "/proc/acpi", "/proc/interrupts", "/proc/kcore", "/proc/keys",
+    /* a trailing '/': a directory (masked with a tmpfs rather than /dev/null) */
+    "/proc/asound/", "/proc/acpi/", "/proc/interrupts", "/proc/kcore", "/proc/keys",
     "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
-    "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap",
+    "/proc/scsi/", "/sys/firmware/", "/sys/devices/virtual/powercap/",
 };
 static const char *const readonly_paths[] = {
     "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",

@@ -953,7 +953,6 @@ static int make_veth(const sbc_netconf *c, int bridx, pid_t pid, uint32_t ip, sb
         r = -1;
     } else {
         b.len = b.msg = 0;
-        sbc_rtnl_msg_setlink(&b, 0, "lo", 1, NULL, 0, -1);
         sbc_rtnl_msg_setlink(&b, idx, NULL, 1, NULL, 0, -1);
         sbc_rtnl_msg_addr(&b, 1, idx, ip, c->subnet.len);
         sbc_rtnl_msg_route(&b, 1, 0, 0, c->gateway, idx);
@@ -964,21 +963,6 @@ static int make_veth(const sbc_netconf *c, int bridx, pid_t pid, uint32_t ip, sb
     sbc_nl_close(&nl);
 out:
     sbc_nlb_free(&b);
-    return r;
-}
-
-static int setup_lo(pid_t pid, sbc_err *e)
-{
-    sbc_nl nl;
-    if (sbc_nl_open_netns(&nl, pid, e) < 0)
-        return -1;
-    sbc_nlb b = {0};
-    sbc_rtnl_msg_setlink(&b, 0, "lo", 1, NULL, 0, -1);
-    int r = sbc_nl_talk(&nl, &b, NULL, NULL, e);
-    if (r < 0)
-        sbc_err_wrap(e, "set lo up");
-    sbc_nlb_free(&b);
-    sbc_nl_close(&nl);
     return r;
 }
 
@@ -1120,8 +1104,7 @@ int sbc_net_setup(const char *cid, pid_t pid, const char *state_dir, const cJSON
         cJSON_AddStringToObject(j, "cid", cid);
         r = put_json(state_dir, "net.json", j, e);
         cJSON_Delete(j);
-        if (r == 0 && o.mode == M_NONE && pid > 0)
-            r = setup_lo(pid, e);
+        /* (lo of a container's own netns: set up by the container's init) */
         if (r == 0)
             r = write_files(state_dir, cid, &o, NULL, NULL, e);
         free(o.ports);

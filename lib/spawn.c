@@ -23,11 +23,14 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
+#include <net/if.h>
 #include <linux/openat2.h>
 #include <linux/sched.h>
 
@@ -91,9 +94,26 @@ static int openat2_in(int rootfd, const char *rel, int flags)
     return fd;
 }
 
+/* Make name in the directory pfd: a file when like (a host path) is not a
+ * directory, else a directory.  0 when made or already there. */
+static int make_leaf(int pfd, const char *name, const char *like)
+{
+    struct stat st;
+    int rc;
+    if (like && stat(like, &st) == 0 && !S_ISDIR(st.st_mode)) {
+        rc = openat(pfd, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (rc >= 0)
+            rc = close(rc);
+    } else {
+        rc = mkdirat(pfd, name, 0755);
+    }
+    return rc < 0 && errno != EEXIST ? -1 : 0;
+}
+
 /* O_PATH fd of path inside rootfd, every symlink resolved as if rootfd were
- * "/"; missing components are made (the last one a file when want_file). */
-static int resolve_in_root(int rootfd, const char *path, int want_file, sbc_err *e)
+ * "/"; missing components are made: directories, and the last one like the
+ * host path like (see make_leaf; NULL: a directory). */
+static int resolve_in_root(int rootfd, const char *path, const char *like, sbc_err *e)
 {
     char rel[PATH_MAX];
     while (*path == '/')
@@ -102,6 +122,21 @@ static int resolve_in_root(int rootfd, const char *path, int want_file, sbc_err 
     int fd = openat2_in(rootfd, rel, O_PATH);
     if (fd >= 0 || errno != ENOENT)
         return fd >= 0 ? fd : sbc_err_sys(e, "resolve /%s in the container", rel);
+    /* the common miss: only the last component is missing */
+    char *last = strrchr(rel, '/');
+    if (last) {
+        *last = 0;
+        int pfd = openat2_in(rootfd, rel, O_PATH | O_DIRECTORY);
+        *last = '/';
+        if (pfd >= 0) {
+            int rc = make_leaf(pfd, last + 1, like);
+            close(pfd);
+            if (rc < 0)
+                return sbc_err_sys(e, "create /%s in the container", rel);
+            fd = openat2_in(rootfd, rel, O_PATH);
+            return fd >= 0 ? fd : sbc_err_sys(e, "resolve /%s in the container", rel);
+        }
+    }
     size_t len = strlen(rel);
     for (size_t i = 0; i <= len; i++) {
         if (rel[i] != '/' && rel[i] != 0)
@@ -122,17 +157,10 @@ static int resolve_in_root(int rootfd, const char *path, int want_file, sbc_err 
                     return sbc_err_sys(e, "resolve /%s in the container", rel);
                 }
             }
-            int rc;
-            if (save == 0 && want_file) {
-                rc = openat(pfd, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-                if (rc >= 0)
-                    close(rc);
-            } else {
-                rc = mkdirat(pfd, name, 0755);
-            }
+            int rc = make_leaf(pfd, name, save == 0 ? like : NULL);
             if (pfd != rootfd)
                 close(pfd);
-            if (rc < 0 && errno != EEXIST) {
+            if (rc < 0) {
                 rel[i] = save;
                 return sbc_err_sys(e, "create /%s in the container", rel);
             }
@@ -168,11 +196,7 @@ static unsigned long vfs_flags(const char *path)
 static int do_mount(int rootfd, const sbc_mount *m, sbc_err *e)
 {
     char p[64];
-    int want_file = 0;
-    struct stat st;
-    if (m->bind && stat(m->source, &st) == 0 && !S_ISDIR(st.st_mode))
-        want_file = 1;
-    int fd = resolve_in_root(rootfd, m->dest, want_file, e);
+    int fd = resolve_in_root(rootfd, m->dest, m->bind ? m->source : NULL, e);
     if (fd < 0)
         return -1;
     int rc;
@@ -186,7 +210,7 @@ static int do_mount(int rootfd, const sbc_mount *m, sbc_err *e)
             rc = mount("/sys", p, NULL, MS_BIND | MS_REC, NULL);
             if (rc == 0) {
                 close(fd);
-                fd = resolve_in_root(rootfd, m->dest, 0, e);
+                fd = resolve_in_root(rootfd, m->dest, NULL, e);
                 if (fd < 0)
                     return -1;
                 rc = mount(NULL, fdpath(fd, p, sizeof p), NULL,
@@ -201,7 +225,7 @@ static int do_mount(int rootfd, const sbc_mount *m, sbc_err *e)
         return sbc_err_sys(e, "mount %s on %s", m->source ? m->source : m->type, m->dest);
     if (m->bind && (m->ro || (m->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC)))) {
         /* the flags apply to the new mount: open it again */
-        fd = resolve_in_root(rootfd, m->dest, 0, e);
+        fd = resolve_in_root(rootfd, m->dest, NULL, e);
         if (fd < 0)
             return -1;
         unsigned long f = MS_BIND | MS_REMOUNT | (m->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC));
@@ -216,6 +240,13 @@ static int do_mount(int rootfd, const sbc_mount *m, sbc_err *e)
     return 0;
 }
 
+static int is_dev_tmpfs(const sbc_mount *m)
+{
+    return !m->bind && m->type && !strcmp(m->type, "tmpfs") && !strcmp(m->dest, "/dev");
+}
+
+/* Right after the tmpfs on /dev: its nodes, links, and the mount points of
+ * pts, mqueue and shm (so their mounts find them at the first lookup). */
 static int make_dev(int rootfd, sbc_err *e)
 {
     static const struct { const char *name; int maj, min; } devs[] = {
@@ -229,6 +260,12 @@ static int make_dev(int rootfd, sbc_err *e)
     int dfd = openat2_in(rootfd, "dev", O_DIRECTORY | O_RDONLY);
     if (dfd < 0)
         return sbc_err_sys(e, "open /dev of the container");
+    static const char *const dirs[] = {"pts", "mqueue", "shm"};
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+        if (mkdirat(dfd, dirs[i], 0755) < 0 && errno != EEXIST) {
+            close(dfd);
+            return sbc_err_sys(e, "mkdir /dev/%s", dirs[i]);
+        }
     mode_t old = umask(0);
     for (size_t i = 0; i < sizeof devs / sizeof devs[0]; i++)
         if (mknodat(dfd, devs[i].name, S_IFCHR | 0666, makedev(devs[i].maj, devs[i].min)) < 0 &&
@@ -247,34 +284,101 @@ static int make_dev(int rootfd, sbc_err *e)
     return 0;
 }
 
-/* After pivot_root: hide and protect the paths Docker hides and protects. */
-static int mask_paths(const sbc_spec *s, sbc_err *e)
+/* Where a masked or read-only path is handled.  Paths in the container's
+ * own /proc and /sys are done before pivot_root, while the parent still
+ * works (through the mount's fd: the walk below it stays in the kernel file
+ * system, no symlink of the image is followed); any other path after it. */
+typedef struct kfs {
+    int fd[2]; /* the container's /proc and /sys mounts, or -1 */
+} kfs;
+
+static int kfs_fd(kfs *k, int rootfd, const char *p, const char **rest)
 {
-    struct stat st;
-    for (int i = 0; i < s->nmasked; i++) {
-        const char *p = s->masked[i];
-        if (lstat(p, &st) < 0)
+    static const char *const top[] = {"proc", "sys"};
+    static const long magic[] = {PROC_SUPER_MAGIC, SYSFS_MAGIC};
+    for (int i = 0; i < 2; i++) {
+        size_t n = strlen(top[i]);
+        if (p[0] != '/' || strncmp(p + 1, top[i], n) || p[n + 1] != '/')
             continue;
-        int rc;
-        if (S_ISDIR(st.st_mode))
-            rc = mount("tmpfs", p, "tmpfs", MS_RDONLY, "size=0k,mode=000");
-        else if (S_ISLNK(st.st_mode))
-            continue;
-        else
-            rc = mount("/dev/null", p, NULL, MS_BIND, NULL);
-        if (rc < 0)
-            return sbc_err_sys(e, "mask %s", p);
+        if (k->fd[i] == -1) {
+            struct statfs sf;
+            k->fd[i] = openat2_in(rootfd, top[i], O_PATH | O_DIRECTORY);
+            if (k->fd[i] >= 0 && (fstatfs(k->fd[i], &sf) < 0 || (long)sf.f_type != magic[i])) {
+                close(k->fd[i]);
+                k->fd[i] = -2; /* not the kernel's: after pivot_root */
+            }
+        }
+        *rest = p + n + 2;
+        return k->fd[i];
     }
-    for (int i = 0; i < s->nro; i++) {
-        const char *p = s->ropaths[i];
-        if (lstat(p, &st) < 0 || S_ISLNK(st.st_mode))
-            continue;
-        if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0)
-            return sbc_err_sys(e, "bind %s", p);
-        if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | vfs_flags(p), NULL) < 0)
-            return sbc_err_sys(e, "make %s read-only", p);
+    return -1;
+}
+
+/* Hide one path: a tmpfs on a directory, /dev/null on anything else; tried
+ * as what it most likely is (a directory when the spec's path ends in '/'),
+ * then as the other on ENOTDIR.  0 when done or absent (ENOENT). */
+static int mask_one(const char *t, int dir, const char *null, sbc_err *e)
+{
+    int rc = -1;
+    for (int k = 0; k < 2 && rc < 0; k++, dir = !dir) {
+        rc = dir ? mount("tmpfs", t, "tmpfs", MS_RDONLY, "size=0k,mode=000")
+                 : mount(null, t, NULL, MS_BIND, NULL);
+        if (rc < 0 && errno != ENOTDIR)
+            break;
     }
+    return rc < 0 && errno != ENOENT ? sbc_err_sys(e, "mask %s", t) : 0;
+}
+
+static int ro_one(const char *t, unsigned long keep, sbc_err *e)
+{
+    if (mount(t, t, NULL, MS_BIND | MS_REC, NULL) < 0)
+        return errno == ENOENT ? 0 : sbc_err_sys(e, "bind %s", t);
+    if (mount(NULL, t, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | keep, NULL) < 0)
+        return sbc_err_sys(e, "make %s read-only", t);
     return 0;
+}
+
+/* Hide and protect the paths Docker hides and protects.  Before pivot_root
+ * (rootfd: the new root), the paths in the container's own /proc and /sys,
+ * marking them in done; after it (rootfd -1), the rest, each checked with
+ * lstat first (the former need none: no syscall per path on every start). */
+static int mask_paths(const sbc_spec *s, int rootfd, unsigned char *done, sbc_err *e)
+{
+    kfs k = {{-1, -1}};
+    char t[PATH_MAX], null[64] = "/dev/null";
+    struct stat st;
+    int rc = 0, nullfd = -1;
+    /* before pivot_root, "/dev/null" would be the host's: the container's own */
+    if (rootfd >= 0 && (nullfd = openat2_in(rootfd, "dev/null", O_PATH)) >= 0) {
+        if (fstat(nullfd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))
+            snprintf(null, sizeof null, "/proc/self/fd/%d", nullfd);
+    }
+    for (int i = 0; rc == 0 && i < s->nmasked + s->nro; i++) {
+        int ro = i >= s->nmasked;
+        const char *p = ro ? s->ropaths[i - s->nmasked] : s->masked[i], *rest;
+        int n = (int)strlen(p), dir = n > 1 && p[n - 1] == '/';
+        if (rootfd >= 0) {
+            int fd = kfs_fd(&k, rootfd, p, &rest);
+            if (fd < 0)
+                continue;
+            snprintf(t, sizeof t, "/proc/self/fd/%d/%.*s", fd, (int)strlen(rest) - dir, rest);
+            rc = ro ? ro_one(t, MS_NOSUID | MS_NODEV | MS_NOEXEC, e) : mask_one(t, dir, null, e);
+            done[i] = 1;
+            continue;
+        }
+        if (done[i])
+            continue;
+        snprintf(t, sizeof t, "%.*s", n - dir, p);
+        if (lstat(t, &st) < 0 || S_ISLNK(st.st_mode))
+            continue;
+        rc = ro ? ro_one(t, vfs_flags(t), e) : mask_one(t, S_ISDIR(st.st_mode), null, e);
+    }
+    for (int i = 0; i < 2; i++)
+        if (k.fd[i] >= 0)
+            close(k.fd[i]);
+    if (nullfd >= 0)
+        close(nullfd);
+    return rc;
 }
 
 /* ---- users ----------------------------------------------------------- */
@@ -430,6 +534,31 @@ static int setup_stdio(const sbc_spec *s, int sock, int console, sbc_err *e)
         return 0;
     }
     setsid();
+    /* the common case: each of 0-2 is itself, /dev/null, or an fd above 2 */
+    int simple = 1;
+    for (int i = 0; i < 3; i++)
+        if (s->stdio[i] >= 0 && s->stdio[i] <= 2 && s->stdio[i] != i)
+            simple = 0;
+    if (simple) {
+        for (int i = 0; i < 3; i++) {
+            int fd = s->stdio[i];
+            if (fd == i) {
+                if (fcntl(i, F_SETFD, 0) < 0)
+                    return sbc_err_sys(e, "set up fd %d", i);
+                continue;
+            }
+            int own = fd < 0;
+            if (own && (fd = open("/dev/null", (i ? O_WRONLY : O_RDONLY) | O_CLOEXEC)) < 0)
+                return sbc_err_sys(e, "open /dev/null");
+            if (fd != i && dup2(fd, i) < 0)
+                return sbc_err_sys(e, "dup2");
+            if (fd == i)
+                fcntl(i, F_SETFD, 0);
+            else if (own)
+                close(fd);
+        }
+        return 0;
+    }
     int tmp[3];
     for (int i = 0; i < 3; i++) {
         if (s->stdio[i] < 0)
@@ -525,14 +654,19 @@ static _Noreturn void exec_cmd(const sbc_spec *s, int sock, sbc_err *e)
         sigprocmask(SIG_SETMASK, &old, NULL);
         setpgid(0, 0);
     }
-    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setgroups((size_t)u.ngroups, u.groups) < 0 ||
-        setresgid(u.gid, u.gid, u.gid) < 0 || setresuid(u.uid, u.uid, u.uid) < 0) {
+    /* raw syscalls: this process has one thread, so musl's broadcast of
+     * set*id to every thread (three signal-mask changes each) is not needed */
+    if ((u.uid != 0 && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) ||
+        syscall(SYS_setgroups, (long)u.ngroups, u.groups) < 0 ||
+        syscall(SYS_setresgid, (long)u.gid, (long)u.gid, (long)u.gid) < 0 ||
+        syscall(SYS_setresuid, (long)u.uid, (long)u.uid, (long)u.uid) < 0) {
         sbc_err_sys(e, "switch to user %s", s->user ? s->user : "0");
         child_fail(sock, e);
     }
     if (sbc_caps_set(u.uid == 0 ? s->caps : 0, e) < 0)
         child_fail(sock, e);
-    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+    if (u.uid != 0)
+        prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
     if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
         sbc_err_sys(e, "no_new_privs");
         child_fail(sock, e);
@@ -608,6 +742,28 @@ static void reset_signals(void)
     sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* In a network namespace of its own, the container's lo is up (as with
+ * Docker's --network none).  The child does it itself, in parallel with the
+ * parent's cgroup work, with two ioctls rather than a netlink round trip. */
+static int lo_up(sbc_err *e)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return sbc_err_sys(e, "set lo up: socket");
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    memcpy(ifr.ifr_name, "lo", 3);
+    int rc = ioctl(fd, SIOCGIFFLAGS, &ifr);
+    if (rc == 0 && !(ifr.ifr_flags & IFF_UP)) {
+        ifr.ifr_flags |= IFF_UP;
+        rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
+    }
+    int err = errno;
+    close(fd);
+    errno = err;
+    return rc < 0 ? sbc_err_sys(e, "set lo up") : 0;
+}
+
 static _Noreturn void child_main(const sbc_spec *s, int sock, int netns_fd)
 {
     sbc_err e = {0};
@@ -626,6 +782,8 @@ static _Noreturn void child_main(const sbc_spec *s, int sock, int netns_fd)
         sbc_err_sys(&e, "make / private");
         child_fail(sock, &e);
     }
+    if ((s->ns & CLONE_NEWNET) && netns_fd < 0 && lo_up(&e) < 0)
+        child_fail(sock, &e);
     int rc;
     if (s->nlower > 0)
         rc = sbc_rootfs_mount_overlay(s->root, s->lower, s->nlower, s->upper, s->work, &e);
@@ -638,14 +796,13 @@ static _Noreturn void child_main(const sbc_spec *s, int sock, int netns_fd)
         sbc_err_sys(&e, "open the root %s", s->root);
         child_fail(sock, &e);
     }
-    int devtmpfs = 0, i = 0;
-    for (; i < s->nmounts && !s->mounts[i].bind; i++) {
-        if (do_mount(rootfd, &s->mounts[i], &e) < 0)
+    int i = 0;
+    for (; i < s->nmounts && !s->mounts[i].bind; i++)
+        if (do_mount(rootfd, &s->mounts[i], &e) < 0 ||
+            (is_dev_tmpfs(&s->mounts[i]) && make_dev(rootfd, &e) < 0))
             child_fail(sock, &e);
-        if (!strcmp(s->mounts[i].dest, "/dev") && s->mounts[i].type && !strcmp(s->mounts[i].type, "tmpfs"))
-            devtmpfs = 1;
-    }
-    if (devtmpfs && make_dev(rootfd, &e) < 0)
+    unsigned char *masked = calloc((size_t)(s->nmasked + s->nro) + 1, 1);
+    if (!masked || mask_paths(s, rootfd, masked, &e) < 0)
         child_fail(sock, &e);
     if (read(sock, &go, 1) != 1)
         _exit(SBC_EXIT_FAIL);
@@ -662,23 +819,17 @@ static _Noreturn void child_main(const sbc_spec *s, int sock, int netns_fd)
         sbc_err_sys(&e, "unshare the cgroup namespace");
         child_fail(sock, &e);
     }
-    int late_dev = 0;
-    for (; i < s->nmounts; i++) {
-        if (do_mount(rootfd, &s->mounts[i], &e) < 0)
+    for (; i < s->nmounts; i++)
+        if (do_mount(rootfd, &s->mounts[i], &e) < 0 ||
+            (is_dev_tmpfs(&s->mounts[i]) && make_dev(rootfd, &e) < 0))
             child_fail(sock, &e);
-        if (!devtmpfs && !strcmp(s->mounts[i].dest, "/dev") && s->mounts[i].type &&
-            !strcmp(s->mounts[i].type, "tmpfs"))
-            late_dev = 1;
-    }
-    if (late_dev && make_dev(rootfd, &e) < 0)
-        child_fail(sock, &e);
     if (fchdir(rootfd) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
         umount2(".", MNT_DETACH) < 0 || chdir("/") < 0) {
         sbc_err_sys(&e, "pivot_root to %s", s->root);
         child_fail(sock, &e);
     }
     close(rootfd);
-    if (setup_stdio(s, sock, 1, &e) < 0 || mask_paths(s, &e) < 0)
+    if (setup_stdio(s, sock, 1, &e) < 0 || mask_paths(s, -1, masked, &e) < 0)
         child_fail(sock, &e);
     if (s->readonly && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | vfs_flags("/"), NULL) < 0) {
         sbc_err_sys(&e, "make the root read-only");
