@@ -7,12 +7,21 @@
 #include "lib/json.h"
 #include "lib/launch.h"
 #include "lib/opt.h"
-#include "lib/store.h"
 
 const char kill_usage[] =
     "Usage: sbc-kill [-s SIGNAL] CONTAINER [CONTAINER...]\n"
     "\n"
     "Send a signal (default SIGKILL) to the main process of containers.\n";
+
+static int kill_one(const char *root, const char *ref, sbc_container *ct, void *arg, sbc_err *e)
+{
+    if (!sbc_container_refresh(ct))
+        return sbc_err_set(e, 0, "cannot kill container: %s: container %s is not running", ref, ct->id);
+    if (kill((pid_t)sbc_json_int(ct->state, "Pid", 0), *(int *)arg) < 0)
+        return sbc_err_sys(e, "cannot kill container %s", ref);
+    printf("%s\n", ref);
+    return 0;
+}
 
 int kill_main(int argc, char **argv)
 {
@@ -24,28 +33,5 @@ int kill_main(int argc, char **argv)
         if (c == 's' && (sig = sbc_signal_from_name(o.arg)) < 0)
             sbc_usage_error("invalid signal: %s", o.arg);
     sbc_opt_operands(&o, 1, -1);
-    sbc_err e = {0};
-    sbc_store st;
-    if (sbc_store_open(&st, &e) < 0)
-        return sbc_err_print(&e);
-    int rc = 0;
-    for (int i = 0; i < o.nrest; i++) {
-        sbc_container ct;
-        if (sbc_container_open(st.root, o.rest[i], &ct, &e) < 0) {
-            rc = sbc_err_print(&e);
-            continue;
-        }
-        if (!sbc_container_refresh(&ct)) {
-            sbc_err_set(&e, 0, "cannot kill container: %s: container %s is not running", o.rest[i], ct.id);
-            rc = sbc_err_print(&e);
-        } else if (kill((pid_t)sbc_json_int(ct.state, "Pid", 0), sig) < 0) {
-            sbc_err_sys(&e, "cannot kill container %s", o.rest[i]);
-            rc = sbc_err_print(&e);
-        } else {
-            printf("%s\n", o.rest[i]);
-        }
-        sbc_container_free(&ct);
-    }
-    sbc_store_close(&st);
-    return rc;
+    return sbc_container_each(o.rest, o.nrest, kill_one, &sig);
 }

@@ -11,7 +11,6 @@
 #include "lib/io.h"
 #include "lib/json.h"
 #include "lib/opt.h"
-#include "lib/store.h"
 
 const char logs_usage[] =
     "Usage: sbc-logs [-f] [--tail N] [-t] [--since TIME] CONTAINER\n"
@@ -25,7 +24,8 @@ const char logs_usage[] =
     "  -t, --timestamps    prefix each line with its time\n"
     "      --since TIME    only since TIME (RFC 3339, unix seconds, or 10s/5m/2h ago)\n";
 
-static int ts_flag;
+static int ts_flag, follow; /* the options, for emit() and logs_one() */
+static long tail = -1;
 static double since;
 
 static double parse_since(const char *s)
@@ -68,33 +68,9 @@ static void emit(const char *line, size_t len)
     cJSON_Delete(j);
 }
 
-int logs_main(int argc, char **argv)
+static int logs_one(const char *root, const char *ref, sbc_container *ct, void *arg, sbc_err *e)
 {
-    enum { O_SINCE = 256 };
-    static const sbc_option opts[] = {
-        {"follow", 'f', SBC_OPT_NOARG, 'f'}, {"tail", 'n', SBC_OPT_ARG, 'n'},
-        {"timestamps", 't', SBC_OPT_NOARG, 't'}, {"since", 0, SBC_OPT_ARG, O_SINCE}, {0}};
-    sbc_opts o;
-    int c, follow = 0;
-    long tail = -1;
-    sbc_opts_init(&o, argc, argv, 1);
-    while ((c = sbc_opt_next(&o, opts))) {
-        switch (c) {
-        case 'f': follow = sbc_opt_bool(&o); break;
-        case 't': ts_flag = sbc_opt_bool(&o); break;
-        case 'n': tail = strcmp(o.arg, "all") ? atol(o.arg) : -1; break;
-        case O_SINCE: since = parse_since(o.arg); break;
-        }
-    }
-    sbc_opt_operands(&o, 1, 1);
-    sbc_err e = {0};
-    sbc_store st;
-    if (sbc_store_open(&st, &e) < 0)
-        return sbc_err_print(&e);
-    sbc_container ct;
-    if (sbc_container_open(st.root, o.rest[0], &ct, &e) < 0)
-        return sbc_err_print(&e);
-    char *path = sbc_xasprintf("%s/container.log", ct.dir);
+    char *path = sbc_xasprintf("%s/container.log", ct->dir);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     sbc_buf b = {0};
     size_t done = 0;
@@ -137,7 +113,7 @@ int logs_main(int argc, char **argv)
         if (fd < 0)
             fd = open(path, O_RDONLY | O_CLOEXEC);
         sbc_container c2;
-        if (sbc_container_load(st.root, ct.id, &c2, &e) < 0)
+        if (sbc_container_load(root, ct->id, &c2, e) < 0)
             break;
         int running = sbc_container_refresh(&c2);
         sbc_container_free(&c2);
@@ -155,7 +131,26 @@ int logs_main(int argc, char **argv)
         close(fd);
     sbc_buf_free(&b);
     free(path);
-    sbc_container_free(&ct);
-    sbc_store_close(&st);
     return 0;
+}
+
+int logs_main(int argc, char **argv)
+{
+    enum { O_SINCE = 256 };
+    static const sbc_option opts[] = {
+        {"follow", 'f', SBC_OPT_NOARG, 'f'}, {"tail", 'n', SBC_OPT_ARG, 'n'},
+        {"timestamps", 't', SBC_OPT_NOARG, 't'}, {"since", 0, SBC_OPT_ARG, O_SINCE}, {0}};
+    sbc_opts o;
+    int c;
+    sbc_opts_init(&o, argc, argv, 1);
+    while ((c = sbc_opt_next(&o, opts))) {
+        switch (c) {
+        case 'f': follow = sbc_opt_bool(&o); break;
+        case 't': ts_flag = sbc_opt_bool(&o); break;
+        case 'n': tail = strcmp(o.arg, "all") ? atol(o.arg) : -1; break;
+        case O_SINCE: since = parse_since(o.arg); break;
+        }
+    }
+    sbc_opt_operands(&o, 1, 1);
+    return sbc_container_each(o.rest, 1, logs_one, NULL);
 }

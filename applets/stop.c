@@ -10,7 +10,6 @@
 #include "lib/json.h"
 #include "lib/launch.h"
 #include "lib/opt.h"
-#include "lib/store.h"
 
 const char stop_usage[] =
     "Usage: sbc-stop [-t SECONDS] CONTAINER [CONTAINER...]\n"
@@ -38,6 +37,36 @@ static int wait_gone(pid_t pid, unsigned long long ps, double secs)
     return 1;
 }
 
+static int stop_one(const char *root, const char *ref, sbc_container *ct, void *arg, sbc_err *e)
+{
+    if (sbc_container_refresh(ct)) {
+        double secs = *(double *)arg;
+        pid_t pid = (pid_t)sbc_json_int(ct->state, "Pid", 0);
+        unsigned long long ps = (unsigned long long)sbc_json_int(ct->state, "PidStart", 0);
+        int sig = sbc_signal_from_name(sbc_json_str(sbc_json_obj(ct->config, "Config"), "StopSignal"));
+        if (sig <= 0)
+            sig = SIGTERM;
+        kill(pid, sig);
+        if (!wait_gone(pid, ps, secs)) {
+            const char *cg = sbc_json_str(sbc_json_obj(ct->config, "Resources"), "Cgroup");
+            kill(pid, SIGKILL);
+            if (cg)
+                sbc_cgroup_signal_all(cg, SIGKILL);
+            wait_gone(pid, ps, 10);
+        }
+        /* let the monitor record the exit */
+        cJSON_Delete(ct->state);
+        ct->state = NULL;
+        sbc_container c2;
+        if (sbc_container_load(root, ct->id, &c2, e) == 0) {
+            sbc_container_refresh(&c2);
+            sbc_container_free(&c2);
+        }
+    }
+    printf("%s\n", ref);
+    return 0;
+}
+
 int stop_main(int argc, char **argv)
 {
     static const sbc_option opts[] = {{"time", 't', SBC_OPT_ARG, 't'}, {"timeout", 0, SBC_OPT_ARG, 't'}, {0}};
@@ -53,43 +82,5 @@ int stop_main(int argc, char **argv)
                 sbc_usage_error("invalid --time: %s", o.arg);
         }
     sbc_opt_operands(&o, 1, -1);
-    sbc_err e = {0};
-    sbc_store st;
-    if (sbc_store_open(&st, &e) < 0)
-        return sbc_err_print(&e);
-    int rc = 0;
-    for (int i = 0; i < o.nrest; i++) {
-        sbc_container ct;
-        if (sbc_container_open(st.root, o.rest[i], &ct, &e) < 0) {
-            rc = sbc_err_print(&e);
-            continue;
-        }
-        if (sbc_container_refresh(&ct)) {
-            pid_t pid = (pid_t)sbc_json_int(ct.state, "Pid", 0);
-            unsigned long long ps = (unsigned long long)sbc_json_int(ct.state, "PidStart", 0);
-            int sig = sbc_signal_from_name(sbc_json_str(sbc_json_obj(ct.config, "Config"), "StopSignal"));
-            if (sig <= 0)
-                sig = SIGTERM;
-            kill(pid, sig);
-            if (!wait_gone(pid, ps, secs)) {
-                const char *cg = sbc_json_str(sbc_json_obj(ct.config, "Resources"), "Cgroup");
-                kill(pid, SIGKILL);
-                if (cg)
-                    sbc_cgroup_signal_all(cg, SIGKILL);
-                wait_gone(pid, ps, 10);
-            }
-            /* let the monitor record the exit */
-            cJSON_Delete(ct.state);
-            ct.state = NULL;
-            sbc_container c2;
-            if (sbc_container_load(st.root, ct.id, &c2, &e) == 0) {
-                sbc_container_refresh(&c2);
-                sbc_container_free(&c2);
-            }
-        }
-        printf("%s\n", o.rest[i]);
-        sbc_container_free(&ct);
-    }
-    sbc_store_close(&st);
-    return rc;
+    return sbc_container_each(o.rest, o.nrest, stop_one, &secs);
 }
