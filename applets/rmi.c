@@ -13,6 +13,7 @@
 #include "lib/json.h"
 #include "lib/opt.h"
 #include "lib/ref.h"
+#include "lib/rootfs.h"
 #include "lib/store.h"
 
 const char rmi_usage[] =
@@ -169,6 +170,8 @@ static int rmi_one(sbc_store *s, const char *name, int force, sbc_err *e)
             rc = delete_image(s, img.id, img.record, e);
         if (rc == 0)
             printf("Deleted: %s\n", img.id);
+        if (rc == 0) /* its flattened btrfs subvolume, if any */
+            rc = sbc_rootfs_btrfs_drop(s->root, (const char **)img.layer_dirs, img.nlayers, e);
     }
     cJSON_Delete(tags);
     sbc_image_free(&img);

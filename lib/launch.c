@@ -541,7 +541,7 @@ int sbc_launch_create(sbc_store *st, const sbc_create_opts *o, sbc_container *c,
     /* record first (config.json), then make */
     if (sbc_container_save_config(c, e) < 0 || sbc_container_save_state(c, e) < 0)
         goto fail2;
-    if (mkdir(rootfs, 0755) < 0 && errno != EEXIST && driver != SBC_ROOTFS_BTRFS) {
+    if (driver != SBC_ROOTFS_BTRFS && mkdir(rootfs, 0755) < 0 && errno != EEXIST) {
         sbc_err_sys(e, "mkdir %s", rootfs);
         goto fail2;
     }

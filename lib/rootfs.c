@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,16 +13,16 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <sys/vfs.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 #include <linux/btrfs.h>
-#include <linux/fs.h>
+#include <linux/btrfs_tree.h>
 #include <linux/magic.h>
 #include <linux/mount.h>
 
+#include "digest.h"
 #include "io.h"
+#include "layer.h"
 
 static int have_overlay(void)
 {
@@ -42,8 +43,14 @@ int sbc_rootfs_driver(const char *store_root)
             return SBC_ROOTFS_COPY;
         return SBC_ROOTFS_OVERLAY;
     }
+    /* the store, or the nearest dir above it when it is not made yet */
     struct statfs sf;
-    if (store_root && statfs(store_root, &sf) == 0 && sf.f_type == BTRFS_SUPER_MAGIC)
+    char p[PATH_MAX], *s;
+    snprintf(p, sizeof p, "%s", store_root ? store_root : ".");
+    int rc;
+    while ((rc = statfs(p, &sf)) < 0 && errno == ENOENT && (s = strrchr(p, '/')) && (s > p || p[1]))
+        s[s == p] = 0; /* "/a/b" -> "/a", "/a" -> "/" */
+    if (rc == 0 && sf.f_type == BTRFS_SUPER_MAGIC)
         return SBC_ROOTFS_BTRFS;
     return have_overlay() ? SBC_ROOTFS_OVERLAY : SBC_ROOTFS_COPY;
 }
@@ -132,234 +139,228 @@ int sbc_rootfs_mount_overlay(const char *target, const char **lower, int n,
 
 /* ---- copy -------------------------------------------------------------- */
 
-static int copy_file(int sfd, int dfd, const char *name, const struct stat *st, sbc_err *e)
-{
-    int in = openat(sfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (in < 0)
-        return sbc_err_sys(e, "copy: open %s", name);
-    int out = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (out < 0) {
-        close(in);
-        return sbc_err_sys(e, "copy: create %s", name);
-    }
-    int rc = 0;
-    if (ioctl(out, FICLONE, in) < 0) { /* reflink when the fs can */
-        char buf[65536];
-        ssize_t r;
-        while ((r = read(in, buf, sizeof buf)) > 0)
-            if (sbc_write_full(out, buf, (size_t)r) < 0) {
-                r = -1;
-                break;
-            }
-        if (r < 0)
-            rc = sbc_err_sys(e, "copy: %s", name);
-    }
-    if (rc == 0 && (fchown(out, st->st_uid, st->st_gid) < 0 || fchmod(out, st->st_mode & 07777) < 0))
-        rc = sbc_err_sys(e, "copy: chmod %s", name);
-    close(in);
-    close(out);
-    return rc;
-}
-
-static int copy_tree(int sfd, int dfd, sbc_err *e)
-{
-    int dup_fd = fcntl(sfd, F_DUPFD_CLOEXEC, 0);
-    DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
-    if (!d)
-        return sbc_err_sys(e, "copy: opendir");
-    struct dirent *de;
-    int rc = 0;
-    while (rc == 0 && (de = readdir(d))) {
-        const char *n = de->d_name;
-        if (!strcmp(n, ".") || !strcmp(n, ".."))
-            continue;
-        struct stat st, dst;
-        if (fstatat(sfd, n, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-            rc = sbc_err_sys(e, "copy: stat %s", n);
-            break;
-        }
-        int exists = fstatat(dfd, n, &dst, AT_SYMLINK_NOFOLLOW) == 0;
-        if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) { /* whiteout */
-            if (exists)
-                rc = sbc_rm_rf(dfd, n, e);
-            continue;
-        }
-        if (S_ISDIR(st.st_mode)) {
-            char v = 0;
-            int sub = openat(sfd, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            if (sub < 0) {
-                rc = sbc_err_sys(e, "copy: open %s", n);
-                break;
-            }
-            int opaque = fgetxattr(sub, "trusted.overlay.opaque", &v, 1) == 1 && v == 'y';
-            if (exists && (!S_ISDIR(dst.st_mode) || opaque)) {
-                if (sbc_rm_rf(dfd, n, e) < 0) {
-                    close(sub);
-                    rc = -1;
-                    break;
-                }
-                exists = 0;
-            }
-            if (!exists && mkdirat(dfd, n, 0700) < 0) {
-                close(sub);
-                rc = sbc_err_sys(e, "copy: mkdir %s", n);
-                break;
-            }
-            int dsub = openat(dfd, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            if (dsub < 0) {
-                close(sub);
-                rc = sbc_err_sys(e, "copy: open %s", n);
-                break;
-            }
-            rc = copy_tree(sub, dsub, e);
-            if (rc == 0 && (fchown(dsub, st.st_uid, st.st_gid) < 0 || fchmod(dsub, st.st_mode & 07777) < 0))
-                rc = sbc_err_sys(e, "copy: chmod %s", n);
-            close(sub);
-            close(dsub);
-            continue;
-        }
-        if (exists && (S_ISDIR(dst.st_mode) ? sbc_rm_rf(dfd, n, e) : unlinkat(dfd, n, 0)) < 0) {
-            rc = sbc_err_sys(e, "copy: replace %s", n);
-            break;
-        }
-        if (S_ISREG(st.st_mode)) {
-            rc = copy_file(sfd, dfd, n, &st, e);
-        } else if (S_ISLNK(st.st_mode)) {
-            char t[PATH_MAX];
-            ssize_t l = readlinkat(sfd, n, t, sizeof t - 1);
-            if (l < 0 || (t[l] = 0, symlinkat(t, dfd, n) < 0) ||
-                fchownat(dfd, n, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
-                rc = sbc_err_sys(e, "copy: symlink %s", n);
-        } else {
-            if (mknodat(dfd, n, st.st_mode, st.st_rdev) < 0 ||
-                fchownat(dfd, n, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
-                rc = sbc_err_sys(e, "copy: mknod %s", n);
-        }
-    }
-    closedir(d);
-    return rc;
-}
-
 int sbc_rootfs_copy_layers(const char *dest, const char **lower, int n, sbc_err *e)
 {
-    int dfd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0)
-        return sbc_err_sys(e, "open %s", dest);
-    int rc = 0;
-    for (int i = 0; i < n && rc == 0; i++) {
-        int sfd = open(lower[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (sfd < 0) {
-            rc = sbc_err_sys(e, "open layer %s", lower[i]);
-            break;
-        }
-        rc = copy_tree(sfd, dfd, e);
-        close(sfd);
-    }
-    if (rc == 0 && fchmod(dfd, 0755) < 0)
-        rc = sbc_err_sys(e, "chmod %s", dest);
-    close(dfd);
-    return rc;
+    /* the layer code's flatten: whiteouts and opaque dirs applied, modes,
+     * owners, times, xattrs, symlinks, hard links and special files kept */
+    if (sbc_layer_flatten(lower, n, dest, e) < 0)
+        return -1;
+    /* the root itself is the container's, like overlay's upper dir */
+    if (chown(dest, 0, 0) < 0 || chmod(dest, 0755) < 0)
+        return sbc_err_sys(e, "chmod %s", dest);
+    return 0;
 }
 
 /* ---- btrfs ------------------------------------------------------------- */
 
-static int subvol_create(const char *path, sbc_err *e)
+/* The open parent dir of path, and its last component in *base; -1 with
+ * errno set. */
+static int open_parent(const char *path, const char **base)
 {
-    char parent[PATH_MAX];
-    snprintf(parent, sizeof parent, "%s", path);
-    char *slash = strrchr(parent, '/');
-    if (!slash)
-        return sbc_err_set(e, 0, "btrfs: bad path %s", path);
-    *slash = 0;
-    int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (pfd < 0)
-        return sbc_err_sys(e, "open %s", parent);
-    struct btrfs_ioctl_vol_args a;
-    memset(&a, 0, sizeof a);
-    snprintf(a.name, sizeof a.name, "%s", slash + 1);
-    int rc = ioctl(pfd, BTRFS_IOC_SUBVOL_CREATE, &a);
-    if (rc < 0)
-        sbc_err_sys(e, "btrfs: create subvolume %s", path);
-    close(pfd);
-    return rc < 0 ? -1 : 0;
+    const char *slash = strrchr(path, '/');
+    if (!slash || !slash[1]) {
+        errno = EINVAL;
+        return -1;
+    }
+    char *parent = slash == path ? sbc_xstrdup("/") : sbc_xasprintf("%.*s", (int)(slash - path), path);
+    int fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC), saved = errno;
+    free(parent);
+    errno = saved;
+    *base = slash + 1;
+    return fd;
 }
 
-int sbc_rootfs_btrfs_snapshot(const char *store_root, const char *dest, const char **lower,
-                              int n, sbc_err *e)
+/* Is fd (stat st) the root of a btrfs subvolume? */
+static int is_subvol(int fd, const struct stat *st)
 {
-    const char *top = strrchr(lower[n - 1], '/');
-    top = top ? top + 1 : lower[n - 1];
-    char *dir = sbc_xasprintf("%s/btrfs", store_root);
-    char *img = sbc_xasprintf("%s/%.64s-%d", dir, top, n);
-    int rc = -1;
-    if (sbc_mkdir_p(dir, 0700, e) < 0)
-        goto out;
-    if (access(img, F_OK) < 0) {
-        char *tmp = sbc_xasprintf("%s/tmp-%d", dir, (int)getpid());
-        sbc_rootfs_remove(tmp, e);
-        if (subvol_create(tmp, e) < 0 || sbc_rootfs_copy_layers(tmp, lower, n, e) < 0 ||
-            (rename(tmp, img) < 0 && errno != EEXIST && errno != ENOTEMPTY &&
-             sbc_err_sys(e, "rename %s", tmp))) {
-            sbc_rootfs_remove(tmp, e);
-            free(tmp);
-            goto out;
-        }
-        sbc_rootfs_remove(tmp, e);
-        free(tmp);
+    struct statfs sf;
+    return S_ISDIR(st->st_mode) && st->st_ino == BTRFS_FIRST_FREE_OBJECTID &&
+           fstatfs(fd, &sf) == 0 && sf.f_type == BTRFS_SUPER_MAGIC;
+}
+
+/* Destroy the subvolume name (open as fd) below dfd, read-only or not.
+ * Not inlined: its 4 KiB of arguments stay off rm_tree's recursion. */
+__attribute__((noinline)) static int subvol_destroy(int dfd, const char *name, int fd)
+{
+    uint64_t fl = 0;
+    ioctl(fd, BTRFS_IOC_SUBVOL_SETFLAGS, &fl);
+    struct btrfs_ioctl_vol_args a;
+    memset(&a, 0, sizeof a);
+    snprintf(a.name, sizeof a.name, "%s", name);
+    return ioctl(dfd, BTRFS_IOC_SNAP_DESTROY, &a);
+}
+
+/* Remove name below dfd without following symlinks: a btrfs subvolume is
+ * destroyed (made writable first; when it holds subvolumes of its own, its
+ * content is removed entry by entry), anything else is unlinked or emptied
+ * and rmdir'ed.  ENOENT is success. */
+static int rm_tree(int dfd, const char *name, int depth, sbc_err *e)
+{
+    struct stat st;
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return errno == ENOENT ? 0 : sbc_err_sys(e, "stat %s", name);
+    if (!S_ISDIR(st.st_mode))
+        return unlinkat(dfd, name, 0) < 0 && errno != ENOENT ? sbc_err_sys(e, "remove %s", name) : 0;
+    if (depth > 512)
+        return sbc_err_set(e, 0, "remove %s: too deep", name);
+    int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : sbc_err_sys(e, "open %s", name);
+    if (is_subvol(fd, &st) && subvol_destroy(dfd, name, fd) == 0) {
+        close(fd);
+        return 0;
+    } /* else (ENOTEMPTY: it holds subvolumes) emptied, then rmdir'ed */
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return sbc_err_sys(e, "opendir %s", name);
     }
-    int src = open(img, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    char parent[PATH_MAX];
-    snprintf(parent, sizeof parent, "%s", dest);
-    char *slash = strrchr(parent, '/');
-    *slash = 0;
-    int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (src < 0 || pfd < 0) {
-        sbc_err_sys(e, "btrfs: open %s", src < 0 ? img : parent);
-    } else {
-        struct btrfs_ioctl_vol_args_v2 a;
-        memset(&a, 0, sizeof a);
-        a.fd = src;
-        snprintf(a.name, sizeof a.name, "%s", slash + 1);
-        if (ioctl(pfd, BTRFS_IOC_SNAP_CREATE_V2, &a) < 0)
-            sbc_err_sys(e, "btrfs: snapshot %s", img);
-        else
-            rc = 0;
-    }
-    if (src >= 0)
-        close(src);
-    if (pfd >= 0)
-        close(pfd);
-out:
-    free(dir);
-    free(img);
+    struct dirent *de;
+    int rc = 0;
+    while (rc == 0 && (de = readdir(d)))
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+            rc = rm_tree(dirfd(d), de->d_name, depth + 1, e);
+    closedir(d);
+    if (rc == 0 && unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+        rc = sbc_err_sys(e, "rmdir %s", name);
     return rc;
 }
 
 int sbc_rootfs_remove(const char *dir, sbc_err *e)
 {
-    struct statfs sf;
-    if (statfs(dir, &sf) < 0)
-        return errno == ENOENT ? 0 : sbc_err_sys(e, "statfs %s", dir);
-    if (sf.f_type == BTRFS_SUPER_MAGIC) {
-        struct stat st;
-        if (stat(dir, &st) == 0 && st.st_ino == 256) { /* a subvolume's root */
-            char parent[PATH_MAX];
-            snprintf(parent, sizeof parent, "%s", dir);
-            char *slash = strrchr(parent, '/');
-            if (slash) {
-                *slash = 0;
-                int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (pfd >= 0) {
-                    struct btrfs_ioctl_vol_args a;
-                    memset(&a, 0, sizeof a);
-                    snprintf(a.name, sizeof a.name, "%s", slash + 1);
-                    int rc = ioctl(pfd, BTRFS_IOC_SNAP_DESTROY, &a);
-                    close(pfd);
-                    if (rc == 0)
-                        return 0;
-                }
-            }
-        }
+    const char *base;
+    int pfd = open_parent(dir, &base);
+    if (pfd < 0)
+        return errno == ENOENT ? 0 : sbc_err_sys(e, "remove %s", dir);
+    int rc = rm_tree(pfd, base, 0, e);
+    close(pfd);
+    return rc;
+}
+
+/* The name of an image's flattened subvolume: the sha256 of its layer chain
+ * (the layer dirs' names, bottom first), so images with the same layers
+ * share it. */
+static void btrfs_key(const char **lower, int n, char key[SBC_DIGEST_LEN + 1])
+{
+    sbc_sha256 h;
+    sbc_sha256_init(&h);
+    for (int i = 0; i < n; i++) {
+        const char *b = strrchr(lower[i], '/');
+        b = b ? b + 1 : lower[i];
+        sbc_sha256_update(&h, b, strlen(b) + 1);
     }
-    return sbc_rm_rf(AT_FDCWD, dir, e);
+    sbc_sha256_final(&h, key);
+}
+
+static int subvol_create(int dfd, const char *name, sbc_err *e)
+{
+    struct btrfs_ioctl_vol_args a;
+    memset(&a, 0, sizeof a);
+    snprintf(a.name, sizeof a.name, "%s", name);
+    return ioctl(dfd, BTRFS_IOC_SUBVOL_CREATE, &a) < 0 ? sbc_err_sys(e, "btrfs: create subvolume %s", name) : 0;
+}
+
+/* Make btrfs/<key>: a new subvolume filled from the layers under a
+ * temporary name, made read-only, then renamed into place (when another
+ * sbc made it meanwhile, ours is dropped). */
+static int btrfs_image(int bfd, const char *bdir, const char *key, const char **lower, int n, sbc_err *e)
+{
+    char tmp[32];
+    snprintf(tmp, sizeof tmp, "tmp-%d", (int)getpid());
+    char *path = sbc_xasprintf("%s/%s", bdir, tmp);
+    uint64_t ro = BTRFS_SUBVOL_RDONLY;
+    int rc = -1, fd = -1;
+    if (rm_tree(bfd, tmp, 0, e) < 0 || subvol_create(bfd, tmp, e) < 0 ||
+        sbc_rootfs_copy_layers(path, lower, n, e) < 0)
+        goto out;
+    if ((fd = openat(bfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+        ioctl(fd, BTRFS_IOC_SUBVOL_SETFLAGS, &ro) < 0) {
+        sbc_err_sys(e, "btrfs: make %s read-only", path);
+        goto out;
+    }
+    if (renameat(bfd, tmp, bfd, key) < 0 && errno != EEXIST && errno != ENOTEMPTY) {
+        sbc_err_sys(e, "rename %s", path);
+        goto out;
+    }
+    rc = 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    sbc_err e2;
+    rm_tree(bfd, tmp, 0, &e2); /* gone after a rename; on failure, ours */
+    free(path);
+    return rc;
+}
+
+int sbc_rootfs_btrfs_snapshot(const char *store_root, const char *dest, const char **lower,
+                              int n, sbc_err *e)
+{
+    if (n < 1)
+        return sbc_err_set(e, 0, "btrfs: no layers");
+    char key[SBC_DIGEST_LEN + 1];
+    btrfs_key(lower, n, key);
+    const char *hex = key + 7, *base;
+    char *bdir = sbc_xasprintf("%s/btrfs", store_root);
+    int rc = -1, bfd = -1, src = -1, pfd = -1;
+    if (sbc_mkdir_p(bdir, 0700, e) < 0)
+        goto out;
+    if ((bfd = open(bdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+        sbc_err_sys(e, "open %s", bdir);
+        goto out;
+    }
+    struct statfs sf;
+    if (fstatfs(bfd, &sf) < 0 || sf.f_type != BTRFS_SUPER_MAGIC) {
+        sbc_err_set(e, 0, "storage driver btrfs: %s is not on btrfs", store_root);
+        goto out;
+    }
+    src = openat(bfd, hex, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (src < 0 && errno == ENOENT) {
+        if (btrfs_image(bfd, bdir, hex, lower, n, e) < 0)
+            goto out;
+        src = openat(bfd, hex, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    }
+    if (src < 0) {
+        sbc_err_sys(e, "open %s/%s", bdir, hex);
+        goto out;
+    }
+    if ((pfd = open_parent(dest, &base)) < 0) {
+        sbc_err_sys(e, "btrfs: open the parent of %s", dest);
+        goto out;
+    }
+    struct btrfs_ioctl_vol_args_v2 a;
+    memset(&a, 0, sizeof a);
+    a.fd = src;
+    snprintf(a.name, sizeof a.name, "%s", base);
+    if (ioctl(pfd, BTRFS_IOC_SNAP_CREATE_V2, &a) < 0) {
+        sbc_err_sys(e, "btrfs: snapshot %s/%s as %s", bdir, hex, dest);
+        goto out;
+    }
+    rc = 0;
+out:
+    if (src >= 0)
+        close(src);
+    if (pfd >= 0)
+        close(pfd);
+    if (bfd >= 0)
+        close(bfd);
+    free(bdir);
+    return rc;
+}
+
+int sbc_rootfs_btrfs_drop(const char *store_root, const char **lower, int n, sbc_err *e)
+{
+    if (n < 1)
+        return 0;
+    char key[SBC_DIGEST_LEN + 1];
+    btrfs_key(lower, n, key);
+    char *bdir = sbc_xasprintf("%s/btrfs", store_root);
+    int bfd = open(bdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+    if (bfd >= 0) {
+        rc = rm_tree(bfd, key + 7, 0, e);
+        close(bfd);
+    } else if (errno != ENOENT) {
+        rc = sbc_err_sys(e, "open %s", bdir);
+    }
+    free(bdir);
+    return rc;
 }

@@ -1,11 +1,13 @@
 /* rootfs.h - the container's root file system, three drivers chosen
  * automatically per store:
  *   btrfs    the store is on btrfs: the image's layers are flattened once
- *            into a subvolume (btrfs/<key>), each container gets a snapshot
+ *            into a read-only subvolume (btrfs/<hex of the layer chain>),
+ *            each container gets a writable snapshot of it as its rootfs
  *   overlay  the kernel has overlayfs: layers as lowerdirs, a per-container
  *            upper and work dir; mounted inside the container's mount
  *            namespace, so it disappears with the container
- *   copy     neither: the layers are copied into the container's rootfs dir
+ *   copy     no overlayfs: the layers are flattened (sbc_layer_flatten) into
+ *            the container's rootfs dir
  * SBC_STORAGE_DRIVER=overlay|btrfs|copy forces one.
  */
 #ifndef SBC_ROOTFS_H
@@ -24,13 +26,19 @@ const char *sbc_rootfs_driver_name(void);
  * limit) or, on older kernels, the legacy option string. */
 int sbc_rootfs_mount_overlay(const char *target, const char **lower, int n,
                              const char *upper, const char *work, sbc_err *e);
-/* Fill the empty dir dest from the layers (whiteouts applied). */
+/* Fill the empty (or missing) dir dest from the layers: whiteouts and opaque
+ * dirs applied, modes, owners, times, xattrs, symlinks, hard links kept;
+ * dest itself becomes 0755 root:root. */
 int sbc_rootfs_copy_layers(const char *dest, const char **lower, int n, sbc_err *e);
 /* btrfs: snapshot the flattened image (made under store_root/btrfs on first
- * use) as the subvolume dest. */
+ * use) as the new subvolume dest, which must not exist. */
 int sbc_rootfs_btrfs_snapshot(const char *store_root, const char *dest, const char **lower,
                               int n, sbc_err *e);
-/* Remove a rootfs dir made by the copy or btrfs driver. */
+/* btrfs: remove the flattened image of these layers (none: 0).  Containers
+ * keep their snapshots; the next one made from the layers makes it again. */
+int sbc_rootfs_btrfs_drop(const char *store_root, const char **lower, int n, sbc_err *e);
+/* Remove a rootfs dir made by the copy or btrfs driver (missing: 0), never
+ * following a symlink in it; subvolumes in it are destroyed. */
 int sbc_rootfs_remove(const char *dir, sbc_err *e);
 
 #endif
