@@ -1,11 +1,15 @@
 /* cgroup.h - one interface over cgroup v1, hybrid and v2.
  *
  * A container's cgroup is named by a relative path ("sbc/<id>").  On v2 it
- * is <v2 mount>/<name>; on v1 and hybrid it is <mount>/<ctrl>/<name> for
- * each controller we use (memory, cpu, pids) plus the unified tree when a
- * hybrid host has one (so the process is tracked there too).  Every call
- * derives the paths from the name, so `rm -f` can clean up from the name
- * recorded in the container's state alone.
+ * is <v2 mount>/<name> (the v2 mount is /sys/fs/cgroup, or
+ * /sys/fs/cgroup/unified when no v1 controller is left beside it); sbc
+ * enables memory, pids and cpu in the subtree_control of the parents it
+ * makes.  On v1 and hybrid it is <mount>/<ctrl>/<name> for each controller
+ * we use (memory, cpu, pids) that the host has, plus the unified tree when a
+ * hybrid host has one (so the process is tracked there too).  A limit whose
+ * controller the host lacks is refused, never dropped.  Every call derives
+ * the paths from the name, so `rm -f` can clean up from the name recorded in
+ * the container's state alone.
  */
 #ifndef SBC_CGROUP_H
 #define SBC_CGROUP_H
@@ -21,7 +25,8 @@ typedef struct sbc_cg_limits {
     long long pids;       /* 0 = unlimited */
 } sbc_cg_limits;
 
-/* The host's layout (cached); SBC_CG_NONE when no cgroup fs is mounted. */
+/* The host's layout (cached); SBC_CG_NONE when no cgroup fs is mounted.
+ * sbc_cgroup_mode_name: "none", "v1", "hybrid" or "v2" (in sbc --version). */
 int sbc_cgroup_mode(void);
 const char *sbc_cgroup_mode_name(void);
 /* Create the cgroup(s) for name and apply the limits. */

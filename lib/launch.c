@@ -386,9 +386,9 @@ int sbc_launch_create(sbc_store *st, const sbc_create_opts *o, sbc_container *c,
     cJSON_AddItemToObject(hc, "Tmpfs", str_array(o->tmpfs, o->ntmpfs));
     cJSON_AddStringToObject(cf, "Driver", sbc_rootfs_driver_str(driver));
     char *rootfs = sbc_xasprintf("%s/rootfs", c->dir), *upper = sbc_xasprintf("%s/upper", c->dir),
-         *work = sbc_xasprintf("%s/work", c->dir), *cg = NULL;
-    if (sbc_cgroup_mode() != SBC_CG_NONE)
-        cg = sbc_xasprintf("sbc/%s", c->id);
+         *work = sbc_xasprintf("%s/work", c->dir);
+    /* also without cgroups: then sbc_cgroup_create refuses limits */
+    char *cg = sbc_xasprintf("sbc/%s", c->id);
     cJSON *res = cJSON_AddObjectToObject(cf, "Resources");
     sbc_json_add_str(res, "Cgroup", cg);
     cJSON_AddStringToObject(res, "Rootfs", rootfs);

@@ -5,6 +5,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "cgroup.h"
 #include "rootfs.h"
 
 /* SBC_DEPS_VERSIONS comes from build/deps/VERSIONS (Debian source versions). */
@@ -24,4 +25,5 @@ void sbc_version_print(FILE *f)
     fprintf(f, "  zstd       %s\n", ZSTD_versionString());
     fprintf(f, "  cJSON      %s\n", cJSON_Version());
     fprintf(f, "storage driver: %s\n", sbc_rootfs_driver_name());
+    fprintf(f, "cgroup: %s\n", sbc_cgroup_mode_name());
 }
