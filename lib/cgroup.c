@@ -145,19 +145,6 @@ static int mk_below(const char *base, const char *name, int *fresh)
     return mkdir_ok(p) < 0 ? -1 : 0;
 }
 
-/* Remove the empty parents of a leaf (our "sbc" dir); busy ones stay. */
-static void rm_parents(const char *p)
-{
-    char d[PATH_MAX];
-    snprintf(d, sizeof d, "%s", p);
-    char *s = strrchr(d, '/');
-    if (s && s > d && strcmp(s, "/sbc")) {
-        *s = 0;
-        if (strstr(d, "/sbc") && !strcmp(strrchr(d, '/'), "/sbc"))
-            rmdir(d);
-    }
-}
-
 /* v2: why the controllers could not be enabled (for the error message). */
 static char v2_why[PATH_MAX + 128];
 
@@ -282,8 +269,8 @@ int sbc_cgroup_create(const char *name, const sbc_cg_limits *lim, sbc_err *e)
     for (int i = 0; i < NCTRL; i++) {
         if (want[i] && (v1_missing & (1u << i)))
             return sbc_err_set(e, 0, "cgroup: no %s hierarchy under %s, %s unavailable", v1_ctrls[i], CG_ROOT, v1_what[i]);
-        if (v1_missing & (1u << i))
-            continue;
+        if ((v1_missing & (1u << i)) || (i == C_CPU && !want[i]))
+            continue; /* a cpu cgroup only for a cpu limit: a start costs less */
         snprintf(d, sizeof d, "%s/%s", CG_ROOT, v1_ctrls[i]);
         if (mk_below(d, name, &fresh) < 0) {
             if (!v1_gone(i))
@@ -336,7 +323,7 @@ int sbc_cgroup_enter(const char *name, pid_t pid, sbc_err *e)
         if (v1_missing & (1u << i))
             continue;
         snprintf(d, sizeof d, "%s/%s/%s", CG_ROOT, v1_ctrls[i], name);
-        if (put(d, "cgroup.procs", v) < 0 && !v1_gone(i))
+        if (put(d, "cgroup.procs", v) < 0 && !v1_gone(i) && !(i == C_CPU && errno == ENOENT))
             return sbc_err_sys(e, "cgroup: set %s/cgroup.procs to %s", d, v);
     }
     if (sbc_cgroup_mode() == SBC_CG_HYBRID) {
@@ -345,6 +332,15 @@ int sbc_cgroup_enter(const char *name, pid_t pid, sbc_err *e)
             return -1;
     }
     return 0;
+}
+
+int sbc_cgroup_v2_fd(const char *name)
+{
+    if (sbc_cgroup_mode() != SBC_CG_V2)
+        return -1;
+    char d[PATH_MAX];
+    snprintf(d, sizeof d, "%s/%s", v2root, name);
+    return open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
 /* "key N" lines: value of key, or 0. */
@@ -447,10 +443,8 @@ int sbc_cgroup_signal_all(const char *name, int sig)
 static int rm_leaf(const char *p, sbc_err *e)
 {
     for (int i = 0; i < 200; i++) {
-        if (rmdir(p) == 0 || errno == ENOENT) {
-            rm_parents(p);
-            return 0;
-        }
+        if (rmdir(p) == 0 || errno == ENOENT)
+            return 0; /* the parent ("sbc") stays, as Docker's "docker" does */
         if (errno != EBUSY)
             break;
         struct timespec ts = {0, 5 * 1000 * 1000};

@@ -5,8 +5,10 @@
  * /sys/fs/cgroup/unified when no v1 controller is left beside it); sbc
  * enables memory, pids and cpu in the subtree_control of the parents it
  * makes.  On v1 and hybrid it is <mount>/<ctrl>/<name> for each controller
- * we use (memory, cpu, pids) that the host has, plus the unified tree when a
- * hybrid host has one (so the process is tracked there too).  A limit whose
+ * we use (memory, pids, and cpu when a cpu limit is set) that the host has,
+ * plus the unified tree when a hybrid host has one (so the process is
+ * tracked there too).  The parent ("sbc") stays once made, as Docker's
+ * "docker" does: one mkdir and rmdir less per hierarchy and start.  A limit whose
  * controller the host lacks is refused, never dropped.  Every call derives
  * the paths from the name, so `rm -f` can clean up from the name recorded in
  * the container's state alone.
@@ -33,6 +35,10 @@ const char *sbc_cgroup_mode_name(void);
 int sbc_cgroup_create(const char *name, const sbc_cg_limits *lim, sbc_err *e);
 /* Move pid into every hierarchy of name. */
 int sbc_cgroup_enter(const char *name, pid_t pid, sbc_err *e);
+/* On pure v2: an fd of name's cgroup (made by sbc_cgroup_create) for
+ * clone3's CLONE_INTO_CGROUP, so the child starts in it and never moves;
+ * -1 elsewhere. */
+int sbc_cgroup_v2_fd(const char *name);
 /* Number of OOM kills recorded in name's memory cgroup (0 when unknown). */
 long long sbc_cgroup_oom_kills(const char *name);
 /* Send sig to every process in name (via the pids or unified hierarchy). */

@@ -904,15 +904,27 @@ int sbc_spawn(const sbc_spec *s, sbc_proc *p, sbc_err *e)
     p->pid = -1;
     p->pidfd = -1;
     p->ptmx = -1;
-    if (s->cgroup && sbc_cgroup_create(s->cgroup, &s->limits, e) < 0)
-        return -1;
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    /* Pure v2: the cgroup is made first and the child is born in it
+     * (CLONE_INTO_CGROUP: no move).  Elsewhere it is made and entered after
+     * the clone, while the child mounts its root. */
+    int cgfd = -1;
+    if (s->cgroup && sbc_cgroup_mode() == SBC_CG_V2) {
+        if (sbc_cgroup_create(s->cgroup, &s->limits, e) < 0)
+            return -1;
+        cgfd = sbc_cgroup_v2_fd(s->cgroup);
+    }
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        if (cgfd >= 0)
+            close(cgfd);
         return sbc_err_sys(e, "socketpair");
+    }
     int netns_fd = -1;
     if (s->netns_path && (netns_fd = open(s->netns_path, O_RDONLY | O_CLOEXEC)) < 0) {
         sbc_err_sys(e, "join the network namespace %s", s->netns_path);
         close(sv[0]);
         close(sv[1]);
+        if (cgfd >= 0)
+            close(cgfd);
         return -1;
     }
     int nsflags = s->ns & ~CLONE_NEWCGROUP; /* joined after the cgroup move */
@@ -921,7 +933,22 @@ int sbc_spawn(const sbc_spec *s, sbc_proc *p, sbc_err *e)
     int pidfd = -1;
     struct clone_args ca = {.flags = (unsigned)nsflags | CLONE_PIDFD,
                             .pidfd = (uint64_t)(uintptr_t)&pidfd, .exit_signal = SIGCHLD};
+    if (cgfd >= 0) {
+        ca.flags |= CLONE_INTO_CGROUP;
+        ca.cgroup = (uint64_t)cgfd;
+    }
     long pid = syscall(SYS_clone3, &ca, sizeof ca);
+    if (pid < 0 && cgfd >= 0 && errno != ENOMEM && errno != EAGAIN) {
+        /* an older kernel: clone, then move */
+        close(cgfd);
+        cgfd = -1;
+        ca.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
+        ca.cgroup = 0;
+        pid = syscall(SYS_clone3, &ca, sizeof ca);
+    }
+    if (cgfd >= 0)
+        close(cgfd);
+    int placed = pid > 0 && (ca.flags & CLONE_INTO_CGROUP);
     if (pid < 0 && (errno == ENOSYS || errno == EINVAL)) {
         pid = syscall(SYS_clone, (unsigned long)nsflags | SIGCHLD, 0, NULL, NULL, 0);
         pidfd = -1;
@@ -948,7 +975,9 @@ int sbc_spawn(const sbc_spec *s, sbc_proc *p, sbc_err *e)
     if (pidfd >= 0)
         fcntl(pidfd, F_SETFD, FD_CLOEXEC);
     p->pidfd = pidfd;
-    if (s->cgroup && sbc_cgroup_enter(s->cgroup, p->pid, e) < 0)
+    if (s->cgroup && !placed &&
+        ((sbc_cgroup_mode() != SBC_CG_V2 && sbc_cgroup_create(s->cgroup, &s->limits, e) < 0) ||
+         sbc_cgroup_enter(s->cgroup, p->pid, e) < 0))
         goto fail;
     if (s->hook && s->hook(s->hook_arg, p->pid, e) < 0)
         goto fail;
