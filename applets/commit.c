@@ -14,9 +14,11 @@
 const char commit_usage[] =
     "Usage: sbc-commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]]\n"
     "\n"
-    "Create a new image from a container's changes (also while it runs): its\n"
-    "overlay upper dir becomes one new layer (deleted files and replaced\n"
-    "directories become .wh. whiteouts), on top of its image's layers; the\n"
+    "Create a new image from a container's changes (also while it runs): they\n"
+    "become one new layer on top of its image's layers (deleted files and\n"
+    "replaced directories become .wh. whiteouts).  With the overlay storage\n"
+    "driver the changes are its upper dir; with btrfs and copy, what differs\n"
+    "from its image, compared file by file (Docker's naive diff).  The\n"
     "container's Cmd, Entrypoint, Env, WorkingDir and User go into the config,\n"
     "with a history entry.  Prints the new image ID.\n"
     "\n"
@@ -87,31 +89,11 @@ int commit_main(int argc, char **argv)
         sbc_err_set(&e, 0, "No such container: %s", o.rest[0]);
     if (isc <= 0)
         goto out;
-    if (strcmp(ct.driver, "overlay")) {
-        sbc_err_set(&e, 0, "container %.12s: commit needs the overlay storage driver (it uses %s)",
-                    ct.id, ct.driver);
-        goto out;
-    }
-    struct stat st;
-    char *empty = NULL;
-    const char *src = ct.upper;
-    if (stat(ct.upper, &st) < 0) { /* never started: no changes */
-        char tmp[128];
-        sbc_build_tmpname(tmp, sizeof tmp, "empty");
-        empty = sbc_store_path(&s, tmp);
-        if (sbc_mkdir_p(empty, 0755, &e) < 0)
-            goto out;
-        src = empty;
-    }
     /* the runtime's bind-mount targets are not the container's changes */
     static const char *const skip[] = {"etc/hostname", "etc/hosts", "etc/resolv.conf", NULL};
     to.exclude = skip;
     sbc_newlayer nl;
-    rc = sbc_build_layer_dir(&s, src, &to, &nl, &e);
-    if (empty) {
-        rmdir(empty);
-        free(empty);
-    }
+    rc = sbc_build_layer_ctr(&s, &ct, &to, &nl, &e);
     if (rc == 0)
         rc = sbc_build_finish(&s, &ct.img, ct.fields, &nl, 1, changes, nch, ct.cmdline, msg,
                               author, o.nrest > 1 ? o.rest[1] : NULL, id, &e);

@@ -14,6 +14,7 @@
 #include "lib/launch.h"
 #include "lib/opt.h"
 #include "lib/pull.h"
+#include "lib/rootfs.h"
 #include "lib/store.h"
 
 const char run_usage[] =
@@ -188,6 +189,8 @@ static int ensure_image(sbc_store *st, const char *image, const char *pull, sbc_
 
 int sbc_run_create(run_cli *r, sbc_container *c, sbc_store *st, sbc_err *e)
 {
+    if (sbc_rootfs_driver_check(e) < 0) /* before any pull or container */
+        return -1;
     if (ensure_image(st, r->o.image, r->pull, e) < 0)
         return -1;
     if (r->cidfile) {

@@ -3,9 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "json.h"
+#include "rootfs.h"
 
 long long sbc_parse_time(const char *s)
 {
@@ -117,10 +119,19 @@ cJSON *sbc_image_inspect_json(sbc_store *s, const char *name, sbc_err *e)
     cJSON *ls = sbc_json_arr(img.record, "Layers");
     cJSON_AddItemToObject(o, "Layers", ls ? cJSON_Duplicate(ls, 1) : cJSON_CreateArray());
     cJSON *gd = cJSON_AddObjectToObject(o, "GraphDriver");
-    cJSON_AddStringToObject(gd, "Name", "overlay");
+    /* the store's driver: what a container made now would use */
+    cJSON_AddStringToObject(gd, "Name", sbc_rootfs_driver_label(s->root));
     cJSON *dirs = cJSON_AddArrayToObject(gd, "LayerDirs");
     for (int i = 0; i < img.nlayers; i++)
         cJSON_AddItemToArray(dirs, cJSON_CreateString(img.layer_dirs[i]));
+    if (img.nlayers && sbc_rootfs_driver(s->root) == SBC_ROOTFS_BTRFS) {
+        /* its flattened read-only subvolume, once a container was made */
+        char *sv = sbc_rootfs_btrfs_image(s->root, (const char **)img.layer_dirs, img.nlayers);
+        struct stat st;
+        if (lstat(sv, &st) == 0 && S_ISDIR(st.st_mode))
+            cJSON_AddStringToObject(gd, "Subvolume", sv);
+        free(sv);
+    }
     sbc_image_free(&img);
     return o;
 }

@@ -15,10 +15,12 @@
 #include <unistd.h>
 
 #include "digest.h"
+#include "fsdiff.h"
 #include "io.h"
 #include "json.h"
 #include "ref.h"
 #include "registry.h"
+#include "rootfs.h"
 
 void sbc_build_tmpname(char *buf, size_t n, const char *what)
 {
@@ -838,6 +840,56 @@ void sbc_build_ctr_free(sbc_build_ctr *c)
     free(c->cmdline);
     cJSON_Delete(c->fields);
     memset(c, 0, sizeof *c);
+}
+
+int sbc_build_layer_ctr(sbc_store *s, const sbc_build_ctr *c, const sbc_tarw_opts *o,
+                        sbc_newlayer *out, sbc_err *e)
+{
+    int overlay = !strcmp(c->driver, "overlay");
+    if (!overlay && strcmp(c->driver, "btrfs") && strcmp(c->driver, "copy"))
+        return sbc_err_set(e, 0, "container %.12s: unknown storage driver \"%s\"", c->id, c->driver);
+    struct stat st;
+    if (overlay && stat(c->upper, &st) == 0)
+        return sbc_build_layer_dir(s, c->upper, o, out, e);
+    if (!overlay && lstat(c->rootfs, &st) < 0)
+        return sbc_err_sys(e, "container %.12s: its rootfs %s", c->id, c->rootfs);
+    /* a stage in tmp/ (on the store's file system: links to the container's
+     * files, or on btrfs reflinks), empty for an overlay container never
+     * started */
+    char tmp[128];
+    sbc_build_tmpname(tmp, sizeof tmp, "commit");
+    char *stage = sbc_store_path(s, tmp), *ref = NULL;
+    int rc = -1;
+    if (mkdir(stage, 0700) < 0) {
+        sbc_err_sys(e, "mkdir %s", stage);
+        free(stage);
+        return -1;
+    }
+    if (!overlay) {
+        const char *const *lower = (const char *const *)c->img.layer_dirs;
+        int n = c->img.nlayers;
+        if (!strcmp(c->driver, "btrfs")) {
+            /* the flattened image the container is a snapshot of; rmi of
+             * another image with the same layers may have dropped it */
+            ref = sbc_rootfs_btrfs_image(s->root, (const char **)c->img.layer_dirs, n);
+            if (lstat(ref, &st) == 0 && S_ISDIR(st.st_mode)) {
+                lower = (const char *const *)&ref;
+                n = 1;
+            }
+        }
+        long nch = 0;
+        if (sbc_fsdiff_stage(c->rootfs, lower, n, stage, o ? o->exclude : NULL, &nch, e) < 0)
+            goto out;
+        SBC_DEBUG("commit %.12s: %ld changes against %s", c->id, nch,
+                  lower == (const char *const *)&ref ? ref : "the image's layers");
+    }
+    rc = sbc_build_layer_dir(s, stage, o, out, e);
+out:;
+    sbc_err ign = {0};
+    sbc_rm_rf(s->fd, tmp, &ign);
+    free(stage);
+    free(ref);
+    return rc;
 }
 
 int sbc_build_tagname_ok(const char *name, sbc_err *e)

@@ -103,6 +103,20 @@ typedef struct sbc_build_ctr {
 int sbc_build_container(sbc_store *s, const char *ref, sbc_build_ctr *out, sbc_err *e);
 void sbc_build_ctr_free(sbc_build_ctr *c);
 
+/* The layer of a container's changes (commit), whatever its driver, in the
+ * same format (o: compression ...; o->exclude: paths left out, e.g. the
+ * runtime's bind-mount targets):
+ *   overlay   its upper dir (whiteouts and opaque dirs as .wh. entries);
+ *             none yet (never started): an empty layer
+ *   btrfs     its rootfs compared with the image's read-only subvolume (or,
+ *             when that is gone, with the image's layers)
+ *   copy      its rootfs compared with the image's layers, top one winning
+ * btrfs and copy: Docker's "naive diff" (lib/fsdiff.h), staged under tmp/ as
+ * an overlay-format tree of links to the changed files, then written like
+ * an upper dir. */
+int sbc_build_layer_ctr(sbc_store *s, const sbc_build_ctr *c, const sbc_tarw_opts *o,
+                        sbc_newlayer *out, sbc_err *e);
+
 
 /* A layer unpacked into tmp/ (and its blob), not yet in the store: load
  * stages every candidate of an archive, then installs those its manifest

@@ -33,16 +33,40 @@ static int have_overlay(void)
     return ok;
 }
 
-int sbc_rootfs_driver(const char *store_root)
+/* The driver SBC_STORAGE_DRIVER forces: -1 none (unset or empty), -2 an
+ * unknown value (*val gets it). */
+static int forced_driver(const char **val)
 {
     const char *f = getenv("SBC_STORAGE_DRIVER");
-    if (f && *f) {
-        if (!strcmp(f, "btrfs"))
-            return SBC_ROOTFS_BTRFS;
-        if (!strcmp(f, "copy") || !strcmp(f, "vfs"))
-            return SBC_ROOTFS_COPY;
+    *val = f;
+    if (!f || !*f)
+        return -1;
+    if (!strcmp(f, "overlay"))
         return SBC_ROOTFS_OVERLAY;
-    }
+    if (!strcmp(f, "btrfs"))
+        return SBC_ROOTFS_BTRFS;
+    if (!strcmp(f, "copy") || !strcmp(f, "vfs"))
+        return SBC_ROOTFS_COPY;
+    return -2;
+}
+
+int sbc_rootfs_driver_check(sbc_err *e)
+{
+    const char *v;
+    if (forced_driver(&v) == -2)
+        return sbc_err_set(e, SBC_EXIT_FAIL,
+                           "invalid SBC_STORAGE_DRIVER \"%.100s\": expected overlay, btrfs or copy (vfs)", v);
+    return 0;
+}
+
+int sbc_rootfs_driver(const char *store_root)
+{
+    const char *v;
+    int f = forced_driver(&v);
+    if (f >= 0)
+        return f;
+    if (f == -2) /* refused by sbc_rootfs_driver_check before */
+        return SBC_ROOTFS_OVERLAY;
     /* the store, or the nearest dir above it when it is not made yet */
     struct statfs sf;
     char p[PATH_MAX], *s;
@@ -60,10 +84,21 @@ const char *sbc_rootfs_driver_str(int d)
     return d == SBC_ROOTFS_BTRFS ? "btrfs" : d == SBC_ROOTFS_COPY ? "copy" : "overlay";
 }
 
+const char *sbc_rootfs_driver_label(const char *store_root)
+{
+    static char buf[160];
+    const char *v;
+    if (forced_driver(&v) == -2) {
+        snprintf(buf, sizeof buf, "invalid (SBC_STORAGE_DRIVER=%.100s)", v);
+        return buf;
+    }
+    return sbc_rootfs_driver_str(sbc_rootfs_driver(store_root));
+}
+
 const char *sbc_rootfs_driver_name(void)
 {
     const char *r = getenv("SBC_ROOT");
-    return sbc_rootfs_driver_str(sbc_rootfs_driver(r && *r ? r : "/var/lib/sbc"));
+    return sbc_rootfs_driver_label(r && *r ? r : "/var/lib/sbc");
 }
 
 static int overlay_new_api(const char *target, const char **lower, int n, const char *upper,
@@ -250,6 +285,13 @@ static void btrfs_key(const char **lower, int n, char key[SBC_DIGEST_LEN + 1])
         sbc_sha256_update(&h, b, strlen(b) + 1);
     }
     sbc_sha256_final(&h, key);
+}
+
+char *sbc_rootfs_btrfs_image(const char *store_root, const char **lower, int n)
+{
+    char key[SBC_DIGEST_LEN + 1];
+    btrfs_key(lower, n, key);
+    return sbc_xasprintf("%s/btrfs/%s", store_root, key + 7);
 }
 
 static int subvol_create(int dfd, const char *name, sbc_err *e)

@@ -8,7 +8,8 @@
  *            namespace, so it disappears with the container
  *   copy     no overlayfs: the layers are flattened (sbc_layer_flatten) into
  *            the container's rootfs dir
- * SBC_STORAGE_DRIVER=overlay|btrfs|copy forces one.
+ * SBC_STORAGE_DRIVER=overlay|btrfs|copy (vfs: copy) forces one; another value
+ * is an error for the applets that make containers.
  */
 #ifndef SBC_ROOTFS_H
 #define SBC_ROOTFS_H
@@ -16,9 +17,20 @@
 
 enum { SBC_ROOTFS_OVERLAY = 0, SBC_ROOTFS_BTRFS, SBC_ROOTFS_COPY };
 
+/* The driver for a store (an unknown SBC_STORAGE_DRIVER counts as unset
+ * here: callers check it first with sbc_rootfs_driver_check). */
 int sbc_rootfs_driver(const char *store_root);
 const char *sbc_rootfs_driver_str(int driver);
-/* The driver for $SBC_ROOT (or /var/lib/sbc), for `sbc --version`. */
+/* 0 when SBC_STORAGE_DRIVER is unset, empty or names a driver (overlay,
+ * btrfs, copy or vfs); else -1 with e filled (one line naming the variable
+ * and the values allowed, exit code 125).  For the applets that make
+ * containers. */
+int sbc_rootfs_driver_check(sbc_err *e);
+/* The driver of the store at store_root as `sbc --version` and inspect show
+ * it: "overlay", "btrfs", "copy", or "invalid (SBC_STORAGE_DRIVER=foo)"
+ * (a static buffer). */
+const char *sbc_rootfs_driver_label(const char *store_root);
+/* The same for $SBC_ROOT (or /var/lib/sbc). */
 const char *sbc_rootfs_driver_name(void);
 
 /* Mount an overlay of lower[0..n-1] (bottom first) with upper/work on
@@ -34,6 +46,9 @@ int sbc_rootfs_copy_layers(const char *dest, const char **lower, int n, sbc_err 
  * use) as the new subvolume dest, which must not exist. */
 int sbc_rootfs_btrfs_snapshot(const char *store_root, const char *dest, const char **lower,
                               int n, sbc_err *e);
+/* btrfs: the path of the flattened image of these layers (the read-only
+ * subvolume store_root/btrfs/<hex>; it may not exist).  Caller frees. */
+char *sbc_rootfs_btrfs_image(const char *store_root, const char **lower, int n);
 /* btrfs: remove the flattened image of these layers (none: 0).  Containers
  * keep their snapshots; the next one made from the layers makes it again. */
 int sbc_rootfs_btrfs_drop(const char *store_root, const char **lower, int n, sbc_err *e);

@@ -1,7 +1,9 @@
 #!/bin/bash
-# 47-drivers: the btrfs and copy storage drivers (lib/rootfs.c), and overlay
-# as the default.  btrfs runs on a loop-mounted file system made here, which
-# the exit trap unmounts and detaches whatever happens.
+# 47-drivers: the btrfs and copy storage drivers (lib/rootfs.c), sbc-commit
+# of their containers (lib/fsdiff.c: a diff against the image), overlay as
+# the default, and an unknown SBC_STORAGE_DRIVER refused.  btrfs runs on a
+# loop-mounted file system made here, which the exit trap unmounts and
+# detaches whatever happens.
 . "$(dirname "$0")/../lib.sh"
 FIX=$(cd "$(dirname "$0")/../fixtures" && pwd)
 TREECMP="$(dirname "$0")/../treecmp.py"
@@ -52,8 +54,8 @@ mkdir "$T/victim" && echo precious >"$T/victim/file"
 
 # Images in the current $SBC_ROOT: busybox (2 layers, the second deletes
 # /etc/whiteme and replaces /etc/layer), src:1 (the tree), multi:2 (src:1 +
-# 2 committed layers of deletions, replacements and an opaque dir; commit
-# needs overlay, which works on btrfs too).
+# 2 layers of deletions, replacements and an opaque dir, committed from
+# overlay containers, which work on btrfs too).
 make_images() {
   bash "$FIX/mkimage.sh" busybox >/dev/null &&
     sbc-init "$S" src:1 >/dev/null &&
@@ -72,6 +74,7 @@ driver_checks() {
   local D=$1 rw r1 r2 rh ino1 ino2
   run "$SBC_BIN" --version
   if echo "$OUT" | grep -qx "storage driver: $D"; then pass "$D: sbc --version says $D"; else fail "$D: version ($(_why))"; fi
+  expect_out "$D" "$D: inspect IMAGE shows GraphDriver.Name $D" sh -c "sbc-inspect busybox | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"GraphDriver\"][\"Name\"])'"
   expect_out hi "$D: run --rm busybox echo hi" sbc-run --rm "${NONET[@]}" busybox echo hi
   expect_rc 7 "$D: the exit code passes through" sbc-run --rm "${NONET[@]}" busybox sh -c 'exit 7'
   expect_rc 127 "$D: a missing command is 127" sbc-run --rm "${NONET[@]}" busybox nosuchcmd
@@ -137,6 +140,116 @@ driver_checks() {
   expect_out "" "$D: nothing left in containers/" sh -c "ls '$SBC_ROOT/containers'"
 }
 
+# The last layer of image $2 in store $1: one line per tar entry, in order:
+# name, type (d f l h), mode, uid:gid, link target, xattr names.
+layer_ls() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys, tarfile
+root, iid = sys.argv[1], sys.argv[2].split(":")[-1]
+d = json.load(open(f"{root}/images/{iid}.json"))["Layers"][-1]["Digest"].split(":")[1]
+with tarfile.open(f"{root}/blobs/sha256/{d}") as t:
+    for m in t:
+        ty = {tarfile.DIRTYPE: "d", tarfile.REGTYPE: "f", tarfile.SYMTYPE: "l", tarfile.LNKTYPE: "h"}.get(m.type, repr(m.type))
+        xs = ["x=" + k[13:] for k in sorted(m.pax_headers) if k.startswith("SCHILY.xattr.")]
+        print(" ".join(filter(None, [m.name.rstrip("/"), ty, "%04o" % m.mode, f"{m.uid}:{m.gid}", m.linkname] + xs)))
+PY
+}
+layer_digest() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]+"/images/"+sys.argv[2].split(":")[-1]+".json"))["Layers"][-1]["Digest"])' "$SBC_ROOT" "$1" 2>/dev/null; }
+# A tree as tar copies it (no mount points nor the runtime's bind-mount
+# targets), into dir $2: from a rootfs dir or /proc/PID/root, for treecmp.
+tree_copy() {
+  mkdir -p "$2" && (cd "$1" && tar -c --one-file-system --xattrs --xattrs-include='*' --numeric-owner \
+    --exclude=./proc --exclude=./sys --exclude=./dev --exclude=./etc/hostname --exclude=./etc/hosts \
+    --exclude=./etc/resolv.conf .) | tar -xp -C "$2" --xattrs --xattrs-include='*' --numeric-owner 2>/dev/null
+  chmod 755 "$2"
+}
+
+# sbc-commit of a container of driver $1 (the current one): Docker's naive
+# diff of its rootfs against the image.  The base image: busybox's 2 layers
+# (the second with a whiteout) + a layer (made under overlay) with the files
+# to change, a hard link, a deep tree and an opaque dir (/home hides
+# busybox's /home/app).
+COMMIT_OPS='echo new >/d/new; mkdir -p /n/sub; echo f >/n/sub/f; echo changed >/deep/a/b/mod
+  chmod 600 /d/perm; chmod 640 /d/keep; rm /d/del; rm -r /d/tree; rm /d/tolink; ln -s keep /d/tolink
+  echo h2 >/home/new/f'
+COMMIT_WANT='d d 0755 0:0
+d/.wh.del f 0000 0:0
+d/hard f 0640 0:0
+d/keep h 0640 0:0 d/hard
+d/new f 0644 0:0
+d/perm f 0600 0:0
+d/tolink l 0777 0:0 keep
+d/.wh.tree f 0000 0:0
+d/xa f 0644 0:0 x=user.test
+deep d 0755 0:0
+deep/a d 0755 0:0
+deep/a/b d 0755 0:0
+deep/a/b/mod f 0644 0:0
+home d 0755 0:0
+home/new d 0755 0:0
+home/new/f f 0644 0:0
+n d 0755 0:0
+n/sub d 0755 0:0
+n/sub/f f 0644 0:0'
+commit_checks() {
+  local D=$1 rc rn id dg dg2 pid k i
+  bash "$FIX/mkimage.sh" busybox >/dev/null
+  SBC_STORAGE_DRIVER=overlay sbc-run "${NONET[@]}" --name cb busybox sh -c 'mkdir -p /d/tree/a/b /deep/a/b /deep/a/other
+      echo keep >/d/keep; ln /d/keep /d/hard; echo del >/d/del; echo perm >/d/perm; echo tl >/d/tolink; echo xa >/d/xa
+      echo f >/d/tree/a/b/f; echo x >/d/tree/x; echo mod >/deep/a/b/mod; echo o >/deep/a/other/o
+      rm -rf /home; mkdir -p /home/new; echo h >/home/new/f' >/dev/null &&
+    SBC_STORAGE_DRIVER=overlay sbc-commit cb cbase:1 >/dev/null && sbc-rm cb >/dev/null
+  # the changes: the shell's, and an xattr set from outside
+  run sbc-run "${NONET[@]}" --name cc cbase:1 sh -c "$COMMIT_OPS"
+  rc=$(ctr_rootfs cc)
+  python3 -c 'import os,sys; os.setxattr(sys.argv[1], "user.test", b"v")' "$rc/d/xa"
+  run sbc-commit cc cnew:1
+  id=$OUT
+  if [ "$RC" = 0 ] && [[ "$id" =~ ^sha256:[0-9a-f]{64}$ ]]; then pass "$D: commit works"; else fail "$D: commit ($(_why))"; fi
+  run layer_ls "$SBC_ROOT" "$id"
+  if [ "$RC" = 0 ] && [ "$OUT" = "$COMMIT_WANT" ]; then
+    pass "$D: the layer holds exactly the changes: added, modified, chmod'ed (both hard links), .wh. for a file and a tree, a symlink, an xattr, the parent dirs"
+  else fail "$D: layer entries: $(echo "$OUT" | tr '\n' '|') ($(_why))"; fi
+  if [ -z "$(ls -A "$SBC_ROOT/tmp")" ]; then pass "$D: commit leaves nothing in tmp/"; else fail "$D: tmp/: $(ls "$SBC_ROOT/tmp")"; fi
+  dg=$(layer_digest "$id")
+  run sbc-commit cc cnew:2
+  if [ "$RC" = 0 ] && [ -n "$dg" ] && [ "$(layer_digest "$OUT")" = "$dg" ]; then pass "$D: committing again gives the same layer digest"; else fail "$D: reproducible ($dg vs $(layer_digest "$OUT"); $(_why))"; fi
+  # the new image under the same driver: the container's tree, exactly
+  run sbc-create "${NONET[@]}" --name cn cnew:1
+  rn=$(ctr_rootfs cn)
+  run python3 "$TREECMP" "$rc" "$rn"
+  if [ "$RC" = 0 ] && [ -n "$rn" ]; then pass "$D: a container of the new image has the committed container's tree"; else fail "$D: tree: $(head -c 600 "$T/out")"; fi
+  expect_out $'gone\ngone\ngone\nchanged\nh2\nkeep\n600\n640\n640\nno-app' "$D: ... deleted paths gone, the changes there (run under $D)" \
+    sbc-run --rm "${NONET[@]}" cnew:1 sh -c 'for f in /d/del /d/tree /d/tree/x; do test -e $f || echo gone; done
+      cat /deep/a/b/mod /home/new/f; readlink /d/tolink; stat -c %a /d/perm /d/keep /d/hard; test -e /home/app || echo no-app'
+  # ... and under overlay: the running container's tree, seen through /proc/PID/root
+  run env SBC_STORAGE_DRIVER=overlay sbc-run -d "${NONET[@]}" --name co cnew:1 sleep 60
+  pid=$(sbc-inspect co 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["State"]["Pid"])' 2>/dev/null)
+  for i in $(seq 50); do grep -q sleep "/proc/$pid/cmdline" 2>/dev/null && break; sleep 0.1; done
+  rm -rf "$T/t-ctr" "$T/t-ovl"
+  tree_copy "$rc" "$T/t-ctr"; tree_copy "/proc/$pid/root" "$T/t-ovl"
+  run python3 "$TREECMP" "$T/t-ctr" "$T/t-ovl"
+  if [ "$RC" = 0 ] && [ -n "$pid" ] && [ -f "$T/t-ovl/d/new" ] && [ ! -e "$T/t-ovl/d/tree" ]; then
+    pass "$D: the new image run under overlay has the committed container's tree"; else fail "$D: overlay tree: $(head -c 600 "$T/out")"; fi
+  sbc-rm -f co cn >/dev/null
+  if [ "$D" = btrfs ]; then
+    # the image's subvolume gone (an rmi of another image with the same
+    # layers): the layers are the reference, with the same result
+    k=$(imgkey cbase:1)
+    btrfs property set "$SBC_ROOT/btrfs/$k" ro false && btrfs subvolume delete "$SBC_ROOT/btrfs/$k" >/dev/null
+    run sbc-commit cc cnew:3
+    if [ "$RC" = 0 ] && [ ! -e "$SBC_ROOT/btrfs/$k" ] && [ "$(layer_digest "$OUT")" = "$dg" ]; then
+      pass "btrfs: without the image's subvolume, commit compares with its layers: the same layer"; else fail "btrfs: commit against layers ($dg vs $(layer_digest "$OUT"); $(_why))"; fi
+  fi
+  # a container never changed: an empty layer
+  run sbc-create "${NONET[@]}" --name ce cbase:1
+  run sbc-commit ce cnew:empty
+  if [ "$RC" = 0 ] && [ -z "$(layer_ls "$SBC_ROOT" "$OUT")" ]; then pass "$D: commit of an unchanged container: an empty layer"; else fail "$D: empty commit: $(layer_ls "$SBC_ROOT" "$OUT" | head -5 | tr '\n' '|') ($(_why))"; fi
+  sbc-rm -f cc ce >/dev/null
+  expect_rc 0 "$D: rmi of the committed images" sbc-rmi cnew:1 cnew:2 cnew:empty cbase:1
+  [ "$D" = btrfs ] && sbc-rmi cnew:3 >/dev/null
+}
+
 # ======================= btrfs, on a loop device =========================
 # (cleanups run last first: containers, then umount, then the loop device)
 IMG=$T/btrfs.img MNT=$T/mnt LOOP= ROOT0=$SBC_ROOT
@@ -181,6 +294,8 @@ if [ -n "$LOOP" ] && mount "$LOOP" "$MNT"; then
   for i in 1 2 3; do sbc-run --rm "${NONET[@]}" par:1 true >"$T/par$i" 2>&1 & done; wait
   if [ "$(subvols)" = "root/btrfs/$kb" ] && [ "$(ls -A "$SBC_ROOT/btrfs")" = "$kb" ] && [ -z "$(cat "$T"/par?)" ]; then
     pass "btrfs: concurrent first runs share one image subvolume, leave no tmp-*"; else fail "btrfs: concurrent: $(subvols | tr '\n' ' ') / $(ls -A "$SBC_ROOT/btrfs" | tr '\n' ' ') / $(cat "$T"/par?)"; fi
+  commit_checks btrfs
+  sbc-rmi busybox >/dev/null
   rm_all
   expect_rc 0 "btrfs: rmi of the last image" sbc-rmi par:1
   if [ -z "$(subvols)" ]; then pass "btrfs: no subvolume left"; else fail "btrfs: subvolumes left: $(subvols | tr '\n' ' ')"; fi
@@ -194,13 +309,31 @@ on_exit rm_all
 export SBC_STORAGE_DRIVER=copy
 if make_images; then pass "copy: images made"; else fail "copy: make images"; fi
 driver_checks copy
+commit_checks copy
 expect_rc 0 "copy: rmi" sbc-rmi busybox src:1 multi:1 multi:2
 unset SBC_STORAGE_DRIVER
+
+# ======================= an unknown SBC_STORAGE_DRIVER =====================
+bash "$FIX/mkimage.sh" busybox >/dev/null
+for v in zfs foo; do
+  run env SBC_STORAGE_DRIVER=$v sbc-run --rm "${NONET[@]}" busybox true
+  if [ "$RC" = 125 ]; then pass "SBC_STORAGE_DRIVER=$v: run exits 125"; else fail "SBC_STORAGE_DRIVER=$v: run ($(_why))"; fi
+  expect_err_match "^sbc-run: invalid SBC_STORAGE_DRIVER \"$v\": expected overlay, btrfs or copy \(vfs\)$" "SBC_STORAGE_DRIVER=$v: one line naming the variable and the drivers"
+done
+expect_rc 125 "SBC_STORAGE_DRIVER=foo: create exits 125" env SBC_STORAGE_DRIVER=foo sbc-create "${NONET[@]}" busybox
+expect_err_match '^sbc-create: invalid SBC_STORAGE_DRIVER "foo": expected overlay, btrfs or copy \(vfs\)$' "SBC_STORAGE_DRIVER=foo: create says why"
+expect_out "" "SBC_STORAGE_DRIVER=foo: no container made" sbc-ps -aq
+run env SBC_STORAGE_DRIVER=foo "$SBC_BIN" --version
+if [ "$RC" = 0 ] && echo "$OUT" | grep -qx 'storage driver: invalid (SBC_STORAGE_DRIVER=foo)'; then pass "SBC_STORAGE_DRIVER=foo: sbc --version says invalid"; else fail "version with foo ($(_why))"; fi
+expect_out "hi" "SBC_STORAGE_DRIVER=vfs means copy" env SBC_STORAGE_DRIVER=vfs sbc-run --rm "${NONET[@]}" busybox echo hi
+run env SBC_STORAGE_DRIVER=vfs "$SBC_BIN" --version
+if echo "$OUT" | grep -qx 'storage driver: copy'; then pass "SBC_STORAGE_DRIVER=vfs: --version says copy"; else fail "vfs version ($(_why))"; fi
 
 # ======================= overlay stays the default =======================
 run "$SBC_BIN" --version
 if echo "$OUT" | grep -qx "storage driver: overlay"; then pass "overlay: the default on $(stat -f -c %T "$SBC_ROOT")"; else fail "overlay default ($(_why))"; fi
 bash "$FIX/mkimage.sh" busybox >/dev/null
+expect_out overlay "overlay: inspect IMAGE shows GraphDriver.Name overlay" sh -c "sbc-inspect busybox | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"GraphDriver\"][\"Name\"])'"
 run sbc-create "${NONET[@]}" --name o1 busybox
 expect_out overlay "overlay: a container made without SBC_STORAGE_DRIVER uses it" sh -c "sbc-inspect o1 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"Driver\"])'"
 sbc-rm o1 >/dev/null
