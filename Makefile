@@ -10,8 +10,10 @@ WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation
 GIT     := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 BEARSSL := $(shell awk '$$1=="bearssl"{print $$2}' build/deps/VERSIONS 2>/dev/null)
 DEFS    := -D_GNU_SOURCE -DSBC_GIT='"$(GIT)"' -DSBC_DEPS_BEARSSL='"$(or $(BEARSSL),0.6)"'
-CFLAGS  := -std=c11 $(OPT) $(WARN) $(DEFS) -I. -Iapplets -I$(DEPS)/include -idirafter $(DEPS)/kinc
-LDFLAGS := -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-Map=build/sbc.map
+CFLAGS  := -std=c11 $(OPT) $(WARN) $(DEFS) -DSBC_ARENA -I. -Iapplets -I$(DEPS)/include -idirafter $(DEPS)/kinc
+# malloc goes through lib/arena.c first (see arena.h)
+WRAP    := -Wl,--wrap=malloc,--wrap=free,--wrap=calloc,--wrap=realloc
+LDFLAGS := -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-Map=build/sbc.map $(WRAP)
 LIBS    := -L$(DEPS)/lib -larchive -lzstd -lz -lbearssl -lcjson
 
 LIB_SRC    := $(sort $(wildcard lib/*.c))
@@ -40,7 +42,7 @@ build/sbc: $(OBJ)
 UNIT_LIB_OBJ := $(patsubst %.c,build/obj/%.o,$(LIB_SRC)) $(patsubst %.c,build/obj/%.o,$(filter-out applets/main.c,$(APPLET_SRC)))
 build/unit: $(UNIT_LIB_OBJ) $(UNIT_SRC) tests/unit/unit.h
 	@echo "  LD $@"
-	@$(CC) $(CFLAGS) -Itests/unit -static $(UNIT_SRC) $(UNIT_LIB_OBJ) $(LIBS) -o $@
+	@$(CC) $(CFLAGS) -Itests/unit -static $(WRAP) $(UNIT_SRC) $(UNIT_LIB_OBJ) $(LIBS) -o $@
 
 # Debug: glibc + ASan/UBSan against Debian's -dev packages of the same libraries.
 DBG_CFLAGS := -I/usr/include/bearssl -std=c11 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "applets.h"
+#include "lib/arena.h"
 #include "lib/err.h"
 #include "lib/version.h"
 
@@ -62,7 +63,12 @@ static int run(const struct sbc_applet_entry *a, int argc, char **argv)
 {
     sbc_applet = a->name;
     sbc_usage_text = a->usage;
+    /* short-lived applets allocate from a pre-faulted arena (see arena.h);
+     * not the monitor, which lives on and must stay small */
+    if (!(argc > 1 && !strcmp(argv[1], "--sbc-monitor")))
+        sbc_arena_init(SBC_ARENA_SIZE);
     int rc = a->main(argc, argv);
+    SBC_DEBUG("arena: %zu of %d bytes used", sbc_arena_used(), SBC_ARENA_SIZE);
     if (fflush(stdout) == EOF || ferror(stdout)) {
         if (errno != EPIPE)
             sbc_warn("write error on stdout: %s", strerror(errno));

@@ -99,6 +99,9 @@ check "--rm left no veth" gone_veths
 run sbc-run --rm --network none "$IMG" busybox ip -o link
 if [ "$RC" = 0 ] && [ "$(echo "$OUT" | wc -l)" = 1 ] && echo "$OUT" | grep -q '^1: lo:.*UP'; then
   pass "--network none: only lo, up"; else fail "--network none ($(_why))"; fi
+run sbc-run --rm "$IMG" busybox ip -o link show lo
+if [ "$RC" = 0 ] && echo "$OUT" | grep -q '^1: lo:.*UP'; then
+  pass "bridge: lo is up"; else fail "bridge: lo ($(_why))"; fi
 run sbc-run --rm --network host "$IMG" busybox ip -o link
 if [ "$RC" = 0 ] && echo "$OUT" | grep -q " $OUT_H@"; then pass "--network host sees the host's interfaces"; else fail "--network host ($(_why))"; fi
 

@@ -93,7 +93,7 @@ check "bridge $BR has the gateway $NETP.1" sh -c "ip -4 -o addr show dev $BR | g
 check "eth0 in c1 has $IP1 and the MAC derived from it" sh -c \
   "nsenter -t $P1 -n ip -o addr show dev eth0 | grep -q ' $IP1/24 ' && nsenter -t $P1 -n ip link show eth0 | grep -q 'link/ether 02:42:0a:d5:$N3hex:'"
 check "c1 has a default route via the gateway" sh -c "nsenter -t $P1 -n ip route | grep -q '^default via $NETP.1 dev eth0'"
-check "lo is up in c1" sh -c "nsenter -t $P1 -n ip link show lo | grep -q 'UP'"
+# (lo is set up by the container's init, not by the network setup: 45-run-network)
 check "host end is on the bridge" sh -c "ip -o link show master $BR | grep -q vsbc"
 check "ip_forward is on" grep -qx 1 /proc/sys/net/ipv4/ip_forward
 check "hosts names c1 by address" grep -q "^$IP1	c1 web$" "$T_TMP/c1/hosts"
@@ -149,7 +149,7 @@ check "c1 still has its eth0" sh -c "nsenter -t $P1 -n ip link show eth0 >/dev/n
 # none: lo only
 P4=$(fake c4)
 expect_rc 0 "setup --network none" "$NH" setup c4 "$P4" "$T_TMP/c4" '{"mode":"none"}'
-check "none: only lo, and it is up" sh -c "test \"\$(nsenter -t $P4 -n ip -o link | wc -l)\" = 1 && nsenter -t $P4 -n ip link show lo | grep -q UP"
+check "none: only lo" sh -c "test \"\$(nsenter -t $P4 -n ip -o link | wc -l)\" = 1"
 
 # --ip
 P5=$(fake c5)

@@ -152,3 +152,51 @@ TEST(json_getters_hostile)
     CHECK(sbc_json_parse("{\"a\":", 5, "manifest", &e) == NULL);
     CHECK(strncmp(e.msg, "manifest: invalid JSON", 22) == 0);
 }
+
+#include <stdint.h>
+#include <stdlib.h>
+#include "lib/arena.h"
+
+/* The arena in front of malloc (a no-op in the glibc/sanitizer build): the
+ * usual malloc contract, alignment, zeroed calloc, realloc keeping the
+ * contents, and the fall-back to musl's malloc once it is used up. */
+TEST(arena_malloc)
+{
+    CHECK_INT(sbc_arena_init(64 << 10), 0);
+    char *a = malloc(10);
+    CHECK(a && ((uintptr_t)a & 15) == 0);
+    memset(a, 'x', 10);
+    unsigned char *b = calloc(100, 4);
+    CHECK(b != NULL);
+    int zero = 1;
+    for (int i = 0; b && i < 400; i++)
+        zero &= b[i] == 0;
+    CHECK(zero);
+    char *c = realloc(a, 5000);
+    CHECK(c && !memcmp(c, "xxxxxxxxxx", 10));
+    char *d = realloc(c, 3); /* shrinking keeps the contents */
+    CHECK(d && d[0] == 'x' && d[2] == 'x');
+    free(b);
+    free(d);
+    free(NULL);
+    void *p[100];
+    int ok = 1;
+    for (int i = 0; i < 100; i++) { /* 400 KiB: well past the arena */
+        p[i] = malloc(4096);
+        if (!p[i] || ((uintptr_t)p[i] & 15))
+            ok = 0;
+        else
+            memset(p[i], i, 4096);
+    }
+    for (int i = 0; i < 100; i++)
+        if (p[i] && ((unsigned char *)p[i])[4095] != (unsigned char)i)
+            ok = 0;
+    CHECK(ok);
+    for (int i = 0; i < 100; i++)
+        free(p[i]);
+#ifdef SBC_ARENA
+    volatile size_t huge = SIZE_MAX / 2; /* (volatile: no compile-time warning) */
+    CHECK(calloc(huge, 4) == NULL);      /* (ASan aborts on this one instead) */
+    CHECK(sbc_arena_used() > 5000 && sbc_arena_used() <= (64 << 10));
+#endif
+}
