@@ -18,10 +18,15 @@ expect_out "all" "--pids-limit 20 allows 10" sbc-run --rm --pids-limit 20 busybo
 run timeout -k 5 60 sbc-run --rm --pids-limit 30 busybox sh -c 'bomb() { bomb | bomb & }; bomb 2>/dev/null; echo survived'
 [ "$OUT" = survived ] && pass "fork bomb stopped by --pids-limit" || fail "fork bomb ($(_why))"
 # cpu quota: 0.5 cpu burns about half a second of cpu per second
-run sbc-run --rm --cpus 0.5 busybox sh -c 'timeout 3 sh -c "while :; do :; done"; cat /proc/self/stat >/dev/null; awk "{print \$14+\$15+\$16+\$17}" /proc/1/stat'
-ticks=$(sbc-run --rm --cpus 0.5 busybox sh -c '(timeout 2 sh -c "while :; do :; done"); awk "{print \$16+\$17}" /proc/self/stat')
+# (the share never goes above 0.6; below 0.4 only when other work on this
+# 2-core machine took the cpu: then once more)
 hz=$(getconf CLK_TCK)
-ratio=$(awk -v t="$ticks" -v hz="$hz" 'BEGIN{printf "%.2f", t/hz/2}')
+for attempt in 1 2 3; do
+  ticks=$(sbc-run --rm --cpus 0.5 busybox sh -c '(timeout 2 sh -c "while :; do :; done"); awk "{print \$16+\$17}" /proc/self/stat')
+  ratio=$(awk -v t="$ticks" -v hz="$hz" 'BEGIN{printf "%.2f", t/hz/2}')
+  awk -v r="$ratio" 'BEGIN{exit !(r>0.60)}' && break
+  awk -v r="$ratio" 'BEGIN{exit !(r>=0.40)}' && break
+done
 awk -v r="$ratio" 'BEGIN{exit !(r>=0.40 && r<=0.60)}' && pass "--cpus 0.5 holds within 20 % ($ratio)" || fail "--cpus 0.5 ($ratio)"
 run sbc-run --rm --memory bogus busybox true
 [ "$RC" = 125 ] && pass "bad --memory is 125" || fail "bad --memory ($(_why))"
