@@ -334,8 +334,9 @@ void sbc_container_free(sbc_container *c)
     free(c->dir);
     cJSON_Delete(c->config);
     cJSON_Delete(c->state);
+    cJSON_Delete(c->spec);
     c->dir = NULL;
-    c->config = c->state = NULL;
+    c->config = c->state = c->spec = NULL;
 }
 
 int sbc_container_save_config(sbc_container *c, sbc_err *e)

@@ -27,6 +27,7 @@ typedef struct sbc_container {
     char *dir;       /* <root>/containers/<id> */
     cJSON *config;
     cJSON *state;
+    cJSON *spec;     /* the spec just written by create (run uses it), or NULL */
     int lockfd;
 } sbc_container;
 

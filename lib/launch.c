@@ -564,6 +564,8 @@ int sbc_launch_create(sbc_store *st, const sbc_create_opts *o, sbc_container *c,
         cJSON_free(s);
         if (bad)
             goto fail2;
+        c->spec = spec; /* a run starts from it, not from the file again */
+        spec = NULL;
     }
     rc = 0;
     goto done;
@@ -658,6 +660,11 @@ static void state_failed(sbc_container *c, const sbc_err *err)
 
 static int load_spec(sbc_container *c, sbc_spec *s, sbc_err *e)
 {
+    if (c->spec) { /* just made by sbc_launch_create: the spec takes it over */
+        cJSON *j = c->spec;
+        c->spec = NULL;
+        return sbc_spec_from_oci(j, s, e);
+    }
     int dfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
         return sbc_err_sys(e, "open %s", c->dir);
