@@ -6,7 +6,13 @@
 set -eu
 cd "$(dirname "$0")/.."
 W=$(mktemp -d /tmp/sbc-demo.XXXXXX)
-cleanup() { bash tests/fixtures/registry/stop.sh "$W/reg" >/dev/null 2>&1 || true; rm -rf --one-file-system "$W"; }
+. tests/fixtures/cgparents.sh; cg_parents_note
+cleanup() {
+  { set +x; } 2>/dev/null
+  bash tests/fixtures/registry/stop.sh "$W/reg" >/dev/null 2>&1 || true
+  rm -rf --one-file-system "$W"
+  cg_parents_restore
+}
 trap cleanup EXIT
 PORT=$((20000 + RANDOM % 20000))
 echo "demo: starting a local registry on 127.0.0.1:$PORT with test images..."

@@ -22,14 +22,10 @@ add_counts() { # parse the last "N passed, N failed" line of file $1
 
 WORK=$(mktemp -d /tmp/sbc-test.XXXXXX)
 SHM_EXISTED=0; [ -d /dev/shm/sbc ] && SHM_EXISTED=1   # the runtime's tmpfs base for --rm
-# sbc keeps its empty "sbc" cgroup parents (as Docker keeps "docker"): the
-# suite removes the ones it made
-CG_PARENTS=$(ls -d /sys/fs/cgroup/*/sbc /sys/fs/cgroup/sbc 2>/dev/null | tr '\n' ' ')
+. tests/fixtures/cgparents.sh; cg_parents_note   # the "sbc" cgroup parents it makes
 cleanup() {
   [ "$SHM_EXISTED" = 0 ] && rmdir /dev/shm/sbc 2>/dev/null
-  for d in /sys/fs/cgroup/*/sbc /sys/fs/cgroup/sbc; do
-    [ -d "$d" ] && [[ " $CG_PARENTS " != *" $d "* ]] && rmdir "$d" 2>/dev/null
-  done
+  cg_parents_restore
   [ -n "${SUITE_BR:-}" ] && { nft delete table ip "sbc-$SUITE_BR"; ip link del "$SUITE_BR"; } >/dev/null 2>&1
   [ -f "$WORK/registry/env" ] && bash tests/fixtures/registry/stop.sh "$WORK/registry" >/dev/null 2>&1
   rm -rf "$WORK"
