@@ -227,32 +227,7 @@ static int copy_data(struct dctx *c, int in, int out)
 {
     if (ioctl(out, FICLONE, in) == 0) /* btrfs, xfs: shares the extents */
         return 0;
-    int fallback = 0;
-    char buf[65536];
-    for (;;) {
-        ssize_t n;
-        if (!fallback) {
-            n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
-            if (n > 0)
-                continue;
-            if (n == 0)
-                return 0;
-            if (errno == EINTR)
-                continue;
-            if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
-                return dsys(c, "copy");
-            fallback = 1;
-        }
-        n = read(in, buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return dsys(c, "read");
-        if (n == 0)
-            return 0;
-        if (sbc_write_full(out, buf, (size_t)n) < 0)
-            return dsys(c, "write the staged copy of");
-    }
+    return sbc_copy_data(in, out) < 0 ? dsys(c, "copy") : 0;
 }
 
 /* Stage the container's non-directory f->curfd/name (stat st): a hard link
@@ -334,58 +309,6 @@ static int stage_whiteout(struct dctx *c, struct frame *f, const char *name)
     return 0;
 }
 
-static int cmpstr(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The names in dir fd (no "." and ".."), sorted; 0 or -1 with errno. */
-static int list_dir(int fd, char ***out, size_t *nout)
-{
-    int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    if (dup_fd < 0)
-        return -1;
-    DIR *d = fdopendir(dup_fd);
-    if (!d) {
-        close(dup_fd);
-        return -1;
-    }
-    rewinddir(d);
-    char **v = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *de;
-    errno = 0;
-    while ((de = readdir(d))) {
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-            continue;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 32;
-            v = sbc_xrealloc(v, cap * sizeof *v);
-        }
-        v[n++] = sbc_xstrdup(de->d_name);
-    }
-    int saved = errno;
-    closedir(d);
-    if (saved) {
-        for (size_t i = 0; i < n; i++)
-            free(v[i]);
-        free(v);
-        errno = saved;
-        return -1;
-    }
-    if (n)
-        qsort(v, n, sizeof *v, cmpstr);
-    *out = v;
-    *nout = n;
-    return 0;
-}
-
-static void free_names(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
 
 /* An entry of the image's merged dir: the top layer (index in the dir's
  * refs, top first) that has name, and its stat there. */
@@ -418,7 +341,7 @@ static int list_ref(struct dctx *c, const int *refs, int nrefs, struct rent **ou
     for (int i = 0; i < nrefs; i++) {
         char **names;
         size_t k;
-        if (list_dir(refs[i], &names, &k) < 0) {
+        if (sbc_dir_names(refs[i], &names, &k) < 0) {
             free_rents(v, n);
             return dsys(c, "list the image's");
         }
@@ -631,10 +554,10 @@ static int walk(struct dctx *c, struct frame *f, const int *refs, int nrefs, int
     char **cur = NULL;
     size_t ncur = 0, nref = 0;
     struct rent *ref = NULL;
-    if (list_dir(f->curfd, &cur, &ncur) < 0)
+    if (sbc_dir_names(f->curfd, &cur, &ncur) < 0)
         return dsys(c, "list");
     if (nrefs && list_ref(c, refs, nrefs, &ref, &nref) < 0) {
-        free_names(cur, ncur);
+        sbc_names_free(cur, ncur);
         return -1;
     }
     size_t plen = f->plen, i = 0, j = 0;
@@ -680,7 +603,7 @@ static int walk(struct dctx *c, struct frame *f, const int *refs, int nrefs, int
         }
     }
     c->path[plen] = 0;
-    free_names(cur, ncur);
+    sbc_names_free(cur, ncur);
     free_rents(ref, nref);
     return rc;
 }

@@ -308,3 +308,85 @@ void sbc_buf_free(sbc_buf *b)
     b->data = NULL;
     b->len = b->cap = 0;
 }
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int sbc_dir_names(int dfd, char ***out, size_t *nout)
+{
+    int dup_fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+    if (dup_fd < 0)
+        return -1;
+    DIR *d = fdopendir(dup_fd);
+    if (!d) {
+        int saved = errno;
+        close(dup_fd);
+        errno = saved;
+        return -1;
+    }
+    rewinddir(d);
+    char **v = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *de;
+    errno = 0;
+    while ((de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 32;
+            v = sbc_xrealloc(v, cap * sizeof *v);
+        }
+        v[n++] = sbc_xstrdup(de->d_name);
+    }
+    int saved = errno;
+    closedir(d);
+    if (saved) {
+        sbc_names_free(v, n);
+        errno = saved;
+        return -1;
+    }
+    if (n)
+        qsort(v, n, sizeof *v, cmp_names);
+    *out = v;
+    *nout = n;
+    return 0;
+}
+
+void sbc_names_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+int sbc_copy_data(int in, int out)
+{
+    int fallback = 0;
+    for (;;) {
+        if (!fallback) {
+            ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
+            if (n > 0)
+                continue;
+            if (n == 0)
+                return 0;
+            if (errno == EINTR)
+                continue;
+            if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
+                return -1;
+            fallback = 1;
+        }
+        char buf[65536];
+        ssize_t n = read(in, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (n == 0)
+            return 0;
+        if (sbc_write_full(out, buf, (size_t)n) < 0)
+            return -1;
+    }
+}

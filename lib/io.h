@@ -22,6 +22,13 @@ char *sbc_read_file(int dirfd, const char *path, size_t max, size_t *len, sbc_er
 int sbc_mkdir_p(const char *path, mode_t mode, sbc_err *e);
 /* rm -rf below dirfd/path without following symlinks; missing is fine. */
 int sbc_rm_rf(int dirfd, const char *path, sbc_err *e);
+/* The names in the directory dfd (not "." and ".."), sorted; 0, or -1 with
+ * errno.  dfd itself is left as it was.  Free with sbc_names_free. */
+int sbc_dir_names(int dfd, char ***names, size_t *n);
+void sbc_names_free(char **names, size_t n);
+/* Copy the rest of in to out: copy_file_range, else read/write; 0, or -1
+ * with errno (EIO-like errors of either side). */
+int sbc_copy_data(int in, int out);
 
 void *sbc_xmalloc(size_t n);
 void *sbc_xcalloc(size_t n, size_t m);

@@ -1072,32 +1072,7 @@ static int copy_meta_fd(struct flat *f, int from, int to, const struct stat *st)
 
 static int copy_data(struct flat *f, int in, int out)
 {
-    int fallback = 0;
-    for (;;) {
-        if (!fallback) {
-            ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
-            if (n > 0)
-                continue;
-            if (n == 0)
-                return 0;
-            if (errno == EINTR)
-                continue;
-            if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
-                return flat_err(f, "copy");
-            fallback = 1;
-        }
-        char buf[65536];
-        ssize_t n = read(in, buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return flat_err(f, "read");
-        }
-        if (n == 0)
-            return 0;
-        if (sbc_write_full(out, buf, (size_t)n) < 0)
-            return flat_err(f, "write");
-    }
+    return sbc_copy_data(in, out) < 0 ? flat_err(f, "copy") : 0;
 }
 
 static int copy_file(struct flat *f, int sfd, int dfd, const char *name, const struct stat *st)

@@ -766,36 +766,14 @@ static int tw_dir(struct tw *t, int dfd, size_t plen, int depth)
 {
     if (depth > 1000)
         return sbc_err_set(t->e, 0, "%s: too deep", t->path);
-    int dup_fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
-    if (dup_fd < 0)
-        return tw_sys(t, "dup");
-    DIR *d = fdopendir(dup_fd);
-    if (!d) {
-        close(dup_fd);
-        return tw_sys(t, "opendir");
-    }
     char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *de;
-    errno = 0;
-    while ((de = readdir(d))) {
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-            continue;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 32;
-            names = sbc_xrealloc(names, cap * sizeof *names);
-        }
-        names[n++] = sbc_xstrdup(de->d_name);
-    }
-    int rc = errno ? tw_sys(t, "readdir") : 0;
-    closedir(d);
-    if (n)
-        qsort(names, n, sizeof *names, cmpstr);
+    size_t n = 0;
+    if (sbc_dir_names(dfd, &names, &n) < 0)
+        return tw_sys(t, "readdir");
+    int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = tw_entry(t, dfd, names[i], plen, depth);
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    sbc_names_free(names, n);
     t->path[plen] = 0;
     return rc;
 }
