@@ -245,7 +245,17 @@ commit_checks() {
   run sbc-create "${NONET[@]}" --name ce cbase:1
   run sbc-commit ce cnew:empty
   if [ "$RC" = 0 ] && [ -z "$(layer_ls "$SBC_ROOT" "$OUT")" ]; then pass "$D: commit of an unchanged container: an empty layer"; else fail "$D: empty commit: $(layer_ls "$SBC_ROOT" "$OUT" | head -5 | tr '\n' '|') ($(_why))"; fi
-  sbc-rm -f cc ce >/dev/null
+  # a running container: its changes so far, and it keeps running
+  run sbc-run -d "${NONET[@]}" --name cr cbase:1 sh -c 'echo live >/live.txt; rm -f /bin/ls; exec sleep 600'
+  for _ in $(seq 40); do [ -e "$(ctr_rootfs cr)/live.txt" ] && break; sleep 0.1; done
+  run sbc-commit cr cnew:live
+  live=$(layer_ls "$SBC_ROOT" "$OUT" | tr '\n' ' ')
+  if [ "$RC" = 0 ] && [[ " $live " == *" live.txt "* ]] && [[ " $live " == *" bin/.wh.ls "* ]] &&
+    [ "$(sbc-inspect cr | json 'd[0]["State"]["Running"]')" = True ]; then
+    pass "$D: commit of a running container: its changes, and it runs on"
+  else fail "$D: running commit: $live ($(_why))"; fi
+  sbc-rm -f cc ce cr >/dev/null
+  sbc-rmi cnew:live >/dev/null
   expect_rc 0 "$D: rmi of the committed images" sbc-rmi cnew:1 cnew:2 cnew:empty cbase:1
   [ "$D" = btrfs ] && sbc-rmi cnew:3 >/dev/null
 }
