@@ -728,13 +728,7 @@ int sbc_launch_start(const char *root, sbc_container *c, int detached, int inter
         s.stdio[2] = STDERR_FILENO;
         /* signals arriving between spawn and the wait loop are forwarded */
         sigset_t set, old;
-        sigemptyset(&set);
-        sigaddset(&set, SIGINT);
-        sigaddset(&set, SIGTERM);
-        sigaddset(&set, SIGHUP);
-        sigaddset(&set, SIGQUIT);
-        sigaddset(&set, SIGCHLD);
-        sigaddset(&set, SIGWINCH);
+        sbc_monitor_sigset(&set);
         sigprocmask(SIG_BLOCK, &set, &old);
         if (sbc_spawn(&s, &p, e) < 0) {
             sigprocmask(SIG_SETMASK, &old, NULL);

@@ -36,16 +36,18 @@ static int reap(pid_t pid, int *code)
     return 0;
 }
 
+void sbc_monitor_sigset(sigset_t *set)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGWINCH};
+    sigemptyset(set);
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+        sigaddset(set, sigs[i]);
+}
+
 int sbc_monitor_foreground(pid_t pid, int pidfd, int ptmx, int interactive)
 {
     sigset_t set, old;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGQUIT);
-    sigaddset(&set, SIGCHLD);
-    sigaddset(&set, SIGWINCH);
+    sbc_monitor_sigset(&set);
     sigprocmask(SIG_BLOCK, &set, &old);
     int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     struct termios saved;

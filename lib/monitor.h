@@ -9,9 +9,13 @@
  */
 #ifndef SBC_MONITOR_H
 #define SBC_MONITOR_H
+#include <signal.h>
 #include <sys/types.h>
 #include "err.h"
 
+/* The signals a foreground run forwards or waits for (INT, TERM, HUP,
+ * QUIT, CHLD, WINCH): blocked from before the spawn, read by a signalfd. */
+void sbc_monitor_sigset(sigset_t *set);
 /* Wait for pid; ptmx >= 0: pump stdin (when `interactive`) to it and it to
  * stdout.  Returns the Docker-style exit code. */
 int sbc_monitor_foreground(pid_t pid, int pidfd, int ptmx, int interactive);
