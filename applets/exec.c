@@ -39,10 +39,7 @@ static int exec_one(const char *root, const char *ref, sbc_container *ct, void *
     const struct exec_opts *x = arg;
     if (!sbc_container_refresh(ct))
         return sbc_err_set(e, 0, "container %s is not running", ct->id);
-    int dfd = open(ct->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    cJSON *j = dfd >= 0 ? sbc_json_read(dfd, "spec.json", e) : NULL;
-    if (dfd >= 0)
-        close(dfd);
+    cJSON *j = sbc_json_read_in(ct->dir, "spec.json", e);
     sbc_spec s;
     if (!j || sbc_spec_from_oci(j, &s, e) < 0)
         return -1;

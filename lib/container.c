@@ -430,10 +430,7 @@ int sbc_container_refresh(sbc_container *c)
             struct timespec ts = {0, 10 * 1000 * 1000};
             nanosleep(&ts, NULL);
             sbc_err e;
-            int dfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-            cJSON *ns = dfd >= 0 ? sbc_json_read(dfd, "state.json", &e) : NULL;
-            if (dfd >= 0)
-                close(dfd);
+            cJSON *ns = sbc_json_read_in(c->dir, "state.json", &e);
             if (ns && sbc_json_str(ns, "Status") && strcmp(sbc_json_str(ns, "Status"), "running")) {
                 cJSON_Delete(c->state);
                 c->state = ns;

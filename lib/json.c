@@ -54,6 +54,18 @@ cJSON *sbc_json_read(int dirfd, const char *path, sbc_err *e)
     return j;
 }
 
+cJSON *sbc_json_read_in(const char *dir, const char *file, sbc_err *e)
+{
+    int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        sbc_err_sys(e, "open %s", dir);
+        return NULL;
+    }
+    cJSON *j = sbc_json_read(dfd, file, e);
+    close(dfd);
+    return j;
+}
+
 int sbc_json_write(int dirfd, const char *path, const cJSON *j, sbc_err *e)
 {
     char *s = cJSON_PrintUnformatted(j);

@@ -10,6 +10,9 @@
 /* Parse len bytes; `what` names the object in the error ("manifest"). */
 cJSON *sbc_json_parse(const char *s, size_t len, const char *what, sbc_err *e);
 cJSON *sbc_json_read(int dirfd, const char *path, sbc_err *e);
+/* The same for file in the directory dir ("open DIR: why" when dir is not
+ * there). */
+cJSON *sbc_json_read_in(const char *dir, const char *file, sbc_err *e);
 /* Write compact JSON atomically (temp + fsync + rename). */
 int sbc_json_write(int dirfd, const char *path, const cJSON *j, sbc_err *e);
 /* Typed getters: NULL / def when missing or of another type. */

@@ -158,10 +158,7 @@ static const char *const readonly_paths[] = {
 static pid_t running_pid(const char *dir)
 {
     sbc_err e2 = {0};
-    int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    cJSON *st = dfd >= 0 ? sbc_json_read(dfd, "state.json", &e2) : NULL;
-    if (dfd >= 0)
-        close(dfd);
+    cJSON *st = sbc_json_read_in(dir, "state.json", &e2);
     const char *s = sbc_json_str(st, "Status");
     pid_t pid = (pid_t)sbc_json_int(st, "Pid", 0);
     unsigned long long ps = (unsigned long long)sbc_json_int(st, "PidStart", 0);
@@ -665,11 +662,7 @@ static int load_spec(sbc_container *c, sbc_spec *s, sbc_err *e)
         c->spec = NULL;
         return sbc_spec_from_oci(j, s, e);
     }
-    int dfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0)
-        return sbc_err_sys(e, "open %s", c->dir);
-    cJSON *j = sbc_json_read(dfd, "spec.json", e);
-    close(dfd);
+    cJSON *j = sbc_json_read_in(c->dir, "spec.json", e);
     if (!j)
         return -1;
     return sbc_spec_from_oci(j, s, e);
@@ -701,10 +694,7 @@ int sbc_launch_start(const char *root, sbc_container *c, int detached, int inter
         pid_t tp = running_pid(tdir);
         if (tp <= 0) {
             sbc_err e2 = {0};
-            int dfd = open(tdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-            cJSON *tc = dfd >= 0 ? sbc_json_read(dfd, "config.json", &e2) : NULL;
-            if (dfd >= 0)
-                close(dfd);
+            cJSON *tc = sbc_json_read_in(tdir, "config.json", &e2);
             const char *nm = sbc_json_str(tc, "Name");
             sbc_err_set(e, SBC_EXIT_FAIL, "cannot join network of a non running container: %s",
                         nm ? nm : strrchr(tdir, '/') + 1);
