@@ -57,6 +57,16 @@ check() {
   if "$@" >/dev/null 2>&1; then pass "$what"; else fail "$what"; fi
 }
 
+# free_port: a TCP+UDP port nobody uses now
+free_port() { python3 -c '
+import socket
+while True:
+    t = socket.socket(); t.bind(("0.0.0.0", 0)); p = t.getsockname()[1]
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try: u.bind(("0.0.0.0", p)); print(p); break
+    except OSError: pass
+'; }
+
 t_done() {
   t_cleanup
   echo "$T_PASS passed, $T_FAIL failed"

@@ -42,15 +42,6 @@ on_exit "sbc-network rm -f bridge"
 on_exit 'rm_all'
 on_exit 'kill_bg'
 
-# free_port: a TCP+UDP port nobody uses now
-free_port() { "$PY" -c '
-import socket
-while True:
-    t = socket.socket(); t.bind(("0.0.0.0", 0)); p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try: u.bind(("0.0.0.0", p)); print(p); break
-    except OSError: pass
-'; }
 # wait_http URL: until it answers (5 s)
 # (busybox 1.35's wget -T crashes: timeout(1) instead)
 wait_http() { for _ in $(seq 50); do timeout 2 "$BB" wget -q -O /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }

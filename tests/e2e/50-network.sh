@@ -52,15 +52,6 @@ kill_fakes() {
   PIDS=()
   : >"$T_TMP/fakes"
 }
-# free_port: a TCP+UDP port nobody uses now
-free_port() { "$PY" -c '
-import socket
-while True:
-    t = socket.socket(); t.bind(("0.0.0.0", 0)); p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try: u.bind(("0.0.0.0", p)); print(p); break
-    except OSError: pass
-'; }
 HP1=$(free_port)
 HP2=$(free_port)
 on_exit 'kill_fakes'
