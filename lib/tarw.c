@@ -115,6 +115,18 @@ static void put_le32(unsigned char *o, uint32_t v)
     o[3] = (unsigned char)(v >> 24);
 }
 
+/* Deflate in[0..n) into out (cap bytes) as one finished raw stream; the
+ * size is z->total_out.  0, or -1 when zlib failed or cap was too small. */
+static int deflate_all(z_stream *z, const unsigned char *in, size_t n, unsigned char *out, size_t cap)
+{
+    deflateReset(z);
+    z->next_in = (unsigned char *)in;
+    z->avail_in = (uInt)n;
+    z->next_out = out;
+    z->avail_out = (uInt)cap;
+    return deflate(z, Z_FINISH) == Z_STREAM_END ? 0 : -1;
+}
+
 /* One gzip member of in[0..n) into out (PGZ_OUTCAP bytes): header (no
  * mtime, no name, XFL 0, OS 3), raw deflate, crc32, isize.  z: a raw deflate
  * stream at the level.  0 or -1 (zlib failed). */
@@ -127,12 +139,7 @@ static int pgz_member(z_stream *z, const unsigned char *in, size_t n, unsigned c
     int stored = 0;
     if (high_entropy(in, n)) {
         size_t sn = n < PGZ_SAMPLE ? n : PGZ_SAMPLE;
-        deflateReset(z);
-        z->next_in = (unsigned char *)in;
-        z->avail_in = (uInt)sn;
-        z->next_out = out + o;
-        z->avail_out = (uInt)(PGZ_OUTCAP - o - 8);
-        if (deflate(z, Z_FINISH) != Z_STREAM_END)
+        if (deflate_all(z, in, sn, out + o, PGZ_OUTCAP - o - 8) < 0)
             return -1;
         stored = z->total_out >= sn - sn / 100;
     }
@@ -152,12 +159,7 @@ static int pgz_member(z_stream *z, const unsigned char *in, size_t n, unsigned c
             left -= k;
         } while (left);
     } else {
-        deflateReset(z);
-        z->next_in = (unsigned char *)in;
-        z->avail_in = (uInt)n;
-        z->next_out = out + o;
-        z->avail_out = (uInt)(PGZ_OUTCAP - o - 8);
-        if (deflate(z, Z_FINISH) != Z_STREAM_END)
+        if (deflate_all(z, in, n, out + o, PGZ_OUTCAP - o - 8) < 0)
             return -1;
         o += z->total_out;
     }
