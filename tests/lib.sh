@@ -57,6 +57,16 @@ check() {
   if "$@" >/dev/null 2>&1; then pass "$what"; else fail "$what"; fi
 }
 
+# outside_ns NS HOSTIF HOSTIP PEERIP: "the outside world" for network tests,
+# a netns NS reached over a veth (HOSTIF on the host, eth0 in NS) with HOSTIP
+# and PEERIP in one /30 (the caller removes NS and HOSTIF on exit)
+outside_ns() {
+  ip netns add "$1" &&
+    ip link add "$2" type veth peer name eth0 netns "$1" &&
+    ip addr add "$3/30" dev "$2" && ip link set "$2" up &&
+    ip -n "$1" addr add "$4/30" dev eth0 && ip -n "$1" link set eth0 up &&
+    ip -n "$1" link set lo up
+}
 # free_port: a TCP+UDP port nobody uses now
 free_port() { python3 -c '
 import socket

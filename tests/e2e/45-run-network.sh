@@ -66,11 +66,7 @@ fi
 EXPOSED='{"80/tcp":{},"53/udp":{}}' bash "$FIX/mkimage.sh" exposed >/dev/null || fail "mkimage exposed"
 
 # the outside world: a netns on a veth with a connected route
-ip netns add "$OUT_NS" &&
-  ip link add "$OUT_H" type veth peer name eth0 netns "$OUT_NS" &&
-  ip addr add "$HOST_IP/30" dev "$OUT_H" && ip link set "$OUT_H" up &&
-  ip -n "$OUT_NS" addr add "$OUT_IP/30" dev eth0 && ip -n "$OUT_NS" link set eth0 up &&
-  ip -n "$OUT_NS" link set lo up
+outside_ns "$OUT_NS" "$OUT_H" "$HOST_IP" "$OUT_IP"
 check "outside netns is up" ip netns exec "$OUT_NS" true
 ip netns exec "$OUT_NS" "$PY" "$PEER" serve tcp 9000 outside </dev/null >/dev/null 2>&1 &
 PIDS+=($!)

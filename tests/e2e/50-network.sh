@@ -63,11 +63,7 @@ on_exit 'for l in $(ip -o link show | grep -o "vsbc0ad5${N3hex}[0-9a-f]*"); do i
 N3hex=$(printf %02x "$N3")
 
 # the outside world: a netns on a veth, a route to it (connected)
-ip netns add "$OUT_NS" &&
-  ip link add "$OUT_H" type veth peer name eth0 netns "$OUT_NS" &&
-  ip addr add "$HOST_IP/30" dev "$OUT_H" && ip link set "$OUT_H" up &&
-  ip -n "$OUT_NS" addr add "$OUT_IP/30" dev eth0 && ip -n "$OUT_NS" link set eth0 up &&
-  ip -n "$OUT_NS" link set lo up
+outside_ns "$OUT_NS" "$OUT_H" "$HOST_IP" "$OUT_IP"
 check "outside netns is up" ip netns exec "$OUT_NS" true
 ip netns exec "$OUT_NS" "$PY" "$PEER" serve tcp 9000 outside </dev/null >/dev/null 2>&1 &
 PIDS+=($!)
