@@ -37,7 +37,7 @@ struct exec_opts {
 static int exec_one(const char *root, const char *ref, sbc_container *ct, void *arg, sbc_err *e)
 {
     const struct exec_opts *x = arg;
-    if (!sbc_container_refresh(ct))
+    if (sbc_container_refresh(ct) != 1)
         return sbc_err_set(e, 0, "container %s is not running", ct->id);
     cJSON *j = sbc_json_read_in(ct->dir, "spec.json", e);
     sbc_spec s;

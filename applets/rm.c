@@ -19,7 +19,7 @@ const char rm_usage[] =
 
 static int rm_one(const char *root, const char *ref, sbc_container *ct, void *arg, sbc_err *e)
 {
-    if (sbc_container_refresh(ct)) {
+    if (sbc_container_refresh(ct) == 1) {
         if (!*(int *)arg)
             return sbc_err_set(e, 0, "cannot remove container %s: container is running: stop the container before removing or force remove", ref);
         pid_t pid = (pid_t)sbc_json_int(ct->state, "Pid", 0);
@@ -33,6 +33,9 @@ static int rm_one(const char *root, const char *ref, sbc_container *ct, void *ar
             nanosleep(&ts, NULL);
         }
     }
+    /* the monitor records the exit under the lock: let it finish first */
+    if (sbc_container_settle(ct, SBC_SETTLE_SECS) == 2 && !*(int *)arg)
+        return sbc_err_set(e, 0, "cannot remove container %s: its monitor is still recording the exit", ref);
     sbc_container_lock(ct, e);
     if (sbc_container_remove(root, ct, e) < 0)
         return -1;

@@ -39,7 +39,7 @@ static int wait_gone(pid_t pid, unsigned long long ps, double secs)
 
 static int stop_one(const char *root, const char *ref, sbc_container *ct, void *arg, sbc_err *e)
 {
-    if (sbc_container_refresh(ct)) {
+    if (sbc_container_refresh(ct) == 1) {
         double secs = *(double *)arg;
         pid_t pid = (pid_t)sbc_json_int(ct->state, "Pid", 0);
         unsigned long long ps = (unsigned long long)sbc_json_int(ct->state, "PidStart", 0);
@@ -54,15 +54,9 @@ static int stop_one(const char *root, const char *ref, sbc_container *ct, void *
                 sbc_cgroup_signal_all(cg, SIGKILL);
             wait_gone(pid, ps, 10);
         }
-        /* let the monitor record the exit */
-        cJSON_Delete(ct->state);
-        ct->state = NULL;
-        sbc_container c2;
-        if (sbc_container_load(root, ct->id, &c2, e) == 0) {
-            sbc_container_refresh(&c2);
-            sbc_container_free(&c2);
-        }
     }
+    /* stopped means recorded: let the monitor write the exit first */
+    sbc_container_settle(ct, SBC_SETTLE_SECS);
     printf("%s\n", ref);
     return 0;
 }

@@ -412,41 +412,66 @@ static void set_str(cJSON *o, const char *k, const char *v)
     cJSON_AddStringToObject(o, k, v);
 }
 
+static int same_run(const cJSON *a, const cJSON *b)
+{
+    const char *sa = sbc_json_str(a, "Status"), *sb = sbc_json_str(b, "Status");
+    return sa && sb && !strcmp(sa, sb) && sbc_json_int(a, "Pid", 0) == sbc_json_int(b, "Pid", 0) &&
+           sbc_json_int(a, "PidStart", 0) == sbc_json_int(b, "PidStart", 0) &&
+           sbc_json_int(a, "MonitorPid", 0) == sbc_json_int(b, "MonitorPid", 0);
+}
+
 int sbc_container_refresh(sbc_container *c)
 {
-    const char *st = sbc_json_str(c->state, "Status");
-    if (!st || strcmp(st, "running"))
+    for (int round = 0; round < 8; round++) {
+        const char *st = sbc_json_str(c->state, "Status");
+        if (!st || strcmp(st, "running"))
+            return 0;
+        pid_t pid = (pid_t)sbc_json_int(c->state, "Pid", 0);
+        unsigned long long ps = (unsigned long long)sbc_json_int(c->state, "PidStart", 0);
+        if (pid > 0 && sbc_proc_alive(pid, ps))
+            return 1;
+        /* the container is gone: its monitor records how (and is the only
+         * one who knows the code), unless it died too */
+        pid_t mp = (pid_t)sbc_json_int(c->state, "MonitorPid", 0);
+        unsigned long long ms = (unsigned long long)sbc_json_int(c->state, "MonitorStart", 0);
+        if (mp > 0 && sbc_proc_alive(mp, ms))
+            return 2;
+        /* the monitor may have written its record and exited since this
+         * state was read, or a start may have begun a new run: only a
+         * record that still says this run is going is stale */
+        sbc_err e;
+        cJSON *ns = sbc_json_read_in(c->dir, "state.json", &e);
+        if (ns && !same_run(ns, c->state)) {
+            cJSON_Delete(c->state);
+            c->state = ns;
+            continue;
+        }
+        cJSON_Delete(ns);
+        char now[48];
+        set_str(c->state, "Status", "exited");
+        set_num(c->state, "ExitCode", 255);
+        set_str(c->state, "FinishedAt", sbc_now_rfc3339(now));
+        set_num(c->state, "Pid", 0);
+        sbc_container_save_state(c, &e);
         return 0;
-    pid_t pid = (pid_t)sbc_json_int(c->state, "Pid", 0);
-    unsigned long long ps = (unsigned long long)sbc_json_int(c->state, "PidStart", 0);
-    if (pid > 0 && sbc_proc_alive(pid, ps))
-        return 1;
-    /* the container is gone; its monitor records how, unless it died too */
-    pid_t mp = (pid_t)sbc_json_int(c->state, "MonitorPid", 0);
-    unsigned long long ms = (unsigned long long)sbc_json_int(c->state, "MonitorStart", 0);
-    if (mp > 0 && sbc_proc_alive(mp, ms)) {
-        /* give it a moment to write the exit status */
-        for (int i = 0; i < 50 && sbc_proc_alive(mp, ms); i++) {
-            struct timespec ts = {0, 10 * 1000 * 1000};
-            nanosleep(&ts, NULL);
-            sbc_err e;
-            cJSON *ns = sbc_json_read_in(c->dir, "state.json", &e);
-            if (ns && sbc_json_str(ns, "Status") && strcmp(sbc_json_str(ns, "Status"), "running")) {
-                cJSON_Delete(c->state);
-                c->state = ns;
-                return 0;
-            }
-            cJSON_Delete(ns);
+    }
+    return 1;
+}
+
+int sbc_container_settle(sbc_container *c, double secs)
+{
+    int r;
+    for (long i = 0; (r = sbc_container_refresh(c)) == 2 && i < (long)(secs * 100); i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        sbc_err e;
+        cJSON *ns = sbc_json_read_in(c->dir, "state.json", &e);
+        if (ns) {
+            cJSON_Delete(c->state);
+            c->state = ns;
         }
     }
-    char now[48];
-    set_str(c->state, "Status", "exited");
-    set_num(c->state, "ExitCode", 255);
-    set_str(c->state, "FinishedAt", sbc_now_rfc3339(now));
-    set_num(c->state, "Pid", 0);
-    sbc_err e;
-    sbc_container_save_state(c, &e);
-    return 0;
+    return r;
 }
 
 int sbc_container_running(sbc_container *c)

@@ -48,10 +48,19 @@ void sbc_container_unlock(sbc_container *c);
 /* IDs of all containers (malloc'd array of malloc'd strings). */
 int sbc_container_list(const char *root, char ***ids, int *n, sbc_err *e);
 
-/* Bring c->state up to date with reality: a "running" container whose pid
- * is dead (or reused) is "exited" (code 255 when its monitor died too).
- * Returns 1 when it is running. */
+/* Bring c->state up to date with reality.  Returns 1 when the container
+ * runs, 2 when its process is gone but its monitor is still recording the
+ * exit (the record is the monitor's: nothing is written), 0 when it is not
+ * running.  A "running" record whose process and monitor are both dead (or
+ * their pids reused) becomes "exited" with code 255. */
 int sbc_container_refresh(sbc_container *c);
+/* Refresh, and while the monitor is recording the exit (2) re-read the
+ * state for up to secs seconds.  Not under the container's lock: the
+ * monitor takes it to write.  Returns what refresh returns last. */
+int sbc_container_settle(sbc_container *c, double secs);
+/* How long stop, rm and start wait for a monitor to record an exit: it
+ * takes milliseconds, or a second when something holds the output pipes. */
+#define SBC_SETTLE_SECS 30.0
 int sbc_container_running(sbc_container *c);
 const char *sbc_container_name(const sbc_container *c);
 

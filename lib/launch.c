@@ -672,6 +672,9 @@ int sbc_launch_start(const char *root, sbc_container *c, int detached, int inter
                      int *exit_code, sbc_err *e)
 {
     sbc_spec s;
+    /* a monitor still recording the last exit would write over this run */
+    if (sbc_container_settle(c, SBC_SETTLE_SECS) == 2)
+        return sbc_err_set(e, 0, "container %s is still exiting", sbc_container_name(c));
     if (sbc_container_lock(c, e) < 0)
         return -1;
     if (sbc_container_refresh(c))

@@ -75,6 +75,30 @@ run sbc-run -d --name f1 busybox sleep 100
 expect_rc 0 "rm -f of a running container" sbc-rm -f f1
 expect_out "" "rm -f leaves nothing" sbc-ps -aq
 
+# a slow monitor: the exit code is the monitor's to record, nobody guesses
+# (a stopped monitor stands for one slowed down by a loaded machine)
+run sbc-run -d --name sm busybox sleep 100
+id=$OUT; sleep 0.3
+mon=$(pgrep -f -- "--sbc-monitor .* $id ")
+pid=$(python3 -c "import json;print(json.load(open('$SBC_ROOT/containers/$id/state.json'))['Pid'])")
+kill -STOP $mon; kill -9 "$pid"
+sbc-wait sm >"$T_TMP/smw" 2>&1 & wpid=$!
+sleep 1.2
+check "wait waits for a slow monitor" test ! -s "$T_TMP/smw"
+expect_rc 125 "kill of an exiting container" sbc-kill sm
+kill -CONT $mon; wait $wpid
+[ "$(cat "$T_TMP/smw")" = 137 ] && pass "then wait prints the monitor's code (137)" || fail "slow monitor: wait ($(cat "$T_TMP/smw"))"
+run sbc-inspect sm
+echo "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin)[0]["State"]; assert d["ExitCode"]==137 and d["Status"]=="exited"' && pass "inspect: the monitor's record" || fail "slow monitor inspect ($(_why))"
+run sbc-run -d --name sm2 busybox sleep 100
+id=$OUT; sleep 0.3
+mon=$(pgrep -f -- "--sbc-monitor .* $id ")
+kill -STOP $mon
+(sleep 1; kill -CONT $mon) &
+expect_rc 0 "stop with a slow monitor" sbc-stop -t 1 sm2
+expect_out "137" "stop returns once the exit is recorded" sbc-wait sm2
+sbc-rm sm sm2 >/dev/null
+
 # everything killed -9: rm -f still cleans up
 run sbc-run -d --name k9 -m 64m busybox sleep 100
 id=$OUT; sleep 0.3
