@@ -57,6 +57,23 @@ check() {
   if "$@" >/dev/null 2>&1; then pass "$what"; else fail "$what"; fi
 }
 
+# wait_for SECS CMD...: poll CMD (quietly, every 50 ms) until it succeeds or
+# SECS pass; its last status.  For "is it there yet", never a fixed sleep: a
+# loaded CI machine is slower than any guess.
+wait_for() {
+  local end=$((SECONDS + $1)); shift
+  until "$@" >/dev/null 2>&1; do
+    [ "$SECONDS" -ge "$end" ] && return 1
+    sleep 0.05
+  done
+}
+# catches PID SIGNUM: PID has a handler for signal SIGNUM (its SigCgt)
+catches() {
+  local m
+  m=$(awk '/^SigCgt:/{print $2}' "/proc/$1/status" 2>/dev/null) && [ -n "$m" ] &&
+    [ $(((16#$m >> ($2 - 1)) & 1)) = 1 ]
+}
+
 # outside_ns NS HOSTIF HOSTIP PEERIP: "the outside world" for network tests,
 # a netns NS reached over a veth (HOSTIF on the host, eth0 in NS) with HOSTIP
 # and PEERIP in one /30 (the caller removes NS and HOSTIF on exit)

@@ -69,8 +69,9 @@ sbc-run --rm busybox sh -c 'echo to-out; echo to-err >&2' >"$T_TMP/o" 2>"$T_TMP/
 [ "$(cat "$T_TMP/o")" = to-out ] && [ "$(cat "$T_TMP/e")" = to-err ] && pass "stdout and stderr separate" || fail "stdout/stderr separate"
 
 # signals are forwarded (with --init the shell is not PID 1)
-sbc-run --rm --init busybox sh -c 'trap "exit 42" TERM; sleep 30 & wait' & p=$!
-sleep 1; kill -TERM $p; wait $p; rc=$?
+sbc-run --rm --init busybox sh -c 'trap "exit 42" TERM; sleep 37 & wait' & p=$!
+wait_for 20 pgrep -fx "sleep 37"   # (started after the trap is set)
+kill -TERM $p; wait $p; rc=$?
 [ $rc = 42 ] && pass "SIGTERM forwarded" || fail "SIGTERM forwarded (rc=$rc)"
 
 # -it through a pty

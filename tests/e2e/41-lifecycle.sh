@@ -11,7 +11,7 @@ STOPSIGNAL=SIGUSR1 CMD='["sh","-c","trap \"echo got-usr1; exit 5\" USR1; while :
 run sbc-run -d --name d1 busybox sh -c 'echo out1; echo err1 >&2; while :; do sleep 0.2; done'
 id=$OUT
 [ "$RC" = 0 ] && [ ${#id} = 64 ] && pass "-d prints the ID" || fail "-d ($(_why))"
-sleep 0.5
+wait_for 20 sh -c "grep -q out1 '$SBC_ROOT/containers/$id/container.log' && grep -q err1 '$SBC_ROOT/containers/$id/container.log'"
 run sbc-ps
 echo "$OUT" | grep -q "d1" && echo "$OUT" | grep -q "Up " && pass "ps shows it Up" || fail "ps ($(_why))"
 echo "$OUT" | head -1 | grep -q "CONTAINER ID.*IMAGE.*COMMAND.*CREATED.*STATUS.*NAMES" && pass "ps header" || fail "ps header"
@@ -53,7 +53,9 @@ expect_out "" "gone" sbc-ps -aq
 
 # stop signal from the image, exit code, wait
 run sbc-run -d --name s1 stopimg
-sleep 0.5
+# (the signal must find the trap set: PID 1 ignores a signal it has no handler for)
+pid=$(python3 -c "import json;print(json.load(open('$SBC_ROOT/containers/$OUT/state.json'))['Pid'])")
+wait_for 20 catches "$pid" 10
 expect_rc 0 "stop with the image's StopSignal" sbc-stop -t 5 s1
 expect_out "5" "wait prints the exit code" sbc-wait s1
 expect_out "got-usr1" "the StopSignal reached the process" sbc-logs s1
@@ -111,7 +113,7 @@ check "cgroup removed" test ! -e "/sys/fs/cgroup/memory/sbc/$id" -a ! -e "/sys/f
 
 # --rm detached removes itself
 run sbc-run -d --rm busybox true
-sleep 0.5
+wait_for 20 test -z "$(sbc-ps -aq)"
 expect_out "" "-d --rm removes itself" sbc-ps -aq
 
 # create + start -a

@@ -6,7 +6,7 @@ cleanup_all() { for c in $(sbc-ps -aq --no-trunc 2>/dev/null); do sbc-rm -f "$c"
 on_exit cleanup_all
 bash "$FIX/mkimage.sh" busybox >/dev/null || { fail "mkimage"; t_done; exit 1; }
 run sbc-run -d --name e1 -h ehost -e CE=ctr -m 64m busybox sh -c 'echo marker >/tmp/m; sleep 100'
-sleep 0.3
+wait_for 20 sbc-exec e1 test -e /tmp/m
 expect_out "marker" "same root" sbc-exec e1 cat /tmp/m
 expect_out "ehost" "same uts" sbc-exec e1 hostname
 expect_out "ctr" "container env" sbc-exec e1 sh -c 'echo $CE'
@@ -26,7 +26,7 @@ expect_rc 127 "exec not found" sbc-exec e1 nosuch
 out=$(echo piped | sbc-exec -i e1 cat)
 [ "$out" = piped ] && pass "exec -i" || fail "exec -i ($out)"
 expect_rc 0 "exec -d" sbc-exec -d e1 sh -c 'echo bg >/tmp/bg'
-sleep 0.3
+wait_for 20 sbc-exec e1 test -s /tmp/bg
 expect_out "bg" "exec -d ran" sbc-exec e1 cat /tmp/bg
 if command -v python3 >/dev/null; then
   out=$(cd "$T_TMP" && timeout 20 python3 "$FIX/ptydrive.py" sbc-exec -it e1 sh 2>&1)

@@ -113,7 +113,7 @@ if [ "$OUT" = hello-web ]; then pass "-p tcp answers from the outside netns"; el
 # udp: python's peer.py in a container (host /usr and /lib bound read-only)
 expect_rc 0 "run -d --name udp -p $HP2:53/udp" sbc-run -d --name udp -p "$HP2:53/udp" \
   -v /usr:/usr:ro -v /lib:/lib:ro -v /lib64:/lib64:ro -v "$TOP/tests/net:/peer:ro" "$IMG" /usr/bin/python3 /peer/peer.py serve udp 53 ctr
-sleep 0.5
+wait_for 20 sh -c "\"$PY\" \"$PEER\" ask udp 127.0.0.1 $HP2 | grep -q '^ctr '"
 run "$PY" "$PEER" ask udp 127.0.0.1 "$HP2"
 if [[ "$OUT" == "ctr "* ]]; then pass "-p udp answers on 127.0.0.1:$HP2"; else fail "-p udp from the host ($(_why); $(sbc-logs udp 2>&1 | tail -2 | tr '\n' '|'))"; fi
 run ip netns exec "$OUT_NS" "$PY" "$PEER" ask udp "$HOST_IP" "$HP2"

@@ -119,11 +119,11 @@ driver_checks() {
 
   # stop and start: the same root, files kept
   run sbc-run -d "${NONET[@]}" --name d1 busybox sh -c 'cat /state 2>/dev/null; echo x >>/state; exec sleep 100'
-  sleep 0.3
+  wait_for 20 test -s "$(ctr_rootfs d1)/state"
   r1=$(ctr_rootfs d1); ino1=$(stat -c %i "$r1/state" 2>/dev/null)
   run sbc-stop -t 1 d1
   run sbc-start d1
-  sleep 0.3
+  wait_for 20 sh -c "[ \"\$(wc -l <'$r1/state')\" = 2 ] && sbc-logs d1 | grep -qx x"
   ino2=$(stat -c %i "$r1/state" 2>/dev/null)
   if [ "$RC" = 0 ] && [ -n "$ino1" ] && [ "$ino1" = "$ino2" ] && [ "$(ctr_rootfs d1)" = "$r1" ]; then
     pass "$D: start after stop uses the same rootfs"; else fail "$D: restart ($ino1 vs $ino2; $(_why))"; fi

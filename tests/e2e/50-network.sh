@@ -99,7 +99,7 @@ nsenter -t "$P1" -n "$PY" "$PEER" serve tcp 80 c1 </dev/null >/dev/null 2>&1 &
 PIDS+=($!)
 nsenter -t "$P1" -n "$PY" "$PEER" serve udp 53 c1 </dev/null >/dev/null 2>&1 &
 PIDS+=($!)
-sleep 0.5
+wait_for 20 sh -c "nsenter -t $P1 -n ss -ltn | grep -q ':80 ' && nsenter -t $P1 -n ss -lun | grep -q ':53 '"
 run ip netns exec "$OUT_NS" "$PY" "$PEER" ask tcp "$HOST_IP" "$HP1"
 if [ "$OUT" = "c1 $OUT_IP" ]; then pass "published tcp port answers from outside"; else fail "published tcp from outside ($(_why))"; fi
 run ip netns exec "$OUT_NS" "$PY" "$PEER" ask udp "$HOST_IP" "$HP2"
