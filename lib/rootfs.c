@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -302,12 +303,39 @@ static int subvol_create(int dfd, const char *name, sbc_err *e)
     return ioctl(dfd, BTRFS_IOC_SUBVOL_CREATE, &a) < 0 ? sbc_err_sys(e, "btrfs: create subvolume %s", name) : 0;
 }
 
+/* Drop the tmp-<pid> subvolumes of builds whose sbc died (a crash, a kill
+ * -9): a live pid's may be a build in progress and stays. */
+static void sweep_stale_builds(int bfd)
+{
+    int dfd = openat(bfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+    if (!d) {
+        if (dfd >= 0)
+            close(dfd);
+        return;
+    }
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        char *end;
+        if (strncmp(de->d_name, "tmp-", 4))
+            continue;
+        long pid = strtol(de->d_name + 4, &end, 10);
+        if (*end || pid <= 0 || pid == (long)getpid() || pid > INT_MAX ||
+            kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        sbc_err e2;
+        rm_tree(bfd, de->d_name, 0, &e2);
+    }
+    closedir(d);
+}
+
 /* Make btrfs/<key>: a new subvolume filled from the layers under a
  * temporary name, made read-only, then renamed into place (when another
  * sbc made it meanwhile, ours is dropped). */
 static int btrfs_image(int bfd, const char *bdir, const char *key, const char **lower, int n, sbc_err *e)
 {
     char tmp[32];
+    sweep_stale_builds(bfd);
     snprintf(tmp, sizeof tmp, "tmp-%d", (int)getpid());
     char *path = sbc_xasprintf("%s/%s", bdir, tmp);
     uint64_t ro = BTRFS_SUBVOL_RDONLY;

@@ -299,9 +299,16 @@ if [ -n "$LOOP" ] && mount "$LOOP" "$MNT"; then
   if [ "$RC" = 0 ] && ! subvols | grep -q "$km" && subvols | grep -q "$kb"; then pass "btrfs: rmi removes the image's subvolume (only)"; else fail "btrfs: rmi: $(subvols | tr '\n' ' ') ($(_why))"; fi
   sbc-rmi src:1 busybox >/dev/null
   # a new image with the same layers as busybox, run thrice at once: one
-  # image subvolume, no tmp-* left
+  # image subvolume, no tmp-* left; the tmp-<pid> of a build whose sbc
+  # died goes too (one of a live pid stays)
+  dead=$(sh -c 'echo $$'); while kill -0 "$dead" 2>/dev/null; do dead=$((dead + 1)); done
+  btrfs subvolume create "$SBC_ROOT/btrfs/tmp-$dead" >/dev/null && touch "$SBC_ROOT/btrfs/tmp-$dead/half"
+  btrfs subvolume create "$SBC_ROOT/btrfs/tmp-$$" >/dev/null
   bash "$FIX/mkimage.sh" par:1 >/dev/null
   for i in 1 2 3; do sbc-run --rm "${NONET[@]}" par:1 true >"$T/par$i" 2>&1 & done; wait
+  if [ ! -e "$SBC_ROOT/btrfs/tmp-$dead" ] && [ -d "$SBC_ROOT/btrfs/tmp-$$" ]; then
+    pass "btrfs: a dead build's tmp-<pid> is swept, a live one's stays"; else fail "btrfs: sweep: $(ls -A "$SBC_ROOT/btrfs" | tr '\n' ' ')"; fi
+  btrfs subvolume delete "$SBC_ROOT/btrfs/tmp-$$" >/dev/null
   if [ "$(subvols)" = "root/btrfs/$kb" ] && [ "$(ls -A "$SBC_ROOT/btrfs")" = "$kb" ] && [ -z "$(cat "$T"/par?)" ]; then
     pass "btrfs: concurrent first runs share one image subvolume, leave no tmp-*"; else fail "btrfs: concurrent: $(subvols | tr '\n' ' ') / $(ls -A "$SBC_ROOT/btrfs" | tr '\n' ' ') / $(cat "$T"/par?)"; fi
   commit_checks btrfs
