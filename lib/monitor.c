@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <poll.h>
+#include <stdint.h>
 #include <sys/mman.h>
 #include <signal.h>
 #include <stdio.h>
@@ -192,13 +194,63 @@ static void log_chunk(int fd, const char *stream, const char *d, size_t n)
     }
 }
 
+/* The RELRO ranges (page-rounded outwards) of the loaded objects: written
+ * by relocation, then made read-only, so copy-on-write pages that
+ * MADV_DONTNEED would reset to the file's unrelocated bytes.  (The static
+ * build keeps its RELRO in the RW mapping; a dynamic or static-pie build
+ * has it as a mapping of its own.) */
+enum { MAX_RELRO = 32 };
+static struct {
+    uintptr_t lo, hi;
+} relro[MAX_RELRO];
+static int nrelro = -1;
+
+static int note_relro(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    uintptr_t pg = (uintptr_t)*(long *)arg;
+    for (int i = 0; i < info->dlpi_phnum && nrelro < MAX_RELRO; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_GNU_RELRO)
+            continue;
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
+        relro[nrelro].lo = lo & ~(pg - 1);
+        relro[nrelro].hi = (hi + pg - 1) & ~(pg - 1);
+        nrelro++;
+    }
+    return nrelro >= MAX_RELRO; /* a full table: trim nothing (below) */
+}
+
+static void dontneed(uintptr_t lo, uintptr_t hi)
+{
+    for (int i = 0; i < nrelro && lo < hi; i++) {
+        if (relro[i].hi <= lo || relro[i].lo >= hi)
+            continue;
+        dontneed(lo, relro[i].lo > lo ? relro[i].lo : lo); /* below it */
+        lo = relro[i].hi;                                  /* above it */
+    }
+    if (lo >= hi)
+        return;
+    /* MADV_RANDOM turns off fault-around, so a page touched later maps
+     * just that page, not its 64 KiB neighbourhood */
+    madvise((void *)lo, hi - lo, MADV_RANDOM);
+    madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
 /* Drop the page-table entries of sbc's read-only segments: the monitor
  * lives as long as its container but runs a few pages of code; the rest of
  * the binary (faulted in at start-up, 64 KiB at a time) would otherwise stay
- * in its RSS.  Safe for read-only file mappings: a page touched again is
- * mapped back from the page cache. */
+ * in its RSS.  Safe for read-only file mappings that were never written: a
+ * page touched again is mapped back from the page cache. */
 static void trim_text(void)
 {
+    if (nrelro < 0) {
+        long pg = sysconf(_SC_PAGESIZE);
+        nrelro = 0;
+        dl_iterate_phdr(note_relro, &pg);
+    }
+    if (nrelro >= MAX_RELRO)
+        return;
     int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return;
@@ -214,12 +266,8 @@ static void trim_text(void)
         if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3)
             continue;
         /* read-only or read+exec private file mappings of the binary */
-        if (perms[1] == '-' && perms[3] == 'p' && strchr(line, '/')) {
-            /* MADV_RANDOM turns off fault-around, so a page touched later
-             * maps just that page, not its 64 KiB neighbourhood */
-            madvise((void *)lo, hi - lo, MADV_RANDOM);
-            madvise((void *)lo, hi - lo, MADV_DONTNEED);
-        }
+        if (perms[1] == '-' && perms[3] == 'p' && strchr(line, '/'))
+            dontneed(lo, hi);
     }
 }
 
