@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -143,6 +144,20 @@ char *sbc_read_file(int dirfd, const char *path, size_t max, size_t *lenp, sbc_e
     if (lenp)
         *lenp = b.len;
     return b.data;
+}
+
+int sbc_lock_path(int dirfd, const char *path, sbc_err *e)
+{
+    int fd = openat(dirfd, path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return sbc_err_sys(e, "lock %s", path);
+    while (flock(fd, LOCK_EX) < 0)
+        if (errno != EINTR) {
+            sbc_err_sys(e, "lock %s", path);
+            close(fd);
+            return -1;
+        }
+    return fd;
 }
 
 int sbc_mkdir_p(const char *path, mode_t mode, sbc_err *e)

@@ -18,6 +18,9 @@ int sbc_write_atomic(int dirfd, const char *path, const void *data, size_t len,
 /* Read a whole file (at most max bytes) into a NUL-terminated malloc'd
  * buffer; *len gets the size (may be NULL).  NULL on error. */
 char *sbc_read_file(int dirfd, const char *path, size_t max, size_t *len, sbc_err *e);
+/* Open (creating it, mode 0600) the lock file dirfd/path and take an
+ * exclusive flock on it, waiting: the fd (closing it unlocks), or -1. */
+int sbc_lock_path(int dirfd, const char *path, sbc_err *e);
 /* mkdir -p with mode for the created components. */
 int sbc_mkdir_p(const char *path, mode_t mode, sbc_err *e);
 /* rm -rf below dirfd/path without following symlinks; missing is fine. */

@@ -134,22 +134,10 @@ int sbc_leases_open(sbc_leases *l, const char *dir, sbc_err *e)
     if (sbc_mkdir_p(dir, 0700, e) < 0)
         return -1;
     char *p = sbc_xasprintf("%s/leases.lock", dir);
-    l->fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (l->fd < 0) {
-        sbc_err_sys(e, "open %s", p);
-        free(p);
-        return -1;
-    }
-    while (flock(l->fd, LOCK_EX) < 0) {
-        if (errno != EINTR) {
-            sbc_err_sys(e, "lock %s", p);
-            free(p);
-            close(l->fd);
-            l->fd = -1;
-            return -1;
-        }
-    }
+    l->fd = sbc_lock_path(AT_FDCWD, p, e);
     free(p);
+    if (l->fd < 0)
+        return -1;
     l->dir = sbc_xstrdup(dir);
     p = sbc_xasprintf("%s/leases", dir);
     int fd = open(p, O_RDONLY | O_CLOEXEC);

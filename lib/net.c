@@ -833,12 +833,26 @@ static int handle_cb(uint64_t h, const char *comment, void *arg)
     return 0;
 }
 
+/* The lock that sbc's changes to the network's port rules take (after the
+ * leases' lock when both are held): a listing of the rules that a change
+ * interrupts may miss some, so deleting by a listing must not race with
+ * adding or deleting. */
+static int nft_lock(const char *netdir, sbc_err *e)
+{
+    char *p = sbc_xasprintf("%s/nft.lock", netdir);
+    int fd = sbc_lock_path(AT_FDCWD, p, e);
+    free(p);
+    return fd;
+}
+
 /* Delete the port rules of cid (or, with live, those of no live lease). */
-static int nft_del_rules(const char *table, const char *cid, const sbc_leases *live,
+static int nft_del_rules(const char *netdir, const char *table, const char *cid, const sbc_leases *live,
                          void (*report)(const char *), sbc_err *e)
 {
-    int r = 0;
-    for (int attempt = 0; attempt < 3; attempt++) {
+    int r = 0, lk = nft_lock(netdir, e);
+    if (lk < 0 && e->errnum != ENOENT) /* (no network dir: nobody to race with) */
+        return -1;
+    for (int attempt = 0; attempt < 10; attempt++) {
         struct handles hs = {cid, live, NULL, 0, NULL};
         r = sbc_nft_rules(table, "ports", handle_cb, &hs, e);
         if (r == 0 && hs.n) {
@@ -860,9 +874,13 @@ static int nft_del_rules(const char *table, const char *cid, const sbc_leases *l
             free(hs.cids[i]);
         free(hs.cids);
         free(hs.v);
-        if (r == 0 || e->errnum != ENOENT) /* ENOENT: raced with another delete */
+        /* ENOENT: raced with another delete; EINTR: the listing raced
+         * with a change (not sbc's) and may have missed rules */
+        if (r == 0 || (e->errnum != ENOENT && e->errnum != EINTR))
             break;
     }
+    if (lk >= 0)
+        close(lk);
     return r;
 }
 
@@ -992,7 +1010,7 @@ static void clean_stale(const sbc_netconf *c, struct stale *st, int n, void (*re
             report(m);
             free(m);
         }
-        if (nft_del_rules(c->table, st[i].cid, NULL, NULL, &e) < 0)
+        if (nft_del_rules(c->dir, c->table, st[i].cid, NULL, NULL, &e) < 0)
             SBC_DEBUG("stale rules of %s: %s", st[i].cid, e.msg);
         free(st[i].cid);
     }
@@ -1155,7 +1173,10 @@ int sbc_net_setup(const char *cid, pid_t pid, const char *state_dir, const cJSON
     for (int i = 0; i < o.nports; i++)
         nft_port_rule(&b, &c, &o.ports[i], ip, cid);
     sbc_nft_end(&b);
-    r = sbc_nft_commit(&b, e);
+    int lk = nft_lock(dir, e);
+    r = lk < 0 ? -1 : sbc_nft_commit(&b, e);
+    if (lk >= 0)
+        close(lk);
     sbc_nlb_free(&b);
     if (r < 0)
         goto fail;
@@ -1206,7 +1227,12 @@ static int teardown(const char *state_dir, int del_veth, sbc_err *e)
     }
     int r = 0, other = 0;
     struct stat sst;
-    if (stat(netdir, &sst) == 0) {
+    int have_dir = stat(netdir, &sst) == 0;
+    /* the port rules go first, while the lease still holds their host
+     * ports: a new container cannot take one while the old rule is there */
+    if (sbc_json_arr(j, "ports") && cJSON_GetArraySize(sbc_json_arr(j, "ports")))
+        r = nft_del_rules(netdir, table, cid, NULL, NULL, e);
+    if (r == 0 && have_dir) {
         sbc_leases l;
         if (sbc_leases_open(&l, netdir, e) < 0) {
             cJSON_Delete(j);
@@ -1233,8 +1259,6 @@ static int teardown(const char *state_dir, int del_veth, sbc_err *e)
             }
         }
     }
-    if (r == 0 && sbc_json_arr(j, "ports") && cJSON_GetArraySize(sbc_json_arr(j, "ports")))
-        r = nft_del_rules(table, cid, NULL, NULL, e);
     cJSON_Delete(j);
     return r;
 }
@@ -1278,7 +1302,7 @@ int sbc_net_prune(void (*report)(const char *what), sbc_err *e)
         r = sbc_leases_save(&l, e);
     /* rules of no live lease, found while the leases are locked */
     if (r == 0)
-        r = nft_del_rules(c.table, NULL, &l, report, e);
+        r = nft_del_rules(c.dir, c.table, NULL, &l, report, e);
     sbc_leases_close(&l);
     clean_stale(&c, st, n, report);
     free(st);

@@ -222,7 +222,7 @@ int sbc_nl_talk(sbc_nl *nl, sbc_nlb *b, sbc_nl_cb cb, void *arg, sbc_err *e)
         return sbc_err_sys(e, "netlink send");
     size_t cap = 65536;
     char *buf = sbc_xmalloc(cap);
-    int err = 0, r = 0;
+    int err = 0, r = 0, intr = 0;
     while (pending > 0) {
         ssize_t n = recv(nl->fd, buf, cap, err ? MSG_DONTWAIT : 0);
         if (n < 0) {
@@ -236,6 +236,8 @@ int sbc_nl_talk(sbc_nl *nl, sbc_nlb *b, sbc_nl_cb cb, void *arg, sbc_err *e)
         for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
             if (h->nlmsg_seq < first || h->nlmsg_seq >= first + (uint32_t)nmsg)
                 continue; /* not ours */
+            if (h->nlmsg_flags & NLM_F_DUMP_INTR)
+                intr = 1; /* the dump saw a change half-way: it may miss some */
             if (h->nlmsg_type == NLMSG_ERROR) {
                 const struct nlmsgerr *me = NLMSG_DATA(h);
                 int whole = h->nlmsg_len >= NLMSG_LENGTH(sizeof *me);
@@ -255,6 +257,8 @@ int sbc_nl_talk(sbc_nl *nl, sbc_nlb *b, sbc_nl_cb cb, void *arg, sbc_err *e)
     if (err) {
         errno = err;
         r = sbc_err_sys(e, "netlink");
+    } else if (intr) {
+        r = sbc_err_set(e, EINTR, "netlink: a dump was interrupted by a concurrent change");
     }
 out:
     free(buf);
@@ -486,17 +490,25 @@ int sbc_host_prefixes(sbc_prefix **out, int *n, char defif[16], sbc_err *e)
     if (sbc_nl_open(&nl, NETLINK_ROUTE, e) < 0)
         return -1;
     struct pfx_acc a = {.defif = defif};
-    defif[0] = 0;
     sbc_nlb b = {0};
-    /* Two dumps cannot share one socket at once: one talk each. */
-    struct ifaddrmsg ifa = {.ifa_family = AF_INET};
-    sbc_nlb_msg(&b, RTM_GETADDR, NLM_F_DUMP, &ifa, sizeof ifa);
-    int r = sbc_nl_talk(&nl, &b, pfx_cb, &a, e);
-    if (r == 0) {
+    int r;
+    for (int attempt = 0;; attempt++) { /* again while a change interrupts */
+        free(a.v);
+        a = (struct pfx_acc){.defif = defif};
+        defif[0] = 0;
+        /* Two dumps cannot share one socket at once: one talk each. */
         b.len = b.msg = 0;
-        struct rtmsg rt = {.rtm_family = AF_INET};
-        sbc_nlb_msg(&b, RTM_GETROUTE, NLM_F_DUMP, &rt, sizeof rt);
+        struct ifaddrmsg ifa = {.ifa_family = AF_INET};
+        sbc_nlb_msg(&b, RTM_GETADDR, NLM_F_DUMP, &ifa, sizeof ifa);
         r = sbc_nl_talk(&nl, &b, pfx_cb, &a, e);
+        if (r == 0) {
+            b.len = b.msg = 0;
+            struct rtmsg rt = {.rtm_family = AF_INET};
+            sbc_nlb_msg(&b, RTM_GETROUTE, NLM_F_DUMP, &rt, sizeof rt);
+            r = sbc_nl_talk(&nl, &b, pfx_cb, &a, e);
+        }
+        if (r == 0 || e->errnum != EINTR || attempt == 9)
+            break;
     }
     sbc_nlb_free(&b);
     sbc_nl_close(&nl);

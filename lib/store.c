@@ -66,16 +66,7 @@ void sbc_store_close(sbc_store *s)
 /* Open locks/NAME and take an exclusive flock on it (blocking): the fd. */
 static int lock_file(sbc_store *s, const char *rel, sbc_err *e)
 {
-    int fd = openat(s->fd, rel, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return sbc_err_sys(e, "lock %s", rel);
-    while (flock(fd, LOCK_EX) < 0)
-        if (errno != EINTR) {
-            sbc_err_sys(e, "lock %s", rel);
-            close(fd);
-            return -1;
-        }
-    return fd;
+    return sbc_lock_path(s->fd, rel, e);
 }
 
 int sbc_store_lock(sbc_store *s, sbc_err *e)

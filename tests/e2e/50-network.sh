@@ -212,7 +212,7 @@ check "64 random host ports, all distinct ($HPORTS)" test "$HPORTS" = 64
 for i in $(seq 32); do "$NH" teardown "$T_TMP/p$i" >"$T_TMP/t$i.log" 2>&1 & done
 wait_ok=1
 for j in $(jobs -p); do case " ${PIDS[*]} " in *" $j "*) ;; *) wait "$j" || wait_ok=0 ;; esac; done
-check "32 parallel teardowns succeed" test "$wait_ok" = 1
+[ "$wait_ok" = 1 ] && pass "32 parallel teardowns succeed" || fail "32 parallel teardowns: $(cat "$T_TMP"/t*.log | sort | uniq -c | head -3 | tr '\n' '|')"
 check "no veth left on the bridge" test "$(ip -o link show master "$BR" | grep -c vsbc)" = 0
 check "no lease left" test "$(grep -c . "$SBC_ROOT/network/bridge/leases")" = 0
 check "no port rule left" test "$(nft list chain ip $TABLE ports | grep -c 'dnat')" = 0
