@@ -40,7 +40,10 @@ for _ in $(seq 20); do
   rss=$(awk '/VmRSS/{print $2}' /proc/$mon/status)
   [ -n "$rss" ] && [ "$rss" -le 512 ] && break
 done
-[ -n "$rss" ] && [ "$rss" -le 512 ] && pass "monitor RSS ${rss} KiB <= 512" || fail "monitor RSS ${rss} KiB"
+# (a sanitizer build's monitor carries its shadow memory: no RSS goal there)
+if [ -z "${SBC_TEST_SANITIZED:-}" ]; then
+  [ -n "$rss" ] && [ "$rss" -le 512 ] && pass "monitor RSS ${rss} KiB <= 512" || fail "monitor RSS ${rss} KiB"
+fi
 kill -9 $mon; sleep 0.3
 run sbc-ps
 echo "$OUT" | grep -q "Up " && pass "ps: Up after the monitor was SIGKILLed" || fail "ps after monitor kill ($(_why))"
@@ -132,7 +135,7 @@ out=$(timeout 10 sbc-logs -f lf | tr '\n' ' ')
 expect_out "l3" "logs --tail 1" sbc-logs --tail 1 lf
 
 # 20 parallel run -d
-for i in $(seq 20); do sbc-run -d busybox sh -c "echo p$i; sleep 1" >"$T_TMP/par$i" 2>&1 & done; wait
+for i in $(seq 20); do sbc-run -d busybox sh -c "echo p$i; sleep 60" >"$T_TMP/par$i" 2>&1 & done; wait
 n=$(cat "$T_TMP"/par* | grep -Ec '^[0-9a-f]{64}$')
 [ "$n" = 20 ] && pass "20 parallel run -d" || fail "20 parallel run -d ($n; $(cat "$T_TMP"/par* | grep -Ev '^[0-9a-f]{64}$' | head -3))"
 n=$(sbc-ps -q | wc -l)
