@@ -28,10 +28,8 @@ add_counts() { # parse the last "N passed, N failed" line of file $1
 }
 
 WORK=$(mktemp -d /tmp/sbc-test.XXXXXX)
-SHM_EXISTED=0; [ -d /dev/shm/sbc ] && SHM_EXISTED=1   # the runtime's tmpfs base for --rm
-. tests/fixtures/cgparents.sh; cg_parents_note   # the "sbc" cgroup parents it makes
+. tests/fixtures/cgparents.sh; cg_parents_note   # the "sbc" cgroup parents and /dev/shm/sbc it makes
 cleanup() {
-  [ "$SHM_EXISTED" = 0 ] && rmdir /dev/shm/sbc 2>/dev/null
   cg_parents_restore
   [ -n "${SUITE_BR:-}" ] && { nft delete table ip "sbc-$SUITE_BR"; ip link del "$SUITE_BR"; } >/dev/null 2>&1
   [ -f "$WORK/registry/env" ] && bash tests/fixtures/registry/stop.sh "$WORK/registry" >/dev/null 2>&1
