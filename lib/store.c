@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,17 +62,11 @@ void sbc_store_close(sbc_store *s)
     s->root = NULL;
 }
 
-/* Open locks/NAME and take an exclusive flock on it (blocking): the fd. */
-static int lock_file(sbc_store *s, const char *rel, sbc_err *e)
-{
-    return sbc_lock_path(s->fd, rel, e);
-}
-
 int sbc_store_lock(sbc_store *s, sbc_err *e)
 {
     if (s->lockfd >= 0)
         return 0;
-    int fd = lock_file(s, "locks/store.lock", e);
+    int fd = sbc_lock_path(s->fd, "locks/store.lock", e);
     if (fd < 0)
         return -1;
     s->lockfd = fd;
@@ -84,7 +77,7 @@ int sbc_store_lock_layer(sbc_store *s, const char *hex, sbc_err *e)
 {
     char rel[128];
     snprintf(rel, sizeof rel, "locks/layer-%.64s.lock", hex);
-    return lock_file(s, rel, e);
+    return sbc_lock_path(s->fd, rel, e);
 }
 
 void sbc_store_unlock(sbc_store *s)
