@@ -22,7 +22,7 @@ run timeout -k 5 60 sbc-run --rm --pids-limit 30 busybox sh -c 'bomb() { bomb | 
 # 2-core machine took the cpu: then once more)
 hz=$(getconf CLK_TCK)
 for attempt in 1 2 3; do
-  ticks=$(sbc-run --rm --cpus 0.5 busybox sh -c '(timeout 2 sh -c "while :; do :; done") 2>/dev/null; awk "{print \$16+\$17}" /proc/self/stat')
+  ticks=$(sbc-run --rm --cpus 0.5 busybox sh -c 'exec 2>/dev/null; (timeout 2 sh -c "while :; do :; done"); awk "{print \$16+\$17}" /proc/self/stat')
   ratio=$(awk -v t="$ticks" -v hz="$hz" 'BEGIN{printf "%.2f", t/hz/2}')
   awk -v r="$ratio" 'BEGIN{exit !(r>0.60)}' && break
   awk -v r="$ratio" 'BEGIN{exit !(r>=0.40)}' && break
