@@ -120,7 +120,7 @@ export SBC_ROOT=$SBC_ROOT_SAVE
 python3 "$(dirname "$0")/../fixtures/proxy.py" "$T_TMP/proxy.port" "$T_TMP/proxy.log" </dev/null >/dev/null 2>&1 &
 PROXY_PID=$!
 on_exit "kill $PROXY_PID"
-for _ in $(seq 50); do [ -s "$T_TMP/proxy.port" ] && break; sleep 0.1; done
+wait_for 20 test -s "$T_TMP/proxy.port"
 PP=$(cat "$T_TMP/proxy.port" 2>/dev/null)
 export SBC_ROOT=$T_TMP/store-proxy
 run env HTTPS_PROXY="http://127.0.0.1:$PP" NO_PROXY= no_proxy= sbc-pull -q "$R/busybox"

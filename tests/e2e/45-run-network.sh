@@ -42,9 +42,9 @@ on_exit "sbc-network rm -f bridge"
 on_exit 'rm_all'
 on_exit 'kill_bg'
 
-# wait_http URL: until it answers (5 s)
+# wait_http URL: until it answers (20 s)
 # (busybox 1.35's wget -T crashes: timeout(1) instead)
-wait_http() { for _ in $(seq 50); do timeout 2 "$BB" wget -q -O /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+wait_http() { wait_for 20 timeout 2 "$BB" wget -q -O /dev/null "$1"; }
 http_get() { timeout 5 "$BB" wget -q -O - "$1"; }
 insp() { sbc-inspect "$1" | "$PY" -c "import json,sys; d=json.load(sys.stdin)[0]; print(eval(sys.argv[1]))" "$2"; }
 veth_of() { local a b c d; IFS=. read -r a b c d <<<"$1"; printf 'vsbc%02x%02x%02x%02x' "$a" "$b" "$c" "$d"; }
@@ -80,7 +80,7 @@ if [ "$RC" = 0 ] && echo "$OUT" | grep -q " inet $NETP\.[0-9]*/24 " && echo "$OU
 check "the network is \"bridge\" on $BR" sh -c "ip -4 -o addr show dev $BR | grep -q ' $NETP.1/24 '"
 check "--rm left no lease" sh -c "! grep -q . $LEASES"
 # (the kernel deletes the veth with the netns, just after the run returns)
-gone_veths() { for _ in $(seq 40); do ip -o link show master "$BR" | grep -q vsbc || return 0; sleep 0.05; done; return 1; }
+gone_veths() { wait_for 20 sh -c "! ip -o link show master '$BR' | grep -q vsbc"; }
 check "--rm left no veth" gone_veths
 
 run sbc-run --rm --network none "$IMG" busybox ip -o link

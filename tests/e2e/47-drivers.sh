@@ -225,7 +225,7 @@ commit_checks() {
   # ... and under overlay: the running container's tree, seen through /proc/PID/root
   run env SBC_STORAGE_DRIVER=overlay sbc-run -d "${NONET[@]}" --name co cnew:1 sleep 60
   pid=$(sbc-inspect co 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["State"]["Pid"])' 2>/dev/null)
-  for i in $(seq 50); do grep -q sleep "/proc/$pid/cmdline" 2>/dev/null && break; sleep 0.1; done
+  wait_for 20 grep -q sleep "/proc/$pid/cmdline"
   rm -rf "$T/t-ctr" "$T/t-ovl"
   tree_copy "$rc" "$T/t-ctr"; tree_copy "/proc/$pid/root" "$T/t-ovl"
   run python3 "$TREECMP" "$T/t-ctr" "$T/t-ovl"
@@ -247,7 +247,7 @@ commit_checks() {
   if [ "$RC" = 0 ] && [ -z "$(layer_ls "$SBC_ROOT" "$OUT")" ]; then pass "$D: commit of an unchanged container: an empty layer"; else fail "$D: empty commit: $(layer_ls "$SBC_ROOT" "$OUT" | head -5 | tr '\n' '|') ($(_why))"; fi
   # a running container: its changes so far, and it keeps running
   run sbc-run -d "${NONET[@]}" --name cr cbase:1 sh -c 'echo live >/live.txt; rm -f /bin/ls; exec sleep 600'
-  for _ in $(seq 40); do [ -e "$(ctr_rootfs cr)/live.txt" ] && break; sleep 0.1; done
+  wait_for 20 test -e "$(ctr_rootfs cr)/live.txt"
   run sbc-commit cr cnew:live
   live=$(layer_ls "$SBC_ROOT" "$OUT" | tr '\n' ' ')
   if [ "$RC" = 0 ] && [[ " $live " == *" live.txt "* ]] && [[ " $live " == *" bin/.wh.ls "* ]] &&

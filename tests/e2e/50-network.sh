@@ -39,10 +39,7 @@ fake() {
   local p=$!
   echo "$p" >>"$T_TMP/fakes"
   # wait until it is in its own netns
-  for _ in $(seq 50); do
-    [ "$(readlink /proc/$p/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
-    sleep 0.02
-  done
+  wait_for 20 sh -c "[ \"\$(readlink /proc/$p/ns/net)\" != \"\$(readlink /proc/self/ns/net)\" ]"
   echo "$p"
 }
 kill_fakes() {
@@ -159,7 +156,7 @@ expect_err_match "already allocated" "... with a clear message"
 HP3=$(free_port)
 "$PY" -c "import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('0.0.0.0', $HP3)); s.listen(); time.sleep(60)" &
 LPID=$!; PIDS+=("$LPID")
-for _ in $(seq 50); do ss -ltn | grep -q ":$HP3 " && break; sleep 0.1; done
+wait_for 20 sh -c "ss -ltn | grep -q ':$HP3 '"
 expect_rc 125 "a host port in use on the host is refused" "$NH" setup c6 "$P6" "$T_TMP/c6" "{\"publish\":[\"$HP3:80\"]}"
 expect_err_match "already allocated|in use" "... with a clear message"
 kill "$LPID" 2>/dev/null

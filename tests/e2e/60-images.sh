@@ -172,7 +172,7 @@ if sbc-run --rm src:1 >/dev/null 2>&1; then
   # a running container: commit and export while it runs (its tree seen through /proc/PID/root)
   run sbc-run -d --name c2 src:1 sh -c 'echo live >/data/live; rm /data/del; touch /tmp/ready; sleep 60'
   PID=$(sbc-inspect c2 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["State"]["Pid"])' 2>/dev/null)
-  for i in $(seq 50); do [ -e "/proc/$PID/root/tmp/ready" ] && break; sleep 0.1; done
+  wait_for 20 test -e "/proc/$PID/root/tmp/ready"
   run sbc-commit c2 committed:live
   run sbc-run --rm committed:live cat /data/live
   if [ "$OUT" = live ]; then pass "commit of a running container"; else fail "commit running ($(_why))"; fi
