@@ -479,6 +479,49 @@ int sbc_container_running(sbc_container *c)
     return sbc_container_refresh(c);
 }
 
+int sbc_wait_fifo(sbc_container *c, sbc_err *e)
+{
+    if (sbc_container_lock(c, e) < 0)
+        return -1;
+    char name[32];
+    snprintf(name, sizeof name, "wait-%d", (int)getpid());
+    int dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd = -1;
+    if (dfd < 0 || (mkfifoat(dfd, name, 0600) < 0 && errno != EEXIST) ||
+        (fd = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+        sbc_err_sys(e, "%s/%s", c->dir, name);
+    if (dfd >= 0)
+        close(dfd);
+    sbc_container_unlock(c);
+    return fd;
+}
+
+void sbc_wait_notify(const char *dir, int code)
+{
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+    if (!d) {
+        if (dfd >= 0)
+            close(dfd);
+        return;
+    }
+    char msg[16];
+    int n = snprintf(msg, sizeof msg, "%d\n", code);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (strncmp(de->d_name, "wait-", 5))
+            continue;
+        /* ENXIO: nobody reads it (a waiter that died): nothing to say */
+        int fd = openat(dirfd(d), de->d_name, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0) {
+            struct stat sb;
+            if (fstat(fd, &sb) == 0 && S_ISFIFO(sb.st_mode))
+                sbc_write_full(fd, msg, (size_t)n);
+            close(fd);
+        }
+    }
+    closedir(d);
+}
+
 int sbc_state_write_exit(const char *dir, pid_t pid, unsigned long long pidstart,
                          const char *started, int code, int oom, sbc_err *e)
 {

@@ -84,6 +84,13 @@ int sbc_container_each(char *const *refs, int n, sbc_container_fn fn, void *arg)
  * GraphDriver, ...) of the container ref; NULL + "No such container". */
 cJSON *sbc_container_inspect_json(const char *root, const char *ref, sbc_err *e);
 
+/* --rm containers take their exit code with them: sbc-wait leaves a FIFO
+ * wait-<pid> in the state dir (made under the container's lock), and whoever
+ * removes the container after its exit first writes the code ("N\n") into
+ * every such FIFO that has a reader (under the lock too; no cJSON). */
+int sbc_wait_fifo(sbc_container *c, sbc_err *e);
+void sbc_wait_notify(const char *dir, int code);
+
 /* Write state.json by hand (the monitor's exit path, no cJSON). */
 int sbc_state_write_exit(const char *dir, pid_t pid, unsigned long long pidstart,
                          const char *started, int code, int oom, sbc_err *e);

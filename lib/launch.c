@@ -743,6 +743,7 @@ int sbc_launch_start(const char *root, sbc_container *c, int detached, int inter
         sbc_container_lock(c, &se);
         net_release(c->dir);
         if (autoremove) {
+            sbc_wait_notify(c->dir, code);
             sbc_container_remove(root, c, &se);
         } else {
             sbc_state_write_exit(c->dir, p.pid, (unsigned long long)sbc_json_int(c->state, "PidStart", 0),

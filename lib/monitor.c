@@ -340,6 +340,7 @@ int sbc_monitor_detached(const sbc_monitor_args *a)
     if (sbc_net_release(a->dir, &e) < 0)
         SBC_DEBUG("network release: %s", e.msg);
     if (a->autoremove) {
+        sbc_wait_notify(a->dir, code);
         sbc_container_cleanup(a->root, a->id, a->name, a->cgroup, &e);
     } else {
         sbc_state_write_exit(a->dir, a->pid, a->pidstart, a->started, code, oom, &e);

@@ -116,8 +116,24 @@ check "cgroup removed" test ! -e "/sys/fs/cgroup/memory/sbc/$id" -a ! -e "/sys/f
 
 # --rm detached removes itself
 run sbc-run -d --rm busybox true
-wait_for 20 test -z "$(sbc-ps -aq)"
+wait_for 20 sh -c '[ -z "$(sbc-ps -aq)" ]'
 expect_out "" "-d --rm removes itself" sbc-ps -aq
+# ... and sbc-wait still gets its exit code (Docker's wait does), also of a
+# foreground --rm run, and of a --rm container removed with rm -f
+run sbc-run -d --rm --name rw1 busybox sh -c 'sleep 1; exit 3'
+expect_out "3" "wait on a -d --rm container: its exit code" sbc-wait rw1
+expect_rc 1 "... and it is gone" sbc-inspect rw1
+sbc-run --rm --name rw2 busybox sh -c 'sleep 1; exit 4' >/dev/null 2>&1 &
+wait_for 20 sbc-inspect rw2
+expect_out "4" "wait on a foreground --rm run: its exit code" sbc-wait rw2
+wait
+run sbc-run -d --rm --name rw3 busybox sleep 100
+sbc-wait rw3 >"$T_TMP/rw3" 2>&1 & wpid=$!
+wait_for 20 sh -c "ls '$SBC_ROOT/containers/$OUT/' | grep -q '^wait-'"
+expect_rc 0 "rm -f of a waited --rm container" sbc-rm -f rw3
+wait $wpid
+[ "$(cat "$T_TMP/rw3")" = 137 ] && pass "... the waiter gets 137" || fail "wait on rm -f'd --rm container ($(cat "$T_TMP/rw3"))"
+expect_out "" "... no container left" sbc-ps -aq
 
 # create + start -a
 run sbc-create --name c1 busybox sh -c 'echo created-run; exit 4'

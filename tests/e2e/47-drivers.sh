@@ -119,7 +119,8 @@ driver_checks() {
 
   # stop and start: the same root, files kept
   run sbc-run -d "${NONET[@]}" --name d1 busybox sh -c 'cat /state 2>/dev/null; echo x >>/state; exec sleep 100'
-  wait_for 20 test -s "$(ctr_rootfs d1)/state"
+  r1=$(ctr_rootfs d1)
+  wait_for 20 test -s "$r1/state"
   r1=$(ctr_rootfs d1); ino1=$(stat -c %i "$r1/state" 2>/dev/null)
   run sbc-stop -t 1 d1
   run sbc-start d1
@@ -247,7 +248,8 @@ commit_checks() {
   if [ "$RC" = 0 ] && [ -z "$(layer_ls "$SBC_ROOT" "$OUT")" ]; then pass "$D: commit of an unchanged container: an empty layer"; else fail "$D: empty commit: $(layer_ls "$SBC_ROOT" "$OUT" | head -5 | tr '\n' '|') ($(_why))"; fi
   # a running container: its changes so far, and it keeps running
   run sbc-run -d "${NONET[@]}" --name cr cbase:1 sh -c 'echo live >/live.txt; rm -f /bin/ls; exec sleep 600'
-  wait_for 20 test -e "$(ctr_rootfs cr)/live.txt"
+  rcr=$(ctr_rootfs cr)
+  wait_for 20 test -e "$rcr/live.txt"
   run sbc-commit cr cnew:live
   live=$(layer_ls "$SBC_ROOT" "$OUT" | tr '\n' ' ')
   if [ "$RC" = 0 ] && [[ " $live " == *" live.txt "* ]] && [[ " $live " == *" bin/.wh.ls "* ]] &&
