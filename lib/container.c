@@ -498,28 +498,28 @@ int sbc_wait_fifo(sbc_container *c, sbc_err *e)
 void sbc_wait_notify(const char *dir, int code)
 {
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-    if (!d) {
+    char **names, msg[16];
+    size_t n;
+    if (dfd < 0 || sbc_dir_names(dfd, &names, &n) < 0) {
         if (dfd >= 0)
             close(dfd);
         return;
     }
-    char msg[16];
-    int n = snprintf(msg, sizeof msg, "%d\n", code);
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (strncmp(de->d_name, "wait-", 5))
+    int len = snprintf(msg, sizeof msg, "%d\n", code);
+    for (size_t i = 0; i < n; i++) {
+        if (strncmp(names[i], "wait-", 5))
             continue;
         /* ENXIO: nobody reads it (a waiter that died): nothing to say */
-        int fd = openat(dirfd(d), de->d_name, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+        int fd = openat(dfd, names[i], O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
         if (fd >= 0) {
             struct stat sb;
             if (fstat(fd, &sb) == 0 && S_ISFIFO(sb.st_mode))
-                sbc_write_full(fd, msg, (size_t)n);
+                sbc_write_full(fd, msg, (size_t)len);
             close(fd);
         }
     }
-    closedir(d);
+    sbc_names_free(names, n);
+    close(dfd);
 }
 
 int sbc_state_write_exit(const char *dir, pid_t pid, unsigned long long pidstart,

@@ -307,26 +307,22 @@ static int subvol_create(int dfd, const char *name, sbc_err *e)
  * -9): a live pid's may be a build in progress and stays. */
 static void sweep_stale_builds(int bfd)
 {
-    int dfd = openat(bfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-    if (!d) {
-        if (dfd >= 0)
-            close(dfd);
+    char **names;
+    size_t n;
+    if (sbc_dir_names(bfd, &names, &n) < 0)
         return;
-    }
-    struct dirent *de;
-    while ((de = readdir(d))) {
+    for (size_t i = 0; i < n; i++) {
         char *end;
-        if (strncmp(de->d_name, "tmp-", 4))
+        if (strncmp(names[i], "tmp-", 4))
             continue;
-        long pid = strtol(de->d_name + 4, &end, 10);
+        long pid = strtol(names[i] + 4, &end, 10);
         if (*end || pid <= 0 || pid == (long)getpid() || pid > INT_MAX ||
             kill((pid_t)pid, 0) == 0 || errno != ESRCH)
             continue;
         sbc_err e2;
-        rm_tree(bfd, de->d_name, 0, &e2);
+        rm_tree(bfd, names[i], 0, &e2);
     }
-    closedir(d);
+    sbc_names_free(names, n);
 }
 
 /* Make btrfs/<key>: a new subvolume filled from the layers under a
