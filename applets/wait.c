@@ -35,11 +35,10 @@ static int wait_one(const char *root, const char *ref, sbc_container *ct, void *
     (void)arg;
     char id[65], fifo_path[PATH_MAX];
     snprintf(id, sizeof id, "%s", ct->id);
-    snprintf(fifo_path, sizeof fifo_path, "%s/wait-%d", ct->dir, (int)getpid());
     /* a --rm container is gone once it exits: its remover tells the code */
     int fifo = -1, rc = 0;
     if (sbc_json_bool(sbc_json_obj(ct->config, "HostConfig"), "AutoRemove", 0) &&
-        (fifo = sbc_wait_fifo(ct, e)) < 0)
+        (fifo = sbc_wait_fifo(ct, fifo_path, sizeof fifo_path, e)) < 0)
         return e->errnum == ENOENT ? sbc_err_set(e, 0, "No such container: %s", ref) : -1;
     for (;;) {
         if (fifo_code(fifo))

@@ -479,12 +479,13 @@ int sbc_container_running(sbc_container *c)
     return sbc_container_refresh(c);
 }
 
-int sbc_wait_fifo(sbc_container *c, sbc_err *e)
+int sbc_wait_fifo(sbc_container *c, char *path, size_t size, sbc_err *e)
 {
     if (sbc_container_lock(c, e) < 0)
         return -1;
     char name[32];
     snprintf(name, sizeof name, "wait-%d", (int)getpid());
+    snprintf(path, size, "%s/%s", c->dir, name);
     int dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd = -1;
     if (dfd < 0 || (mkfifoat(dfd, name, 0600) < 0 && errno != EEXIST) ||
         (fd = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)

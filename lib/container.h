@@ -88,7 +88,7 @@ cJSON *sbc_container_inspect_json(const char *root, const char *ref, sbc_err *e)
  * wait-<pid> in the state dir (made under the container's lock), and whoever
  * removes the container after its exit first writes the code ("N\n") into
  * every such FIFO that has a reader (under the lock too; no cJSON). */
-int sbc_wait_fifo(sbc_container *c, sbc_err *e);
+int sbc_wait_fifo(sbc_container *c, char *path, size_t size, sbc_err *e); /* its fd; path: its name */
 void sbc_wait_notify(const char *dir, int code);
 
 /* Write state.json by hand (the monitor's exit path, no cJSON). */

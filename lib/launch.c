@@ -739,18 +739,10 @@ int sbc_launch_start(const char *root, sbc_container *c, int detached, int inter
         sbc_container_unlock(c);
         int code = sbc_monitor_foreground(p.pid, p.pidfd, p.ptmx, interactive);
         sigprocmask(SIG_SETMASK, &old, NULL);
-        int oom = s.cgroup && code == 128 + SIGKILL && sbc_cgroup_oom_kills(s.cgroup) > 0;
-        sbc_container_lock(c, &se);
-        net_release(c->dir);
-        if (autoremove) {
-            sbc_wait_notify(c->dir, code);
-            sbc_container_remove(root, c, &se);
-        } else {
-            sbc_state_write_exit(c->dir, p.pid, (unsigned long long)sbc_json_int(c->state, "PidStart", 0),
-                                 started, code, oom, &se);
-            if (s.cgroup)
-                sbc_cgroup_destroy(s.cgroup, &se);
-        }
+        sbc_monitor_args ma = {root, c->id, sbc_container_name(c), c->dir, s.cgroup ? s.cgroup : "", started,
+                               p.pid, (unsigned long long)sbc_json_int(c->state, "PidStart", 0), -1, -1, -1,
+                               autoremove};
+        sbc_monitor_finish(&ma, code);
         if (p.pidfd >= 0)
             close(p.pidfd);
         if (p.ptmx >= 0)

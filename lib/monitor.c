@@ -328,6 +328,12 @@ int sbc_monitor_detached(const sbc_monitor_args *a)
     for (int i = 0; i < 2; i++)
         if (fds[i] >= 0)
             close(fds[i]);
+    sbc_monitor_finish(a, code);
+    return code;
+}
+
+void sbc_monitor_finish(const sbc_monitor_args *a, int code)
+{
     int oom = a->cgroup && *a->cgroup && code == 128 + SIGKILL && sbc_cgroup_oom_kills(a->cgroup) > 0;
     sbc_err e = {0};
     /* under the container's lock, so a concurrent rm or start sees one or
@@ -349,5 +355,4 @@ int sbc_monitor_detached(const sbc_monitor_args *a)
     }
     if (lk >= 0)
         close(lk);
-    return code;
 }

@@ -30,6 +30,12 @@ typedef struct sbc_monitor_args {
 
 /* The detached monitor's loop; returns the container's exit code. */
 int sbc_monitor_detached(const sbc_monitor_args *a);
+/* After the container's process exited with code (the detached monitor's
+ * end, and a foreground run's): under the container's lock, free its
+ * network, then record the exit and remove its cgroup, or with autoremove
+ * tell sbc-wait the code and remove the container.  (out, err and pidfd
+ * are not used.) */
+void sbc_monitor_finish(const sbc_monitor_args *a, int code);
 
 /* Append one json-file log record for data to fd (JSON-escaped by hand). */
 int sbc_log_write(int fd, const char *stream, const char *data, size_t len);
