@@ -9,7 +9,11 @@ OPT     := -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tabl
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation
 GIT     := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 BEARSSL := $(shell awk '$$1=="bearssl"{print $$2}' build/deps/VERSIONS 2>/dev/null)
-DEFS    := -D_GNU_SOURCE -DSBC_GIT='"$(GIT)"' -DSBC_DEPS_BEARSSL='"$(or $(BEARSSL),0.6)"'
+# the Debian source revisions built (sbc --version), lines joined with '|'
+DEPVERS := $(shell tr -d '"\\' < build/deps/VERSIONS 2>/dev/null | tr '\n' '|')
+LICENSES_GZ := $(CURDIR)/build/gen/licenses.gz
+DEFS    := -D_GNU_SOURCE -DSBC_GIT='"$(GIT)"' -DSBC_DEPS_BEARSSL='"$(or $(BEARSSL),0.6)"' \
+           -DSBC_DEPS_VERSIONS='"$(DEPVERS)"' -DSBC_LICENSES_GZ='"$(LICENSES_GZ)"'
 CFLAGS  := -std=c11 $(OPT) $(WARN) $(DEFS) -DSBC_ARENA -I. -Iapplets -I$(DEPS)/include -idirafter $(DEPS)/kinc
 # malloc goes through lib/arena.c first (see arena.h)
 WRAP    := -Wl,--wrap=malloc,--wrap=free,--wrap=calloc,--wrap=realloc
@@ -31,6 +35,13 @@ build/obj/%.o: %.c $(wildcard lib/*.h) applets/applets.h applets/applets.def | $
 	@echo "  CC $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
 
+# the license texts inside the binary (lib/licenses.c, sbc --licenses)
+$(LICENSES_GZ): LICENSE THIRD-PARTY
+	@mkdir -p $(dir $@)
+	@{ printf 'sbc is licensed under the Apache License, Version 2.0:\n\n'; cat LICENSE; printf '\n\n'; cat THIRD-PARTY; } | gzip -9n > $@
+build/obj/lib/licenses.o: $(LICENSES_GZ)
+build/obj/lib/version.o: $(wildcard build/deps/VERSIONS)
+
 build/sbc: $(OBJ)
 	@echo "  LD build/sbc"
 	@$(CC) $(CFLAGS) $(LDFLAGS) $(OBJ) $(LIBS) -o build/sbc.unstripped
@@ -48,11 +59,11 @@ build/unit: $(UNIT_LIB_OBJ) $(UNIT_SRC) tests/unit/unit.h
 DBG_CFLAGS := -I/usr/include/bearssl -std=c11 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
   -fno-sanitize-recover=undefined $(WARN) $(DEFS) -I. -Iapplets -Itests/unit
 DBG_LIBS   := -larchive -lzstd -lz -lbearssl -lcjson
-build/unit-asan: $(LIB_SRC) $(filter-out applets/main.c,$(APPLET_SRC)) $(UNIT_SRC) $(wildcard lib/*.h) tests/unit/unit.h
+build/unit-asan: $(LICENSES_GZ) $(LIB_SRC) $(filter-out applets/main.c,$(APPLET_SRC)) $(UNIT_SRC) $(wildcard lib/*.h) tests/unit/unit.h
 	@mkdir -p build
 	@echo "  CC+LD $@ (glibc, ASan+UBSan)"
 	@gcc $(DBG_CFLAGS) $(UNIT_SRC) $(LIB_SRC) $(filter-out applets/main.c,$(APPLET_SRC)) $(DBG_LIBS) -o $@
-build/sbc-debug: $(LIB_SRC) $(APPLET_SRC) $(wildcard lib/*.h)
+build/sbc-debug: $(LICENSES_GZ) $(LIB_SRC) $(APPLET_SRC) $(wildcard lib/*.h)
 	@mkdir -p build
 	@echo "  CC+LD $@ (glibc, ASan+UBSan)"
 	@gcc $(DBG_CFLAGS) $(LIB_SRC) $(APPLET_SRC) $(DBG_LIBS) -o $@

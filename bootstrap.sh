@@ -2,30 +2,47 @@
 # bootstrap.sh -- set up a fresh Debian/Ubuntu machine for sbc (as root):
 #   1. apt-installs the build and test packages (musl-tools, registry, skopeo, umoci, ...)
 #   2. fetches the Debian source packages of sbc's five libraries (bearssl, cjson,
-#      libarchive, zlib, libzstd), applies Debian's patches, and builds them as static
-#      musl libraries into build/deps (ignored by git).
-# Idempotent and cached: a second run finds build/deps/.stamp (keyed on this script
-# and the source versions) and does nothing.  The versions built are recorded in
-# build/deps/VERSIONS and printed by `sbc --version`.
+#      libarchive, zlib, libzstd), each at the newest revision the mirror serves
+#      (an indexed revision it does not serve falls back to the one before, with a
+#      warning line: tools/apt-fetch.sh), applies Debian's patches, and builds them
+#      as static musl libraries into build/deps (ignored by git).
+# Idempotent and cached: a second run finds build/deps/.stamp (a hash of the build
+# steps below and of the revisions built) and does nothing.  The revisions built
+# are recorded in build/deps/VERSIONS and printed by `sbc --version`.
 #   SKIP_APT=1   don't apt-get install (packages already there)
 #   NO_TEST_PKGS=1  only the build packages
+# For the test of the fetch step (tests/e2e/11-apt-fallback.sh):
+#   BOOTSTRAP_DIR=DIR      instead of build/deps
+#   BOOTSTRAP_PKGS="P..."  other source packages
+#   BOOTSTRAP_SOURCES=F    this sources.list instead of the host's deb lines
+#   BOOTSTRAP_FETCH_ONLY=1 stop after the fetch (DIR/VERSIONS written)
+#   BOOTSTRAP_CHECK=1      only say whether DIR is up to date (status 0) or not
 set -eu
 cd "$(dirname "$0")"
-TOP=$(pwd)/build/deps
+SELF=$(pwd)/$(basename "$0")
+TOP=${BOOTSTRAP_DIR:-$(pwd)/build/deps}
 PREFIX=$TOP/prefix
 SRC=$TOP/src
 JOBS=${JOBS:-$(nproc)}
-PKGS="bearssl cjson libarchive zlib libzstd"
+PKGS=${BOOTSTRAP_PKGS:-"bearssl cjson libarchive zlib libzstd"}
 BUILD_PKGS="musl-tools dpkg-dev make gcc xz-utils bzip2 linux-libc-dev ca-certificates file binutils"
 TEST_PKGS="docker-registry skopeo umoci busybox-static openssl python3 iproute2 nftables tmux
  debootstrap hyperfine time util-linux procps zstd vagrant vagrant-libvirt btrfs-progs qemu-system-x86 cpio
  libbearssl-dev libcjson-dev libarchive-dev zlib1g-dev libzstd-dev"
-BUILD_REV=2   # bump when the build steps below change
-STAMP_KEY="rev$BUILD_REV $PKGS"
+# the stamp: a hash of the build steps (this script from the "build steps"
+# line down, and the package list) and of the revisions built (VERSIONS)
+stamp_key() {
+  { echo "$PKGS"; sed -n '/^# ---- build steps/,$p' "$SELF"; } | sha256sum | cut -c1-16
+  sha256sum < "$TOP/VERSIONS" | cut -c1-16
+}
 
 log() { echo "bootstrap: $*" >&2; }
 
+# apt_install required|optional PKG...: a required package that cannot be
+# installed ends the script with one line naming it; an optional one (the test
+# packages) prints a warning line, and the tests that need it SKIP.
 apt_install() {
+  kind=$1; shift
   [ "${SKIP_APT:-0}" = 1 ] && return 0
   missing=""
   for p in "$@"; do
@@ -33,55 +50,79 @@ apt_install() {
   done
   [ -z "$missing" ] && return 0
   log "apt-get install$missing"
-  apt-get update -qq || true
+  [ -n "${APT_UPDATED:-}" ] || { apt-get update -qq || log "warning: apt-get update failed; using the lists there are"; APT_UPDATED=1; }
   n=0
-  until DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null; do
-    n=$((n+1)); [ $n -ge 3 ] && { log "apt-get install failed"; exit 1; }
+  until DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >"$TOP.apt.log" 2>&1; do
+    n=$((n+1)); [ $n -ge 2 ] && break
     apt-get update -qq || true; sleep 2
   done
+  # one at a time, to name what cannot be installed
+  for p in $missing; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' && continue
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p" >"$TOP.apt.log" 2>&1 && continue
+    why=$(grep -E '^E:' "$TOP.apt.log" | tail -1 | cut -c1-160)
+    if [ "$kind" = required ]; then log "cannot install the build package $p: ${why:-apt-get failed}"; exit 1; fi
+    log "warning: cannot install the test package $p (${why:-apt-get failed}); the tests that need it will SKIP"
+  done
+  rm -f "$TOP.apt.log"
 }
 
 # Debian's policy-rc.d-less installs may start the packaged registry; we start our own.
-if [ "${NO_TEST_PKGS:-0}" = 1 ]; then apt_install $BUILD_PKGS; else apt_install $BUILD_PKGS $TEST_PKGS; fi
+mkdir -p "$(dirname "$TOP")"
+apt_install required $BUILD_PKGS
+[ "${NO_TEST_PKGS:-0}" = 1 ] || apt_install optional $TEST_PKGS
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active -q docker-registry 2>/dev/null; then
   systemctl disable --now docker-registry >/dev/null 2>&1 || true
 fi
 
-if [ -f "$TOP/.stamp" ] && [ "$(cat "$TOP/.stamp")" = "$STAMP_KEY" ]; then
+if [ -f "$TOP/.stamp" ] && [ -f "$TOP/VERSIONS" ] && [ "$(cat "$TOP/.stamp")" = "$(stamp_key)" ]; then
   log "dependencies up to date in $PREFIX"; exit 0
 fi
+[ "${BOOTSTRAP_CHECK:-0}" = 1 ] && { log "dependencies in $TOP are missing or out of date"; exit 1; }
 
 # ---- fetch the source packages through a private apt state: the host's sources
-# are never modified (deb-src entries derived from the host's deb entries).
+# are never modified (deb-src entries derived from the host's deb entries).  Each
+# package is fetched on its own, at the newest revision the mirror really serves
+# (tools/apt-fetch.sh: a listed security revision whose files are missing falls
+# back to the previous one, with a warning line).
 log "fetching Debian source packages: $PKGS"
 rm -rf "$TOP"; mkdir -p "$SRC" "$PREFIX/include" "$PREFIX/lib" "$TOP/apt/lists/partial" "$TOP/apt/parts"
 : > "$TOP/apt/sources.list"
-if [ -f /etc/apt/sources.list ]; then
+if [ -n "${BOOTSTRAP_SOURCES:-}" ]; then
+  cp "$BOOTSTRAP_SOURCES" "$TOP/apt/sources.list"
+elif [ -f /etc/apt/sources.list ]; then
   sed -n 's/^deb \(.*\)/deb-src \1/p' /etc/apt/sources.list >> "$TOP/apt/sources.list"
 fi
 for f in /etc/apt/sources.list.d/*.sources; do
-  [ -f "$f" ] || continue
+  [ -f "$f" ] && [ -z "${BOOTSTRAP_SOURCES:-}" ] || continue
   sed 's/^Types:.*/Types: deb-src/' "$f" > "$TOP/apt/parts/$(basename "$f")"
 done
 for f in /etc/apt/sources.list.d/*.list; do
-  [ -f "$f" ] || continue
+  [ -f "$f" ] && [ -z "${BOOTSTRAP_SOURCES:-}" ] || continue
   sed -n 's/^deb \(.*\)/deb-src \1/p' "$f" >> "$TOP/apt/sources.list"
 done
-APTO="-o Dir::Etc::SourceList=$TOP/apt/sources.list -o Dir::Etc::SourceParts=$TOP/apt/parts -o Dir::State::Lists=$TOP/apt/lists"
+APT_FETCH_OPTS="-o APT::Sandbox::User=root -o Dir::Etc::SourceList=$TOP/apt/sources.list -o Dir::Etc::SourceParts=$TOP/apt/parts -o Dir::State::Lists=$TOP/apt/lists"
+APT_FETCH_WHO=bootstrap
+. "$(pwd)/tools/apt-fetch.sh"
 n=0
-until apt-get $APTO update -qq; do n=$((n+1)); [ $n -ge 3 ] && exit 1; sleep 3; done
-(cd "$SRC" && apt-get $APTO source -qq --download-only $PKGS) 2>&1 | grep -v unsandboxed || true
-(cd "$SRC" && for d in *.dsc; do dpkg-source --no-check -x "$d" >/dev/null; done)
+until apt-get $APT_FETCH_OPTS update -qq; do
+  n=$((n+1)); [ $n -ge 3 ] && { log "apt-get update of the source lists failed 3 times"; exit 1; }; sleep 3
+done
 : > "$TOP/VERSIONS"
-for d in "$SRC"/*.dsc; do
-  printf '%s %s\n' "$(sed -n 's/^Source: //p' "$d")" "$(sed -n 's/^Version: //p' "$d")" >> "$TOP/VERSIONS"
+for p in $PKGS; do
+  v=$(apt_fetch src "$p" "$SRC/$p") || exit 1
+  newest=$(apt_versions src "$p" | head -1)
+  if [ "$v" = "$newest" ]; then echo "$p $v"; else echo "$p $v (newer $newest not fetched)"; fi >> "$TOP/VERSIONS"
+  (cd "$SRC/$p" && dpkg-source --no-check -x ./*.dsc >/dev/null) || { log "$p $v: dpkg-source -x failed"; exit 1; }
 done
 log "source versions:"; cat "$TOP/VERSIONS" >&2
+[ "${BOOTSTRAP_FETCH_ONLY:-0}" = 1 ] && exit 0
 
+# ---- build steps: everything from here down is hashed into the stamp
 export CC=musl-gcc AR=ar RANLIB=ranlib
 OPT="-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables"
 export PKG_CONFIG_LIBDIR=$PREFIX/lib/pkgconfig PKG_CONFIG_PATH=
-srcdir() { ls -d "$SRC"/"$1"-*/ | head -1; }
+srcdir() { ls -d "$SRC/$1/$1"-*/ | head -1; }
 # musl-gcc hides the kernel UAPI headers; expose them after musl's own.
 KINC=$PREFIX/kinc; mkdir -p "$KINC"
 ln -sfn /usr/include/linux "$KINC/linux"
@@ -128,6 +169,6 @@ for lib in zlib zstd bearssl cjson libarchive; do
   ( build_$lib ) || { log "building $lib failed"; exit 1; }
   log "built $lib in $(( $(date +%s) - t0 )) s"
 done
-rm -rf "$SRC"/*/  # keep the tarballs, drop the build trees
-echo "$STAMP_KEY" > "$TOP/.stamp"
+rm -rf "$SRC"/*/*/  # keep the tarballs, drop the build trees
+stamp_key > "$TOP/.stamp"
 log "done: $(ls "$PREFIX"/lib/*.a | tr '\n' ' ')"

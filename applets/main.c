@@ -3,7 +3,7 @@
  * argv[0]'s basename picks the applet: "sbc-pull" (or plain "pull") runs
  * pull; "sbc" takes the applet from argv[1].  A name that is neither is
  * followed through its chain of symlinks until one is.  Multiplexer flags:
- * --list, --install DIR [--force], --version, --help, --debug.
+ * --list, --install DIR [--force], --version, --licenses, --help, --debug.
  */
 #include <errno.h>
 #include <limits.h>
@@ -16,6 +16,7 @@
 #include "applets.h"
 #include "lib/arena.h"
 #include "lib/err.h"
+#include "lib/licenses.h"
 #include "lib/version.h"
 
 const struct sbc_applet_entry sbc_applets[] = {
@@ -28,7 +29,7 @@ const int sbc_napplets = sizeof sbc_applets / sizeof sbc_applets[0];
 static const char sbc_usage[] =
     "Usage: sbc [--debug] COMMAND [ARG...]\n"
     "       sbc-COMMAND [ARG...]\n"
-    "       sbc --list | --version | --install DIR [--force]\n"
+    "       sbc --list | --version | --licenses | --install DIR [--force]\n"
     "\n"
     "A container tool in one static binary.  Run 'sbc COMMAND --help' for\n"
     "more on a command.  Run 'sbc --list' for the commands.\n";
@@ -135,6 +136,9 @@ static int multiplexer(int argc, char **argv)
         } else if (!strcmp(a, "--version") || !strcmp(a, "-v")) {
             sbc_version_print(stdout);
             return fflush(stdout) ? 1 : 0;
+        } else if (!strcmp(a, "--licenses")) {
+            sbc_err e = {0};
+            return sbc_licenses_print(stdout, &e) ? sbc_err_print(&e) : 0;
         } else if (!strcmp(a, "--list")) {
             list();
             return fflush(stdout) ? 1 : 0;

@@ -1,6 +1,7 @@
 # tests/lib.sh - sourced by every tests/e2e/*.sh.
-# Each check prints "ok NAME: what" or "FAIL NAME: what (why)"; t_done prints
-# "N passed, N failed" for the script, which tests/run.sh adds up.
+# Each check prints "ok NAME: what", "FAIL NAME: what (why)" or, when a piece it
+# needs is missing and optional (a package, a download), "SKIP NAME: why"; t_done
+# prints "N passed, N failed, N skipped" for the script, which tests/run.sh adds up.
 # Environment from run.sh: PATH has the sbc-* symlinks first; SBC_ROOT is a
 # fresh state root per script; SBC_CONFIG_DIR a private config dir (never
 # /etc/sbc); SBC_BIN=build/sbc; REGISTRY, CA_CERT, READER_CREDS, ... when the
@@ -8,11 +9,14 @@
 T_NAME=$(basename "$0" .sh)
 T_PASS=0
 T_FAIL=0
+T_SKIP=0
 T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/sbc-e2e-$T_NAME.XXXXXX")
 T_CLEANUPS=()
 
 pass() { T_PASS=$((T_PASS + 1)); echo "ok $T_NAME: $1"; }
 fail() { T_FAIL=$((T_FAIL + 1)); echo "FAIL $T_NAME: $1"; }
+# skip "what: why": a check that cannot run here (an optional piece is missing)
+skip() { T_SKIP=$((T_SKIP + 1)); echo "SKIP $T_NAME: $1"; }
 
 # on_exit CMD...: run at the end (also when the script dies), last first.
 on_exit() { T_CLEANUPS+=("$*"); }
@@ -96,6 +100,6 @@ while True:
 
 t_done() {
   t_cleanup
-  echo "$T_PASS passed, $T_FAIL failed"
+  echo "$T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
   [ "$T_FAIL" = 0 ]
 }

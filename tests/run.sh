@@ -2,7 +2,8 @@
 # tests/run.sh - the whole suite (as root): unit tests (musl build and the
 # ASan/UBSan glibc build), then every tests/e2e/*.sh through the installed
 # sbc-* symlinks, with the local registry fixture running.  Ends with one line
-# "N passed, N failed"; exits non-zero when anything failed.
+# "N passed, N failed, N skipped" (a skipped check prints "SKIP name: why");
+# exits non-zero when anything failed.
 #   tests/run.sh [PATTERN]   only e2e scripts whose name contains PATTERN
 #   tests/run.sh --asan [PATTERN]
 #                            only the ASan+UBSan pass (of those of ASAN_TESTS
@@ -17,14 +18,16 @@ ASAN_TESTS=${SBC_ASAN_TESTS:-"20-login 30-pull 40-run 41-lifecycle 42-exec 43-li
 TOP=$(pwd)
 PASS=0
 FAIL=0
-add_counts() { # parse the last "N passed, N failed" line of file $1
+SKIP=0
+RESULT_RE='^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$'
+add_counts() { # parse the last "N passed, N failed[, N skipped]" line of file $1
   local line
-  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$1" | tail -1)
+  line=$(grep -E "$RESULT_RE" "$1" | tail -1)
   if [ -z "$line" ]; then
     FAIL=$((FAIL + 1)); echo "FAIL $2: no result line (crashed?)"; return
   fi
   set -- $line
-  PASS=$((PASS + $1)); FAIL=$((FAIL + $3))
+  PASS=$((PASS + $1)); FAIL=$((FAIL + $3)); SKIP=$((SKIP + ${5:-0}))
 }
 
 WORK=$(mktemp -d /tmp/sbc-test.XXXXXX)
@@ -82,7 +85,7 @@ for t in tests/e2e/*.sh; do
   export SBC_ROOT="$WORK/root-$(basename "$t" .sh)"
   timeout 900 bash "$t" >"$WORK/t.log" 2>&1
   [ -n "${SBC_KEEP_LOG:-}" ] && cp "$WORK/t.log" "$SBC_KEEP_LOG.$(basename "$t" .sh)"
-  grep -v '^ok ' "$WORK/t.log" | grep -Ev '^[0-9]+ passed, [0-9]+ failed$' | head -50
+  grep -v '^ok ' "$WORK/t.log" | grep -Ev "$RESULT_RE" | head -50
   grep -c '^ok ' "$WORK/t.log" | sed 's/^/   ok: /'
   add_counts "$WORK/t.log" "$t"
   [ -d "$SBC_ROOT/network/bridge" ] && "$TOP/build/sbc" network rm -f bridge >/dev/null 2>&1
@@ -104,7 +107,7 @@ if [ -x build/sbc-debug ] && [ -n "${SBC_FIXTURE_ENV:-}" ] && { [ -z "${1:-}" ] 
     SBC_TEST_SANITIZED=1 PATH="$WORK/dbgbin:$PATH" ASAN_OPTIONS="detect_leaks=0:log_path=$WORK/san/asan" \
       UBSAN_OPTIONS="print_stacktrace=1:log_path=$WORK/san/ubsan" \
       timeout 900 bash "$t" >"$WORK/t.log" 2>&1
-    grep -v '^ok ' "$WORK/t.log" | grep -Ev '^[0-9]+ passed, [0-9]+ failed$' | head -20
+    grep -v '^ok ' "$WORK/t.log" | grep -Ev "$RESULT_RE" | head -20
     add_counts "$WORK/t.log" "$t (asan)"
     rm -rf --one-file-system "$SBC_ROOT" 2>/dev/null || true
   done
@@ -115,5 +118,5 @@ if [ -x build/sbc-debug ] && [ -n "${SBC_FIXTURE_ENV:-}" ] && { [ -z "${1:-}" ] 
   [ -n "$(ls "$WORK/san")" ] || { PASS=$((PASS + 1)); echo "ok no sanitizer reports from the applets"; }
 fi
 
-echo "$PASS passed, $FAIL failed"
+echo "$PASS passed, $FAIL failed, $SKIP skipped"
 [ "$FAIL" = 0 ]

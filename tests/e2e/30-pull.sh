@@ -41,7 +41,7 @@ if command -v umoci >/dev/null; then
   run python3 "$TREECMP" "$T_TMP/umoci/rootfs" "$T_TMP/layers-cmp"
   if [ "$RC" = 0 ]; then pass "unpacked tree equals umoci's (owners, modes, links, contents, xattrs)"; else fail "tree differs from umoci: $(head -c 600 "$T_TMP/out")"; fi
 else
-  fail "umoci not installed"
+  skip "unpacked tree against umoci's: umoci is not installed"
 fi
 L=$T_TMP/layers
 check "whiteout removed data/deleted.txt" test ! -e "$L/data/deleted.txt"

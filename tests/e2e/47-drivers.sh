@@ -270,7 +270,9 @@ truncate -s 1G "$IMG" && mkfs.btrfs -q "$IMG" >/dev/null 2>&1 && LOOP=$(losetup 
 mkdir -p "$MNT"
 on_exit "mountpoint -q '$MNT' && { umount '$MNT' || umount -l '$MNT'; }"
 on_exit "SBC_ROOT='$MNT/root' rm_all"
-if [ -n "$LOOP" ] && mount "$LOOP" "$MNT"; then
+if ! command -v mkfs.btrfs >/dev/null; then
+  skip "btrfs driver: mkfs.btrfs is not installed (btrfs-progs)"
+elif [ -n "$LOOP" ] && mount "$LOOP" "$MNT"; then
   pass "btrfs: a file system on $LOOP mounted"
   export SBC_ROOT=$MNT/root
   unset SBC_STORAGE_DRIVER

@@ -20,18 +20,29 @@ MODULES="overlay" # what sbc needs that Debian builds as a module
 bail() { fail "$1"; t_done; exit 1; }
 
 # ---- the kernel: the package linux-image-cloud-amd64 depends on ----------
+# (tools/apt-fetch.sh: the newest revision the mirror really serves; the
+# kernel ABIs apt lists, the meta package's own first)
 fetch_kernel() {
-  local meta pkg dl x ver mdir m f todo seen
+  local meta pkg pkgs dl x ver mdir m f todo seen got
+  pkgs=""
   for meta in linux-image-cloud-amd64 linux-image-amd64; do
     pkg=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
-    [ -n "$pkg" ] && break
+    [ -n "$pkg" ] && pkgs="$pkgs $pkg"
   done
-  [ -n "$pkg" ] || { echo "no linux-image package known to apt (apt-get update?)"; return 1; }
+  pkgs="$pkgs $(apt-cache pkgnames linux-image-6 2>/dev/null | grep -E -- '-(cloud-)?amd64$' | sort -rV | tr '\n' ' ')"
+  [ -n "${pkgs// /}" ] || { echo "no linux-image package known to apt (apt-get update?)"; return 1; }
   dl=$T_TMP/kdl
   mkdir -p "$dl/x"
-  (cd "$dl" && apt-get download -o APT::Sandbox::User=root "$pkg") >"$dl/log" 2>&1 ||
-    { echo "apt-get download $pkg: $(tail -2 "$dl/log" | tr '\n' ' ')"; return 1; }
-  dpkg-deb -x "$dl"/*.deb "$dl/x" || { echo "dpkg-deb -x $pkg"; return 1; }
+  . "$TOP/tools/apt-fetch.sh"
+  got=""
+  for pkg in $pkgs; do
+    APT_FETCH_WHO=$T_NAME apt_fetch bin "$pkg" "$dl/deb" >/dev/null 2>"$dl/why" && { got=$pkg; break; }
+  done
+  [ -n "$got" ] || { echo "no kernel package could be fetched ($(head -1 "$dl/why"))"; return 1; }
+  # the warning of a fallback, on the test's log
+  cat "$dl/why" >&2
+  pkg=$got
+  dpkg-deb -x "$dl"/deb/*.deb "$dl/x" || { echo "dpkg-deb -x $pkg"; return 1; }
   ver=$(ls "$dl/x/lib/modules" | head -1)
   mdir=$dl/x/lib/modules/$ver
   mkdir -p "$dl/k/modules"
@@ -67,14 +78,15 @@ fetch_kernel() {
 }
 
 if [ ! -f "$KDIR/vmlinuz" ] || [ ! -f "$KDIR/package" ]; then
-  why=$(fetch_kernel) || bail "kernel: $why"
+  why=$(fetch_kernel) || { skip "pure v1 and v2 hosts under qemu: kernel: $why"; t_done; exit; }
 fi
 pass "kernel: $(cat "$KDIR/package") ($(ls "$KDIR/modules" | grep -c '\.ko$') modules)"
 
 # ---- the initramfs ---------------------------------------------------------
 [ -x /bin/busybox ] || bail "no /bin/busybox (busybox-static)"
-command -v qemu-system-x86_64 >/dev/null || bail "no qemu-system-x86_64 (qemu-system-x86)"
-command -v cpio >/dev/null || bail "no cpio"
+for tool in qemu-system-x86_64 cpio; do
+  command -v $tool >/dev/null || { skip "pure v1 and v2 hosts under qemu: $tool is not installed"; t_done; exit; }
+done
 bash "$FIX/mkimage.sh" busybox >/dev/null || bail "mkimage busybox"
 ST=$T_TMP/initramfs
 mkdir -p "$ST/bin" "$ST/dev" "$ST/modules"
