@@ -14,13 +14,14 @@ DEPVERS := $(shell tr -d '"\\' < build/deps/VERSIONS 2>/dev/null | tr '\n' '|')
 LICENSES_GZ := $(CURDIR)/build/gen/licenses.gz
 DEFS    := -D_GNU_SOURCE -DSBC_GIT='"$(GIT)"' -DSBC_DEPS_BEARSSL='"$(or $(BEARSSL),0.6)"' \
            -DSBC_DEPS_VERSIONS='"$(DEPVERS)"' -DSBC_LICENSES_GZ='"$(LICENSES_GZ)"'
-CFLAGS  := -std=c11 $(OPT) $(WARN) $(DEFS) -DSBC_ARENA -I. -Iapplets -I$(DEPS)/include -idirafter $(DEPS)/kinc
-# malloc goes through lib/arena.c first (see arena.h)
+CFLAGS  := -std=c11 $(OPT) $(WARN) $(DEFS) -DSBC_ARENA -I. -Ilib -Iapplets -I$(DEPS)/include -idirafter $(DEPS)/kinc
+# malloc goes through lib/base/arena.c first (see arena.h)
 WRAP    := -Wl,--wrap=malloc,--wrap=free,--wrap=calloc,--wrap=realloc
 LDFLAGS := -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-Map=build/sbc.map $(WRAP)
 LIBS    := -L$(DEPS)/lib -larchive -lzstd -lz -lbearssl -lcjson
 
-LIB_SRC    := $(sort $(wildcard lib/*.c))
+LIB_SRC    := $(sort $(wildcard lib/*/*.c))
+LIB_HDR    := $(wildcard lib/*/*.h)
 APPLET_SRC := $(sort $(wildcard applets/*.c))
 OBJ        := $(patsubst %.c,build/obj/%.o,$(LIB_SRC) $(APPLET_SRC))
 UNIT_SRC   := $(sort $(wildcard tests/unit/*.c))
@@ -30,17 +31,17 @@ all: build/sbc
 $(DEPS)/lib/libarchive.a:
 	@echo "dependencies missing: run 'sh bootstrap.sh' first" >&2; exit 1
 
-build/obj/%.o: %.c $(wildcard lib/*.h) applets/applets.h applets/applets.def | $(DEPS)/lib/libarchive.a
+build/obj/%.o: %.c $(LIB_HDR) applets/applets.h applets/applets.def | $(DEPS)/lib/libarchive.a
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
 
-# the license texts inside the binary (lib/licenses.c, sbc --licenses)
+# the license texts inside the binary (lib/base/licenses.c, sbc --licenses)
 $(LICENSES_GZ): LICENSE THIRD-PARTY
 	@mkdir -p $(dir $@)
 	@{ printf 'sbc is licensed under the Apache License, Version 2.0:\n\n'; cat LICENSE; printf '\n\n'; cat THIRD-PARTY; } | gzip -9n > $@
-build/obj/lib/licenses.o: $(LICENSES_GZ)
-build/obj/lib/version.o: $(wildcard build/deps/VERSIONS)
+build/obj/lib/base/licenses.o: $(LICENSES_GZ)
+build/obj/applets/version.o: $(wildcard build/deps/VERSIONS)
 
 build/sbc: $(OBJ)
 	@echo "  LD build/sbc"
@@ -57,20 +58,24 @@ build/unit: $(UNIT_LIB_OBJ) $(UNIT_SRC) tests/unit/unit.h
 
 # Debug: glibc + ASan/UBSan against Debian's -dev packages of the same libraries.
 DBG_CFLAGS := -I/usr/include/bearssl -std=c11 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
-  -fno-sanitize-recover=undefined $(WARN) $(DEFS) -I. -Iapplets -Itests/unit
+  -fno-sanitize-recover=undefined $(WARN) $(DEFS) -I. -Ilib -Iapplets -Itests/unit
 DBG_LIBS   := -larchive -lzstd -lz -lbearssl -lcjson
-build/unit-asan: $(LICENSES_GZ) $(LIB_SRC) $(filter-out applets/main.c,$(APPLET_SRC)) $(UNIT_SRC) $(wildcard lib/*.h) tests/unit/unit.h
+build/unit-asan: $(LICENSES_GZ) $(LIB_SRC) $(filter-out applets/main.c,$(APPLET_SRC)) $(UNIT_SRC) $(LIB_HDR) tests/unit/unit.h
 	@mkdir -p build
 	@echo "  CC+LD $@ (glibc, ASan+UBSan)"
 	@gcc $(DBG_CFLAGS) $(UNIT_SRC) $(LIB_SRC) $(filter-out applets/main.c,$(APPLET_SRC)) $(DBG_LIBS) -o $@
-build/sbc-debug: $(LICENSES_GZ) $(LIB_SRC) $(APPLET_SRC) $(wildcard lib/*.h)
+build/sbc-debug: $(LICENSES_GZ) $(LIB_SRC) $(APPLET_SRC) $(LIB_HDR)
 	@mkdir -p build
 	@echo "  CC+LD $@ (glibc, ASan+UBSan)"
 	@gcc $(DBG_CFLAGS) $(LIB_SRC) $(APPLET_SRC) $(DBG_LIBS) -o $@
 debug: build/sbc-debug
 
-test: build/sbc build/unit build/unit-asan build/sbc-debug
+test: check-layers build/sbc build/unit build/unit-asan build/sbc-debug
 	bash tests/run.sh
+
+# the dependency rule of lib/ (lib/README.md)
+check-layers:
+	@sh tools/check-layers.sh
 
 demo: build/sbc
 	bash tests/demo.sh
@@ -78,7 +83,7 @@ demo: build/sbc
 clean:
 	rm -rf build/obj build/sbc build/sbc.unstripped build/sbc.map build/unit build/unit-asan build/sbc-debug
 
-.PHONY: all test demo clean debug
+.PHONY: all test demo clean debug check-layers
 
 # Fuzzing: libFuzzer targets of every parser (tests/fuzz/), clang + glibc -dev
 # libraries; FUZZ_SECONDS per target (default 60).

@@ -1,6 +1,7 @@
 /* applets.h - declarations generated from applets.def. */
 #ifndef SBC_APPLETS_H
 #define SBC_APPLETS_H
+#include <stdio.h>
 
 #define APPLET(name, summary) \
     int name##_main(int argc, char **argv); \
@@ -16,5 +17,8 @@ struct sbc_applet_entry {
 };
 extern const struct sbc_applet_entry sbc_applets[];
 extern const int sbc_napplets;
+
+/* sbc --version and sbc-version (applets/version.c) */
+void sbc_version_print(FILE *f);
 
 #endif

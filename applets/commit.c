@@ -6,10 +6,11 @@
 #include <unistd.h>
 
 #include "applets.h"
-#include "lib/imgbuild.h"
-#include "lib/io.h"
-#include "lib/opt.h"
-#include "lib/store.h"
+#include "image/imgbuild.h"
+#include "runtime/commit.h"
+#include "base/io.h"
+#include "base/opt.h"
+#include "image/store.h"
 
 const char commit_usage[] =
     "Usage: sbc-commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]]\n"
@@ -48,7 +49,7 @@ int commit_main(int argc, char **argv)
     sbc_tarw_opts to;
     sbc_tarw_opts_init(&to);
     /* gzip like init/import, but at level 1 unless asked: a commit is
-     * interactive.  With lib/tarw.c's parallel writer a 100 MB random change
+     * interactive.  With lib/image/tarw.c's parallel writer a 100 MB random change
      * takes ~0.5 s (uncompressed ~0.37 s, gzip:6 ~0.7 s); on compressible
      * data level 1 is ~2.4x faster than 6 for a ~10% bigger blob.  push and
      * save send the blob as stored. */
@@ -83,7 +84,7 @@ int commit_main(int argc, char **argv)
     if (sbc_store_open(&s, &e) < 0)
         return sbc_err_print(&e);
     sbc_build_ctr ct;
-    int rc = -1, isc = sbc_build_container(&s, o.rest[0], &ct, &e);
+    int rc = -1, isc = sbc_container_for_commit(&s, o.rest[0], &ct, &e);
     char id[72];
     if (isc == 0)
         sbc_err_set(&e, 0, "No such container: %s", o.rest[0]);

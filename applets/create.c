@@ -3,9 +3,9 @@
 
 #include "applets.h"
 #include "run.h"
-#include "lib/container.h"
-#include "lib/launch.h"
-#include "lib/store.h"
+#include "runtime/container.h"
+#include "runtime/launch.h"
+#include "image/store.h"
 
 const char create_usage[] =
     "Usage: sbc-create [OPTIONS] IMAGE [COMMAND] [ARG...]\n"

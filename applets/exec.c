@@ -6,13 +6,13 @@
 #include <fcntl.h>
 
 #include "applets.h"
-#include "lib/container.h"
-#include "lib/io.h"
-#include "lib/json.h"
-#include "lib/monitor.h"
-#include "lib/opt.h"
-#include "lib/spawn.h"
-#include "lib/spec.h"
+#include "runtime/container.h"
+#include "base/io.h"
+#include "base/json.h"
+#include "runtime/monitor.h"
+#include "base/opt.h"
+#include "runtime/spawn.h"
+#include "runtime/spec.h"
 
 const char exec_usage[] =
     "Usage: sbc-exec [OPTIONS] CONTAINER COMMAND [ARG...]\n"

@@ -8,10 +8,11 @@
 #include <unistd.h>
 
 #include "applets.h"
-#include "lib/imgbuild.h"
-#include "lib/io.h"
-#include "lib/opt.h"
-#include "lib/store.h"
+#include "image/imgbuild.h"
+#include "runtime/commit.h"
+#include "base/io.h"
+#include "base/opt.h"
+#include "image/store.h"
 
 const char export_usage[] =
     "Usage: sbc-export [OPTIONS] CONTAINER|IMAGE\n"
@@ -57,7 +58,7 @@ int export_main(int argc, char **argv)
     sbc_build_ctr ct;
     sbc_image img;
     memset(&img, 0, sizeof img);
-    int rc = -1, isc = sbc_build_container(&s, o.rest[0], &ct, &e);
+    int rc = -1, isc = sbc_container_for_commit(&s, o.rest[0], &ct, &e);
     char tmp[128] = "";
     char *tmpabs = NULL;
     const char **dirs = NULL;

@@ -7,12 +7,12 @@
 #include <unistd.h>
 
 #include "applets.h"
-#include "lib/imageinfo.h"
-#include "lib/io.h"
-#include "lib/json.h"
-#include "lib/opt.h"
-#include "lib/ref.h"
-#include "lib/store.h"
+#include "image/imageinfo.h"
+#include "base/io.h"
+#include "base/json.h"
+#include "base/opt.h"
+#include "registry/ref.h"
+#include "image/store.h"
 
 const char images_usage[] =
     "Usage: sbc-images [OPTIONS] [REPOSITORY[:TAG]]\n"

@@ -7,10 +7,10 @@
 #include <unistd.h>
 
 #include "applets.h"
-#include "lib/imgbuild.h"
-#include "lib/io.h"
-#include "lib/opt.h"
-#include "lib/store.h"
+#include "image/imgbuild.h"
+#include "base/io.h"
+#include "base/opt.h"
+#include "image/store.h"
 
 const char import_usage[] =
     "Usage: sbc-import [OPTIONS] FILE|- [REPOSITORY[:TAG]]\n"

@@ -4,10 +4,10 @@
 #include <string.h>
 
 #include "applets.h"
-#include "lib/imgbuild.h"
-#include "lib/io.h"
-#include "lib/opt.h"
-#include "lib/store.h"
+#include "image/imgbuild.h"
+#include "base/io.h"
+#include "base/opt.h"
+#include "image/store.h"
 
 const char init_usage[] =
     "Usage: sbc-init [OPTIONS] DIR [REPOSITORY[:TAG]]\n"

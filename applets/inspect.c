@@ -3,11 +3,11 @@
 #include <string.h>
 
 #include "applets.h"
-#include "lib/container.h"
-#include "lib/imageinfo.h"
-#include "lib/json.h"
-#include "lib/opt.h"
-#include "lib/store.h"
+#include "runtime/container.h"
+#include "image/imageinfo.h"
+#include "base/json.h"
+#include "base/opt.h"
+#include "image/store.h"
 
 const char inspect_usage[] =
     "Usage: sbc-inspect NAME [NAME...]\n"
@@ -44,7 +44,7 @@ int inspect_main(int argc, char **argv)
             rc = sbc_err_print(&e);
             continue;
         }
-        /* not a container: an image (lib/imageinfo.c, the pull work) */
+        /* not a container: an image (lib/image/imageinfo.c, the pull work) */
         sbc_err_clear(&e);
         if (sbc_image_inspect_print(o.rest[i], &e) < 0) {
             if (e.errnum == 2 /* ENOENT */)

@@ -3,10 +3,10 @@
 #include <stdio.h>
 
 #include "applets.h"
-#include "lib/container.h"
-#include "lib/json.h"
-#include "lib/launch.h"
-#include "lib/opt.h"
+#include "runtime/container.h"
+#include "base/json.h"
+#include "runtime/launch.h"
+#include "base/opt.h"
 
 const char kill_usage[] =
     "Usage: sbc-kill [-s SIGNAL] CONTAINER [CONTAINER...]\n"

@@ -6,9 +6,9 @@
 #include <unistd.h>
 
 #include "applets.h"
-#include "lib/imgarchive.h"
-#include "lib/opt.h"
-#include "lib/store.h"
+#include "image/imgarchive.h"
+#include "base/opt.h"
+#include "image/store.h"
 
 const char load_usage[] =
     "Usage: sbc-load [OPTIONS]\n"

@@ -7,11 +7,11 @@
 #include <unistd.h>
 
 #include "applets.h"
-#include "lib/auth.h"
-#include "lib/io.h"
-#include "lib/opt.h"
-#include "lib/ref.h"
-#include "lib/registry.h"
+#include "registry/auth.h"
+#include "base/io.h"
+#include "base/opt.h"
+#include "registry/ref.h"
+#include "registry/registry.h"
 
 const char login_usage[] =
     "Usage: sbc-login [OPTIONS] [SERVER]\n"

@@ -4,10 +4,10 @@
 #include <string.h>
 
 #include "applets.h"
-#include "lib/auth.h"
-#include "lib/io.h"
-#include "lib/opt.h"
-#include "lib/ref.h"
+#include "registry/auth.h"
+#include "base/io.h"
+#include "base/opt.h"
+#include "registry/ref.h"
 
 const char logout_usage[] =
     "Usage: sbc-logout [SERVER]\n"

@@ -7,10 +7,10 @@
 #include <unistd.h>
 
 #include "applets.h"
-#include "lib/container.h"
-#include "lib/io.h"
-#include "lib/json.h"
-#include "lib/opt.h"
+#include "runtime/container.h"
+#include "base/io.h"
+#include "base/json.h"
+#include "base/opt.h"
 
 const char logs_usage[] =
     "Usage: sbc-logs [-f] [--tail N] [-t] [--since TIME] CONTAINER\n"

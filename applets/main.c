@@ -14,10 +14,10 @@
 #include <unistd.h>
 
 #include "applets.h"
-#include "lib/arena.h"
-#include "lib/err.h"
-#include "lib/licenses.h"
-#include "lib/version.h"
+#include "base/arena.h"
+#include "base/err.h"
+#include "base/licenses.h"
+#include "base/version.h"
 
 const struct sbc_applet_entry sbc_applets[] = {
 #define APPLET(name, summary) {#name, summary, name##_main, name##_usage},

@@ -4,10 +4,10 @@
 #include <string.h>
 
 #include "applets.h"
-#include "lib/ipam.h"
-#include "lib/json.h"
-#include "lib/net.h"
-#include "lib/opt.h"
+#include "net/ipam.h"
+#include "base/json.h"
+#include "net/net.h"
+#include "base/opt.h"
 
 const char network_usage[] =
     "Usage: sbc-network COMMAND [OPTIONS]\n"

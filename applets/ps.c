@@ -5,12 +5,12 @@
 #include <time.h>
 
 #include "applets.h"
-#include "lib/container.h"
-#include "lib/io.h"
-#include "lib/json.h"
-#include "lib/net.h"
-#include "lib/opt.h"
-#include "lib/store.h"
+#include "runtime/container.h"
+#include "base/io.h"
+#include "base/json.h"
+#include "net/net.h"
+#include "base/opt.h"
+#include "image/store.h"
 
 const char ps_usage[] =
     "Usage: sbc-ps [-a] [-q] [--no-trunc] [--format json]\n"

@@ -4,9 +4,9 @@
 #include <unistd.h>
 
 #include "applets.h"
-#include "lib/opt.h"
-#include "lib/pull.h"
-#include "lib/store.h"
+#include "base/opt.h"
+#include "image/pull.h"
+#include "image/store.h"
 
 const char pull_usage[] =
     "Usage: sbc-pull [OPTIONS] NAME[:TAG|@DIGEST]\n"

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 
 #include "applets.h"
-#include "lib/opt.h"
-#include "lib/push.h"
-#include "lib/store.h"
+#include "base/opt.h"
+#include "image/push.h"
+#include "image/store.h"
 
 const char push_usage[] =
     "Usage: sbc-push [OPTIONS] IMAGE [NAME[:TAG]]\n"

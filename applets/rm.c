@@ -4,10 +4,10 @@
 #include <time.h>
 
 #include "applets.h"
-#include "lib/cgroup.h"
-#include "lib/container.h"
-#include "lib/json.h"
-#include "lib/opt.h"
+#include "runtime/cgroup.h"
+#include "runtime/container.h"
+#include "base/json.h"
+#include "base/opt.h"
 
 const char rm_usage[] =
     "Usage: sbc-rm [-f] CONTAINER [CONTAINER...]\n"

@@ -8,13 +8,13 @@
 #include <unistd.h>
 
 #include "applets.h"
-#include "lib/digest.h"
-#include "lib/io.h"
-#include "lib/json.h"
-#include "lib/opt.h"
-#include "lib/ref.h"
-#include "lib/rootfs.h"
-#include "lib/store.h"
+#include "base/digest.h"
+#include "base/io.h"
+#include "base/json.h"
+#include "base/opt.h"
+#include "registry/ref.h"
+#include "image/rootfs.h"
+#include "image/store.h"
 
 const char rmi_usage[] =
     "Usage: sbc-rmi [OPTIONS] IMAGE [IMAGE...]\n"

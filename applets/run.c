@@ -8,14 +8,14 @@
 
 #include "applets.h"
 #include "run.h"
-#include "lib/cgroup.h"
-#include "lib/container.h"
-#include "lib/io.h"
-#include "lib/launch.h"
-#include "lib/opt.h"
-#include "lib/pull.h"
-#include "lib/rootfs.h"
-#include "lib/store.h"
+#include "runtime/cgroup.h"
+#include "runtime/container.h"
+#include "base/io.h"
+#include "runtime/launch.h"
+#include "base/opt.h"
+#include "image/pull.h"
+#include "image/rootfs.h"
+#include "image/store.h"
 
 const char run_usage[] =
     "Usage: sbc-run [OPTIONS] IMAGE [COMMAND] [ARG...]\n"

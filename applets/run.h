@@ -1,9 +1,9 @@
 /* run.h - the option parsing run.c shares with create.c. */
 #ifndef SBC_APPLET_RUN_H
 #define SBC_APPLET_RUN_H
-#include "lib/container.h"
-#include "lib/launch.h"
-#include "lib/store.h"
+#include "runtime/container.h"
+#include "runtime/launch.h"
+#include "image/store.h"
 
 typedef struct run_cli {
     sbc_create_opts o;

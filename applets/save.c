@@ -6,10 +6,10 @@
 #include <unistd.h>
 
 #include "applets.h"
-#include "lib/imgarchive.h"
-#include "lib/io.h"
-#include "lib/opt.h"
-#include "lib/store.h"
+#include "image/imgarchive.h"
+#include "base/io.h"
+#include "base/opt.h"
+#include "image/store.h"
 
 const char save_usage[] =
     "Usage: sbc-save [OPTIONS] IMAGE [IMAGE...]\n"

@@ -2,9 +2,9 @@
 #include <stdio.h>
 
 #include "applets.h"
-#include "lib/container.h"
-#include "lib/launch.h"
-#include "lib/opt.h"
+#include "runtime/container.h"
+#include "runtime/launch.h"
+#include "base/opt.h"
 
 const char start_usage[] =
     "Usage: sbc-start [-a] [-i] CONTAINER [CONTAINER...]\n"

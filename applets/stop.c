@@ -5,11 +5,11 @@
 #include <time.h>
 
 #include "applets.h"
-#include "lib/cgroup.h"
-#include "lib/container.h"
-#include "lib/json.h"
-#include "lib/launch.h"
-#include "lib/opt.h"
+#include "runtime/cgroup.h"
+#include "runtime/container.h"
+#include "base/json.h"
+#include "runtime/launch.h"
+#include "base/opt.h"
 
 const char stop_usage[] =
     "Usage: sbc-stop [-t SECONDS] CONTAINER [CONTAINER...]\n"

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 
 #include "applets.h"
-#include "lib/opt.h"
-#include "lib/ref.h"
-#include "lib/store.h"
+#include "base/opt.h"
+#include "registry/ref.h"
+#include "image/store.h"
 
 const char tag_usage[] =
     "Usage: sbc-tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]\n"

@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "applets.h"
-#include "lib/layer.h"
-#include "lib/opt.h"
-#include "lib/store.h"
+#include "image/layer.h"
+#include "base/opt.h"
+#include "image/store.h"
 
 const char unpack_usage[] =
     "Usage: sbc-unpack IMAGE DIR\n"

@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include "applets.h"
-#include "lib/container.h"
-#include "lib/json.h"
-#include "lib/opt.h"
+#include "runtime/container.h"
+#include "base/json.h"
+#include "base/opt.h"
 
 const char wait_usage[] =
     "Usage: sbc-wait CONTAINER [CONTAINER...]\n"

@@ -1,6 +1,6 @@
 #!/bin/bash
-# 47-drivers: the btrfs and copy storage drivers (lib/rootfs.c), sbc-commit
-# of their containers (lib/fsdiff.c: a diff against the image), overlay as
+# 47-drivers: the btrfs and copy storage drivers (lib/image/rootfs.c), sbc-commit
+# of their containers (lib/image/fsdiff.c: a diff against the image), overlay as
 # the default, and an unknown SBC_STORAGE_DRIVER refused.  btrfs runs on a
 # loop-mounted file system made here, which the exit trap unmounts and
 # detaches whatever happens.

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The bridge network on "fake containers": processes in their own netns
-# (unshare -n), driven through tests/net/netharness (lib/net.c's
+# (unshare -n), driven through tests/net/netharness (lib/net/net.c's
 # sbc_net_setup/teardown) until sbc-run uses it.  An "outside" netns on a
 # veth stands for the internet.  Only addresses the test made are targets.
 . "$(dirname "$0")/../lib.sh"

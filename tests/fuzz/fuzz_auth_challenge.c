@@ -1,11 +1,11 @@
 /* fuzz_auth_challenge.c - WWW-Authenticate parsing (sbc_challenge_parse in
- * lib/registry.c) and registry error bodies (sbc_registry_error_text).
+ * lib/registry/registry.c) and registry error bodies (sbc_registry_error_text).
  *
  * Input: the first byte picks the parser (even: challenge, odd: error
  * JSON); the rest is the header value / body.
  */
 #include "fuzz_common.h"
-#include "lib/registry.h"
+#include "registry/registry.h"
 
 static void check_param(const char *v, const char *what)
 {

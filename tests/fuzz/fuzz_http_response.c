@@ -1,10 +1,10 @@
-/* fuzz_http_response.c - the HTTP/1.1 response side of lib/http.c: status
+/* fuzz_http_response.c - the HTTP/1.1 response side of lib/registry/http.c: status
  * line, headers (100 Continue, duplicates, Content-Length conflicts,
  * Transfer-Encoding), bodies (length, chunked with extensions and
  * trailers, until close), redirects on the same connection, keep-alive
  * reuse for a second request, and draining of an unread body.
  *
- * lib/http.c is #included so the harness can hand the client a socketpair
+ * lib/registry/http.c is #included so the harness can hand the client a socketpair
  * (the connection struct is private); everything else is the public API.
  *
  * Input: byte 0 = flags, then the server's raw bytes.
@@ -13,7 +13,7 @@
  *   bit 4: a second request on the same sbc_http, body left unread first
  *   bit 5: POST with a body
  */
-#include "lib/http.c"
+#include "registry/http.c"
 
 #include "fuzz_common.h"
 #include "fuzz_net.h"

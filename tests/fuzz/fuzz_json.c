@@ -5,16 +5,16 @@
  *     WorkingDir/User/StopSignal, rootfs.diff_ids, created, os/architecture)
  *     through the sbc_json_* getters, sbc_parse_time/sbc_human_since,
  *     sbc_signal_from_name; then an OCI spec is assembled from them the way
- *     lib/launch.c does (values duplicated as they are, whatever their JSON
+ *     lib/runtime/launch.c does (values duplicated as they are, whatever their JSON
  *     type) and parsed by sbc_spec_from_oci;
  *  2. as a bundle's config.json straight into sbc_spec_from_oci;
  *  3. printed and re-parsed (what sbc_json_write stores must read back).
  */
 #include "fuzz_common.h"
-#include "lib/imageinfo.h"
-#include "lib/json.h"
-#include "lib/launch.h"
-#include "lib/spec.h"
+#include "image/imageinfo.h"
+#include "base/json.h"
+#include "runtime/launch.h"
+#include "runtime/spec.h"
 
 static void check_spec(cJSON *j)
 {
@@ -39,7 +39,7 @@ static void check_spec(cJSON *j)
     sbc_spec_free(&s); /* frees j */
 }
 
-/* An OCI spec from image config values, as lib/launch.c builds it. */
+/* An OCI spec from image config values, as lib/runtime/launch.c builds it. */
 static cJSON *spec_from_image(const cJSON *icfg)
 {
     cJSON *spec = cJSON_CreateObject();

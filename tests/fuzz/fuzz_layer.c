@@ -42,9 +42,9 @@
 #include <archive_entry.h>
 
 #include "fuzz_common.h"
-#include "lib/digest.h"
-#include "lib/io.h"
-#include "lib/layer.h"
+#include "base/digest.h"
+#include "base/io.h"
+#include "image/layer.h"
 
 #define MAXLAYERS 3
 #define CANARY_DIR "/tmp/sbcfuzz-canary"

@@ -6,7 +6,7 @@
  * its digest/size checks; then the blob path (Range / Content-Range) with
  * sbc_registry_blob_open and sbc_blob_read.
  *
- * lib/http.c and lib/registry.c are #included: sbc_http_new() is renamed
+ * lib/registry/http.c and lib/registry/registry.c are #included: sbc_http_new() is renamed
  * for registry.c so each new client connection is a socketpair preloaded
  * with the next fuzzed stream; getaddrinfo always fails (no network).
  *
@@ -23,11 +23,11 @@
  *   bit 6: credentials in Docker's config.json
  *   bit 7: then open and read a blob from the blob stream
  */
-#include "lib/http.c"
+#include "registry/http.c"
 
 static sbc_http *fuzz_sbc_http_new(void);
 #define sbc_http_new fuzz_sbc_http_new
-#include "lib/registry.c"
+#include "registry/registry.c"
 #undef sbc_http_new
 
 #include <sys/stat.h>

@@ -1,6 +1,6 @@
 /* fuzz_net.h - fake connections for the HTTP and registry harnesses.
  *
- * The harness #includes lib/http.c (to reach the connection inside an
+ * The harness #includes lib/registry/http.c (to reach the connection inside an
  * sbc_http) and hands sbc_http a socketpair whose other end already holds
  * the fuzzed server bytes followed by EOF.  Name lookups are interposed so
  * that nothing ever leaves the process: a redirect or token realm on

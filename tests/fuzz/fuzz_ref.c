@@ -8,8 +8,8 @@
  *  - sbc_ref_copy() is a deep, equal copy; api_host is non-empty.
  */
 #include "fuzz_common.h"
-#include "lib/digest.h"
-#include "lib/ref.h"
+#include "base/digest.h"
+#include "registry/ref.h"
 
 static int str_eq(const char *a, const char *b)
 {

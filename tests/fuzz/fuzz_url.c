@@ -1,4 +1,4 @@
-/* fuzz_url.c - URL handling of lib/http.c: sbc_url_parse (absolute URLs,
+/* fuzz_url.c - URL handling of lib/registry/http.c: sbc_url_parse (absolute URLs,
  * proxy variables), sbc_url_resolve (Location headers from a registry),
  * sbc_url_escape, and base64 (auth in Docker's config.json).
  *
@@ -6,7 +6,7 @@
  * is also fed to the single-string functions.
  */
 #include "fuzz_common.h"
-#include "lib/http.h"
+#include "registry/http.h"
 
 static void check_url(const char *s, const sbc_url *u)
 {

@@ -1,8 +1,8 @@
 /* fuzz_user.c - a hostile image's User ("name[:group]", from its config)
  * resolved against its own /etc/passwd and /etc/group (resolve_user in
- * lib/spawn.c, which runs inside the container after pivot_root).
+ * lib/runtime/spawn.c, which runs inside the container after pivot_root).
  *
- * lib/spawn.c is #included with sbc_read_file renamed, so "/etc/passwd" and
+ * lib/runtime/spawn.c is #included with sbc_read_file renamed, so "/etc/passwd" and
  * "/etc/group" come from the input:  USER "\n" PASSWD "\n%%\n" GROUP
  *
  * Checked against a straightforward reference: when the group part names
@@ -12,10 +12,10 @@
 #include <errno.h>
 #include <stddef.h>
 #include <sys/types.h>
-#include "lib/io.h"
+#include "base/io.h"
 char *fuzz_read_file(int dirfd, const char *path, size_t max, size_t *len, sbc_err *e);
 #define sbc_read_file fuzz_read_file
-#include "lib/spawn.c"
+#include "runtime/spawn.c"
 #undef sbc_read_file
 
 #include "fuzz_common.h"

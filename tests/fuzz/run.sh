@@ -37,16 +37,16 @@ maxlen() {
 
 mkdir -p "$OUT/obj" "$OUT/corpus" "$OUT/artifacts" "$OUT/logs"
 CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE -DSBC_GIT=\"fuzz\" -DSBC_DEPS_BEARSSL=\"0.6\"
-  -I/usr/include/bearssl -I. -Iapplets -Itests/fuzz -Wall -Wextra -Wno-unused-parameter"
+  -I/usr/include/bearssl -I. -Ilib -Iapplets -Itests/fuzz -Wall -Wextra -Wno-unused-parameter"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 LIBS="-larchive -lzstd -lz -lbearssl -lcjson -lpthread"
 
-# ---- build: lib/*.c instrumented into an archive, then one binary per target
+# ---- build: lib/*/*.c instrumented into an archive, then one binary per target
 echo "== building fuzz targets into build/fuzz/"
-HDRS=$(ls lib/*.h)
-newest_hdr=$(ls -t lib/*.h | head -1)
+HDRS=$(ls lib/*/*.h)
+newest_hdr=$(ls -t lib/*/*.h | head -1)
 objs=()
-for src in lib/*.c; do
+for src in lib/*/*.c; do
   o=$OUT/obj/$(basename "$src" .c).o
   if [ ! -f "$o" ] || [ "$src" -nt "$o" ] || [ "$newest_hdr" -nt "$o" ]; then
     # shellcheck disable=SC2086

@@ -3,6 +3,6 @@
 # from the library sources it needs; independent of the Makefile.
 cd "$(dirname "$0")/../.." || exit 1
 D=build/deps/prefix
-exec musl-gcc -std=c11 -O1 -D_GNU_SOURCE -I. -I$D/include -idirafter $D/kinc -static \
-  tests/net/netharness.c lib/net.c lib/netlink.c lib/nft.c lib/ipam.c lib/config.c \
-  lib/err.c lib/io.c lib/json.c -L$D/lib -lcjson -o "${1:-build/netharness}"
+exec musl-gcc -std=c11 -O1 -D_GNU_SOURCE -I. -Ilib -I$D/include -idirafter $D/kinc -static \
+  tests/net/netharness.c lib/net/*.c lib/base/config.c \
+  lib/base/err.c lib/base/io.c lib/base/json.c -L$D/lib -lcjson -o "${1:-build/netharness}"

@@ -1,4 +1,4 @@
-/* netharness.c - test-only driver of lib/net.c for "fake containers"
+/* netharness.c - test-only driver of lib/net/net.c for "fake containers"
  * (processes the test starts in their own netns), until sbc-run exists.
  *   netharness setup CID PID STATE_DIR [NETOPTS-JSON]
  *   netharness teardown STATE_DIR
@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/err.h"
-#include "lib/json.h"
-#include "lib/net.h"
+#include "base/err.h"
+#include "base/json.h"
+#include "net/net.h"
 
 int main(int argc, char **argv)
 {

@@ -5,10 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/err.h"
-#include "lib/io.h"
-#include "lib/json.h"
-#include "lib/opt.h"
+#include "base/err.h"
+#include "base/io.h"
+#include "base/json.h"
+#include "base/opt.h"
 #include "unit.h"
 
 TEST(err_set_and_wrap)
@@ -155,7 +155,7 @@ TEST(json_getters_hostile)
 
 #include <stdint.h>
 #include <stdlib.h>
-#include "lib/arena.h"
+#include "base/arena.h"
 
 /* The arena in front of malloc (a no-op in the glibc/sanitizer build): the
  * usual malloc contract, alignment, zeroed calloc, realloc keeping the

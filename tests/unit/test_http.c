@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "lib/http.h"
+#include "registry/http.h"
 #include "unit.h"
 
 TEST(base64)

@@ -17,9 +17,9 @@
 #include <archive_entry.h>
 #include <bearssl_hash.h>
 
-#include "lib/err.h"
-#include "lib/io.h"
-#include "lib/layer.h"
+#include "base/err.h"
+#include "base/io.h"
+#include "image/layer.h"
 #include "unit.h"
 
 static char gen[PATH_MAX], sentinel[PATH_MAX];

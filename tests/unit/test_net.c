@@ -12,11 +12,11 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 
-#include "lib/ipam.h"
-#include "lib/json.h"
-#include "lib/net.h"
-#include "lib/netlink.h"
-#include "lib/nft.h"
+#include "net/ipam.h"
+#include "base/json.h"
+#include "net/net.h"
+#include "net/netlink.h"
+#include "net/nft.h"
 #include "unit.h"
 
 TEST(net_port_parse)

@@ -2,9 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/digest.h"
-#include "lib/ref.h"
-#include "lib/registry.h"
+#include "base/digest.h"
+#include "registry/ref.h"
+#include "registry/registry.h"
 #include "unit.h"
 
 static void ref_ok(const char *in, const char *full, const char *fam)

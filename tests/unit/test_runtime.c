@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "lib/caps.h"
-#include "lib/cgroup.h"
-#include "lib/container.h"
-#include "lib/launch.h"
-#include "lib/spec.h"
+#include "runtime/caps.h"
+#include "runtime/cgroup.h"
+#include "runtime/container.h"
+#include "runtime/launch.h"
+#include "runtime/spec.h"
 #include "unit.h"
 
 TEST(cgroup_parse_bytes)

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/digest.h"
+#include "base/digest.h"
 #include "unit.h"
 
 void sbc_sha256_selftest_portable(const void *data, size_t len, unsigned char out[32]);

@@ -9,10 +9,10 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "lib/digest.h"
-#include "lib/io.h"
-#include "lib/layer.h"
-#include "lib/tarw.h"
+#include "base/digest.h"
+#include "base/io.h"
+#include "image/layer.h"
+#include "image/tarw.h"
 #include "unit.h"
 
 #include <zlib.h>

@@ -4,7 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "lib/io.h"
+#include "base/io.h"
 #include "unit.h"
 
 static struct { const char *name; unit_fn fn; } tests[512];

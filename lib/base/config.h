@@ -1,0 +1,28 @@
+/* config.h - sbc's own configuration: $SBC_CONFIG_DIR/config.json
+ * (default /etc/sbc/config.json), Docker daemon.json style:
+ *   {"insecure-registries": ["myreg:5000", "10.0.0.0/8"],
+ *    "registry-mirrors": ["https://mirror.example.com"]}
+ * A missing file is an empty configuration; a malformed one is an error.
+ */
+#ifndef SBC_CONFIG_H
+#define SBC_CONFIG_H
+#include "base/err.h"
+
+/* $SBC_CONFIG_DIR or "/etc/sbc". */
+const char *sbc_config_dir(void);
+
+typedef struct sbc_config {
+    char **insecure; /* "host[:port]" or CIDR */
+    int ninsecure;
+    char **mirrors; /* base URLs, e.g. "https://mirror:5000" (no trailing /) */
+    int nmirrors;
+} sbc_config;
+
+int sbc_config_load(sbc_config *c, sbc_err *e);
+void sbc_config_free(sbc_config *c);
+/* 1 if hostport ("host[:port]") is listed as insecure: exact match, host
+ * without port, or an IP within a listed CIDR.  localhost and 127.0.0.0/8
+ * are NOT implicitly insecure (tests rely on real TLS there). */
+int sbc_config_insecure(const sbc_config *c, const char *hostport);
+
+#endif

@@ -1,0 +1,407 @@
+#include "base/io.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+ssize_t sbc_read_full(int fd, void *buf, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, (char *)buf + got, n - got);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
+}
+
+int sbc_write_full(int fd, const void *buf, size_t n)
+{
+    const char *p = buf;
+    while (n) {
+        ssize_t r = write(fd, p, n);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+int sbc_write_atomic(int dirfd, const char *path, const void *data, size_t len,
+                     mode_t mode, sbc_err *e)
+{
+    char tmp[4096];
+    const char *slash = strrchr(path, '/');
+    int n;
+    if (slash)
+        n = snprintf(tmp, sizeof tmp, "%.*s/.tmp-%ld-%s", (int)(slash - path), path,
+                     (long)getpid(), slash + 1);
+    else
+        n = snprintf(tmp, sizeof tmp, ".tmp-%ld-%s", (long)getpid(), path);
+    if (n < 0 || (size_t)n >= sizeof tmp)
+        return sbc_err_set(e, 0, "%s: path too long", path);
+    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+    if (fd < 0)
+        return sbc_err_sys(e, "%s", tmp);
+    if (sbc_write_full(fd, data, len) < 0 || fsync(fd) < 0) {
+        sbc_err_sys(e, "%s", tmp);
+        close(fd);
+        unlinkat(dirfd, tmp, 0);
+        return -1;
+    }
+    close(fd);
+    if (renameat(dirfd, tmp, dirfd, path) < 0) {
+        sbc_err_sys(e, "%s", path);
+        unlinkat(dirfd, tmp, 0);
+        return -1;
+    }
+    /* make the rename durable */
+    char dir[4096];
+    if (slash)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    else
+        strcpy(dir, ".");
+    int dfd = openat(dirfd, slash && slash == path ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return 0;
+}
+
+char *sbc_read_file(int dirfd, const char *path, size_t max, size_t *lenp, sbc_err *e)
+{
+    int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        sbc_err_sys(e, "%s", path);
+        return NULL;
+    }
+    sbc_buf b = {0};
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size < max) {
+        /* the common case: one read of size+1 bytes proves the end */
+        size_t want = (size_t)st.st_size + 1;
+        char *p = sbc_xmalloc(want + 1);
+        ssize_t r;
+        do /* a regular file reads short only at its end */
+            r = read(fd, p, want);
+        while (r < 0 && errno == EINTR);
+        if (r >= 0 && (size_t)r < want) {
+            close(fd);
+            p[r] = 0;
+            if (lenp)
+                *lenp = (size_t)r;
+            return p;
+        }
+        free(p); /* it grew meanwhile: read it in chunks */
+        if (r < 0 || lseek(fd, 0, SEEK_SET) < 0) {
+            sbc_err_sys(e, "%s", path);
+            close(fd);
+            return NULL;
+        }
+    }
+    char chunk[65536];
+    for (;;) {
+        ssize_t r = read(fd, chunk, sizeof chunk);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            sbc_err_sys(e, "%s", path);
+            close(fd);
+            sbc_buf_free(&b);
+            return NULL;
+        }
+        if (r == 0)
+            break;
+        if (b.len + (size_t)r > max) {
+            sbc_err_set(e, 0, "%s: file too large", path);
+            close(fd);
+            sbc_buf_free(&b);
+            return NULL;
+        }
+        sbc_buf_add(&b, chunk, (size_t)r);
+    }
+    close(fd);
+    if (!b.data)
+        sbc_buf_add(&b, "", 0);
+    if (lenp)
+        *lenp = b.len;
+    return b.data;
+}
+
+int sbc_lock_path(int dirfd, const char *path, sbc_err *e)
+{
+    int fd = openat(dirfd, path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return sbc_err_sys(e, "lock %s", path);
+    while (flock(fd, LOCK_EX) < 0)
+        if (errno != EINTR) {
+            sbc_err_sys(e, "lock %s", path);
+            close(fd);
+            return -1;
+        }
+    return fd;
+}
+
+int sbc_mkdir_p(const char *path, mode_t mode, sbc_err *e)
+{
+    char p[4096];
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof p)
+        return sbc_err_set(e, 0, "%s: bad path", path);
+    if (mkdir(path, mode) == 0 || errno == EEXIST) /* the common case: one call */
+        return 0;
+    if (errno != ENOENT)
+        return sbc_err_sys(e, "mkdir %s", path);
+    memcpy(p, path, n + 1);
+    for (char *s = p + 1;; s++) {
+        if (*s == '/' || *s == 0) {
+            char c = *s;
+            *s = 0;
+            if (mkdir(p, mode) < 0 && errno != EEXIST)
+                return sbc_err_sys(e, "mkdir %s", p);
+            *s = c;
+            if (!c)
+                break;
+        }
+    }
+    return 0;
+}
+
+static int rm_rf_at(int dfd, const char *name, int depth, sbc_err *e)
+{
+    if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT)
+        return 0;
+    if (errno != EISDIR && errno != EPERM)
+        return sbc_err_sys(e, "remove %s", name);
+    if (depth > 512)
+        return sbc_err_set(e, 0, "remove %s: too deep", name);
+    int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return 0;
+        return sbc_err_sys(e, "open %s", name);
+    }
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return sbc_err_sys(e, "opendir %s", name);
+    }
+    struct dirent *de;
+    int rc = 0;
+    while ((de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        if (rm_rf_at(dirfd(d), de->d_name, depth + 1, e) < 0) {
+            rc = -1;
+            break;
+        }
+    }
+    closedir(d);
+    if (rc == 0 && unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+        return sbc_err_sys(e, "rmdir %s", name);
+    return rc;
+}
+
+int sbc_rm_rf(int dirfd, const char *path, sbc_err *e)
+{
+    return rm_rf_at(dirfd, path, 0, e);
+}
+
+static _Noreturn void oom(size_t n)
+{
+    sbc_die(SBC_EXIT_FAIL, "out of memory (%zu bytes)", n);
+}
+
+void *sbc_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        oom(n);
+    return p;
+}
+
+void *sbc_xcalloc(size_t n, size_t m)
+{
+    void *p = calloc(n ? n : 1, m ? m : 1);
+    if (!p)
+        oom(n * m);
+    return p;
+}
+
+void *sbc_xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (!p)
+        oom(n);
+    return p;
+}
+
+char *sbc_xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    return memcpy(sbc_xmalloc(n), s, n);
+}
+
+char *sbc_xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        sbc_die(SBC_EXIT_FAIL, "bad format");
+    char *s = sbc_xmalloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+void sbc_buf_add(sbc_buf *b, const void *p, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t c = b->cap ? b->cap : 256;
+        while (c < b->len + n + 1)
+            c *= 2;
+        b->data = sbc_xrealloc(b->data, c);
+        b->cap = c;
+    }
+    if (n)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = 0;
+}
+
+void sbc_buf_adds(sbc_buf *b, const char *s)
+{
+    sbc_buf_add(b, s, strlen(s));
+}
+
+void sbc_buf_printf(sbc_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n <= 0)
+        return;
+    sbc_buf_add(b, NULL, 0);
+    if (b->len + (size_t)n + 1 > b->cap) {
+        size_t c = b->cap;
+        while (c < b->len + (size_t)n + 1)
+            c *= 2;
+        b->data = sbc_xrealloc(b->data, c);
+        b->cap = c;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void sbc_buf_free(sbc_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int sbc_dir_names(int dfd, char ***out, size_t *nout)
+{
+    int dup_fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+    if (dup_fd < 0)
+        return -1;
+    DIR *d = fdopendir(dup_fd);
+    if (!d) {
+        int saved = errno;
+        close(dup_fd);
+        errno = saved;
+        return -1;
+    }
+    rewinddir(d);
+    char **v = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *de;
+    errno = 0;
+    while ((de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 32;
+            v = sbc_xrealloc(v, cap * sizeof *v);
+        }
+        v[n++] = sbc_xstrdup(de->d_name);
+    }
+    int saved = errno;
+    closedir(d);
+    if (saved) {
+        sbc_names_free(v, n);
+        errno = saved;
+        return -1;
+    }
+    if (n)
+        qsort(v, n, sizeof *v, cmp_names);
+    *out = v;
+    *nout = n;
+    return 0;
+}
+
+void sbc_names_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+int sbc_copy_data(int in, int out)
+{
+    int fallback = 0;
+    for (;;) {
+        if (!fallback) {
+            ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
+            if (n > 0)
+                continue;
+            if (n == 0)
+                return 0;
+            if (errno == EINTR)
+                continue;
+            if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
+                return -1;
+            fallback = 1;
+        }
+        char buf[65536];
+        ssize_t n = read(in, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (n == 0)
+            return 0;
+        if (sbc_write_full(out, buf, (size_t)n) < 0)
+            return -1;
+    }
+}

@@ -1,0 +1,52 @@
+/* io.h - safe I/O: full reads and writes that retry on EINTR, atomic file
+ * replacement (temp + fsync + rename), whole-file reads, mkdir -p. */
+#ifndef SBC_IO_H
+#define SBC_IO_H
+#include <stddef.h>
+#include <sys/types.h>
+#include "base/err.h"
+
+/* Read up to n bytes, retrying on EINTR and short reads; returns bytes read
+ * (< n only at EOF) or -1 with errno set. */
+ssize_t sbc_read_full(int fd, void *buf, size_t n);
+/* Write all n bytes, retrying on EINTR and short writes; 0 or -1 (errno). */
+int sbc_write_full(int fd, const void *buf, size_t n);
+/* Write len bytes to dirfd/path atomically: temp file in the same dir, fsync,
+ * rename, fsync of the dir.  dirfd may be AT_FDCWD. */
+int sbc_write_atomic(int dirfd, const char *path, const void *data, size_t len,
+                     mode_t mode, sbc_err *e);
+/* Read a whole file (at most max bytes) into a NUL-terminated malloc'd
+ * buffer; *len gets the size (may be NULL).  NULL on error. */
+char *sbc_read_file(int dirfd, const char *path, size_t max, size_t *len, sbc_err *e);
+/* Open (creating it, mode 0600) the lock file dirfd/path and take an
+ * exclusive flock on it, waiting: the fd (closing it unlocks), or -1. */
+int sbc_lock_path(int dirfd, const char *path, sbc_err *e);
+/* mkdir -p with mode for the created components. */
+int sbc_mkdir_p(const char *path, mode_t mode, sbc_err *e);
+/* rm -rf below dirfd/path without following symlinks; missing is fine. */
+int sbc_rm_rf(int dirfd, const char *path, sbc_err *e);
+/* The names in the directory dfd (not "." and ".."), sorted; 0, or -1 with
+ * errno.  dfd itself is left as it was.  Free with sbc_names_free. */
+int sbc_dir_names(int dfd, char ***names, size_t *n);
+void sbc_names_free(char **names, size_t n);
+/* Copy the rest of in to out: copy_file_range, else read/write; 0, or -1
+ * with errno (EIO-like errors of either side). */
+int sbc_copy_data(int in, int out);
+
+void *sbc_xmalloc(size_t n);
+void *sbc_xcalloc(size_t n, size_t m);
+void *sbc_xrealloc(void *p, size_t n);
+char *sbc_xstrdup(const char *s);
+char *sbc_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable byte buffer; always NUL-terminated. */
+typedef struct sbc_buf {
+    char *data;
+    size_t len, cap;
+} sbc_buf;
+void sbc_buf_add(sbc_buf *b, const void *p, size_t n);
+void sbc_buf_adds(sbc_buf *b, const char *s);
+void sbc_buf_printf(sbc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sbc_buf_free(sbc_buf *b);
+
+#endif

@@ -1,0 +1,29 @@
+/* json.h - small helpers on cJSON: parse with a clear error, typed getters
+ * that never crash on hostile input, atomic writes. */
+#ifndef SBC_JSON_H
+#define SBC_JSON_H
+#include <stddef.h>
+#include <stdio.h>
+#include <cjson/cJSON.h>
+#include "base/err.h"
+
+/* Parse len bytes; `what` names the object in the error ("manifest"). */
+cJSON *sbc_json_parse(const char *s, size_t len, const char *what, sbc_err *e);
+cJSON *sbc_json_read(int dirfd, const char *path, sbc_err *e);
+/* The same for file in the directory dir ("open DIR: why" when dir is not
+ * there). */
+cJSON *sbc_json_read_in(const char *dir, const char *file, sbc_err *e);
+/* Write compact JSON atomically (temp + fsync + rename). */
+int sbc_json_write(int dirfd, const char *path, const cJSON *j, sbc_err *e);
+/* Typed getters: NULL / def when missing or of another type. */
+const char *sbc_json_str(const cJSON *o, const char *key);
+long long sbc_json_int(const cJSON *o, const char *key, long long def);
+int sbc_json_bool(const cJSON *o, const char *key, int def);
+cJSON *sbc_json_obj(const cJSON *o, const char *key);
+cJSON *sbc_json_arr(const cJSON *o, const char *key);
+/* Pretty-print to f with a trailing newline. */
+void sbc_json_print(FILE *f, const cJSON *j);
+/* Add a string, or JSON null when s is NULL. */
+void sbc_json_add_str(cJSON *o, const char *key, const char *s);
+
+#endif

@@ -1,0 +1,170 @@
+#include "base/opt.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "base/io.h"
+
+enum { ID_HELP = -1000, ID_DEBUG = -1001 };
+
+void sbc_opts_init(sbc_opts *o, int argc, char **argv, int interspersed)
+{
+    memset(o, 0, sizeof *o);
+    o->argc = argc;
+    o->argv = argv;
+    o->ind = 1;
+    o->interspersed = interspersed;
+}
+
+static void finish(sbc_opts *o)
+{
+    int tail = o->argc - o->ind;
+    if (o->nops) {
+        o->ops = sbc_xrealloc(o->ops, sizeof(char *) * (size_t)(o->nops + tail + 1));
+        for (int i = 0; i < tail; i++)
+            o->ops[o->nops + i] = o->argv[o->ind + i];
+        o->nops += tail;
+        o->ops[o->nops] = NULL;
+        /* operands live in argv order: copy back so argv stays the owner */
+        for (int i = 0; i < o->nops; i++)
+            o->argv[o->argc - o->nops + i] = o->ops[i];
+        free(o->ops);
+        o->ops = NULL;
+        o->rest = o->argv + o->argc - o->nops;
+        o->nrest = o->nops;
+    } else {
+        o->rest = o->argv + o->ind;
+        o->nrest = tail;
+    }
+    o->ind = o->argc;
+}
+
+static int special(int id)
+{
+    if (id == ID_HELP) {
+        fputs(sbc_usage_text, stdout);
+        fflush(stdout);
+        exit(0);
+    }
+    if (id == ID_DEBUG)
+        sbc_debug_level = 1;
+    return id;
+}
+
+static const sbc_option builtin[] = {
+    {"help", 0, SBC_OPT_NOARG, ID_HELP},
+    {"debug", 0, SBC_OPT_NOARG, ID_DEBUG},
+    {NULL, 0, 0, 0},
+};
+
+static const sbc_option *find_long(const sbc_option *t, const char *name, size_t n)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        const sbc_option *tab = pass ? builtin : t;
+        for (; tab && (tab->lng || tab->shrt); tab++)
+            if (tab->lng && strlen(tab->lng) == n && !strncmp(tab->lng, name, n))
+                return tab;
+    }
+    return NULL;
+}
+
+static const sbc_option *find_short(const sbc_option *t, int c)
+{
+    for (; t && (t->lng || t->shrt); t++)
+        if (t->shrt == c)
+            return t;
+    return NULL;
+}
+
+int sbc_opt_next(sbc_opts *o, const sbc_option *table)
+{
+    o->arg = NULL;
+    if (o->cluster && *o->cluster) {
+        int c = (unsigned char)*o->cluster++;
+        const sbc_option *op = find_short(table, c);
+        if (!op) {
+            if (c == 'h' && !find_short(table, 'h'))
+                return special(ID_HELP);
+            sbc_usage_error("unknown shorthand flag: '%c' in -%c", c, c);
+        }
+        if (op->arg) {
+            if (*o->cluster) {
+                o->arg = o->cluster;
+            } else if (o->ind < o->argc) {
+                o->arg = o->argv[o->ind++];
+            } else {
+                sbc_usage_error("flag needs an argument: '%c' in -%c", c, c);
+            }
+            o->cluster = NULL;
+        }
+        return op->id;
+    }
+    o->cluster = NULL;
+    for (;;) {
+        if (o->ind >= o->argc) {
+            finish(o);
+            return 0;
+        }
+        char *a = o->argv[o->ind];
+        if (!strcmp(a, "--")) {
+            o->ind++;
+            finish(o);
+            return 0;
+        }
+        if (a[0] != '-' || a[1] == 0) {
+            if (!o->interspersed) {
+                finish(o);
+                return 0;
+            }
+            o->ops = sbc_xrealloc(o->ops, sizeof(char *) * (size_t)(o->nops + 1));
+            o->ops[o->nops++] = a;
+            o->ind++;
+            continue;
+        }
+        o->ind++;
+        if (a[1] == '-') {
+            const char *name = a + 2, *eq = strchr(name, '=');
+            size_t n = eq ? (size_t)(eq - name) : strlen(name);
+            const sbc_option *op = find_long(table, name, n);
+            if (!op)
+                sbc_usage_error("unknown flag: --%.*s", (int)n, name);
+            if (op->arg) {
+                if (eq) {
+                    o->arg = eq + 1;
+                } else if (o->ind < o->argc) {
+                    o->arg = o->argv[o->ind++];
+                } else {
+                    sbc_usage_error("flag needs an argument: --%s", op->lng);
+                }
+            } else if (eq) {
+                if (strcmp(eq + 1, "true") && strcmp(eq + 1, "false"))
+                    sbc_usage_error("invalid argument \"%s\" for \"--%s\" flag", eq + 1, op->lng);
+                o->arg = eq + 1;
+            }
+            return special(op->id);
+        }
+        o->cluster = a + 1;
+        return sbc_opt_next(o, table);
+    }
+}
+
+int sbc_opt_bool(const sbc_opts *o)
+{
+    return !(o->arg && !strcmp(o->arg, "false"));
+}
+
+void sbc_opt_operands(const sbc_opts *o, int min, int max)
+{
+    if (o->nrest < min) {
+        if (min == 1)
+            sbc_usage_error("requires at least 1 argument");
+        sbc_usage_error("requires at least %d arguments", min);
+    }
+    if (max >= 0 && o->nrest > max) {
+        if (max == 0)
+            sbc_usage_error("accepts no arguments");
+        sbc_usage_error("accepts at most %d argument%s", max, max == 1 ? "" : "s");
+    }
+}

@@ -1,0 +1,153 @@
+#include "image/imageinfo.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "base/json.h"
+#include "image/rootfs.h"
+
+long long sbc_parse_time(const char *s)
+{
+    if (!s)
+        return -1;
+    int Y, M, D, h, m, sec, used = 0;
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &Y, &M, &D, &h, &m, &sec, &used) != 6)
+        return -1;
+    const char *p = s + used;
+    if (*p == '.')
+        for (p++; *p >= '0' && *p <= '9'; p++)
+            ;
+    long off = 0;
+    if (*p == '+' || *p == '-') {
+        int oh = 0, om = 0;
+        if (sscanf(p + 1, "%2d:%2d", &oh, &om) != 2)
+            return -1;
+        off = (oh * 3600L + om * 60L) * (*p == '-' ? -1 : 1);
+    } else if (*p != 'Z' && *p != 'z') {
+        return -1;
+    }
+    struct tm tm = {0};
+    tm.tm_year = Y - 1900;
+    tm.tm_mon = M - 1;
+    tm.tm_mday = D;
+    tm.tm_hour = h;
+    tm.tm_min = m;
+    tm.tm_sec = sec;
+    return (long long)timegm(&tm) - off;
+}
+
+void sbc_human_since(const char *t, char *out, size_t n)
+{
+    long long then = sbc_parse_time(t);
+    if (then < 0) {
+        snprintf(out, n, "N/A");
+        return;
+    }
+    long long d = (long long)time(NULL) - then;
+    if (d < 1)
+        snprintf(out, n, "Less than a second ago");
+    else if (d < 60)
+        snprintf(out, n, "%lld second%s ago", d, d == 1 ? "" : "s");
+    else if (d < 120)
+        snprintf(out, n, "About a minute ago");
+    else if (d < 3600)
+        snprintf(out, n, "%lld minutes ago", d / 60);
+    else if (d < 7200)
+        snprintf(out, n, "About an hour ago");
+    else if (d < 86400 * 2)
+        snprintf(out, n, "%lld hours ago", d / 3600);
+    else if (d < 86400 * 7 * 2)
+        snprintf(out, n, "%lld days ago", d / 86400);
+    else if (d < 86400 * 30 * 2)
+        snprintf(out, n, "%lld weeks ago", d / (86400 * 7));
+    else if (d < 86400 * 365 * 2)
+        snprintf(out, n, "%lld months ago", d / (86400 * 30));
+    else
+        snprintf(out, n, "%lld years ago", d / (86400 * 365));
+}
+
+void sbc_human_size(long long b, char *out, size_t n)
+{
+    static const char *const u[] = {"B", "kB", "MB", "GB", "TB"};
+    double v = (double)b;
+    int i = 0;
+    while (v >= 1000 && i < 4) {
+        v /= 1000;
+        i++;
+    }
+    if (i == 0)
+        snprintf(out, n, "%lldB", b);
+    else
+        snprintf(out, n, "%.3g%s", v, u[i]);
+}
+
+cJSON *sbc_image_tags_of(cJSON *tags, const char *id)
+{
+    cJSON *a = cJSON_CreateArray(), *it;
+    cJSON_ArrayForEach(it, tags)
+        if (cJSON_IsString(it) && !strcmp(it->valuestring, id) && !strchr(it->string, '@'))
+            cJSON_AddItemToArray(a, cJSON_CreateString(it->string));
+    return a;
+}
+
+cJSON *sbc_image_inspect_json(sbc_store *s, const char *name, sbc_err *e)
+{
+    sbc_image img;
+    if (sbc_image_lookup(s, name, &img, e) < 0)
+        return NULL;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "Id", img.id);
+    cJSON *tags = sbc_store_tags(s, NULL);
+    cJSON_AddItemToObject(o, "RepoTags", sbc_image_tags_of(tags, img.id));
+    cJSON_Delete(tags);
+    cJSON *rd = sbc_json_arr(img.record, "RepoDigests");
+    cJSON_AddItemToObject(o, "RepoDigests", rd ? cJSON_Duplicate(rd, 1) : cJSON_CreateArray());
+    sbc_json_add_str(o, "Created", sbc_json_str(img.config, "created"));
+    cJSON_AddNumberToObject(o, "Size", (double)sbc_json_int(img.record, "Size", 0));
+    sbc_json_add_str(o, "Os", sbc_json_str(img.config, "os"));
+    sbc_json_add_str(o, "Architecture", sbc_json_str(img.config, "architecture"));
+    if (sbc_json_str(img.config, "variant"))
+        cJSON_AddStringToObject(o, "Variant", sbc_json_str(img.config, "variant"));
+    cJSON *c = sbc_json_obj(img.config, "config");
+    cJSON_AddItemToObject(o, "Config", c ? cJSON_Duplicate(c, 1) : cJSON_CreateObject());
+    cJSON *rf = sbc_json_obj(img.config, "rootfs");
+    cJSON_AddItemToObject(o, "RootFS", rf ? cJSON_Duplicate(rf, 1) : cJSON_CreateObject());
+    sbc_json_add_str(o, "Manifest", sbc_json_str(img.record, "Manifest"));
+    cJSON *ls = sbc_json_arr(img.record, "Layers");
+    cJSON_AddItemToObject(o, "Layers", ls ? cJSON_Duplicate(ls, 1) : cJSON_CreateArray());
+    cJSON *gd = cJSON_AddObjectToObject(o, "GraphDriver");
+    /* the store's driver: what a container made now would use */
+    cJSON_AddStringToObject(gd, "Name", sbc_rootfs_driver_label(s->root));
+    cJSON *dirs = cJSON_AddArrayToObject(gd, "LayerDirs");
+    for (int i = 0; i < img.nlayers; i++)
+        cJSON_AddItemToArray(dirs, cJSON_CreateString(img.layer_dirs[i]));
+    if (img.nlayers && sbc_rootfs_driver(s->root) == SBC_ROOTFS_BTRFS) {
+        /* its flattened read-only subvolume, once a container was made */
+        char *sv = sbc_rootfs_btrfs_image(s->root, (const char **)img.layer_dirs, img.nlayers);
+        struct stat st;
+        if (lstat(sv, &st) == 0 && S_ISDIR(st.st_mode))
+            cJSON_AddStringToObject(gd, "Subvolume", sv);
+        free(sv);
+    }
+    sbc_image_free(&img);
+    return o;
+}
+
+int sbc_image_inspect_print(const char *name, sbc_err *e)
+{
+    sbc_store s;
+    if (sbc_store_open(&s, e) < 0)
+        return -1;
+    cJSON *o = sbc_image_inspect_json(&s, name, e);
+    sbc_store_close(&s);
+    if (!o)
+        return -1;
+    cJSON *a = cJSON_CreateArray();
+    cJSON_AddItemToArray(a, o);
+    sbc_json_print(stdout, a);
+    cJSON_Delete(a);
+    return 0;
+}

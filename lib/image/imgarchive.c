@@ -1,0 +1,986 @@
+/* imgarchive.c - save and load of Docker / OCI image archives (see
+ * imgarchive.h). */
+#include "image/imgarchive.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "base/digest.h"
+#include "image/imgbuild.h"
+#include "base/io.h"
+#include "base/mediatype.h"
+#include "base/json.h"
+#include "registry/ref.h"
+#include "registry/registry.h"
+
+#define CHUNK (256 * 1024)
+#define JSON_MAX (16u << 20)
+
+/* ---- save --------------------------------------------------------------------- */
+
+struct saver {
+    struct archive *a;
+    struct archive_entry *en;
+    sbc_store *s;
+    sbc_err *e;
+    char **done; /* blob names already written */
+    int ndone;
+    char *buf;
+};
+
+static int sv_err(struct saver *sv, const char *what)
+{
+    if (sv->e->msg[0])
+        return -1;
+    return sbc_err_set(sv->e, 0, "write %s: %s", what,
+                       archive_error_string(sv->a) ? archive_error_string(sv->a) : "error");
+}
+
+static int sv_header(struct saver *sv, const char *name, long long size, int dir)
+{
+    archive_entry_clear(sv->en);
+    archive_entry_set_pathname(sv->en, name);
+    archive_entry_set_filetype(sv->en, dir ? AE_IFDIR : AE_IFREG);
+    archive_entry_set_perm(sv->en, dir ? 0755 : 0644);
+    archive_entry_set_size(sv->en, dir ? 0 : size);
+    archive_entry_set_mtime(sv->en, 0, 0);
+    if (archive_write_header(sv->a, sv->en) != ARCHIVE_OK)
+        return sv_err(sv, name);
+    return 0;
+}
+
+static int sv_mem(struct saver *sv, const char *name, const void *p, size_t n)
+{
+    if (sv_header(sv, name, (long long)n, 0) < 0)
+        return -1;
+    if (n && archive_write_data(sv->a, p, n) != (la_ssize_t)n)
+        return sv_err(sv, name);
+    return 0;
+}
+
+static int sv_seen(struct saver *sv, const char *name)
+{
+    for (int i = 0; i < sv->ndone; i++)
+        if (!strcmp(sv->done[i], name))
+            return 1;
+    sv->done = sbc_xrealloc(sv->done, (size_t)(sv->ndone + 1) * sizeof *sv->done);
+    sv->done[sv->ndone++] = sbc_xstrdup(name);
+    return 0;
+}
+
+static int sv_fd(struct saver *sv, const char *name, int fd, long long size)
+{
+    if (sv_header(sv, name, size, 0) < 0)
+        return -1;
+    long long left = size;
+    while (left > 0) {
+        ssize_t r = read(fd, sv->buf, left > CHUNK ? CHUNK : (size_t)left);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return r < 0 ? sbc_err_sys(sv->e, "read %s", name)
+                         : sbc_err_set(sv->e, 0, "read %s: file shrank", name);
+        if (archive_write_data(sv->a, sv->buf, (size_t)r) != r)
+            return sv_err(sv, name);
+        left -= r;
+    }
+    return 0;
+}
+
+/* Decompress blob fd (gzip or zstd) into out_fd (or, when out_fd < 0,
+ * straight into the archive: the size is known).  Returns bytes or -1. */
+static long long decompress(struct saver *sv, int in, int comp, int out_fd)
+{
+    unsigned char *ib = sbc_xmalloc(CHUNK), *ob = sbc_xmalloc(CHUNK);
+    long long total = 0;
+    int rc = -1, zinit = 0, in_member = 0, eof = 0;
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    ZSTD_DStream *zs = NULL;
+    size_t zret = 1;
+    if (comp == SBC_COMP_GZIP) {
+        if (inflateInit2(&z, 15 + 16) != Z_OK)
+            goto out;
+        zinit = 1;
+    } else {
+        zs = ZSTD_createDStream();
+        if (!zs)
+            goto out;
+        ZSTD_initDStream(zs);
+    }
+    size_t il = 0, ipos = 0;
+    for (;;) {
+        if (ipos == il && !eof) {
+            ssize_t r = read(in, ib, CHUNK);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r < 0) {
+                sbc_err_sys(sv->e, "read blob");
+                goto out;
+            }
+            if (r == 0)
+                eof = 1;
+            il = (size_t)r;
+            ipos = 0;
+        }
+        size_t got;
+        if (comp == SBC_COMP_GZIP) {
+            if (!in_member) {
+                if (ipos == il && eof)
+                    break;
+                if (ipos == il)
+                    continue;
+                inflateReset(&z);
+                in_member = 1;
+            }
+            z.next_in = ib + ipos;
+            z.avail_in = (uInt)(il - ipos);
+            z.next_out = ob;
+            z.avail_out = CHUNK;
+            int r = inflate(&z, Z_NO_FLUSH);
+            ipos = il - z.avail_in;
+            if (r == Z_STREAM_END)
+                in_member = 0;
+            else if (r != Z_OK && r != Z_BUF_ERROR) {
+                sbc_err_set(sv->e, 0, "gzip: %s", z.msg ? z.msg : "corrupt blob");
+                goto out;
+            }
+            got = CHUNK - z.avail_out;
+            if (!got && eof && ipos == il && in_member) {
+                sbc_err_set(sv->e, 0, "gzip: unexpected end of blob");
+                goto out;
+            }
+        } else {
+            if (ipos == il && eof) {
+                if (zret != 0) {
+                    sbc_err_set(sv->e, 0, "zstd: unexpected end of blob");
+                    goto out;
+                }
+                break;
+            }
+            ZSTD_inBuffer zi = {ib, il, ipos};
+            ZSTD_outBuffer zo = {ob, CHUNK, 0};
+            zret = ZSTD_decompressStream(zs, &zo, &zi);
+            if (ZSTD_isError(zret)) {
+                sbc_err_set(sv->e, 0, "zstd: %s", ZSTD_getErrorName(zret));
+                goto out;
+            }
+            ipos = zi.pos;
+            got = zo.pos;
+        }
+        if (got) {
+            if (out_fd >= 0 ? sbc_write_full(out_fd, ob, got) < 0
+                            : archive_write_data(sv->a, ob, got) != (la_ssize_t)got) {
+                if (out_fd >= 0)
+                    sbc_err_sys(sv->e, "write");
+                else
+                    sv_err(sv, "layer");
+                goto out;
+            }
+            total += (long long)got;
+        }
+    }
+    rc = 0;
+out:
+    if (zinit)
+        inflateEnd(&z);
+    if (zs)
+        ZSTD_freeDStream(zs);
+    free(ib);
+    free(ob);
+    return rc < 0 ? -1 : total;
+}
+
+static int blob_open(sbc_store *s, const char *digest, long long *size, sbc_err *e)
+{
+    char rel[128];
+    snprintf(rel, sizeof rel, "blobs/sha256/%s", sbc_digest_hex(digest));
+    int fd = openat(s->fd, rel, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        if (fd >= 0)
+            close(fd);
+        if (errno == ENOENT)
+            return sbc_err_set(e, 0, "blob %s is not in the store (pulled by an older sbc?): "
+                               "pull the image again", digest);
+        return sbc_err_sys(e, "%s", rel);
+    }
+    *size = st.st_size;
+    return fd;
+}
+
+/* A layer as an uncompressed tar named blobs/sha256/<diffhex>; *size gets
+ * its size. */
+static int save_layer_plain(struct saver *sv, const sbc_newlayer *l, long long *size)
+{
+    char name[128];
+    snprintf(name, sizeof name, "blobs/sha256/%s", sbc_digest_hex(l->diff_id));
+    long long bsize;
+    int fd = blob_open(sv->s, l->digest, &bsize, sv->e);
+    if (fd < 0)
+        return -1;
+    unsigned char magic[4] = {0};
+    ssize_t m = pread(fd, magic, 4, 0);
+    int comp = m >= 2 && magic[0] == 0x1f && magic[1] == 0x8b ? SBC_COMP_GZIP
+             : m == 4 && !memcmp(magic, "\x28\xb5\x2f\xfd", 4) ? SBC_COMP_ZSTD : SBC_COMP_NONE;
+    int rc = -1;
+    if (comp == SBC_COMP_NONE) {
+        *size = bsize;
+        rc = sv_seen(sv, name) ? 0 : sv_fd(sv, name, fd, bsize);
+    } else if (l->diff_size >= 0) {
+        *size = l->diff_size;
+        if (sv_seen(sv, name)) {
+            rc = 0;
+        } else if (sv_header(sv, name, l->diff_size, 0) == 0) {
+            long long got = decompress(sv, fd, comp, -1);
+            if (got >= 0 && got != l->diff_size)
+                sbc_err_set(sv->e, 0, "layer %s: %lld bytes uncompressed, the record says %lld",
+                            l->diff_id, got, l->diff_size);
+            else if (got >= 0)
+                rc = 0;
+        }
+    } else if (sv_seen(sv, name)) {
+        rc = 0;
+        *size = -1;
+    } else {
+        /* size unknown: decompress into an unnamed temp file first */
+        char *tmpd = sbc_store_path(sv->s, "tmp");
+        int tfd = open(tmpd, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        free(tmpd);
+        if (tfd < 0) {
+            sbc_err_sys(sv->e, "temp file");
+        } else {
+            long long got = decompress(sv, fd, comp, tfd);
+            if (got >= 0 && lseek(tfd, 0, SEEK_SET) == 0) {
+                *size = got;
+                rc = sv_fd(sv, name, tfd, got);
+            }
+            close(tfd);
+        }
+    }
+    close(fd);
+    if (rc < 0)
+        sbc_err_wrap(sv->e, "layer %s", l->diff_id);
+    return rc;
+}
+
+static int save_blob_raw(struct saver *sv, const char *digest)
+{
+    char name[128];
+    snprintf(name, sizeof name, "blobs/sha256/%s", sbc_digest_hex(digest));
+    if (sv_seen(sv, name))
+        return 0;
+    long long size;
+    int fd = blob_open(sv->s, digest, &size, sv->e);
+    if (fd < 0)
+        return -1;
+    int rc = sv_fd(sv, name, fd, size);
+    close(fd);
+    return rc;
+}
+
+struct save_ctx {
+    struct saver sv;
+    int fd;
+};
+
+static la_ssize_t sv_write_cb(struct archive *a, void *cd, const void *p, size_t n)
+{
+    struct save_ctx *cx = cd;
+    struct saver *sv = &cx->sv;
+    int fd = cx->fd;
+    if (sbc_write_full(fd, p, n) < 0) {
+        sbc_err_sys(sv->e, "write");
+        archive_set_error(a, EIO, "write failed");
+        return -1;
+    }
+    return (la_ssize_t)n;
+}
+
+int sbc_save(sbc_store *s, char *const *names, int n, int format, int out_fd, sbc_err *e)
+{
+    struct save_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    struct saver *sv = &ctx.sv;
+    ctx.fd = out_fd;
+    sv->s = s;
+    sv->e = e;
+    sv->buf = sbc_xmalloc(CHUNK);
+    sv->en = archive_entry_new();
+    sv->a = archive_write_new();
+    sbc_image *imgs = sbc_xcalloc((size_t)n + 1, sizeof *imgs);
+    cJSON *dman = cJSON_CreateArray(), *repos = cJSON_CreateObject();
+    cJSON *index = cJSON_CreateObject();
+    cJSON_AddNumberToObject(index, "schemaVersion", 2);
+    cJSON_AddStringToObject(index, "mediaType", SBC_MT_OCI_INDEX);
+    cJSON *imans = cJSON_AddArrayToObject(index, "manifests");
+    int rc = -1, nimg = 0;
+    char *text = NULL;
+    /* look everything up before writing a byte */
+    for (int i = 0; i < n; i++, nimg++)
+        if (sbc_image_lookup(s, names[i], &imgs[i], e) < 0)
+            goto out;
+    archive_write_set_format_pax_restricted(sv->a);
+    if (archive_write_open(sv->a, &ctx, NULL, sv_write_cb, NULL) != ARCHIVE_OK) {
+        sv_err(sv, "archive");
+        goto out;
+    }
+    if (sv_mem(sv, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}", 30) < 0)
+        goto out;
+    for (int i = 0; i < n; i++) {
+        sbc_image *img = &imgs[i];
+        sbc_newlayer *ls = NULL;
+        int nl = 0;
+        if (sbc_build_layers_of(img, &ls, &nl, e) < 0)
+            goto out;
+        size_t clen;
+        char *cfg = sbc_store_blob_get(s, img->id, &clen, e);
+        char cname[128];
+        snprintf(cname, sizeof cname, "blobs/sha256/%s", sbc_digest_hex(img->id));
+        int r = cfg ? 0 : -1;
+        if (r == 0 && !sv_seen(sv, cname))
+            r = sv_mem(sv, cname, cfg, clen);
+        free(cfg);
+        char *tag = NULL, *full = NULL, *reponame = NULL, *tagonly = NULL;
+        if (img->ref) {
+            sbc_ref rf;
+            sbc_err ign = {0};
+            if (sbc_ref_parse(img->ref, &rf, &ign) == 0) {
+                if (rf.tag) {
+                    tag = sbc_ref_familiar_string(&rf);
+                    full = sbc_ref_string(&rf);
+                    reponame = sbc_ref_familiar(&rf);
+                    tagonly = sbc_xstrdup(rf.tag);
+                }
+                sbc_ref_free(&rf);
+            }
+        }
+        cJSON *mdesc = cJSON_CreateObject();
+        cJSON *ann = cJSON_CreateObject();
+        if (full) {
+            cJSON_AddStringToObject(ann, "io.containerd.image.name", full);
+            cJSON_AddStringToObject(ann, "org.opencontainers.image.ref.name", tagonly);
+        }
+        if (format == SBC_ARCHIVE_DOCKER) {
+            cJSON *m = cJSON_CreateObject(), *dl = cJSON_CreateArray();
+            cJSON_AddNumberToObject(m, "schemaVersion", 2);
+            cJSON_AddStringToObject(m, "mediaType", SBC_MT_OCI_MANIFEST);
+            cJSON *c = cJSON_AddObjectToObject(m, "config");
+            cJSON_AddStringToObject(c, "mediaType", SBC_MT_OCI_CONFIG);
+            cJSON_AddStringToObject(c, "digest", img->id);
+            cJSON_AddNumberToObject(c, "size", (double)clen);
+            cJSON *ml = cJSON_AddArrayToObject(m, "layers");
+            for (int k = 0; r == 0 && k < nl; k++) {
+                long long size = -1;
+                r = save_layer_plain(sv, &ls[k], &size);
+                cJSON *l = cJSON_CreateObject();
+                cJSON_AddStringToObject(l, "mediaType", SBC_MT_OCI_LAYER);
+                cJSON_AddStringToObject(l, "digest", ls[k].diff_id);
+                cJSON_AddNumberToObject(l, "size", (double)size);
+                cJSON_AddItemToArray(ml, l);
+                char *ln = sbc_xasprintf("blobs/sha256/%s", sbc_digest_hex(ls[k].diff_id));
+                cJSON_AddItemToArray(dl, cJSON_CreateString(ln));
+                free(ln);
+            }
+            char *mt = cJSON_PrintUnformatted(m);
+            char mdig[SBC_DIGEST_LEN + 1], mname[128];
+            sbc_sha256_digest(mt, strlen(mt), mdig);
+            snprintf(mname, sizeof mname, "blobs/sha256/%s", sbc_digest_hex(mdig));
+            if (r == 0 && !sv_seen(sv, mname))
+                r = sv_mem(sv, mname, mt, strlen(mt));
+            cJSON_AddStringToObject(mdesc, "mediaType", SBC_MT_OCI_MANIFEST);
+            cJSON_AddStringToObject(mdesc, "digest", mdig);
+            cJSON_AddNumberToObject(mdesc, "size", (double)strlen(mt));
+            free(mt);
+            cJSON_Delete(m);
+            cJSON *dm = cJSON_CreateObject();
+            cJSON_AddStringToObject(dm, "Config", cname);
+            cJSON *rt = cJSON_AddArrayToObject(dm, "RepoTags");
+            if (tag)
+                cJSON_AddItemToArray(rt, cJSON_CreateString(tag));
+            cJSON_AddItemToObject(dm, "Layers", dl);
+            cJSON_AddItemToArray(dman, dm);
+            if (tag && nl > 0) {
+                cJSON *rp = sbc_json_obj(repos, reponame);
+                if (!rp)
+                    rp = cJSON_AddObjectToObject(repos, reponame);
+                cJSON_DeleteItemFromObjectCaseSensitive(rp, tagonly);
+                cJSON_AddStringToObject(rp, tagonly, sbc_digest_hex(ls[nl - 1].diff_id));
+            }
+        } else {
+            const char *mdig = sbc_json_str(img->record, "Manifest");
+            const char *mtype = sbc_json_str(img->record, "ManifestMediaType");
+            size_t mlen = 0;
+            char *mb = mdig ? sbc_store_blob_get(s, mdig, &mlen, e) : NULL;
+            if (!mb && r == 0)
+                r = mdig ? -1 : sbc_err_set(e, 0, "image %.19s: no manifest recorded", img->id);
+            char mname[128];
+            if (r == 0) {
+                snprintf(mname, sizeof mname, "blobs/sha256/%s", sbc_digest_hex(mdig));
+                if (!sv_seen(sv, mname))
+                    r = sv_mem(sv, mname, mb, mlen);
+            }
+            free(mb);
+            for (int k = 0; r == 0 && k < nl; k++)
+                r = save_blob_raw(sv, ls[k].digest);
+            if (r == 0) {
+                cJSON_AddStringToObject(mdesc, "mediaType", mtype ? mtype : SBC_MT_OCI_MANIFEST);
+                cJSON_AddStringToObject(mdesc, "digest", mdig);
+                cJSON_AddNumberToObject(mdesc, "size", (double)mlen);
+            }
+        }
+        if (full)
+            cJSON_AddItemToObject(mdesc, "annotations", ann);
+        else
+            cJSON_Delete(ann);
+        cJSON_AddItemToArray(imans, mdesc);
+        free(tag);
+        free(full);
+        free(reponame);
+        free(tagonly);
+        free(ls);
+        if (r < 0) {
+            sbc_err_wrap(e, "%s", names[i]);
+            goto out;
+        }
+    }
+    text = cJSON_PrintUnformatted(index);
+    if (sv_mem(sv, "index.json", text, strlen(text)) < 0)
+        goto out;
+    if (format == SBC_ARCHIVE_DOCKER) {
+        free(text);
+        text = cJSON_PrintUnformatted(repos);
+        if (cJSON_GetArraySize(repos) > 0 && sv_mem(sv, "repositories", text, strlen(text)) < 0)
+            goto out;
+        free(text);
+        text = cJSON_PrintUnformatted(dman);
+        if (sv_mem(sv, "manifest.json", text, strlen(text)) < 0)
+            goto out;
+    }
+    if (archive_write_close(sv->a) != ARCHIVE_OK) {
+        sv_err(sv, "archive");
+        goto out;
+    }
+    rc = 0;
+out:
+    free(text);
+    for (int i = 0; i < nimg; i++)
+        sbc_image_free(&imgs[i]);
+    free(imgs);
+    cJSON_Delete(dman);
+    cJSON_Delete(repos);
+    cJSON_Delete(index);
+    if (sv->a)
+        archive_write_free(sv->a);
+    if (sv->en)
+        archive_entry_free(sv->en);
+    for (int i = 0; i < sv->ndone; i++)
+        free(sv->done[i]);
+    free(sv->done);
+    free(sv->buf);
+    return rc;
+}
+
+/* ---- load ---------------------------------------------------------------------- */
+
+struct member {
+    char *name;
+    int kind;        /* 0 json in memory, 1 layer candidate, 2 symlink */
+    char *data;      /* kind 0 */
+    size_t len;
+    char *target;    /* kind 2: normalized */
+    sbc_staged st;   /* kind 1 */
+    char err[300];   /* kind 1 that failed */
+    int used;
+};
+
+struct loader {
+    sbc_store *s;
+    sbc_err *e;
+    struct member *m;
+    int n;
+};
+
+/* Normalize a member name ("./a//b/../c" -> "a/c"); -1 when it climbs out or is empty. */
+static int norm_name(const char *in, char *out, size_t n)
+{
+    size_t len = 0;
+    const char *p = in;
+    while (*p) {
+        while (*p == '/')
+            p++;
+        const char *c = p;
+        while (*p && *p != '/')
+            p++;
+        size_t k = (size_t)(p - c);
+        if (!k || (k == 1 && c[0] == '.'))
+            continue;
+        if (k == 2 && c[0] == '.' && c[1] == '.') {
+            if (!len)
+                return -1; /* above the archive's root */
+            while (len > 0 && out[len - 1] != '/')
+                len--;
+            if (len > 0)
+                len--;
+            continue;
+        }
+        if (len + k + 2 > n)
+            return -1;
+        if (len)
+            out[len++] = '/';
+        memcpy(out + len, c, k);
+        len += k;
+    }
+    out[len] = 0;
+    return len ? 0 : -1;
+}
+
+static struct member *find_member(struct loader *L, const char *name)
+{
+    char cur[1024];
+    if (norm_name(name, cur, sizeof cur) < 0)
+        return NULL;
+    for (int hops = 0; hops < 8; hops++) {
+        struct member *hit = NULL;
+        for (int i = 0; i < L->n; i++)
+            if (!strcmp(L->m[i].name, cur))
+                hit = &L->m[i];
+        if (!hit || hit->kind != 2)
+            return hit;
+        snprintf(cur, sizeof cur, "%s", hit->target);
+    }
+    return NULL;
+}
+
+struct ent_rd {
+    struct archive *a;
+    const char *peek;
+    size_t npeek, off;
+};
+
+static ssize_t ent_read(void *ctx, void *buf, size_t n, sbc_err *e)
+{
+    struct ent_rd *r = ctx;
+    if (r->off < r->npeek) {
+        size_t k = r->npeek - r->off < n ? r->npeek - r->off : n;
+        memcpy(buf, r->peek + r->off, k);
+        r->off += k;
+        return (ssize_t)k;
+    }
+    la_ssize_t k = archive_read_data(r->a, buf, n);
+    if (k < 0)
+        return sbc_err_set(e, 0, "archive: %s", archive_error_string(r->a)), -1;
+    return k;
+}
+
+static int read_members(struct loader *L, int fd)
+{
+    sbc_err *e = L->e;
+    struct archive *a = archive_read_new();
+    archive_read_support_format_tar(a);
+    archive_read_support_filter_gzip(a);
+    archive_read_support_filter_zstd(a);
+    int rc = -1;
+    if (archive_read_open_fd(a, fd, CHUNK) != ARCHIVE_OK) {
+        sbc_err_set(e, 0, "archive: %s", archive_error_string(a));
+        goto out;
+    }
+    for (;;) {
+        struct archive_entry *en;
+        int r = archive_read_next_header(a, &en);
+        if (r == ARCHIVE_EOF)
+            break;
+        if (r < ARCHIVE_WARN) {
+            sbc_err_set(e, 0, "archive: %s", archive_error_string(a));
+            goto out;
+        }
+        const char *raw = archive_entry_pathname(en);
+        char name[1024];
+        if (!raw || norm_name(raw, name, sizeof name) < 0) {
+            if (raw && (!strcmp(raw, ".") || !strcmp(raw, "./")))
+                continue;
+            sbc_err_set(e, 0, "archive member \"%.200s\": path escapes the archive", raw ? raw : "");
+            goto out;
+        }
+        mode_t type = archive_entry_filetype(en);
+        if (type == AE_IFDIR)
+            continue;
+        struct member mb;
+        memset(&mb, 0, sizeof mb);
+        if (type == AE_IFLNK) {
+            const char *t = archive_entry_symlink(en);
+            char joined[2048], tn[1024];
+            const char *slash = strrchr(name, '/');
+            snprintf(joined, sizeof joined, "%.*s%s%s", slash ? (int)(slash - name) : 0, name,
+                     slash ? "/" : "", t ? t : "");
+            if (!t || t[0] == '/' || norm_name(joined, tn, sizeof tn) < 0) {
+                sbc_err_set(e, 0, "archive member %s: symlink escapes the archive", name);
+                goto out;
+            }
+            mb.kind = 2;
+            mb.target = sbc_xstrdup(tn);
+        } else if (type == AE_IFREG) {
+            char peek[64];
+            size_t np = 0;
+            while (np < sizeof peek) {
+                la_ssize_t k = archive_read_data(a, peek + np, sizeof peek - np);
+                if (k < 0) {
+                    sbc_err_set(e, 0, "archive: %s", archive_error_string(a));
+                    goto out;
+                }
+                if (k == 0)
+                    break;
+                np += (size_t)k;
+            }
+            size_t ws = 0;
+            while (ws < np && strchr(" \t\r\n", peek[ws]))
+                ws++;
+            if (np == 0 || (ws < np && (peek[ws] == '{' || peek[ws] == '['))) {
+                sbc_buf b = {0};
+                sbc_buf_add(&b, peek, np);
+                char chunk[16384];
+                la_ssize_t k;
+                while ((k = archive_read_data(a, chunk, sizeof chunk)) > 0) {
+                    if (b.len + (size_t)k > JSON_MAX) {
+                        sbc_buf_free(&b);
+                        sbc_err_set(e, 0, "archive member %s: too large", name);
+                        goto out;
+                    }
+                    sbc_buf_add(&b, chunk, (size_t)k);
+                }
+                if (k < 0) {
+                    sbc_buf_free(&b);
+                    sbc_err_set(e, 0, "archive: %s", archive_error_string(a));
+                    goto out;
+                }
+                mb.kind = 0;
+                mb.len = b.len;
+                mb.data = b.data ? b.data : sbc_xstrdup("");
+            } else {
+                mb.kind = 1;
+                struct ent_rd er = {a, peek, np, 0};
+                sbc_err le = {0};
+                if (sbc_build_stage_stream(ent_read, &er, L->s, SBC_COMP_NONE, &mb.st, &le) < 0) {
+                    snprintf(mb.err, sizeof mb.err, "%s", le.msg);
+                    sbc_build_stage_drop(L->s, &mb.st);
+                    if (strncmp(le.msg, "entry ", 6) && strncmp(le.msg, "bad tar", 7) &&
+                        strncmp(le.msg, "gzip", 4) && strncmp(le.msg, "zstd", 4)) {
+                        *e = le; /* not the member's fault (disk full, archive broken) */
+                        goto out;
+                    }
+                    archive_read_data_skip(a);
+                }
+            }
+        } else {
+            continue;
+        }
+        mb.name = sbc_xstrdup(name);
+        L->m = sbc_xrealloc(L->m, (size_t)(L->n + 1) * sizeof *L->m);
+        L->m[L->n++] = mb;
+    }
+    rc = 0;
+out:
+    archive_read_free(a);
+    return rc;
+}
+
+static const char *blob_name_hex(const char *name)
+{
+    if (strncmp(name, "blobs/sha256/", 13) || strlen(name) != 13 + 64)
+        return NULL;
+    return name + 13;
+}
+
+/* The JSON member `name`, checked against its blobs/sha256/<hex> or <hex>.json name. */
+static struct member *json_member(struct loader *L, const char *name, const char *want_digest)
+{
+    struct member *m = name ? find_member(L, name) : NULL;
+    if (!m) {
+        sbc_err_set(L->e, 0, "%.200s: not in the archive", name ? name : "(none)");
+        return NULL;
+    }
+    if (m->kind != 0) {
+        sbc_err_set(L->e, 0, "%.200s: not a JSON file", name);
+        return NULL;
+    }
+    char dg[SBC_DIGEST_LEN + 1];
+    sbc_sha256_digest(m->data, m->len, dg);
+    const char *hex = blob_name_hex(m->name);
+    char hx[65] = "";
+    size_t nl = strlen(m->name);
+    if (!hex && nl == 69 && !strcmp(m->name + 64, ".json")) {
+        memcpy(hx, m->name, 64);
+        hx[64] = 0;
+        hex = hx;
+    }
+    if ((hex && strcmp(hex, dg + 7)) || (want_digest && strcmp(want_digest, dg))) {
+        sbc_err_set(L->e, 0, "%s: digest mismatch (content is %s)", m->name, dg);
+        return NULL;
+    }
+    return m;
+}
+
+/* Check and install the layers of one image and write it. */
+static int load_image(struct loader *L, struct member *cfgm, char *const *layer_names,
+                      const char *const *layer_digests, int nl, char **tags, int ntags,
+                      sbc_loaded *out)
+{
+    sbc_err *e = L->e;
+    cJSON *cfg = sbc_json_parse(cfgm->data, cfgm->len, "image config", e);
+    if (!cfg)
+        return -1;
+    cJSON *diffs = sbc_json_arr(sbc_json_obj(cfg, "rootfs"), "diff_ids");
+    int rc = -1;
+    sbc_newlayer *ls = sbc_xcalloc((size_t)nl + 1, sizeof *ls);
+    if (cJSON_GetArraySize(diffs) != nl) {
+        sbc_err_set(e, 0, "%s: %d diff_ids for %d layers", cfgm->name, cJSON_GetArraySize(diffs), nl);
+        goto out;
+    }
+    for (int i = 0; i < nl; i++) {
+        struct member *m = find_member(L, layer_names[i]);
+        const char *want = cJSON_IsString(cJSON_GetArrayItem(diffs, i))
+                               ? cJSON_GetArrayItem(diffs, i)->valuestring : "";
+        if (!m) {
+            sbc_err_set(e, 0, "layer %.200s: not in the archive", layer_names[i]);
+            goto out;
+        }
+        if (m->kind != 1 || !m->st.ok) {
+            sbc_err_set(e, 0, "layer %s: %s", m->name, m->err[0] ? m->err : "not a layer");
+            goto out;
+        }
+        const char *hex = blob_name_hex(m->name);
+        if ((hex && strcmp(hex, m->st.l.digest + 7)) ||
+            (layer_digests && layer_digests[i] && strcmp(layer_digests[i], m->st.l.digest))) {
+            sbc_err_set(e, 0, "layer %s: digest mismatch (content is %s)", m->name, m->st.l.digest);
+            goto out;
+        }
+        if (strcmp(want, m->st.l.diff_id)) {
+            sbc_err_set(e, 0, "layer %s: diff ID %s does not match the config's %.80s", m->name,
+                        m->st.l.diff_id, want);
+            goto out;
+        }
+        ls[i] = m->st.l;
+    }
+    for (int i = 0; i < nl; i++) {
+        struct member *m = find_member(L, layer_names[i]);
+        if (m->st.made && sbc_build_stage_install(L->s, &m->st, e) < 0)
+            goto out;
+        m->used = 1;
+    }
+    char id[72];
+    if (sbc_build_image(L->s, cfgm->data, cfgm->len, ls, nl, (const char *const *)tags, ntags, id,
+                        e) < 0)
+        goto out;
+    if (ntags == 0) {
+        out->names = sbc_xrealloc(out->names, (size_t)(out->n + 1) * sizeof *out->names);
+        out->names[out->n++] = sbc_xstrdup(id);
+    }
+    for (int i = 0; i < ntags; i++) {
+        out->names = sbc_xrealloc(out->names, (size_t)(out->n + 1) * sizeof *out->names);
+        out->names[out->n++] = sbc_xstrdup(tags[i]);
+    }
+    rc = 0;
+out:
+    free(ls);
+    cJSON_Delete(cfg);
+    return rc;
+}
+
+static int load_docker(struct loader *L, struct member *mj, sbc_loaded *out)
+{
+    sbc_err *e = L->e;
+    cJSON *man = sbc_json_parse(mj->data, mj->len, "manifest.json", e);
+    if (!man)
+        return -1;
+    int rc = -1;
+    if (!cJSON_IsArray(man)) {
+        sbc_err_set(e, 0, "manifest.json: not a JSON array");
+        goto out;
+    }
+    cJSON *it;
+    cJSON_ArrayForEach(it, man) {
+        struct member *cm = json_member(L, sbc_json_str(it, "Config"), NULL);
+        if (!cm) {
+            sbc_err_wrap(e, "manifest.json: Config");
+            goto out;
+        }
+        cJSON *ls = sbc_json_arr(it, "Layers"), *rt = sbc_json_arr(it, "RepoTags"), *x;
+        int nl = cJSON_GetArraySize(ls), nt = 0, ok = 1;
+        char **names = sbc_xcalloc((size_t)nl + 1, sizeof *names);
+        char **tags = sbc_xcalloc((size_t)cJSON_GetArraySize(rt) + 1, sizeof *tags);
+        int k = 0;
+        cJSON_ArrayForEach(x, ls) {
+            if (!cJSON_IsString(x))
+                ok = 0;
+            names[k++] = ok ? x->valuestring : NULL;
+        }
+        cJSON_ArrayForEach(x, rt) {
+            char *t = cJSON_IsString(x) ? sbc_build_tagname(x->valuestring, e) : NULL;
+            if (!t) {
+                ok = 0;
+                break;
+            }
+            tags[nt++] = t;
+        }
+        int r = ok ? load_image(L, cm, names, NULL, nl, tags, nt, out)
+                   : (e->msg[0] ? -1 : sbc_err_set(e, 0, "manifest.json: bad Layers"));
+        for (int i = 0; i < nt; i++)
+            free(tags[i]);
+        free(tags);
+        free(names);
+        if (r < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    cJSON_Delete(man);
+    return rc;
+}
+
+static int load_oci_manifest(struct loader *L, const cJSON *desc, int depth, sbc_loaded *out)
+{
+    sbc_err *e = L->e;
+    const char *dg = sbc_json_str(desc, "digest");
+    if (!sbc_digest_valid(dg))
+        return sbc_err_set(e, 0, "index.json: invalid digest");
+    char name[128];
+    snprintf(name, sizeof name, "blobs/sha256/%s", sbc_digest_hex(dg));
+    struct member *mm = json_member(L, name, dg);
+    if (!mm)
+        return -1;
+    cJSON *m = sbc_json_parse(mm->data, mm->len, "manifest", e);
+    if (!m)
+        return -1;
+    int rc = -1;
+    cJSON *subs = sbc_json_arr(m, "manifests");
+    if (subs) { /* an index: this host's platform */
+        if (depth > 2) {
+            sbc_err_set(e, 0, "%s: nested too deep", name);
+            goto out;
+        }
+        const char *host = sbc_host_platform();
+        cJSON *x, *pick = NULL;
+        cJSON_ArrayForEach(x, subs) {
+            cJSON *p = sbc_json_obj(x, "platform");
+            const char *os = sbc_json_str(p, "os"), *arch = sbc_json_str(p, "architecture");
+            if (os && arch && !strncmp(host + 6, arch, strlen(arch)) && !strcmp(os, "linux")) {
+                pick = x;
+                break;
+            }
+        }
+        if (!pick) {
+            sbc_err_set(e, 0, "%s: no manifest for %s", name, host);
+            goto out;
+        }
+        cJSON *d2 = cJSON_Duplicate(pick, 1);
+        cJSON *ann = sbc_json_obj(desc, "annotations");
+        if (ann) {
+            cJSON_DeleteItemFromObjectCaseSensitive(d2, "annotations");
+            cJSON_AddItemToObject(d2, "annotations", cJSON_Duplicate(ann, 1));
+        }
+        rc = load_oci_manifest(L, d2, depth + 1, out);
+        cJSON_Delete(d2);
+        goto out;
+    }
+    const char *cdg = sbc_json_str(sbc_json_obj(m, "config"), "digest");
+    if (!sbc_digest_valid(cdg)) {
+        sbc_err_set(e, 0, "%s: invalid config digest", name);
+        goto out;
+    }
+    char cname[128];
+    snprintf(cname, sizeof cname, "blobs/sha256/%s", sbc_digest_hex(cdg));
+    struct member *cm = json_member(L, cname, cdg);
+    if (!cm)
+        goto out;
+    cJSON *ls = sbc_json_arr(m, "layers"), *x;
+    int nl = cJSON_GetArraySize(ls), k = 0;
+    char **names = sbc_xcalloc((size_t)nl + 1, sizeof *names);
+    const char **dgs = sbc_xcalloc((size_t)nl + 1, sizeof *dgs);
+    int ok = 1;
+    cJSON_ArrayForEach(x, ls) {
+        const char *ld = sbc_json_str(x, "digest");
+        if (!sbc_digest_valid(ld)) {
+            ok = 0;
+            break;
+        }
+        names[k] = sbc_xasprintf("blobs/sha256/%s", sbc_digest_hex(ld));
+        dgs[k++] = ld;
+    }
+    char *tag = NULL;
+    cJSON *ann = sbc_json_obj(desc, "annotations");
+    const char *nm = sbc_json_str(ann, "io.containerd.image.name");
+    const char *rn = sbc_json_str(ann, "org.opencontainers.image.ref.name");
+    sbc_err ign = {0};
+    if (nm)
+        tag = sbc_build_tagname(nm, &ign);
+    else if (rn && (strchr(rn, '/') || strchr(rn, ':')))
+        tag = sbc_build_tagname(rn, &ign);
+    if (ok)
+        rc = load_image(L, cm, names, dgs, nl, tag ? &tag : NULL, tag ? 1 : 0, out);
+    else
+        sbc_err_set(e, 0, "%s: invalid layer digest", name);
+    for (int i = 0; i < k; i++)
+        free(names[i]);
+    free(names);
+    free(dgs);
+    free(tag);
+out:
+    cJSON_Delete(m);
+    return rc;
+}
+
+int sbc_load(sbc_store *s, int in_fd, sbc_loaded *out, sbc_err *e)
+{
+    memset(out, 0, sizeof *out);
+    struct loader L = {s, e, NULL, 0};
+    int rc = read_members(&L, in_fd);
+    if (rc == 0) {
+        rc = -1;
+        struct member *mj = find_member(&L, "manifest.json"), *ij = find_member(&L, "index.json");
+        if (mj && mj->kind == 0) {
+            rc = load_docker(&L, mj, out);
+        } else if (ij && ij->kind == 0) {
+            cJSON *idx = sbc_json_parse(ij->data, ij->len, "index.json", e);
+            cJSON *d;
+            rc = idx ? 0 : -1;
+            cJSON_ArrayForEach(d, sbc_json_arr(idx, "manifests"))
+                if (rc == 0)
+                    rc = load_oci_manifest(&L, d, 0, out);
+            if (rc == 0 && out->n == 0)
+                rc = sbc_err_set(e, 0, "index.json: no images");
+            cJSON_Delete(idx);
+        } else {
+            sbc_err_set(e, 0, "not an image archive: no manifest.json or index.json");
+        }
+    }
+    for (int i = 0; i < L.n; i++) {
+        struct member *m = &L.m[i];
+        if (m->kind == 1)
+            sbc_build_stage_drop(s, &m->st);
+        free(m->name);
+        free(m->data);
+        free(m->target);
+    }
+    free(L.m);
+    if (rc < 0)
+        sbc_err_wrap(e, "load");
+    return rc;
+}
+
+void sbc_loaded_free(sbc_loaded *l)
+{
+    for (int i = 0; i < l->n; i++)
+        free(l->names[i]);
+    free(l->names);
+    memset(l, 0, sizeof *l);
+}

@@ -1,0 +1,408 @@
+/* push.c - sbc_push (see push.h). */
+#include "image/push.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/digest.h"
+#include "registry/http.h"
+#include "image/imgbuild.h"
+#include "base/io.h"
+#include "base/json.h"
+#include "registry/ref.h"
+#include "registry/registry.h"
+
+#define MONO_MAX (32LL << 20)
+#define CHUNK_DEF (16LL << 20)
+
+struct pjob {
+    char digest[72];
+    long long size;
+    long long done;
+    int state; /* 0 waiting, 1 pushing, 2 pushed, 3 exists, 4 mounted */
+    char from[256];
+};
+
+struct pusher {
+    sbc_store *s;
+    sbc_registry *g;
+    sbc_http *h;
+    const sbc_push_opts *o;
+    sbc_ref ref;
+    char *repo;      /* "host/path" */
+    struct pjob *jobs;
+    int njobs, tty, drawn;
+};
+
+static void draw(struct pusher *p, int final)
+{
+    if (p->o->quiet)
+        return;
+    if (!p->tty) {
+        if (!final)
+            return;
+        for (int i = 0; i < p->njobs; i++) {
+            struct pjob *j = &p->jobs[i];
+            if (j->state == 0)
+                continue; /* not reached */
+            if (j->state == 4)
+                fprintf(stderr, "%.12s: Mounted from %s\n", j->digest + 7, j->from);
+            else
+                fprintf(stderr, "%.12s: %s\n", j->digest + 7,
+                        j->state == 3 ? "Layer already exists" : j->state == 2 ? "Pushed" : "Failed");
+        }
+        return;
+    }
+    if (p->drawn)
+        fprintf(stderr, "\033[%dA", p->drawn);
+    for (int i = 0; i < p->njobs; i++) {
+        struct pjob *j = &p->jobs[i];
+        if (j->state == 1) {
+            char bar[31];
+            int w = j->size > 0 ? (int)(30 * j->done / j->size) : 30;
+            for (int k = 0; k < 30; k++)
+                bar[k] = k < w ? '=' : (k == w ? '>' : ' ');
+            bar[30] = 0;
+            fprintf(stderr, "\033[2K%.12s: Pushing [%s] %.1fMB/%.1fMB\n", j->digest + 7, bar,
+                    j->done / 1e6, j->size / 1e6);
+        } else if (j->state == 4) {
+            fprintf(stderr, "\033[2K%.12s: Mounted from %s\n", j->digest + 7, j->from);
+        } else {
+            fprintf(stderr, "\033[2K%.12s: %s\n", j->digest + 7,
+                    j->state == 0 ? "Waiting" : j->state == 2 ? "Pushed"
+                    : j->state == 3 ? "Layer already exists" : "Failed");
+        }
+    }
+    p->drawn = final ? 0 : p->njobs;
+}
+
+static void drain(sbc_http *h)
+{
+    sbc_buf b = {0};
+    sbc_err ign = {0};
+    if (sbc_http_read_all(h, &b, 1 << 20, &ign) < 0)
+        sbc_http_disconnect(h);
+    sbc_buf_free(&b);
+}
+
+/* Location of an upload session, resolved against the registry base. */
+static char *location(struct pusher *p, const char *what, sbc_err *e)
+{
+    const char *loc = sbc_http_header(p->h, "Location");
+    if (!loc || !*loc) {
+        sbc_err_set(e, 0, "%s: the registry sent no upload Location", what);
+        return NULL;
+    }
+    if (!strncmp(loc, "http://", 7) || !strncmp(loc, "https://", 8))
+        return sbc_xstrdup(loc);
+    return sbc_url_resolve(sbc_registry_base(p->g), loc);
+}
+
+/* Another repository of the same registry that has the blob, from the
+ * RepoDigests of the store's image records; "" if none. */
+static void mount_source(struct pusher *p, const char *digest, char *out, size_t n)
+{
+    out[0] = 0;
+    int fd = openat(p->s->fd, "images", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    struct dirent *de;
+    size_t dl = strlen(p->ref.domain);
+    while (!out[0] && (de = readdir(d))) {
+        if (strlen(de->d_name) != 69)
+            continue;
+        char rel[128];
+        snprintf(rel, sizeof rel, "images/%s", de->d_name);
+        cJSON *rec = sbc_json_read(p->s->fd, rel, NULL), *x;
+        int has = !strcmp(sbc_json_str(rec, "Id") ? sbc_json_str(rec, "Id") : "", digest);
+        cJSON_ArrayForEach(x, sbc_json_arr(rec, "Layers"))
+            if (!strcmp(sbc_json_str(x, "Digest") ? sbc_json_str(x, "Digest") : "", digest))
+                has = 1;
+        if (has)
+            cJSON_ArrayForEach(x, sbc_json_arr(rec, "RepoDigests")) {
+                const char *rd = cJSON_IsString(x) ? x->valuestring : "";
+                const char *at = strchr(rd, '@');
+                if (!at || strncmp(rd, p->ref.domain, dl) || rd[dl] != '/')
+                    continue;
+                size_t pl = (size_t)(at - rd) - dl - 1;
+                if (pl == strlen(p->ref.path) && !strncmp(rd + dl + 1, p->ref.path, pl))
+                    continue; /* that is where we push */
+                snprintf(out, n, "%.*s", (int)pl, rd + dl + 1);
+                break;
+            }
+        cJSON_Delete(rec);
+    }
+    closedir(d);
+}
+
+static int push_blob(struct pusher *p, struct pjob *j, sbc_err *e)
+{
+    char path[512], what[400];
+    snprintf(what, sizeof what, "%s@%s", p->repo, j->digest);
+    snprintf(path, sizeof path, "/v2/%s/blobs/%s", p->ref.path, j->digest);
+    int st = sbc_registry_request(p->g, p->h, "HEAD", path, NULL, NULL, 0, e);
+    if (st < 0)
+        return -1;
+    drain(p->h);
+    /* a registry whose storage redirects (a CDN) answers HEAD with the
+     * redirect: the blob is there all the same */
+    if (st == 200 || st == 301 || st == 302 || st == 303 || st == 307 || st == 308) {
+        j->state = 3;
+        return 0;
+    }
+    char *loc = NULL;
+    mount_source(p, j->digest, j->from, sizeof j->from);
+    if (j->from[0]) {
+        char *scope = sbc_xasprintf("repository:%s:pull", j->from);
+        sbc_registry_set_extra_scope(p->g, scope);
+        free(scope);
+        char *from = sbc_url_escape(j->from);
+        snprintf(path, sizeof path, "/v2/%s/blobs/uploads/?mount=%s&from=%s", p->ref.path,
+                 j->digest, from);
+        free(from);
+        st = sbc_registry_request(p->g, p->h, "POST", path, NULL, NULL, 0, e);
+        sbc_registry_set_extra_scope(p->g, NULL);
+        if (st == 201) {
+            drain(p->h);
+            j->state = 4;
+            return 0;
+        }
+        if (st < 0) { /* e.g. no pull right on the source: a plain upload */
+            SBC_DEBUG("push: mount from %s failed: %s", j->from, e->msg);
+            sbc_err_clear(e);
+        }
+        j->from[0] = 0;
+    } else {
+        st = -2;
+    }
+    if (st != 202) {
+        if (st >= 0)
+            drain(p->h);
+        snprintf(path, sizeof path, "/v2/%s/blobs/uploads/", p->ref.path);
+        st = sbc_registry_request(p->g, p->h, "POST", path, NULL, NULL, 0, e);
+        if (st < 0)
+            return -1;
+        if (st != 202)
+            return sbc_registry_fail(p->h, what, e);
+    }
+    loc = location(p, what, e);
+    drain(p->h);
+    if (!loc)
+        return -1;
+    /* the bytes, mapped */
+    char rel[128];
+    snprintf(rel, sizeof rel, "blobs/sha256/%s", j->digest + 7);
+    int fd = openat(p->s->fd, rel, O_RDONLY | O_CLOEXEC);
+    struct stat sb;
+    if (fd < 0 || fstat(fd, &sb) < 0) {
+        free(loc);
+        if (fd >= 0)
+            close(fd);
+        return sbc_err_sys(e, "%s/%s", p->s->root, rel);
+    }
+    j->size = sb.st_size;
+    void *map = NULL;
+    if (sb.st_size > 0) {
+        map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (map == MAP_FAILED) {
+            close(fd);
+            free(loc);
+            return sbc_err_sys(e, "mmap %s", rel);
+        }
+    }
+    close(fd);
+    int rc = -1;
+    j->state = 1;
+    long long chunk = p->o->chunk_size > 0 ? p->o->chunk_size : CHUNK_DEF;
+    int chunked = p->o->force_chunked || (p->o->chunk_size > 0 ? sb.st_size > chunk : sb.st_size > MONO_MAX);
+    static const char *const octet[] = {"Content-Type: application/octet-stream", NULL};
+    if (chunked) {
+        long long off = 0;
+        while (off < sb.st_size) {
+            long long n = sb.st_size - off < chunk ? sb.st_size - off : chunk;
+            char range[96];
+            snprintf(range, sizeof range, "Content-Range: %lld-%lld", off, off + n - 1);
+            const char *hd[] = {octet[0], range, NULL};
+            st = sbc_registry_request(p->g, p->h, "PATCH", loc, hd, (char *)map + off, (size_t)n, e);
+            if (st < 0)
+                goto out;
+            if (st != 202) {
+                sbc_registry_fail(p->h, what, e);
+                goto out;
+            }
+            char *nl = location(p, what, e);
+            drain(p->h);
+            if (!nl)
+                goto out;
+            free(loc);
+            loc = nl;
+            off += n;
+            j->done = off;
+            draw(p, 0);
+        }
+    }
+    char *url = sbc_xasprintf("%s%cdigest=%s", loc, strchr(loc, '?') ? '&' : '?', j->digest);
+    st = sbc_registry_request(p->g, p->h, "PUT", url, octet, chunked ? "" : (map ? map : ""),
+                              chunked ? 0 : (size_t)sb.st_size, e);
+    free(url);
+    if (st < 0)
+        goto out;
+    if (st != 201 && st != 204) {
+        sbc_registry_fail(p->h, what, e);
+        goto out;
+    }
+    drain(p->h);
+    j->done = sb.st_size;
+    j->state = 2;
+    rc = 0;
+out:
+    if (map)
+        munmap(map, (size_t)sb.st_size);
+    free(loc);
+    return rc;
+}
+
+int sbc_push(sbc_store *s, const char *name, const char *dest, const sbc_push_opts *o,
+             char *digest_out, char **full_ref, sbc_err *e)
+{
+    sbc_push_opts def = {0};
+    if (!o)
+        o = &def;
+    struct pusher p;
+    memset(&p, 0, sizeof p);
+    p.s = s;
+    p.o = o;
+    p.tty = isatty(2);
+    sbc_image img;
+    if (sbc_image_lookup(s, name, &img, e) < 0)
+        return -1;
+    int rc = -1;
+    char *mb = NULL, *full = NULL;
+    sbc_newlayer *ls = NULL;
+    int nl = 0;
+    const char *target = dest ? dest : img.ref;
+    if (!target) {
+        sbc_err_set(e, 0, "%s: an image ID needs a destination reference", name);
+        goto out;
+    }
+    if (sbc_ref_parse(target, &p.ref, e) < 0)
+        goto out;
+    if (!p.ref.tag && !p.ref.digest) {
+        sbc_err_set(e, 0, "%s: no tag", target);
+        goto out;
+    }
+    full = sbc_ref_string(&p.ref);
+    p.repo = sbc_ref_repo(&p.ref);
+    const char *mdig = sbc_json_str(img.record, "Manifest");
+    const char *mtype = sbc_json_str(img.record, "ManifestMediaType");
+    size_t mlen = 0;
+    mb = mdig ? sbc_store_blob_get(s, mdig, &mlen, e) : NULL;
+    if (!mb) {
+        if (!mdig)
+            sbc_err_set(e, 0, "image %.19s: no manifest recorded", img.id);
+        goto out;
+    }
+    if (sbc_build_layers_of(&img, &ls, &nl, e) < 0)
+        goto out;
+    p.jobs = sbc_xcalloc((size_t)nl + 2, sizeof *p.jobs);
+    for (int i = 0; i < nl; i++) {
+        snprintf(p.jobs[i].digest, sizeof p.jobs[i].digest, "%s", ls[i].digest);
+        p.jobs[i].size = ls[i].size;
+    }
+    snprintf(p.jobs[nl].digest, sizeof p.jobs[nl].digest, "%s", img.id);
+    p.njobs = nl + 1;
+    p.g = sbc_registry_open(&p.ref, "pull,push", e);
+    if (!p.g)
+        goto out;
+    p.h = sbc_http_new();
+    if (!o->quiet)
+        fprintf(stderr, "The push refers to repository [%s]\n", p.repo);
+    for (int i = 0; i < p.njobs; i++) {
+        draw(&p, 0);
+        if (push_blob(&p, &p.jobs[i], e) < 0) {
+            p.jobs[i].state = -1;
+            draw(&p, 1);
+            if (!strstr(e->msg, p.jobs[i].digest) && !strstr(e->msg, p.repo))
+                sbc_err_wrap(e, "%s: blob %s", p.repo, p.jobs[i].digest);
+            goto out;
+        }
+    }
+    draw(&p, 1);
+    /* the manifest, last */
+    char path[512], hdr[200];
+    snprintf(path, sizeof path, "/v2/%s/manifests/%s", p.ref.path, p.ref.tag ? p.ref.tag : mdig);
+    snprintf(hdr, sizeof hdr, "Content-Type: %s", mtype ? mtype : SBC_MT_OCI_MANIFEST);
+    const char *hd[] = {hdr, NULL};
+    int st = sbc_registry_request(p.g, p.h, "PUT", path, hd, mb, mlen, e);
+    if (st < 0)
+        goto out;
+    if (st != 201 && st != 200 && st != 202) {
+        sbc_registry_fail(p.h, full, e);
+        goto out;
+    }
+    const char *dg = sbc_http_header(p.h, "Docker-Content-Digest");
+    if (dg && sbc_digest_valid(dg) && strcmp(dg, mdig)) {
+        drain(p.h);
+        sbc_err_set(e, 0, "%s: the registry says the manifest is %s, not %s", full, dg, mdig);
+        goto out;
+    }
+    drain(p.h);
+    if (!o->quiet)
+        fprintf(stderr, "%s: digest: %s size: %zu\n", p.ref.tag ? p.ref.tag : "", mdig, mlen);
+    /* remember where the blobs are now */
+    char *rd = sbc_xasprintf("%s@%s", p.repo, mdig);
+    if (sbc_store_lock(s, e) == 0) {
+        char rel[128];
+        snprintf(rel, sizeof rel, "images/%s.json", img.id + 7);
+        cJSON *rec = sbc_json_read(s->fd, rel, NULL), *x;
+        if (rec) {
+            cJSON *rds = sbc_json_arr(rec, "RepoDigests");
+            int have = 0;
+            cJSON_ArrayForEach(x, rds) if (cJSON_IsString(x) && !strcmp(x->valuestring, rd)) have = 1;
+            if (!rds) {
+                cJSON_DeleteItemFromObjectCaseSensitive(rec, "RepoDigests");
+                rds = cJSON_AddArrayToObject(rec, "RepoDigests");
+            }
+            if (!have) {
+                cJSON_AddItemToArray(rds, cJSON_CreateString(rd));
+                sbc_json_write(s->fd, rel, rec, e);
+            }
+            cJSON_Delete(rec);
+        }
+        sbc_store_unlock(s);
+    }
+    sbc_err_clear(e);
+    free(rd);
+    if (digest_out)
+        snprintf(digest_out, 72, "%s", mdig);
+    if (full_ref) {
+        *full_ref = full;
+        full = NULL;
+    }
+    rc = 0;
+out:
+    if (p.h)
+        sbc_http_free(p.h);
+    if (p.g)
+        sbc_registry_close(p.g);
+    free(p.jobs);
+    free(p.repo);
+    sbc_ref_free(&p.ref);
+    free(ls);
+    free(mb);
+    free(full);
+    sbc_image_free(&img);
+    return rc;
+}

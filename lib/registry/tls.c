@@ -1,0 +1,614 @@
+/* tls.c - TLS 1.2 client on BearSSL: CA loading, IP-SAN checking x509
+ * wrapper, socket I/O with timeouts, readable errors. */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <bearssl.h>
+
+#include "base/config.h"
+#include "base/io.h"
+#include "registry/tls.h"
+
+/* ---- trust anchors ---------------------------------------------------- */
+
+typedef struct ta_list {
+    br_x509_trust_anchor *v;
+    size_t n, cap;
+} ta_list;
+
+static void *memdup(const void *p, size_t n)
+{
+    void *q = sbc_xmalloc(n ? n : 1);
+    memcpy(q, p, n);
+    return q;
+}
+
+static void buf_append(void *ctx, const void *data, size_t len)
+{
+    sbc_buf_add(ctx, data, len);
+}
+
+/* DER certificate -> trust anchor (subject DN + public key). */
+static void add_der(ta_list *l, const unsigned char *der, size_t len)
+{
+    br_x509_decoder_context dc;
+    sbc_buf dn = {0};
+    br_x509_trust_anchor ta;
+
+    br_x509_decoder_init(&dc, buf_append, &dn);
+    br_x509_decoder_push(&dc, der, len);
+    const br_x509_pkey *pk = br_x509_decoder_get_pkey(&dc);
+    if (!pk || !dn.data) {
+        sbc_buf_free(&dn);
+        return;
+    }
+    memset(&ta, 0, sizeof ta);
+    ta.dn.data = (unsigned char *)dn.data;
+    ta.dn.len = dn.len;
+    ta.flags = br_x509_decoder_isCA(&dc) ? BR_X509_TA_CA : 0;
+    ta.pkey.key_type = pk->key_type;
+    if (pk->key_type == BR_KEYTYPE_RSA) {
+        ta.pkey.key.rsa.n = memdup(pk->key.rsa.n, pk->key.rsa.nlen);
+        ta.pkey.key.rsa.nlen = pk->key.rsa.nlen;
+        ta.pkey.key.rsa.e = memdup(pk->key.rsa.e, pk->key.rsa.elen);
+        ta.pkey.key.rsa.elen = pk->key.rsa.elen;
+    } else if (pk->key_type == BR_KEYTYPE_EC) {
+        ta.pkey.key.ec.curve = pk->key.ec.curve;
+        ta.pkey.key.ec.q = memdup(pk->key.ec.q, pk->key.ec.qlen);
+        ta.pkey.key.ec.qlen = pk->key.ec.qlen;
+    } else {
+        sbc_buf_free(&dn);
+        return;
+    }
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 16;
+        l->v = sbc_xrealloc(l->v, l->cap * sizeof *l->v);
+    }
+    l->v[l->n++] = ta;
+}
+
+static void ta_list_free(ta_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        br_x509_trust_anchor *t = &l->v[i];
+        free(t->dn.data);
+        if (t->pkey.key_type == BR_KEYTYPE_RSA) {
+            free(t->pkey.key.rsa.n);
+            free(t->pkey.key.rsa.e);
+        } else {
+            free(t->pkey.key.ec.q);
+        }
+    }
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+/* Add every CERTIFICATE of a PEM file; unreadable files are skipped
+ * (returns the number added). */
+static size_t load_pem(ta_list *l, int dirfd, const char *path)
+{
+    sbc_err e = {0};
+    size_t len, before = l->n;
+    char *pem = sbc_read_file(dirfd, path, 8 << 20, &len, &e);
+    if (!pem)
+        return 0;
+    br_pem_decoder_context pc;
+    sbc_buf der = {0};
+    int inobj = 0;
+    const unsigned char *p = (const unsigned char *)pem;
+    br_pem_decoder_init(&pc);
+    /* feed a final newline so a last line without one is complete */
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            p = (const unsigned char *)"\n";
+            len = 1;
+        }
+        while (len > 0) {
+            size_t n = br_pem_decoder_push(&pc, p, len);
+            p += n;
+            len -= n;
+            switch (br_pem_decoder_event(&pc)) {
+            case BR_PEM_BEGIN_OBJ:
+                inobj = !strcmp(br_pem_decoder_name(&pc), "CERTIFICATE") ||
+                        !strcmp(br_pem_decoder_name(&pc), "X509 CERTIFICATE") ||
+                        !strcmp(br_pem_decoder_name(&pc), "TRUSTED CERTIFICATE");
+                der.len = 0;
+                br_pem_decoder_setdest(&pc, inobj ? buf_append : NULL, inobj ? &der : NULL);
+                break;
+            case BR_PEM_END_OBJ:
+                if (inobj && der.len)
+                    add_der(l, (unsigned char *)der.data, der.len);
+                inobj = 0;
+                break;
+            case BR_PEM_ERROR:
+                len = 0;
+                pass = 2;
+                break;
+            }
+        }
+    }
+    sbc_buf_free(&der);
+    free(pem);
+    return l->n - before;
+}
+
+/* Every regular file in dir whose name ends in suffix (NULL: any). */
+static size_t load_dir(ta_list *l, const char *dir, const char *suffix)
+{
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return 0;
+    DIR *d = fdopendir(dfd);
+    if (!d) {
+        close(dfd);
+        return 0;
+    }
+    size_t n = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t nl = strlen(de->d_name);
+        if (de->d_name[0] == '.')
+            continue;
+        if (suffix && (nl < strlen(suffix) || strcmp(de->d_name + nl - strlen(suffix), suffix)))
+            continue;
+        n += load_pem(l, dirfd(d), de->d_name);
+    }
+    closedir(d);
+    return n;
+}
+
+static ta_list system_tas;
+static pthread_once_t system_once = PTHREAD_ONCE_INIT;
+
+static void load_system(void)
+{
+    static const char *const bundles[] = {
+        "/etc/ssl/certs/ca-certificates.crt",                /* Debian, Alpine */
+        "/etc/pki/tls/certs/ca-bundle.crt",                  /* Fedora, RHEL */
+        "/etc/ssl/ca-bundle.pem",                            /* openSUSE */
+        "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", /* RHEL 7 */
+        "/etc/ssl/cert.pem",                                 /* Alpine, BSD */
+    };
+    const char *f = getenv("SSL_CERT_FILE");
+    if (f && *f) {
+        load_pem(&system_tas, AT_FDCWD, f);
+    } else {
+        for (size_t i = 0; i < sizeof bundles / sizeof bundles[0]; i++)
+            if (load_pem(&system_tas, AT_FDCWD, bundles[i]) > 0)
+                break;
+    }
+    const char *d = getenv("SSL_CERT_DIR");
+    if (d && *d)
+        load_dir(&system_tas, d, NULL);
+    SBC_DEBUG("tls: %zu system trust anchors", system_tas.n);
+}
+
+size_t sbc_tls_system_anchors(void)
+{
+    pthread_once(&system_once, load_system);
+    return system_tas.n;
+}
+
+/* ---- x509 wrapper: IP SAN check and insecure mode ----------------------- */
+
+typedef struct x509_wrap {
+    const br_x509_class *vtable;
+    br_x509_minimal_context minimal;
+    br_x509_decoder_context dec; /* insecure mode: just take the EE key */
+    int insecure;
+    int want_ip;
+    unsigned char ip[16];
+    size_t iplen;
+    int index; /* certificate number in the chain */
+    unsigned char *ee;
+    size_t ee_len, ee_size;
+} x509_wrap;
+
+#define WRAP(ctx) ((x509_wrap *)(void *)(ctx))
+#define INNER(w) (&(w)->minimal.vtable)
+
+static void nop_append(void *ctx, const void *data, size_t len)
+{
+    (void)ctx, (void)data, (void)len;
+}
+
+static void xw_start_chain(const br_x509_class **ctx, const char *server_name)
+{
+    x509_wrap *w = WRAP(ctx);
+    w->index = 0;
+    w->ee_len = 0;
+    if (w->insecure)
+        br_x509_decoder_init(&w->dec, nop_append, NULL);
+    else
+        w->minimal.vtable->start_chain(INNER(w), server_name);
+}
+
+static void xw_start_cert(const br_x509_class **ctx, uint32_t length)
+{
+    x509_wrap *w = WRAP(ctx);
+    if (w->index == 0 && length <= 65536) {
+        free(w->ee);
+        w->ee = malloc(length ? length : 1);
+        w->ee_size = w->ee ? length : 0;
+        w->ee_len = 0;
+    }
+    if (!w->insecure)
+        w->minimal.vtable->start_cert(INNER(w), length);
+}
+
+static void xw_append(const br_x509_class **ctx, const unsigned char *buf, size_t len)
+{
+    x509_wrap *w = WRAP(ctx);
+    if (w->index == 0) {
+        if (w->ee && w->ee_len + len <= w->ee_size) {
+            memcpy(w->ee + w->ee_len, buf, len);
+            w->ee_len += len;
+        }
+        if (w->insecure)
+            br_x509_decoder_push(&w->dec, buf, len);
+    }
+    if (!w->insecure)
+        w->minimal.vtable->append(INNER(w), buf, len);
+}
+
+static void xw_end_cert(const br_x509_class **ctx)
+{
+    x509_wrap *w = WRAP(ctx);
+    if (!w->insecure)
+        w->minimal.vtable->end_cert(INNER(w));
+    w->index++;
+}
+
+/* Minimal DER walking for the subjectAltName iPAddress entries. */
+static int der_next(const unsigned char **p, const unsigned char *end, int *tag,
+                    const unsigned char **val, size_t *len)
+{
+    const unsigned char *q = *p;
+    if (end - q < 2)
+        return -1;
+    *tag = *q++;
+    size_t l = *q++;
+    if (l & 0x80) {
+        int nb = (int)(l & 0x7f);
+        if (nb < 1 || nb > 3 || end - q < nb)
+            return -1;
+        l = 0;
+        while (nb--)
+            l = (l << 8) | *q++;
+    }
+    if ((size_t)(end - q) < l)
+        return -1;
+    *val = q;
+    *len = l;
+    *p = q + l;
+    return 0;
+}
+
+static int san_has_ip(const unsigned char *der, size_t derlen, const unsigned char *ip,
+                      size_t iplen)
+{
+    static const unsigned char san_oid[] = {0x55, 0x1d, 0x11};
+    const unsigned char *p = der, *end = der + derlen, *v;
+    size_t l;
+    int tag;
+    if (der_next(&p, end, &tag, &v, &l) || tag != 0x30) /* Certificate */
+        return 0;
+    p = v, end = v + l;
+    if (der_next(&p, end, &tag, &v, &l) || tag != 0x30) /* tbsCertificate */
+        return 0;
+    p = v, end = v + l;
+    while (p < end) {
+        if (der_next(&p, end, &tag, &v, &l))
+            return 0;
+        if (tag != 0xa3) /* [3] extensions */
+            continue;
+        const unsigned char *q = v, *qend = v + l;
+        if (der_next(&q, qend, &tag, &v, &l) || tag != 0x30)
+            return 0;
+        q = v, qend = v + l;
+        while (q < qend) {
+            const unsigned char *x, *xend;
+            if (der_next(&q, qend, &tag, &x, &l) || tag != 0x30)
+                return 0;
+            xend = x + l;
+            if (der_next(&x, xend, &tag, &v, &l) || tag != 0x06)
+                return 0;
+            if (l != sizeof san_oid || memcmp(v, san_oid, l))
+                continue;
+            if (der_next(&x, xend, &tag, &v, &l))
+                return 0;
+            if (tag == 0x01 && der_next(&x, xend, &tag, &v, &l)) /* critical */
+                return 0;
+            if (tag != 0x04)
+                return 0;
+            const unsigned char *g = v, *gend = v + l;
+            if (der_next(&g, gend, &tag, &v, &l) || tag != 0x30)
+                return 0;
+            g = v, gend = v + l;
+            while (g < gend) {
+                if (der_next(&g, gend, &tag, &v, &l))
+                    return 0;
+                if (tag == 0x87 && l == iplen && !memcmp(v, ip, iplen))
+                    return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+static unsigned xw_end_chain(const br_x509_class **ctx)
+{
+    x509_wrap *w = WRAP(ctx);
+    if (w->insecure)
+        return br_x509_decoder_get_pkey(&w->dec) ? 0 : BR_ERR_X509_NOT_TRUSTED;
+    unsigned err = w->minimal.vtable->end_chain(INNER(w));
+    if (err == 0 && w->want_ip &&
+        !(w->ee && w->ee_len == w->ee_size && san_has_ip(w->ee, w->ee_len, w->ip, w->iplen)))
+        err = BR_ERR_X509_BAD_SERVER_NAME;
+    return err;
+}
+
+static const br_x509_pkey *xw_get_pkey(const br_x509_class *const *ctx, unsigned *usages)
+{
+    x509_wrap *w = WRAP(ctx);
+    if (w->insecure) {
+        if (usages)
+            *usages = BR_KEYTYPE_KEYX | BR_KEYTYPE_SIGN;
+        return br_x509_decoder_get_pkey(&w->dec);
+    }
+    return w->minimal.vtable->get_pkey((const br_x509_class *const *)INNER(w), usages);
+}
+
+static const br_x509_class xw_vtable = {
+    sizeof(x509_wrap), xw_start_chain, xw_start_cert, xw_append,
+    xw_end_cert,       xw_end_chain,   xw_get_pkey,
+};
+
+/* ---- connection ------------------------------------------------------- */
+
+typedef struct io_ctx {
+    int fd, timeout_ms;
+    int timed_out, eof, err;
+} io_ctx;
+
+struct sbc_tls {
+    br_ssl_client_context sc;
+    x509_wrap xw;
+    br_sslio_context ioc;
+    io_ctx io;
+    ta_list host_tas;
+    br_x509_trust_anchor *tas;
+    char hostport[300];
+    char host[256];
+    unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
+};
+
+static int wait_fd(io_ctx *io, short ev)
+{
+    struct pollfd p = {.fd = io->fd, .events = ev};
+    for (;;) {
+        int r = poll(&p, 1, io->timeout_ms > 0 ? io->timeout_ms : -1);
+        if (r > 0)
+            return 0;
+        if (r == 0) {
+            io->timed_out = 1;
+            return -1;
+        }
+        if (errno != EINTR) {
+            io->err = errno;
+            return -1;
+        }
+    }
+}
+
+static int sock_read(void *ctx, unsigned char *buf, size_t len)
+{
+    io_ctx *io = ctx;
+    for (;;) {
+        if (wait_fd(io, POLLIN) < 0)
+            return -1;
+        ssize_t r = read(io->fd, buf, len);
+        if (r > 0)
+            return (int)r;
+        if (r == 0) {
+            io->eof = 1;
+            return -1;
+        }
+        if (errno != EINTR && errno != EAGAIN) {
+            io->err = errno;
+            return -1;
+        }
+    }
+}
+
+static int sock_write(void *ctx, const unsigned char *buf, size_t len)
+{
+    io_ctx *io = ctx;
+    for (;;) {
+        if (wait_fd(io, POLLOUT) < 0)
+            return -1;
+        ssize_t r = send(io->fd, buf, len, MSG_NOSIGNAL);
+        if (r > 0)
+            return (int)r;
+        if (r < 0 && errno != EINTR && errno != EAGAIN) {
+            io->err = errno;
+            return -1;
+        }
+    }
+}
+
+static const uint16_t suites[] = {
+    BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,       BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,       BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+};
+
+static void client_init(sbc_tls *t, const br_x509_trust_anchor *tas, size_t n)
+{
+    br_ssl_client_context *cc = &t->sc;
+    br_x509_minimal_context *xc = &t->xw.minimal;
+    br_ssl_client_zero(cc);
+    br_ssl_engine_set_versions(&cc->eng, BR_TLS12, BR_TLS12);
+    br_ssl_engine_set_suites(&cc->eng, suites, sizeof suites / sizeof suites[0]);
+    br_x509_minimal_init(xc, &br_sha256_vtable, tas, n);
+    br_x509_minimal_set_hash(xc, br_sha256_ID, &br_sha256_vtable);
+    br_x509_minimal_set_hash(xc, br_sha384_ID, &br_sha384_vtable);
+    br_x509_minimal_set_hash(xc, br_sha512_ID, &br_sha512_vtable);
+    br_x509_minimal_set_rsa(xc, br_rsa_pkcs1_vrfy_get_default());
+    br_x509_minimal_set_ecdsa(xc, br_ec_get_default(), br_ecdsa_vrfy_asn1_get_default());
+    t->xw.vtable = &xw_vtable;
+    br_ssl_engine_set_x509(&cc->eng, &t->xw.vtable);
+    br_ssl_engine_set_hash(&cc->eng, br_sha256_ID, &br_sha256_vtable);
+    br_ssl_engine_set_hash(&cc->eng, br_sha384_ID, &br_sha384_vtable);
+    br_ssl_engine_set_hash(&cc->eng, br_sha512_ID, &br_sha512_vtable);
+    br_ssl_engine_set_prf_sha256(&cc->eng, &br_tls12_sha256_prf);
+    br_ssl_engine_set_prf_sha384(&cc->eng, &br_tls12_sha384_prf);
+    br_ssl_engine_set_default_rsavrfy(&cc->eng);
+    br_ssl_engine_set_default_ecdsa(&cc->eng);
+    br_ssl_engine_set_default_aes_gcm(&cc->eng);
+    br_ssl_engine_set_default_chapol(&cc->eng);
+}
+
+/* Translate the engine's sticky error into one readable clause. */
+static int tls_fail(sbc_tls *t, const char *during, sbc_err *e)
+{
+    int err = br_ssl_engine_last_error(&t->sc.eng);
+    const char *hp = t->hostport;
+    if (t->io.timed_out)
+        return sbc_err_set(e, 0, "%s: %s timed out", hp, during);
+    if (err == BR_ERR_IO || err == 0) {
+        if (t->io.err) {
+            errno = t->io.err;
+            return sbc_err_sys(e, "%s: %s", hp, during);
+        }
+        return sbc_err_set(e, 0, "%s: connection closed by the server during %s", hp, during);
+    }
+    switch (err) {
+    case BR_ERR_X509_NOT_TRUSTED:
+        return sbc_err_set(e, 0, "%s: x509: certificate signed by unknown authority", hp);
+    case BR_ERR_X509_BAD_SERVER_NAME:
+        return sbc_err_set(e, 0, "%s: x509: certificate is not valid for %s", hp, t->host);
+    case BR_ERR_X509_EXPIRED:
+        return sbc_err_set(e, 0, "%s: x509: certificate has expired or is not yet valid", hp);
+    case BR_ERR_BAD_VERSION:
+    case BR_ERR_RECV_FATAL_ALERT + 70:
+        return sbc_err_set(e, 0, "%s: TLS handshake failed: server does not support TLS 1.2", hp);
+    case BR_ERR_RECV_FATAL_ALERT + 40:
+        return sbc_err_set(e, 0, "%s: TLS handshake failed: no cipher suite in common", hp);
+    }
+    if (err >= BR_ERR_X509_OK && err < BR_ERR_X509_OK + 64)
+        return sbc_err_set(e, 0, "%s: x509: bad certificate (BearSSL error %d)", hp, err);
+    if (err >= BR_ERR_RECV_FATAL_ALERT && err < BR_ERR_SEND_FATAL_ALERT)
+        return sbc_err_set(e, 0, "%s: TLS alert %d from the server during %s", hp,
+                           err - BR_ERR_RECV_FATAL_ALERT, during);
+    return sbc_err_set(e, 0, "%s: TLS error %d during %s (not a TLS server?)", hp, err, during);
+}
+
+static void host_cas(ta_list *l, const char *hostport)
+{
+    char dir[4096];
+    if (!strchr(hostport, '/') && strcmp(hostport, "..") && strcmp(hostport, ".")) {
+        snprintf(dir, sizeof dir, "%s/certs.d/%s", sbc_config_dir(), hostport);
+        load_dir(l, dir, ".crt");
+        snprintf(dir, sizeof dir, "/etc/docker/certs.d/%s", hostport);
+        load_dir(l, dir, ".crt");
+    }
+}
+
+sbc_tls *sbc_tls_connect(int fd, const char *host, const char *hostport, int insecure,
+                         int timeout_ms, sbc_err *e)
+{
+    sbc_tls *t = calloc(1, sizeof *t);
+    if (!t) {
+        close(fd);
+        sbc_err_set(e, 0, "%s: out of memory", hostport);
+        return NULL;
+    }
+    snprintf(t->host, sizeof t->host, "%s", host);
+    snprintf(t->hostport, sizeof t->hostport, "%s", hostport);
+    t->io.fd = fd;
+    t->io.timeout_ms = timeout_ms;
+
+    size_t nsys = sbc_tls_system_anchors();
+    if (!insecure)
+        host_cas(&t->host_tas, hostport);
+    size_t n = nsys + t->host_tas.n;
+    t->tas = sbc_xcalloc(n ? n : 1, sizeof *t->tas);
+    if (nsys)
+        memcpy(t->tas, system_tas.v, nsys * sizeof *t->tas);
+    if (t->host_tas.n)
+        memcpy(t->tas + nsys, t->host_tas.v, t->host_tas.n * sizeof *t->tas);
+    SBC_DEBUG("tls: %s: %zu host trust anchors%s", hostport, t->host_tas.n,
+              insecure ? " (insecure: not verifying)" : "");
+
+    client_init(t, t->tas, n);
+    t->xw.insecure = insecure;
+    /* IP literal: no SNI (RFC 6066), BearSSL checks DNS names only, so the
+     * IP SAN is checked by our wrapper. */
+    const char *sni = host;
+    if (inet_pton(AF_INET, host, t->xw.ip) == 1) {
+        t->xw.want_ip = 1, t->xw.iplen = 4, sni = NULL;
+    } else if (inet_pton(AF_INET6, host, t->xw.ip) == 1) {
+        t->xw.want_ip = 1, t->xw.iplen = 16, sni = NULL;
+    }
+    br_ssl_engine_set_buffer(&t->sc.eng, t->iobuf, sizeof t->iobuf, 1);
+    /* BearSSL seeds from /dev/urandom; add getentropy() so an empty chroot
+     * without /dev works too. */
+    unsigned char seed[32];
+    if (getentropy(seed, sizeof seed) == 0)
+        br_ssl_engine_inject_entropy(&t->sc.eng, seed, sizeof seed);
+    if (!br_ssl_client_reset(&t->sc, sni, 0)) {
+        sbc_err_set(e, 0, "%s: TLS setup failed (no entropy source?)", hostport);
+        sbc_tls_close(t);
+        return NULL;
+    }
+    br_sslio_init(&t->ioc, &t->sc.eng, sock_read, &t->io, sock_write, &t->io);
+    if (br_sslio_flush(&t->ioc) < 0 || br_ssl_engine_current_state(&t->sc.eng) == BR_SSL_CLOSED) {
+        tls_fail(t, "TLS handshake", e);
+        sbc_tls_close(t);
+        return NULL;
+    }
+    return t;
+}
+
+ssize_t sbc_tls_read(sbc_tls *t, void *buf, size_t n, sbc_err *e)
+{
+    if (n > 1 << 30)
+        n = 1 << 30;
+    int r = br_sslio_read(&t->ioc, buf, n);
+    if (r > 0)
+        return r;
+    int err = br_ssl_engine_last_error(&t->sc.eng);
+    /* close_notify, or a TCP close without it (many servers skip it): the
+     * HTTP layer knows whether the body was complete. */
+    if (err == 0 || (err == BR_ERR_IO && t->io.eof && !t->io.timed_out && !t->io.err))
+        return 0;
+    return tls_fail(t, "read", e);
+}
+
+int sbc_tls_write(sbc_tls *t, const void *buf, size_t n, sbc_err *e)
+{
+    if (br_sslio_write_all(&t->ioc, buf, n) < 0 || br_sslio_flush(&t->ioc) < 0)
+        return tls_fail(t, "write", e);
+    return 0;
+}
+
+void sbc_tls_close(sbc_tls *t)
+{
+    if (!t)
+        return;
+    close(t->io.fd);
+    free(t->xw.ee);
+    free(t->tas);
+    ta_list_free(&t->host_tas);
+    free(t);
+}

@@ -1,0 +1,514 @@
+/* cgroup.c - cgroup v1, hybrid and v2 behind one interface (see cgroup.h). */
+#include "runtime/cgroup.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/magic.h>
+
+#include "base/io.h"
+
+#define CG_ROOT "/sys/fs/cgroup"
+
+/* The v1 controllers we manage; signal_all reads the first one that has a
+ * hierarchy (pids tracks every task). */
+enum { C_PIDS, C_MEMORY, C_CPU, NCTRL };
+static const char *const v1_ctrls[NCTRL] = {"pids", "memory", "cpu"};
+static const char *const v1_what[NCTRL] = {"pids limits", "memory limits", "cpu limits"};
+
+static int mode = -1;
+/* Where the v2 tree is: CG_ROOT, or CG_ROOT/unified on a host whose v1
+ * hierarchies are all gone (cgroup_no_v1=all under systemd's hybrid layout). */
+static const char *v2root = CG_ROOT;
+/* v1: bit C_x set when that controller has no hierarchy (disabled with
+ * cgroup_disable=, or an old kernel).  Memory is probed by the detection;
+ * the others are found missing only when an operation on them fails, so the
+ * common path costs no extra syscall. */
+static unsigned v1_missing;
+
+static int is_fs(const char *p, unsigned long magic)
+{
+    struct statfs sf;
+    return statfs(p, &sf) == 0 && (unsigned long)sf.f_type == magic;
+}
+
+int sbc_cgroup_mode(void)
+{
+    if (mode >= 0)
+        return mode;
+    struct statfs sf;
+    if (statfs(CG_ROOT, &sf) < 0)
+        return mode = SBC_CG_NONE;
+    if (sf.f_type == CGROUP2_SUPER_MAGIC)
+        return mode = SBC_CG_V2;
+    int v1 = is_fs(CG_ROOT "/memory", CGROUP_SUPER_MAGIC);
+    if (!v1) {
+        /* no memory hierarchy (e.g. cgroup_disable=memory): v1 all the same
+         * when another of ours is there */
+        v1_missing |= 1u << C_MEMORY;
+        for (int i = 0; i < NCTRL; i++) {
+            char p[64];
+            snprintf(p, sizeof p, "%s/%s", CG_ROOT, v1_ctrls[i]);
+            if (i != C_MEMORY && is_fs(p, CGROUP_SUPER_MAGIC))
+                v1 = 1;
+            else
+                v1_missing |= 1u << i;
+        }
+    }
+    int unified = is_fs(CG_ROOT "/unified", CGROUP2_SUPER_MAGIC);
+    if (v1)
+        return mode = unified ? SBC_CG_HYBRID : SBC_CG_V1;
+    if (unified) {
+        v2root = CG_ROOT "/unified";
+        return mode = SBC_CG_V2;
+    }
+    return mode = SBC_CG_NONE;
+}
+
+/* v1: after an ENOENT under controller i's hierarchy, whether the hierarchy
+ * itself is missing (then remembered); errno kept. */
+static int v1_gone(int i)
+{
+    if (v1_missing & (1u << i))
+        return 1;
+    int saved = errno;
+    char p[64];
+    snprintf(p, sizeof p, "%s/%s", CG_ROOT, v1_ctrls[i]);
+    if (saved == ENOENT && !is_fs(p, CGROUP_SUPER_MAGIC))
+        v1_missing |= 1u << i;
+    errno = saved;
+    return (v1_missing >> i) & 1;
+}
+
+const char *sbc_cgroup_mode_name(void)
+{
+    static const char *const n[] = {"none", "v1", "hybrid", "v2"};
+    return n[sbc_cgroup_mode()];
+}
+
+/* Write s to dir/file; errno kept on failure. */
+static int put(const char *dir, const char *file, const char *s)
+{
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s/%s", dir, file);
+    int fd = open(p, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = sbc_write_full(fd, s, strlen(s));
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
+}
+
+/* mkdir p; 1 when made, 0 when it was there, -1 on error. */
+static int mkdir_ok(const char *p)
+{
+    return mkdir(p, 0755) == 0 ? 1 : errno == EEXIST ? 0 : -1;
+}
+
+/* mkdir every component of name below base; *fresh is set when a parent of
+ * the leaf was made (then nothing in it was set up yet). */
+static int mk_below(const char *base, const char *name, int *fresh)
+{
+    char p[PATH_MAX];
+    int n = snprintf(p, sizeof p, "%s/%s", base, name), rc;
+    if (n < 0 || n >= (int)sizeof p)
+        return errno = ENAMETOOLONG, -1;
+    for (char *s = p + strlen(base) + 1; (s = strchr(s, '/')); s++) {
+        *s = 0;
+        rc = mkdir_ok(p);
+        *s = '/';
+        if (rc < 0)
+            return -1;
+        *fresh |= rc;
+    }
+    if (mkdir_ok(p) >= 0)
+        return 0;
+    if (errno != ENOENT)
+        return -1;
+    /* a parent was removed under us by a concurrent destroy: once more */
+    for (char *s = p + strlen(base) + 1; (s = strchr(s, '/')); s++) {
+        *s = 0;
+        *fresh |= mkdir_ok(p) > 0;
+        *s = '/';
+    }
+    return mkdir_ok(p) < 0 ? -1 : 0;
+}
+
+/* v2: why the controllers could not be enabled (for the error message). */
+static char v2_why[PATH_MAX + 128];
+
+/* Enable memory, pids and cpu in dir's subtree_control: all in one write,
+ * or one by one when one of them is not available there.  Not when dir
+ * holds processes (EBUSY): the threaded ones (pids, cpu) would go in and
+ * make it a thread root, where memory can never follow. */
+static int v2_enable_in(const char *dir)
+{
+    static const char *const one[] = {"+memory", "+pids", "+cpu"};
+    if (put(dir, "cgroup.subtree_control", "+memory +pids +cpu") == 0)
+        return 0;
+    int err = errno, ok = 1;
+    if (err == EBUSY) {
+        snprintf(v2_why, sizeof v2_why, "%s/cgroup.subtree_control: %s (it holds processes)", dir, strerror(err));
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof one / sizeof *one; i++)
+        if (put(dir, "cgroup.subtree_control", one[i]) < 0) {
+            if (ok)
+                snprintf(v2_why, sizeof v2_why, "%s in %s/cgroup.subtree_control: %s", one[i], dir, strerror(errno));
+            ok = 0;
+        }
+    errno = err;
+    return ok ? 0 : -1;
+}
+
+/* Enable the controllers in every ancestor of name, top down (a cgroup can
+ * only enable what its parent has).  The root of a v2 host usually has them
+ * already (systemd), but not on a host without systemd; sbc's own parent
+ * ("sbc") needs them once, when it is made. */
+static void v2_enable(const char *name)
+{
+    char p[PATH_MAX];
+    int n = snprintf(p, sizeof p, "%s/%s", v2root, name);
+    if (n < 0 || n >= (int)sizeof p)
+        return;
+    char *leaf = strrchr(p, '/');
+    v2_why[0] = 0;
+    /* usually the root has them: then the leaf's parent is enough */
+    *leaf = 0;
+    if (leaf > p + strlen(v2root) && put(p, "cgroup.subtree_control", "+memory +pids +cpu") == 0)
+        return;
+    *leaf = '/';
+    for (char *s = p + strlen(v2root); s && s <= leaf; s = strchr(s + 1, '/')) {
+        char save = *s;
+        *s = 0;
+        v2_enable_in(p);
+        *s = save;
+    }
+}
+
+static int apply(const char *dir, const char *file, const char *val, sbc_err *e)
+{
+    if (put(dir, file, val) < 0)
+        return sbc_err_sys(e, "cgroup: set %s/%s to %s", dir, file, val);
+    return 0;
+}
+
+/* v2: set a limit; a missing file means its controller is not enabled above
+ * us yet (sbc/ made by someone else, or just now by a concurrent create):
+ * enable, then once more. */
+static int v2_apply(const char *name, const char *dir, const char *file, const char *val,
+                    int *enabled, sbc_err *e)
+{
+    if (put(dir, file, val) == 0)
+        return 0;
+    if (errno == ENOENT && !*enabled) {
+        *enabled = 1;
+        v2_enable(name);
+        if (put(dir, file, val) == 0)
+            return 0;
+    }
+    if (errno == ENOENT)
+        return sbc_err_set(e, SBC_EXIT_FAIL, "cgroup: set %s/%s to %s: the %.*s controller is not available%s%s%s",
+                           dir, file, val, (int)strcspn(file, "."), file, v2_why[0] ? " (" : "", v2_why,
+                           v2_why[0] ? ")" : "");
+    return sbc_err_sys(e, "cgroup: set %s/%s to %s", dir, file, val);
+}
+
+int sbc_cgroup_create(const char *name, const sbc_cg_limits *lim, sbc_err *e)
+{
+    char d[PATH_MAX], v[64];
+    long long period = lim->cpu_period > 0 ? lim->cpu_period : 100000;
+    int fresh = 0;
+    switch (sbc_cgroup_mode()) {
+    case SBC_CG_NONE:
+        if (lim->memory || lim->cpu_quota || lim->pids)
+            return sbc_err_set(e, 0, "cgroup: no cgroup file system mounted, limits unavailable");
+        return 0;
+    case SBC_CG_V2: {
+        if (mk_below(v2root, name, &fresh) < 0)
+            return sbc_err_sys(e, "cgroup: mkdir %s/%s", v2root, name);
+        /* a fresh parent enables the controllers for its children; one that
+         * was there has them (v2_apply catches the exceptions) */
+        int enabled = fresh;
+        if (fresh)
+            v2_enable(name);
+        snprintf(d, sizeof d, "%s/%s", v2root, name);
+        if (lim->memory) {
+            snprintf(v, sizeof v, "%lld", lim->memory);
+            if (v2_apply(name, d, "memory.max", v, &enabled, e) < 0)
+                return -1;
+            put(d, "memory.swap.max", "0"); /* absent without swap accounting */
+        }
+        if (lim->cpu_quota) {
+            snprintf(v, sizeof v, "%lld %lld", lim->cpu_quota, period);
+            if (v2_apply(name, d, "cpu.max", v, &enabled, e) < 0)
+                return -1;
+        }
+        if (lim->pids) {
+            snprintf(v, sizeof v, "%lld", lim->pids);
+            if (v2_apply(name, d, "pids.max", v, &enabled, e) < 0)
+                return -1;
+        }
+        return 0;
+    }
+    default:
+        break;
+    }
+    const long long want[NCTRL] = {[C_PIDS] = lim->pids, [C_MEMORY] = lim->memory, [C_CPU] = lim->cpu_quota};
+    for (int i = 0; i < NCTRL; i++) {
+        if (want[i] && (v1_missing & (1u << i)))
+            return sbc_err_set(e, 0, "cgroup: no %s hierarchy under %s, %s unavailable", v1_ctrls[i], CG_ROOT, v1_what[i]);
+        if ((v1_missing & (1u << i)) || (i == C_CPU && !want[i]))
+            continue; /* a cpu cgroup only for a cpu limit: a start costs less */
+        snprintf(d, sizeof d, "%s/%s", CG_ROOT, v1_ctrls[i]);
+        if (mk_below(d, name, &fresh) < 0) {
+            if (!v1_gone(i))
+                return sbc_err_sys(e, "cgroup: mkdir %s/%s", d, name);
+            if (want[i])
+                return sbc_err_set(e, 0, "cgroup: no %s hierarchy under %s, %s unavailable", v1_ctrls[i], CG_ROOT, v1_what[i]);
+        }
+    }
+    if (sbc_cgroup_mode() == SBC_CG_HYBRID && mk_below(CG_ROOT "/unified", name, &fresh) < 0)
+        return sbc_err_sys(e, "cgroup: mkdir %s/unified/%s", CG_ROOT, name);
+    if (lim->memory) {
+        snprintf(d, sizeof d, "%s/memory/%s", CG_ROOT, name);
+        snprintf(v, sizeof v, "%lld", lim->memory);
+        if (apply(d, "memory.limit_in_bytes", v, e) < 0)
+            return -1;
+        put(d, "memory.memsw.limit_in_bytes", v); /* no swap: absent without swapaccount */
+    }
+    if (lim->cpu_quota) {
+        snprintf(d, sizeof d, "%s/cpu/%s", CG_ROOT, name);
+        snprintf(v, sizeof v, "%lld", period);
+        if (apply(d, "cpu.cfs_period_us", v, e) < 0)
+            return -1;
+        snprintf(v, sizeof v, "%lld", lim->cpu_quota);
+        if (apply(d, "cpu.cfs_quota_us", v, e) < 0)
+            return -1;
+    }
+    if (lim->pids) {
+        snprintf(d, sizeof d, "%s/pids/%s", CG_ROOT, name);
+        snprintf(v, sizeof v, "%lld", lim->pids);
+        if (apply(d, "pids.max", v, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int sbc_cgroup_enter(const char *name, pid_t pid, sbc_err *e)
+{
+    char d[PATH_MAX], v[32];
+    snprintf(v, sizeof v, "%d", (int)pid);
+    switch (sbc_cgroup_mode()) {
+    case SBC_CG_NONE:
+        return 0;
+    case SBC_CG_V2:
+        snprintf(d, sizeof d, "%s/%s", v2root, name);
+        return apply(d, "cgroup.procs", v, e);
+    default:
+        break;
+    }
+    for (int i = 0; i < NCTRL; i++) {
+        if (v1_missing & (1u << i))
+            continue;
+        snprintf(d, sizeof d, "%s/%s/%s", CG_ROOT, v1_ctrls[i], name);
+        if (put(d, "cgroup.procs", v) < 0 && !v1_gone(i) && !(i == C_CPU && errno == ENOENT))
+            return sbc_err_sys(e, "cgroup: set %s/cgroup.procs to %s", d, v);
+    }
+    if (sbc_cgroup_mode() == SBC_CG_HYBRID) {
+        snprintf(d, sizeof d, "%s/unified/%s", CG_ROOT, name);
+        if (apply(d, "cgroup.procs", v, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int sbc_cgroup_v2_fd(const char *name)
+{
+    if (sbc_cgroup_mode() != SBC_CG_V2)
+        return -1;
+    char d[PATH_MAX];
+    snprintf(d, sizeof d, "%s/%s", v2root, name);
+    return open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* "key N" lines: value of key, or 0. */
+static long long keyed(const char *path, const char *key)
+{
+    sbc_err e;
+    char *s = sbc_read_file(AT_FDCWD, path, 65536, NULL, &e);
+    if (!s)
+        return 0;
+    long long v = 0;
+    size_t kl = strlen(key);
+    for (char *l = s; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+        if (!strncmp(l, key, kl) && l[kl] == ' ') {
+            v = atoll(l + kl + 1);
+            break;
+        }
+    free(s);
+    return v;
+}
+
+long long sbc_cgroup_oom_kills(const char *name)
+{
+    char p[PATH_MAX];
+    switch (sbc_cgroup_mode()) {
+    case SBC_CG_NONE:
+        return 0;
+    case SBC_CG_V2:
+        snprintf(p, sizeof p, "%s/%s/memory.events", v2root, name);
+        return keyed(p, "oom_kill");
+    default:
+        snprintf(p, sizeof p, "%s/memory/%s/memory.oom_control", CG_ROOT, name);
+        return keyed(p, "oom_kill");
+    }
+}
+
+/* Send sig to the processes listed in d/cgroup.procs (on v2 SIGKILL goes
+ * through cgroup.kill); the number signalled, -1 when d is unreadable. */
+static int signal_in(const char *d, int sig)
+{
+    char p[PATH_MAX + 16];
+    if (sig == SIGKILL && sbc_cgroup_mode() == SBC_CG_V2 && put(d, "cgroup.kill", "1") == 0)
+        return 1;
+    snprintf(p, sizeof p, "%s/cgroup.procs", d);
+    sbc_err e = {0};
+    char *s = sbc_read_file(AT_FDCWD, p, 1 << 20, NULL, &e);
+    if (!s) {
+        errno = e.errnum;
+        return e.errnum == ENOENT ? -1 : 0;
+    }
+    int n = 0;
+    for (char *l = s; *l;) {
+        char *end;
+        long pid = strtol(l, &end, 10);
+        if (end == l)
+            break;
+        if (pid > 0 && kill((pid_t)pid, sig) == 0)
+            n++;
+        l = *end ? end + 1 : end;
+    }
+    free(s);
+    return n;
+}
+
+/* v1: signal name's processes through the first of our hierarchies the host
+ * has (pids, else memory, cpu); -1 when name has no cgroup. */
+static int v1_signal(const char *name, int sig)
+{
+    char d[PATH_MAX];
+    for (int i = 0; i < NCTRL; i++) {
+        if (v1_missing & (1u << i))
+            continue;
+        snprintf(d, sizeof d, "%s/%s/%s", CG_ROOT, v1_ctrls[i], name);
+        int n = signal_in(d, sig);
+        if (n >= 0)
+            return n;
+        if (!v1_gone(i))
+            return -1; /* the hierarchy is there, name is not */
+    }
+    return -1;
+}
+
+int sbc_cgroup_signal_all(const char *name, int sig)
+{
+    char d[PATH_MAX];
+    int n;
+    switch (sbc_cgroup_mode()) {
+    case SBC_CG_NONE:
+        return 0;
+    case SBC_CG_V2:
+        snprintf(d, sizeof d, "%s/%s", v2root, name);
+        n = signal_in(d, sig);
+        break;
+    default:
+        n = v1_signal(name, sig);
+    }
+    return n < 0 ? 0 : n;
+}
+
+/* rmdir the leaf; retry while tasks are still exiting. */
+static int rm_leaf(const char *p, sbc_err *e)
+{
+    for (int i = 0; i < 200; i++) {
+        if (rmdir(p) == 0 || errno == ENOENT)
+            return 0; /* the parent ("sbc") stays, as Docker's "docker" does */
+        if (errno != EBUSY)
+            break;
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return sbc_err_sys(e, "cgroup: rmdir %s", p);
+}
+
+int sbc_cgroup_destroy(const char *name, sbc_err *e)
+{
+    char p[PATH_MAX];
+    int rc = 0;
+    if (!name || !*name || strstr(name, ".."))
+        return 0;
+    switch (sbc_cgroup_mode()) {
+    case SBC_CG_NONE:
+        return 0;
+    case SBC_CG_V2:
+        snprintf(p, sizeof p, "%s/%s", v2root, name);
+        if (access(p, F_OK) < 0)
+            return 0;
+        signal_in(p, SIGKILL);
+        return rm_leaf(p, e);
+    default:
+        break;
+    }
+    v1_signal(name, SIGKILL);
+    for (int i = 0; i < NCTRL; i++) {
+        if (v1_missing & (1u << i))
+            continue;
+        snprintf(p, sizeof p, "%s/%s/%s", CG_ROOT, v1_ctrls[i], name);
+        if (rm_leaf(p, e) < 0)
+            rc = -1;
+    }
+    if (sbc_cgroup_mode() == SBC_CG_HYBRID) {
+        snprintf(p, sizeof p, "%s/unified/%s", CG_ROOT, name);
+        if (rm_leaf(p, e) < 0)
+            rc = -1;
+    }
+    return rc;
+}
+
+long long sbc_parse_bytes(const char *s)
+{
+    if (!s || !isdigit((unsigned char)*s))
+        return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s)
+        return -1;
+    long long mult = 1;
+    switch (tolower((unsigned char)*end)) {
+    case 0: break;
+    case 'b': mult = 1; end++; break;
+    case 'k': mult = 1LL << 10; end++; break;
+    case 'm': mult = 1LL << 20; end++; break;
+    case 'g': mult = 1LL << 30; end++; break;
+    case 't': mult = 1LL << 40; end++; break;
+    default: return -1;
+    }
+    if (*end == 'b' || *end == 'B')
+        end++;
+    if (*end)
+        return -1;
+    return (long long)(v * (double)mult);
+}

@@ -1,0 +1,51 @@
+/* cgroup.h - one interface over cgroup v1, hybrid and v2.
+ *
+ * A container's cgroup is named by a relative path ("sbc/<id>").  On v2 it
+ * is <v2 mount>/<name> (the v2 mount is /sys/fs/cgroup, or
+ * /sys/fs/cgroup/unified when no v1 controller is left beside it); sbc
+ * enables memory, pids and cpu in the subtree_control of the parents it
+ * makes.  On v1 and hybrid it is <mount>/<ctrl>/<name> for each controller
+ * we use (memory, pids, and cpu when a cpu limit is set) that the host has,
+ * plus the unified tree when a hybrid host has one (so the process is
+ * tracked there too).  The parent ("sbc") stays once made, as Docker's
+ * "docker" does: one mkdir and rmdir less per hierarchy and start.  A limit whose
+ * controller the host lacks is refused, never dropped.  Every call derives
+ * the paths from the name, so `rm -f` can clean up from the name recorded in
+ * the container's state alone.
+ */
+#ifndef SBC_CGROUP_H
+#define SBC_CGROUP_H
+#include <sys/types.h>
+#include "base/err.h"
+
+enum { SBC_CG_NONE = 0, SBC_CG_V1, SBC_CG_HYBRID, SBC_CG_V2 };
+
+typedef struct sbc_cg_limits {
+    long long memory;     /* bytes, 0 = unlimited */
+    long long cpu_quota;  /* microseconds per cpu_period, 0 = unlimited */
+    long long cpu_period; /* microseconds, 0 = 100000 */
+    long long pids;       /* 0 = unlimited */
+} sbc_cg_limits;
+
+/* The host's layout (cached); SBC_CG_NONE when no cgroup fs is mounted.
+ * sbc_cgroup_mode_name: "none", "v1", "hybrid" or "v2" (in sbc --version). */
+int sbc_cgroup_mode(void);
+const char *sbc_cgroup_mode_name(void);
+/* Create the cgroup(s) for name and apply the limits. */
+int sbc_cgroup_create(const char *name, const sbc_cg_limits *lim, sbc_err *e);
+/* Move pid into every hierarchy of name. */
+int sbc_cgroup_enter(const char *name, pid_t pid, sbc_err *e);
+/* On pure v2: an fd of name's cgroup (made by sbc_cgroup_create) for
+ * clone3's CLONE_INTO_CGROUP, so the child starts in it and never moves;
+ * -1 elsewhere. */
+int sbc_cgroup_v2_fd(const char *name);
+/* Number of OOM kills recorded in name's memory cgroup (0 when unknown). */
+long long sbc_cgroup_oom_kills(const char *name);
+/* Send sig to every process in name (via the pids or unified hierarchy). */
+int sbc_cgroup_signal_all(const char *name, int sig);
+/* Kill what is left and remove the cgroup(s); missing is fine. */
+int sbc_cgroup_destroy(const char *name, sbc_err *e);
+/* Parse "512m", "1g", "100000" (bytes); -1 if invalid. */
+long long sbc_parse_bytes(const char *s);
+
+#endif

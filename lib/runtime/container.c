@@ -1,0 +1,803 @@
+/* container.c - container state dirs, IDs, names, lookup (see container.h). */
+#include "runtime/container.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+
+#include "runtime/cgroup.h"
+#include "base/io.h"
+#include "base/json.h"
+#include "net/net.h"
+#include "image/rootfs.h"
+#include "image/store.h"
+
+static const char *const adjectives[] = {
+    "admiring", "agitated", "amazing", "bold", "brave", "busy", "clever", "cool", "dazzling",
+    "eager", "ecstatic", "elegant", "fervent", "focused", "gallant", "happy", "jolly", "keen",
+    "kind", "lucid", "modest", "nifty", "peaceful", "quirky", "serene", "sharp", "stoic",
+    "tender", "vibrant", "zealous",
+};
+static const char *const nouns[] = {
+    "albattani", "babbage", "curie", "darwin", "einstein", "euler", "feynman", "galileo",
+    "hopper", "hypatia", "kepler", "lamarr", "lovelace", "meitner", "newton", "noether",
+    "pascal", "ritchie", "shannon", "thompson", "torvalds", "turing", "wozniak", "yonath",
+};
+
+const char *sbc_scratch_base(void)
+{
+    const char *s = getenv("SBC_SCRATCH");
+    return s && *s ? s : "/dev/shm/sbc";
+}
+
+/* Symlink targets stay under 60 bytes: ext4 keeps such a target in the inode
+ * ("fast symlink"), while a longer one gets a data block, whose freeing costs
+ * a discard on every unlink (0.2-0.8 ms on this kind of disk, twice per --rm
+ * run).  So a name link and a scratch dir carry the ID in base64url (43
+ * characters) rather than in hex (64). */
+static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static int hexval(int c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* 64 hex digits -> 43 base64url characters */
+static void id_short(const char *hex, char out[44])
+{
+    unsigned char b[33] = {0};
+    for (int i = 0; i < 32; i++)
+        b[i] = (unsigned char)(hexval(hex[2 * i]) << 4 | hexval(hex[2 * i + 1]));
+    int o = 0;
+    for (int i = 0; i < 33; i += 3) {
+        unsigned v = (unsigned)b[i] << 16 | (unsigned)b[i + 1] << 8 | b[i + 2];
+        for (int k = 3; k >= 0 && o < 43; k--)
+            out[o++] = b64url[(v >> (6 * k)) & 63];
+    }
+    out[43] = 0;
+}
+
+/* A link target back to the ID: 43 base64url characters, or (older stores)
+ * 64 hex digits.  0 on success. */
+static int id_from_target(const char *t, char hex[65])
+{
+    size_t n = strlen(t);
+    if (n == 64) {
+        for (size_t i = 0; i < 64; i++)
+            if (hexval(t[i]) < 0)
+                return -1;
+        memcpy(hex, t, 65);
+        return 0;
+    }
+    if (n != 43)
+        return -1;
+    unsigned acc = 0;
+    int bits = 0, o = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *c = strchr(b64url, t[i]);
+        if (!c || !t[i])
+            return -1;
+        acc = acc << 6 | (unsigned)(c - b64url);
+        bits += 6;
+        if (bits >= 8 && o < 64) {
+            bits -= 8;
+            unsigned char byte = (unsigned char)(acc >> bits);
+            hex[o++] = "0123456789abcdef"[byte >> 4];
+            hex[o++] = "0123456789abcdef"[byte & 15];
+        }
+        acc &= (1u << bits) - 1;
+    }
+    hex[64] = 0;
+    return o == 64 ? 0 : -1;
+}
+
+/* The ID a name link at lp points to; 0 on success. */
+static int read_name_link(const char *lp, char hex[65])
+{
+    char t[80];
+    ssize_t n = readlink(lp, t, sizeof t - 1);
+    if (n <= 0)
+        return -1;
+    t[n] = 0;
+    return id_from_target(t, hex);
+}
+
+static int valid_name(const char *n)
+{
+    if (!isalnum((unsigned char)*n))
+        return 0;
+    for (const char *p = n; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("_.-", *p))
+            return 0;
+    return strlen(n) <= 128;
+}
+
+/* Write without fsync (state that is re-derivable), atomically by rename. */
+static int write_quick(const char *dir, const char *file, const char *data, size_t len, sbc_err *e)
+{
+    char tmp[PATH_MAX], dst[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s/.%s.%d", dir, file, (int)getpid());
+    snprintf(dst, sizeof dst, "%s/%s", dir, file);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0)
+        return sbc_err_sys(e, "%s", tmp);
+    if (sbc_write_full(fd, data, len) < 0) {
+        sbc_err_sys(e, "%s", tmp);
+        close(fd);
+        unlink(tmp);
+        return -1;
+    }
+    close(fd);
+    if (rename(tmp, dst) < 0) {
+        sbc_err_sys(e, "%s", dst);
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static int write_json(const char *dir, const char *file, const cJSON *j, sbc_err *e)
+{
+    char *s = cJSON_PrintUnformatted(j);
+    if (!s)
+        return sbc_err_set(e, 0, "cannot serialize %s", file);
+    int rc = write_quick(dir, file, s, strlen(s), e);
+    cJSON_free(s);
+    return rc;
+}
+
+int sbc_container_new(const char *root, const char *name, int scratch, sbc_container *c, sbc_err *e)
+{
+    memset(c, 0, sizeof *c);
+    c->lockfd = -1;
+    unsigned char r[32];
+    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+        return sbc_err_sys(e, "getrandom");
+    for (int i = 0; i < 32; i++)
+        snprintf(c->id + 2 * i, 3, "%02x", r[i]);
+    char sid[44];
+    id_short(c->id, sid);
+    char *names = sbc_xasprintf("%s/containers/.names", root);
+    if (sbc_mkdir_p(names, 0700, e) < 0) {
+        free(names);
+        return -1;
+    }
+    char nm[160];
+    if (name) {
+        if (!valid_name(name)) {
+            free(names);
+            return sbc_err_set(e, 0, "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name);
+        }
+        snprintf(nm, sizeof nm, "%s", name);
+    }
+    for (int attempt = 0;; attempt++) {
+        if (!name) {
+            unsigned v = (unsigned)r[attempt % 32] << 8 | r[(attempt + 7) % 32];
+            snprintf(nm, sizeof nm, "%s_%s", adjectives[v % (sizeof adjectives / sizeof *adjectives)],
+                     nouns[(v / 64 + attempt) % (sizeof nouns / sizeof *nouns)]);
+            if (attempt >= 8)
+                snprintf(nm + strlen(nm), sizeof nm - strlen(nm), "%d", attempt);
+        }
+        char *lp = sbc_xasprintf("%s/%s", names, nm);
+        int rc = symlink(sid, lp);
+        if (rc < 0 && errno == EEXIST) {
+            /* a name left by a container that no longer exists is free */
+            char t[65], *cd;
+            if (read_name_link(lp, t) == 0) {
+                cd = sbc_xasprintf("%s/containers/%s", root, t);
+                if (access(cd, F_OK) < 0 && errno == ENOENT && unlink(lp) == 0)
+                    rc = symlink(sid, lp);
+                free(cd);
+            }
+        }
+        int err = errno;
+        free(lp);
+        if (rc == 0)
+            break;
+        if (err != EEXIST) {
+            free(names);
+            errno = err;
+            return sbc_err_sys(e, "reserve the name %s", nm);
+        }
+        if (name) {
+            free(names);
+            return sbc_err_set(e, 0, "Conflict. The container name \"/%s\" is already in use. "
+                                     "You have to remove (or rename) that container to be able to reuse that name.", name);
+        }
+        if (attempt > 100) {
+            free(names);
+            return sbc_err_set(e, 0, "cannot generate a container name");
+        }
+    }
+    free(names);
+    c->dir = sbc_xasprintf("%s/containers/%s", root, c->id);
+    int rc;
+    if (scratch) {
+        char *s = sbc_xasprintf("%s/%s", sbc_scratch_base(), sid);
+        rc = mkdir(s, 0700);
+        if (rc < 0 && errno == ENOENT && sbc_mkdir_p(sbc_scratch_base(), 0700, e) == 0)
+            rc = mkdir(s, 0700);
+        if (rc < 0)
+            rc = sbc_err_sys(e, "mkdir %s", s);
+        if (rc == 0 && symlink(s, c->dir) < 0)
+            rc = sbc_err_sys(e, "symlink %s", c->dir);
+        free(s);
+    } else {
+        rc = mkdir(c->dir, 0700) < 0 ? sbc_err_sys(e, "mkdir %s", c->dir) : 0;
+    }
+    c->config = cJSON_CreateObject();
+    c->state = cJSON_CreateObject();
+    cJSON_AddStringToObject(c->config, "Id", c->id);
+    cJSON_AddStringToObject(c->config, "Name", nm);
+    cJSON_AddStringToObject(c->state, "Status", "created");
+    if (rc < 0) {
+        char *lp = sbc_xasprintf("%s/containers/.names/%s", root, nm);
+        unlink(lp);
+        free(lp);
+    }
+    return rc;
+}
+
+int sbc_container_load(const char *root, const char *id, sbc_container *c, sbc_err *e)
+{
+    memset(c, 0, sizeof *c);
+    c->lockfd = -1;
+    snprintf(c->id, sizeof c->id, "%s", id);
+    c->dir = sbc_xasprintf("%s/containers/%s", root, id);
+    int dfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        goto gone;
+    c->config = sbc_json_read(dfd, "config.json", e);
+    c->state = c->config ? sbc_json_read(dfd, "state.json", e) : NULL;
+    close(dfd);
+    if (!c->config || !c->state)
+        goto gone;
+    return 0;
+gone:
+    sbc_container_free(c);
+    errno = ENOENT;
+    sbc_err_set(e, 0, "No such container: %s", id);
+    e->errnum = ENOENT;
+    return -1;
+}
+
+static int is_hex64(const char *s)
+{
+    int n = 0;
+    for (; s[n]; n++)
+        if (!isxdigit((unsigned char)s[n]) || isupper((unsigned char)s[n]))
+            return 0;
+    return n == 64;
+}
+
+int sbc_container_open(const char *root, const char *ref, sbc_container *c, sbc_err *e)
+{
+    if (!ref || !*ref || strchr(ref, '/'))
+        goto none;
+    if (is_hex64(ref) && sbc_container_load(root, ref, c, e) == 0)
+        return 0;
+    char *lp = sbc_xasprintf("%s/containers/.names/%s", root, ref[0] == '.' ? "" : ref);
+    char t[65];
+    int named = ref[0] != '.' && read_name_link(lp, t) == 0;
+    free(lp);
+    if (named && sbc_container_load(root, t, c, e) == 0)
+        return 0;
+    int hex = 1;
+    for (const char *p = ref; *p; p++)
+        if (!isxdigit((unsigned char)*p))
+            hex = 0;
+    if (hex) {
+        char **ids;
+        int nids, found = -1, count = 0;
+        if (sbc_container_list(root, &ids, &nids, e) < 0)
+            return -1;
+        for (int i = 0; i < nids; i++)
+            if (!strncmp(ids[i], ref, strlen(ref)))
+                found = i, count++;
+        int rc = -1;
+        if (count == 1)
+            rc = sbc_container_load(root, ids[found], c, e);
+        for (int i = 0; i < nids; i++)
+            free(ids[i]);
+        free(ids);
+        if (rc == 0)
+            return 0;
+        if (count > 1) {
+            sbc_err_set(e, 0, "Multiple IDs found with provided prefix: %s", ref);
+            e->errnum = ENOENT;
+            return -1;
+        }
+    }
+none:
+    memset(c, 0, sizeof *c);
+    c->lockfd = -1;
+    sbc_err_set(e, 0, "No such container: %s", ref ? ref : "");
+    e->errnum = ENOENT;
+    return -1;
+}
+
+void sbc_container_free(sbc_container *c)
+{
+    sbc_container_unlock(c);
+    free(c->dir);
+    cJSON_Delete(c->config);
+    cJSON_Delete(c->state);
+    cJSON_Delete(c->spec);
+    c->dir = NULL;
+    c->config = c->state = c->spec = NULL;
+}
+
+int sbc_container_save_config(sbc_container *c, sbc_err *e)
+{
+    return write_json(c->dir, "config.json", c->config, e);
+}
+
+int sbc_container_save_state(sbc_container *c, sbc_err *e)
+{
+    return write_json(c->dir, "state.json", c->state, e);
+}
+
+int sbc_container_lock(sbc_container *c, sbc_err *e)
+{
+    if (c->lockfd >= 0)
+        return 0;
+    c->lockfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (c->lockfd < 0)
+        return sbc_err_sys(e, "open %s", c->dir);
+    while (flock(c->lockfd, LOCK_EX) < 0)
+        if (errno != EINTR) {
+            close(c->lockfd);
+            c->lockfd = -1;
+            return sbc_err_sys(e, "lock %s", c->dir);
+        }
+    return 0;
+}
+
+void sbc_container_unlock(sbc_container *c)
+{
+    if (c->lockfd >= 0)
+        close(c->lockfd);
+    c->lockfd = -1;
+}
+
+int sbc_container_list(const char *root, char ***ids, int *n, sbc_err *e)
+{
+    *ids = NULL;
+    *n = 0;
+    char *p = sbc_xasprintf("%s/containers", root);
+    DIR *d = opendir(p);
+    free(p);
+    if (!d)
+        return errno == ENOENT ? 0 : sbc_err_sys(e, "open %s/containers", root);
+    struct dirent *de;
+    int cap = 0;
+    while ((de = readdir(d))) {
+        if (!is_hex64(de->d_name))
+            continue;
+        if (*n == cap)
+            *ids = sbc_xrealloc(*ids, (size_t)(cap = cap ? 2 * cap : 64) * sizeof **ids);
+        (*ids)[(*n)++] = sbc_xstrdup(de->d_name);
+    }
+    closedir(d);
+    return 0;
+}
+
+const char *sbc_container_name(const sbc_container *c)
+{
+    const char *n = sbc_json_str(c->config, "Name");
+    return n ? n : "";
+}
+
+static void set_num(cJSON *o, const char *k, double v)
+{
+    cJSON_DeleteItemFromObjectCaseSensitive(o, k);
+    cJSON_AddNumberToObject(o, k, v);
+}
+
+static void set_str(cJSON *o, const char *k, const char *v)
+{
+    cJSON_DeleteItemFromObjectCaseSensitive(o, k);
+    cJSON_AddStringToObject(o, k, v);
+}
+
+static int same_run(const cJSON *a, const cJSON *b)
+{
+    const char *sa = sbc_json_str(a, "Status"), *sb = sbc_json_str(b, "Status");
+    return sa && sb && !strcmp(sa, sb) && sbc_json_int(a, "Pid", 0) == sbc_json_int(b, "Pid", 0) &&
+           sbc_json_int(a, "PidStart", 0) == sbc_json_int(b, "PidStart", 0) &&
+           sbc_json_int(a, "MonitorPid", 0) == sbc_json_int(b, "MonitorPid", 0);
+}
+
+int sbc_container_refresh(sbc_container *c)
+{
+    for (int round = 0; round < 8; round++) {
+        const char *st = sbc_json_str(c->state, "Status");
+        if (!st || strcmp(st, "running"))
+            return 0;
+        pid_t pid = (pid_t)sbc_json_int(c->state, "Pid", 0);
+        unsigned long long ps = (unsigned long long)sbc_json_int(c->state, "PidStart", 0);
+        if (pid > 0 && sbc_proc_alive(pid, ps))
+            return 1;
+        /* the container is gone: its monitor records how (and is the only
+         * one who knows the code), unless it died too */
+        pid_t mp = (pid_t)sbc_json_int(c->state, "MonitorPid", 0);
+        unsigned long long ms = (unsigned long long)sbc_json_int(c->state, "MonitorStart", 0);
+        if (mp > 0 && sbc_proc_alive(mp, ms))
+            return 2;
+        /* the monitor may have written its record and exited since this
+         * state was read, or a start may have begun a new run: only a
+         * record that still says this run is going is stale */
+        sbc_err e;
+        cJSON *ns = sbc_json_read_in(c->dir, "state.json", &e);
+        if (ns && !same_run(ns, c->state)) {
+            cJSON_Delete(c->state);
+            c->state = ns;
+            continue;
+        }
+        cJSON_Delete(ns);
+        char now[48];
+        set_str(c->state, "Status", "exited");
+        set_num(c->state, "ExitCode", 255);
+        set_str(c->state, "FinishedAt", sbc_now_rfc3339(now));
+        set_num(c->state, "Pid", 0);
+        sbc_container_save_state(c, &e);
+        return 0;
+    }
+    return 1;
+}
+
+int sbc_container_settle(sbc_container *c, double secs)
+{
+    int r;
+    for (long i = 0; (r = sbc_container_refresh(c)) == 2 && i < (long)(secs * 100); i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        sbc_err e;
+        cJSON *ns = sbc_json_read_in(c->dir, "state.json", &e);
+        if (ns) {
+            cJSON_Delete(c->state);
+            c->state = ns;
+        }
+    }
+    return r;
+}
+
+int sbc_container_running(sbc_container *c)
+{
+    return sbc_container_refresh(c);
+}
+
+int sbc_wait_fifo(sbc_container *c, char *path, size_t size, sbc_err *e)
+{
+    if (sbc_container_lock(c, e) < 0)
+        return -1;
+    char name[32];
+    snprintf(name, sizeof name, "wait-%d", (int)getpid());
+    snprintf(path, size, "%s/%s", c->dir, name);
+    int dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd = -1;
+    if (dfd < 0 || (mkfifoat(dfd, name, 0600) < 0 && errno != EEXIST) ||
+        (fd = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+        sbc_err_sys(e, "%s/%s", c->dir, name);
+    if (dfd >= 0)
+        close(dfd);
+    sbc_container_unlock(c);
+    return fd;
+}
+
+void sbc_wait_notify(const char *dir, int code)
+{
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    char **names, msg[16];
+    size_t n;
+    if (dfd < 0 || sbc_dir_names(dfd, &names, &n) < 0) {
+        if (dfd >= 0)
+            close(dfd);
+        return;
+    }
+    int len = snprintf(msg, sizeof msg, "%d\n", code);
+    for (size_t i = 0; i < n; i++) {
+        if (strncmp(names[i], "wait-", 5))
+            continue;
+        /* ENXIO: nobody reads it (a waiter that died): nothing to say */
+        int fd = openat(dfd, names[i], O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0) {
+            struct stat sb;
+            if (fstat(fd, &sb) == 0 && S_ISFIFO(sb.st_mode))
+                sbc_write_full(fd, msg, (size_t)len);
+            close(fd);
+        }
+    }
+    sbc_names_free(names, n);
+    close(dfd);
+}
+
+int sbc_state_write_exit(const char *dir, pid_t pid, unsigned long long pidstart,
+                         const char *started, int code, int oom, sbc_err *e)
+{
+    char buf[512], now[48];
+    int n = snprintf(buf, sizeof buf,
+                     "{\"Status\":\"exited\",\"Pid\":0,\"LastPid\":%d,\"PidStart\":%llu,\"ExitCode\":%d,"
+                     "\"OOMKilled\":%s,\"StartedAt\":\"%s\",\"FinishedAt\":\"%s\"}",
+                     (int)pid, pidstart, code, oom ? "true" : "false", started ? started : "",
+                     sbc_now_rfc3339(now));
+    return write_quick(dir, "state.json", buf, (size_t)n, e);
+}
+
+/* veth, lease and nf_tables rules recorded in dir/net.json (idempotent) */
+static int net_teardown(const char *dir, sbc_err *e)
+{
+    return sbc_net_teardown(dir, e);
+}
+
+int sbc_container_cleanup(const char *root, const char *id, const char *name,
+                          const char *cgroup, sbc_err *e)
+{
+    int rc = 0;
+    sbc_err e2 = {0};
+    char *dir = sbc_xasprintf("%s/containers/%s", root, id);
+    if (cgroup && *cgroup && sbc_cgroup_destroy(cgroup, &e2) < 0 && rc == 0) {
+        *e = e2;
+        rc = -1;
+    }
+    if (net_teardown(dir, &e2) < 0 && rc == 0) {
+        *e = e2;
+        rc = -1;
+    }
+    char *rootfs = sbc_xasprintf("%s/rootfs", dir);
+    struct statfs sf;
+    if (statfs(rootfs, &sf) == 0 && sf.f_type == BTRFS_SUPER_MAGIC)
+        sbc_rootfs_remove(rootfs, &e2);
+    free(rootfs);
+    char t[PATH_MAX];
+    ssize_t n = readlink(dir, t, sizeof t - 1);
+    if (n > 0) { /* scratch dir on tmpfs */
+        t[n] = 0;
+        if (sbc_rm_rf(AT_FDCWD, t, &e2) < 0 && rc == 0)
+            *e = e2, rc = -1;
+        if (unlink(dir) < 0 && errno != ENOENT && rc == 0)
+            rc = sbc_err_sys(e, "unlink %s", dir);
+    } else if (sbc_rm_rf(AT_FDCWD, dir, &e2) < 0 && rc == 0) {
+        *e = e2;
+        rc = -1;
+    }
+    if (name && *name) {
+        char *lp = sbc_xasprintf("%s/containers/.names/%s", root, name);
+        char lt[65];
+        if (read_name_link(lp, lt) == 0 && !strcmp(lt, id))
+            unlink(lp);
+        free(lp);
+    }
+    free(dir);
+    return rc;
+}
+
+int sbc_container_remove(const char *root, sbc_container *c, sbc_err *e)
+{
+    const cJSON *res = sbc_json_obj(c->config, "Resources");
+    return sbc_container_cleanup(root, c->id, sbc_container_name(c), sbc_json_str(res, "Cgroup"), e);
+}
+
+unsigned long long sbc_proc_starttime(pid_t pid)
+{
+    char p[64], buf[1024];
+    snprintf(p, sizeof p, "/proc/%d/stat", (int)pid);
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    char *s = strrchr(buf, ')'); /* comm may hold spaces and parens */
+    if (!s || s[1] != ' ' || !s[2])
+        return 0;
+    s += 2; /* field 3, the state */
+    if (*s == 'Z' || *s == 'X')
+        return 0; /* a zombie is dead */
+    for (int field = 3; *s && field < 22; s++)
+        if (*s == ' ')
+            field++;
+    return strtoull(s, NULL, 10);
+}
+
+int sbc_proc_alive(pid_t pid, unsigned long long start)
+{
+    if (pid <= 0)
+        return 0;
+    unsigned long long s = sbc_proc_starttime(pid);
+    return s != 0 && (start == 0 || s == start);
+}
+
+char *sbc_now_rfc3339(char *buf)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    snprintf(buf, 40, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+    return buf;
+}
+
+time_t sbc_parse_rfc3339(const char *s, long *nsec)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    if (nsec)
+        *nsec = 0;
+    if (!s || sscanf(s, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                     &tm.tm_min, &tm.tm_sec) != 6)
+        return 0;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    const char *dot = strchr(s, '.');
+    if (dot && nsec) {
+        long v = 0;
+        int digits = 0;
+        for (dot++; isdigit((unsigned char)*dot) && digits < 9; dot++, digits++)
+            v = v * 10 + (*dot - '0');
+        for (; digits < 9; digits++)
+            v *= 10;
+        *nsec = v;
+    }
+    return timegm(&tm);
+}
+
+void sbc_human_duration(long s, char *buf, size_t n)
+{
+    if (s < 1)
+        snprintf(buf, n, "Less than a second");
+    else if (s == 1)
+        snprintf(buf, n, "1 second");
+    else if (s < 60)
+        snprintf(buf, n, "%ld seconds", s);
+    else if (s / 60 == 1)
+        snprintf(buf, n, "About a minute");
+    else if (s < 3600)
+        snprintf(buf, n, "%ld minutes", s / 60);
+    else if (s / 3600 == 1)
+        snprintf(buf, n, "About an hour");
+    else if (s < 48 * 3600)
+        snprintf(buf, n, "%ld hours", s / 3600);
+    else if (s < 14 * 86400)
+        snprintf(buf, n, "%ld days", s / 86400);
+    else if (s < 60 * 86400)
+        snprintf(buf, n, "%ld weeks", s / (7 * 86400));
+    else if (s < 365 * 86400)
+        snprintf(buf, n, "%ld months", s / (30 * 86400));
+    else
+        snprintf(buf, n, "%ld years", s / (365 * 86400));
+}
+
+/* Docker's NetworkSettings from the running container's net.json (a
+ * stopped container's network is released: empty). */
+static cJSON *network_settings(sbc_container *c, int running)
+{
+    cJSON *ns = cJSON_CreateObject(), *nj = NULL;
+    sbc_err e = {0};
+    if (running) {
+        int dfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            if (faccessat(dfd, "net.json", F_OK, 0) == 0)
+                nj = sbc_json_read(dfd, "net.json", &e);
+            close(dfd);
+        }
+    }
+    const char *mode = sbc_json_str(nj, "mode");
+    int bridge = mode && !strcmp(mode, "bridge");
+    const char *ip = bridge ? sbc_json_str(nj, "ip") : NULL, *gw = bridge ? sbc_json_str(nj, "gateway") : NULL,
+               *mac = bridge ? sbc_json_str(nj, "mac") : NULL;
+    int plen = bridge ? (int)sbc_json_int(nj, "prefix", 0) : 0;
+    cJSON_AddStringToObject(ns, "Bridge", bridge && sbc_json_str(nj, "bridge") ? sbc_json_str(nj, "bridge") : "");
+    cJSON_AddStringToObject(ns, "SandboxKey", "");
+    cJSON_AddStringToObject(ns, "Gateway", gw ? gw : "");
+    cJSON_AddStringToObject(ns, "IPAddress", ip ? ip : "");
+    cJSON_AddNumberToObject(ns, "IPPrefixLen", plen);
+    cJSON_AddStringToObject(ns, "MacAddress", mac ? mac : "");
+    cJSON *ports = cJSON_AddObjectToObject(ns, "Ports");
+    const cJSON *it, *pa = bridge ? sbc_json_arr(nj, "ports") : NULL;
+    cJSON_ArrayForEach(it, pa) {
+        char key[32], hp[16];
+        snprintf(key, sizeof key, "%lld/%s", sbc_json_int(it, "port", 0),
+                 sbc_json_str(it, "proto") ? sbc_json_str(it, "proto") : "tcp");
+        cJSON *a = cJSON_GetObjectItemCaseSensitive(ports, key);
+        if (!a)
+            a = cJSON_AddArrayToObject(ports, key);
+        cJSON *b = cJSON_CreateObject();
+        cJSON_AddStringToObject(b, "HostIp", sbc_json_str(it, "host_ip") ? sbc_json_str(it, "host_ip") : "0.0.0.0");
+        snprintf(hp, sizeof hp, "%lld", sbc_json_int(it, "host_port", 0));
+        cJSON_AddStringToObject(b, "HostPort", hp);
+        cJSON_AddItemToArray(a, b);
+    }
+    cJSON *nets = cJSON_AddObjectToObject(ns, "Networks");
+    if (bridge) {
+        cJSON *b = cJSON_AddObjectToObject(nets, sbc_json_str(nj, "network") ? sbc_json_str(nj, "network") : "bridge");
+        cJSON_AddStringToObject(b, "Gateway", gw ? gw : "");
+        cJSON_AddStringToObject(b, "IPAddress", ip ? ip : "");
+        cJSON_AddNumberToObject(b, "IPPrefixLen", plen);
+        cJSON_AddStringToObject(b, "MacAddress", mac ? mac : "");
+    }
+    if (running && mode && !bridge)
+        cJSON_AddObjectToObject(nets, mode);
+    cJSON_Delete(nj);
+    return ns;
+}
+
+/* Docker-like inspect object of a container. */
+static cJSON *container_json(sbc_container *c)
+{
+    sbc_container_refresh(c);
+    cJSON *j = cJSON_CreateObject(), *cf = c->config, *s = c->state;
+    cJSON_AddStringToObject(j, "Id", c->id);
+    sbc_json_add_str(j, "Created", sbc_json_str(cf, "Created"));
+    sbc_json_add_str(j, "Path", sbc_json_str(cf, "Path"));
+    cJSON *a = sbc_json_arr(cf, "Args");
+    cJSON_AddItemToObject(j, "Args", a ? cJSON_Duplicate(a, 1) : cJSON_CreateArray());
+    cJSON *st = cJSON_AddObjectToObject(j, "State");
+    const char *status = sbc_json_str(s, "Status");
+    sbc_json_add_str(st, "Status", status ? status : "created");
+    cJSON_AddBoolToObject(st, "Running", status && !strcmp(status, "running"));
+    cJSON_AddNumberToObject(st, "Pid", (double)sbc_json_int(s, "Pid", 0));
+    cJSON_AddNumberToObject(st, "ExitCode", (double)sbc_json_int(s, "ExitCode", 0));
+    cJSON_AddBoolToObject(st, "OOMKilled", sbc_json_bool(s, "OOMKilled", 0));
+    sbc_json_add_str(st, "Error", sbc_json_str(s, "Error") ? sbc_json_str(s, "Error") : "");
+    sbc_json_add_str(st, "StartedAt", sbc_json_str(s, "StartedAt") ? sbc_json_str(s, "StartedAt") : "0001-01-01T00:00:00Z");
+    sbc_json_add_str(st, "FinishedAt", sbc_json_str(s, "FinishedAt") ? sbc_json_str(s, "FinishedAt") : "0001-01-01T00:00:00Z");
+    sbc_json_add_str(j, "Image", sbc_json_str(cf, "ImageID"));
+    char *name = sbc_xasprintf("/%s", sbc_container_name(c));
+    cJSON_AddStringToObject(j, "Name", name);
+    free(name);
+    sbc_json_add_str(j, "Driver", sbc_json_str(cf, "Driver"));
+    static const char *const copy[] = {"HostConfig", "GraphDriver", "Mounts", "Config"};
+    for (size_t i = 0; i < sizeof copy / sizeof *copy; i++) {
+        cJSON *v = cJSON_GetObjectItemCaseSensitive(cf, copy[i]);
+        if (v)
+            cJSON_AddItemToObject(j, copy[i], cJSON_Duplicate(v, 1));
+    }
+    cJSON_AddItemToObject(j, "NetworkSettings", network_settings(c, status && !strcmp(status, "running")));
+    char *log = sbc_xasprintf("%s/container.log", c->dir);
+    cJSON_AddStringToObject(j, "LogPath", log);
+    free(log);
+    return j;
+}
+
+cJSON *sbc_container_inspect_json(const char *root, const char *ref, sbc_err *e)
+{
+    sbc_container c;
+    if (sbc_container_open(root, ref, &c, e) < 0)
+        return NULL;
+    cJSON *j = container_json(&c);
+    sbc_container_free(&c);
+    return j;
+}
+
+int sbc_container_each(char *const *refs, int n, sbc_container_fn fn, void *arg)
+{
+    sbc_err e = {0};
+    sbc_store st;
+    if (sbc_store_open(&st, &e) < 0)
+        return sbc_err_print(&e);
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        sbc_container ct = {.lockfd = -1}; /* freeable even if open fails early */
+        int r = sbc_container_open(st.root, refs[i], &ct, &e) < 0 ? -1 : fn(st.root, refs[i], &ct, arg, &e);
+        if (r)
+            rc = r < 0 ? sbc_err_print(&e) : r;
+        sbc_container_free(&ct);
+    }
+    sbc_store_close(&st);
+    return rc;
+}

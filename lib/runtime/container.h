@@ -1,0 +1,111 @@
+/* container.h - containers on disk: IDs, names, state, lookup, removal.
+ *
+ * $SBC_ROOT/containers/<64-hex id>/   (a symlink into a tmpfs scratch dir,
+ *                                      /dev/shm/sbc/<id>, for --rm containers)
+ *   config.json   written once at create: Id, Name, Created, Image, ImageID,
+ *                 Path, Args, Config, HostConfig, Mounts, Driver and
+ *                 Resources (what the container owns: Cgroup, Rootfs, ...),
+ *                 recorded before any of it is made
+ *   spec.json     the OCI runtime-spec description the spawn engine runs
+ *   state.json    Status, Pid, PidStart (field 22 of /proc/PID/stat, to spot
+ *                 a dead or reused pid), MonitorPid, MonitorStart, ExitCode,
+ *                 OOMKilled, StartedAt, FinishedAt, Error
+ *   hostname hosts resolv.conf   bind-mounted into the container
+ *   container.log                json-file log of a detached container
+ *   rootfs/ upper/ work/         the root and its overlay scratch
+ * $SBC_ROOT/containers/.names/<name> -> <id>   (symlink: unique by creation)
+ */
+#ifndef SBC_CONTAINER_H
+#define SBC_CONTAINER_H
+#include <sys/types.h>
+#include <time.h>
+#include <cjson/cJSON.h>
+#include "base/err.h"
+
+typedef struct sbc_container {
+    char id[65];
+    char *dir;       /* <root>/containers/<id> */
+    cJSON *config;
+    cJSON *state;
+    cJSON *spec;     /* the spec just written by create (run uses it), or NULL */
+    int lockfd;
+} sbc_container;
+
+/* Allocate an ID, reserve the name (generated when NULL), make the dir
+ * (in the tmpfs scratch when scratch != 0). */
+int sbc_container_new(const char *root, const char *name, int scratch, sbc_container *c, sbc_err *e);
+/* Find by full ID, name or unique ID prefix and load config and state.
+ * "No such container: REF" (e->errnum ENOENT) when unknown or ambiguous. */
+int sbc_container_open(const char *root, const char *ref, sbc_container *c, sbc_err *e);
+/* Load by exact ID (ps); -1 when gone. */
+int sbc_container_load(const char *root, const char *id, sbc_container *c, sbc_err *e);
+void sbc_container_free(sbc_container *c);
+int sbc_container_save_config(sbc_container *c, sbc_err *e);
+int sbc_container_save_state(sbc_container *c, sbc_err *e);
+/* Exclusive lock on the container (start, stop, rm, monitor exit). */
+int sbc_container_lock(sbc_container *c, sbc_err *e);
+void sbc_container_unlock(sbc_container *c);
+/* IDs of all containers (malloc'd array of malloc'd strings). */
+int sbc_container_list(const char *root, char ***ids, int *n, sbc_err *e);
+
+/* Bring c->state up to date with reality.  Returns 1 when the container
+ * runs, 2 when its process is gone but its monitor is still recording the
+ * exit (the record is the monitor's: nothing is written), 0 when it is not
+ * running.  A "running" record whose process and monitor are both dead (or
+ * their pids reused) becomes "exited" with code 255. */
+int sbc_container_refresh(sbc_container *c);
+/* Refresh, and while the monitor is recording the exit (2) re-read the
+ * state for up to secs seconds.  Not under the container's lock: the
+ * monitor takes it to write.  Returns what refresh returns last. */
+int sbc_container_settle(sbc_container *c, double secs);
+/* How long stop, rm and start wait for a monitor to record an exit: it
+ * takes milliseconds, or a second when something holds the output pipes. */
+#define SBC_SETTLE_SECS 30.0
+int sbc_container_running(sbc_container *c);
+const char *sbc_container_name(const sbc_container *c);
+
+/* Undo everything recorded in the container's config (cgroup, network,
+ * rootfs, state dir, name); no cJSON, so the monitor can call it. */
+int sbc_container_cleanup(const char *root, const char *id, const char *name,
+                          const char *cgroup, sbc_err *e);
+int sbc_container_remove(const char *root, sbc_container *c, sbc_err *e);
+
+/* The loop of the applets that take CONTAINER operands: open the store, then
+ * for each ref sbc_container_open it (failures printed, the loop goes on),
+ * call fn and free the container; close the store.  fn returns 0, an exit
+ * code > 0, or -1 with e set (printed here).  Returns the last failure's
+ * exit code (Docker's), or 0. */
+typedef int (*sbc_container_fn)(const char *root, const char *ref, sbc_container *c,
+                                void *arg, sbc_err *e);
+int sbc_container_each(char *const *refs, int n, sbc_container_fn fn, void *arg);
+
+/* The Docker-like inspect object (Id, Name, State{Status, Running, Pid,
+ * ExitCode, OOMKilled, StartedAt, FinishedAt}, Config, HostConfig, Mounts,
+ * GraphDriver, ...) of the container ref; NULL + "No such container". */
+cJSON *sbc_container_inspect_json(const char *root, const char *ref, sbc_err *e);
+
+/* --rm containers take their exit code with them: sbc-wait leaves a FIFO
+ * wait-<pid> in the state dir (made under the container's lock), and whoever
+ * removes the container after its exit first writes the code ("N\n") into
+ * every such FIFO that has a reader (under the lock too; no cJSON). */
+int sbc_wait_fifo(sbc_container *c, char *path, size_t size, sbc_err *e); /* its fd; path: its name */
+void sbc_wait_notify(const char *dir, int code);
+
+/* Write state.json by hand (the monitor's exit path, no cJSON). */
+int sbc_state_write_exit(const char *dir, pid_t pid, unsigned long long pidstart,
+                         const char *started, int code, int oom, sbc_err *e);
+
+/* Start time of pid in clock ticks since boot (0 if gone). */
+unsigned long long sbc_proc_starttime(pid_t pid);
+/* Is pid alive with that start time? */
+int sbc_proc_alive(pid_t pid, unsigned long long start);
+/* RFC 3339 UTC with nanoseconds, into buf (>= 40 bytes). */
+char *sbc_now_rfc3339(char *buf);
+/* Parse our own RFC 3339 time; 0 on failure. */
+time_t sbc_parse_rfc3339(const char *s, long *nsec);
+/* "3 seconds", "About a minute", "2 hours" (Docker's HumanDuration). */
+void sbc_human_duration(long secs, char *buf, size_t n);
+/* The tmpfs scratch base (SBC_SCRATCH or /dev/shm/sbc). */
+const char *sbc_scratch_base(void);
+
+#endif

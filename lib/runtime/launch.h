@@ -1,0 +1,43 @@
+/* launch.h - what run, create and start share: turn options and an image
+ * into a container (state dir + OCI spec), and start it in the foreground
+ * or under a detached monitor.  The spawn engine below knows none of this. */
+#ifndef SBC_LAUNCH_H
+#define SBC_LAUNCH_H
+#include "runtime/container.h"
+#include "base/err.h"
+#include "image/store.h"
+
+typedef struct sbc_create_opts {
+    const char *image;
+    char **cmd;
+    int ncmd;
+    const char *name, *workdir, *user, *entrypoint, *hostname, *network, *stop_signal;
+    int entrypoint_set;
+    const char **env, **env_files, **volumes, **tmpfs;
+    int nenv, nenv_files, nvolumes, ntmpfs;
+    /* network (see net.h's netopts): --network bridge (default) | none |
+     * host | container:NAME, --ip, -p, -P, --dns*, --add-host */
+    const char *ip;
+    const char **publish, **dns, **dns_search, **dns_options, **add_hosts;
+    int npublish, ndns, ndns_search, ndns_options, nadd_hosts, publish_all;
+    int read_only, init, interactive, tty, autoremove;
+    long long memory, pids;
+    double cpus;
+} sbc_create_opts;
+
+/* Create the container; c is filled (state "created"). */
+int sbc_launch_create(sbc_store *st, const sbc_create_opts *o, sbc_container *c, sbc_err *e);
+
+/* Start c.  Foreground (detached = 0): waits, *exit_code gets the
+ * container's code; stdin is passed when `interactive`.  Detached: returns
+ * once the command runs under its monitor. */
+int sbc_launch_start(const char *root, sbc_container *c, int detached, int interactive,
+                     int *exit_code, sbc_err *e);
+
+/* The detached monitor's entry (argv after "--sbc-monitor"). */
+int sbc_launch_monitor_main(int argc, char **argv);
+
+/* Signal number from "TERM", "SIGKILL" or "9"; -1 if unknown. */
+int sbc_signal_from_name(const char *s);
+
+#endif

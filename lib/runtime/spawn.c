@@ -1,0 +1,1096 @@
+/* spawn.c - the spawn engine (see spawn.h).
+ *
+ * Parent and child talk over a SOCK_SEQPACKET pair: the parent sends one
+ * byte when the child may go on; the child may send the pty master
+ * (SCM_RIGHTS) and, on failure, one error message.  Its end is O_CLOEXEC,
+ * so end-of-file means the command was exec'd.
+ */
+#include "runtime/spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <linux/openat2.h>
+#include <linux/sched.h>
+
+#include "runtime/caps.h"
+#include "runtime/cgroup.h"
+#include "base/io.h"
+#include "image/rootfs.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+
+enum { MSG_PID = 1, MSG_ERR = 2, MSG_PTY = 3 };
+struct msg {
+    int kind, code, pid, errnum;
+    char text[480];
+};
+
+/* ---- child side ------------------------------------------------------ */
+
+static void send_msg(int sock, const struct msg *m, int fd)
+{
+    struct iovec iov = {(void *)m, sizeof *m};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (fd >= 0) {
+        mh.msg_control = u.buf;
+        mh.msg_controllen = sizeof u.buf;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    }
+    while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
+        ;
+}
+
+static _Noreturn void child_fail(int sock, const sbc_err *e)
+{
+    struct msg m = {.kind = MSG_ERR, .code = e->code ? e->code : SBC_EXIT_FAIL, .errnum = e->errnum};
+    snprintf(m.text, sizeof m.text, "%s", e->msg);
+    send_msg(sock, &m, -1);
+    _exit(m.code);
+}
+
+static int openat2_in(int rootfd, const char *rel, int flags)
+{
+    struct open_how how = {.flags = (unsigned)flags | O_CLOEXEC,
+                           .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+    int fd;
+    do
+        fd = (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof how);
+    while (fd < 0 && errno == EAGAIN);
+    return fd;
+}
+
+/* Make name in the directory pfd: a file when like (a host path) is not a
+ * directory, else a directory.  0 when made or already there. */
+static int make_leaf(int pfd, const char *name, const char *like)
+{
+    struct stat st;
+    int rc;
+    if (like && stat(like, &st) == 0 && !S_ISDIR(st.st_mode)) {
+        rc = openat(pfd, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (rc >= 0)
+            rc = close(rc);
+    } else {
+        rc = mkdirat(pfd, name, 0755);
+    }
+    return rc < 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* O_PATH fd of path inside rootfd, every symlink resolved as if rootfd were
+ * "/"; missing components are made: directories, and the last one like the
+ * host path like (see make_leaf; NULL: a directory). */
+static int resolve_in_root(int rootfd, const char *path, const char *like, sbc_err *e)
+{
+    char rel[PATH_MAX];
+    while (*path == '/')
+        path++;
+    snprintf(rel, sizeof rel, "%s", *path ? path : ".");
+    int fd = openat2_in(rootfd, rel, O_PATH);
+    if (fd >= 0 || errno != ENOENT)
+        return fd >= 0 ? fd : sbc_err_sys(e, "resolve /%s in the container", rel);
+    /* the common miss: only the last component is missing */
+    char *last = strrchr(rel, '/');
+    if (last) {
+        *last = 0;
+        int pfd = openat2_in(rootfd, rel, O_PATH | O_DIRECTORY);
+        *last = '/';
+        if (pfd >= 0) {
+            int rc = make_leaf(pfd, last + 1, like);
+            close(pfd);
+            if (rc < 0)
+                return sbc_err_sys(e, "create /%s in the container", rel);
+            fd = openat2_in(rootfd, rel, O_PATH);
+            return fd >= 0 ? fd : sbc_err_sys(e, "resolve /%s in the container", rel);
+        }
+    }
+    size_t len = strlen(rel);
+    for (size_t i = 0; i <= len; i++) {
+        if (rel[i] != '/' && rel[i] != 0)
+            continue;
+        char save = rel[i];
+        rel[i] = 0;
+        fd = openat2_in(rootfd, rel, O_PATH);
+        if (fd < 0 && errno == ENOENT) {
+            char *slash = strrchr(rel, '/');
+            const char *name = slash ? slash + 1 : rel;
+            int pfd = rootfd;
+            if (slash) {
+                *slash = 0;
+                pfd = openat2_in(rootfd, rel, O_PATH | O_DIRECTORY);
+                *slash = '/';
+                if (pfd < 0) {
+                    rel[i] = save;
+                    return sbc_err_sys(e, "resolve /%s in the container", rel);
+                }
+            }
+            int rc = make_leaf(pfd, name, save == 0 ? like : NULL);
+            if (pfd != rootfd)
+                close(pfd);
+            if (rc < 0) {
+                rel[i] = save;
+                return sbc_err_sys(e, "create /%s in the container", rel);
+            }
+            fd = openat2_in(rootfd, rel, O_PATH);
+        }
+        rel[i] = save;
+        if (fd < 0)
+            return sbc_err_sys(e, "resolve /%s in the container", rel);
+        if (save)
+            close(fd);
+    }
+    return fd;
+}
+
+static char *fdpath(int fd, char *buf, size_t n)
+{
+    snprintf(buf, n, "/proc/self/fd/%d", fd);
+    return buf;
+}
+
+static unsigned long vfs_flags(const char *path)
+{
+    struct statvfs sv;
+    unsigned long f = 0;
+    if (statvfs(path, &sv) == 0) {
+        if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
+        if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
+        if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+    }
+    return f;
+}
+
+static int do_mount(int rootfd, const sbc_mount *m, sbc_err *e)
+{
+    char p[64];
+    int fd = resolve_in_root(rootfd, m->dest, m->bind ? m->source : NULL, e);
+    if (fd < 0)
+        return -1;
+    int rc;
+    if (m->bind) {
+        rc = mount(m->source, fdpath(fd, p, sizeof p), NULL, MS_BIND | (m->flags & MS_REC), NULL);
+    } else {
+        rc = mount(m->source ? m->source : m->type, fdpath(fd, p, sizeof p), m->type,
+                   m->flags, m->data);
+        if (rc < 0 && errno == EPERM && !strcmp(m->type, "sysfs")) {
+            /* a sysfs of the host's netns cannot be mounted again: bind it */
+            rc = mount("/sys", p, NULL, MS_BIND | MS_REC, NULL);
+            if (rc == 0) {
+                close(fd);
+                fd = resolve_in_root(rootfd, m->dest, NULL, e);
+                if (fd < 0)
+                    return -1;
+                rc = mount(NULL, fdpath(fd, p, sizeof p), NULL,
+                           MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+            }
+        }
+        if (rc < 0 && !strcmp(m->type, "mqueue")) /* optional */
+            rc = 0;
+    }
+    close(fd);
+    if (rc < 0)
+        return sbc_err_sys(e, "mount %s on %s", m->source ? m->source : m->type, m->dest);
+    if (m->bind && (m->ro || (m->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC)))) {
+        /* the flags apply to the new mount: open it again */
+        fd = resolve_in_root(rootfd, m->dest, NULL, e);
+        if (fd < 0)
+            return -1;
+        unsigned long f = MS_BIND | MS_REMOUNT | (m->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC));
+        if (m->ro)
+            f |= MS_RDONLY;
+        f |= vfs_flags(fdpath(fd, p, sizeof p));
+        rc = mount(NULL, p, NULL, f, NULL);
+        close(fd);
+        if (rc < 0)
+            return sbc_err_sys(e, "remount %s read-only", m->dest);
+    }
+    return 0;
+}
+
+static int is_dev_tmpfs(const sbc_mount *m)
+{
+    return !m->bind && m->type && !strcmp(m->type, "tmpfs") && !strcmp(m->dest, "/dev");
+}
+
+/* Right after the tmpfs on /dev: its nodes, links, and the mount points of
+ * pts, mqueue and shm (so their mounts find them at the first lookup). */
+static int make_dev(int rootfd, sbc_err *e)
+{
+    static const struct { const char *name; int maj, min; } devs[] = {
+        {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7},
+        {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
+    };
+    static const struct { const char *name, *target; } links[] = {
+        {"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
+        {"stderr", "/proc/self/fd/2"}, {"ptmx", "pts/ptmx"}, {"core", "/proc/kcore"},
+    };
+    int dfd = openat2_in(rootfd, "dev", O_DIRECTORY | O_RDONLY);
+    if (dfd < 0)
+        return sbc_err_sys(e, "open /dev of the container");
+    static const char *const dirs[] = {"pts", "mqueue", "shm"};
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+        if (mkdirat(dfd, dirs[i], 0755) < 0 && errno != EEXIST) {
+            close(dfd);
+            return sbc_err_sys(e, "mkdir /dev/%s", dirs[i]);
+        }
+    mode_t old = umask(0);
+    for (size_t i = 0; i < sizeof devs / sizeof devs[0]; i++)
+        if (mknodat(dfd, devs[i].name, S_IFCHR | 0666, makedev(devs[i].maj, devs[i].min)) < 0 &&
+            errno != EEXIST) {
+            umask(old);
+            close(dfd);
+            return sbc_err_sys(e, "mknod /dev/%s", devs[i].name);
+        }
+    umask(old);
+    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
+        if (symlinkat(links[i].target, dfd, links[i].name) < 0 && errno != EEXIST) {
+            close(dfd);
+            return sbc_err_sys(e, "symlink /dev/%s", links[i].name);
+        }
+    close(dfd);
+    return 0;
+}
+
+/* Where a masked or read-only path is handled.  Paths in the container's
+ * own /proc and /sys are done before pivot_root, while the parent still
+ * works (through the mount's fd: the walk below it stays in the kernel file
+ * system, no symlink of the image is followed); any other path after it. */
+typedef struct kfs {
+    int fd[2]; /* the container's /proc and /sys mounts, or -1 */
+} kfs;
+
+static int kfs_fd(kfs *k, int rootfd, const char *p, const char **rest)
+{
+    static const char *const top[] = {"proc", "sys"};
+    static const long magic[] = {PROC_SUPER_MAGIC, SYSFS_MAGIC};
+    for (int i = 0; i < 2; i++) {
+        size_t n = strlen(top[i]);
+        if (p[0] != '/' || strncmp(p + 1, top[i], n) || p[n + 1] != '/')
+            continue;
+        if (k->fd[i] == -1) {
+            struct statfs sf;
+            k->fd[i] = openat2_in(rootfd, top[i], O_PATH | O_DIRECTORY);
+            if (k->fd[i] >= 0 && (fstatfs(k->fd[i], &sf) < 0 || (long)sf.f_type != magic[i])) {
+                close(k->fd[i]);
+                k->fd[i] = -2; /* not the kernel's: after pivot_root */
+            }
+        }
+        *rest = p + n + 2;
+        return k->fd[i];
+    }
+    return -1;
+}
+
+/* Hide one path: a tmpfs on a directory, /dev/null on anything else; tried
+ * as what it most likely is (a directory when the spec's path ends in '/'),
+ * then as the other on ENOTDIR.  0 when done or absent (ENOENT). */
+static int mask_one(const char *t, int dir, const char *null, sbc_err *e)
+{
+    int rc = -1;
+    for (int k = 0; k < 2 && rc < 0; k++, dir = !dir) {
+        rc = dir ? mount("tmpfs", t, "tmpfs", MS_RDONLY, "size=0k,mode=000")
+                 : mount(null, t, NULL, MS_BIND, NULL);
+        if (rc < 0 && errno != ENOTDIR)
+            break;
+    }
+    return rc < 0 && errno != ENOENT ? sbc_err_sys(e, "mask %s", t) : 0;
+}
+
+static int ro_one(const char *t, unsigned long keep, sbc_err *e)
+{
+    if (mount(t, t, NULL, MS_BIND | MS_REC, NULL) < 0)
+        return errno == ENOENT ? 0 : sbc_err_sys(e, "bind %s", t);
+    if (mount(NULL, t, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | keep, NULL) < 0)
+        return sbc_err_sys(e, "make %s read-only", t);
+    return 0;
+}
+
+/* Hide and protect the paths Docker hides and protects.  Before pivot_root
+ * (rootfd: the new root), the paths in the container's own /proc and /sys,
+ * marking them in done; after it (rootfd -1), the rest, each checked with
+ * lstat first (the former need none: no syscall per path on every start). */
+static int mask_paths(const sbc_spec *s, int rootfd, unsigned char *done, sbc_err *e)
+{
+    kfs k = {{-1, -1}};
+    char t[PATH_MAX], null[64] = "/dev/null";
+    struct stat st;
+    int rc = 0, nullfd = -1;
+    /* before pivot_root, "/dev/null" would be the host's: the container's own */
+    if (rootfd >= 0 && (nullfd = openat2_in(rootfd, "dev/null", O_PATH)) >= 0) {
+        if (fstat(nullfd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))
+            snprintf(null, sizeof null, "/proc/self/fd/%d", nullfd);
+    }
+    for (int i = 0; rc == 0 && i < s->nmasked + s->nro; i++) {
+        int ro = i >= s->nmasked;
+        const char *p = ro ? s->ropaths[i - s->nmasked] : s->masked[i], *rest;
+        int n = (int)strlen(p), dir = n > 1 && p[n - 1] == '/';
+        if (rootfd >= 0) {
+            int fd = kfs_fd(&k, rootfd, p, &rest);
+            if (fd < 0)
+                continue;
+            snprintf(t, sizeof t, "/proc/self/fd/%d/%.*s", fd, (int)strlen(rest) - dir, rest);
+            rc = ro ? ro_one(t, MS_NOSUID | MS_NODEV | MS_NOEXEC, e) : mask_one(t, dir, null, e);
+            done[i] = 1;
+            continue;
+        }
+        if (done[i])
+            continue;
+        snprintf(t, sizeof t, "%.*s", n - dir, p);
+        if (lstat(t, &st) < 0 || S_ISLNK(st.st_mode))
+            continue;
+        rc = ro ? ro_one(t, vfs_flags(t), e) : mask_one(t, S_ISDIR(st.st_mode), null, e);
+    }
+    for (int i = 0; i < 2; i++)
+        if (k.fd[i] >= 0)
+            close(k.fd[i]);
+    if (nullfd >= 0)
+        close(nullfd);
+    return rc;
+}
+
+/* ---- users ----------------------------------------------------------- */
+
+typedef struct user_info {
+    uid_t uid;
+    gid_t gid;
+    gid_t groups[64];
+    int ngroups;
+    char home[256];
+} user_info;
+
+static int isnum(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    return 1;
+}
+
+/* Split a passwd/group line on ':' into at most n fields. */
+static int fields(char *line, char **f, int n)
+{
+    int i = 0;
+    f[i++] = line;
+    for (char *p = line; *p && i < n; p++)
+        if (*p == ':') {
+            *p = 0;
+            f[i++] = p + 1;
+        }
+    return i;
+}
+
+static int resolve_user(const char *spec, user_info *u, sbc_err *e)
+{
+    char buf[256], unamebuf[64] = "", *name = buf, *group;
+    memset(u, 0, sizeof *u);
+    snprintf(u->home, sizeof u->home, "/");
+    if (!spec || !*spec)
+        spec = "0";
+    snprintf(buf, sizeof buf, "%s", spec);
+    group = strchr(buf, ':');
+    if (group)
+        *group++ = 0;
+    int found = 0;
+    char *pw = sbc_read_file(AT_FDCWD, "/etc/passwd", 1 << 20, NULL, e);
+    for (char *l = pw, *next; l && *l; l = next) {
+        next = strchr(l, '\n');
+        if (next)
+            *next++ = 0;
+        char *f[7];
+        if (fields(l, f, 7) < 7)
+            continue;
+        if (isnum(name) ? (uid_t)atol(f[2]) == (uid_t)atol(name) : !strcmp(f[0], name)) {
+            u->uid = (uid_t)atol(f[2]);
+            u->gid = (gid_t)atol(f[3]);
+            snprintf(u->home, sizeof u->home, "%s", f[5]);
+            snprintf(unamebuf, sizeof unamebuf, "%s", f[0]); /* user's name for groups */
+            found = 1;
+            break;
+        }
+    }
+    free(pw);
+    if (!found) {
+        if (!isnum(name))
+            return sbc_err_set(e, SBC_EXIT_FAIL, "unable to find user %s: no matching entries in passwd file", name);
+        u->uid = (uid_t)atol(name);
+        u->gid = 0;
+    }
+    const char *uname = unamebuf;
+    int gfound = !group;
+    char *gr = sbc_read_file(AT_FDCWD, "/etc/group", 1 << 20, NULL, e);
+    for (char *l = gr, *next; l && *l; l = next) {
+        next = strchr(l, '\n');
+        if (next)
+            *next++ = 0;
+        char *f[4];
+        if (fields(l, f, 4) < 4)
+            continue;
+        gid_t gid = (gid_t)atol(f[2]);
+        if (group && !gfound && (isnum(group) ? gid == (gid_t)atol(group) : !strcmp(f[0], group))) {
+            u->gid = gid;
+            gfound = 1;
+        }
+        if (*uname && !group) {
+            for (char *m = strtok(f[3], ","); m; m = strtok(NULL, ","))
+                if (!strcmp(m, uname) && u->ngroups < 63)
+                    u->groups[u->ngroups++] = gid;
+        }
+    }
+    free(gr);
+    if (!gfound) {
+        if (!isnum(group))
+            return sbc_err_set(e, SBC_EXIT_FAIL, "unable to find group %s: no matching entries in group file", group);
+        u->gid = (gid_t)atol(group);
+    }
+    u->groups[u->ngroups++] = u->gid;
+    sbc_err_clear(e);
+    return 0;
+}
+
+/* ---- the process tail: pty, user, capabilities, cwd, exec ------------ */
+
+static const char *env_get(const sbc_spec *s, const char *key)
+{
+    size_t kl = strlen(key);
+    for (int i = 0; i < s->nenv; i++)
+        if (!strncmp(s->env[i], key, kl) && s->env[i][kl] == '=')
+            return s->env[i] + kl + 1;
+    return NULL;
+}
+
+static int setup_stdio(const sbc_spec *s, int sock, int console, sbc_err *e)
+{
+    if (s->terminal) {
+        int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (master < 0)
+            master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (master < 0)
+            return sbc_err_sys(e, "open the container's /dev/pts/ptmx");
+        int unlock = 0;
+        if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+            return sbc_err_sys(e, "unlockpt");
+        int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (slave < 0)
+            return sbc_err_sys(e, "open the pty slave");
+        if (console) {
+            int n;
+            char pts[64];
+            if (ioctl(master, TIOCGPTN, &n) == 0) {
+                snprintf(pts, sizeof pts, "/dev/pts/%d", n);
+                int fd = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (fd >= 0)
+                    close(fd);
+                if (mount(pts, "/dev/console", NULL, MS_BIND, NULL) < 0)
+                    return sbc_err_sys(e, "bind %s on /dev/console", pts);
+            }
+        }
+        struct msg m = {.kind = MSG_PTY};
+        send_msg(sock, &m, master);
+        close(master);
+        if (setsid() < 0 && errno != EPERM)
+            return sbc_err_sys(e, "setsid");
+        if (ioctl(slave, TIOCSCTTY, 0) < 0)
+            return sbc_err_sys(e, "set the controlling terminal");
+        for (int i = 0; i < 3; i++)
+            if (dup2(slave, i) < 0)
+                return sbc_err_sys(e, "dup2");
+        if (slave > 2)
+            close(slave);
+        return 0;
+    }
+    setsid();
+    /* the common case: each of 0-2 is itself, /dev/null, or an fd above 2 */
+    int simple = 1;
+    for (int i = 0; i < 3; i++)
+        if (s->stdio[i] >= 0 && s->stdio[i] <= 2 && s->stdio[i] != i)
+            simple = 0;
+    if (simple) {
+        for (int i = 0; i < 3; i++) {
+            int fd = s->stdio[i];
+            if (fd == i) {
+                if (fcntl(i, F_SETFD, 0) < 0)
+                    return sbc_err_sys(e, "set up fd %d", i);
+                continue;
+            }
+            int own = fd < 0;
+            if (own && (fd = open("/dev/null", (i ? O_WRONLY : O_RDONLY) | O_CLOEXEC)) < 0)
+                return sbc_err_sys(e, "open /dev/null");
+            if (fd != i && dup2(fd, i) < 0)
+                return sbc_err_sys(e, "dup2");
+            if (fd == i)
+                fcntl(i, F_SETFD, 0);
+            else if (own)
+                close(fd);
+        }
+        return 0;
+    }
+    int tmp[3];
+    for (int i = 0; i < 3; i++) {
+        if (s->stdio[i] < 0)
+            tmp[i] = open("/dev/null", (i ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+        else
+            tmp[i] = fcntl(s->stdio[i], F_DUPFD_CLOEXEC, 10);
+        if (tmp[i] < 0)
+            return sbc_err_sys(e, "set up fd %d", i);
+    }
+    for (int i = 0; i < 3; i++) {
+        if (dup2(tmp[i], i) < 0)
+            return sbc_err_sys(e, "dup2");
+        close(tmp[i]);
+    }
+    return 0;
+}
+
+static _Noreturn void init_loop(pid_t child)
+{
+    sigset_t all;
+    sigfillset(&all);
+    int code = 0;
+    for (;;) {
+        siginfo_t si;
+        int sig = sigwaitinfo(&all, &si);
+        if (sig < 0)
+            continue;
+        if (sig != SIGCHLD) {
+            kill(child, sig);
+            continue;
+        }
+        int st;
+        pid_t w;
+        while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+            if (w == child)
+                code = sbc_status_code(st), child = -1;
+        if (child < 0)
+            _exit(code);
+    }
+}
+
+static _Noreturn void exec_cmd(const sbc_spec *s, int sock, sbc_err *e)
+{
+    const char *cmd = s->args[0];
+    char **argv = (char **)s->args, **envp;
+    user_info u;
+    if (s->nargs < 1) {
+        sbc_err_set(e, SBC_EXIT_FAIL, "no command specified");
+        child_fail(sock, e);
+    }
+    if (resolve_user(s->user, &u, e) < 0)
+        child_fail(sock, e);
+    /* env: the spec's, plus HOME when missing */
+    envp = calloc((size_t)s->nenv + 2, sizeof *envp);
+    if (!envp)
+        _exit(SBC_EXIT_FAIL);
+    memcpy(envp, s->env, (size_t)s->nenv * sizeof *envp);
+    if (!env_get(s, "HOME"))
+        envp[s->nenv] = sbc_xasprintf("HOME=%s", u.home);
+    /* cwd: made when missing (as Docker does), entered as root */
+    const char *cwd = s->cwd && *s->cwd ? s->cwd : "/";
+    if (chdir(cwd) < 0) {
+        if (errno != ENOENT || sbc_mkdir_p(cwd, 0755, e) < 0 || chdir(cwd) < 0) {
+            sbc_err_sys(e, "chdir to working directory %s", cwd);
+            e->code = SBC_EXIT_NOEXEC;
+            child_fail(sock, e);
+        }
+    }
+    char here[PATH_MAX];
+    if (!getcwd(here, sizeof here) || here[0] != '/') {
+        sbc_err_set(e, SBC_EXIT_FAIL, "working directory %s is outside the container", cwd);
+        child_fail(sock, e);
+    }
+    if (sbc_caps_drop_bounding(s->caps, e) < 0)
+        child_fail(sock, e);
+    if (s->init) {
+        /* sbc (forked, never exec'd) serves as PID 1: block every signal,
+         * fork the command, then reap and forward in init_loop */
+        sigset_t all, old;
+        sigfillset(&all);
+        sigprocmask(SIG_BLOCK, &all, &old);
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        pid_t c = fork();
+        if (c < 0) {
+            sbc_err_sys(e, "fork the command under --init");
+            child_fail(sock, e);
+        }
+        if (c > 0) {
+            close(sock);
+            syscall(SYS_close_range, 3U, ~0U, 0U);
+            init_loop(c);
+        }
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        setpgid(0, 0);
+    }
+    /* raw syscalls: this process has one thread, so musl's broadcast of
+     * set*id to every thread (three signal-mask changes each) is not needed */
+    if ((u.uid != 0 && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) ||
+        syscall(SYS_setgroups, (long)u.ngroups, u.groups) < 0 ||
+        syscall(SYS_setresgid, (long)u.gid, (long)u.gid, (long)u.gid) < 0 ||
+        syscall(SYS_setresuid, (long)u.uid, (long)u.uid, (long)u.uid) < 0) {
+        sbc_err_sys(e, "switch to user %s", s->user ? s->user : "0");
+        child_fail(sock, e);
+    }
+    if (sbc_caps_set(u.uid == 0 ? s->caps : 0, e) < 0)
+        child_fail(sock, e);
+    if (u.uid != 0)
+        prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+    if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+        sbc_err_sys(e, "no_new_privs");
+        child_fail(sock, e);
+    }
+    /* no fd of sbc reaches the command */
+    if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+        for (int fd = 3; fd < 1024; fd++)
+            if (fd != sock)
+                fcntl(fd, F_SETFD, FD_CLOEXEC);
+    }
+    signal(SIGPIPE, SIG_DFL);
+    int err = ENOENT;
+    if (strchr(cmd, '/')) {
+        execve(cmd, argv, envp);
+        err = errno;
+    } else {
+        const char *path = env_get(s, "PATH");
+        if (!path)
+            path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        int seen_eacces = 0;
+        while (*path) {
+            const char *end = strchrnul(path, ':');
+            char full[PATH_MAX];
+            snprintf(full, sizeof full, "%.*s/%s", (int)(end - path), path, cmd);
+            if (end > path) {
+                execve(full, argv, envp);
+                if (errno == EACCES)
+                    seen_eacces = 1;
+                else if (errno != ENOENT && errno != ENOTDIR) {
+                    err = errno;
+                    break;
+                }
+            }
+            path = *end ? end + 1 : end;
+        }
+        if (err == ENOENT && seen_eacces)
+            err = EACCES;
+        if (err == ENOENT) {
+            sbc_err_set(e, SBC_EXIT_NOTFOUND, "exec: \"%s\": executable file not found in $PATH", cmd);
+            child_fail(sock, e);
+        }
+    }
+    errno = err;
+    sbc_err_sys(e, "exec: \"%s\"", cmd);
+    e->code = err == ENOENT ? SBC_EXIT_NOTFOUND : SBC_EXIT_NOEXEC;
+    child_fail(sock, e);
+}
+
+/* The caller may block or ignore signals; the container starts clean. */
+/* Only signals that are ignored or caught need resetting (the rest are at
+ * their default already): read which from /proc rather than paying a
+ * sigaction for each of the 64 on every start. */
+static void reset_signals(void)
+{
+    sigset_t none;
+    sigemptyset(&none);
+    uint64_t mask = ~(uint64_t)0;
+    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        char b[4096];
+        ssize_t n = read(fd, b, sizeof b - 1);
+        close(fd);
+        if (n > 0) {
+            b[n] = 0;
+            const char *ig = strstr(b, "\nSigIgn:"), *cg = strstr(b, "\nSigCgt:");
+            if (ig && cg)
+                mask = strtoull(ig + 9, NULL, 16) | strtoull(cg + 9, NULL, 16);
+        }
+    }
+    for (int i = 1; i < 65; i++)
+        if (i != SIGKILL && i != SIGSTOP && (mask & (1ULL << (i - 1))))
+            signal(i, SIG_DFL);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* In a network namespace of its own, the container's lo is up (as with
+ * Docker's --network none).  The child does it itself, in parallel with the
+ * parent's cgroup work, with two ioctls rather than a netlink round trip. */
+static int lo_up(sbc_err *e)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return sbc_err_sys(e, "set lo up: socket");
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    memcpy(ifr.ifr_name, "lo", 3);
+    int rc = ioctl(fd, SIOCGIFFLAGS, &ifr);
+    if (rc == 0 && !(ifr.ifr_flags & IFF_UP)) {
+        ifr.ifr_flags |= IFF_UP;
+        rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
+    }
+    int err = errno;
+    close(fd);
+    errno = err;
+    return rc < 0 ? sbc_err_sys(e, "set lo up") : 0;
+}
+
+static _Noreturn void child_main(const sbc_spec *s, int sock, int netns_fd)
+{
+    sbc_err e = {0};
+    char go;
+    reset_signals();
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    /* What needs nothing from the parent runs while it moves us into the
+     * cgroup and sets the network up: the root and the kernel file systems.
+     * Bind mounts wait for "go" (their sources, e.g. hosts and resolv.conf,
+     * are written by the parent's network hook). */
+    if (s->hostname && (s->ns & CLONE_NEWUTS) && sethostname(s->hostname, strlen(s->hostname)) < 0) {
+        sbc_err_sys(&e, "sethostname");
+        child_fail(sock, &e);
+    }
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+        sbc_err_sys(&e, "make / private");
+        child_fail(sock, &e);
+    }
+    if ((s->ns & CLONE_NEWNET) && netns_fd < 0 && lo_up(&e) < 0)
+        child_fail(sock, &e);
+    int rc;
+    if (s->nlower > 0)
+        rc = sbc_rootfs_mount_overlay(s->root, s->lower, s->nlower, s->upper, s->work, &e);
+    else
+        rc = mount(s->root, s->root, NULL, MS_BIND | MS_REC, NULL) < 0 ? sbc_err_sys(&e, "bind the root %s", s->root) : 0;
+    if (rc < 0)
+        child_fail(sock, &e);
+    int rootfd = open(s->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0) {
+        sbc_err_sys(&e, "open the root %s", s->root);
+        child_fail(sock, &e);
+    }
+    int i = 0;
+    for (; i < s->nmounts && !s->mounts[i].bind; i++)
+        if (do_mount(rootfd, &s->mounts[i], &e) < 0 ||
+            (is_dev_tmpfs(&s->mounts[i]) && make_dev(rootfd, &e) < 0))
+            child_fail(sock, &e);
+    unsigned char *masked = calloc((size_t)(s->nmasked + s->nro) + 1, 1);
+    if (!masked || mask_paths(s, rootfd, masked, &e) < 0)
+        child_fail(sock, &e);
+    if (read(sock, &go, 1) != 1)
+        _exit(SBC_EXIT_FAIL);
+    prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+    if (netns_fd >= 0) {
+        if (setns(netns_fd, CLONE_NEWNET) < 0) {
+            sbc_err_sys(&e, "join the network namespace %s", s->netns_path);
+            child_fail(sock, &e);
+        }
+        close(netns_fd);
+    }
+    /* after the cgroup move: the namespace's root is the container's cgroup */
+    if ((s->ns & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
+        sbc_err_sys(&e, "unshare the cgroup namespace");
+        child_fail(sock, &e);
+    }
+    for (; i < s->nmounts; i++)
+        if (do_mount(rootfd, &s->mounts[i], &e) < 0 ||
+            (is_dev_tmpfs(&s->mounts[i]) && make_dev(rootfd, &e) < 0))
+            child_fail(sock, &e);
+    if (fchdir(rootfd) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
+        umount2(".", MNT_DETACH) < 0 || chdir("/") < 0) {
+        sbc_err_sys(&e, "pivot_root to %s", s->root);
+        child_fail(sock, &e);
+    }
+    close(rootfd);
+    if (setup_stdio(s, sock, 1, &e) < 0 || mask_paths(s, -1, masked, &e) < 0)
+        child_fail(sock, &e);
+    if (s->readonly && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | vfs_flags("/"), NULL) < 0) {
+        sbc_err_sys(&e, "make the root read-only");
+        child_fail(sock, &e);
+    }
+    exec_cmd(s, sock, &e);
+}
+
+/* ---- parent side ----------------------------------------------------- */
+
+/* Receive one message (and an fd); 0 at EOF, -1 on error. */
+static int recv_msg(int sock, struct msg *m, int *fd)
+{
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct iovec iov = {m, sizeof *m};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                        .msg_controllen = sizeof u.buf};
+    ssize_t n;
+    do
+        n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+    while (n < 0 && errno == EINTR);
+    if (n <= 0)
+        return (int)n;
+    if (fd) {
+        *fd = -1;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+                memcpy(fd, CMSG_DATA(c), sizeof *fd);
+    }
+    return 1;
+}
+
+/* Read the child's messages until EOF: the command was exec'd unless an
+ * error message came (reading on to EOF collects the pid of a joiner). */
+static int await_exec(int sock, int terminal, sbc_proc *p, sbc_err *e)
+{
+    struct msg m;
+    int failed = 0;
+    for (;;) {
+        int fd = -1;
+        memset(&m, 0, sizeof m);
+        int n = recv_msg(sock, &m, &fd);
+        if (n == 0)
+            return failed ? -1 : 0;
+        if (n < 0)
+            return failed ? -1 : sbc_err_sys(e, "read from the container's init");
+        if (m.kind == MSG_PTY && terminal && p->ptmx < 0) {
+            p->ptmx = fd;
+            continue;
+        }
+        if (fd >= 0)
+            close(fd);
+        if (m.kind == MSG_PID) {
+            p->pid = m.pid;
+            continue;
+        }
+        if (!failed) {
+            m.text[sizeof m.text - 1] = 0;
+            sbc_err_set(e, m.code ? m.code : SBC_EXIT_FAIL, "%s", m.text);
+            e->errnum = m.errnum;
+            failed = 1;
+        }
+    }
+}
+
+int sbc_spawn(const sbc_spec *s, sbc_proc *p, sbc_err *e)
+{
+    int sv[2];
+    p->pid = -1;
+    p->pidfd = -1;
+    p->ptmx = -1;
+    /* Pure v2: the cgroup is made first and the child is born in it
+     * (CLONE_INTO_CGROUP: no move).  Elsewhere it is made and entered after
+     * the clone, while the child mounts its root. */
+    int cgfd = -1;
+    if (s->cgroup && sbc_cgroup_mode() == SBC_CG_V2) {
+        if (sbc_cgroup_create(s->cgroup, &s->limits, e) < 0)
+            return -1;
+        cgfd = sbc_cgroup_v2_fd(s->cgroup);
+    }
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        if (cgfd >= 0)
+            close(cgfd);
+        return sbc_err_sys(e, "socketpair");
+    }
+    int netns_fd = -1;
+    if (s->netns_path && (netns_fd = open(s->netns_path, O_RDONLY | O_CLOEXEC)) < 0) {
+        sbc_err_sys(e, "join the network namespace %s", s->netns_path);
+        close(sv[0]);
+        close(sv[1]);
+        if (cgfd >= 0)
+            close(cgfd);
+        return -1;
+    }
+    int nsflags = s->ns & ~CLONE_NEWCGROUP; /* joined after the cgroup move */
+    if (netns_fd >= 0)
+        nsflags &= ~CLONE_NEWNET;
+    int pidfd = -1;
+    struct clone_args ca = {.flags = (unsigned)nsflags | CLONE_PIDFD,
+                            .pidfd = (uint64_t)(uintptr_t)&pidfd, .exit_signal = SIGCHLD};
+    if (cgfd >= 0) {
+        ca.flags |= CLONE_INTO_CGROUP;
+        ca.cgroup = (uint64_t)cgfd;
+    }
+    long pid = syscall(SYS_clone3, &ca, sizeof ca);
+    if (pid < 0 && cgfd >= 0 && errno != ENOMEM && errno != EAGAIN) {
+        /* an older kernel: clone, then move */
+        close(cgfd);
+        cgfd = -1;
+        ca.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
+        ca.cgroup = 0;
+        pid = syscall(SYS_clone3, &ca, sizeof ca);
+    }
+    if (cgfd >= 0)
+        close(cgfd);
+    int placed = pid > 0 && (ca.flags & CLONE_INTO_CGROUP);
+    if (pid < 0 && (errno == ENOSYS || errno == EINVAL)) {
+        pid = syscall(SYS_clone, (unsigned long)nsflags | SIGCHLD, 0, NULL, NULL, 0);
+        pidfd = -1;
+    }
+    if (pid < 0) {
+        sbc_err_sys(e, "clone the container's init");
+        close(sv[0]);
+        close(sv[1]);
+        if (netns_fd >= 0)
+            close(netns_fd);
+        return -1;
+    }
+    if (pid == 0) {
+        close(sv[0]);
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        child_main(s, sv[1], netns_fd);
+    }
+    close(sv[1]);
+    if (netns_fd >= 0)
+        close(netns_fd);
+    p->pid = (pid_t)pid;
+    if (pidfd < 0)
+        pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+    if (pidfd >= 0)
+        fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+    p->pidfd = pidfd;
+    if (s->cgroup && !placed &&
+        ((sbc_cgroup_mode() != SBC_CG_V2 && sbc_cgroup_create(s->cgroup, &s->limits, e) < 0) ||
+         sbc_cgroup_enter(s->cgroup, p->pid, e) < 0))
+        goto fail;
+    if (s->hook && s->hook(s->hook_arg, p->pid, e) < 0)
+        goto fail;
+    /* the child may already have failed in its early setup: then its
+     * message waits in the socket (MSG_NOSIGNAL: no SIGPIPE on a dead peer) */
+    if (send(sv[0], "g", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE && errno != ECONNRESET) {
+        sbc_err_sys(e, "start the container's init");
+        goto fail;
+    }
+    if (await_exec(sv[0], s->terminal, p, e) < 0) {
+        int st;
+        waitpid(p->pid, &st, 0);
+        goto out;
+    }
+    close(sv[0]);
+    return 0;
+fail:
+    kill(p->pid, SIGKILL);
+    waitpid(p->pid, NULL, 0);
+out:
+    close(sv[0]);
+    if (p->pidfd >= 0)
+        close(p->pidfd);
+    if (p->ptmx >= 0)
+        close(p->ptmx);
+    p->pidfd = p->ptmx = -1;
+    return -1;
+}
+
+int sbc_spawn_join(pid_t target, const char *cgroup, const sbc_spec *s, sbc_proc *p, sbc_err *e)
+{
+    int sv[2];
+    p->pid = -1;
+    p->pidfd = -1;
+    p->ptmx = -1;
+    int tfd = (int)syscall(SYS_pidfd_open, target, 0);
+    if (tfd < 0)
+        return sbc_err_sys(e, "open the container's process %d", (int)target);
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        close(tfd);
+        return sbc_err_sys(e, "socketpair");
+    }
+    pid_t c1 = fork();
+    if (c1 < 0) {
+        close(tfd);
+        close(sv[0]);
+        close(sv[1]);
+        return sbc_err_sys(e, "fork");
+    }
+    if (c1 == 0) {
+        sbc_err ce = {0};
+        close(sv[0]);
+        reset_signals();
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        if (cgroup && sbc_cgroup_enter(cgroup, getpid(), &ce) < 0)
+            child_fail(sv[1], &ce);
+        int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWCGROUP;
+        if (setns(tfd, flags) < 0 && setns(tfd, flags & ~CLONE_NEWCGROUP) < 0) {
+            sbc_err_sys(&ce, "join the container's namespaces");
+            child_fail(sv[1], &ce);
+        }
+        close(tfd);
+        /* the pid namespace applies to children: fork the process as a
+         * sibling, so the caller can wait for it directly */
+        long c2 = syscall(SYS_clone, (unsigned long)CLONE_PARENT, 0, NULL, NULL, 0);
+        if (c2 < 0) {
+            sbc_err_sys(&ce, "clone into the container");
+            child_fail(sv[1], &ce);
+        }
+        if (c2 > 0) {
+            struct msg m = {.kind = MSG_PID, .pid = (int)c2};
+            send_msg(sv[1], &m, -1);
+            _exit(0);
+        }
+        if (setup_stdio(s, sv[1], 0, &ce) < 0)
+            child_fail(sv[1], &ce);
+        exec_cmd(s, sv[1], &ce);
+    }
+    close(tfd);
+    close(sv[1]);
+    int st;
+    int rc = await_exec(sv[0], s->terminal, p, e);
+    while (waitpid(c1, &st, 0) < 0 && errno == EINTR)
+        ;
+    close(sv[0]);
+    if (rc < 0) {
+        if (p->pid > 0)
+            waitpid(p->pid, &st, 0);
+        if (p->ptmx >= 0)
+            close(p->ptmx);
+        p->ptmx = -1;
+        return -1;
+    }
+    if (p->pid <= 0)
+        return sbc_err_set(e, SBC_EXIT_FAIL, "exec: the process did not start");
+    p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+    return 0;
+}
+
+int sbc_status_code(int st)
+{
+    if (WIFEXITED(st))
+        return WEXITSTATUS(st);
+    if (WIFSIGNALED(st))
+        return 128 + WTERMSIG(st);
+    return SBC_EXIT_FAIL;
+}
+
+int sbc_proc_wait(pid_t pid)
+{
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return SBC_EXIT_FAIL;
+    return sbc_status_code(st);
+}

@@ -1,0 +1,172 @@
+/* spec.c - OCI runtime-spec config.json -> sbc_spec (see spec.h). */
+#include "runtime/spec.h"
+
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+
+#include "runtime/caps.h"
+#include "base/io.h"
+#include "base/json.h"
+
+/* Strings of a JSON array (pointing into it); *n gets the count. */
+static const char **strs(const cJSON *a, int *n)
+{
+    *n = 0;
+    if (!cJSON_IsArray(a))
+        return NULL;
+    const char **v = sbc_xcalloc((size_t)cJSON_GetArraySize(a) + 1, sizeof *v);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, a)
+        if (cJSON_IsString(it))
+            v[(*n)++] = it->valuestring;
+    return v;
+}
+
+void sbc_mount_options(const cJSON *opts, sbc_mount *m)
+{
+    static const struct { const char *name; unsigned long set, clear; } t[] = {
+        {"ro", MS_RDONLY, 0}, {"rw", 0, MS_RDONLY}, {"nosuid", MS_NOSUID, 0}, {"suid", 0, MS_NOSUID},
+        {"nodev", MS_NODEV, 0}, {"dev", 0, MS_NODEV}, {"noexec", MS_NOEXEC, 0}, {"exec", 0, MS_NOEXEC},
+        {"strictatime", MS_STRICTATIME, 0}, {"relatime", MS_RELATIME, 0}, {"noatime", MS_NOATIME, 0},
+        {"rprivate", 0, 0}, {"private", 0, 0}, {"rslave", 0, 0}, {"slave", 0, 0},
+    };
+    sbc_buf d = {0};
+    const cJSON *it;
+    cJSON_ArrayForEach(it, opts) {
+        if (!cJSON_IsString(it))
+            continue;
+        const char *o = it->valuestring;
+        size_t i;
+        if (!strcmp(o, "bind")) {
+            m->bind = 1;
+            continue;
+        }
+        if (!strcmp(o, "rbind")) {
+            m->bind = 1;
+            m->flags |= MS_REC;
+            continue;
+        }
+        for (i = 0; i < sizeof t / sizeof t[0]; i++)
+            if (!strcmp(o, t[i].name)) {
+                m->flags = (m->flags | t[i].set) & ~t[i].clear;
+                break;
+            }
+        if (i == sizeof t / sizeof t[0])
+            sbc_buf_printf(&d, "%s%s", d.len ? "," : "", o);
+    }
+    if (m->bind) {
+        m->ro = !!(m->flags & MS_RDONLY);
+        m->flags &= ~MS_RDONLY;
+    }
+    m->data = d.data;
+}
+
+int sbc_spec_from_oci(cJSON *j, sbc_spec *s, sbc_err *e)
+{
+    memset(s, 0, sizeof *s);
+    s->json = j;
+    s->stdio[0] = s->stdio[1] = s->stdio[2] = -1;
+    const cJSON *p = sbc_json_obj(j, "process"), *root = sbc_json_obj(j, "root"),
+                *lx = sbc_json_obj(j, "linux");
+    if (!p || !root)
+        return sbc_err_set(e, 0, "config.json: process and root are required");
+    s->args = strs(sbc_json_arr(p, "args"), &s->nargs);
+    s->env = strs(sbc_json_arr(p, "env"), &s->nenv);
+    s->cwd = sbc_json_str(p, "cwd");
+    s->terminal = sbc_json_bool(p, "terminal", 0);
+    s->no_new_privs = sbc_json_bool(p, "noNewPrivileges", 0);
+    s->init = sbc_json_bool(p, "sbc.init", 0);
+    s->user = sbc_json_str(p, "sbc.user");
+    const cJSON *u = sbc_json_obj(p, "user");
+    if (!s->user && u) {
+        char *us = sbc_xasprintf("%lld:%lld", sbc_json_int(u, "uid", 0), sbc_json_int(u, "gid", 0));
+        cJSON_AddItemToObject((cJSON *)p, "sbc.user", cJSON_CreateString(us));
+        free(us);
+        s->user = sbc_json_str(p, "sbc.user");
+    }
+    const cJSON *caps = sbc_json_obj(p, "capabilities"), *it;
+    if (caps) {
+        cJSON_ArrayForEach(it, sbc_json_arr(caps, "bounding")) {
+            int c = cJSON_IsString(it) ? sbc_cap_from_name(it->valuestring) : -1;
+            if (c >= 0 && c < 64)
+                s->caps |= 1ULL << c;
+        }
+    } else {
+        s->caps = sbc_caps_default();
+    }
+    s->root = sbc_json_str(root, "path");
+    s->readonly = sbc_json_bool(root, "readonly", 0);
+    if (!s->root)
+        return sbc_err_set(e, 0, "config.json: root.path is required");
+    const cJSON *ov = sbc_json_obj(root, "sbc.overlay");
+    if (ov) {
+        s->lower = strs(sbc_json_arr(ov, "lower"), &s->nlower);
+        s->upper = sbc_json_str(ov, "upper");
+        s->work = sbc_json_str(ov, "work");
+    }
+    s->hostname = sbc_json_str(j, "hostname");
+    const cJSON *ms = sbc_json_arr(j, "mounts");
+    s->mounts = sbc_xcalloc((size_t)cJSON_GetArraySize(ms) + 1, sizeof *s->mounts);
+    cJSON_ArrayForEach(it, ms) {
+        sbc_mount *m = &s->mounts[s->nmounts];
+        m->dest = sbc_json_str(it, "destination");
+        m->type = sbc_json_str(it, "type");
+        m->source = sbc_json_str(it, "source");
+        if (!m->dest)
+            continue;
+        sbc_mount_options(sbc_json_arr(it, "options"), m);
+        if (m->type && !strcmp(m->type, "bind"))
+            m->bind = 1;
+        s->nmounts++;
+    }
+    cJSON_ArrayForEach(it, sbc_json_arr(lx, "namespaces")) {
+        static const struct { const char *n; int f; } ns[] = {
+            {"pid", CLONE_NEWPID}, {"network", CLONE_NEWNET}, {"mount", CLONE_NEWNS},
+            {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"cgroup", CLONE_NEWCGROUP},
+        };
+        const char *t = sbc_json_str(it, "type");
+        if (sbc_json_str(it, "path")) {
+            if (!t || strcmp(t, "network"))
+                return sbc_err_set(e, 0, "config.json: joining namespace %s by path is not supported", t ? t : "?");
+            s->netns_path = sbc_json_str(it, "path");
+            continue;
+        }
+        for (size_t i = 0; t && i < sizeof ns / sizeof ns[0]; i++)
+            if (!strcmp(t, ns[i].n))
+                s->ns |= ns[i].f;
+    }
+    if (!(s->ns & CLONE_NEWNS))
+        return sbc_err_set(e, 0, "config.json: a mount namespace is required");
+    s->masked = strs(sbc_json_arr(lx, "maskedPaths"), &s->nmasked);
+    s->ropaths = strs(sbc_json_arr(lx, "readonlyPaths"), &s->nro);
+    s->cgroup = sbc_json_str(lx, "cgroupsPath");
+    if (s->cgroup)
+        while (*s->cgroup == '/')
+            s->cgroup++;
+    const cJSON *r = sbc_json_obj(lx, "resources");
+    s->limits.memory = sbc_json_int(sbc_json_obj(r, "memory"), "limit", 0);
+    s->limits.cpu_quota = sbc_json_int(sbc_json_obj(r, "cpu"), "quota", 0);
+    s->limits.cpu_period = sbc_json_int(sbc_json_obj(r, "cpu"), "period", 0);
+    s->limits.pids = sbc_json_int(sbc_json_obj(r, "pids"), "limit", 0);
+    if (s->limits.cpu_quota < 0)
+        s->limits.cpu_quota = 0;
+    if (s->limits.pids < 0)
+        s->limits.pids = 0;
+    return 0;
+}
+
+void sbc_spec_free(sbc_spec *s)
+{
+    free(s->args);
+    free(s->env);
+    free(s->lower);
+    for (int i = 0; i < s->nmounts; i++)
+        free(s->mounts[i].data);
+    free(s->mounts);
+    free(s->masked);
+    free(s->ropaths);
+    cJSON_Delete(s->json);
+    memset(s, 0, sizeof *s);
+}

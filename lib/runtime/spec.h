@@ -1,0 +1,73 @@
+/* spec.h - the container description the spawn engine consumes.
+ *
+ * Modelled on the OCI runtime spec (config.json): `run` builds that JSON,
+ * sbc_spec_from_oci() turns it into this struct, and spawn.c runs it.  An
+ * OCI runtime CLI applet can feed a bundle's config.json to the same code.
+ * Extensions (non-OCI keys) are prefixed "sbc.": root."sbc.overlay"
+ * {lower[], upper, work} asks the engine to mount an overlay on root.path
+ * inside the container's mount namespace (so it vanishes with it);
+ * process."sbc.user" is "name[:group]" resolved in the container's
+ * /etc/passwd and /etc/group; process."sbc.init" runs sbc as PID 1.
+ */
+#ifndef SBC_SPEC_H
+#define SBC_SPEC_H
+#include <stdint.h>
+#include <sys/types.h>
+#include <cjson/cJSON.h>
+#include "runtime/cgroup.h"
+#include "base/err.h"
+
+typedef struct sbc_mount {
+    const char *dest, *type, *source;
+    char *data;              /* fs-specific options, malloc'd */
+    unsigned long flags;     /* MS_* */
+    int bind;                /* bind or rbind */
+    int ro;                  /* remount read-only after a bind */
+} sbc_mount;
+
+typedef struct sbc_spec {
+    /* process */
+    const char **args;
+    int nargs;
+    const char **env;
+    int nenv;
+    const char *cwd;
+    const char *user;        /* "uid[:gid]" or "name[:group]"; NULL = root */
+    int terminal;
+    uint64_t caps;           /* bounding = permitted = effective (root) */
+    int no_new_privs;
+    int init;                /* sbc serves as PID 1 */
+    /* root */
+    const char *root;
+    int readonly;
+    const char **lower;      /* overlay lowerdirs, bottom first; nlower 0 = bind root */
+    int nlower;
+    const char *upper, *work;
+    const char *hostname;
+    sbc_mount *mounts;
+    int nmounts;
+    int ns;                  /* CLONE_NEW* flags */
+    const char *netns_path;  /* join this network namespace (OCI namespace
+                              * "network" with a "path"), e.g. /proc/PID/ns/net */
+    const char **masked;
+    int nmasked;
+    const char **ropaths;
+    int nro;
+    const char *cgroup;      /* cgroup name (relative) or NULL */
+    sbc_cg_limits limits;
+    /* filled by the caller, not from JSON */
+    int stdio[3];            /* fds for 0, 1, 2 when !terminal; -1 = /dev/null */
+    /* runs in the parent after the child exists in its namespaces and is in
+     * its cgroup, before it goes on (network setup). */
+    int (*hook)(void *arg, pid_t pid, sbc_err *e);
+    void *hook_arg;
+    cJSON *json;             /* the document the strings point into */
+} sbc_spec;
+
+/* Parse an OCI config.json document (takes ownership of j). */
+int sbc_spec_from_oci(cJSON *j, sbc_spec *s, sbc_err *e);
+void sbc_spec_free(sbc_spec *s);
+/* Parse one OCI mount option list into flags/data. */
+void sbc_mount_options(const cJSON *opts, sbc_mount *m);
+
+#endif

@@ -1,0 +1,65 @@
+#!/bin/bash
+# 12-layers: the dependency rule of lib/ (lib/README.md) holds, and its check
+# (tools/check-layers.sh, make check-layers) fails on an include that breaks
+# it, naming the file and the line.
+. "$(dirname "$0")/../lib.sh"
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+CHK=$TOP/tools/check-layers.sh
+
+expect_rc 0 "the tree keeps the rule" sh "$CHK" "$TOP"
+
+# a copy of lib/ to break
+C=$T_TMP/tree
+mkdir -p "$C" && cp -r "$TOP/lib" "$C/lib"
+expect_rc 0 "the copy keeps it too" sh "$CHK" "$C"
+
+# base may use nothing of sbc: an include of the runtime in base/io.c
+n=$(grep -n '^#include' "$C/lib/base/io.c" | tail -1 | cut -d: -f1)
+sed -i "${n}a #include \"runtime/spawn.h\"" "$C/lib/base/io.c"
+run sh "$CHK" "$C"
+if [ "$RC" = 1 ] && [ "$(wc -l <"$T_TMP/out")" = 1 ] &&
+  grep -q "^lib/base/io.c:$((n + 1)): #include \"runtime/spawn.h\": base may use nothing of sbc" "$T_TMP/out"; then
+  pass "base including runtime fails, naming lib/base/io.c:$((n + 1))"
+else
+  fail "base -> runtime ($(_why))"
+fi
+cp "$TOP/lib/base/io.c" "$C/lib/base/io.c"
+
+# image may not use the runtime (the wrong-way edge commit once had)
+printf '#include "runtime/container.h"\n' >>"$C/lib/image/imgbuild.c"
+n=$(wc -l <"$C/lib/image/imgbuild.c")
+run sh "$CHK" "$C"
+if [ "$RC" = 1 ] && grep -q "^lib/image/imgbuild.c:$n: #include \"runtime/container.h\": image may use registry base" "$T_TMP/out"; then
+  pass "image including runtime fails, naming lib/image/imgbuild.c:$n"
+else
+  fail "image -> runtime ($(_why))"
+fi
+cp "$TOP/lib/image/imgbuild.c" "$C/lib/image/imgbuild.c"
+
+# net may not use registry; a bare include is refused too
+printf '#include "registry/http.h"\n#include "io.h"\n' >>"$C/lib/net/nft.c"
+run sh "$CHK" "$C"
+if [ "$RC" = 1 ] && grep -q '^lib/net/nft.c:[0-9]*: #include "registry/http.h": net may use base' "$T_TMP/out" &&
+  grep -q '^lib/net/nft.c:[0-9]*: #include "io.h": name sbc headers as "DOMAIN/name.h"' "$T_TMP/out"; then
+  pass "net including registry, and a bare include, fail"
+else
+  fail "net -> registry ($(_why))"
+fi
+cp "$TOP/lib/net/nft.c" "$C/lib/net/nft.c"
+
+# a domain the rule does not know
+mkdir -p "$C/lib/extra" && echo 'int x;' >"$C/lib/extra/x.c"
+run sh "$CHK" "$C"
+if [ "$RC" = 1 ] && grep -q 'lib/extra/: a domain the rule does not know' "$T_TMP/out"; then
+  pass "an unknown domain folder fails"
+else
+  fail "unknown domain ($(_why))"
+fi
+rm -rf "$C/lib/extra"
+expect_rc 0 "the repaired copy passes again" sh "$CHK" "$C"
+
+# make check-layers runs it, and make test runs make check-layers
+run make -C "$TOP" -s check-layers
+if [ "$RC" = 0 ] && grep -q 'keep the dependency rule' "$T_TMP/out"; then pass "make check-layers"; else fail "make check-layers ($(_why))"; fi
+if make -C "$TOP" -n test 2>/dev/null | grep -q 'check-layers.sh'; then pass "make test runs check-layers"; else fail "make test does not run check-layers"; fi
+t_done
