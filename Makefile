@@ -31,10 +31,14 @@ all: build/sbc
 $(DEPS)/lib/libarchive.a:
 	@echo "dependencies missing: run 'sh bootstrap.sh' first" >&2; exit 1
 
-build/obj/%.o: %.c $(LIB_HDR) applets/applets.h applets/applets.def | $(DEPS)/lib/libarchive.a
+# each object depends on the headers it includes (-MMD -MP: build/obj/**/*.d);
+# an object without its .d is rebuilt
+build/obj/%.o: %.c build/obj/%.d | $(DEPS)/lib/libarchive.a
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
-	@$(CC) $(CFLAGS) -c $< -o $@
+	@$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+$(OBJ:.o=.d): ;
+-include $(wildcard $(OBJ:.o=.d))
 
 # the license texts inside the binary (lib/base/licenses.c, sbc --licenses)
 $(LICENSES_GZ): LICENSE THIRD-PARTY
@@ -81,13 +85,11 @@ demo: build/sbc
 	bash tests/demo.sh
 
 clean:
-	rm -rf build/obj build/sbc build/sbc.unstripped build/sbc.map build/unit build/unit-asan build/sbc-debug
-
-.PHONY: all test demo clean debug check-layers
+	rm -rf build/obj build/gen build/fuzz build/sbc build/sbc.unstripped build/sbc.map build/unit build/unit-asan build/sbc-debug
 
 # Fuzzing: libFuzzer targets of every parser (tests/fuzz/), clang + glibc -dev
 # libraries; FUZZ_SECONDS per target (default 60).
 fuzz:
 	bash tests/fuzz/run.sh
 
-.PHONY: fuzz
+.PHONY: all test demo clean debug check-layers fuzz

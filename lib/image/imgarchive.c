@@ -307,6 +307,181 @@ static la_ssize_t sv_write_cb(struct archive *a, void *cd, const void *p, size_t
     return (la_ssize_t)n;
 }
 
+/* The names an image is saved under: "name:tag" (familiar), the full
+ * reference, the repository and the tag alone; all NULL when untagged. */
+struct save_names {
+    char *tag, *full, *repo, *tagonly;
+};
+
+static void save_names_of(const sbc_image *img, struct save_names *nm)
+{
+    memset(nm, 0, sizeof *nm);
+    sbc_ref rf;
+    sbc_err ign = {0};
+    if (!img->ref || sbc_ref_parse(img->ref, &rf, &ign) < 0)
+        return;
+    if (rf.tag) {
+        nm->tag = sbc_ref_familiar_string(&rf);
+        nm->full = sbc_ref_string(&rf);
+        nm->repo = sbc_ref_familiar(&rf);
+        nm->tagonly = sbc_xstrdup(rf.tag);
+    }
+    sbc_ref_free(&rf);
+}
+
+static void save_names_free(struct save_names *nm)
+{
+    free(nm->tag);
+    free(nm->full);
+    free(nm->repo);
+    free(nm->tagonly);
+}
+
+/* What one image adds to the archive besides its blobs: its index entry
+ * (mdesc), and for the Docker format its manifest.json entry (dman) and its
+ * "repositories" line (repos). */
+struct save_out {
+    cJSON *mdesc, *dman, *repos;
+};
+
+/* Docker format: layers uncompressed (as docker save writes them), a new
+ * OCI manifest for them, and the Docker manifest.json and repositories. */
+static int save_image_docker(struct saver *sv, const sbc_image *img, const sbc_newlayer *ls, int nl,
+                             const char *cname, size_t clen, const struct save_names *nm,
+                             struct save_out *o)
+{
+    int r = 0;
+    cJSON *m = cJSON_CreateObject(), *dl = cJSON_CreateArray();
+    cJSON_AddNumberToObject(m, "schemaVersion", 2);
+    cJSON_AddStringToObject(m, "mediaType", SBC_MT_OCI_MANIFEST);
+    cJSON *c = cJSON_AddObjectToObject(m, "config");
+    cJSON_AddStringToObject(c, "mediaType", SBC_MT_OCI_CONFIG);
+    cJSON_AddStringToObject(c, "digest", img->id);
+    cJSON_AddNumberToObject(c, "size", (double)clen);
+    cJSON *ml = cJSON_AddArrayToObject(m, "layers");
+    for (int k = 0; r == 0 && k < nl; k++) {
+        long long size = -1;
+        r = save_layer_plain(sv, &ls[k], &size);
+        cJSON *l = cJSON_CreateObject();
+        cJSON_AddStringToObject(l, "mediaType", SBC_MT_OCI_LAYER);
+        cJSON_AddStringToObject(l, "digest", ls[k].diff_id);
+        cJSON_AddNumberToObject(l, "size", (double)size);
+        cJSON_AddItemToArray(ml, l);
+        char *ln = sbc_xasprintf("blobs/sha256/%s", sbc_digest_hex(ls[k].diff_id));
+        cJSON_AddItemToArray(dl, cJSON_CreateString(ln));
+        free(ln);
+    }
+    char *mt = cJSON_PrintUnformatted(m);
+    char mdig[SBC_DIGEST_LEN + 1], mname[128];
+    sbc_sha256_digest(mt, strlen(mt), mdig);
+    snprintf(mname, sizeof mname, "blobs/sha256/%s", sbc_digest_hex(mdig));
+    if (r == 0 && !sv_seen(sv, mname))
+        r = sv_mem(sv, mname, mt, strlen(mt));
+    cJSON_AddStringToObject(o->mdesc, "mediaType", SBC_MT_OCI_MANIFEST);
+    cJSON_AddStringToObject(o->mdesc, "digest", mdig);
+    cJSON_AddNumberToObject(o->mdesc, "size", (double)strlen(mt));
+    free(mt);
+    cJSON_Delete(m);
+    cJSON *dm = cJSON_CreateObject();
+    cJSON_AddStringToObject(dm, "Config", cname);
+    cJSON *rt = cJSON_AddArrayToObject(dm, "RepoTags");
+    if (nm->tag)
+        cJSON_AddItemToArray(rt, cJSON_CreateString(nm->tag));
+    cJSON_AddItemToObject(dm, "Layers", dl);
+    cJSON_AddItemToArray(o->dman, dm);
+    if (nm->tag && nl > 0) {
+        cJSON *rp = sbc_json_obj(o->repos, nm->repo);
+        if (!rp)
+            rp = cJSON_AddObjectToObject(o->repos, nm->repo);
+        cJSON_DeleteItemFromObjectCaseSensitive(rp, nm->tagonly);
+        cJSON_AddStringToObject(rp, nm->tagonly, sbc_digest_hex(ls[nl - 1].diff_id));
+    }
+    return r;
+}
+
+/* OCI format: the manifest and the blobs exactly as pulled. */
+static int save_image_oci(struct saver *sv, const sbc_image *img, const sbc_newlayer *ls, int nl,
+                          struct save_out *o)
+{
+    int r = 0;
+    const char *mdig = sbc_json_str(img->record, "Manifest");
+    const char *mtype = sbc_json_str(img->record, "ManifestMediaType");
+    size_t mlen = 0;
+    char *mb = mdig ? sbc_store_blob_get(sv->s, mdig, &mlen, sv->e) : NULL;
+    if (!mb)
+        r = mdig ? -1 : sbc_err_set(sv->e, 0, "image %.19s: no manifest recorded", img->id);
+    char mname[128];
+    if (r == 0) {
+        snprintf(mname, sizeof mname, "blobs/sha256/%s", sbc_digest_hex(mdig));
+        if (!sv_seen(sv, mname))
+            r = sv_mem(sv, mname, mb, mlen);
+    }
+    free(mb);
+    for (int k = 0; r == 0 && k < nl; k++)
+        r = save_blob_raw(sv, ls[k].digest);
+    if (r == 0) {
+        cJSON_AddStringToObject(o->mdesc, "mediaType", mtype ? mtype : SBC_MT_OCI_MANIFEST);
+        cJSON_AddStringToObject(o->mdesc, "digest", mdig);
+        cJSON_AddNumberToObject(o->mdesc, "size", (double)mlen);
+    }
+    return r;
+}
+
+/* One image: its config blob, then its manifest and layers in FORMAT, and
+ * its index entry (annotated with its name when tagged) into imans. */
+static int save_image(struct saver *sv, const sbc_image *img, int format, cJSON *imans,
+                      cJSON *dman, cJSON *repos)
+{
+    sbc_newlayer *ls = NULL;
+    int nl = 0;
+    if (sbc_build_layers_of(img, &ls, &nl, sv->e) < 0)
+        return -1;
+    size_t clen;
+    char *cfg = sbc_store_blob_get(sv->s, img->id, &clen, sv->e);
+    char cname[128];
+    snprintf(cname, sizeof cname, "blobs/sha256/%s", sbc_digest_hex(img->id));
+    int r = cfg ? 0 : -1;
+    if (r == 0 && !sv_seen(sv, cname))
+        r = sv_mem(sv, cname, cfg, clen);
+    free(cfg);
+    struct save_names nm;
+    save_names_of(img, &nm);
+    struct save_out o = {cJSON_CreateObject(), dman, repos};
+    if (r == 0)
+        r = format == SBC_ARCHIVE_DOCKER ? save_image_docker(sv, img, ls, nl, cname, clen, &nm, &o)
+                                         : save_image_oci(sv, img, ls, nl, &o);
+    if (nm.full) {
+        cJSON *ann = cJSON_AddObjectToObject(o.mdesc, "annotations");
+        cJSON_AddStringToObject(ann, "io.containerd.image.name", nm.full);
+        cJSON_AddStringToObject(ann, "org.opencontainers.image.ref.name", nm.tagonly);
+    }
+    cJSON_AddItemToArray(imans, o.mdesc);
+    save_names_free(&nm);
+    free(ls);
+    return r;
+}
+
+/* The archive's top-level files: index.json, and for Docker repositories
+ * (when any image is tagged) and manifest.json. */
+static int save_toplevel(struct saver *sv, int format, const cJSON *index, const cJSON *repos,
+                         const cJSON *dman)
+{
+    char *text = cJSON_PrintUnformatted(index);
+    int r = sv_mem(sv, "index.json", text, strlen(text));
+    free(text);
+    if (r == 0 && format == SBC_ARCHIVE_DOCKER && cJSON_GetArraySize(repos) > 0) {
+        text = cJSON_PrintUnformatted(repos);
+        r = sv_mem(sv, "repositories", text, strlen(text));
+        free(text);
+    }
+    if (r == 0 && format == SBC_ARCHIVE_DOCKER) {
+        text = cJSON_PrintUnformatted(dman);
+        r = sv_mem(sv, "manifest.json", text, strlen(text));
+        free(text);
+    }
+    return r;
+}
+
 int sbc_save(sbc_store *s, char *const *names, int n, int format, int out_fd, sbc_err *e)
 {
     struct save_ctx ctx;
@@ -325,7 +500,6 @@ int sbc_save(sbc_store *s, char *const *names, int n, int format, int out_fd, sb
     cJSON_AddStringToObject(index, "mediaType", SBC_MT_OCI_INDEX);
     cJSON *imans = cJSON_AddArrayToObject(index, "manifests");
     int rc = -1, nimg = 0;
-    char *text = NULL;
     /* look everything up before writing a byte */
     for (int i = 0; i < n; i++, nimg++)
         if (sbc_image_lookup(s, names[i], &imgs[i], e) < 0)
@@ -337,143 +511,19 @@ int sbc_save(sbc_store *s, char *const *names, int n, int format, int out_fd, sb
     }
     if (sv_mem(sv, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}", 30) < 0)
         goto out;
-    for (int i = 0; i < n; i++) {
-        sbc_image *img = &imgs[i];
-        sbc_newlayer *ls = NULL;
-        int nl = 0;
-        if (sbc_build_layers_of(img, &ls, &nl, e) < 0)
-            goto out;
-        size_t clen;
-        char *cfg = sbc_store_blob_get(s, img->id, &clen, e);
-        char cname[128];
-        snprintf(cname, sizeof cname, "blobs/sha256/%s", sbc_digest_hex(img->id));
-        int r = cfg ? 0 : -1;
-        if (r == 0 && !sv_seen(sv, cname))
-            r = sv_mem(sv, cname, cfg, clen);
-        free(cfg);
-        char *tag = NULL, *full = NULL, *reponame = NULL, *tagonly = NULL;
-        if (img->ref) {
-            sbc_ref rf;
-            sbc_err ign = {0};
-            if (sbc_ref_parse(img->ref, &rf, &ign) == 0) {
-                if (rf.tag) {
-                    tag = sbc_ref_familiar_string(&rf);
-                    full = sbc_ref_string(&rf);
-                    reponame = sbc_ref_familiar(&rf);
-                    tagonly = sbc_xstrdup(rf.tag);
-                }
-                sbc_ref_free(&rf);
-            }
-        }
-        cJSON *mdesc = cJSON_CreateObject();
-        cJSON *ann = cJSON_CreateObject();
-        if (full) {
-            cJSON_AddStringToObject(ann, "io.containerd.image.name", full);
-            cJSON_AddStringToObject(ann, "org.opencontainers.image.ref.name", tagonly);
-        }
-        if (format == SBC_ARCHIVE_DOCKER) {
-            cJSON *m = cJSON_CreateObject(), *dl = cJSON_CreateArray();
-            cJSON_AddNumberToObject(m, "schemaVersion", 2);
-            cJSON_AddStringToObject(m, "mediaType", SBC_MT_OCI_MANIFEST);
-            cJSON *c = cJSON_AddObjectToObject(m, "config");
-            cJSON_AddStringToObject(c, "mediaType", SBC_MT_OCI_CONFIG);
-            cJSON_AddStringToObject(c, "digest", img->id);
-            cJSON_AddNumberToObject(c, "size", (double)clen);
-            cJSON *ml = cJSON_AddArrayToObject(m, "layers");
-            for (int k = 0; r == 0 && k < nl; k++) {
-                long long size = -1;
-                r = save_layer_plain(sv, &ls[k], &size);
-                cJSON *l = cJSON_CreateObject();
-                cJSON_AddStringToObject(l, "mediaType", SBC_MT_OCI_LAYER);
-                cJSON_AddStringToObject(l, "digest", ls[k].diff_id);
-                cJSON_AddNumberToObject(l, "size", (double)size);
-                cJSON_AddItemToArray(ml, l);
-                char *ln = sbc_xasprintf("blobs/sha256/%s", sbc_digest_hex(ls[k].diff_id));
-                cJSON_AddItemToArray(dl, cJSON_CreateString(ln));
-                free(ln);
-            }
-            char *mt = cJSON_PrintUnformatted(m);
-            char mdig[SBC_DIGEST_LEN + 1], mname[128];
-            sbc_sha256_digest(mt, strlen(mt), mdig);
-            snprintf(mname, sizeof mname, "blobs/sha256/%s", sbc_digest_hex(mdig));
-            if (r == 0 && !sv_seen(sv, mname))
-                r = sv_mem(sv, mname, mt, strlen(mt));
-            cJSON_AddStringToObject(mdesc, "mediaType", SBC_MT_OCI_MANIFEST);
-            cJSON_AddStringToObject(mdesc, "digest", mdig);
-            cJSON_AddNumberToObject(mdesc, "size", (double)strlen(mt));
-            free(mt);
-            cJSON_Delete(m);
-            cJSON *dm = cJSON_CreateObject();
-            cJSON_AddStringToObject(dm, "Config", cname);
-            cJSON *rt = cJSON_AddArrayToObject(dm, "RepoTags");
-            if (tag)
-                cJSON_AddItemToArray(rt, cJSON_CreateString(tag));
-            cJSON_AddItemToObject(dm, "Layers", dl);
-            cJSON_AddItemToArray(dman, dm);
-            if (tag && nl > 0) {
-                cJSON *rp = sbc_json_obj(repos, reponame);
-                if (!rp)
-                    rp = cJSON_AddObjectToObject(repos, reponame);
-                cJSON_DeleteItemFromObjectCaseSensitive(rp, tagonly);
-                cJSON_AddStringToObject(rp, tagonly, sbc_digest_hex(ls[nl - 1].diff_id));
-            }
-        } else {
-            const char *mdig = sbc_json_str(img->record, "Manifest");
-            const char *mtype = sbc_json_str(img->record, "ManifestMediaType");
-            size_t mlen = 0;
-            char *mb = mdig ? sbc_store_blob_get(s, mdig, &mlen, e) : NULL;
-            if (!mb && r == 0)
-                r = mdig ? -1 : sbc_err_set(e, 0, "image %.19s: no manifest recorded", img->id);
-            char mname[128];
-            if (r == 0) {
-                snprintf(mname, sizeof mname, "blobs/sha256/%s", sbc_digest_hex(mdig));
-                if (!sv_seen(sv, mname))
-                    r = sv_mem(sv, mname, mb, mlen);
-            }
-            free(mb);
-            for (int k = 0; r == 0 && k < nl; k++)
-                r = save_blob_raw(sv, ls[k].digest);
-            if (r == 0) {
-                cJSON_AddStringToObject(mdesc, "mediaType", mtype ? mtype : SBC_MT_OCI_MANIFEST);
-                cJSON_AddStringToObject(mdesc, "digest", mdig);
-                cJSON_AddNumberToObject(mdesc, "size", (double)mlen);
-            }
-        }
-        if (full)
-            cJSON_AddItemToObject(mdesc, "annotations", ann);
-        else
-            cJSON_Delete(ann);
-        cJSON_AddItemToArray(imans, mdesc);
-        free(tag);
-        free(full);
-        free(reponame);
-        free(tagonly);
-        free(ls);
-        if (r < 0) {
+    for (int i = 0; i < n; i++)
+        if (save_image(sv, &imgs[i], format, imans, dman, repos) < 0) {
             sbc_err_wrap(e, "%s", names[i]);
             goto out;
         }
-    }
-    text = cJSON_PrintUnformatted(index);
-    if (sv_mem(sv, "index.json", text, strlen(text)) < 0)
+    if (save_toplevel(sv, format, index, repos, dman) < 0)
         goto out;
-    if (format == SBC_ARCHIVE_DOCKER) {
-        free(text);
-        text = cJSON_PrintUnformatted(repos);
-        if (cJSON_GetArraySize(repos) > 0 && sv_mem(sv, "repositories", text, strlen(text)) < 0)
-            goto out;
-        free(text);
-        text = cJSON_PrintUnformatted(dman);
-        if (sv_mem(sv, "manifest.json", text, strlen(text)) < 0)
-            goto out;
-    }
     if (archive_write_close(sv->a) != ARCHIVE_OK) {
         sv_err(sv, "archive");
         goto out;
     }
     rc = 0;
 out:
-    free(text);
     for (int i = 0; i < nimg; i++)
         sbc_image_free(&imgs[i]);
     free(imgs);
