@@ -1,8 +1,8 @@
 #!/bin/sh
 # bootstrap.sh -- set up a fresh Debian/Ubuntu machine for sbc (as root):
 #   1. apt-installs the build and test packages (musl-tools, registry, skopeo, umoci, ...)
-#   2. fetches the Debian source packages of sbc's five libraries (bearssl, cjson,
-#      libarchive, zlib, libzstd), each at the newest revision the mirror serves
+#   2. fetches the Debian source packages of sbc's six libraries (bearssl, cjson,
+#      libarchive, zlib, libzstd, libseccomp), each at the newest revision the mirror serves
 #      (an indexed revision it does not serve falls back to the one before, with a
 #      warning line: tools/apt-fetch.sh), applies Debian's patches, and builds them
 #      as static musl libraries into build/deps (ignored by git).
@@ -24,11 +24,12 @@ TOP=${BOOTSTRAP_DIR:-$(pwd)/build/deps}
 PREFIX=$TOP/prefix
 SRC=$TOP/src
 JOBS=${JOBS:-$(nproc)}
-PKGS=${BOOTSTRAP_PKGS:-"bearssl cjson libarchive zlib libzstd"}
-BUILD_PKGS="musl-tools dpkg-dev make gcc xz-utils bzip2 linux-libc-dev ca-certificates file binutils"
+PKGS=${BOOTSTRAP_PKGS:-"bearssl cjson libarchive zlib libzstd libseccomp"}
+BUILD_PKGS="musl-tools dpkg-dev make gcc xz-utils bzip2 linux-libc-dev ca-certificates file binutils gperf"
 TEST_PKGS="docker-registry skopeo umoci busybox-static openssl python3 iproute2 nftables tmux
  debootstrap hyperfine time util-linux procps zstd vagrant vagrant-libvirt btrfs-progs qemu-system-x86 cpio
- libbearssl-dev libcjson-dev libarchive-dev zlib1g-dev libzstd-dev"
+ podman keyutils
+ libbearssl-dev libcjson-dev libarchive-dev zlib1g-dev libzstd-dev libseccomp-dev"
 # the stamp: a hash of the build steps (this script from the "build steps"
 # line down, and the package list) and of the revisions built (VERSIONS)
 stamp_key() {
@@ -164,7 +165,16 @@ build_libarchive() {
   make -j"$JOBS" libarchive.la >/dev/null
   make install-libLTLIBRARIES install-includeHEADERS >/dev/null
 }
-for lib in zlib zstd bearssl cjson libarchive; do
+build_libseccomp() {
+  cd "$(srcdir libseccomp)"
+  # the filter compiler for custom profiles (the default one is compiled at
+  # build time); gperf makes its syscall tables
+  CFLAGS="$OPT" CPPFLAGS="-idirafter $KINC" ./configure --prefix="$PREFIX" --host=x86_64-linux-musl \
+    --disable-shared --enable-static --disable-python > "$TOP/libseccomp-configure.log" 2>&1
+  make -j"$JOBS" -C src libseccomp.la >/dev/null
+  cp src/.libs/libseccomp.a "$PREFIX/lib/"; cp include/seccomp.h include/seccomp-syscalls.h "$PREFIX/include/"
+}
+for lib in zlib zstd bearssl cjson libarchive libseccomp; do
   t0=$(date +%s); log "building $lib"
   ( build_$lib ) || { log "building $lib failed"; exit 1; }
   log "built $lib in $(( $(date +%s) - t0 )) s"
