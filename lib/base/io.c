@@ -44,8 +44,9 @@ int sbc_write_full(int fd, const void *buf, size_t n)
     return 0;
 }
 
-int sbc_write_atomic(int dirfd, const char *path, const void *data, size_t len,
-                     mode_t mode, sbc_err *e)
+/* The one atomic writer: sbc_write_atomic_durable and _scratch (io.h). */
+static int write_atomic(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+                        int durable, sbc_err *e)
 {
     char tmp[4096];
     const char *slash = strrchr(path, '/');
@@ -60,7 +61,7 @@ int sbc_write_atomic(int dirfd, const char *path, const void *data, size_t len,
     int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0)
         return sbc_err_sys(e, "%s", tmp);
-    if (sbc_write_full(fd, data, len) < 0 || fsync(fd) < 0) {
+    if (sbc_write_full(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
         sbc_err_sys(e, "%s", tmp);
         close(fd);
         unlinkat(dirfd, tmp, 0);
@@ -72,18 +73,34 @@ int sbc_write_atomic(int dirfd, const char *path, const void *data, size_t len,
         unlinkat(dirfd, tmp, 0);
         return -1;
     }
+    if (!durable)
+        return 0;
     /* make the rename durable */
     char dir[4096];
-    if (slash)
+    if (slash == path)
+        strcpy(dir, "/");
+    else if (slash)
         snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
     else
         strcpy(dir, ".");
-    int dfd = openat(dirfd, slash && slash == path ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dfd = openat(dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
         fsync(dfd);
         close(dfd);
     }
     return 0;
+}
+
+int sbc_write_atomic_durable(int dirfd, const char *path, const void *data, size_t len,
+                             mode_t mode, sbc_err *e)
+{
+    return write_atomic(dirfd, path, data, len, mode, 1, e);
+}
+
+int sbc_write_atomic_scratch(int dirfd, const char *path, const void *data, size_t len,
+                             mode_t mode, sbc_err *e)
+{
+    return write_atomic(dirfd, path, data, len, mode, 0, e);
 }
 
 char *sbc_read_file(int dirfd, const char *path, size_t max, size_t *lenp, sbc_err *e)

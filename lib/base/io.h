@@ -1,5 +1,6 @@
 /* io.h - safe I/O: full reads and writes that retry on EINTR, atomic file
- * replacement (temp + fsync + rename), whole-file reads, mkdir -p. */
+ * replacement (durable or scratch), whole-file reads, mkdir -p, locks,
+ * directory listings, x-allocation, growable buffers. */
 #ifndef SBC_IO_H
 #define SBC_IO_H
 #include <stddef.h>
@@ -11,10 +12,26 @@
 ssize_t sbc_read_full(int fd, void *buf, size_t n);
 /* Write all n bytes, retrying on EINTR and short writes; 0 or -1 (errno). */
 int sbc_write_full(int fd, const void *buf, size_t n);
-/* Write len bytes to dirfd/path atomically: temp file in the same dir, fsync,
- * rename, fsync of the dir.  dirfd may be AT_FDCWD. */
-int sbc_write_atomic(int dirfd, const char *path, const void *data, size_t len,
-                     mode_t mode, sbc_err *e);
+/* Atomic replacement of dirfd/path (dirfd may be AT_FDCWD), in two variants
+ * named for what they guarantee (as skalibs' openwritenclose_unsafe and
+ * openwritenclose_unsafe_sync).  Both write the len bytes to a temp file
+ * beside path (".tmp-PID-NAME", mode mode, O_NOFOLLOW) and rename it over
+ * path: a reader sees the old content or the new, never a part of either.
+ * On error path is as it was and the temp file is gone.
+ *
+ * _durable: fsync of the file before the rename and of its directory after,
+ * so the new content survives a crash once it returns.  For what is the only
+ * copy of something: image records, tags, credentials, recorded specs.
+ *
+ * _scratch: no fsync (open, write, close, rename: 4 syscalls; an fsync costs
+ * milliseconds on a VM disk).  After a crash path may be the old file, the
+ * new one or an empty one.  Only for state that is as durable as the
+ * directory holding it and is re-derived or re-checked on the next start
+ * (a container's state, leases, hosts and resolv.conf), on start paths. */
+int sbc_write_atomic_durable(int dirfd, const char *path, const void *data, size_t len,
+                             mode_t mode, sbc_err *e);
+int sbc_write_atomic_scratch(int dirfd, const char *path, const void *data, size_t len,
+                             mode_t mode, sbc_err *e);
 /* Read a whole file (at most max bytes) into a NUL-terminated malloc'd
  * buffer; *len gets the size (may be NULL).  NULL on error. */
 char *sbc_read_file(int dirfd, const char *path, size_t max, size_t *len, sbc_err *e);

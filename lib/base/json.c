@@ -66,14 +66,25 @@ cJSON *sbc_json_read_in(const char *dir, const char *file, sbc_err *e)
     return j;
 }
 
-int sbc_json_write(int dirfd, const char *path, const cJSON *j, sbc_err *e)
+static int json_write(int dirfd, const char *path, const cJSON *j, int durable, sbc_err *e)
 {
     char *s = cJSON_PrintUnformatted(j);
     if (!s)
         return sbc_err_set(e, 0, "%s: cannot serialize JSON", path);
-    int rc = sbc_write_atomic(dirfd, path, s, strlen(s), 0644, e);
+    int rc = durable ? sbc_write_atomic_durable(dirfd, path, s, strlen(s), 0644, e)
+                     : sbc_write_atomic_scratch(dirfd, path, s, strlen(s), 0644, e);
     cJSON_free(s);
     return rc;
+}
+
+int sbc_json_write_durable(int dirfd, const char *path, const cJSON *j, sbc_err *e)
+{
+    return json_write(dirfd, path, j, 1, e);
+}
+
+int sbc_json_write_scratch(int dirfd, const char *path, const cJSON *j, sbc_err *e)
+{
+    return json_write(dirfd, path, j, 0, e);
 }
 
 const char *sbc_json_str(const cJSON *o, const char *key)

@@ -13,8 +13,10 @@ cJSON *sbc_json_read(int dirfd, const char *path, sbc_err *e);
 /* The same for file in the directory dir ("open DIR: why" when dir is not
  * there). */
 cJSON *sbc_json_read_in(const char *dir, const char *file, sbc_err *e);
-/* Write compact JSON atomically (temp + fsync + rename). */
-int sbc_json_write(int dirfd, const char *path, const cJSON *j, sbc_err *e);
+/* Write compact JSON (mode 0644) with sbc_write_atomic_durable or
+ * sbc_write_atomic_scratch (io.h says which guarantees what). */
+int sbc_json_write_durable(int dirfd, const char *path, const cJSON *j, sbc_err *e);
+int sbc_json_write_scratch(int dirfd, const char *path, const cJSON *j, sbc_err *e);
 /* Typed getters: NULL / def when missing or of another type. */
 const char *sbc_json_str(const cJSON *o, const char *key);
 long long sbc_json_int(const cJSON *o, const char *key, long long def);

@@ -441,7 +441,7 @@ int sbc_build_image(sbc_store *s, const char *cfg, size_t cfglen, const sbc_newl
         if (cJSON_IsString(it))
             cJSON_AddItemToArray(rds, cJSON_CreateString(it->valuestring));
     cJSON_Delete(old);
-    rc = sbc_json_write(s->fd, relrec, rec, e);
+    rc = sbc_json_write_durable(s->fd, relrec, rec, e);
     for (int i = 0; rc == 0 && i < ntags; i++)
         rc = sbc_store_tag_set(s, tags[i], cdig, e);
     sbc_store_unlock(s);

@@ -593,7 +593,7 @@ int sbc_pull(sbc_store *s, const char *refstr, const sbc_pull_opts *o, char **fu
             cJSON_AddItemToArray(rds, cJSON_CreateString(it->valuestring));
     cJSON_AddItemToArray(rds, cJSON_CreateString(rd));
     cJSON_Delete(old);
-    rc = sbc_json_write(s->fd, relrec, rec, e);
+    rc = sbc_json_write_durable(s->fd, relrec, rec, e);
     if (rc == 0 && ref.tag) {
         char *tagged = sbc_xasprintf("%s:%s", repo, ref.tag);
         rc = sbc_store_tag_set(s, tagged, cdig, e);

@@ -377,7 +377,7 @@ int sbc_push(sbc_store *s, const char *name, const char *dest, const sbc_push_op
             }
             if (!have) {
                 cJSON_AddItemToArray(rds, cJSON_CreateString(rd));
-                sbc_json_write(s->fd, rel, rec, e);
+                sbc_json_write_durable(s->fd, rel, rec, e);
             }
             cJSON_Delete(rec);
         }

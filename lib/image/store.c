@@ -114,7 +114,7 @@ int sbc_store_blob_put(sbc_store *s, const char *digest, const void *data, size_
     snprintf(rel, sizeof rel, "blobs/sha256/%s", hex);
     if (faccessat(s->fd, rel, F_OK, 0) == 0)
         return 0;
-    return sbc_write_atomic(s->fd, rel, data, len, 0644, e);
+    return sbc_write_atomic_durable(s->fd, rel, data, len, 0644, e);
 }
 
 char *sbc_store_blob_get(sbc_store *s, const char *digest, size_t *len, sbc_err *e)
@@ -160,7 +160,7 @@ int sbc_store_tag_set(sbc_store *s, const char *ref, const char *id, sbc_err *e)
         return -1;
     cJSON_DeleteItemFromObjectCaseSensitive(t, ref);
     cJSON_AddStringToObject(t, ref, id);
-    int rc = sbc_json_write(s->fd, "repositories.json", t, e);
+    int rc = sbc_json_write_durable(s->fd, "repositories.json", t, e);
     cJSON_Delete(t);
     return rc;
 }
@@ -171,7 +171,7 @@ int sbc_store_tag_del(sbc_store *s, const char *ref, sbc_err *e)
     if (!t)
         return -1;
     cJSON_DeleteItemFromObjectCaseSensitive(t, ref);
-    int rc = sbc_json_write(s->fd, "repositories.json", t, e);
+    int rc = sbc_json_write_durable(s->fd, "repositories.json", t, e);
     cJSON_Delete(t);
     return rc;
 }

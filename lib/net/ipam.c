@@ -169,24 +169,10 @@ int sbc_leases_save(sbc_leases *l, sbc_err *e)
     for (int i = 0; i < l->n; i++)
         sbc_buf_printf(&b, "%s %s %s %s\n", sbc_ip_fmt(l->v[i].ip, ip), l->v[i].cid, l->v[i].state_dir,
                        l->v[i].ports);
-    /* No fsync: a lease is as durable as the state dir it names, and
-     * start-up latency matters more; rename keeps the file whole. */
-    char *tmp = sbc_xasprintf("%s/leases.tmp", l->dir), *dst = sbc_xasprintf("%s/leases", l->dir);
-    int r = -1;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        sbc_err_sys(e, "open %s", tmp);
-    } else if (sbc_write_full(fd, b.data ? b.data : "", b.len) < 0) {
-        sbc_err_sys(e, "write %s", tmp);
-        close(fd);
-    } else {
-        close(fd);
-        if (rename(tmp, dst) < 0)
-            sbc_err_sys(e, "rename %s", tmp);
-        else
-            r = 0;
-    }
-    free(tmp);
+    /* scratch (no fsync): a lease is as durable as the state dir it names,
+     * and start-up latency matters more */
+    char *dst = sbc_xasprintf("%s/leases", l->dir);
+    int r = sbc_write_atomic_scratch(AT_FDCWD, dst, b.data ? b.data : "", b.len, 0600, e);
     free(dst);
     sbc_buf_free(&b);
     return r;

@@ -33,22 +33,15 @@ static const char *sbc_root(void)
     return r && *r ? r : "/var/lib/sbc";
 }
 
-/* Replace dir/name with data (temp + rename, no fsync: see ipam.c). */
+/* Replace dir/name with sbc_write_atomic_scratch (no fsync: a container's
+ * network files are as durable as its state dir, and written on its start
+ * path). */
 static int put_file(const char *dir, const char *name, const char *data, size_t len, sbc_err *e)
 {
-    char *tmp = sbc_xasprintf("%s/.%s.tmp", dir, name), *dst = sbc_xasprintf("%s/%s", dir, name);
-    int r = -1, fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        sbc_err_sys(e, "open %s", tmp);
-    else if (sbc_write_full(fd, data, len) < 0)
-        sbc_err_sys(e, "write %s", tmp), close(fd), unlink(tmp);
-    else if (close(fd), rename(tmp, dst) < 0)
-        sbc_err_sys(e, "rename %s", dst), unlink(tmp);
-    else
-        r = 0;
-    free(tmp);
-    free(dst);
-    return r;
+    char p[PATH_MAX];
+    if (snprintf(p, sizeof p, "%s/%s", dir, name) >= (int)sizeof p)
+        return sbc_err_set(e, 0, "%s/%s: path too long", dir, name);
+    return sbc_write_atomic_scratch(AT_FDCWD, p, data, len, 0644, e);
 }
 
 static int put_json(const char *dir, const char *name, const cJSON *j, sbc_err *e)

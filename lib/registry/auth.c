@@ -143,7 +143,7 @@ static int save(const char *path, cJSON *j, sbc_err *e)
         size_t n = strlen(s);
         s = sbc_xrealloc(s, n + 2);
         s[n] = '\n';
-        rc = sbc_write_atomic(AT_FDCWD, path, s, n + 1, 0600, e);
+        rc = sbc_write_atomic_durable(AT_FDCWD, path, s, n + 1, 0600, e);
         free(s);
     }
     return rc;

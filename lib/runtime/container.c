@@ -124,28 +124,14 @@ static int valid_name(const char *n)
     return strlen(n) <= 128;
 }
 
-/* Write without fsync (state that is re-derivable), atomically by rename. */
+/* dir/file replaced with sbc_write_atomic_scratch (no fsync): a container's
+ * state is re-checked on every start and is written on the start path. */
 static int write_quick(const char *dir, const char *file, const char *data, size_t len, sbc_err *e)
 {
-    char tmp[PATH_MAX], dst[PATH_MAX];
-    snprintf(tmp, sizeof tmp, "%s/.%s.%d", dir, file, (int)getpid());
-    snprintf(dst, sizeof dst, "%s/%s", dir, file);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0)
-        return sbc_err_sys(e, "%s", tmp);
-    if (sbc_write_full(fd, data, len) < 0) {
-        sbc_err_sys(e, "%s", tmp);
-        close(fd);
-        unlink(tmp);
-        return -1;
-    }
-    close(fd);
-    if (rename(tmp, dst) < 0) {
-        sbc_err_sys(e, "%s", dst);
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
+    char p[PATH_MAX];
+    if (snprintf(p, sizeof p, "%s/%s", dir, file) >= (int)sizeof p)
+        return sbc_err_set(e, 0, "%s/%s: path too long", dir, file);
+    return sbc_write_atomic_scratch(AT_FDCWD, p, data, len, 0644, e);
 }
 
 static int write_json(const char *dir, const char *file, const cJSON *j, sbc_err *e)

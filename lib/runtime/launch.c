@@ -554,11 +554,9 @@ int sbc_launch_create(sbc_store *st, const sbc_create_opts *o, sbc_container *c,
         goto fail2;
     }
     {
-        char *s = cJSON_PrintUnformatted(spec);
         char *p = sbc_xasprintf("%s/spec.json", c->dir);
-        int bad = !s || sbc_write_atomic(AT_FDCWD, p, s, strlen(s), 0644, e) < 0;
+        int bad = sbc_json_write_durable(AT_FDCWD, p, spec, e) < 0;
         free(p);
-        cJSON_free(s);
         if (bad)
             goto fail2;
         c->spec = spec; /* a run starts from it, not from the file again */

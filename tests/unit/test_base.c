@@ -29,7 +29,7 @@ TEST(io_atomic_write_and_read)
     sbc_err e = {0};
     char p[512];
     snprintf(p, sizeof p, "%s/a.txt", unit_tmpdir());
-    CHECK_INT(sbc_write_atomic(AT_FDCWD, p, "hello", 5, 0600, &e), 0);
+    CHECK_INT(sbc_write_atomic_durable(AT_FDCWD, p, "hello", 5, 0600, &e), 0);
     size_t n = 0;
     char *s = sbc_read_file(AT_FDCWD, p, 100, &n, &e);
     CHECK_STR(s, "hello");
@@ -40,6 +40,50 @@ TEST(io_atomic_write_and_read)
     CHECK(sbc_read_file(AT_FDCWD, p, 3, NULL, &e) == NULL); /* over the limit */
     CHECK(sbc_read_file(AT_FDCWD, "/nonexistent/x", 3, NULL, &e) == NULL);
     CHECK(strstr(e.msg, "No such file") != NULL);
+}
+
+/* Both variants replace the file whole and leave no temp file behind; a
+ * failed write leaves the old content. */
+TEST(io_atomic_scratch_and_durable)
+{
+    sbc_err e = {0};
+    char d[512], p[600];
+    snprintf(d, sizeof d, "%s/atomic", unit_tmpdir());
+    CHECK(mkdir(d, 0755) == 0);
+    snprintf(p, sizeof p, "%s/state.json", d);
+    CHECK_INT(sbc_write_atomic_scratch(AT_FDCWD, p, "old", 3, 0644, &e), 0);
+    CHECK_INT(sbc_write_atomic_scratch(AT_FDCWD, p, "newer", 5, 0644, &e), 0);
+    char *s = sbc_read_file(AT_FDCWD, p, 100, NULL, &e);
+    CHECK_STR(s, "newer");
+    free(s);
+    int dfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    CHECK(dfd >= 0);
+    CHECK_INT(sbc_write_atomic_durable(dfd, "state.json", "durable", 7, 0600, &e), 0);
+    s = sbc_read_file(dfd, "state.json", 100, NULL, &e);
+    CHECK_STR(s, "durable");
+    free(s);
+    char **names;
+    size_t n;
+    CHECK_INT(sbc_dir_names(dfd, &names, &n), 0);
+    CHECK_INT(n, 1); /* no .tmp-* left */
+    sbc_names_free(names, n);
+    /* the temp file cannot be made (a dir of its name is in the way) */
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, ".tmp-%ld-state.json", (long)getpid());
+    CHECK(mkdirat(dfd, tmp, 0755) == 0);
+    CHECK_INT(sbc_write_atomic_scratch(dfd, "state.json", "lost", 4, 0644, &e), -1);
+    CHECK_INT(sbc_write_atomic_durable(dfd, "state.json", "lost", 4, 0644, &e), -1);
+    s = sbc_read_file(dfd, "state.json", 100, NULL, &e);
+    CHECK_STR(s, "durable");
+    free(s);
+    /* the rename fails (path is a non-empty dir): the temp file is removed */
+    unlinkat(dfd, tmp, AT_REMOVEDIR);
+    CHECK(mkdirat(dfd, "busy", 0755) == 0 && mkdirat(dfd, "busy/x", 0755) == 0);
+    CHECK_INT(sbc_write_atomic_scratch(dfd, "busy", "x", 1, 0644, &e), -1);
+    CHECK_INT(sbc_dir_names(dfd, &names, &n), 0);
+    CHECK_INT(n, 2); /* state.json and busy: no .tmp-* left */
+    sbc_names_free(names, n);
+    close(dfd);
 }
 
 TEST(io_full_rw_pipe)
