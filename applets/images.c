@@ -10,6 +10,7 @@
 #include "image/imageinfo.h"
 #include "base/io.h"
 #include "base/json.h"
+#include "base/time.h"
 #include "base/opt.h"
 #include "registry/ref.h"
 #include "image/store.h"

@@ -10,6 +10,7 @@
 #include "runtime/container.h"
 #include "base/io.h"
 #include "base/json.h"
+#include "base/time.h"
 #include "base/opt.h"
 
 const char logs_usage[] =
@@ -38,11 +39,10 @@ static double parse_since(const char *s)
     }
     if (end != s && !*end)
         return v;
-    long ns;
-    time_t t = sbc_parse_rfc3339(s, &ns);
-    if (!t)
+    struct timespec t;
+    if (sbc_time_parse(s, &t) < 0)
         sbc_usage_error("invalid --since: %s", s);
-    return (double)t + ns / 1e9;
+    return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
 /* Print one json-file record; 0 if it was skipped. */
@@ -55,8 +55,9 @@ static void emit(const char *line, size_t len)
     const cJSON *lg = cJSON_GetObjectItemCaseSensitive(j, "log");
     const char *stream = sbc_json_str(j, "stream"), *t = sbc_json_str(j, "time");
     if (cJSON_IsString(lg)) {
-        long ns;
-        double when = (double)sbc_parse_rfc3339(t, &ns) + ns / 1e9;
+        struct timespec ts; /* (one that does not parse: 1970) */
+        sbc_time_parse(t, &ts);
+        double when = (double)ts.tv_sec + ts.tv_nsec / 1e9;
         if (!since || when >= since) {
             FILE *f = stream && !strcmp(stream, "stderr") ? stderr : stdout;
             if (ts_flag)

@@ -8,6 +8,7 @@
 #include "runtime/container.h"
 #include "base/io.h"
 #include "base/json.h"
+#include "base/time.h"
 #include "net/net.h"
 #include "base/opt.h"
 #include "image/store.h"
@@ -25,16 +26,24 @@ const char ps_usage[] =
 
 typedef struct row {
     sbc_container c;
-    time_t created;
-    long cns;
+    struct timespec created;
 } row;
 
 static int by_created(const void *a, const void *b)
 {
-    const row *x = a, *y = b;
-    if (x->created != y->created)
-        return x->created < y->created ? 1 : -1;
-    return x->cns < y->cns ? 1 : x->cns > y->cns ? -1 : 0;
+    const struct timespec *x = &((const row *)a)->created, *y = &((const row *)b)->created;
+    if (x->tv_sec != y->tv_sec)
+        return x->tv_sec < y->tv_sec ? 1 : -1;
+    return x->tv_nsec < y->tv_nsec ? 1 : x->tv_nsec > y->tv_nsec ? -1 : 0;
+}
+
+/* "3 minutes" from the state's time key until now (one that does not parse
+ * counts from 1970, as it always did) */
+static void since(const sbc_container *c, const char *key, time_t now, char *d, size_t n)
+{
+    struct timespec t;
+    sbc_time_parse(sbc_json_str(c->state, key), &t);
+    sbc_human_duration((long long)now - t.tv_sec, d, n);
 }
 
 static void status_text(const sbc_container *c, time_t now, char *out, size_t n)
@@ -42,10 +51,10 @@ static void status_text(const sbc_container *c, time_t now, char *out, size_t n)
     const char *st = sbc_json_str(c->state, "Status");
     char d[64];
     if (st && !strcmp(st, "running")) {
-        sbc_human_duration((long)(now - sbc_parse_rfc3339(sbc_json_str(c->state, "StartedAt"), NULL)), d, sizeof d);
+        since(c, "StartedAt", now, d, sizeof d);
         snprintf(out, n, "Up %s", d);
     } else if (st && !strcmp(st, "exited")) {
-        sbc_human_duration((long)(now - sbc_parse_rfc3339(sbc_json_str(c->state, "FinishedAt"), NULL)), d, sizeof d);
+        since(c, "FinishedAt", now, d, sizeof d);
         snprintf(out, n, "Exited (%lld) %s ago", sbc_json_int(c->state, "ExitCode", 0), d);
     } else {
         snprintf(out, n, "Created");
@@ -112,7 +121,7 @@ int ps_main(int argc, char **argv)
                 }
                 cJSON_Delete(r->c.config);
                 r->c.config = small;
-                r->created = sbc_parse_rfc3339(sbc_json_str(r->c.config, "Created"), &r->cns);
+                sbc_time_parse(sbc_json_str(r->c.config, "Created"), &r->created);
                 nr++;
             } else {
                 sbc_container_free(&r->c);
@@ -131,7 +140,7 @@ int ps_main(int argc, char **argv)
         char status[96], cmd[4096], created[64], d[64];
         status_text(ct, now, status, sizeof status);
         command_text(ct, cmd, sizeof cmd);
-        sbc_human_duration((long)(now - rows[i].created), d, sizeof d);
+        sbc_human_duration((long long)now - rows[i].created.tv_sec, d, sizeof d);
         snprintf(created, sizeof created, "%s ago", d);
         const char *image = sbc_json_str(ct->config, "Image");
         const char *stt = sbc_json_str(ct->state, "Status");

@@ -13,11 +13,5 @@ cJSON *sbc_image_inspect_json(sbc_store *s, const char *name, sbc_err *e);
 int sbc_image_inspect_print(const char *name, sbc_err *e);
 /* The tags ("docker.io/library/busybox:latest") pointing at id, as a JSON array. */
 cJSON *sbc_image_tags_of(cJSON *tags, const char *id);
-/* "3 days ago", "About a minute ago" (Docker's wording) for an RFC 3339 time. */
-void sbc_human_since(const char *rfc3339, char *out, size_t n);
-/* Docker's decimal sizes: "4.26MB", "512B". */
-void sbc_human_size(long long bytes, char *out, size_t n);
-/* Parse RFC 3339 ("2024-01-02T03:04:05.123Z" / "+01:00") to unix seconds; -1 if bad. */
-long long sbc_parse_time(const char *s);
 
 #endif

@@ -19,6 +19,7 @@
 #include "base/io.h"
 #include "base/mediatype.h"
 #include "base/json.h"
+#include "base/time.h"
 #include "registry/ref.h"
 #include "registry/registry.h"
 #include "image/rootfs.h"
@@ -336,26 +337,6 @@ static const char *oci_layer_type(const char *mt)
     return mt;
 }
 
-static char *now_iso(void)
-{
-    char b[64];
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    const char *sde = getenv("SOURCE_DATE_EPOCH");
-    if (sde && *sde) {
-        ts.tv_sec = (time_t)atoll(sde);
-        ts.tv_nsec = 0;
-    }
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t k = strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (ts.tv_nsec)
-        snprintf(b + k, sizeof b - k, ".%09ldZ", ts.tv_nsec);
-    else
-        snprintf(b + k, sizeof b - k, "Z");
-    return sbc_xstrdup(b);
-}
-
 int sbc_build_image(sbc_store *s, const char *cfg, size_t cfglen, const sbc_newlayer *layers,
                     int n, const char *const *tags, int ntags, char id_out[72], sbc_err *e)
 {
@@ -427,9 +408,8 @@ int sbc_build_image(sbc_store *s, const char *cfg, size_t cfglen, const sbc_newl
     }
     cJSON_AddNumberToObject(rec, "Size", (double)total);
     sbc_json_add_str(rec, "Created", sbc_json_str(cj, "created"));
-    char *now = now_iso();
-    cJSON_AddStringToObject(rec, "Pulled", now);
-    free(now);
+    char now[SBC_TIME_MAX];
+    cJSON_AddStringToObject(rec, "Pulled", sbc_time_now(now, SBC_TIME_NSEC | SBC_TIME_SOURCE_DATE));
     if (sbc_store_lock(s, e) < 0)
         goto out;
     char relrec[128];
@@ -492,7 +472,8 @@ cJSON *sbc_build_config(const cJSON *base, const sbc_newlayer *layers, int n,
         cJSON_DeleteItemFromObjectCaseSensitive(c, "history");
         hist = cJSON_AddArrayToObject(c, "history");
     }
-    char *now = now_iso();
+    char now[SBC_TIME_MAX];
+    sbc_time_now(now, SBC_TIME_NSEC | SBC_TIME_SOURCE_DATE);
     cJSON_DeleteItemFromObjectCaseSensitive(c, "created");
     cJSON_AddStringToObject(c, "created", now);
     for (int i = 0; i < n; i++) {
@@ -505,7 +486,6 @@ cJSON *sbc_build_config(const cJSON *base, const sbc_newlayer *layers, int n,
             cJSON_AddStringToObject(h, "comment", comment);
         cJSON_AddItemToArray(hist, h);
     }
-    free(now);
     return c;
 }
 

@@ -16,6 +16,7 @@
 #include "base/io.h"
 #include "base/mediatype.h"
 #include "base/json.h"
+#include "base/time.h"
 #include "image/layer.h"
 #include "registry/ref.h"
 #include "registry/registry.h"
@@ -369,17 +370,6 @@ static int layer_media_ok(const char *mt)
     return 0;
 }
 
-static char *iso_now(void)
-{
-    char b[64];
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return sbc_xstrdup(b);
-}
-
 int sbc_pull(sbc_store *s, const char *refstr, const sbc_pull_opts *o, char **full_ref,
              char *id_out, sbc_err *e)
 {
@@ -570,9 +560,8 @@ int sbc_pull(sbc_store *s, const char *refstr, const sbc_pull_opts *o, char **fu
     }
     cJSON_AddNumberToObject(rec, "Size", (double)total);
     sbc_json_add_str(rec, "Created", sbc_json_str(cfg, "created"));
-    char *now = iso_now();
-    cJSON_AddStringToObject(rec, "Pulled", now);
-    free(now);
+    char now[SBC_TIME_MAX];
+    cJSON_AddStringToObject(rec, "Pulled", sbc_time_now(now, 0));
     if (m.platform[0])
         cJSON_AddStringToObject(rec, "Platform", m.platform);
     char *repo = sbc_ref_repo(&ref);

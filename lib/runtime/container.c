@@ -20,6 +20,7 @@
 #include "runtime/cgroup.h"
 #include "base/io.h"
 #include "base/json.h"
+#include "base/time.h"
 #include "net/net.h"
 #include "image/rootfs.h"
 #include "image/store.h"
@@ -436,7 +437,7 @@ int sbc_container_refresh(sbc_container *c)
         char now[48];
         set_str(c->state, "Status", "exited");
         set_num(c->state, "ExitCode", 255);
-        set_str(c->state, "FinishedAt", sbc_now_rfc3339(now));
+        set_str(c->state, "FinishedAt", sbc_time_now(now, SBC_TIME_NSEC));
         set_num(c->state, "Pid", 0);
         sbc_container_save_state(c, &e);
         return 0;
@@ -517,7 +518,7 @@ int sbc_state_write_exit(const char *dir, pid_t pid, unsigned long long pidstart
                      "{\"Status\":\"exited\",\"Pid\":0,\"LastPid\":%d,\"PidStart\":%llu,\"ExitCode\":%d,"
                      "\"OOMKilled\":%s,\"StartedAt\":\"%s\",\"FinishedAt\":\"%s\"}",
                      (int)pid, pidstart, code, oom ? "true" : "false", started ? started : "",
-                     sbc_now_rfc3339(now));
+                     sbc_time_now(now, SBC_TIME_NSEC));
     return write_quick(dir, "state.json", buf, (size_t)n, e);
 }
 
@@ -605,67 +606,6 @@ int sbc_proc_alive(pid_t pid, unsigned long long start)
         return 0;
     unsigned long long s = sbc_proc_starttime(pid);
     return s != 0 && (start == 0 || s == start);
-}
-
-char *sbc_now_rfc3339(char *buf)
-{
-    struct timespec ts;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    snprintf(buf, 40, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
-    return buf;
-}
-
-time_t sbc_parse_rfc3339(const char *s, long *nsec)
-{
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    if (nsec)
-        *nsec = 0;
-    if (!s || sscanf(s, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                     &tm.tm_min, &tm.tm_sec) != 6)
-        return 0;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    const char *dot = strchr(s, '.');
-    if (dot && nsec) {
-        long v = 0;
-        int digits = 0;
-        for (dot++; isdigit((unsigned char)*dot) && digits < 9; dot++, digits++)
-            v = v * 10 + (*dot - '0');
-        for (; digits < 9; digits++)
-            v *= 10;
-        *nsec = v;
-    }
-    return timegm(&tm);
-}
-
-void sbc_human_duration(long s, char *buf, size_t n)
-{
-    if (s < 1)
-        snprintf(buf, n, "Less than a second");
-    else if (s == 1)
-        snprintf(buf, n, "1 second");
-    else if (s < 60)
-        snprintf(buf, n, "%ld seconds", s);
-    else if (s / 60 == 1)
-        snprintf(buf, n, "About a minute");
-    else if (s < 3600)
-        snprintf(buf, n, "%ld minutes", s / 60);
-    else if (s / 3600 == 1)
-        snprintf(buf, n, "About an hour");
-    else if (s < 48 * 3600)
-        snprintf(buf, n, "%ld hours", s / 3600);
-    else if (s < 14 * 86400)
-        snprintf(buf, n, "%ld days", s / 86400);
-    else if (s < 60 * 86400)
-        snprintf(buf, n, "%ld weeks", s / (7 * 86400));
-    else if (s < 365 * 86400)
-        snprintf(buf, n, "%ld months", s / (30 * 86400));
-    else
-        snprintf(buf, n, "%ld years", s / (365 * 86400));
 }
 
 /* Docker's NetworkSettings from the running container's net.json (a

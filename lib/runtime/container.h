@@ -99,12 +99,6 @@ int sbc_state_write_exit(const char *dir, pid_t pid, unsigned long long pidstart
 unsigned long long sbc_proc_starttime(pid_t pid);
 /* Is pid alive with that start time? */
 int sbc_proc_alive(pid_t pid, unsigned long long start);
-/* RFC 3339 UTC with nanoseconds, into buf (>= 40 bytes). */
-char *sbc_now_rfc3339(char *buf);
-/* Parse our own RFC 3339 time; 0 on failure. */
-time_t sbc_parse_rfc3339(const char *s, long *nsec);
-/* "3 seconds", "About a minute", "2 hours" (Docker's HumanDuration). */
-void sbc_human_duration(long secs, char *buf, size_t n);
 /* The tmpfs scratch base (SBC_SCRATCH or /dev/shm/sbc). */
 const char *sbc_scratch_base(void);
 

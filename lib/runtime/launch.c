@@ -19,6 +19,7 @@
 #include "base/io.h"
 #include "net/ipam.h"
 #include "base/json.h"
+#include "base/time.h"
 #include "runtime/monitor.h"
 #include "net/net.h"
 #include "image/rootfs.h"
@@ -276,7 +277,7 @@ int sbc_launch_create(sbc_store *st, const sbc_create_opts *o, sbc_container *c,
     cJSON_DeleteItemFromObjectCaseSensitive(netopts, "name");
     cJSON_AddStringToObject(netopts, "name", sbc_container_name(c));
     char now[48];
-    sbc_now_rfc3339(now);
+    sbc_time_now(now, SBC_TIME_NSEC);
     /* the command: entrypoint + cmd, as Docker combines them */
     cJSON *args = cJSON_CreateArray(), *ep, *cmd;
     if (o->entrypoint_set)
@@ -731,7 +732,7 @@ int sbc_launch_start(const char *root, sbc_container *c, int detached, int inter
             state_failed(c, e);
             goto out;
         }
-        state_running(c, &p, sbc_now_rfc3339(started));
+        state_running(c, &p, sbc_time_now(started, SBC_TIME_NSEC));
         sbc_err se;
         sbc_container_save_state(c, &se);
         sbc_container_unlock(c);
@@ -799,7 +800,7 @@ int sbc_launch_start(const char *root, sbc_container *c, int detached, int inter
             close(out[1]);
             close(err[1]);
         }
-        state_running(c, &p, sbc_now_rfc3339(started));
+        state_running(c, &p, sbc_time_now(started, SBC_TIME_NSEC));
         sbc_container_save_state(c, &me);
         sbc_write_full(ready[1], "000", 3);
         /* exec a fresh image of sbc (host side: the container's namespaces

@@ -19,6 +19,7 @@
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
 #include "base/io.h"
+#include "base/time.h"
 #include "net/net.h"
 #include "runtime/pty.h"
 #include "runtime/spawn.h"
@@ -175,7 +176,7 @@ int sbc_log_write(int fd, const char *stream, const char *data, size_t len)
     oput(&o, "\",\"stream\":\"", 12);
     oput(&o, stream, strlen(stream));
     oput(&o, "\",\"time\":\"", 10);
-    sbc_now_rfc3339(t);
+    sbc_time_now(t, SBC_TIME_NSEC);
     oput(&o, t, strlen(t));
     oput(&o, "\"}\n", 3);
     oflush(&o);

@@ -3,7 +3,7 @@
  * The input is one JSON document used three ways:
  *  1. as an image config: the fields sbc reads (config.Env/Cmd/Entrypoint/
  *     WorkingDir/User/StopSignal, rootfs.diff_ids, created, os/architecture)
- *     through the sbc_json_* getters, sbc_parse_time/sbc_human_since,
+ *     through the sbc_json_* getters, sbc_time_parse/sbc_human_since,
  *     sbc_signal_from_name; then an OCI spec is assembled from them the way
  *     lib/runtime/launch.c does (values duplicated as they are, whatever their JSON
  *     type) and parsed by sbc_spec_from_oci;
@@ -13,6 +13,7 @@
 #include "fuzz_common.h"
 #include "image/imageinfo.h"
 #include "base/json.h"
+#include "base/time.h"
 #include "runtime/launch.h"
 #include "runtime/spec.h"
 
@@ -85,11 +86,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)sbc_json_str(j, "variant");
     const char *created = sbc_json_str(j, "created");
     char out[128];
-    long long t = sbc_parse_time(created);
+    struct timespec t;
+    int tr = sbc_time_parse(created, &t);
+    FUZZ_ASSERT(tr == 0 || (t.tv_sec == 0 && t.tv_nsec == 0), "failed parse left a time");
+    FUZZ_ASSERT(t.tv_nsec >= 0 && t.tv_nsec < 1000000000L, "nsec %ld", (long)t.tv_nsec);
     sbc_human_since(created, out, sizeof out);
     FUZZ_ASSERT(strlen(out) < sizeof out, "since");
-    if (t >= 0)
+    if (tr == 0 && t.tv_sec >= 0)
         FUZZ_ASSERT(strcmp(out, "N/A"), "valid time shows N/A");
+    if (tr == 0 && t.tv_sec >= 0 && t.tv_sec <= 253402300799LL) { /* 1970..9999: what sbc writes reads back */
+        char b[SBC_TIME_MAX];
+        struct timespec u;
+        FUZZ_ASSERT(sbc_time_parse(sbc_time_fmt(b, &t, SBC_TIME_NSEC), &u) == 0 && u.tv_sec == t.tv_sec &&
+                        u.tv_nsec == t.tv_nsec,
+                    "round trip of %s", b);
+    }
     sbc_human_size(sbc_json_int(j, "size", 0), out, sizeof out);
     (void)sbc_json_bool(icfg, "Tty", 0);
     const char *sig = sbc_json_str(icfg, "StopSignal");

@@ -1,4 +1,4 @@
-/* Unit tests for err, io, opt and json. */
+/* Unit tests for err, io, opt, json, arena and time. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -243,4 +243,118 @@ TEST(arena_malloc)
     CHECK(calloc(huge, 4) == NULL);      /* (ASan aborts on this one instead) */
     CHECK(sbc_arena_used() > 5000 && sbc_arena_used() <= (64 << 10));
 #endif
+}
+
+#include "base/time.h"
+
+TEST(time_fmt_and_now)
+{
+    char b[SBC_TIME_MAX];
+    struct timespec t = {1704164645, 5};
+    CHECK_STR(sbc_time_fmt(b, &t, 0), "2024-01-02T03:04:05Z");
+    CHECK_STR(sbc_time_fmt(b, &t, SBC_TIME_NSEC), "2024-01-02T03:04:05.000000005Z");
+    t.tv_nsec = 0;
+    CHECK_STR(sbc_time_fmt(b, &t, SBC_TIME_NSEC), "2024-01-02T03:04:05.000000000Z");
+    struct timespec now;
+    CHECK_INT(sbc_time_parse(sbc_time_now(b, SBC_TIME_NSEC), &now), 0);
+    CHECK(now.tv_sec > 1600000000 && strlen(b) == 30);
+    CHECK_INT(strlen(sbc_time_now(b, 0)), 20);
+    setenv("SOURCE_DATE_EPOCH", "1704164645", 1);
+    CHECK_STR(sbc_time_now(b, SBC_TIME_NSEC | SBC_TIME_SOURCE_DATE), "2024-01-02T03:04:05Z");
+    CHECK_INT(strlen(sbc_time_now(b, SBC_TIME_NSEC)), 30); /* not asked: the clock */
+    setenv("SOURCE_DATE_EPOCH", "12x", 1);                  /* not a number: the clock */
+    CHECK_INT(sbc_source_date_epoch(), -1);
+    CHECK_INT(strlen(sbc_time_now(b, SBC_TIME_NSEC | SBC_TIME_SOURCE_DATE)), 30);
+    setenv("SOURCE_DATE_EPOCH", "-5", 1);
+    CHECK_INT(sbc_source_date_epoch(), -1);
+    setenv("SOURCE_DATE_EPOCH", "0", 1);
+    CHECK_INT(sbc_source_date_epoch(), 0);
+    unsetenv("SOURCE_DATE_EPOCH");
+    CHECK_INT(sbc_source_date_epoch(), -1);
+}
+
+TEST(time_parse)
+{
+    struct timespec t;
+    CHECK_INT(sbc_time_parse("2024-01-02T03:04:05Z", &t), 0);
+    CHECK_INT(t.tv_sec, 1704164645);
+    CHECK_INT(t.tv_nsec, 0);
+    CHECK_INT(sbc_time_parse("2024-01-02T03:04:05.5Z", &t), 0);
+    CHECK_INT(t.tv_nsec, 500000000);
+    CHECK_INT(sbc_time_parse("2024-01-02T03:04:05.1234567891234Z", &t), 0);
+    CHECK_INT(t.tv_nsec, 123456789);
+    CHECK_INT(sbc_time_parse("2024-01-02T04:04:05.000000001+01:00", &t), 0);
+    CHECK_INT(t.tv_sec, 1704164645);
+    CHECK_INT(t.tv_nsec, 1);
+    CHECK_INT(sbc_time_parse("2024-01-02T01:34:05-01:30", &t), 0);
+    CHECK_INT(t.tv_sec, 1704164645);
+    CHECK_INT(sbc_time_parse("2024-01-02T03:04:05", &t), 0); /* no zone: UTC */
+    CHECK_INT(t.tv_sec, 1704164645);
+    CHECK_INT(sbc_time_parse("1970-01-01T00:00:00Z", &t), 0);
+    CHECK_INT(t.tv_sec, 0);
+    CHECK_INT(sbc_time_parse("0001-01-01T00:00:00Z", &t), 0); /* Go's zero time */
+    CHECK(t.tv_sec < 0);
+    /* one failure convention: -1 and {0, 0} */
+    static const char *const bad[] = {
+        "", "2024", "2024-01-02", "2024-01-02 03:04:05Z", "2024-1-02T03:04:05Z",
+        "2024-13-02T03:04:05Z", "2024-00-02T03:04:05Z", "2024-01-32T03:04:05Z",
+        "2024-01-02T24:04:05Z", "2024-01-02T03:60:05Z", "2024-01-02T03:04:61Z",
+        "2024-01-02T03:04:05+1:00", "2024-01-02T03:04:05+01", "2024-01-02T03:04:05X",
+        "2024-01-02T03:04:05.5junk", "+024-01-02T03:04:05Z", " 2024-01-02T03:04:05Z",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        t.tv_sec = t.tv_nsec = 7;
+        if (sbc_time_parse(bad[i], &t) != -1 || t.tv_sec || t.tv_nsec) {
+            fprintf(stderr, "  taken: \"%s\"\n", bad[i]);
+            CHECK(0);
+        }
+    }
+    CHECK_INT(sbc_time_parse(NULL, &t), -1);
+    /* what sbc writes reads back */
+    char b[SBC_TIME_MAX];
+    struct timespec u = {1704164645, 123456789};
+    CHECK_INT(sbc_time_parse(sbc_time_fmt(b, &u, SBC_TIME_NSEC), &t), 0);
+    CHECK(t.tv_sec == u.tv_sec && t.tv_nsec == u.tv_nsec);
+}
+
+TEST(time_human)
+{
+    static const struct {
+        long long s;
+        const char *want;
+    } d[] = {
+        {-5, "Less than a second"}, {0, "Less than a second"}, {1, "1 second"},
+        {59, "59 seconds"}, {60, "About a minute"}, {119, "About a minute"},
+        {120, "2 minutes"}, {3599, "59 minutes"}, {3600, "About an hour"},
+        {7199, "About an hour"}, {7200, "2 hours"}, {48 * 3600 - 1, "47 hours"},
+        {48 * 3600, "2 days"}, {14 * 86400 - 1, "13 days"}, {14 * 86400, "2 weeks"},
+        {60 * 86400 - 1, "8 weeks"}, {60 * 86400, "2 months"}, {400 * 86400, "13 months"},
+        {730 * 86400 - 1, "24 months"}, {730 * 86400, "2 years"},
+    };
+    char b[64];
+    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
+        sbc_human_duration(d[i].s, b, sizeof b);
+        CHECK_STR(b, d[i].want);
+    }
+    char t[SBC_TIME_MAX];
+    struct timespec then = {time(NULL) - 3 * 3600 - 5, 0};
+    sbc_human_since(sbc_time_fmt(t, &then, SBC_TIME_NSEC), b, sizeof b);
+    CHECK_STR(b, "3 hours ago");
+    sbc_human_since("0001-01-01T00:00:00Z", b, sizeof b);
+    CHECK_STR(b, "N/A");
+    sbc_human_since("yesterday", b, sizeof b);
+    CHECK_STR(b, "N/A");
+    sbc_human_since(NULL, b, sizeof b);
+    CHECK_STR(b, "N/A");
+    static const struct {
+        long long n;
+        const char *want;
+    } z[] = {
+        {0, "0B"}, {999, "999B"}, {1000, "1kB"}, {4260000, "4.26MB"}, {1234567890, "1.23GB"},
+        {2500000000000LL, "2.5TB"},
+    };
+    for (size_t i = 0; i < sizeof z / sizeof z[0]; i++) {
+        sbc_human_size(z[i].n, b, sizeof b);
+        CHECK_STR(b, z[i].want);
+    }
 }

@@ -37,20 +37,6 @@ TEST(caps_default_is_docker_14)
     CHECK_INT(sbc_cap_from_name("sys_admin"), 21);
 }
 
-TEST(rfc3339_roundtrip)
-{
-    char b[48];
-    long ns;
-    time_t t = sbc_parse_rfc3339(sbc_now_rfc3339(b), &ns);
-    CHECK(t > 1600000000);
-    CHECK_INT(sbc_parse_rfc3339("2024-01-02T03:04:05.5Z", &ns), 1704164645);
-    CHECK_INT(ns, 500000000);
-    sbc_human_duration(3, b, sizeof b);
-    CHECK_STR(b, "3 seconds");
-    sbc_human_duration(90, b, sizeof b);
-    CHECK_STR(b, "About a minute");
-}
-
 TEST(proc_starttime)
 {
     CHECK(sbc_proc_starttime(getpid()) > 0);
