@@ -25,6 +25,7 @@
 #include "base/digest.h"
 #include "base/io.h"
 #include "base/mediatype.h"
+#include "base/time.h"
 
 #define ZBUF (256 * 1024)
 #define GZIP_DEFAULT_LEVEL 6
@@ -785,15 +786,8 @@ void sbc_tarw_opts_init(sbc_tarw_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->compression = SBC_COMP_GZIP;
-    o->mtime = -1;
+    o->mtime = sbc_source_date_epoch(); /* -1 when unset */
     o->tee_fd = -1;
-    const char *sde = getenv("SOURCE_DATE_EPOCH");
-    if (sde && *sde) {
-        char *end;
-        long long v = strtoll(sde, &end, 10);
-        if (!*end && v >= 0)
-            o->mtime = v;
-    }
 }
 
 int sbc_tarw_dir(const char *dir, int out_fd, const sbc_tarw_opts *o, sbc_layer_info *out,
