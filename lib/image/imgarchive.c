@@ -18,6 +18,7 @@
 #include "base/digest.h"
 #include "image/imgbuild.h"
 #include "base/io.h"
+#include "base/path.h"
 #include "base/mediatype.h"
 #include "base/json.h"
 #include "registry/ref.h"
@@ -561,38 +562,11 @@ struct loader {
     int n;
 };
 
-/* Normalize a member name ("./a//b/../c" -> "a/c"); -1 when it climbs out or is empty. */
+/* A member name normalised (sbc_path_norm: "./a//b/../c" -> "a/c"); -1 when
+ * it climbs out, is too long or names the archive's root. */
 static int norm_name(const char *in, char *out, size_t n)
 {
-    size_t len = 0;
-    const char *p = in;
-    while (*p) {
-        while (*p == '/')
-            p++;
-        const char *c = p;
-        while (*p && *p != '/')
-            p++;
-        size_t k = (size_t)(p - c);
-        if (!k || (k == 1 && c[0] == '.'))
-            continue;
-        if (k == 2 && c[0] == '.' && c[1] == '.') {
-            if (!len)
-                return -1; /* above the archive's root */
-            while (len > 0 && out[len - 1] != '/')
-                len--;
-            if (len > 0)
-                len--;
-            continue;
-        }
-        if (len + k + 2 > n)
-            return -1;
-        if (len)
-            out[len++] = '/';
-        memcpy(out + len, c, k);
-        len += k;
-    }
-    out[len] = 0;
-    return len ? 0 : -1;
+    return sbc_path_norm(in, out, n) < 0 || !*out ? -1 : 0;
 }
 
 static struct member *find_member(struct loader *L, const char *name)

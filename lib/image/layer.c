@@ -35,6 +35,7 @@
 
 #include "image/layer.h"
 #include "base/io.h"
+#include "base/path.h"
 #include "image/tarw.h"
 
 #define BUFSZ (128 * 1024)
@@ -306,43 +307,6 @@ static int ent_sys(struct ex *x, const char *what)
     sbc_err_set(x->e, 0, "entry %s: %s: %s", x->ename, what, strerror(en));
     x->e->errnum = en;
     return -1;
-}
-
-/* Normalize a member name into out: drop "", "." and leading "/", resolve
- * ".." lexically; "" means the layer root.  -1 if it climbs above it. */
-static int normalize(const char *in, char *out, size_t outsz)
-{
-    size_t len = 0;
-    const char *p = in;
-    while (*p) {
-        while (*p == '/')
-            p++;
-        const char *c = p;
-        while (*p && *p != '/')
-            p++;
-        size_t n = (size_t)(p - c);
-        if (n == 0 || (n == 1 && c[0] == '.'))
-            continue;
-        if (n == 2 && c[0] == '.' && c[1] == '.') {
-            if (len == 0)
-                return -1;
-            while (len > 0 && out[len - 1] != '/')
-                len--;
-            if (len > 0)
-                len--; /* the slash */
-            continue;
-        }
-        if (len + (len > 0) + n + 1 > outsz) {
-            errno = ENAMETOOLONG;
-            return -2;
-        }
-        if (len > 0)
-            out[len++] = '/';
-        memcpy(out + len, c, n);
-        len += n;
-    }
-    out[len] = 0;
-    return 0;
 }
 
 static int openat2_beneath(int dfd, const char *path, int flags)
@@ -683,11 +647,11 @@ static int make_node(struct ex *x, int pfd, const char *name, mode_t mode, dev_t
 static int make_hardlink(struct ex *x, int pfd, const char *name, const char *path, const char *target)
 {
     char tpath[PATH_MAX];
-    int r = normalize(target, tpath, sizeof tpath);
-    if (r == -1)
-        return ent_err(x, "hardlink target %s escapes the layer", target);
-    if (r < 0)
+    if (sbc_path_norm(target, tpath, sizeof tpath) < 0) {
+        if (errno == EXDEV)
+            return ent_err(x, "hardlink target %s escapes the layer", target);
         return ent_sys(x, "hardlink target");
+    }
     if (!*tpath)
         return ent_err(x, "hardlink to the layer root");
     if (!strcmp(tpath, path))
@@ -757,11 +721,11 @@ static int extract_entry(struct ex *x, struct src *s, struct archive_entry *en)
         return ent_err(x, "entry without a name");
     }
     x->ename = raw;
-    int r = normalize(raw, path, sizeof path);
-    if (r == -1)
-        return ent_err(x, "path escapes the layer");
-    if (r < 0)
+    if (sbc_path_norm(raw, path, sizeof path) < 0) {
+        if (errno == EXDEV)
+            return ent_err(x, "path escapes the layer");
         return ent_sys(x, "bad name");
+    }
     /* No real image nests this deep; a layer that does could not be
      * removed again (sbc_rm_rf's bound) and is only good for exhausting
      * stacks and descriptors. */

@@ -358,3 +358,43 @@ TEST(time_human)
         CHECK_STR(b, z[i].want);
     }
 }
+
+#include "base/path.h"
+
+/* The normaliser of layer entries and archive members: nothing climbs out. */
+TEST(path_norm)
+{
+    static const struct {
+        const char *in, *want; /* want NULL: EXDEV */
+    } c[] = {
+        {"a/b", "a/b"}, {"./a//b/../c", "a/c"}, {"/etc/passwd", "etc/passwd"},
+        {"//a///b//", "a/b"}, {"", ""}, {".", ""}, {"./", ""}, {"/", ""}, {"a/..", ""},
+        {"a/b/..", "a"}, {"...", "..."}, {"a/..b", "a/..b"}, {"..a/b", "..a/b"},
+        {".hidden/.", ".hidden"}, {"a/./b/./", "a/b"}, {"a/b/../../c", "c"},
+        {"..", NULL}, {"../x", NULL}, {"a/../../x", NULL}, {"/..", NULL}, {"/../etc", NULL},
+        {"a/b/../../..", NULL}, {"./../a", NULL}, {"a/../b/../..", NULL},
+    };
+    char out[64];
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        errno = 0;
+        int r = sbc_path_norm(c[i].in, out, sizeof out);
+        if (c[i].want) {
+            CHECK_INT(r, 0);
+            CHECK_STR(out, c[i].want);
+        } else if (r != -1 || errno != EXDEV) {
+            fprintf(stderr, "  \"%s\" did not escape\n", c[i].in);
+            CHECK(0);
+        }
+    }
+    /* exactly fits, one too long */
+    CHECK_INT(sbc_path_norm("/abc/d", out, 6), 0);
+    CHECK_STR(out, "abc/d");
+    errno = 0;
+    CHECK_INT(sbc_path_norm("abc/de", out, 6), -1);
+    CHECK_INT(errno, ENAMETOOLONG);
+    CHECK_INT(sbc_path_norm("x/../abcde", out, 6), 0); /* what is dropped does not count */
+    CHECK_STR(out, "abcde");
+    CHECK_INT(sbc_path_norm("", out, 1), 0);
+    CHECK_STR(out, "");
+    CHECK_INT(sbc_path_norm("a", out, 0), -1);
+}
