@@ -65,5 +65,8 @@ void sbc_buf_add(sbc_buf *b, const void *p, size_t n);
 void sbc_buf_adds(sbc_buf *b, const char *s);
 void sbc_buf_printf(sbc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sbc_buf_free(sbc_buf *b);
+/* A buffer freed at the end of its scope (base/cleanup.h has the idiom):
+ *     sbc_cleanup_buf sbc_buf b = {0}; */
+#define sbc_cleanup_buf __attribute__((cleanup(sbc_buf_free)))
 
 #endif

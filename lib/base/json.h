@@ -28,4 +28,12 @@ void sbc_json_print(FILE *f, const cJSON *j);
 /* Add a string, or JSON null when s is NULL. */
 void sbc_json_add_str(cJSON *o, const char *key, const char *s);
 
+/* A cJSON tree deleted at the end of its scope (base/cleanup.h has the
+ * idiom):  sbc_cleanup_json cJSON *j = NULL; */
+static inline void sbc_json_deletep(cJSON **j)
+{
+    cJSON_Delete(*j);
+}
+#define sbc_cleanup_json __attribute__((cleanup(sbc_json_deletep)))
+
 #endif

@@ -834,13 +834,101 @@ static int apply_dir_times(struct ex *x)
     return 0;
 }
 
+/* The end of an unpack's source (cleanup of sbc_layer_unpack's s): the
+ * thread joined first, then what it uses freed. */
+static void src_release(struct src *s)
+{
+    src_join(s);
+    free(s->tbuf);
+    if (s->z_init)
+        inflateEnd(&s->z);
+    if (s->zs)
+        ZSTD_freeDStream(s->zs);
+    free(s->raw);
+    free(s->out);
+}
+
+/* The end of an extraction (cleanup of sbc_layer_unpack's x). */
+static void ex_release(struct ex *x)
+{
+    if (x->a)
+        archive_read_free(x->a);
+    drop_cache(x);
+    for (size_t i = 0; i < x->ndt; i++)
+        free(x->dt[i].path);
+    free(x->dt);
+    if (x->root >= 0)
+        close(x->root);
+}
+
+/* Sniff the compression from the first bytes and set up its decoder. */
+static int src_open(struct src *s)
+{
+    size_t have = 0;
+    while (have < 4) {
+        ssize_t n = s->rd(s->ctx, s->raw + have, BUFSZ - have, s->e);
+        if (n < 0)
+            return -1;
+        if (n == 0) {
+            s->raw_eof = 1;
+            break;
+        }
+        sbc_sha256_update(&s->hraw, s->raw + have, (size_t)n);
+        have += (size_t)n;
+        s->nraw += n;
+    }
+    s->ip = s->raw;
+    s->il = have;
+    if (have >= 2 && s->raw[0] == 0x1f && s->raw[1] == 0x8b) {
+        s->comp = SBC_COMP_GZIP;
+        if (inflateInit2(&s->z, 15 + 16) != Z_OK)
+            return sbc_err_set(s->e, 0, "gzip: cannot initialize");
+        s->z_init = 1;
+    } else if (have >= 4 && !memcmp(s->raw, "\x28\xb5\x2f\xfd", 4)) {
+        s->comp = SBC_COMP_ZSTD;
+        s->zs = ZSTD_createDStream();
+        if (!s->zs)
+            return sbc_err_set(s->e, 0, "zstd: cannot initialize");
+        ZSTD_initDStream(s->zs);
+    }
+    return 0;
+}
+
+/* Every entry of the opened archive, then the rest of the stream drained
+ * so both digests cover it all. */
+static int extract_all(struct ex *x, struct src *s)
+{
+    for (;;) {
+        struct archive_entry *en;
+        int r = archive_read_next_header(x->a, &en);
+        if (r == ARCHIVE_EOF)
+            break;
+        if (r < ARCHIVE_WARN) {
+            if (!s->failed)
+                sbc_err_set(x->e, 0, "bad tar: %s", archive_error_string(x->a));
+            return -1;
+        }
+        if (extract_entry(x, s, en) < 0)
+            return -1;
+    }
+    const void *p;
+    ssize_t n;
+    while ((n = src_next(s, &p)) > 0)
+        ;
+    if (n < 0)
+        return -1;
+    src_join(s);
+    return s->failed ? -1 : 0;
+}
+
 int sbc_layer_unpack(sbc_read_fn rd, void *ctx, const char *dest_dir, unsigned flags,
                      sbc_layer_info *out, sbc_err *e)
 {
-    struct src s;
-    struct ex x;
-    memset(&s, 0, sizeof s);
+    /* (cleanups run in reverse: s, whose thread is joined first, then x) */
+    __attribute__((cleanup(ex_release))) struct ex x;
+    __attribute__((cleanup(src_release))) struct src s;
     memset(&x, 0, sizeof x);
+    memset(&s, 0, sizeof s);
     s.rd = rd;
     s.ctx = ctx;
     s.e = e;
@@ -848,9 +936,6 @@ int sbc_layer_unpack(sbc_read_fn rd, void *ctx, const char *dest_dir, unsigned f
     x.e = e;
     x.flags = flags;
     x.cfd = -1;
-    x.root = -1;
-    int rc = -1;
-
     x.root = open(dest_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (x.root < 0)
         return sbc_err_sys(e, "open %s", dest_dir);
@@ -858,81 +943,26 @@ int sbc_layer_unpack(sbc_read_fn rd, void *ctx, const char *dest_dir, unsigned f
     s.out = sbc_xmalloc(BUFSZ);
     sbc_sha256_init(&s.hraw);
     sbc_sha256_init(&s.htar);
-
-    /* Sniff the compression from the first bytes. */
-    size_t have = 0;
-    while (have < 4) {
-        ssize_t n = rd(ctx, s.raw + have, BUFSZ - have, e);
-        if (n < 0)
-            goto out;
-        if (n == 0) {
-            s.raw_eof = 1;
-            break;
-        }
-        sbc_sha256_update(&s.hraw, s.raw + have, (size_t)n);
-        have += (size_t)n;
-        s.nraw += n;
-    }
-    s.ip = s.raw;
-    s.il = have;
-    if (have >= 2 && s.raw[0] == 0x1f && s.raw[1] == 0x8b) {
-        s.comp = SBC_COMP_GZIP;
-        if (inflateInit2(&s.z, 15 + 16) != Z_OK) {
-            sbc_err_set(e, 0, "gzip: cannot initialize");
-            goto out;
-        }
-        s.z_init = 1;
-    } else if (have >= 4 && !memcmp(s.raw, "\x28\xb5\x2f\xfd", 4)) {
-        s.comp = SBC_COMP_ZSTD;
-        s.zs = ZSTD_createDStream();
-        if (!s.zs) {
-            sbc_err_set(e, 0, "zstd: cannot initialize");
-            goto out;
-        }
-        ZSTD_initDStream(s.zs);
-    }
-
+    if (src_open(&s) < 0)
+        return -1;
     if (s.comp != SBC_COMP_NONE && !getenv("SBC_LAYER_NOTHREAD"))
         src_start_thread(&s); /* on failure: decompress in this thread */
     x.a = archive_read_new();
-    if (!x.a) {
-        sbc_err_set(e, 0, "libarchive: out of memory");
-        goto out;
-    }
+    if (!x.a)
+        return sbc_err_set(e, 0, "libarchive: out of memory");
     archive_read_support_format_tar(x.a);
     if (archive_read_open(x.a, &s, NULL, ar_read, NULL) != ARCHIVE_OK) {
-        if (!s.failed && s.ntar == 0 && s.raw_eof)
-            goto drained; /* an empty stream is an empty layer, as for Docker */
-        if (!s.failed)
-            sbc_err_set(e, 0, "bad tar: %s", archive_error_string(x.a));
-        goto out;
-    }
-    for (;;) {
-        struct archive_entry *en;
-        int r = archive_read_next_header(x.a, &en);
-        if (r == ARCHIVE_EOF)
-            break;
-        if (r < ARCHIVE_WARN) {
+        /* an empty stream is an empty layer, as for Docker */
+        if (s.failed || s.ntar != 0 || !s.raw_eof) {
             if (!s.failed)
                 sbc_err_set(e, 0, "bad tar: %s", archive_error_string(x.a));
-            goto out;
+            return -1;
         }
-        if (extract_entry(&x, &s, en) < 0)
-            goto out;
+    } else if (extract_all(&x, &s) < 0) {
+        return -1;
     }
-    /* Drain what follows the end-of-archive so both digests cover it all. */
-    const void *p;
-    ssize_t n;
-    while ((n = src_next(&s, &p)) > 0)
-        ;
-    if (n < 0)
-        goto out;
-    src_join(&s);
-    if (s.failed)
-        goto out;
-drained:
     if (apply_dir_times(&x) < 0)
-        goto out;
+        return -1;
     if (out) {
         memset(out, 0, sizeof *out);
         hexdigest(&s.hraw, out->digest);
@@ -941,24 +971,7 @@ drained:
         out->diff_size = s.ntar;
         out->compression = s.comp;
     }
-    rc = 0;
-out:
-    src_join(&s); /* before anything it uses is freed */
-    if (x.a)
-        archive_read_free(x.a);
-    free(s.tbuf);
-    drop_cache(&x);
-    for (size_t i = 0; i < x.ndt; i++)
-        free(x.dt[i].path);
-    free(x.dt);
-    if (s.z_init)
-        inflateEnd(&s.z);
-    if (s.zs)
-        ZSTD_freeDStream(s.zs);
-    free(s.raw);
-    free(s.out);
-    close(x.root);
-    return rc;
+    return 0;
 }
 
 static ssize_t fd_read(void *ctx, void *buf, size_t n, sbc_err *e)

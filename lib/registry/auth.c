@@ -8,6 +8,7 @@
 
 #include "registry/auth.h"
 #include "registry/http.h"
+#include "base/cleanup.h"
 #include "base/io.h"
 #include "base/json.h"
 #include "registry/ref.h"
@@ -87,43 +88,31 @@ static cJSON *find(cJSON *auths, const char *domain)
 int sbc_auth_get(const char *domain, char **user, char **pass, sbc_err *e)
 {
     *user = *pass = NULL;
-    char *path = sbc_auth_config_path();
-    cJSON *j = load(path, e);
-    int rc = 1;
-    if (!j) {
-        rc = -1;
-        goto out;
-    }
+    sbc_cleanup_free char *path = sbc_auth_config_path();
+    sbc_cleanup_json cJSON *j = load(path, e);
+    if (!j)
+        return -1;
     cJSON *ent = find(sbc_json_obj(j, "auths"), domain);
     const char *a = ent ? sbc_json_str(ent, "auth") : NULL;
     if (ent && (!a || !*a)) {
         const char *u = sbc_json_str(ent, "username"), *p = sbc_json_str(ent, "password");
-        if (u && p) {
-            *user = sbc_xstrdup(u);
-            *pass = sbc_xstrdup(p);
-            rc = 0;
-        }
-        goto out;
+        if (!u || !p)
+            return 1;
+        *user = sbc_xstrdup(u);
+        *pass = sbc_xstrdup(p);
+        return 0;
     }
-    if (a) {
-        size_t n;
-        char *dec = sbc_base64_decode(a, &n);
-        char *colon = dec ? memchr(dec, ':', n) : NULL;
-        if (!colon || strlen(dec) != n) {
-            free(dec);
-            rc = sbc_err_set(e, 0, "%s: invalid auth for %s", path, sbc_auth_key(domain));
-            goto out;
-        }
-        *colon = 0;
-        *user = sbc_xstrdup(dec);
-        *pass = sbc_xstrdup(colon + 1);
-        free(dec);
-        rc = 0;
-    }
-out:
-    cJSON_Delete(j);
-    free(path);
-    return rc;
+    if (!a)
+        return 1;
+    size_t n;
+    sbc_cleanup_free char *dec = sbc_base64_decode(a, &n);
+    char *colon = dec ? memchr(dec, ':', n) : NULL;
+    if (!colon || strlen(dec) != n)
+        return sbc_err_set(e, 0, "%s: invalid auth for %s", path, sbc_auth_key(domain));
+    *colon = 0;
+    *user = sbc_xstrdup(dec);
+    *pass = sbc_xstrdup(colon + 1);
+    return 0;
 }
 
 static int save(const char *path, cJSON *j, sbc_err *e)
