@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/cleanup.h"
 #include "base/digest.h"
 #include "image/fsdiff.h"
 #include "base/io.h"
@@ -179,6 +180,14 @@ struct tee_rd {
     sbc_zw *zw;
 };
 
+/* (the cleanup of sbc_build_stage_stream's tee) */
+static void tee_release(struct tee_rd *t)
+{
+    sbc_zw_free(t->zw);
+    if (t->blobfd >= 0)
+        close(t->blobfd);
+}
+
 static ssize_t tee_read(void *ctx, void *buf, size_t n, sbc_err *e)
 {
     struct tee_rd *t = ctx;
@@ -225,24 +234,21 @@ int sbc_build_stage_stream(sbc_read_fn rd, void *ctx, sbc_store *s, int compress
     if (mkdirat(s->fd, st->tmpdir, 0755) < 0)
         return sbc_err_sys(e, "%s/%s", s->root, st->tmpdir);
     st->made = 1;
-    int rc = -1;
-    struct tee_rd t = {rd, ctx, -1, compress_plain, 0, NULL};
-    char *dest = sbc_store_path(s, st->tmpdir);
+    __attribute__((cleanup(tee_release))) struct tee_rd t = {rd, ctx, -1, compress_plain, 0, NULL};
+    sbc_cleanup_free char *dest = sbc_store_path(s, st->tmpdir);
     sbc_newlayer *out = &st->l;
     t.blobfd = openat(s->fd, st->tmpblob, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (t.blobfd < 0) {
-        sbc_err_sys(e, "%s", st->tmpblob);
-        goto out;
-    }
+    if (t.blobfd < 0)
+        return sbc_err_sys(e, "%s", st->tmpblob);
     sbc_layer_info info;
     if (sbc_layer_unpack(tee_read, &t, dest, 0, &info, e) < 0)
-        goto out;
+        return -1;
     snprintf(out->diff_id, sizeof out->diff_id, "%s", info.diff_id);
     out->diff_size = info.diff_size;
     if (t.mode == 2) {
         sbc_layer_info zi;
         if (sbc_zw_finish(t.zw, &zi, e) < 0)
-            goto out;
+            return -1;
         snprintf(out->digest, sizeof out->digest, "%s", zi.digest);
         out->size = zi.size;
         snprintf(out->media_type, sizeof out->media_type, "%s", sbc_comp_media_type(compress_plain));
@@ -252,18 +258,10 @@ int sbc_build_stage_stream(sbc_read_fn rd, void *ctx, sbc_store *s, int compress
         snprintf(out->media_type, sizeof out->media_type, "%s",
                  sbc_comp_media_type(info.compression));
     }
-    if (fsync(t.blobfd) < 0) {
-        sbc_err_sys(e, "fsync blob");
-        goto out;
-    }
+    if (fsync(t.blobfd) < 0)
+        return sbc_err_sys(e, "fsync blob");
     st->ok = 1;
-    rc = 0;
-out:
-    sbc_zw_free(t.zw);
-    if (t.blobfd >= 0)
-        close(t.blobfd);
-    free(dest);
-    return rc;
+    return 0;
 }
 
 int sbc_build_stage_install(sbc_store *s, sbc_staged *st, sbc_err *e)

@@ -29,6 +29,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include "base/cleanup.h"
 #include "base/digest.h"
 #include <zlib.h>
 #include <zstd.h>
@@ -658,47 +659,35 @@ static int make_hardlink(struct ex *x, int pfd, const char *name, const char *pa
         return 0; /* a link to itself: nothing to do */
     char *slash = strrchr(tpath, '/');
     const char *tbase = slash ? slash + 1 : tpath;
+    sbc_cleanup_close int tdir = -1; /* the target's dir, when not the root */
     int tfd = x->root;
     if (slash) {
         *slash = 0;
-        tfd = open_dir(x, tpath, 0);
+        tfd = tdir = open_dir(x, tpath, 0);
         if (tfd < 0) {
             if (x->e->errnum == ENOENT)
                 return ent_err(x, "hardlink target %s is not in the layer", target);
             return -1;
         }
     }
-    int rc = -1;
     struct stat st;
     if (fstatat(tfd, tbase, &st, AT_SYMLINK_NOFOLLOW) < 0) {
         if (errno == ENOENT)
-            ent_err(x, "hardlink target %s is not in the layer", target);
-        else
-            ent_sys(x, "stat hardlink target");
-        goto out;
+            return ent_err(x, "hardlink target %s is not in the layer", target);
+        return ent_sys(x, "stat hardlink target");
     }
-    if (S_ISDIR(st.st_mode)) {
-        ent_err(x, "hardlink target %s is a directory", target);
-        goto out;
-    }
+    if (S_ISDIR(st.st_mode))
+        return ent_err(x, "hardlink target %s is a directory", target);
     /* linkat without AT_SYMLINK_FOLLOW links a symlink itself, as tar means. */
     if (linkat(tfd, tbase, pfd, name, 0) < 0) {
-        if (errno != EEXIST) {
-            ent_sys(x, "link");
-            goto out;
-        }
+        if (errno != EEXIST)
+            return ent_sys(x, "link");
         if (remove_at(x, pfd, name) < 0)
-            goto out;
-        if (linkat(tfd, tbase, pfd, name, 0) < 0) {
-            ent_sys(x, "link");
-            goto out;
-        }
+            return -1;
+        if (linkat(tfd, tbase, pfd, name, 0) < 0)
+            return ent_sys(x, "link");
     }
-    rc = 0;
-out:
-    if (tfd != x->root)
-        close(tfd);
-    return rc;
+    return 0;
 }
 
 static int whiteout(struct ex *x, int pfd, const char *name)

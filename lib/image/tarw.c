@@ -22,6 +22,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "base/cleanup.h"
 #include "base/digest.h"
 #include "base/io.h"
 #include "base/mediatype.h"
@@ -790,6 +791,49 @@ void sbc_tarw_opts_init(sbc_tarw_opts *o)
     o->tee_fd = -1;
 }
 
+/* (the cleanup of sbc_tarw_dir's writer) */
+static void tw_release(struct tw *t)
+{
+    if (t->a)
+        archive_write_free(t->a);
+    if (t->en)
+        archive_entry_free(t->en);
+    for (size_t i = 0; i < t->nh; i++)
+        free(t->h[i].path);
+    free(t->h);
+    free(t->buf);
+    sbc_zw_free(t->z);
+}
+
+/* The whole tar of dfd through t's writer, finished into out. */
+static int tw_run(struct tw *t, int dfd, sbc_layer_info *out)
+{
+    if (!t->a || !t->en)
+        return sbc_err_set(t->e, 0, "libarchive: out of memory");
+    archive_write_set_format_pax_restricted(t->a);
+    archive_write_set_format_option(t->a, "pax", "xattrheader", "SCHILY");
+    archive_write_set_bytes_per_block(t->a, 10240);
+    archive_write_set_bytes_in_last_block(t->a, 1);
+    if (archive_write_open(t->a, t, NULL, tw_write, NULL) != ARCHIVE_OK)
+        return tw_err(t, "tar");
+    if (t->o->with_root) {
+        struct stat st;
+        if (fstat(dfd, &st) < 0)
+            return tw_sys(t, "stat");
+        set_common(t, &st, "./");
+        archive_entry_set_filetype(t->en, AE_IFDIR);
+        if (add_xattrs(t, dfd, NULL, NULL) < 0)
+            return -1;
+        if (archive_write_header(t->a, t->en) != ARCHIVE_OK)
+            return tw_err(t, "write");
+    }
+    if (tw_dir(t, dfd, 0, 0) < 0)
+        return -1;
+    if (archive_write_close(t->a) != ARCHIVE_OK)
+        return tw_err(t, "tar");
+    return sbc_zw_finish(t->z, out, t->e);
+}
+
 int sbc_tarw_dir(const char *dir, int out_fd, const sbc_tarw_opts *o, sbc_layer_info *out,
                  sbc_err *e)
 {
@@ -798,10 +842,10 @@ int sbc_tarw_dir(const char *dir, int out_fd, const sbc_tarw_opts *o, sbc_layer_
         sbc_tarw_opts_init(&def);
         o = &def;
     }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    sbc_cleanup_close int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
         return sbc_err_sys(e, "open %s", dir);
-    struct tw t;
+    __attribute__((cleanup(tw_release))) struct tw t;
     memset(&t, 0, sizeof t);
     t.o = o;
     t.e = e;
@@ -809,55 +853,10 @@ int sbc_tarw_dir(const char *dir, int out_fd, const sbc_tarw_opts *o, sbc_layer_
     t.buf = sbc_xmalloc(ZBUF);
     t.en = archive_entry_new();
     t.a = archive_write_new();
-    int rc = -1;
-    if (!t.a || !t.en) {
-        sbc_err_set(e, 0, "libarchive: out of memory");
-        goto out;
+    if (tw_run(&t, dfd, out) < 0) {
+        if (e->msg[0] && !strstr(e->msg, dir))
+            sbc_err_wrap(e, "tar %s", dir);
+        return -1;
     }
-    archive_write_set_format_pax_restricted(t.a);
-    archive_write_set_format_option(t.a, "pax", "xattrheader", "SCHILY");
-    archive_write_set_bytes_per_block(t.a, 10240);
-    archive_write_set_bytes_in_last_block(t.a, 1);
-    if (archive_write_open(t.a, &t, NULL, tw_write, NULL) != ARCHIVE_OK) {
-        tw_err(&t, "tar");
-        goto out;
-    }
-    if (o->with_root) {
-        struct stat st;
-        if (fstat(dfd, &st) < 0) {
-            tw_sys(&t, "stat");
-            goto out;
-        }
-        set_common(&t, &st, "./");
-        archive_entry_set_filetype(t.en, AE_IFDIR);
-        if (add_xattrs(&t, dfd, NULL, NULL) < 0)
-            goto out;
-        if (archive_write_header(t.a, t.en) != ARCHIVE_OK) {
-            tw_err(&t, "write");
-            goto out;
-        }
-    }
-    if (tw_dir(&t, dfd, 0, 0) < 0)
-        goto out;
-    if (archive_write_close(t.a) != ARCHIVE_OK) {
-        tw_err(&t, "tar");
-        goto out;
-    }
-    if (sbc_zw_finish(t.z, out, e) < 0)
-        goto out;
-    rc = 0;
-out:
-    if (rc < 0 && e->msg[0] && !strstr(e->msg, dir))
-        sbc_err_wrap(e, "tar %s", dir);
-    if (t.a)
-        archive_write_free(t.a);
-    if (t.en)
-        archive_entry_free(t.en);
-    for (size_t i = 0; i < t.nh; i++)
-        free(t.h[i].path);
-    free(t.h);
-    free(t.buf);
-    sbc_zw_free(t.z);
-    close(dfd);
-    return rc;
+    return 0;
 }
