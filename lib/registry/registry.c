@@ -425,27 +425,31 @@ static int handle_401(sbc_registry *g, sbc_http *h, const char *used, int second
     return rc;
 }
 
-/* A request to the registry with auth.  path: "/v2/...".  Returns the
- * status (body to be read from h) or -1. */
-static int reg_request(sbc_registry *g, sbc_http *h, const char *method, const char *path,
-                       const char *const *extra, sbc_err *e)
+/* Send *rq (method, body, redirects set) to url with the registry's
+ * credentials and the extra headers, once more after a 401 (handle_401 gets
+ * a token or says why not).  Credentials go only to the registry itself,
+ * not to a storage redirect.  With path (a request of reg_request), an
+ * insecure registry without TLS at all is retried over plain HTTP, like
+ * Docker.  url is the caller's and may be replaced.  The status (body to be
+ * read from h) or -1. */
+static int auth_request(sbc_registry *g, sbc_http *h, sbc_http_req *rq, char **url,
+                        const char *path, const char *const *extra, sbc_err *e)
 {
-    char *url = sbc_xasprintf("%s%s", g->base, path);
     int st = -1;
     for (int attempt = 0; attempt < 2; attempt++) {
-        const char *hdrs[8];
+        const char *hdrs[10];
         int n = 0;
         char *authz = current_authz(g);
-        if (authz)
+        if (authz && !strncmp(*url, g->base, strlen(g->base)))
             hdrs[n++] = authz;
-        for (const char *const *p = extra; p && *p && n < 6; p++)
+        for (const char *const *p = extra; p && *p && n < 9; p++)
             hdrs[n++] = *p;
         hdrs[n] = NULL;
-        sbc_http_req rq = {.method = method, .url = url, .headers = hdrs,
-                           .max_redirects = MAX_REDIRECTS, .insecure = is_insecure_url(g, url)};
-        st = sbc_http_request(h, &rq, e);
-        if (st < 0 && g->insecure && !strncmp(g->base, "https://", 8) && attempt == 0) {
-            /* insecure registry without TLS at all: plain HTTP, like Docker */
+        rq->url = *url;
+        rq->headers = hdrs;
+        rq->insecure = is_insecure_url(g, *url);
+        st = sbc_http_request(h, rq, e);
+        if (st < 0 && path && g->insecure && !strncmp(g->base, "https://", 8) && attempt == 0) {
             SBC_DEBUG("registry: %s: %s; trying plain HTTP", g->base, e->msg);
             sbc_err_clear(e);
             pthread_mutex_lock(&g->mu);
@@ -453,11 +457,11 @@ static int reg_request(sbc_registry *g, sbc_http *h, const char *method, const c
             free(g->base);
             g->base = nb;
             pthread_mutex_unlock(&g->mu);
-            free(url);
-            url = sbc_xasprintf("%s%s", g->base, path);
-            rq.url = url;
-            rq.insecure = 1;
-            st = sbc_http_request(h, &rq, e);
+            free(*url);
+            *url = sbc_xasprintf("%s%s", g->base, path);
+            rq->url = *url;
+            rq->insecure = 1;
+            st = sbc_http_request(h, rq, e);
         }
         if (st != 401) {
             free(authz);
@@ -470,6 +474,17 @@ static int reg_request(sbc_registry *g, sbc_http *h, const char *method, const c
             break;
         }
     }
+    return st;
+}
+
+/* A GET-like request to the registry with auth.  path: "/v2/...".  Returns
+ * the status (body to be read from h) or -1. */
+static int reg_request(sbc_registry *g, sbc_http *h, const char *method, const char *path,
+                       const char *const *extra, sbc_err *e)
+{
+    char *url = sbc_xasprintf("%s%s", g->base, path);
+    sbc_http_req rq = {.method = method, .max_redirects = MAX_REDIRECTS};
+    int st = auth_request(g, h, &rq, &url, path, extra, e);
     free(url);
     return st;
 }
@@ -873,34 +888,10 @@ int sbc_registry_request(sbc_registry *g, sbc_http *h, const char *method, const
 {
     char *url = !strncmp(path, "https://", 8) || !strncmp(path, "http://", 7)
                     ? sbc_xstrdup(path) : sbc_xasprintf("%s%s", g->base, path);
-    int st = -1;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        const char *hdrs[10];
-        int n = 0;
-        char *authz = current_authz(g);
-        /* credentials only to the registry itself, not to a storage redirect */
-        if (authz && !strncmp(url, g->base, strlen(g->base)))
-            hdrs[n++] = authz;
-        for (const char *const *p = extra; p && *p && n < 9; p++)
-            hdrs[n++] = *p;
-        hdrs[n] = NULL;
-        sbc_http_req rq = {.method = method, .url = url, .headers = hdrs, .body = body,
-                           .body_len = len, .max_redirects = 0,
-                           .insecure = is_insecure_url(g, url)};
-        if (!body && (!strcmp(method, "PUT") || !strcmp(method, "POST") || !strcmp(method, "PATCH")))
-            rq.body = "";
-        st = sbc_http_request(h, &rq, e);
-        if (st != 401) {
-            free(authz);
-            break;
-        }
-        int rc = handle_401(g, h, authz, attempt == 1, e);
-        free(authz);
-        if (rc < 0) {
-            st = -1;
-            break;
-        }
-    }
+    sbc_http_req rq = {.method = method, .body = body, .body_len = len, .max_redirects = 0};
+    if (!body && (!strcmp(method, "PUT") || !strcmp(method, "POST") || !strcmp(method, "PATCH")))
+        rq.body = "";
+    int st = auth_request(g, h, &rq, &url, NULL, extra, e);
     free(url);
     return st;
 }
