@@ -202,7 +202,7 @@ int sbc_mkdir_p(const char *path, mode_t mode, sbc_err *e)
     return 0;
 }
 
-static int rm_rf_at(int dfd, const char *name, int depth, sbc_err *e)
+static int rm_rf_at(int dfd, const char *name, int depth, sbc_rm_hook hook, void *arg, sbc_err *e)
 {
     if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT)
         return 0;
@@ -216,6 +216,11 @@ static int rm_rf_at(int dfd, const char *name, int depth, sbc_err *e)
             return 0;
         return sbc_err_sys(e, "open %s", name);
     }
+    int h = hook ? hook(dfd, name, fd, arg) : 0;
+    if (h != 0) { /* the hook removed it, or failed */
+        close(fd);
+        return h < 0 ? sbc_err_set(e, 0, "remove %s", name) : 0;
+    }
     DIR *d = fdopendir(fd);
     if (!d) {
         close(fd);
@@ -226,7 +231,7 @@ static int rm_rf_at(int dfd, const char *name, int depth, sbc_err *e)
     while ((de = readdir(d))) {
         if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
             continue;
-        if (rm_rf_at(dirfd(d), de->d_name, depth + 1, e) < 0) {
+        if (rm_rf_at(dirfd(d), de->d_name, depth + 1, hook, arg, e) < 0) {
             rc = -1;
             break;
         }
@@ -239,7 +244,12 @@ static int rm_rf_at(int dfd, const char *name, int depth, sbc_err *e)
 
 int sbc_rm_rf(int dirfd, const char *path, sbc_err *e)
 {
-    return rm_rf_at(dirfd, path, 0, e);
+    return rm_rf_at(dirfd, path, 0, NULL, NULL, e);
+}
+
+int sbc_rm_rf_hook(int dirfd, const char *path, sbc_rm_hook hook, void *arg, sbc_err *e)
+{
+    return rm_rf_at(dirfd, path, 0, hook, arg, e);
 }
 
 static _Noreturn void oom(size_t n)

@@ -42,6 +42,12 @@ int sbc_lock_path(int dirfd, const char *path, sbc_err *e);
 int sbc_mkdir_p(const char *path, mode_t mode, sbc_err *e);
 /* rm -rf below dirfd/path without following symlinks; missing is fine. */
 int sbc_rm_rf(int dirfd, const char *path, sbc_err *e);
+/* The same walk with a say on each directory before it is emptied:
+ * hook(dfd, name, fd, arg) gets its parent, its name and an open fd of it,
+ * and returns 1 when it removed the directory itself (a btrfs subvolume
+ * destroyed), 0 to have it emptied and rmdir'ed, -1 on failure. */
+typedef int (*sbc_rm_hook)(int dfd, const char *name, int fd, void *arg);
+int sbc_rm_rf_hook(int dirfd, const char *path, sbc_rm_hook hook, void *arg, sbc_err *e);
 /* The names in the directory dfd (not "." and ".."), sorted; 0, or -1 with
  * errno.  dfd itself is left as it was.  Free with sbc_names_free. */
 int sbc_dir_names(int dfd, char ***names, size_t *n);

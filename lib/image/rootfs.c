@@ -215,7 +215,7 @@ static int is_subvol(int fd, const struct stat *st)
 }
 
 /* Destroy the subvolume name (open as fd) below dfd, read-only or not.
- * Not inlined: its 4 KiB of arguments stay off rm_tree's recursion. */
+ * Not inlined: its 4 KiB of arguments stay off the rm -rf walk's recursion. */
 __attribute__((noinline)) static int subvol_destroy(int dfd, const char *name, int fd)
 {
     uint64_t fl = 0;
@@ -226,40 +226,20 @@ __attribute__((noinline)) static int subvol_destroy(int dfd, const char *name, i
     return ioctl(dfd, BTRFS_IOC_SNAP_DESTROY, &a);
 }
 
-/* Remove name below dfd without following symlinks: a btrfs subvolume is
- * destroyed (made writable first; when it holds subvolumes of its own, its
- * content is removed entry by entry), anything else is unlinked or emptied
- * and rmdir'ed.  ENOENT is success. */
-static int rm_tree(int dfd, const char *name, int depth, sbc_err *e)
+/* sbc_rm_rf's hook for rm_tree: a btrfs subvolume is destroyed (made
+ * writable first); one that holds subvolumes of its own (ENOTEMPTY) and
+ * any other directory are emptied and rmdir'ed by the walk. */
+static int subvol_hook(int dfd, const char *name, int fd, void *arg)
 {
     struct stat st;
-    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        return errno == ENOENT ? 0 : sbc_err_sys(e, "stat %s", name);
-    if (!S_ISDIR(st.st_mode))
-        return unlinkat(dfd, name, 0) < 0 && errno != ENOENT ? sbc_err_sys(e, "remove %s", name) : 0;
-    if (depth > 512)
-        return sbc_err_set(e, 0, "remove %s: too deep", name);
-    int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? 0 : sbc_err_sys(e, "open %s", name);
-    if (is_subvol(fd, &st) && subvol_destroy(dfd, name, fd) == 0) {
-        close(fd);
-        return 0;
-    } /* else (ENOTEMPTY: it holds subvolumes) emptied, then rmdir'ed */
-    DIR *d = fdopendir(fd);
-    if (!d) {
-        close(fd);
-        return sbc_err_sys(e, "opendir %s", name);
-    }
-    struct dirent *de;
-    int rc = 0;
-    while (rc == 0 && (de = readdir(d)))
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-            rc = rm_tree(dirfd(d), de->d_name, depth + 1, e);
-    closedir(d);
-    if (rc == 0 && unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-        rc = sbc_err_sys(e, "rmdir %s", name);
-    return rc;
+    return fstat(fd, &st) == 0 && is_subvol(fd, &st) && subvol_destroy(dfd, name, fd) == 0;
+}
+
+/* rm -rf of name below dfd without following symlinks, subvolumes
+ * destroyed rather than emptied.  ENOENT is success. */
+static int rm_tree(int dfd, const char *name, sbc_err *e)
+{
+    return sbc_rm_rf_hook(dfd, name, subvol_hook, NULL, e);
 }
 
 int sbc_rootfs_remove(const char *dir, sbc_err *e)
@@ -268,7 +248,7 @@ int sbc_rootfs_remove(const char *dir, sbc_err *e)
     int pfd = open_parent(dir, &base);
     if (pfd < 0)
         return errno == ENOENT ? 0 : sbc_err_sys(e, "remove %s", dir);
-    int rc = rm_tree(pfd, base, 0, e);
+    int rc = rm_tree(pfd, base, e);
     close(pfd);
     return rc;
 }
@@ -320,7 +300,7 @@ static void sweep_stale_builds(int bfd)
             kill((pid_t)pid, 0) == 0 || errno != ESRCH)
             continue;
         sbc_err e2;
-        rm_tree(bfd, names[i], 0, &e2);
+        rm_tree(bfd, names[i], &e2);
     }
     sbc_names_free(names, n);
 }
@@ -336,7 +316,7 @@ static int btrfs_image(int bfd, const char *bdir, const char *key, const char **
     char *path = sbc_xasprintf("%s/%s", bdir, tmp);
     uint64_t ro = BTRFS_SUBVOL_RDONLY;
     int rc = -1, fd = -1;
-    if (rm_tree(bfd, tmp, 0, e) < 0 || subvol_create(bfd, tmp, e) < 0 ||
+    if (rm_tree(bfd, tmp, e) < 0 || subvol_create(bfd, tmp, e) < 0 ||
         sbc_rootfs_copy_layers(path, lower, n, e) < 0)
         goto out;
     if ((fd = openat(bfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
@@ -353,7 +333,7 @@ out:
     if (fd >= 0)
         close(fd);
     sbc_err e2;
-    rm_tree(bfd, tmp, 0, &e2); /* gone after a rename; on failure, ours */
+    rm_tree(bfd, tmp, &e2); /* gone after a rename; on failure, ours */
     free(path);
     return rc;
 }
@@ -422,7 +402,7 @@ int sbc_rootfs_btrfs_drop(const char *store_root, const char **lower, int n, sbc
     char *bdir = sbc_xasprintf("%s/btrfs", store_root);
     int bfd = open(bdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
     if (bfd >= 0) {
-        rc = rm_tree(bfd, key + 7, 0, e);
+        rc = rm_tree(bfd, key + 7, e);
         close(bfd);
     } else if (errno != ENOENT) {
         rc = sbc_err_sys(e, "open %s", bdir);

@@ -398,3 +398,29 @@ TEST(path_norm)
     CHECK_STR(out, "");
     CHECK_INT(sbc_path_norm("a", out, 0), -1);
 }
+
+/* sbc_rm_rf_hook: the hook removes what it claims (as rootfs destroys a
+ * btrfs subvolume), the walk empties the rest. */
+static int rm_hook(int dfd, const char *name, int fd, void *arg)
+{
+    (*(int *)arg)++;
+    if (strcmp(name, "sub"))
+        return 0;
+    sbc_err e = {0};
+    return sbc_rm_rf(dfd, name, &e) == 0 ? 1 : -1;
+}
+
+TEST(io_rm_rf_hook)
+{
+    sbc_err e = {0};
+    char p[512];
+    snprintf(p, sizeof p, "%s/h/a/sub/deep", unit_tmpdir());
+    CHECK_INT(sbc_mkdir_p(p, 0755, &e), 0);
+    snprintf(p, sizeof p, "%s/h/a/f", unit_tmpdir());
+    CHECK_INT(sbc_write_atomic_scratch(AT_FDCWD, p, "x", 1, 0644, &e), 0);
+    int calls = 0;
+    snprintf(p, sizeof p, "%s/h", unit_tmpdir());
+    CHECK_INT(sbc_rm_rf_hook(AT_FDCWD, p, rm_hook, &calls, &e), 0);
+    CHECK_INT(calls, 3); /* h, a, sub: not sub/deep */
+    CHECK(access(p, F_OK) < 0);
+}
