@@ -410,16 +410,7 @@ int sbc_build_image(sbc_store *s, const char *cfg, size_t cfglen, const sbc_newl
     cJSON_AddStringToObject(rec, "Pulled", sbc_time_now(now, SBC_TIME_NSEC | SBC_TIME_SOURCE_DATE));
     if (sbc_store_lock(s, e) < 0)
         goto out;
-    char relrec[128];
-    snprintf(relrec, sizeof relrec, "images/%s.json", sbc_digest_hex(cdig));
-    cJSON *old = sbc_json_read(s->fd, relrec, NULL);
-    cJSON *rds = cJSON_AddArrayToObject(rec, "RepoDigests");
-    cJSON *it;
-    cJSON_ArrayForEach(it, sbc_json_arr(old, "RepoDigests"))
-        if (cJSON_IsString(it))
-            cJSON_AddItemToArray(rds, cJSON_CreateString(it->valuestring));
-    cJSON_Delete(old);
-    rc = sbc_json_write_durable(s->fd, relrec, rec, e);
+    rc = sbc_store_image_put(s, cdig, rec, NULL, e);
     for (int i = 0; rc == 0 && i < ntags; i++)
         rc = sbc_store_tag_set(s, tags[i], cdig, e);
     sbc_store_unlock(s);

@@ -571,18 +571,8 @@ int sbc_pull(sbc_store *s, const char *refstr, const sbc_pull_opts *o, char **fu
         free(rd);
         goto out;
     }
-    /* Keep the repo digests of an earlier record of the same image. */
-    char relrec[128];
-    snprintf(relrec, sizeof relrec, "images/%s.json", sbc_digest_hex(cdig));
-    cJSON *old = sbc_json_read(s->fd, relrec, NULL);
-    cJSON *rds = cJSON_AddArrayToObject(rec, "RepoDigests");
-    cJSON *it;
-    cJSON_ArrayForEach(it, sbc_json_arr(old, "RepoDigests"))
-        if (cJSON_IsString(it) && strcmp(it->valuestring, rd))
-            cJSON_AddItemToArray(rds, cJSON_CreateString(it->valuestring));
-    cJSON_AddItemToArray(rds, cJSON_CreateString(rd));
-    cJSON_Delete(old);
-    rc = sbc_json_write_durable(s->fd, relrec, rec, e);
+    /* (keeps the repo digests of an earlier record of the same image) */
+    rc = sbc_store_image_put(s, cdig, rec, rd, e);
     if (rc == 0 && ref.tag) {
         char *tagged = sbc_xasprintf("%s:%s", repo, ref.tag);
         rc = sbc_store_tag_set(s, tagged, cdig, e);

@@ -302,3 +302,24 @@ void sbc_image_free(sbc_image *img)
     free(img->layer_dirs);
     memset(img, 0, sizeof *img);
 }
+
+int sbc_store_image_put(sbc_store *s, const char *id, cJSON *rec, const char *repo_digest,
+                        sbc_err *e)
+{
+    const char *hex = digest_hex(id);
+    if (!hex)
+        return sbc_err_set(e, 0, "%s: invalid image id", id ? id : "(null)");
+    char rel[128];
+    snprintf(rel, sizeof rel, "images/%s.json", hex);
+    cJSON *old = sbc_json_read(s->fd, rel, NULL);
+    cJSON_DeleteItemFromObjectCaseSensitive(rec, "RepoDigests");
+    cJSON *rds = cJSON_AddArrayToObject(rec, "RepoDigests");
+    cJSON *it;
+    cJSON_ArrayForEach(it, sbc_json_arr(old, "RepoDigests"))
+        if (cJSON_IsString(it) && (!repo_digest || strcmp(it->valuestring, repo_digest)))
+            cJSON_AddItemToArray(rds, cJSON_CreateString(it->valuestring));
+    if (repo_digest)
+        cJSON_AddItemToArray(rds, cJSON_CreateString(repo_digest));
+    cJSON_Delete(old);
+    return sbc_json_write_durable(s->fd, rel, rec, e);
+}

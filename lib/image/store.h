@@ -65,6 +65,12 @@ cJSON *sbc_store_tags(sbc_store *s, sbc_err *e);            /* the whole map */
 int sbc_store_tag_set(sbc_store *s, const char *ref, const char *id, sbc_err *e);
 int sbc_store_tag_del(sbc_store *s, const char *ref, sbc_err *e);
 
+/* Write rec as the record of image id (images/<hex>.json, durable), its
+ * "RepoDigests" being the earlier record's (if any) with repo_digest
+ * ("repo@sha256:..", may be NULL) added last.  Caller holds the lock. */
+int sbc_store_image_put(sbc_store *s, const char *id, cJSON *rec, const char *repo_digest,
+                        sbc_err *e);
+
 /* Blobs (small: manifests, configs). */
 int sbc_store_blob_put(sbc_store *s, const char *digest, const void *data, size_t len, sbc_err *e);
 char *sbc_store_blob_get(sbc_store *s, const char *digest, size_t *len, sbc_err *e);
