@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "base/io.h"
+#include "base/links.h"
 
 #ifndef FICLONE
 #define FICLONE _IOW(0x94, 9, int)
@@ -151,18 +152,11 @@ static int xset_read(struct xset *s, int dfd, const char *name)
 
 /* ---- the walk -------------------------------------------------------------- */
 
-struct hl {
-    dev_t dev;
-    ino_t ino;
-    char *path; /* staged, relative to the stage */
-};
-
 struct dctx {
     sbc_err *e;
     const char *const *exclude;
     int stage_root;
-    struct hl *h; /* recreated (not linked) files with more than one link */
-    size_t nh, caph;
+    sbc_links links; /* recreated (not linked) files with more than one link: staged paths */
     long nchanges;
     char path[PATH_MAX]; /* the entry at work, relative ("a/b/c") */
 };
@@ -237,11 +231,9 @@ static int stage_node(struct dctx *c, struct frame *f, const char *name, const s
 {
     if (ensure(c, f) < 0)
         return -1;
-    if (st->st_nlink > 1)
-        for (size_t i = 0; i < c->nh; i++)
-            if (c->h[i].ino == st->st_ino && c->h[i].dev == st->st_dev)
-                return linkat(c->stage_root, c->h[i].path, f->stagefd, name, 0) < 0
-                           ? dsys(c, "link the staged") : 0;
+    const char *staged = st->st_nlink > 1 ? sbc_links_find(&c->links, st->st_dev, st->st_ino) : NULL;
+    if (staged)
+        return linkat(c->stage_root, staged, f->stagefd, name, 0) < 0 ? dsys(c, "link the staged") : 0;
     if (linkat(f->curfd, name, f->stagefd, name, 0) == 0)
         return 0;
     if (errno != EXDEV && errno != EPERM && errno != EMLINK && errno != EOPNOTSUPP)
@@ -281,16 +273,8 @@ static int stage_node(struct dctx *c, struct frame *f, const char *name, const s
     }
     if (set_meta(c, f->stagefd, name, &now, f->curfd) < 0)
         return -1;
-    if (now.st_nlink > 1) {
-        if (c->nh == c->caph) {
-            c->caph = c->caph ? 2 * c->caph : 16;
-            c->h = sbc_xrealloc(c->h, c->caph * sizeof *c->h);
-        }
-        c->h[c->nh].dev = now.st_dev;
-        c->h[c->nh].ino = now.st_ino;
-        c->h[c->nh].path = sbc_xstrdup(c->path);
-        c->nh++;
-    }
+    if (now.st_nlink > 1)
+        sbc_links_add(&c->links, now.st_dev, now.st_ino, c->path);
     return 0;
 }
 
@@ -655,8 +639,6 @@ out:
         close(root.curfd);
     if (c.stage_root >= 0)
         close(c.stage_root);
-    for (size_t i = 0; i < c.nh; i++)
-        free(c.h[i].path);
-    free(c.h);
+    sbc_links_free(&c.links);
     return rc;
 }

@@ -36,6 +36,7 @@
 
 #include "image/layer.h"
 #include "base/io.h"
+#include "base/links.h"
 #include "base/path.h"
 #include "image/tarw.h"
 
@@ -983,17 +984,10 @@ int sbc_layer_unpack_fd(int fd, const char *dest_dir, unsigned flags,
 
 /* ---- flatten -------------------------------------------------------------- */
 
-struct hlink {
-    dev_t dev;
-    ino_t ino;
-    char *path; /* relative to the dest root */
-};
-
 struct flat {
     int droot;
     sbc_err *e;
-    struct hlink *h; /* hardlinked files seen in the current layer */
-    size_t nh, caph;
+    sbc_links links; /* hardlinked files seen in the current layer (paths relative to droot) */
     char path[PATH_MAX]; /* relative path of the current entry */
 };
 
@@ -1177,16 +1171,11 @@ static int flat_dir(struct flat *f, int sfd, int dfd, size_t plen, int depth)
         } else if (!S_ISSOCK(st.st_mode)) {
             if (exists && sbc_rm_rf(dfd, name, f->e) < 0)
                 goto out;
-            struct hlink *hl = NULL;
-            if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
-                for (size_t i = 0; i < f->nh; i++)
-                    if (f->h[i].ino == st.st_ino && f->h[i].dev == st.st_dev) {
-                        hl = &f->h[i];
-                        break;
-                    }
-            }
+            const char *hl = NULL;
+            if (!S_ISDIR(st.st_mode) && st.st_nlink > 1)
+                hl = sbc_links_find(&f->links, st.st_dev, st.st_ino);
             if (hl) {
-                if (linkat(f->droot, hl->path, dfd, name, 0) < 0) {
+                if (linkat(f->droot, hl, dfd, name, 0) < 0) {
                     flat_err(f, "link");
                     goto out;
                 }
@@ -1195,16 +1184,8 @@ static int flat_dir(struct flat *f, int sfd, int dfd, size_t plen, int depth)
                                             : copy_node(f, sfd, dfd, name, &st);
                 if (r < 0)
                     goto out;
-                if (st.st_nlink > 1) {
-                    if (f->nh == f->caph) {
-                        f->caph = f->caph ? 2 * f->caph : 32;
-                        f->h = sbc_xrealloc(f->h, f->caph * sizeof *f->h);
-                    }
-                    f->h[f->nh].dev = st.st_dev;
-                    f->h[f->nh].ino = st.st_ino;
-                    f->h[f->nh].path = sbc_xstrdup(f->path);
-                    f->nh++;
-                }
+                if (st.st_nlink > 1)
+                    sbc_links_add(&f->links, st.st_dev, st.st_ino, f->path);
             }
         }
         f->path[plen] = 0;
@@ -1213,13 +1194,6 @@ static int flat_dir(struct flat *f, int sfd, int dfd, size_t plen, int depth)
 out:
     closedir(d);
     return rc;
-}
-
-static void flat_reset_links(struct flat *f)
-{
-    for (size_t i = 0; i < f->nh; i++)
-        free(f->h[i].path);
-    f->nh = 0;
 }
 
 int sbc_layer_flatten(const char *const *layer_dirs, int n, const char *dest, sbc_err *e)
@@ -1248,7 +1222,7 @@ int sbc_layer_flatten(const char *const *layer_dirs, int n, const char *dest, sb
         if (r == 0 && futimens(f.droot, t) < 0)
             r = sbc_err_sys(e, "set times of %s", dest);
         close(sfd);
-        flat_reset_links(&f);
+        sbc_links_clear(&f.links);
         if (r < 0) {
             sbc_err_wrap(e, "layer %s", layer_dirs[i]);
             goto out;
@@ -1256,8 +1230,7 @@ int sbc_layer_flatten(const char *const *layer_dirs, int n, const char *dest, sb
     }
     rc = 0;
 out:
-    flat_reset_links(&f);
-    free(f.h);
+    sbc_links_free(&f.links);
     close(f.droot);
     return rc;
 }

@@ -25,6 +25,7 @@
 #include "base/cleanup.h"
 #include "base/digest.h"
 #include "base/io.h"
+#include "base/links.h"
 #include "base/mediatype.h"
 #include "base/time.h"
 
@@ -522,12 +523,6 @@ const char *sbc_comp_media_type(int compression)
 
 /* ---- tar of a directory ----------------------------------------------------- */
 
-struct hl {
-    dev_t dev;
-    ino_t ino;
-    char *path;
-};
-
 struct tw {
     struct archive *a;
     struct archive_entry *en;
@@ -535,8 +530,7 @@ struct tw {
     const sbc_tarw_opts *o;
     sbc_err *e;
     int failed;       /* e holds the reason (from the write callback) */
-    struct hl *h;
-    size_t nh, caph;
+    sbc_links links; /* files with more than one link: their first path */
     char path[PATH_MAX];
     char *buf;
 };
@@ -707,23 +701,16 @@ static int tw_entry(struct tw *t, int dfd, const char *name, size_t plen, int de
     }
     set_common(t, &st, t->path);
     if (st.st_nlink > 1) {
-        for (size_t i = 0; i < t->nh; i++)
-            if (t->h[i].ino == st.st_ino && t->h[i].dev == st.st_dev) {
-                archive_entry_set_filetype(t->en, AE_IFREG);
-                archive_entry_set_hardlink(t->en, t->h[i].path);
-                archive_entry_set_size(t->en, 0);
-                if (archive_write_header(t->a, t->en) != ARCHIVE_OK)
-                    return tw_err(t, "write");
-                return 0;
-            }
-        if (t->nh == t->caph) {
-            t->caph = t->caph ? 2 * t->caph : 64;
-            t->h = sbc_xrealloc(t->h, t->caph * sizeof *t->h);
+        const char *first = sbc_links_find(&t->links, st.st_dev, st.st_ino);
+        if (first) {
+            archive_entry_set_filetype(t->en, AE_IFREG);
+            archive_entry_set_hardlink(t->en, first);
+            archive_entry_set_size(t->en, 0);
+            if (archive_write_header(t->a, t->en) != ARCHIVE_OK)
+                return tw_err(t, "write");
+            return 0;
         }
-        t->h[t->nh].dev = st.st_dev;
-        t->h[t->nh].ino = st.st_ino;
-        t->h[t->nh].path = sbc_xstrdup(t->path);
-        t->nh++;
+        sbc_links_add(&t->links, st.st_dev, st.st_ino, t->path);
     }
     if (S_ISREG(st.st_mode)) {
         int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -798,9 +785,7 @@ static void tw_release(struct tw *t)
         archive_write_free(t->a);
     if (t->en)
         archive_entry_free(t->en);
-    for (size_t i = 0; i < t->nh; i++)
-        free(t->h[i].path);
-    free(t->h);
+    sbc_links_free(&t->links);
     free(t->buf);
     sbc_zw_free(t->z);
 }

@@ -424,3 +424,23 @@ TEST(io_rm_rf_hook)
     CHECK_INT(calls, 3); /* h, a, sub: not sub/deep */
     CHECK(access(p, F_OK) < 0);
 }
+
+#include "base/links.h"
+
+TEST(links_map)
+{
+    sbc_links l = {0};
+    CHECK(sbc_links_find(&l, 1, 2) == NULL);
+    for (int i = 0; i < 100; i++) {
+        char p[16];
+        snprintf(p, sizeof p, "f%d", i);
+        sbc_links_add(&l, 1, (ino_t)i, p);
+    }
+    CHECK_STR(sbc_links_find(&l, 1, 42), "f42");
+    CHECK(sbc_links_find(&l, 2, 42) == NULL); /* another device */
+    sbc_links_clear(&l);
+    CHECK(sbc_links_find(&l, 1, 42) == NULL);
+    sbc_links_add(&l, 3, 4, "again");
+    CHECK_STR(sbc_links_find(&l, 3, 4), "again");
+    sbc_links_free(&l);
+}
