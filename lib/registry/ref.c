@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/cleanup.h"
 #include "base/digest.h"
 #include "base/io.h"
 #include "registry/ref.h"
@@ -160,14 +161,12 @@ int sbc_ref_parse(const char *s, sbc_ref *r, sbc_err *e)
         if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
             return sbc_err_set(e, 0, "%.200s: invalid reference format", s);
 
-    char *digest = NULL, *tag = NULL, *domain = NULL, *path = NULL;
+    sbc_cleanup_free char *digest = NULL, *tag = NULL, *domain = NULL, *path = NULL;
     size_t end = len;
     const char *at = strchr(s, '@');
     if (at) {
-        if (!sbc_digest_valid(at + 1)) {
-            sbc_err_set(e, 0, "%.200s: invalid reference format: bad digest", s);
-            goto fail;
-        }
+        if (!sbc_digest_valid(at + 1))
+            return sbc_err_set(e, 0, "%.200s: invalid reference format: bad digest", s);
         digest = sbc_xstrdup(at + 1);
         end = (size_t)(at - s);
     }
@@ -182,10 +181,8 @@ int sbc_ref_parse(const char *s, sbc_ref *r, sbc_err *e)
             colon = p;
     if (colon) {
         tag = xstrndup(colon + 1, (size_t)(s + end - colon - 1));
-        if (!sbc_ref_valid_tag(tag)) {
-            sbc_err_set(e, 0, "%.200s: invalid reference format: bad tag", s);
-            goto fail;
-        }
+        if (!sbc_ref_valid_tag(tag))
+            return sbc_err_set(e, 0, "%.200s: invalid reference format: bad tag", s);
         end = (size_t)(colon - s);
     }
     /* name = [domain/]path */
@@ -193,10 +190,8 @@ int sbc_ref_parse(const char *s, sbc_ref *r, sbc_err *e)
     if (slash) {
         size_t dl = (size_t)(slash - s);
         if (memchr(s, '.', dl) || memchr(s, ':', dl) || (dl == 9 && !memcmp(s, "localhost", 9))) {
-            if (!valid_domain(s, dl)) {
-                sbc_err_set(e, 0, "%.200s: invalid reference format: bad registry host", s);
-                goto fail;
-            }
+            if (!valid_domain(s, dl))
+                return sbc_err_set(e, 0, "%.200s: invalid reference format: bad registry host", s);
             domain = xstrndup(s, dl);
             path = xstrndup(slash + 1, end - dl - 1);
         }
@@ -218,23 +213,16 @@ int sbc_ref_parse(const char *s, sbc_ref *r, sbc_err *e)
         int upper = 0;
         for (const char *p = path; *p; p++)
             upper |= *p >= 'A' && *p <= 'Z';
-        sbc_err_set(e, 0, "%.200s: invalid reference format%s", s,
-                    upper ? ": repository name must be lowercase" : "");
-        goto fail;
+        return sbc_err_set(e, 0, "%.200s: invalid reference format%s", s,
+                           upper ? ": repository name must be lowercase" : "");
     }
     if (!tag && !digest)
         tag = sbc_xstrdup("latest");
-    r->domain = domain;
-    r->path = path;
-    r->tag = tag;
-    r->digest = digest;
+    r->domain = sbc_take_ptr(&domain);
+    r->path = sbc_take_ptr(&path);
+    r->tag = sbc_take_ptr(&tag);
+    r->digest = sbc_take_ptr(&digest);
     return 0;
-fail:
-    free(digest);
-    free(tag);
-    free(domain);
-    free(path);
-    return -1;
 }
 
 static char *with_suffix(char *base, const sbc_ref *r)

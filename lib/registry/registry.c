@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "base/cleanup.h"
 #include "base/mediatype.h"
 #include "registry/auth.h"
 #include "base/config.h"
@@ -805,6 +806,12 @@ struct sbc_blob {
     char *what;
 };
 
+static void blob_closep(sbc_blob **b)
+{
+    if (*b)
+        sbc_blob_close(*b);
+}
+
 sbc_blob *sbc_registry_blob_open(sbc_registry *g, const char *digest, long long offset,
                                  long long *total_size, sbc_err *e)
 {
@@ -812,17 +819,16 @@ sbc_blob *sbc_registry_blob_open(sbc_registry *g, const char *digest, long long 
         return NULL;
     if (offset < 0)
         offset = 0;
-    sbc_blob *b = sbc_xcalloc(1, sizeof *b);
+    __attribute__((cleanup(blob_closep))) sbc_blob *b = sbc_xcalloc(1, sizeof *b);
     b->h = sbc_http_new();
     b->what = sbc_xasprintf("%s@%s", g->name, digest);
-    char *path = sbc_xasprintf("/v2/%s/blobs/%s", g->ref.path, digest);
+    sbc_cleanup_free char *path = sbc_xasprintf("/v2/%s/blobs/%s", g->ref.path, digest);
     char range[64];
     snprintf(range, sizeof range, "Range: bytes=%lld-", offset);
     const char *hdrs[] = {offset > 0 ? range : NULL, NULL};
     int st = reg_request(g, b->h, "GET", path, hdrs, e);
-    free(path);
     if (st < 0)
-        goto fail;
+        return NULL;
     long long total = -1;
     if (st == 200) {
         b->offset = 0;
@@ -832,20 +838,17 @@ sbc_blob *sbc_registry_blob_open(sbc_registry *g, const char *digest, long long 
         long long s0 = -1, s1 = -1, tot = -1;
         if (!cr || sscanf(cr, "bytes %lld-%lld/%lld", &s0, &s1, &tot) < 2 || s0 != offset) {
             sbc_err_set(e, 0, "%s: bad Content-Range \"%.60s\"", b->what, cr ? cr : "");
-            goto fail;
+            return NULL;
         }
         b->offset = offset;
         total = tot;
     } else {
         fail_status(b->h, b->what, e);
-        goto fail;
+        return NULL;
     }
     if (total_size)
         *total_size = total;
-    return b;
-fail:
-    sbc_blob_close(b);
-    return NULL;
+    return sbc_take_ptr(&b);
 }
 
 long long sbc_blob_offset(const sbc_blob *b)
