@@ -823,20 +823,17 @@ out:
 static int load_docker(struct loader *L, struct member *mj, sbc_loaded *out)
 {
     sbc_err *e = L->e;
-    cJSON *man = sbc_json_parse(mj->data, mj->len, "manifest.json", e);
+    sbc_cleanup_json cJSON *man = sbc_json_parse(mj->data, mj->len, "manifest.json", e);
     if (!man)
         return -1;
-    int rc = -1;
-    if (!cJSON_IsArray(man)) {
-        sbc_err_set(e, 0, "manifest.json: not a JSON array");
-        goto out;
-    }
+    if (!cJSON_IsArray(man))
+        return sbc_err_set(e, 0, "manifest.json: not a JSON array");
     cJSON *it;
     cJSON_ArrayForEach(it, man) {
         struct member *cm = json_member(L, sbc_json_str(it, "Config"), NULL);
         if (!cm) {
             sbc_err_wrap(e, "manifest.json: Config");
-            goto out;
+            return -1;
         }
         cJSON *ls = sbc_json_arr(it, "Layers"), *rt = sbc_json_arr(it, "RepoTags"), *x;
         int nl = cJSON_GetArraySize(ls), nt = 0, ok = 1;
@@ -863,12 +860,9 @@ static int load_docker(struct loader *L, struct member *mj, sbc_loaded *out)
         free(tags);
         free(names);
         if (r < 0)
-            goto out;
+            return -1;
     }
-    rc = 0;
-out:
-    cJSON_Delete(man);
-    return rc;
+    return 0;
 }
 
 static int load_oci_manifest(struct loader *L, const cJSON *desc, int depth, sbc_loaded *out)
@@ -882,16 +876,13 @@ static int load_oci_manifest(struct loader *L, const cJSON *desc, int depth, sbc
     struct member *mm = json_member(L, name, dg);
     if (!mm)
         return -1;
-    cJSON *m = sbc_json_parse(mm->data, mm->len, "manifest", e);
+    sbc_cleanup_json cJSON *m = sbc_json_parse(mm->data, mm->len, "manifest", e);
     if (!m)
         return -1;
-    int rc = -1;
     cJSON *subs = sbc_json_arr(m, "manifests");
     if (subs) { /* an index: this host's platform */
-        if (depth > 2) {
-            sbc_err_set(e, 0, "%s: nested too deep", name);
-            goto out;
-        }
+        if (depth > 2)
+            return sbc_err_set(e, 0, "%s: nested too deep", name);
         const char *host = sbc_host_platform();
         cJSON *x, *pick = NULL;
         cJSON_ArrayForEach(x, subs) {
@@ -902,30 +893,24 @@ static int load_oci_manifest(struct loader *L, const cJSON *desc, int depth, sbc
                 break;
             }
         }
-        if (!pick) {
-            sbc_err_set(e, 0, "%s: no manifest for %s", name, host);
-            goto out;
-        }
-        cJSON *d2 = cJSON_Duplicate(pick, 1);
+        if (!pick)
+            return sbc_err_set(e, 0, "%s: no manifest for %s", name, host);
+        sbc_cleanup_json cJSON *d2 = cJSON_Duplicate(pick, 1);
         cJSON *ann = sbc_json_obj(desc, "annotations");
         if (ann) {
             cJSON_DeleteItemFromObjectCaseSensitive(d2, "annotations");
             cJSON_AddItemToObject(d2, "annotations", cJSON_Duplicate(ann, 1));
         }
-        rc = load_oci_manifest(L, d2, depth + 1, out);
-        cJSON_Delete(d2);
-        goto out;
+        return load_oci_manifest(L, d2, depth + 1, out);
     }
     const char *cdg = sbc_json_str(sbc_json_obj(m, "config"), "digest");
-    if (!sbc_digest_valid(cdg)) {
-        sbc_err_set(e, 0, "%s: invalid config digest", name);
-        goto out;
-    }
+    if (!sbc_digest_valid(cdg))
+        return sbc_err_set(e, 0, "%s: invalid config digest", name);
     char cname[128];
     snprintf(cname, sizeof cname, "blobs/sha256/%s", sbc_digest_hex(cdg));
     struct member *cm = json_member(L, cname, cdg);
     if (!cm)
-        goto out;
+        return -1;
     cJSON *ls = sbc_json_arr(m, "layers"), *x;
     int nl = cJSON_GetArraySize(ls), k = 0;
     char **names = sbc_xcalloc((size_t)nl + 1, sizeof *names);
@@ -949,17 +934,13 @@ static int load_oci_manifest(struct loader *L, const cJSON *desc, int depth, sbc
         tag = sbc_build_tagname(nm, &ign);
     else if (rn && (strchr(rn, '/') || strchr(rn, ':')))
         tag = sbc_build_tagname(rn, &ign);
-    if (ok)
-        rc = load_image(L, cm, names, dgs, nl, tag ? &tag : NULL, tag ? 1 : 0, out);
-    else
-        sbc_err_set(e, 0, "%s: invalid layer digest", name);
+    int rc = ok ? load_image(L, cm, names, dgs, nl, tag ? &tag : NULL, tag ? 1 : 0, out)
+                : sbc_err_set(e, 0, "%s: invalid layer digest", name);
     for (int i = 0; i < k; i++)
         free(names[i]);
     free(names);
     free(dgs);
     free(tag);
-out:
-    cJSON_Delete(m);
     return rc;
 }
 

@@ -21,6 +21,7 @@
 #include <linux/magic.h>
 #include <linux/mount.h>
 
+#include "base/cleanup.h"
 #include "base/digest.h"
 #include "base/io.h"
 #include "image/layer.h"
@@ -346,51 +347,34 @@ int sbc_rootfs_btrfs_snapshot(const char *store_root, const char *dest, const ch
     char key[SBC_DIGEST_LEN + 1];
     btrfs_key(lower, n, key);
     const char *hex = key + 7, *base;
-    char *bdir = sbc_xasprintf("%s/btrfs", store_root);
-    int rc = -1, bfd = -1, src = -1, pfd = -1;
+    sbc_cleanup_free char *bdir = sbc_xasprintf("%s/btrfs", store_root);
+    sbc_cleanup_close int bfd = -1;
+    sbc_cleanup_close int src = -1;
+    sbc_cleanup_close int pfd = -1;
     if (sbc_mkdir_p(bdir, 0700, e) < 0)
-        goto out;
-    if ((bfd = open(bdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-        sbc_err_sys(e, "open %s", bdir);
-        goto out;
-    }
+        return -1;
+    if ((bfd = open(bdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return sbc_err_sys(e, "open %s", bdir);
     struct statfs sf;
-    if (fstatfs(bfd, &sf) < 0 || sf.f_type != BTRFS_SUPER_MAGIC) {
-        sbc_err_set(e, 0, "storage driver btrfs: %s is not on btrfs", store_root);
-        goto out;
-    }
+    if (fstatfs(bfd, &sf) < 0 || sf.f_type != BTRFS_SUPER_MAGIC)
+        return sbc_err_set(e, 0, "storage driver btrfs: %s is not on btrfs", store_root);
     src = openat(bfd, hex, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (src < 0 && errno == ENOENT) {
         if (btrfs_image(bfd, bdir, hex, lower, n, e) < 0)
-            goto out;
+            return -1;
         src = openat(bfd, hex, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     }
-    if (src < 0) {
-        sbc_err_sys(e, "open %s/%s", bdir, hex);
-        goto out;
-    }
-    if ((pfd = open_parent(dest, &base)) < 0) {
-        sbc_err_sys(e, "btrfs: open the parent of %s", dest);
-        goto out;
-    }
+    if (src < 0)
+        return sbc_err_sys(e, "open %s/%s", bdir, hex);
+    if ((pfd = open_parent(dest, &base)) < 0)
+        return sbc_err_sys(e, "btrfs: open the parent of %s", dest);
     struct btrfs_ioctl_vol_args_v2 a;
     memset(&a, 0, sizeof a);
     a.fd = src;
     snprintf(a.name, sizeof a.name, "%s", base);
-    if (ioctl(pfd, BTRFS_IOC_SNAP_CREATE_V2, &a) < 0) {
-        sbc_err_sys(e, "btrfs: snapshot %s/%s as %s", bdir, hex, dest);
-        goto out;
-    }
-    rc = 0;
-out:
-    if (src >= 0)
-        close(src);
-    if (pfd >= 0)
-        close(pfd);
-    if (bfd >= 0)
-        close(bfd);
-    free(bdir);
-    return rc;
+    if (ioctl(pfd, BTRFS_IOC_SNAP_CREATE_V2, &a) < 0)
+        return sbc_err_sys(e, "btrfs: snapshot %s/%s as %s", bdir, hex, dest);
+    return 0;
 }
 
 int sbc_rootfs_btrfs_drop(const char *store_root, const char **lower, int n, sbc_err *e)
