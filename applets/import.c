@@ -28,18 +28,6 @@ const char import_usage[] =
     "      --compress string  for a plain tar: gzip (default), zstd or none\n"
     "  -q, --quiet            print nothing but the ID\n";
 
-static ssize_t fd_rd(void *ctx, void *buf, size_t n, sbc_err *e)
-{
-    int fd = *(int *)ctx;
-    for (;;) {
-        ssize_t r = read(fd, buf, n);
-        if (r >= 0)
-            return r;
-        if (errno != EINTR)
-            return sbc_err_sys(e, "read");
-    }
-}
-
 int import_main(int argc, char **argv)
 {
     enum { O_CHANGE = 'c', O_MSG = 'm', O_COMP = 256, O_QUIET = 'q' };
@@ -93,7 +81,7 @@ int import_main(int argc, char **argv)
     char *cm = NULL;
     if (!msg && strcmp(src, "-"))
         comment = cm = sbc_xasprintf("Imported from %s", src);
-    int rc = sbc_build_layer_stream(fd_rd, &fd, &s, comp, &nl, &e);
+    int rc = sbc_build_layer_stream(sbc_read_fd, &fd, &s, comp, &nl, &e);
     if (rc < 0)
         sbc_err_wrap(&e, "import %s", src);
     if (rc == 0)

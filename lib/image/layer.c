@@ -964,7 +964,7 @@ int sbc_layer_unpack(sbc_read_fn rd, void *ctx, const char *dest_dir, unsigned f
     return 0;
 }
 
-static ssize_t fd_read(void *ctx, void *buf, size_t n, sbc_err *e)
+ssize_t sbc_read_fd(void *ctx, void *buf, size_t n, sbc_err *e)
 {
     int fd = *(int *)ctx;
     for (;;) {
@@ -972,14 +972,14 @@ static ssize_t fd_read(void *ctx, void *buf, size_t n, sbc_err *e)
         if (r >= 0)
             return r;
         if (errno != EINTR)
-            return sbc_err_sys(e, "read layer");
+            return sbc_err_sys(e, "read");
     }
 }
 
 int sbc_layer_unpack_fd(int fd, const char *dest_dir, unsigned flags,
                         sbc_layer_info *out, sbc_err *e)
 {
-    return sbc_layer_unpack(fd_read, &fd, dest_dir, flags, out, e);
+    return sbc_layer_unpack(sbc_read_fd, &fd, dest_dir, flags, out, e);
 }
 
 /* ---- flatten -------------------------------------------------------------- */

@@ -22,6 +22,8 @@
 /* Read callback for the raw (compressed) blob: read up to n bytes into buf;
  * returns the byte count, 0 at EOF, or -1 with e filled. */
 typedef ssize_t (*sbc_read_fn)(void *ctx, void *buf, size_t n, sbc_err *e);
+/* The sbc_read_fn of an fd (ctx: an int *), retrying on EINTR. */
+ssize_t sbc_read_fd(void *ctx, void *buf, size_t n, sbc_err *e);
 
 /* Compression of a layer (detected from magic bytes on unpack). */
 enum {
