@@ -15,6 +15,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "base/cleanup.h"
 #include "base/digest.h"
 #include "image/imgbuild.h"
 #include "base/io.h"
@@ -760,51 +761,42 @@ static int load_image(struct loader *L, struct member *cfgm, char *const *layer_
                       sbc_loaded *out)
 {
     sbc_err *e = L->e;
-    cJSON *cfg = sbc_json_parse(cfgm->data, cfgm->len, "image config", e);
+    sbc_cleanup_json cJSON *cfg = sbc_json_parse(cfgm->data, cfgm->len, "image config", e);
     if (!cfg)
         return -1;
     cJSON *diffs = sbc_json_arr(sbc_json_obj(cfg, "rootfs"), "diff_ids");
-    int rc = -1;
-    sbc_newlayer *ls = sbc_xcalloc((size_t)nl + 1, sizeof *ls);
-    if (cJSON_GetArraySize(diffs) != nl) {
-        sbc_err_set(e, 0, "%s: %d diff_ids for %d layers", cfgm->name, cJSON_GetArraySize(diffs), nl);
-        goto out;
-    }
+    sbc_cleanup_free sbc_newlayer *ls = sbc_xcalloc((size_t)nl + 1, sizeof *ls);
+    if (cJSON_GetArraySize(diffs) != nl)
+        return sbc_err_set(e, 0, "%s: %d diff_ids for %d layers", cfgm->name,
+                           cJSON_GetArraySize(diffs), nl);
     for (int i = 0; i < nl; i++) {
         struct member *m = find_member(L, layer_names[i]);
         const char *want = cJSON_IsString(cJSON_GetArrayItem(diffs, i))
                                ? cJSON_GetArrayItem(diffs, i)->valuestring : "";
-        if (!m) {
-            sbc_err_set(e, 0, "layer %.200s: not in the archive", layer_names[i]);
-            goto out;
-        }
-        if (m->kind != 1 || !m->st.ok) {
-            sbc_err_set(e, 0, "layer %s: %s", m->name, m->err[0] ? m->err : "not a layer");
-            goto out;
-        }
+        if (!m)
+            return sbc_err_set(e, 0, "layer %.200s: not in the archive", layer_names[i]);
+        if (m->kind != 1 || !m->st.ok)
+            return sbc_err_set(e, 0, "layer %s: %s", m->name, m->err[0] ? m->err : "not a layer");
         const char *hex = blob_name_hex(m->name);
         if ((hex && strcmp(hex, m->st.l.digest + 7)) ||
-            (layer_digests && layer_digests[i] && strcmp(layer_digests[i], m->st.l.digest))) {
-            sbc_err_set(e, 0, "layer %s: digest mismatch (content is %s)", m->name, m->st.l.digest);
-            goto out;
-        }
-        if (strcmp(want, m->st.l.diff_id)) {
-            sbc_err_set(e, 0, "layer %s: diff ID %s does not match the config's %.80s", m->name,
-                        m->st.l.diff_id, want);
-            goto out;
-        }
+            (layer_digests && layer_digests[i] && strcmp(layer_digests[i], m->st.l.digest)))
+            return sbc_err_set(e, 0, "layer %s: digest mismatch (content is %s)", m->name,
+                               m->st.l.digest);
+        if (strcmp(want, m->st.l.diff_id))
+            return sbc_err_set(e, 0, "layer %s: diff ID %s does not match the config's %.80s",
+                               m->name, m->st.l.diff_id, want);
         ls[i] = m->st.l;
     }
     for (int i = 0; i < nl; i++) {
         struct member *m = find_member(L, layer_names[i]);
         if (m->st.made && sbc_build_stage_install(L->s, &m->st, e) < 0)
-            goto out;
+            return -1;
         m->used = 1;
     }
     char id[72];
     if (sbc_build_image(L->s, cfgm->data, cfgm->len, ls, nl, (const char *const *)tags, ntags, id,
                         e) < 0)
-        goto out;
+        return -1;
     if (ntags == 0) {
         out->names = sbc_xrealloc(out->names, (size_t)(out->n + 1) * sizeof *out->names);
         out->names[out->n++] = sbc_xstrdup(id);
@@ -813,11 +805,7 @@ static int load_image(struct loader *L, struct member *cfgm, char *const *layer_
         out->names = sbc_xrealloc(out->names, (size_t)(out->n + 1) * sizeof *out->names);
         out->names[out->n++] = sbc_xstrdup(tags[i]);
     }
-    rc = 0;
-out:
-    free(ls);
-    cJSON_Delete(cfg);
-    return rc;
+    return 0;
 }
 
 static int load_docker(struct loader *L, struct member *mj, sbc_loaded *out)
