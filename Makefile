@@ -14,11 +14,11 @@ DEPVERS := $(shell tr -d '"\\' < build/deps/VERSIONS 2>/dev/null | tr '\n' '|')
 LICENSES_GZ := $(CURDIR)/build/gen/licenses.gz
 DEFS    := -D_GNU_SOURCE -DSBC_GIT='"$(GIT)"' -DSBC_DEPS_BEARSSL='"$(or $(BEARSSL),0.6)"' \
            -DSBC_DEPS_VERSIONS='"$(DEPVERS)"' -DSBC_LICENSES_GZ='"$(LICENSES_GZ)"'
-CFLAGS  := -std=c11 $(OPT) $(WARN) $(DEFS) -DSBC_ARENA -I. -Ilib -Iapplets -I$(DEPS)/include -idirafter $(DEPS)/kinc
+CFLAGS  := -std=c11 $(OPT) $(WARN) $(DEFS) -DSBC_ARENA -I. -Ilib -Iapplets -Ibuild/gen -I$(DEPS)/include -idirafter $(DEPS)/kinc
 # malloc goes through lib/base/arena.c first (see arena.h)
 WRAP    := -Wl,--wrap=malloc,--wrap=free,--wrap=calloc,--wrap=realloc
 LDFLAGS := -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-Map=build/sbc.map $(WRAP)
-LIBS    := -L$(DEPS)/lib -larchive -lzstd -lz -lbearssl -lcjson
+LIBS    := -L$(DEPS)/lib -larchive -lzstd -lz -lbearssl -lcjson -lseccomp
 
 LIB_SRC    := $(sort $(wildcard lib/*/*.c))
 LIB_HDR    := $(wildcard lib/*/*.h)
@@ -47,6 +47,20 @@ $(LICENSES_GZ): LICENSE THIRD-PARTY
 build/obj/lib/base/licenses.o: $(LICENSES_GZ)
 build/obj/applets/version.o: $(wildcard build/deps/VERSIONS)
 
+# Docker's default seccomp profile compiled at build time by a small generator
+# linked with libseccomp (tools/seccomp-gen.c) into a const array that
+# lib/runtime/seccomp_prebuilt.c includes (<seccomp_default.h>, -Ibuild/gen)
+GEN_OBJ := $(addprefix build/obj/lib/,runtime/seccomp.o runtime/seccomp_default.o runtime/caps.o \
+             base/json.o base/io.o base/err.o)
+build/seccomp-gen: tools/seccomp-gen.c $(GEN_OBJ)
+	@echo "  LD $@"
+	@$(CC) $(CFLAGS) -static tools/seccomp-gen.c $(GEN_OBJ) -L$(DEPS)/lib -lseccomp -lcjson -o $@
+build/gen/seccomp_default.h: build/seccomp-gen
+	@mkdir -p $(dir $@)
+	@build/seccomp-gen $@
+build/obj/lib/runtime/seccomp_prebuilt.o: build/gen/seccomp_default.h
+build/obj/lib/runtime/seccomp_prebuilt.o: CFLAGS += -DSBC_SECCOMP_REQUIRE_PREBUILT
+
 build/sbc: $(OBJ)
 	@echo "  LD build/sbc"
 	@$(CC) $(CFLAGS) $(LDFLAGS) $(OBJ) $(LIBS) -o build/sbc.unstripped
@@ -62,13 +76,13 @@ build/unit: $(UNIT_LIB_OBJ) $(UNIT_SRC) tests/unit/unit.h
 
 # Debug: glibc + ASan/UBSan against Debian's -dev packages of the same libraries.
 DBG_CFLAGS := -I/usr/include/bearssl -std=c11 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
-  -fno-sanitize-recover=undefined $(WARN) $(DEFS) -I. -Ilib -Iapplets -Itests/unit
-DBG_LIBS   := -larchive -lzstd -lz -lbearssl -lcjson
-build/unit-asan: $(LICENSES_GZ) $(LIB_SRC) $(filter-out applets/main.c,$(APPLET_SRC)) $(UNIT_SRC) $(LIB_HDR) tests/unit/unit.h
+  -fno-sanitize-recover=undefined $(WARN) $(DEFS) -I. -Ilib -Iapplets -Itests/unit -Ibuild/gen
+DBG_LIBS   := -larchive -lzstd -lz -lbearssl -lcjson -lseccomp
+build/unit-asan: $(LICENSES_GZ) build/gen/seccomp_default.h $(LIB_SRC) $(filter-out applets/main.c,$(APPLET_SRC)) $(UNIT_SRC) $(LIB_HDR) tests/unit/unit.h
 	@mkdir -p build
 	@echo "  CC+LD $@ (glibc, ASan+UBSan)"
 	@gcc $(DBG_CFLAGS) $(UNIT_SRC) $(LIB_SRC) $(filter-out applets/main.c,$(APPLET_SRC)) $(DBG_LIBS) -o $@
-build/sbc-debug: $(LICENSES_GZ) $(LIB_SRC) $(APPLET_SRC) $(LIB_HDR)
+build/sbc-debug: $(LICENSES_GZ) build/gen/seccomp_default.h $(LIB_SRC) $(APPLET_SRC) $(LIB_HDR)
 	@mkdir -p build
 	@echo "  CC+LD $@ (glibc, ASan+UBSan)"
 	@gcc $(DBG_CFLAGS) $(LIB_SRC) $(APPLET_SRC) $(DBG_LIBS) -o $@
@@ -85,7 +99,7 @@ demo: build/sbc
 	bash tests/demo.sh
 
 clean:
-	rm -rf build/obj build/gen build/fuzz build/sbc build/sbc.unstripped build/sbc.map build/unit build/unit-asan build/sbc-debug
+	rm -rf build/obj build/gen build/fuzz build/seccomp-gen build/sbc build/sbc.unstripped build/sbc.map build/unit build/unit-asan build/sbc-debug
 
 # Fuzzing: libFuzzer targets of every parser (tests/fuzz/), clang + glibc -dev
 # libraries; FUZZ_SECONDS per target (default 60).
