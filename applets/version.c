@@ -1,6 +1,7 @@
 /* version.c - sbc version: the version of sbc and of the libraries in it. */
 #include <archive.h>
 #include <cjson/cJSON.h>
+#include <seccomp.h>
 #include <stdio.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -15,7 +16,7 @@ const char version_usage[] =
     "Usage: sbc-version\n"
     "\n"
     "Show the sbc version, the versions of the libraries built in\n"
-    "(BearSSL, libarchive, zlib, zstd, cJSON) and the storage driver.\n";
+    "(BearSSL, libarchive, zlib, zstd, cJSON, libseccomp) and the storage driver.\n";
 
 /* From build/deps/VERSIONS (the Makefile): the Debian source revisions
  * bootstrap.sh built, one "package revision[ (note)]" a line, lines joined
@@ -38,6 +39,9 @@ void sbc_version_print(FILE *f)
     fprintf(f, "  zlib       %s\n", zlibVersion());
     fprintf(f, "  zstd       %s\n", ZSTD_versionString());
     fprintf(f, "  cJSON      %s\n", cJSON_Version());
+    const struct scmp_version *sv = seccomp_version();
+    if (sv)
+        fprintf(f, "  libseccomp %u.%u.%u\n", sv->major, sv->minor, sv->micro);
     if (*SBC_DEPS_VERSIONS) {
         fputs("built from Debian source packages:\n  ", f);
         for (const char *p = SBC_DEPS_VERSIONS; *p; p++)

@@ -3,6 +3,7 @@
 #include "runtime/seccomp.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +149,21 @@ static const struct {
 
 #define P "seccomp profile: "
 
+/* Input shown in a message: at most 64 bytes, control bytes as '?', so an
+ * error stays one line whatever the profile holds. */
+typedef struct { char s[68]; } shown_t;
+static shown_t shown(const char *in)
+{
+    shown_t o;
+    size_t i = 0;
+    for (; in && in[i] && i < 64; i++)
+        o.s[i] = (unsigned char)in[i] < 0x20 || in[i] == 0x7f ? '?' : in[i];
+    if (in && in[i])
+        o.s[i++] = '.', o.s[i++] = '.', o.s[i++] = '.';
+    o.s[i] = 0;
+    return o;
+}
+
 /* A JSON number that is an exact integer in [0, max]. */
 static int json_uint(const cJSON *v, uint64_t max, uint64_t *out)
 {
@@ -232,7 +248,7 @@ static int parse_action(const cJSON *v, const char *what, uint8_t *out, sbc_err 
         }
     if (!strcmp(v->valuestring, "SCMP_ACT_NOTIFY"))
         return sbc_err_set(e, SBC_EXIT_FAIL, P "%s: SCMP_ACT_NOTIFY needs a seccomp listener, which sbc does not provide", what);
-    return sbc_err_set(e, SBC_EXIT_FAIL, P "%s: unknown action \"%.64s\"", what, v->valuestring);
+    return sbc_err_set(e, SBC_EXIT_FAIL, P "%s: unknown action \"%s\"", what, shown(v->valuestring).s);
 }
 
 static int parse_errno(const cJSON *o, const char *key, uint8_t act, int32_t *out, const char *what,
@@ -284,8 +300,8 @@ static int parse_args(const cJSON *a, sbc_seccomp_rule *r, int idx, sbc_err *e)
             if (!strcmp(op, op_tab[i]))
                 g->op = (uint8_t)i;
         if (!g->op)
-            return sbc_err_set(e, SBC_EXIT_FAIL, P "syscalls[%d].args[%d].op: unknown comparison \"%.64s\"", idx,
-                               r->nargs, op ? op : "(missing)");
+            return sbc_err_set(e, SBC_EXIT_FAIL, P "syscalls[%d].args[%d].op: unknown comparison \"%s\"", idx,
+                               r->nargs, op ? shown(op).s : "(missing)");
         r->nargs++;
     }
     return 0;
@@ -372,8 +388,8 @@ static int parse_arches(const cJSON *j, sbc_seccomp_profile *p, sbc_err *e)
         cJSON_ArrayForEach(it, list) {
             int b = cJSON_IsString(it) ? arch_bit(it->valuestring) : -1;
             if (b < 0)
-                return sbc_err_set(e, SBC_EXIT_FAIL, P "architectures: unknown architecture %.64s",
-                                   cJSON_IsString(it) ? it->valuestring : "(not a string)");
+                return sbc_err_set(e, SBC_EXIT_FAIL, P "architectures: unknown architecture %s",
+                                   cJSON_IsString(it) ? shown(it->valuestring).s : "(not a string)");
             p->arches |= 1u << b;
         }
         return 0;
@@ -392,13 +408,13 @@ static int parse_arches(const cJSON *j, sbc_seccomp_profile *p, sbc_err *e)
         p->arches |= 1u << nat;
         sub = cJSON_GetObjectItemCaseSensitive(it, "subArchitectures");
         if (sub && !cJSON_IsNull(sub) && !cJSON_IsArray(sub))
-            return sbc_err_set(e, SBC_EXIT_FAIL, P "archMap: subArchitectures of %.64s: not an array", a);
+            return sbc_err_set(e, SBC_EXIT_FAIL, P "archMap: subArchitectures of %s: not an array", shown(a).s);
         const cJSON *s, *subs = cJSON_IsArray(sub) ? sub : NULL;
         cJSON_ArrayForEach(s, subs) {
             int b = cJSON_IsString(s) ? arch_bit(s->valuestring) : -1;
             if (b < 0)
-                return sbc_err_set(e, SBC_EXIT_FAIL, P "archMap: unknown architecture %.64s",
-                                   cJSON_IsString(s) ? s->valuestring : "(not a string)");
+                return sbc_err_set(e, SBC_EXIT_FAIL, P "archMap: unknown architecture %s",
+                                   cJSON_IsString(s) ? shown(s->valuestring).s : "(not a string)");
             p->arches |= 1u << b;
         }
     }
@@ -418,8 +434,8 @@ static int parse_flags(const cJSON *j, sbc_seccomp_profile *p, sbc_err *e)
             if (!strcmp(it->valuestring, flag_tab[i].name))
                 break;
         if (!cJSON_IsString(it) || i == sizeof flag_tab / sizeof flag_tab[0])
-            return sbc_err_set(e, SBC_EXIT_FAIL, P "flags: unsupported flag %.64s",
-                               cJSON_IsString(it) ? it->valuestring : "(not a string)");
+            return sbc_err_set(e, SBC_EXIT_FAIL, P "flags: unsupported flag %s",
+                               cJSON_IsString(it) ? shown(it->valuestring).s : "(not a string)");
         p->flags |= flag_tab[i].flag;
     }
     return 0;
@@ -577,7 +593,7 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t act, const char *name, const s
     }
     if (rc < 0) {
         errno = -rc;
-        return sbc_err_sys(e, "seccomp: add the rule for %s", name);
+        return sbc_err_sys(e, "seccomp: add the rule for %s", shown(name).s);
     }
     return 0;
 }
@@ -617,6 +633,118 @@ static int export_bpf(scmp_filter_ctx ctx, sbc_seccomp_prog *out, sbc_err *e)
     out->owned = 1;
     return 0;
 }
+
+/* ---- syscalls newer than libseccomp -------------------------------------
+ *
+ * The libseccomp sbc links (2.5.4) does not know the newest syscalls, so the
+ * profile's rules for them would be skipped and the calls would get the
+ * default EPERM, where Docker (with a newer libseccomp) allows them and a
+ * libc that probes for them falls back only on ENOSYS.  On x86 sbc prepends
+ * a few instructions of its own (the numbers below are the same for x86_64
+ * and i386 since Linux 5.1): an unconditional rule for such a name gets its
+ * action by number, and, when the default action is ERRNO, a number above
+ * every syscall sbc knows gets ENOSYS, as runc's patchbpf does, so future
+ * syscalls look absent rather than forbidden.  x32 numbers are left to
+ * libseccomp. */
+#if defined(__x86_64__)
+#include <linux/audit.h>
+static const struct {
+    const char *name;
+    uint16_t nr;
+    uint8_t only64; /* x86_64 only */
+} new_calls[] = {
+    {"uretprobe", 335, 1},         {"statmount", 457, 0},        {"listmount", 458, 0},
+    {"lsm_get_self_attr", 459, 0}, {"lsm_set_self_attr", 460, 0}, {"lsm_list_modules", 461, 0},
+    {"mseal", 462, 0},             {"setxattrat", 463, 0},       {"getxattrat", 464, 0},
+    {"listxattrat", 465, 0},       {"removexattrat", 466, 0},    {"open_tree_attr", 467, 0},
+    {"file_getattr", 468, 0},      {"file_setattr", 469, 0},
+};
+#define NEW_N (int)(sizeof new_calls / sizeof new_calls[0])
+#define NR_MAX_KNOWN 469
+
+/* one arch's block: match the arch, then the numbers; returns its length */
+static int stub_block(struct sock_filter *o, uint32_t audit_arch, int x64, const uint32_t *act, int enosys,
+                      int *ja_at)
+{
+    int n = 0, k = 0, idx[NEW_N];
+    for (int i = 0; i < NEW_N; i++)
+        if (act[i] && (x64 || !new_calls[i].only64))
+            idx[n++] = i;
+    int x32 = x64 ? 1 : 0;
+    int a = 3 + x32 + n + (enosys ? 1 : 0); /* the JA out of the stub */
+    int len = a + 1 + n + (enosys ? 1 : 0);
+    o[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+    o[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, audit_arch, 0, (uint8_t)(len - k - 1));
+    k++;
+    o[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+    if (x32) {
+        o[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x40000000, (uint8_t)(a - k - 1), 0);
+        k++;
+    }
+    for (int i = 0; i < n; i++, k++)
+        o[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, new_calls[idx[i]].nr,
+                                            (uint8_t)(a + 1 + i - k - 1), 0);
+    if (enosys) {
+        o[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, NR_MAX_KNOWN, (uint8_t)(a + n - k), 0);
+        k++;
+    }
+    *ja_at = k;
+    o[k++] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 0); /* patched by the caller */
+    for (int i = 0; i < n; i++)
+        o[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, act[idx[i]]);
+    if (enosys)
+        o[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ERRNO(ENOSYS));
+    return k;
+}
+
+static int prepend_stub(const sbc_seccomp_profile *p, uint64_t caps, uint32_t kver, uint32_t arches,
+                        sbc_seccomp_prog *out, sbc_err *e)
+{
+    uint32_t act[NEW_N] = {0};
+    int any = 0, enosys = p->default_action == SBC_SCMP_ACT_ERRNO;
+    uint32_t dact = scmp_action(p->default_action, p->default_errno);
+    for (unsigned i = 0; i < p->nrules; i++) {
+        const sbc_seccomp_rule *r = &p->rules[i];
+        if (r->nargs || !sbc_seccomp_rule_applies(r, caps, kver))
+            continue;
+        for (unsigned k = 0; k < r->nnames; k++)
+            for (int j = 0; j < NEW_N; j++)
+                if (!act[j] && !strcmp(r->names[k], new_calls[j].name) &&
+                    seccomp_syscall_resolve_name(new_calls[j].name) == __NR_SCMP_ERROR &&
+                    scmp_action(r->action, r->errno_ret) != dact) {
+                    act[j] = scmp_action(r->action, r->errno_ret);
+                    any = 1;
+                }
+    }
+    if (!any && !enosys)
+        return 0;
+    struct sock_filter stub[2 * (2 * NEW_N + 8)];
+    int ja[2], len = 0;
+    len += stub_block(stub, AUDIT_ARCH_X86_64, 1, act, enosys, &ja[0]);
+    int nb = 1;
+    for (int i = 0; i < NARCH; i++)
+        if ((arches & (1u << i)) && arch_tab[i].token == SCMP_ARCH_X86) {
+            ja[1] = len;
+            int at;
+            len += stub_block(stub + len, AUDIT_ARCH_I386, 0, act, enosys, &at);
+            ja[1] += at;
+            nb = 2;
+        }
+    for (int b = 0; b < nb; b++)
+        stub[ja[b]].k = (uint32_t)(len - ja[b] - 1);
+    if (out->len + len > BPF_MAXINSNS)
+        return sbc_err_set(e, SBC_EXIT_FAIL, "seccomp: the filter has more than %d instructions", BPF_MAXINSNS);
+    struct sock_filter *all = malloc((size_t)(out->len + len) * sizeof *all);
+    if (!all)
+        return sbc_err_set(e, SBC_EXIT_FAIL, "seccomp: out of memory");
+    memcpy(all, stub, (size_t)len * sizeof *all);
+    memcpy(all + len, out->insns, (size_t)out->len * sizeof *all);
+    free(out->insns);
+    out->insns = all;
+    out->len = (unsigned short)(out->len + len);
+    return 0;
+}
+#endif
 
 int sbc_seccomp_compile(const sbc_seccomp_profile *p, uint64_t caps, uint32_t kver,
                         sbc_seccomp_prog *out, sbc_err *e)
@@ -663,6 +791,11 @@ int sbc_seccomp_compile(const sbc_seccomp_profile *p, uint64_t caps, uint32_t kv
     rc = export_bpf(ctx, out, e);
     seccomp_release(ctx);
     out->flags = p->flags;
+#if defined(__x86_64__)
+    if (rc == 0 && seccomp_arch_native() == SCMP_ARCH_X86_64 &&
+        (rc = prepend_stub(p, caps, kver, arches, out, e)) < 0)
+        sbc_seccomp_prog_free(out);
+#endif
     return rc;
 }
 

@@ -5,7 +5,7 @@
 BIN=$(dirname "$(command -v sbc-version)")
 
 expect_rc 0 "sbc --version exits 0" sbc-version
-for lib in BearSSL libarchive zlib zstd cJSON; do
+for lib in BearSSL libarchive zlib zstd cJSON libseccomp; do
   run "$SBC_BIN" --version
   if [ "$RC" = 0 ] && grep -Eq "^  $lib +[0-9]" "$T_TMP/out"; then pass "--version names $lib"; else fail "--version names $lib ($(_why))"; fi
 done
@@ -29,6 +29,7 @@ lic_has cJSON 'cJSON [(]' 'Dave Gamble'
 lic_has libarchive 'libarchive [(]' 'Redistribution and use in source and binary forms'
 lic_has zlib 'zlib [(]' 'Jean-loup Gailly and Mark Adler'
 lic_has zstd 'zstd [(]' 'Meta Platforms'
+lic_has libseccomp 'libseccomp [(]' 'GNU LESSER GENERAL PUBLIC LICENSE'
 lic_has musl 'musl libc [(]' 'Rich Felker'
 if cmp -s <(sed -n '/^Third-party software in the sbc binary/,$p' "$T_TMP/out") "$TOP/THIRD-PARTY"; then
   pass "--licenses prints THIRD-PARTY as it is in the tree"; else fail "--licenses differs from THIRD-PARTY"; fi

@@ -210,6 +210,32 @@ try:
 except (OSError, subprocess.CalledProcessError):
     pass
 
+# ---- seccomp: Docker-format and OCI linux.seccomp profiles ---------------------
+add("seccomp", '{"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":1,"archMap":[{"architecture":"SCMP_ARCH_X86_64",'
+    '"subArchitectures":["SCMP_ARCH_X86","SCMP_ARCH_X32"]},{"architecture":"SCMP_ARCH_AARCH64","subArchitectures":null}],'
+    '"syscalls":[{"names":["read","write","exit_group","no_such_call"],"action":"SCMP_ACT_ALLOW"},'
+    '{"names":["ptrace"],"action":"SCMP_ACT_ALLOW","includes":{"minKernel":"4.8"}},'
+    '{"names":["socket"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":38,"op":"SCMP_CMP_LT"}]},'
+    '{"names":["clone"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":2114060288,"valueTwo":0,"op":"SCMP_CMP_MASKED_EQ"}],'
+    '"excludes":{"caps":["CAP_SYS_ADMIN"],"arches":["s390","s390x"]}},'
+    '{"names":["clone3"],"action":"SCMP_ACT_ERRNO","errnoRet":38,"excludes":{"caps":["CAP_SYS_ADMIN"]}},'
+    '{"names":["arch_prctl"],"action":"SCMP_ACT_ALLOW","includes":{"arches":["amd64","x32"]}},'
+    '{"names":["reboot"],"action":"SCMP_ACT_ALLOW","includes":{"caps":["CAP_SYS_BOOT"]}}]}')
+add("seccomp", '{"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86"],'
+    '"flags":["SECCOMP_FILTER_FLAG_SPEC_ALLOW","SECCOMP_FILTER_FLAG_LOG"],'
+    '"syscalls":[{"names":["getppid"],"action":"SCMP_ACT_ERRNO","errnoRet":77},'
+    '{"names":["umask"],"action":"SCMP_ACT_TRACE","errnoRet":65535,"args":[{"index":0,"value":7,"op":"SCMP_CMP_EQ"},'
+    '{"index":0,"value":18,"valueTwo":18,"op":"SCMP_CMP_MASKED_EQ"}]},'
+    '{"name":"uname","action":"SCMP_ACT_KILL_PROCESS","args":[{"index":5,"value":0,"op":"SCMP_CMP_NE"}]},'
+    '{"names":["getpid"],"action":"SCMP_ACT_LOG"},{"names":["kill"],"action":"SCMP_ACT_TRAP"},'
+    '{"names":["tkill"],"action":"SCMP_ACT_KILL_THREAD"},{"names":["tgkill"],"action":"SCMP_ACT_KILL"}]}')
+add("seccomp", '{"defaultAction":"SCMP_ACT_NOTIFY"}')
+add("seccomp", '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_ERRNO",'
+    '"args":[{"index":9,"value":1e300,"op":"SCMP_CMP_GE"}]}]}')
+add("seccomp", '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[' + ','.join(
+    '{"names":["n%d"],"action":"SCMP_ACT_ALLOW","args":[{"index":%d,"value":%d,"op":"SCMP_CMP_GT"}]}' % (i, i % 6, i)
+    for i in range(40)) + ']}')
+
 for target, items in seeds.items():
     d = os.path.join(OUT, target)
     os.makedirs(d, exist_ok=True)
