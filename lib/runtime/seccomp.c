@@ -664,7 +664,7 @@ static const struct {
 
 /* one arch's block: match the arch, then the numbers; returns its length */
 static int stub_block(struct sock_filter *o, uint32_t audit_arch, int x64, const uint32_t *act, int enosys,
-                      int *ja_at)
+                      uint32_t nr_max, int *ja_at)
 {
     int n = 0, k = 0, idx[NEW_N];
     for (int i = 0; i < NEW_N; i++)
@@ -685,7 +685,7 @@ static int stub_block(struct sock_filter *o, uint32_t audit_arch, int x64, const
         o[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, new_calls[idx[i]].nr,
                                             (uint8_t)(a + 1 + i - k - 1), 0);
     if (enosys) {
-        o[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, NR_MAX_KNOWN, (uint8_t)(a + n - k), 0);
+        o[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, nr_max, (uint8_t)(a + n - k), 0);
         k++;
     }
     *ja_at = k;
@@ -718,15 +718,27 @@ static int prepend_stub(const sbc_seccomp_profile *p, uint64_t caps, uint32_t kv
     }
     if (!any && !enosys)
         return 0;
+    /* ENOSYS only above every number sbc's table or this libseccomp knows
+     * for a name in the profile (a newer libseccomp may know more) */
+    uint32_t nr_max = NR_MAX_KNOWN;
+    for (unsigned i = 0; i < p->nrules; i++)
+        for (unsigned k = 0; k < p->rules[i].nnames; k++) {
+            int a = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, p->rules[i].names[k]);
+            int b = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86, p->rules[i].names[k]);
+            if (a > 0 && (uint32_t)a > nr_max)
+                nr_max = (uint32_t)a;
+            if (b > 0 && (uint32_t)b > nr_max)
+                nr_max = (uint32_t)b;
+        }
     struct sock_filter stub[2 * (2 * NEW_N + 8)];
     int ja[2], len = 0;
-    len += stub_block(stub, AUDIT_ARCH_X86_64, 1, act, enosys, &ja[0]);
+    len += stub_block(stub, AUDIT_ARCH_X86_64, 1, act, enosys, nr_max, &ja[0]);
     int nb = 1;
     for (int i = 0; i < NARCH; i++)
         if ((arches & (1u << i)) && arch_tab[i].token == SCMP_ARCH_X86) {
             ja[1] = len;
             int at;
-            len += stub_block(stub + len, AUDIT_ARCH_I386, 0, act, enosys, &at);
+            len += stub_block(stub + len, AUDIT_ARCH_I386, 0, act, enosys, nr_max, &at);
             ja[1] += at;
             nb = 2;
         }
