@@ -1,6 +1,7 @@
 /* devices.c - device access control (see devices.h). */
 #include "runtime/devices.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -706,6 +707,69 @@ cJSON *sbc_dev_nodes_to_json(const sbc_dev_node *v, int n)
 }
 
 /* ---- nodes ---------------------------------------------------------------- */
+
+struct nodes {
+    sbc_dev_node *v;
+    int n, cap;
+};
+
+static int walk(int dfd, const char *path, int depth, struct nodes *acc, sbc_err *e)
+{
+    DIR *d = fdopendir(dfd);
+    if (!d) {
+        close(dfd);
+        return sbc_err_sys(e, "read %s", path);
+    }
+    struct dirent *de;
+    int rc = 0;
+    while (rc == 0 && (de = readdir(d))) {
+        const char *nm = de->d_name;
+        struct stat st;
+        if (nm[0] == '.' || fstatat(dirfd(d), nm, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            continue; /* ., .., .udev, .lxc; gone meanwhile */
+        char *p = sbc_xasprintf("%s/%s", path, nm);
+        if (S_ISDIR(st.st_mode)) {
+            int top = depth == 0;
+            if (depth < 8 && !(top && (!strcmp(nm, "pts") || !strcmp(nm, "shm") || !strcmp(nm, "mqueue") ||
+                                       !strcmp(nm, "fd")))) {
+                int sub = openat(dirfd(d), nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (sub >= 0)
+                    rc = walk(sub, p, depth + 1, acc, e);
+            }
+        } else if ((S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) && !(depth == 0 && !strcmp(nm, "console"))) {
+            if (acc->n == acc->cap) {
+                acc->cap = acc->cap ? 2 * acc->cap : 64;
+                acc->v = sbc_xrealloc(acc->v, (size_t)acc->cap * sizeof *acc->v);
+            }
+            acc->v[acc->n++] = (sbc_dev_node){.path = p, .type = S_ISCHR(st.st_mode) ? 'c' : 'b',
+                                              .major = major(st.st_rdev), .minor = minor(st.st_rdev),
+                                              .mode = st.st_mode & 07777, .uid = st.st_uid, .gid = st.st_gid};
+            p = NULL;
+        }
+        free(p);
+    }
+    closedir(d);
+    return rc;
+}
+
+int sbc_dev_nodes_host(const char *dir, sbc_dev_node **out, int *n, sbc_err *e)
+{
+    struct nodes acc = {0};
+    *out = NULL;
+    *n = 0;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return sbc_err_sys(e, "open %s", dir);
+    if (walk(fd, dir, 0, &acc, e) < 0) {
+        for (int i = 0; i < acc.n; i++)
+            free(acc.v[i].path);
+        free(acc.v);
+        return -1;
+    }
+    *out = acc.v;
+    *n = acc.n;
+    return 0;
+}
 
 int sbc_dev_node_make(int rootfd, const sbc_dev_node *n, sbc_err *e)
 {

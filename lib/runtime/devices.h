@@ -118,6 +118,12 @@ cJSON *sbc_dev_rules_to_json(const sbc_dev_rule *r, int n);
 int sbc_dev_nodes_from_json(const cJSON *arr, sbc_dev_node **out, int *n, sbc_err *e);
 cJSON *sbc_dev_nodes_to_json(const sbc_dev_node *v, int n);
 
+/* --privileged: every char and block device under the host's dir (/dev),
+ * as Docker gives a privileged container; not pts/, shm/, mqueue/, fd/,
+ * console or dot-directories.  Paths as on the host; *out malloc'd (free
+ * each with sbc_dev_node_free). */
+int sbc_dev_nodes_host(const char *dir, sbc_dev_node **out, int *n, sbc_err *e);
+
 /* Create node n below the container's root (rootfd, before pivot_root):
  * parents made as directories (0755), no symlink followed, an existing
  * non-directory at the path replaced; mode, uid, gid applied. */

@@ -490,3 +490,24 @@ TEST(devices_cgroup_create_enforces)
             CHECK_INT(rm_cgroup(p), 0);
     }
 }
+
+TEST(devices_host_nodes)
+{
+    sbc_dev_node *v;
+    int n;
+    sbc_err e = {0};
+    CHECK_INT(sbc_dev_nodes_host("/dev", &v, &n, &e), 0);
+    int null = 0, pts = 0, console = 0;
+    for (int i = 0; i < n; i++) {
+        if (!strcmp(v[i].path, "/dev/null") && v[i].type == 'c' && v[i].major == 1 && v[i].minor == 3)
+            null = 1;
+        if (!strncmp(v[i].path, "/dev/pts/", 9) || !strncmp(v[i].path, "/dev/shm/", 9))
+            pts = 1;
+        if (!strcmp(v[i].path, "/dev/console"))
+            console = 1;
+        sbc_dev_node_free(&v[i]);
+    }
+    free(v);
+    CHECK(n > 3 && null && !pts && !console);
+    CHECK_INT(sbc_dev_nodes_host("/nonexistent-sbc", &v, &n, &e), -1);
+}
