@@ -5,7 +5,8 @@
  * /sys/fs/cgroup/unified when no v1 controller is left beside it); sbc
  * enables memory, pids and cpu in the subtree_control of the parents it
  * makes.  On v1 and hybrid it is <mount>/<ctrl>/<name> for each controller
- * we use (memory, pids, and cpu when a cpu limit is set) that the host has,
+ * we use (memory, pids, cpu when a cpu limit is set, devices when there are
+ * device rules) that the host has,
  * plus the unified tree when a hybrid host has one (so the process is
  * tracked there too).  The parent ("sbc") stays once made, as Docker's
  * "docker" does: one mkdir and rmdir less per hierarchy and start.  A limit whose
