@@ -215,19 +215,24 @@ static void ex_rm(sbc_dev_state *st, const sbc_dev_rule *x)
     }
 }
 
-static int ex_add(sbc_dev_state *st, const sbc_dev_rule *x)
+/* room for it: each rule adds at most two exceptions (sbc_dev_reduce) */
+static void ex_add(sbc_dev_state *st, const sbc_dev_rule *x)
 {
     for (int i = 0; i < st->nex; i++) {
         sbc_dev_rule *w = &st->ex[i];
         if (w->type == x->type && w->major == x->major && w->minor == x->minor) {
             w->access |= x->access;
-            return 0;
+            return;
         }
     }
-    if (st->nex == SBC_DEV_MAXEX)
-        return -1;
     st->ex[st->nex++] = *x;
-    return 0;
+}
+
+void sbc_dev_state_free(sbc_dev_state *st)
+{
+    free(st->ex);
+    st->ex = NULL;
+    st->nex = 0;
 }
 
 int sbc_dev_reduce(const sbc_dev_rule *r, int n, sbc_dev_state *st, sbc_err *e)
@@ -235,10 +240,15 @@ int sbc_dev_reduce(const sbc_dev_rule *r, int n, sbc_dev_state *st, sbc_err *e)
     /* a fresh cgroup below one that allows everything */
     st->allow_default = 1;
     st->nex = 0;
+    st->ex = NULL;
+    if (n < 0 || n > SBC_DEV_MAXRULES)
+        return sbc_err_set(e, SBC_EXIT_FAIL, "too many device rules (%d, at most %d)", n, SBC_DEV_MAXRULES);
+    st->ex = sbc_xcalloc((size_t)(2 * n + 1), sizeof *st->ex);
     for (int i = 0; i < n; i++) {
         if (!rule_ok(&r[i])) {
             char b[64];
             sbc_dev_rule_str(&r[i], b, sizeof b);
+            sbc_dev_state_free(st);
             return sbc_err_set(e, SBC_EXIT_FAIL, "invalid device rule '%s'", b);
         }
         if (!r[i].access)
@@ -258,8 +268,8 @@ int sbc_dev_reduce(const sbc_dev_rule *r, int n, sbc_dev_state *st, sbc_err *e)
             x.allow = !st->allow_default;
             if (r[i].allow == st->allow_default)
                 ex_rm(st, &x);
-            else if (ex_add(st, &x) < 0)
-                return sbc_err_set(e, SBC_EXIT_FAIL, "too many device rules (at most %d)", SBC_DEV_MAXEX);
+            else
+                ex_add(st, &x);
         }
     }
     return 0;
@@ -288,45 +298,48 @@ int sbc_dev_check(const sbc_dev_state *st, char type, long long major, long long
 
 int sbc_dev_v1_plan(const sbc_dev_rule *r, int n, sbc_dev_write *w, int cap, sbc_err *e)
 {
-    sbc_dev_state *st = malloc(sizeof *st);
-    if (!st)
-        return sbc_err_sys(e, "device rules");
+    sbc_dev_state st;
+    if (sbc_dev_reduce(r, n, &st, e) < 0)
+        return -1;
     int k = -1;
-    if (sbc_dev_reduce(r, n, st, e) < 0)
-        goto out;
-    if (st->nex + 1 > cap) {
+    if (st.nex + 1 > cap) {
         sbc_err_set(e, SBC_EXIT_FAIL, "too many device rules");
         goto out;
     }
-    const char *def = st->allow_default ? "devices.allow" : "devices.deny";
-    const char *other = st->allow_default ? "devices.deny" : "devices.allow";
+    const char *def = st.allow_default ? "devices.allow" : "devices.deny";
+    const char *other = st.allow_default ? "devices.deny" : "devices.allow";
     w[0].file = def;
     strcpy(w[0].line, "a");
-    for (k = 1; k <= st->nex; k++) {
+    for (k = 1; k <= st.nex; k++) {
         w[k].file = other;
-        sbc_dev_rule_str(&st->ex[k - 1], w[k].line, sizeof w[k].line);
+        sbc_dev_rule_str(&st.ex[k - 1], w[k].line, sizeof w[k].line);
     }
 out:
-    free(st);
+    sbc_dev_state_free(&st);
     return k;
 }
 
 int sbc_dev_v1_apply(const char *dir, const sbc_dev_rule *r, int n, sbc_err *e)
 {
-    sbc_dev_write *w = malloc((SBC_DEV_MAXEX + 1) * sizeof *w);
-    if (!w)
-        return sbc_err_sys(e, "device rules");
-    int k = sbc_dev_v1_plan(r, n, w, SBC_DEV_MAXEX + 1, e), rc = k < 0 ? -1 : 0;
+    if (n < 0 || n > SBC_DEV_MAXRULES)
+        return sbc_err_set(e, SBC_EXIT_FAIL, "too many device rules (%d, at most %d)", n, SBC_DEV_MAXRULES);
+    sbc_dev_write *w = sbc_xcalloc((size_t)(2 * n + 2), sizeof *w);
+    int k = sbc_dev_v1_plan(r, n, w, 2 * n + 2, e), rc = k < 0 ? -1 : 0;
+    /* each file opened once, one rule per write() (the kernel parses each
+     * write on its own): two opens rather than one per rule */
+    int fd[2] = {-1, -1};
     char p[PATH_MAX];
     for (int i = 0; i < k && rc == 0; i++) {
+        int which = strcmp(w[i].file, "devices.allow") == 0;
         snprintf(p, sizeof p, "%s/%s", dir, w[i].file);
-        int fd = open(p, O_WRONLY | O_CLOEXEC);
-        /* one rule per write(): the kernel parses each on its own */
-        if (fd < 0 || sbc_write_full(fd, w[i].line, strlen(w[i].line)) < 0)
+        if (fd[which] < 0 && (fd[which] = open(p, O_WRONLY | O_CLOEXEC)) < 0)
+            rc = sbc_err_sys(e, "cgroup: open %s", p);
+        else if (write(fd[which], w[i].line, strlen(w[i].line)) != (ssize_t)strlen(w[i].line))
             rc = sbc_err_sys(e, "cgroup: write '%s' to %s", w[i].line, p);
-        if (fd >= 0)
-            close(fd);
     }
+    for (int i = 0; i < 2; i++)
+        if (fd[i] >= 0)
+            close(fd[i]);
     free(w);
     return rc;
 }
@@ -396,14 +409,10 @@ static int gen_block(const sbc_dev_rule *x, int allow_default, struct bpf_insn *
 
 int sbc_dev_bpf_gen(const sbc_dev_rule *r, int n, struct bpf_insn *out, int cap, sbc_err *e)
 {
-    sbc_dev_state *st = malloc(sizeof *st);
-    if (!st)
-        return sbc_err_sys(e, "device rules");
+    sbc_dev_state st;
     int k = 0;
-    if (sbc_dev_reduce(r, n, st, e) < 0) {
-        free(st);
+    if (sbc_dev_reduce(r, n, &st, e) < 0)
         return -1;
-    }
     const struct bpf_insn head[] = {
         LDX_W(R2, R1, offsetof(struct bpf_cgroup_dev_ctx, access_type)),
         MOV32_X(R3, R2),
@@ -417,15 +426,15 @@ int sbc_dev_bpf_gen(const sbc_dev_rule *r, int n, struct bpf_insn *out, int cap,
         goto full;
     for (; k < nh; k++)
         out[k] = head[k];
-    for (int i = 0; i < st->nex; i++)
-        if (gen_block(&st->ex[i], st->allow_default, out, cap - 2, &k) < 0)
+    for (int i = 0; i < st.nex; i++)
+        if (gen_block(&st.ex[i], st.allow_default, out, cap - 2, &k) < 0)
             goto full;
-    out[k++] = MOV32_K(R0, st->allow_default);
+    out[k++] = MOV32_K(R0, st.allow_default);
     out[k++] = EXIT();
-    free(st);
+    sbc_dev_state_free(&st);
     return k;
 full:
-    free(st);
+    sbc_dev_state_free(&st);
     return sbc_err_set(e, SBC_EXIT_FAIL, "device program: more than %d instructions", cap);
 }
 
@@ -434,14 +443,12 @@ static long sys_bpf(int cmd, union bpf_attr *a)
     return syscall(SYS_bpf, cmd, a, sizeof *a);
 }
 
-#define MAX_INSNS (6 + 8 * SBC_DEV_MAXEX + 2)
-
 int sbc_dev_bpf_load(const sbc_dev_rule *r, int n, sbc_err *e)
 {
-    struct bpf_insn *p = malloc(MAX_INSNS * sizeof *p);
-    if (!p)
-        return sbc_err_sys(e, "device program");
-    int k = sbc_dev_bpf_gen(r, n, p, MAX_INSNS, e), fd = -1;
+    if (n < 0 || n > SBC_DEV_MAXRULES)
+        return sbc_err_set(e, SBC_EXIT_FAIL, "too many device rules (%d, at most %d)", n, SBC_DEV_MAXRULES);
+    struct bpf_insn *p = sbc_xcalloc((size_t)SBC_DEV_BPF_INSNS(n), sizeof *p);
+    int k = sbc_dev_bpf_gen(r, n, p, SBC_DEV_BPF_INSNS(n), e), fd = -1;
     if (k < 0)
         goto out;
     union bpf_attr a;

@@ -64,14 +64,16 @@ void sbc_dev_node_free(sbc_dev_node *n);
 /* What the v1 kernel keeps of an ordered rule list: the default and the
  * exceptions (only 'b'/'c' types; an 'a' rule that is not "all devices, rwm"
  * is split in a 'b' and a 'c' one).  Exceptions with the same type and
- * numbers merge their access like the kernel's.  -1 when too many. */
-#define SBC_DEV_MAXEX 256
+ * numbers merge their access like the kernel's.  At most SBC_DEV_MAXRULES
+ * rules; st->ex malloc'd (sbc_dev_state_free). */
+#define SBC_DEV_MAXRULES 1024
 typedef struct sbc_dev_state {
     int allow_default;      /* 1: everything not excepted is allowed */
     int nex;
-    sbc_dev_rule ex[SBC_DEV_MAXEX]; /* .allow = !allow_default */
+    sbc_dev_rule *ex;       /* .allow = !allow_default; at most 2n */
 } sbc_dev_state;
 int sbc_dev_reduce(const sbc_dev_rule *r, int n, sbc_dev_state *st, sbc_err *e);
+void sbc_dev_state_free(sbc_dev_state *st);
 /* Whether the policy st allows access (one SBC_DEV_* bit or more) to
  * type major:minor: the kernel's v1 decision, used by the tests. */
 int sbc_dev_check(const sbc_dev_state *st, char type, long long major, long long minor, unsigned access);
@@ -83,15 +85,17 @@ typedef struct sbc_dev_write {
 } sbc_dev_write;
 /* The writes that give a fresh v1 devices cgroup the policy of r: first "a"
  * to devices.deny (or devices.allow for an allow-all default), then one line
- * per exception to the other file.  Returns the number, -1 on error. */
+ * per exception to the other file (at most 2n + 1 in all).  Returns the
+ * number, -1 on error. */
 int sbc_dev_v1_plan(const sbc_dev_rule *r, int n, sbc_dev_write *w, int cap, sbc_err *e);
 /* Do them in dir (a leaf of the devices hierarchy, no tasks yet). */
 int sbc_dev_v1_apply(const char *dir, const sbc_dev_rule *r, int n, sbc_err *e);
 
 /* ---- v2 eBPF ---- */
 /* Emit the BPF_PROG_TYPE_CGROUP_DEVICE program for r into out (struct
- * bpf_insn, 8 bytes each); the instruction count, -1 when cap is too small
- * or the rules are invalid. */
+ * bpf_insn, 8 bytes each; at most SBC_DEV_BPF_INSNS(n)); the instruction
+ * count, -1 when cap is too small or the rules are invalid. */
+#define SBC_DEV_BPF_INSNS(n) (8 + 8 * 2 * (n))
 struct bpf_insn;
 int sbc_dev_bpf_gen(const sbc_dev_rule *r, int n, struct bpf_insn *out, int cap, sbc_err *e);
 /* Load it (BPF_PROG_LOAD); a CLOEXEC program fd or -1 (e->errnum ENOSYS or

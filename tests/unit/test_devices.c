@@ -76,7 +76,7 @@ TEST(devices_v1_lines_docker_default)
 
 TEST(devices_policy_decisions)
 {
-    sbc_dev_state *st = malloc(sizeof *st);
+    sbc_dev_state s0, *st = &s0;
     sbc_err e = {0};
     CHECK_INT(sbc_dev_reduce(sbc_dev_default, sbc_dev_ndefault, st, &e), 0);
     CHECK(!st->allow_default);
@@ -92,20 +92,24 @@ TEST(devices_policy_decisions)
     sbc_dev_rule r[32];
     memcpy(r, sbc_dev_default, (size_t)sbc_dev_ndefault * sizeof *r);
     r[sbc_dev_ndefault] = (sbc_dev_rule){.allow = 1, .type = 'c', .major = DENIED_MAJ, .minor = DENIED_MIN, .access = SBC_DEV_R};
+    sbc_dev_state_free(st);
     CHECK_INT(sbc_dev_reduce(r, sbc_dev_ndefault + 1, st, &e), 0);
     CHECK(sbc_dev_check(st, 'c', DENIED_MAJ, DENIED_MIN, SBC_DEV_R));
     CHECK(!sbc_dev_check(st, 'c', DENIED_MAJ, DENIED_MIN, SBC_DEV_W));
     /* a later deny removes the exact exception (v1 semantics) */
     r[sbc_dev_ndefault + 1] = (sbc_dev_rule){.allow = 0, .type = 'c', .major = 1, .minor = 3, .access = SBC_DEV_W};
+    sbc_dev_state_free(st);
     CHECK_INT(sbc_dev_reduce(r, sbc_dev_ndefault + 2, st, &e), 0);
     CHECK(sbc_dev_check(st, 'c', 1, 3, SBC_DEV_R));
     CHECK(!sbc_dev_check(st, 'c', 1, 3, SBC_DEV_W));
+    sbc_dev_state_free(st);
     CHECK_INT(sbc_dev_reduce(&sbc_dev_privileged, 1, st, &e), 0);
     CHECK(sbc_dev_check(st, 'b', 8, 0, SBC_DEV_RWM));
+    sbc_dev_state_free(st);
     /* invalid rules are refused */
     sbc_dev_rule bad = {.allow = 1, .type = 'x', .major = 1, .minor = 1, .access = 1};
     CHECK_INT(sbc_dev_reduce(&bad, 1, st, &e), -1);
-    free(st);
+    CHECK(st->ex == NULL);
 }
 
 TEST(devices_rule_syntax)
