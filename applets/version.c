@@ -50,6 +50,7 @@ void sbc_version_print(FILE *f)
     }
     fprintf(f, "storage driver: %s\n", sbc_rootfs_driver_name());
     fprintf(f, "cgroup: %s\n", sbc_cgroup_mode_name());
+    fprintf(f, "device control: %s\n", sbc_cgroup_devices_how());
 }
 
 int version_main(int argc, char **argv)

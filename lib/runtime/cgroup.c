@@ -16,14 +16,16 @@
 #include <linux/magic.h>
 
 #include "base/io.h"
+#include "runtime/devices.h"
 
 #define CG_ROOT "/sys/fs/cgroup"
 
 /* The v1 controllers we manage; signal_all reads the first one that has a
- * hierarchy (pids tracks every task). */
-enum { C_PIDS, C_MEMORY, C_CPU, NCTRL };
-static const char *const v1_ctrls[NCTRL] = {"pids", "memory", "cpu"};
-static const char *const v1_what[NCTRL] = {"pids limits", "memory limits", "cpu limits"};
+ * hierarchy (pids tracks every task).  cpu and devices cgroups are made only
+ * when wanted (a cpu limit, device rules). */
+enum { C_PIDS, C_MEMORY, C_CPU, C_DEVICES, NCTRL };
+static const char *const v1_ctrls[NCTRL] = {"pids", "memory", "cpu", "devices"};
+static const char *const v1_what[NCTRL] = {"pids limits", "memory limits", "cpu limits", "device rules"};
 
 static int mode = -1;
 /* Where the v2 tree is: CG_ROOT, or CG_ROOT/unified on a host whose v1
@@ -93,6 +95,32 @@ const char *sbc_cgroup_mode_name(void)
 {
     static const char *const n[] = {"none", "v1", "hybrid", "v2"};
     return n[sbc_cgroup_mode()];
+}
+
+const char *sbc_cgroup_devices_how(void)
+{
+    static char how[96];
+    const char *tree = "cgroup v2";
+    sbc_err e = {0};
+    switch (sbc_cgroup_mode()) {
+    case SBC_CG_NONE:
+        return "none (no cgroup file system)";
+    case SBC_CG_V2:
+        break;
+    default:
+        if (is_fs(CG_ROOT "/devices", CGROUP_SUPER_MAGIC))
+            return "devices cgroup (v1)";
+        if (sbc_cgroup_mode() != SBC_CG_HYBRID)
+            return "none (no devices hierarchy)";
+        tree = "unified hierarchy";
+    }
+    int fd = sbc_dev_bpf_load(sbc_dev_default, sbc_dev_ndefault, &e);
+    if (fd >= 0) {
+        close(fd);
+        snprintf(how, sizeof how, "eBPF (%s)", tree);
+    } else
+        snprintf(how, sizeof how, "none (%s, no device program: %s)", tree, strerror(e.errnum));
+    return how;
 }
 
 /* Write s to dir/file; errno kept on failure. */
@@ -225,6 +253,20 @@ static int v2_apply(const char *name, const char *dir, const char *file, const c
     return sbc_err_sys(e, "cgroup: set %s/%s to %s", dir, file, val);
 }
 
+/* The device program for lim's rules on the v2 cgroup dir, when there are
+ * rules; a kernel without bpf(2) has no device control to give (reported by
+ * sbc_cgroup_devices_how), anything else is an error. */
+static int devices_bpf(const char *dir, const sbc_cg_limits *lim, sbc_err *e)
+{
+    if (!lim->devices || sbc_dev_bpf_apply(dir, lim->devices, lim->ndevices, e) == 0)
+        return 0;
+    if (e->errnum == ENOSYS) {
+        sbc_err_clear(e);
+        return 0;
+    }
+    return -1;
+}
+
 int sbc_cgroup_create(const char *name, const sbc_cg_limits *lim, sbc_err *e)
 {
     char d[PATH_MAX], v[64];
@@ -260,22 +302,26 @@ int sbc_cgroup_create(const char *name, const sbc_cg_limits *lim, sbc_err *e)
             if (v2_apply(name, d, "pids.max", v, &enabled, e) < 0)
                 return -1;
         }
-        return 0;
+        return devices_bpf(d, lim, e);
     }
     default:
         break;
     }
-    const long long want[NCTRL] = {[C_PIDS] = lim->pids, [C_MEMORY] = lim->memory, [C_CPU] = lim->cpu_quota};
+    const long long want[NCTRL] = {[C_PIDS] = lim->pids, [C_MEMORY] = lim->memory, [C_CPU] = lim->cpu_quota,
+                                   [C_DEVICES] = lim->devices != NULL};
     for (int i = 0; i < NCTRL; i++) {
-        if (want[i] && (v1_missing & (1u << i)))
+        /* device rules without a devices hierarchy: the eBPF program on the
+         * unified tree of a hybrid host, else none (sbc_cgroup_devices_how) */
+        int must = want[i] && i != C_DEVICES;
+        if (must && (v1_missing & (1u << i)))
             return sbc_err_set(e, 0, "cgroup: no %s hierarchy under %s, %s unavailable", v1_ctrls[i], CG_ROOT, v1_what[i]);
-        if ((v1_missing & (1u << i)) || (i == C_CPU && !want[i]))
+        if ((v1_missing & (1u << i)) || ((i == C_CPU || i == C_DEVICES) && !want[i]))
             continue; /* a cpu cgroup only for a cpu limit: a start costs less */
         snprintf(d, sizeof d, "%s/%s", CG_ROOT, v1_ctrls[i]);
         if (mk_below(d, name, &fresh) < 0) {
             if (!v1_gone(i))
                 return sbc_err_sys(e, "cgroup: mkdir %s/%s", d, name);
-            if (want[i])
+            if (must)
                 return sbc_err_set(e, 0, "cgroup: no %s hierarchy under %s, %s unavailable", v1_ctrls[i], CG_ROOT, v1_what[i]);
         }
     }
@@ -303,6 +349,18 @@ int sbc_cgroup_create(const char *name, const sbc_cg_limits *lim, sbc_err *e)
         if (apply(d, "pids.max", v, e) < 0)
             return -1;
     }
+    if (!lim->devices)
+        return 0;
+    /* the rules are in before sbc_cgroup_enter moves the child in, so
+     * before it gets "go" and long before the command runs */
+    if (!(v1_missing & (1u << C_DEVICES))) {
+        snprintf(d, sizeof d, "%s/devices/%s", CG_ROOT, name);
+        return sbc_dev_v1_apply(d, lim->devices, lim->ndevices, e);
+    }
+    if (sbc_cgroup_mode() == SBC_CG_HYBRID) {
+        snprintf(d, sizeof d, "%s/unified/%s", CG_ROOT, name);
+        return devices_bpf(d, lim, e);
+    }
     return 0;
 }
 
@@ -323,7 +381,7 @@ int sbc_cgroup_enter(const char *name, pid_t pid, sbc_err *e)
         if (v1_missing & (1u << i))
             continue;
         snprintf(d, sizeof d, "%s/%s/%s", CG_ROOT, v1_ctrls[i], name);
-        if (put(d, "cgroup.procs", v) < 0 && !v1_gone(i) && !(i == C_CPU && errno == ENOENT))
+        if (put(d, "cgroup.procs", v) < 0 && !v1_gone(i) && !((i == C_CPU || i == C_DEVICES) && errno == ENOENT))
             return sbc_err_sys(e, "cgroup: set %s/cgroup.procs to %s", d, v);
     }
     if (sbc_cgroup_mode() == SBC_CG_HYBRID) {

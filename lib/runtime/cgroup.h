@@ -5,7 +5,8 @@
  * /sys/fs/cgroup/unified when no v1 controller is left beside it); sbc
  * enables memory, pids and cpu in the subtree_control of the parents it
  * makes.  On v1 and hybrid it is <mount>/<ctrl>/<name> for each controller
- * we use (memory, pids, and cpu when a cpu limit is set) that the host has,
+ * we use (memory, pids, cpu when a cpu limit is set, devices when there are
+ * device rules) that the host has,
  * plus the unified tree when a hybrid host has one (so the process is
  * tracked there too).  The parent ("sbc") stays once made, as Docker's
  * "docker" does: one mkdir and rmdir less per hierarchy and start.  A limit whose
@@ -17,6 +18,7 @@
 #define SBC_CGROUP_H
 #include <sys/types.h>
 #include "base/err.h"
+#include "runtime/devices.h"
 
 enum { SBC_CG_NONE = 0, SBC_CG_V1, SBC_CG_HYBRID, SBC_CG_V2 };
 
@@ -25,13 +27,27 @@ typedef struct sbc_cg_limits {
     long long cpu_quota;  /* microseconds per cpu_period, 0 = unlimited */
     long long cpu_period; /* microseconds, 0 = 100000 */
     long long pids;       /* 0 = unlimited */
+    /* OCI linux.resources.devices in order (runtime/devices.h); NULL = device
+     * access left as it is.  v1/hybrid: the devices cgroup <mount>/devices/
+     * <name> gets them ("a" to devices.deny, then devices.allow lines);
+     * without a devices hierarchy a hybrid host gets the eBPF program on its
+     * unified cgroup instead.  v2: an eBPF device program attached to the
+     * cgroup.  Both before sbc_cgroup_create returns, so before the process
+     * is in the cgroup (v1) or cloned into it (v2). */
+    const sbc_dev_rule *devices;
+    int ndevices;
 } sbc_cg_limits;
 
 /* The host's layout (cached); SBC_CG_NONE when no cgroup fs is mounted.
  * sbc_cgroup_mode_name: "none", "v1", "hybrid" or "v2" (in sbc --version). */
 int sbc_cgroup_mode(void);
 const char *sbc_cgroup_mode_name(void);
-/* Create the cgroup(s) for name and apply the limits. */
+/* How this host enforces device rules, for sbc --version and inspect:
+ * "devices cgroup (v1)", "eBPF (cgroup v2)", "eBPF (unified hierarchy)", or
+ * "none (...why)" (no cgroup fs, no devices hierarchy and no unified tree,
+ * no bpf(2)).  Probes (an eBPF load on v2): not for the start path. */
+const char *sbc_cgroup_devices_how(void);
+/* Create the cgroup(s) for name and apply the limits and device rules. */
 int sbc_cgroup_create(const char *name, const sbc_cg_limits *lim, sbc_err *e);
 /* Move pid into every hierarchy of name. */
 int sbc_cgroup_enter(const char *name, pid_t pid, sbc_err *e);

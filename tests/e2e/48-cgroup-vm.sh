@@ -97,6 +97,8 @@ sbc-export busybox | sbc-import -q --compress none -c 'CMD ["sh"]' \
 sbc-save busybox >"$ST/image.tar" || bail "sbc-save busybox"
 cp /bin/busybox "$ST/bin/busybox"
 cp "$SBC" "$ST/bin/sbc"
+# the device unit tests run inside too (checks.sh c_unit_devices)
+[ -x "$TOP/build/unit" ] && cp "$TOP/build/unit" "$ST/bin/sbc-unit"
 cp "$FIX/vm/init" "$ST/init"
 cp "$FIX/vm/checks.sh" "$ST/checks.sh"
 chmod 755 "$ST/init" "$ST/bin/busybox" "$ST/bin/sbc"
@@ -131,6 +133,7 @@ collect() {
     case "$line" in
     "ok "*) pass "vm-${line#ok }"; n=$((n + 1)) ;;
     "FAIL "*) fail "vm-${line#FAIL }"; nf=$((nf + 1)) ;;
+    "SKIP "*) skip "vm-${line#SKIP }" ;;
     esac
   done <"$T_TMP/$mode.txt"
   want=$(sed -n 's/^SBC-VM-CHECKS \([0-9]*\)$/\1/p' "$T_TMP/$mode.txt")
