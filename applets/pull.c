@@ -4,9 +4,12 @@
 #include <unistd.h>
 
 #include "applets.h"
+#include "base/digest.h"
+#include "base/io.h"
 #include "base/opt.h"
 #include "image/pull.h"
 #include "image/store.h"
+#include "progress.h"
 
 const char pull_usage[] =
     "Usage: sbc-pull [OPTIONS] NAME[:TAG|@DIGEST]\n"
@@ -20,6 +23,88 @@ const char pull_usage[] =
     "  -q, --quiet             print only the full image reference\n"
     "  -j, --jobs N            layers downloaded at once (default 3)\n";
 
+/* What sbc-pull shows of each layer: on a terminal every layer's line,
+ * redrawn; elsewhere one plain line as each layer the pull worked on ends. */
+struct pull_view {
+    progress_board board;
+    struct view_job {
+        char id[13];          /* the digest's first 12 hex digits */
+        int seen;             /* an event came */
+        sbc_pull_state state;
+        long long done, total;
+        struct timespec t0;   /* download start, for the rate */
+    } *jobs;
+};
+
+static const char *state_text(sbc_pull_state s)
+{
+    switch (s) {
+    case SBC_PULL_WAITING: return "Waiting";
+    case SBC_PULL_DOWNLOADING: return "Downloading";
+    case SBC_PULL_COMPLETE: return "Pull complete";
+    case SBC_PULL_EXISTS: return "Already exists";
+    case SBC_PULL_FAILED: break;
+    }
+    return "Failed";
+}
+
+static void view_line(struct pull_view *v, int i)
+{
+    struct view_job *j = &v->jobs[i];
+    char *l = v->board.line[i];
+    if (j->state == SBC_PULL_DOWNLOADING) {
+        char bar[31];
+        progress_bar(bar, j->done, j->total, 0);
+        double dt = progress_since(&j->t0);
+        snprintf(l, PROGRESS_LINE, "%s: %s [%s] %.1fMB/%.1fMB %.1fMB/s", j->id, state_text(j->state),
+                 bar, j->done / 1e6, j->total / 1e6, dt > 0.05 ? j->done / 1e6 / dt : 0.0);
+    } else {
+        snprintf(l, PROGRESS_LINE, "%s: %s", j->id, state_text(j->state));
+    }
+}
+
+static void on_progress(void *arg, const sbc_pull_event *ev)
+{
+    struct pull_view *v = arg;
+    if (!v->jobs) {
+        progress_init(&v->board, ev->njobs);
+        v->jobs = sbc_xcalloc((size_t)ev->njobs, sizeof *v->jobs);
+    }
+    if (ev->job < 0 || ev->job >= v->board.n)
+        return;
+    struct view_job *j = &v->jobs[ev->job];
+    int seen = j->seen, changed = !seen || ev->state != j->state;
+    snprintf(j->id, sizeof j->id, "%s", sbc_digest_hex(ev->digest));
+    if (changed && ev->state == SBC_PULL_DOWNLOADING)
+        clock_gettime(CLOCK_MONOTONIC, &j->t0);
+    j->seen = 1;
+    j->state = ev->state;
+    j->done = ev->done;
+    j->total = ev->total;
+    if (!v->board.tty) {
+        if (seen && changed && (j->state == SBC_PULL_COMPLETE || j->state == SBC_PULL_EXISTS))
+            fprintf(stderr, "%s: %s\n", j->id, state_text(j->state));
+        return;
+    }
+    if (!seen || !(changed || progress_due(&v->board)))
+        return;
+    for (int i = 0; i < v->board.n; i++)
+        view_line(v, i);
+    progress_draw(&v->board, 0);
+}
+
+/* After the pull: the last state of every line on a terminal. */
+static void view_finish(struct pull_view *v)
+{
+    if (!v->jobs)
+        return;
+    for (int i = 0; i < v->board.n; i++)
+        view_line(v, i);
+    progress_draw(&v->board, 1);
+    progress_free(&v->board);
+    free(v->jobs);
+}
+
 int pull_main(int argc, char **argv)
 {
     enum { O_PLATFORM = 256, O_QUIET = 'q', O_JOBS = 'j' };
@@ -30,13 +115,14 @@ int pull_main(int argc, char **argv)
         {0},
     };
     sbc_pull_opts po = {0};
+    int quiet = 0;
     sbc_opts o;
     int c;
     sbc_opts_init(&o, argc, argv, 1);
     while ((c = sbc_opt_next(&o, opts))) {
         switch (c) {
         case O_PLATFORM: po.platform = o.arg; break;
-        case O_QUIET: po.quiet = sbc_opt_bool(&o); break;
+        case O_QUIET: quiet = sbc_opt_bool(&o); break;
         case O_JOBS:
             po.jobs = atoi(o.arg);
             if (po.jobs < 1 || po.jobs > 16)
@@ -49,12 +135,18 @@ int pull_main(int argc, char **argv)
     sbc_store s;
     if (sbc_store_open(&s, &e) < 0)
         return sbc_err_print(&e);
-    char *full = NULL, id[72];
+    struct pull_view view = {0};
+    if (!quiet) {
+        po.progress = on_progress;
+        po.progress_arg = &view;
+    }
+    char *full = NULL, id[SBC_DIGEST_LEN + 1];
     int rc = sbc_pull(&s, o.rest[0], &po, &full, id, &e);
+    view_finish(&view);
     sbc_store_close(&s);
     if (rc < 0)
         return sbc_err_print(&e);
-    if (!po.quiet)
+    if (!quiet)
         fprintf(stderr, "Image ID: %s\nStatus: Downloaded %s\n", id, full);
     printf("%s\n", full);
     free(full);

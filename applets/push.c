@@ -3,9 +3,11 @@
 #include <stdlib.h>
 
 #include "applets.h"
+#include "base/io.h"
 #include "base/opt.h"
 #include "image/push.h"
 #include "image/store.h"
+#include "progress.h"
 
 const char push_usage[] =
     "Usage: sbc-push [OPTIONS] IMAGE [NAME[:TAG]]\n"
@@ -22,6 +24,84 @@ const char push_usage[] =
     "      --chunk-size BYTES  upload in chunks of this size (suffix k, M)\n"
     "                          (default: one PUT up to 32M, 16M chunks above)\n";
 
+/* What sbc-push shows of each blob: on a terminal every blob's line,
+ * redrawn; elsewhere, at the end, one plain line for each blob it reached. */
+struct push_view {
+    progress_board board;
+    struct push_view_job {
+        char id[13];        /* the digest's first 12 hex digits */
+        sbc_push_state state;
+        long long done, total;
+        char from[256];     /* SBC_PUSH_MOUNTED: the repository */
+    } *jobs;
+};
+
+static const char *state_text(sbc_push_state s)
+{
+    switch (s) {
+    case SBC_PUSH_WAITING: return "Waiting";
+    case SBC_PUSH_PUSHING: return "Pushing";
+    case SBC_PUSH_PUSHED: return "Pushed";
+    case SBC_PUSH_EXISTS: return "Layer already exists";
+    case SBC_PUSH_MOUNTED: return "Mounted from";
+    case SBC_PUSH_FAILED: break;
+    }
+    return "Failed";
+}
+
+static void view_line(struct push_view *v, int i)
+{
+    struct push_view_job *j = &v->jobs[i];
+    char *l = v->board.line[i];
+    if (j->state == SBC_PUSH_PUSHING) {
+        char bar[31];
+        progress_bar(bar, j->done, j->total, j->total <= 0);
+        snprintf(l, PROGRESS_LINE, "%s: %s [%s] %.1fMB/%.1fMB", j->id, state_text(j->state), bar,
+                 j->done / 1e6, j->total / 1e6);
+    } else if (j->state == SBC_PUSH_MOUNTED) {
+        snprintf(l, PROGRESS_LINE, "%s: %s %s", j->id, state_text(j->state), j->from);
+    } else {
+        snprintf(l, PROGRESS_LINE, "%s: %s", j->id, state_text(j->state));
+    }
+}
+
+static void on_progress(void *arg, const sbc_push_event *ev)
+{
+    struct push_view *v = arg;
+    if (!v->jobs) {
+        fprintf(stderr, "The push refers to repository [%s]\n", ev->repo);
+        progress_init(&v->board, ev->njobs);
+        v->jobs = sbc_xcalloc((size_t)ev->njobs, sizeof *v->jobs);
+    }
+    if (ev->job < 0 || ev->job >= v->board.n)
+        return;
+    struct push_view_job *j = &v->jobs[ev->job];
+    snprintf(j->id, sizeof j->id, "%s", ev->digest + 7);
+    j->state = ev->state;
+    j->done = ev->done;
+    j->total = ev->total;
+    snprintf(j->from, sizeof j->from, "%s", ev->from ? ev->from : "");
+    if (ev->state != SBC_PUSH_WAITING) {
+        view_line(v, ev->job);
+        progress_draw(&v->board, 0);
+    }
+}
+
+/* After the push: the last state of every line, or the plain lines. */
+static void view_finish(struct push_view *v)
+{
+    if (!v->jobs)
+        return;
+    for (int i = 0; i < v->board.n; i++) {
+        view_line(v, i);
+        if (!v->board.tty && v->jobs[i].state != SBC_PUSH_WAITING)
+            fprintf(stderr, "%s\n", v->board.line[i]);
+    }
+    progress_draw(&v->board, 1);
+    progress_free(&v->board);
+    free(v->jobs);
+}
+
 int push_main(int argc, char **argv)
 {
     enum { O_QUIET = 'q', O_CHUNK = 256 };
@@ -31,12 +111,13 @@ int push_main(int argc, char **argv)
         {0},
     };
     sbc_push_opts po = {0};
+    int quiet = 0;
     sbc_opts o;
     int c;
     sbc_opts_init(&o, argc, argv, 1);
     while ((c = sbc_opt_next(&o, opts))) {
         if (c == O_QUIET) {
-            po.quiet = sbc_opt_bool(&o);
+            quiet = sbc_opt_bool(&o);
         } else {
             char *end;
             long long v = strtoll(o.arg, &end, 10);
@@ -55,16 +136,23 @@ int push_main(int argc, char **argv)
     sbc_store s;
     if (sbc_store_open(&s, &e) < 0)
         return sbc_err_print(&e);
-    char dg[72];
-    char *full = NULL;
-    int rc = sbc_push(&s, o.rest[0], o.nrest > 1 ? o.rest[1] : NULL, &po, dg, &full, &e);
+    struct push_view view = {0};
+    if (!quiet) {
+        po.progress = on_progress;
+        po.progress_arg = &view;
+    }
+    sbc_push_result res = {0};
+    int rc = sbc_push(&s, o.rest[0], o.nrest > 1 ? o.rest[1] : NULL, &po, &res, &e);
+    view_finish(&view);
     sbc_store_close(&s);
     if (rc < 0)
         return sbc_err_print(&e);
-    if (po.quiet)
-        printf("%s\n", dg);
-    else
-        printf("%s@%s\n", full, dg);
-    free(full);
+    if (quiet) {
+        printf("%s\n", res.digest);
+    } else {
+        fprintf(stderr, "%s: digest: %s size: %zu\n", res.tag, res.digest, res.size);
+        printf("%s@%s\n", res.ref, res.digest);
+    }
+    free(res.ref);
     return 0;
 }

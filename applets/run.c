@@ -178,8 +178,7 @@ static int ensure_image(sbc_store *st, const char *image, const char *pull, sbc_
             return -1;
         fprintf(stderr, "Unable to find image '%s' locally\n", image);
     }
-    sbc_pull_opts po = {0};
-    po.quiet = 1;
+    sbc_pull_opts po = {0}; /* no progress: sbc-run stays quiet */
     char id[72];
     sbc_err_clear(e);
     if (sbc_pull(st, image, &po, NULL, id, e) < 0)

@@ -30,12 +30,11 @@ struct layer_job {
     const char *diff_id;  /* from the config */
     const char *media_type;
     long long size;       /* from the manifest */
-    /* progress (guarded by the pull's mutex for the display) */
+    /* progress (done is guarded by the pull's mutex) */
     long long done;
     long long diff_size;  /* uncompressed tar bytes, once unpacked */
-    int state;            /* 0 waiting, 1 downloading, 2 done, 3 exists, -1 failed */
+    sbc_pull_state state;
     int claimed;
-    struct timespec t0;   /* download start, for the rate */
     sbc_err err;
 };
 
@@ -46,12 +45,21 @@ struct pull_ctx {
     int njobs;
     int next;
     int failed;
-    int tty, quiet;
+    sbc_pull_progress_fn *progress;
+    void *progress_arg;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int running;
-    const char *refname;
 };
+
+/* Tell the caller where layer j is (p->mu held: one report at a time). */
+static void report(struct pull_ctx *p, const struct layer_job *j)
+{
+    if (!p->progress)
+        return;
+    sbc_pull_event ev = {(int)(j - p->jobs), p->njobs, j->digest, j->state, j->done, j->size};
+    p->progress(p->progress_arg, &ev);
+}
 
 /* The reader fed to sbc_layer_unpack: first the bytes of a partial download
  * kept from an earlier pull, then the network, each network chunk also
@@ -154,6 +162,7 @@ static ssize_t blob_read_cb(void *ctx, void *buf, size_t n, sbc_err *e)
     }
     pthread_mutex_lock(&r->p->mu);
     r->j->done += got;
+    report(r->p, r->j);
     pthread_mutex_unlock(&r->p->mu);
     if (r->j->size > 0 && r->j->done > r->j->size)
         return sbc_err_set(e, 0, "blob larger than the manifest says (%lld bytes)", r->j->size), -1;
@@ -186,7 +195,7 @@ static int fetch_layer(struct pull_ctx *p, struct layer_job *j, sbc_err *e)
     snprintf(partrel, sizeof partrel, "tmp/blob-%.64s.part", bhex);
     snprintf(finalrel, sizeof finalrel, "layers/%.64s", dhex);
     if (sbc_store_has_layer(s, j->diff_id)) { /* another pull made it meanwhile */
-        j->state = 3;
+        j->state = SBC_PULL_EXISTS;
         rc = 0;
         goto out;
     }
@@ -226,9 +235,9 @@ static int fetch_layer(struct pull_ctx *p, struct layer_job *j, sbc_err *e)
         goto out;
     }
     pthread_mutex_lock(&p->mu);
-    j->state = 1;
+    j->state = SBC_PULL_DOWNLOADING;
     j->done = 0;
-    clock_gettime(CLOCK_MONOTONIC, &j->t0);
+    report(p, j);
     pthread_mutex_unlock(&p->mu);
     struct blob_reader r = {partfd, have, blob, p, j, {-1, -1}, 0, 0, 0, {0}};
     char *dest = sbc_store_path(s, tmprel);
@@ -261,7 +270,7 @@ static int fetch_layer(struct pull_ctx *p, struct layer_job *j, sbc_err *e)
     snprintf(blobrel, sizeof blobrel, "blobs/sha256/%.64s", bhex);
     if (renameat(s->fd, partrel, s->fd, blobrel) < 0)
         unlinkat(s->fd, partrel, 0);
-    j->state = 2;
+    j->state = SBC_PULL_COMPLETE;
     rc = 0;
 out:
     if (rc < 0) {
@@ -274,43 +283,6 @@ out:
         close(partfd);
     close(lockfd);
     return rc;
-}
-
-static void draw(struct pull_ctx *p, int final)
-{
-    if (p->quiet || !p->tty)
-        return;
-    static int drawn;
-    if (drawn)
-        fprintf(stderr, "\033[%dA", drawn);
-    for (int i = 0; i < p->njobs; i++) {
-        struct layer_job *j = &p->jobs[i];
-        const char *hex = sbc_digest_hex(j->digest);
-        char bar[31];
-        int w = 0;
-        if (j->size > 0)
-            w = (int)(30 * (j->done > j->size ? j->size : j->done) / j->size);
-        if (j->state == 2 || j->state == 3)
-            w = 30;
-        for (int k = 0; k < 30; k++)
-            bar[k] = k < w ? '=' : (k == w ? '>' : ' ');
-        bar[30] = 0;
-        const char *what = j->state == 0 ? "Waiting" : j->state == 1 ? "Downloading"
-                         : j->state == 2 ? "Pull complete" : j->state == 3 ? "Already exists"
-                         : "Failed";
-        if (j->state == 1) {
-            struct timespec now;
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            double dt = (double)(now.tv_sec - j->t0.tv_sec) + (now.tv_nsec - j->t0.tv_nsec) / 1e9;
-            fprintf(stderr, "\033[2K%.12s: %s [%s] %.1fMB/%.1fMB %.1fMB/s\n", hex, what, bar,
-                    j->done / 1e6, j->size / 1e6, dt > 0.05 ? j->done / 1e6 / dt : 0.0);
-        }
-        else
-            fprintf(stderr, "\033[2K%.12s: %s\n", hex, what);
-    }
-    drawn = p->njobs;
-    if (final)
-        drawn = 0;
 }
 
 static void *worker(void *arg)
@@ -334,13 +306,11 @@ static void *worker(void *arg)
         int rc = fetch_layer(p, j, &j->err);
         pthread_mutex_lock(&p->mu);
         if (rc < 0) {
-            j->state = -1;
+            j->state = SBC_PULL_FAILED;
             sbc_err_wrap(&j->err, "layer %s", j->digest);
             p->failed = 1;
-        } else if (!p->quiet && !p->tty) {
-            fprintf(stderr, "%.12s: %s\n", sbc_digest_hex(j->digest),
-                    j->state == 3 ? "Already exists" : "Pull complete");
         }
+        report(p, j);
         pthread_cond_broadcast(&p->cv);
         pthread_mutex_unlock(&p->mu);
     }
@@ -388,9 +358,10 @@ int sbc_pull(sbc_store *s, const char *refstr, const sbc_pull_opts *o, char **fu
     pthread_mutex_init(&p.mu, NULL);
     pthread_cond_init(&p.cv, NULL);
     p.s = s;
-    p.quiet = o && o->quiet;
-    p.tty = isatty(2);
-    p.refname = full;
+    if (o) {
+        p.progress = o->progress;
+        p.progress_arg = o->progress_arg;
+    }
 
     g = p.g = sbc_registry_open(&ref, "pull", e);
     if (!g)
@@ -480,10 +451,14 @@ int sbc_pull(sbc_store *s, const char *refstr, const sbc_pull_opts *o, char **fu
             goto out;
         }
         if (sbc_store_has_layer(s, j->diff_id)) {
-            j->state = 3;
+            j->state = SBC_PULL_EXISTS;
             j->claimed = 1;
         }
     }
+    pthread_mutex_lock(&p.mu);
+    for (int i = 0; i < n; i++)
+        report(&p, &p.jobs[i]);
+    pthread_mutex_unlock(&p.mu);
     /* The layers, several at once. */
     int nthreads = o && o->jobs > 0 ? o->jobs : 3;
     if (nthreads > n)
@@ -512,23 +487,13 @@ int sbc_pull(sbc_store *s, const char *refstr, const sbc_pull_opts *o, char **fu
     if (started == 0 && nthreads > 0)
         worker(&p), p.running = 0;
     pthread_mutex_lock(&p.mu);
-    while (p.running > 0) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 200 * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&p.cv, &p.mu, &ts);
-        draw(&p, 0);
-    }
-    draw(&p, 1);
+    while (p.running > 0)
+        pthread_cond_wait(&p.cv, &p.mu);
     pthread_mutex_unlock(&p.mu);
     for (int i = 0; i < started; i++)
         pthread_join(th[i], NULL);
     for (int i = 0; i < n; i++)
-        if (p.jobs[i].state < 0) {
+        if (p.jobs[i].state == SBC_PULL_FAILED) {
             *e = p.jobs[i].err;
             goto out;
         }

@@ -27,7 +27,7 @@ struct pjob {
     char digest[72];
     long long size;
     long long done;
-    int state; /* 0 waiting, 1 pushing, 2 pushed, 3 exists, 4 mounted */
+    sbc_push_state state;
     char from[256];
 };
 
@@ -39,49 +39,17 @@ struct pusher {
     sbc_ref ref;
     char *repo;      /* "host/path" */
     struct pjob *jobs;
-    int njobs, tty, drawn;
+    int njobs;
 };
 
-static void draw(struct pusher *p, int final)
+/* Tell the caller where blob j is. */
+static void report(struct pusher *p, const struct pjob *j)
 {
-    if (p->o->quiet)
+    if (!p->o->progress)
         return;
-    if (!p->tty) {
-        if (!final)
-            return;
-        for (int i = 0; i < p->njobs; i++) {
-            struct pjob *j = &p->jobs[i];
-            if (j->state == 0)
-                continue; /* not reached */
-            if (j->state == 4)
-                fprintf(stderr, "%.12s: Mounted from %s\n", j->digest + 7, j->from);
-            else
-                fprintf(stderr, "%.12s: %s\n", j->digest + 7,
-                        j->state == 3 ? "Layer already exists" : j->state == 2 ? "Pushed" : "Failed");
-        }
-        return;
-    }
-    if (p->drawn)
-        fprintf(stderr, "\033[%dA", p->drawn);
-    for (int i = 0; i < p->njobs; i++) {
-        struct pjob *j = &p->jobs[i];
-        if (j->state == 1) {
-            char bar[31];
-            int w = j->size > 0 ? (int)(30 * j->done / j->size) : 30;
-            for (int k = 0; k < 30; k++)
-                bar[k] = k < w ? '=' : (k == w ? '>' : ' ');
-            bar[30] = 0;
-            fprintf(stderr, "\033[2K%.12s: Pushing [%s] %.1fMB/%.1fMB\n", j->digest + 7, bar,
-                    j->done / 1e6, j->size / 1e6);
-        } else if (j->state == 4) {
-            fprintf(stderr, "\033[2K%.12s: Mounted from %s\n", j->digest + 7, j->from);
-        } else {
-            fprintf(stderr, "\033[2K%.12s: %s\n", j->digest + 7,
-                    j->state == 0 ? "Waiting" : j->state == 2 ? "Pushed"
-                    : j->state == 3 ? "Layer already exists" : "Failed");
-        }
-    }
-    p->drawn = final ? 0 : p->njobs;
+    sbc_push_event ev = {p->repo, (int)(j - p->jobs), p->njobs, j->digest, j->state,
+                         j->done, j->size, j->from};
+    p->o->progress(p->o->progress_arg, &ev);
 }
 
 static void drain(sbc_http *h)
@@ -159,7 +127,8 @@ static int push_blob(struct pusher *p, struct pjob *j, sbc_err *e)
     /* a registry whose storage redirects (a CDN) answers HEAD with the
      * redirect: the blob is there all the same */
     if (st == 200 || st == 301 || st == 302 || st == 303 || st == 307 || st == 308) {
-        j->state = 3;
+        j->state = SBC_PUSH_EXISTS;
+        report(p, j);
         return 0;
     }
     char *loc = NULL;
@@ -176,7 +145,8 @@ static int push_blob(struct pusher *p, struct pjob *j, sbc_err *e)
         sbc_registry_set_extra_scope(p->g, NULL);
         if (st == 201) {
             drain(p->h);
-            j->state = 4;
+            j->state = SBC_PUSH_MOUNTED;
+            report(p, j);
             return 0;
         }
         if (st < 0) { /* e.g. no pull right on the source: a plain upload */
@@ -224,7 +194,8 @@ static int push_blob(struct pusher *p, struct pjob *j, sbc_err *e)
     }
     close(fd);
     int rc = -1;
-    j->state = 1;
+    j->state = SBC_PUSH_PUSHING;
+    report(p, j);
     long long chunk = p->o->chunk_size > 0 ? p->o->chunk_size : CHUNK_DEF;
     int chunked = p->o->force_chunked || (p->o->chunk_size > 0 ? sb.st_size > chunk : sb.st_size > MONO_MAX);
     static const char *const octet[] = {"Content-Type: application/octet-stream", NULL};
@@ -250,7 +221,7 @@ static int push_blob(struct pusher *p, struct pjob *j, sbc_err *e)
             loc = nl;
             off += n;
             j->done = off;
-            draw(p, 0);
+            report(p, j);
         }
     }
     char *url = sbc_xasprintf("%s%cdigest=%s", loc, strchr(loc, '?') ? '&' : '?', j->digest);
@@ -265,7 +236,8 @@ static int push_blob(struct pusher *p, struct pjob *j, sbc_err *e)
     }
     drain(p->h);
     j->done = sb.st_size;
-    j->state = 2;
+    j->state = SBC_PUSH_PUSHED;
+    report(p, j);
     rc = 0;
 out:
     if (map)
@@ -275,7 +247,7 @@ out:
 }
 
 int sbc_push(sbc_store *s, const char *name, const char *dest, const sbc_push_opts *o,
-             char *digest_out, char **full_ref, sbc_err *e)
+             sbc_push_result *res, sbc_err *e)
 {
     sbc_push_opts def = {0};
     if (!o)
@@ -284,7 +256,6 @@ int sbc_push(sbc_store *s, const char *name, const char *dest, const sbc_push_op
     memset(&p, 0, sizeof p);
     p.s = s;
     p.o = o;
-    p.tty = isatty(2);
     sbc_image img;
     if (sbc_image_lookup(s, name, &img, e) < 0)
         return -1;
@@ -327,19 +298,17 @@ int sbc_push(sbc_store *s, const char *name, const char *dest, const sbc_push_op
     if (!p.g)
         goto out;
     p.h = sbc_http_new();
-    if (!o->quiet)
-        fprintf(stderr, "The push refers to repository [%s]\n", p.repo);
+    for (int i = 0; i < p.njobs; i++)
+        report(&p, &p.jobs[i]);
     for (int i = 0; i < p.njobs; i++) {
-        draw(&p, 0);
         if (push_blob(&p, &p.jobs[i], e) < 0) {
-            p.jobs[i].state = -1;
-            draw(&p, 1);
+            p.jobs[i].state = SBC_PUSH_FAILED;
+            report(&p, &p.jobs[i]);
             if (!strstr(e->msg, p.jobs[i].digest) && !strstr(e->msg, p.repo))
                 sbc_err_wrap(e, "%s: blob %s", p.repo, p.jobs[i].digest);
             goto out;
         }
     }
-    draw(&p, 1);
     /* the manifest, last */
     char path[512], hdr[200];
     snprintf(path, sizeof path, "/v2/%s/manifests/%s", p.ref.path, p.ref.tag ? p.ref.tag : mdig);
@@ -359,8 +328,6 @@ int sbc_push(sbc_store *s, const char *name, const char *dest, const sbc_push_op
         goto out;
     }
     drain(p.h);
-    if (!o->quiet)
-        fprintf(stderr, "%s: digest: %s size: %zu\n", p.ref.tag ? p.ref.tag : "", mdig, mlen);
     /* remember where the blobs are now */
     char *rd = sbc_xasprintf("%s@%s", p.repo, mdig);
     if (sbc_store_lock(s, e) == 0) {
@@ -385,11 +352,12 @@ int sbc_push(sbc_store *s, const char *name, const char *dest, const sbc_push_op
     }
     sbc_err_clear(e);
     free(rd);
-    if (digest_out)
-        snprintf(digest_out, 72, "%s", mdig);
-    if (full_ref) {
-        *full_ref = full;
+    if (res) {
+        res->ref = full;
         full = NULL;
+        snprintf(res->tag, sizeof res->tag, "%s", p.ref.tag ? p.ref.tag : "");
+        snprintf(res->digest, sizeof res->digest, "%s", mdig);
+        res->size = mlen;
     }
     rc = 0;
 out:
