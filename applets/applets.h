@@ -21,4 +21,15 @@ extern const int sbc_napplets;
 /* sbc --version and sbc-version (applets/version.c) */
 void sbc_version_print(FILE *f);
 
+/* The loop of the applets that take CONTAINER operands (applets/each.c):
+ * open the store, then for each ref open the container, call fn and free
+ * it; close the store.  fn returns 0, an exit code > 0, or -1 with e set.
+ * A failure is printed ("sbc-NAME: ...") and the loop goes on; returns the
+ * last failure's exit code (Docker's), or 0. */
+struct sbc_container;
+struct sbc_err;
+typedef int (*sbc_container_fn)(const char *root, const char *ref, struct sbc_container *c,
+                                void *arg, struct sbc_err *e);
+int sbc_container_each(char *const *refs, int n, sbc_container_fn fn, void *arg);
+
 #endif

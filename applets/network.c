@@ -27,11 +27,10 @@ const char network_usage[] =
     "      --format json  ls: one JSON object per line\n"
     "  -q, --quiet        ls: names only; prune: print nothing\n";
 
-static int quiet;
-static void report(const char *what)
+/* prune: a line per item removed, on the stream arg */
+static void report(void *arg, const char *what)
 {
-    if (!quiet)
-        printf("Removed %s\n", what);
+    fprintf(arg, "Removed %s\n", what);
 }
 
 int network_main(int argc, char **argv)
@@ -43,7 +42,7 @@ int network_main(int argc, char **argv)
         {"format", 0, SBC_OPT_ARG, O_FORMAT},
         {0},
     };
-    int force = 0, json = 0, c;
+    int force = 0, json = 0, quiet = 0, c;
     sbc_opts o;
     sbc_opts_init(&o, argc, argv, 1);
     while ((c = sbc_opt_next(&o, opts))) {
@@ -125,7 +124,7 @@ int network_main(int argc, char **argv)
     }
     if (!strcmp(cmd, "prune")) {
         sbc_opt_operands(&o, 1, 1);
-        if (sbc_net_prune(report, &e) < 0)
+        if (sbc_net_prune(quiet ? NULL : report, stdout, &e) < 0)
             return sbc_err_print(&e);
         return 0;
     }

@@ -48,7 +48,8 @@ void sbc_version_print(FILE *f)
             fputs(*p == '|' ? (p[1] ? "\n  " : "") : (char[2]){*p, 0}, f);
         fputc('\n', f);
     }
-    fprintf(f, "storage driver: %s\n", sbc_rootfs_driver_name());
+    char driver[SBC_ROOTFS_LABEL_MAX];
+    fprintf(f, "storage driver: %s\n", sbc_rootfs_driver_name(driver, sizeof driver));
     fprintf(f, "cgroup: %s\n", sbc_cgroup_mode_name());
     fprintf(f, "device control: %s\n", sbc_cgroup_devices_how());
 }

@@ -45,7 +45,8 @@ cJSON *sbc_image_inspect_json(sbc_store *s, const char *name, sbc_err *e)
     cJSON_AddItemToObject(o, "Layers", ls ? cJSON_Duplicate(ls, 1) : cJSON_CreateArray());
     cJSON *gd = cJSON_AddObjectToObject(o, "GraphDriver");
     /* the store's driver: what a container made now would use */
-    cJSON_AddStringToObject(gd, "Name", sbc_rootfs_driver_label(s->root));
+    char label[SBC_ROOTFS_LABEL_MAX];
+    cJSON_AddStringToObject(gd, "Name", sbc_rootfs_driver_label(s->root, label, sizeof label));
     cJSON *dirs = cJSON_AddArrayToObject(gd, "LayerDirs");
     for (int i = 0; i < img.nlayers; i++)
         cJSON_AddItemToArray(dirs, cJSON_CreateString(img.layer_dirs[i]));

@@ -86,21 +86,20 @@ const char *sbc_rootfs_driver_str(int d)
     return d == SBC_ROOTFS_BTRFS ? "btrfs" : d == SBC_ROOTFS_COPY ? "copy" : "overlay";
 }
 
-const char *sbc_rootfs_driver_label(const char *store_root)
+const char *sbc_rootfs_driver_label(const char *store_root, char *buf, size_t n)
 {
-    static char buf[160];
     const char *v;
-    if (forced_driver(&v) == -2) {
-        snprintf(buf, sizeof buf, "invalid (SBC_STORAGE_DRIVER=%.100s)", v);
-        return buf;
-    }
-    return sbc_rootfs_driver_str(sbc_rootfs_driver(store_root));
+    if (forced_driver(&v) == -2)
+        snprintf(buf, n, "invalid (SBC_STORAGE_DRIVER=%.90s)", v);
+    else
+        snprintf(buf, n, "%s", sbc_rootfs_driver_str(sbc_rootfs_driver(store_root)));
+    return buf;
 }
 
-const char *sbc_rootfs_driver_name(void)
+const char *sbc_rootfs_driver_name(char *buf, size_t n)
 {
     const char *r = getenv("SBC_ROOT");
-    return sbc_rootfs_driver_label(r && *r ? r : "/var/lib/sbc");
+    return sbc_rootfs_driver_label(r && *r ? r : "/var/lib/sbc", buf, n);
 }
 
 static int overlay_new_api(const char *target, const char **lower, int n, const char *upper,

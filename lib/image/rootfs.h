@@ -13,6 +13,8 @@
  */
 #ifndef SBC_ROOTFS_H
 #define SBC_ROOTFS_H
+#include <stddef.h>
+
 #include "base/err.h"
 
 enum { SBC_ROOTFS_OVERLAY = 0, SBC_ROOTFS_BTRFS, SBC_ROOTFS_COPY };
@@ -27,11 +29,12 @@ const char *sbc_rootfs_driver_str(int driver);
  * containers. */
 int sbc_rootfs_driver_check(sbc_err *e);
 /* The driver of the store at store_root as `sbc --version` and inspect show
- * it: "overlay", "btrfs", "copy", or "invalid (SBC_STORAGE_DRIVER=foo)"
- * (a static buffer). */
-const char *sbc_rootfs_driver_label(const char *store_root);
+ * it: "overlay", "btrfs", "copy", or "invalid (SBC_STORAGE_DRIVER=foo)",
+ * written into buf (n bytes, SBC_ROOTFS_LABEL_MAX is enough); returns buf. */
+#define SBC_ROOTFS_LABEL_MAX 128
+const char *sbc_rootfs_driver_label(const char *store_root, char *buf, size_t n);
 /* The same for $SBC_ROOT (or /var/lib/sbc). */
-const char *sbc_rootfs_driver_name(void);
+const char *sbc_rootfs_driver_name(char *buf, size_t n);
 
 /* Mount an overlay of lower[0..n-1] (bottom first) with upper/work on
  * target, with the new mount API (one "lowerdir+" per layer, no length

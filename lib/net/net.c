@@ -840,7 +840,7 @@ static int nft_lock(const char *netdir, sbc_err *e)
 
 /* Delete the port rules of cid (or, with live, those of no live lease). */
 static int nft_del_rules(const char *netdir, const char *table, const char *cid, const sbc_leases *live,
-                         void (*report)(const char *), sbc_err *e)
+                         sbc_net_report_fn *report, void *arg, sbc_err *e)
 {
     int r = 0, lk = nft_lock(netdir, e);
     if (lk < 0 && e->errnum != ENOENT) /* (no network dir: nobody to race with) */
@@ -859,7 +859,7 @@ static int nft_del_rules(const char *netdir, const char *table, const char *cid,
             if (r == 0 && report)
                 for (int i = 0; i < hs.n; i++) {
                     char *m = sbc_xasprintf("port rule of %s", hs.cids[i]);
-                    report(m);
+                    report(arg, m);
                     free(m);
                 }
         }
@@ -983,7 +983,7 @@ struct stale {
 };
 
 /* Remove the leftovers of stale leases (after the lock is released). */
-static void clean_stale(const sbc_netconf *c, struct stale *st, int n, void (*report)(const char *))
+static void clean_stale(const sbc_netconf *c, struct stale *st, int n, sbc_net_report_fn *report, void *arg)
 {
     if (!n)
         return;
@@ -995,15 +995,15 @@ static void clean_stale(const sbc_netconf *c, struct stale *st, int n, void (*re
         veth_of(st[i].ip, veth);
         if (have && sbc_link_index(veth) > 0 && sbc_link_del(&nl, veth, &e) == 0 && report) {
             char *m = sbc_xasprintf("veth %s of %s", veth, st[i].cid);
-            report(m);
+            report(arg, m);
             free(m);
         }
         if (report) {
             char *m = sbc_xasprintf("lease %s of %s", sbc_ip_fmt(st[i].ip, a), st[i].cid);
-            report(m);
+            report(arg, m);
             free(m);
         }
-        if (nft_del_rules(c->dir, c->table, st[i].cid, NULL, NULL, &e) < 0)
+        if (nft_del_rules(c->dir, c->table, st[i].cid, NULL, NULL, NULL, &e) < 0)
             SBC_DEBUG("stale rules of %s: %s", st[i].cid, e.msg);
         free(st[i].cid);
     }
@@ -1178,7 +1178,7 @@ int sbc_net_setup(const char *cid, pid_t pid, const char *state_dir, const cJSON
     char a[16];
     if ((r = write_files(state_dir, cid, &o, &c, sbc_ip_fmt(ip, a), e)) < 0)
         goto fail;
-    clean_stale(&c, st, nst, NULL);
+    clean_stale(&c, st, nst, NULL, NULL);
     free(st);
     free(o.ports);
     free(dir);
@@ -1191,7 +1191,7 @@ fail:
         if (sbc_net_teardown(state_dir, &e2) < 0)
             SBC_DEBUG("undo network setup: %s", e2.msg);
     }
-    clean_stale(&c, st, nst, NULL);
+    clean_stale(&c, st, nst, NULL, NULL);
     free(st);
     free(o.ports);
     free(dir);
@@ -1224,7 +1224,7 @@ static int teardown(const char *state_dir, int del_veth, sbc_err *e)
     /* the port rules go first, while the lease still holds their host
      * ports: a new container cannot take one while the old rule is there */
     if (sbc_json_arr(j, "ports") && cJSON_GetArraySize(sbc_json_arr(j, "ports")))
-        r = nft_del_rules(netdir, table, cid, NULL, NULL, e);
+        r = nft_del_rules(netdir, table, cid, NULL, NULL, NULL, e);
     if (r == 0 && have_dir) {
         sbc_leases l;
         if (sbc_leases_open(&l, netdir, e) < 0) {
@@ -1272,7 +1272,7 @@ int sbc_net_release(const char *state_dir, sbc_err *e)
 }
 
 /* ---- the applet's operations ---- */
-int sbc_net_prune(void (*report)(const char *what), sbc_err *e)
+int sbc_net_prune(sbc_net_report_fn *report, void *arg, sbc_err *e)
 {
     sbc_netconf c;
     if (sbc_net_config(&c, 0, e) < 0) {
@@ -1295,9 +1295,9 @@ int sbc_net_prune(void (*report)(const char *what), sbc_err *e)
         r = sbc_leases_save(&l, e);
     /* rules of no live lease, found while the leases are locked */
     if (r == 0)
-        r = nft_del_rules(c.dir, c.table, NULL, &l, report, e);
+        r = nft_del_rules(c.dir, c.table, NULL, &l, report, arg, e);
     sbc_leases_close(&l);
-    clean_stale(&c, st, n, report);
+    clean_stale(&c, st, n, report, arg);
     free(st);
     sbc_net_config_free(&c);
     return r;

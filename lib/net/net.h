@@ -101,8 +101,10 @@ int sbc_net_release(const char *state_dir, sbc_err *e);
 int sbc_net_ns_fd(pid_t pid, sbc_err *e);
 
 /* Remove stale leases (their container's state dir is gone) with their
- * veth and rules, and rules of no lease.  Calls report(what) per item. */
-int sbc_net_prune(void (*report)(const char *what), sbc_err *e);
+ * veth and rules, and rules of no lease.  Calls report(arg, what) per item
+ * removed ("veth sbc0a1b2c3 of CID"); report may be NULL. */
+typedef void sbc_net_report_fn(void *arg, const char *what);
+int sbc_net_prune(sbc_net_report_fn *report, void *arg, sbc_err *e);
 /* Remove the network: bridge, nft table, its dir.  Refused while a live
  * container holds a lease, unless force. */
 int sbc_net_remove(const char *name, int force, sbc_err *e);

@@ -173,27 +173,24 @@ static int mk_below(const char *base, const char *name, int *fresh)
     return mkdir_ok(p) < 0 ? -1 : 0;
 }
 
-/* v2: why the controllers could not be enabled (for the error message). */
-static char v2_why[PATH_MAX + 128];
-
 /* Enable memory, pids and cpu in dir's subtree_control: all in one write,
  * or one by one when one of them is not available there.  Not when dir
  * holds processes (EBUSY): the threaded ones (pids, cpu) would go in and
  * make it a thread root, where memory can never follow. */
-static int v2_enable_in(const char *dir)
+static int v2_enable_in(const char *dir, sbc_err *why)
 {
     static const char *const one[] = {"+memory", "+pids", "+cpu"};
     if (put(dir, "cgroup.subtree_control", "+memory +pids +cpu") == 0)
         return 0;
     int err = errno, ok = 1;
     if (err == EBUSY) {
-        snprintf(v2_why, sizeof v2_why, "%s/cgroup.subtree_control: %s (it holds processes)", dir, strerror(err));
+        sbc_err_set(why, 0, "%s/cgroup.subtree_control: %s (it holds processes)", dir, strerror(err));
         return -1;
     }
     for (size_t i = 0; i < sizeof one / sizeof *one; i++)
         if (put(dir, "cgroup.subtree_control", one[i]) < 0) {
             if (ok)
-                snprintf(v2_why, sizeof v2_why, "%s in %s/cgroup.subtree_control: %s", one[i], dir, strerror(errno));
+                sbc_err_set(why, 0, "%s in %s/cgroup.subtree_control: %s", one[i], dir, strerror(errno));
             ok = 0;
         }
     errno = err;
@@ -203,15 +200,16 @@ static int v2_enable_in(const char *dir)
 /* Enable the controllers in every ancestor of name, top down (a cgroup can
  * only enable what its parent has).  The root of a v2 host usually has them
  * already (systemd), but not on a host without systemd; sbc's own parent
- * ("sbc") needs them once, when it is made. */
-static void v2_enable(const char *name)
+ * ("sbc") needs them once, when it is made.  why gets the reason when
+ * one could not be enabled (for the error message), else is cleared. */
+static void v2_enable(const char *name, sbc_err *why)
 {
     char p[PATH_MAX];
     int n = snprintf(p, sizeof p, "%s/%s", v2root, name);
     if (n < 0 || n >= (int)sizeof p)
         return;
     char *leaf = strrchr(p, '/');
-    v2_why[0] = 0;
+    sbc_err_clear(why);
     /* usually the root has them: then the leaf's parent is enough */
     *leaf = 0;
     if (leaf > p + strlen(v2root) && put(p, "cgroup.subtree_control", "+memory +pids +cpu") == 0)
@@ -220,7 +218,7 @@ static void v2_enable(const char *name)
     for (char *s = p + strlen(v2root); s && s <= leaf; s = strchr(s + 1, '/')) {
         char save = *s;
         *s = 0;
-        v2_enable_in(p);
+        v2_enable_in(p, why);
         *s = save;
     }
 }
@@ -234,22 +232,23 @@ static int apply(const char *dir, const char *file, const char *val, sbc_err *e)
 
 /* v2: set a limit; a missing file means its controller is not enabled above
  * us yet (sbc/ made by someone else, or just now by a concurrent create):
- * enable, then once more. */
+ * enable, then once more.  why: what the last v2_enable found, for the
+ * error. */
 static int v2_apply(const char *name, const char *dir, const char *file, const char *val,
-                    int *enabled, sbc_err *e)
+                    int *enabled, sbc_err *why, sbc_err *e)
 {
     if (put(dir, file, val) == 0)
         return 0;
     if (errno == ENOENT && !*enabled) {
         *enabled = 1;
-        v2_enable(name);
+        v2_enable(name, why);
         if (put(dir, file, val) == 0)
             return 0;
     }
     if (errno == ENOENT)
         return sbc_err_set(e, SBC_EXIT_FAIL, "cgroup: set %s/%s to %s: the %.*s controller is not available%s%s%s",
-                           dir, file, val, (int)strcspn(file, "."), file, v2_why[0] ? " (" : "", v2_why,
-                           v2_why[0] ? ")" : "");
+                           dir, file, val, (int)strcspn(file, "."), file, why->msg[0] ? " (" : "", why->msg,
+                           why->msg[0] ? ")" : "");
     return sbc_err_sys(e, "cgroup: set %s/%s to %s", dir, file, val);
 }
 
@@ -283,23 +282,24 @@ int sbc_cgroup_create(const char *name, const sbc_cg_limits *lim, sbc_err *e)
         /* a fresh parent enables the controllers for its children; one that
          * was there has them (v2_apply catches the exceptions) */
         int enabled = fresh;
+        sbc_err why = {0}; /* why a controller could not be enabled */
         if (fresh)
-            v2_enable(name);
+            v2_enable(name, &why);
         snprintf(d, sizeof d, "%s/%s", v2root, name);
         if (lim->memory) {
             snprintf(v, sizeof v, "%lld", lim->memory);
-            if (v2_apply(name, d, "memory.max", v, &enabled, e) < 0)
+            if (v2_apply(name, d, "memory.max", v, &enabled, &why, e) < 0)
                 return -1;
             put(d, "memory.swap.max", "0"); /* absent without swap accounting */
         }
         if (lim->cpu_quota) {
             snprintf(v, sizeof v, "%lld %lld", lim->cpu_quota, period);
-            if (v2_apply(name, d, "cpu.max", v, &enabled, e) < 0)
+            if (v2_apply(name, d, "cpu.max", v, &enabled, &why, e) < 0)
                 return -1;
         }
         if (lim->pids) {
             snprintf(v, sizeof v, "%lld", lim->pids);
-            if (v2_apply(name, d, "pids.max", v, &enabled, e) < 0)
+            if (v2_apply(name, d, "pids.max", v, &enabled, &why, e) < 0)
                 return -1;
         }
         return devices_bpf(d, lim, e);

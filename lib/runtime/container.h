@@ -70,15 +70,6 @@ int sbc_container_cleanup(const char *root, const char *id, const char *name,
                           const char *cgroup, sbc_err *e);
 int sbc_container_remove(const char *root, sbc_container *c, sbc_err *e);
 
-/* The loop of the applets that take CONTAINER operands: open the store, then
- * for each ref sbc_container_open it (failures printed, the loop goes on),
- * call fn and free the container; close the store.  fn returns 0, an exit
- * code > 0, or -1 with e set (printed here).  Returns the last failure's
- * exit code (Docker's), or 0. */
-typedef int (*sbc_container_fn)(const char *root, const char *ref, sbc_container *c,
-                                void *arg, sbc_err *e);
-int sbc_container_each(char *const *refs, int n, sbc_container_fn fn, void *arg);
-
 /* The Docker-like inspect object (Id, Name, State{Status, Running, Pid,
  * ExitCode, OOMKilled, StartedAt, FinishedAt}, Config, HostConfig, Mounts,
  * GraphDriver, ...) of the container ref; NULL + "No such container". */
