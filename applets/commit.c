@@ -32,7 +32,10 @@ const char commit_usage[] =
     "      --compress string  gzip[:LEVEL]|zstd[:LEVEL]|none (default gzip:1: the\n"
     "                         fastest level, 1 MiB blocks compressed in parallel,\n"
     "                         incompressible data stored; gzip alone means level 6)\n"
-    "  -q, --quiet            print nothing but the ID\n";
+    "  -q, --quiet            print nothing but the ID\n"
+    "  -p, --pause            accepted for Docker's scripts, but ignored: the\n"
+    "                         container runs on while its changes are read (stop\n"
+    "                         it first for a consistent snapshot)\n";
 
 int commit_main(int argc, char **argv)
 {

@@ -10,8 +10,11 @@
 const char create_usage[] =
     "Usage: sbc-create [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
     "\n"
-    "Create a new container (start it with sbc-start).  Takes the options of\n"
-    "sbc-run (see sbc-run --help) except -d.\n";
+    "Create a new container (start it with sbc-start).\n"
+    "\n"
+    "Options:\n"
+    "  -d, --detach            accepted and ignored (a created container is not started)\n"
+    RUN_OPTIONS_HELP;
 
 int create_main(int argc, char **argv)
 {

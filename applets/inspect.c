@@ -10,9 +10,13 @@
 #include "image/store.h"
 
 const char inspect_usage[] =
-    "Usage: sbc-inspect NAME [NAME...]\n"
+    "Usage: sbc-inspect [OPTIONS] NAME [NAME...]\n"
     "\n"
-    "Print details of containers or images as JSON.\n";
+    "Print details of containers or images as JSON: a container of that name\n"
+    "or ID first, else an image.\n"
+    "\n"
+    "Options:\n"
+    "      --type container|image  look only for that kind of object\n";
 
 int inspect_main(int argc, char **argv)
 {
@@ -21,8 +25,11 @@ int inspect_main(int argc, char **argv)
     int c;
     const char *type = NULL;
     sbc_opts_init(&o, argc, argv, 1);
-    while ((c = sbc_opt_next(&o, opts)))
+    while ((c = sbc_opt_next(&o, opts))) {
         type = o.arg;
+        if (strcmp(type, "container") && strcmp(type, "image"))
+            sbc_usage_error("invalid --type: %s (container or image)", type);
+    }
     sbc_opt_operands(&o, 1, -1);
     sbc_err e = {0};
     sbc_store st;

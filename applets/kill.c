@@ -11,7 +11,10 @@
 const char kill_usage[] =
     "Usage: sbc-kill [-s SIGNAL] CONTAINER [CONTAINER...]\n"
     "\n"
-    "Send a signal (default SIGKILL) to the main process of containers.\n";
+    "Send a signal (default SIGKILL) to the main process of containers.\n"
+    "\n"
+    "Options:\n"
+    "  -s, --signal SIGNAL  the signal: a name (KILL, SIGHUP) or a number\n";
 
 static int kill_one(const char *root, const char *ref, sbc_container *ct, void *arg, sbc_err *e)
 {

@@ -15,7 +15,10 @@ const char rm_usage[] =
     "Remove containers: their cgroup, network, root file system and state.\n"
     "\n"
     "Options:\n"
-    "  -f, --force     kill a running container first\n";
+    "  -f, --force     kill a running container first\n"
+    "  -v, --volumes   remove the container's anonymous volumes: sbc makes none\n"
+    "                  (-v needs HOST:CONTAINER), and bind mounts stay, as\n"
+    "                  with Docker, so there is nothing more to remove\n";
 
 static int rm_one(const char *root, const char *ref, sbc_container *ct, void *arg, sbc_err *e)
 {

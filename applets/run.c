@@ -24,34 +24,7 @@ const char run_usage[] =
     "\n"
     "Options:\n"
     "  -d, --detach            run in the background, print the container ID\n"
-    "  -i, --interactive       keep stdin open (pass it to the container)\n"
-    "  -t, --tty               allocate a pseudo-terminal\n"
-    "      --rm                remove the container when it exits\n"
-    "      --name NAME         assign a name to the container\n"
-    "  -e, --env KEY=VALUE     set an environment variable (KEY alone: the caller's)\n"
-    "      --env-file FILE     read environment variables from a file\n"
-    "  -w, --workdir DIR       working directory inside the container\n"
-    "  -u, --user USER[:GROUP] user (name or uid) and group\n"
-    "      --entrypoint CMD    override the image's entrypoint\n"
-    "  -h, --hostname NAME     container host name\n"
-    "  -v, --volume HOST:CTR[:ro]  bind mount a host path\n"
-    "      --tmpfs PATH[:OPTS] mount a tmpfs\n"
-    "      --read-only         mount the root file system read-only\n"
-    "  -m, --memory BYTES      memory limit (e.g. 64m)\n"
-    "      --cpus N            CPU quota (e.g. 0.5)\n"
-    "      --pids-limit N      maximum number of processes\n"
-    "      --network MODE      bridge (default), none, host or container:NAME\n"
-    "      --ip ADDR           fixed IPv4 address on the bridge network\n"
-    "  -p, --publish [IP:][HOSTPORT:]PORT[/tcp|udp]  publish a container port\n"
-    "  -P, --publish-all       publish the image's exposed ports on random ports\n"
-    "      --dns IP            nameserver for /etc/resolv.conf (repeatable)\n"
-    "      --dns-search DOMAIN search domain for /etc/resolv.conf\n"
-    "      --dns-option OPT    option for /etc/resolv.conf\n"
-    "      --add-host HOST:IP  add a line to /etc/hosts (IP may be host-gateway)\n"
-    "      --init              run sbc as PID 1 (reaps zombies, forwards signals)\n"
-    "      --cidfile FILE      write the container ID to FILE\n"
-    "      --stop-signal SIG   signal to stop the container (default SIGTERM)\n"
-    "      --pull POLICY       missing (default), always or never\n";
+    RUN_OPTIONS_HELP;
 
 /* Shared with create.c: parse the options of run/create into o.
  * Returns the index of IMAGE in argv. */
@@ -81,12 +54,12 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
         {"tmpfs", 0, SBC_OPT_ARG, O_TMPFS}, {"read-only", 0, SBC_OPT_NOARG, O_RO},
         {"memory", 'm', SBC_OPT_ARG, O_MEM}, {"cpus", 0, SBC_OPT_ARG, O_CPUS},
         {"pids-limit", 0, SBC_OPT_ARG, O_PIDS}, {"network", 0, SBC_OPT_ARG, O_NET},
-        {"net", 0, SBC_OPT_ARG, O_NET}, {"init", 0, SBC_OPT_NOARG, O_INIT},
+        {"net", 0, SBC_OPT_ARG | SBC_OPT_HIDDEN, O_NET}, {"init", 0, SBC_OPT_NOARG, O_INIT},
         {"cidfile", 0, SBC_OPT_ARG, O_CIDFILE}, {"stop-signal", 0, SBC_OPT_ARG, O_STOPSIG},
         {"pull", 0, SBC_OPT_ARG, O_PULL}, {"ip", 0, SBC_OPT_ARG, O_IP},
         {"publish", 'p', SBC_OPT_ARG, O_PUB}, {"publish-all", 'P', SBC_OPT_NOARG, O_PUBALL},
         {"dns", 0, SBC_OPT_ARG, O_DNS}, {"dns-search", 0, SBC_OPT_ARG, O_DNSSEARCH},
-        {"dns-option", 0, SBC_OPT_ARG, O_DNSOPT}, {"dns-opt", 0, SBC_OPT_ARG, O_DNSOPT},
+        {"dns-option", 0, SBC_OPT_ARG, O_DNSOPT}, {"dns-opt", 0, SBC_OPT_ARG | SBC_OPT_HIDDEN, O_DNSOPT},
         {"add-host", 0, SBC_OPT_ARG, O_ADDHOST}, {0},
     };
     sbc_opts p;

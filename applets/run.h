@@ -5,6 +5,37 @@
 #include "runtime/launch.h"
 #include "image/store.h"
 
+/* The option lines of sbc-run's and sbc-create's usage (all but -d). */
+#define RUN_OPTIONS_HELP \
+    "  -i, --interactive       keep stdin open (pass it to the container)\n" \
+    "  -t, --tty               allocate a pseudo-terminal\n" \
+    "      --rm                remove the container when it exits\n" \
+    "      --name NAME         assign a name to the container\n" \
+    "  -e, --env KEY=VALUE     set an environment variable (KEY alone: the caller's)\n" \
+    "      --env-file FILE     read environment variables from a file\n" \
+    "  -w, --workdir DIR       working directory inside the container\n" \
+    "  -u, --user USER[:GROUP] user (name or uid) and group\n" \
+    "      --entrypoint CMD    override the image's entrypoint\n" \
+    "  -h, --hostname NAME     container host name\n" \
+    "  -v, --volume HOST:CTR[:ro]  bind mount a host path\n" \
+    "      --tmpfs PATH[:OPTS] mount a tmpfs\n" \
+    "      --read-only         mount the root file system read-only\n" \
+    "  -m, --memory BYTES      memory limit (e.g. 64m)\n" \
+    "      --cpus N            CPU quota (e.g. 0.5)\n" \
+    "      --pids-limit N      maximum number of processes\n" \
+    "      --network MODE      bridge (default), none, host or container:NAME\n" \
+    "      --ip ADDR           fixed IPv4 address on the bridge network\n" \
+    "  -p, --publish [IP:][HOSTPORT:]PORT[/tcp|udp]  publish a container port\n" \
+    "  -P, --publish-all       publish the image's exposed ports on random ports\n" \
+    "      --dns IP            nameserver for /etc/resolv.conf (repeatable)\n" \
+    "      --dns-search DOMAIN search domain for /etc/resolv.conf\n" \
+    "      --dns-option OPT    option for /etc/resolv.conf\n" \
+    "      --add-host HOST:IP  add a line to /etc/hosts (IP may be host-gateway)\n" \
+    "      --init              run sbc as PID 1 (reaps zombies, forwards signals)\n" \
+    "      --cidfile FILE      write the container ID to FILE\n" \
+    "      --stop-signal SIG   signal to stop the container (default SIGTERM)\n" \
+    "      --pull POLICY       missing (default), always or never\n"
+
 typedef struct run_cli {
     sbc_create_opts o;
     int detach;

@@ -15,7 +15,11 @@ const char stop_usage[] =
     "Usage: sbc-stop [-t SECONDS] CONTAINER [CONTAINER...]\n"
     "\n"
     "Send the stop signal (the image's StopSignal or --stop-signal, default\n"
-    "SIGTERM), then SIGKILL after the grace period (default 10 s).\n";
+    "SIGTERM), then SIGKILL after the grace period (default 10 s).\n"
+    "\n"
+    "Options:\n"
+    "  -t, --timeout SECONDS  the grace period (fractions allowed; --time is\n"
+    "                         Docker's older spelling)\n";
 
 static double now(void)
 {

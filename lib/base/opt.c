@@ -7,7 +7,7 @@
 #include "base/err.h"
 #include "base/io.h"
 
-enum { ID_HELP = -1000, ID_DEBUG = -1001 };
+enum { ID_HELP = -1000, ID_DEBUG = -1001, ID_LIST = -1002 };
 
 void sbc_opts_init(sbc_opts *o, int argc, char **argv, int interspersed)
 {
@@ -41,8 +41,24 @@ static void finish(sbc_opts *o)
     o->ind = o->argc;
 }
 
-static int special(int id)
+/* --list-options: the applet's table, for tests/e2e/13-usage.sh */
+static _Noreturn void list_options(const sbc_option *t)
 {
+    for (; t && (t->lng || t->shrt); t++) {
+        if (t->lng)
+            printf("--%s%s", t->lng, t->shrt ? " " : "");
+        if (t->shrt)
+            printf("-%c", t->shrt);
+        printf("%s\n", t->arg & SBC_OPT_HIDDEN ? " hidden" : "");
+    }
+    fflush(stdout);
+    exit(0);
+}
+
+static int special(const sbc_option *table, int id)
+{
+    if (id == ID_LIST)
+        list_options(table);
     if (id == ID_HELP) {
         fputs(sbc_usage_text, stdout);
         fflush(stdout);
@@ -56,6 +72,7 @@ static int special(int id)
 static const sbc_option builtin[] = {
     {"help", 0, SBC_OPT_NOARG, ID_HELP},
     {"debug", 0, SBC_OPT_NOARG, ID_DEBUG},
+    {"list-options", 0, SBC_OPT_NOARG | SBC_OPT_HIDDEN, ID_LIST},
     {NULL, 0, 0, 0},
 };
 
@@ -86,10 +103,10 @@ int sbc_opt_next(sbc_opts *o, const sbc_option *table)
         const sbc_option *op = find_short(table, c);
         if (!op) {
             if (c == 'h' && !find_short(table, 'h'))
-                return special(ID_HELP);
+                return special(table, ID_HELP);
             sbc_usage_error("unknown shorthand flag: '%c' in -%c", c, c);
         }
-        if (op->arg) {
+        if (op->arg & SBC_OPT_ARG) {
             if (*o->cluster) {
                 o->arg = o->cluster;
             } else if (o->ind < o->argc) {
@@ -130,7 +147,7 @@ int sbc_opt_next(sbc_opts *o, const sbc_option *table)
             const sbc_option *op = find_long(table, name, n);
             if (!op)
                 sbc_usage_error("unknown flag: --%.*s", (int)n, name);
-            if (op->arg) {
+            if (op->arg & SBC_OPT_ARG) {
                 if (eq) {
                     o->arg = eq + 1;
                 } else if (o->ind < o->argc) {
@@ -143,7 +160,7 @@ int sbc_opt_next(sbc_opts *o, const sbc_option *table)
                     sbc_usage_error("invalid argument \"%s\" for \"--%s\" flag", eq + 1, op->lng);
                 o->arg = eq + 1;
             }
-            return special(op->id);
+            return special(table, op->id);
         }
         o->cluster = a + 1;
         return sbc_opt_next(o, table);

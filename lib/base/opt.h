@@ -5,16 +5,22 @@
  * operand.  Every applet also accepts --help (usage on stdout, exit 0),
  * --debug, and boolean --flag=true|false.  Errors print the usage on stderr
  * and exit 125.
+ *
+ * Every option in a table is named in the applet's usage text (13-usage
+ * checks it through the hidden --list-options, which prints the table, one
+ * option a line: "--long -s", "--long" or "-s", then " hidden" for one
+ * marked SBC_OPT_HIDDEN: a Docker spelling kept for scripts, whose usage
+ * line names the documented one).
  */
 #ifndef SBC_OPT_H
 #define SBC_OPT_H
 
-enum { SBC_OPT_NOARG = 0, SBC_OPT_ARG = 1 };
+enum { SBC_OPT_NOARG = 0, SBC_OPT_ARG = 1, SBC_OPT_HIDDEN = 2 };
 
 typedef struct sbc_option {
     const char *lng; /* long name without "--", or NULL */
     int shrt;        /* short letter, or 0 */
-    int arg;         /* SBC_OPT_NOARG or SBC_OPT_ARG */
+    int arg;         /* SBC_OPT_NOARG or SBC_OPT_ARG, | SBC_OPT_HIDDEN */
     int id;          /* value returned for it (nonzero) */
 } sbc_option;
 

@@ -70,6 +70,19 @@ expect_out "0" "wait again" sbc-wait r1
 expect_out "x" "second run saw the first run's file" sbc-logs r1
 expect_rc 0 "rm" sbc-rm r1
 
+# the long spellings the usages name (13-usage checks that they are named)
+run sbc-run -d --name lf busybox sleep 100
+expect_rc 0 "inspect --type container" sbc-inspect --type container lf
+expect_rc 1 "inspect --type image: a container's name is no image" sbc-inspect --type image lf
+expect_rc 125 "inspect --type of another kind is a usage error" sbc-inspect --type volume lf
+expect_rc 0 "kill --signal" sbc-kill --signal=KILL lf
+expect_out "137" "kill --signal: killed" sbc-wait lf
+expect_rc 0 "start again" sbc-start lf
+expect_rc 0 "stop --timeout" sbc-stop --timeout 0 lf
+expect_rc 0 "start again" sbc-start lf
+expect_rc 0 "stop --time (Docker's older spelling)" sbc-stop --time 0 lf
+expect_rc 0 "rm --volumes" sbc-rm --volumes lf
+
 # kill, rm -f
 run sbc-run -d --name k1 busybox sleep 100
 expect_rc 0 "kill -s" sbc-kill -s KILL k1
