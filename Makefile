@@ -91,9 +91,10 @@ debug: build/sbc-debug
 test: check-layers build/sbc build/unit build/unit-asan build/sbc-debug
 	bash tests/run.sh
 
-# the dependency rule of lib/ (lib/README.md)
+# the dependency rule of lib/ (lib/README.md), and that lib/ never prints (lib/base/err.h)
 check-layers:
 	@sh tools/check-layers.sh
+	@sh tools/check-noprint.sh
 
 demo: build/sbc
 	bash tests/demo.sh

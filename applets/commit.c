@@ -9,7 +9,7 @@
 #include "image/imgbuild.h"
 #include "runtime/commit.h"
 #include "base/io.h"
-#include "base/opt.h"
+#include "opt.h"
 #include "image/store.h"
 
 const char commit_usage[] =

@@ -10,7 +10,7 @@
 #include "base/io.h"
 #include "base/json.h"
 #include "runtime/monitor.h"
-#include "base/opt.h"
+#include "opt.h"
 #include "runtime/spawn.h"
 #include "runtime/spec.h"
 

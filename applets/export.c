@@ -11,7 +11,7 @@
 #include "image/imgbuild.h"
 #include "runtime/commit.h"
 #include "base/io.h"
-#include "base/opt.h"
+#include "opt.h"
 #include "image/store.h"
 
 const char export_usage[] =

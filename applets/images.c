@@ -11,7 +11,7 @@
 #include "base/io.h"
 #include "base/json.h"
 #include "base/time.h"
-#include "base/opt.h"
+#include "opt.h"
 #include "registry/ref.h"
 #include "image/store.h"
 

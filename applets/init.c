@@ -6,7 +6,7 @@
 #include "applets.h"
 #include "image/imgbuild.h"
 #include "base/io.h"
-#include "base/opt.h"
+#include "opt.h"
 #include "image/store.h"
 
 const char init_usage[] =

@@ -1,4 +1,5 @@
 /* inspect.c - sbc-inspect: JSON about containers (and images). */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -6,7 +7,7 @@
 #include "runtime/container.h"
 #include "image/imageinfo.h"
 #include "base/json.h"
-#include "base/opt.h"
+#include "opt.h"
 #include "image/store.h"
 
 const char inspect_usage[] =
@@ -40,24 +41,21 @@ int inspect_main(int argc, char **argv)
         cJSON *j = NULL;
         if (!type || !strcmp(type, "container"))
             j = sbc_container_inspect_json(st.root, o.rest[i], &e);
-        if (j) {
-            cJSON *arr = cJSON_CreateArray();
-            cJSON_AddItemToArray(arr, j);
-            sbc_json_print(stdout, arr);
-            cJSON_Delete(arr);
-            continue;
-        }
-        if (type && strcmp(type, "image")) {
-            rc = sbc_err_print(&e);
-            continue;
-        }
-        /* not a container: an image (lib/image/imageinfo.c, the pull work) */
-        sbc_err_clear(&e);
-        if (sbc_image_inspect_print(o.rest[i], &e) < 0) {
-            if (e.errnum == 2 /* ENOENT */)
+        if (!j && (!type || !strcmp(type, "image"))) {
+            /* not a container: an image (lib/image/imageinfo.c) */
+            sbc_err_clear(&e);
+            j = sbc_image_inspect_json(&st, o.rest[i], &e);
+            if (!j && !type && e.errnum == ENOENT)
                 sbc_err_set(&e, 0, "No such object: %s", o.rest[i]);
-            rc = sbc_err_print(&e);
         }
+        if (!j) {
+            rc = sbc_err_print(&e);
+            continue;
+        }
+        cJSON *arr = cJSON_CreateArray();
+        cJSON_AddItemToArray(arr, j);
+        sbc_json_print(stdout, arr);
+        cJSON_Delete(arr);
     }
     sbc_store_close(&st);
     return rc ? 1 : 0;

@@ -6,7 +6,7 @@
 #include "runtime/container.h"
 #include "base/json.h"
 #include "runtime/launch.h"
-#include "base/opt.h"
+#include "opt.h"
 
 const char kill_usage[] =
     "Usage: sbc-kill [-s SIGNAL] CONTAINER [CONTAINER...]\n"

@@ -7,7 +7,7 @@
 
 #include "applets.h"
 #include "image/imgarchive.h"
-#include "base/opt.h"
+#include "opt.h"
 #include "image/store.h"
 
 const char load_usage[] =

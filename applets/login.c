@@ -9,7 +9,7 @@
 #include "applets.h"
 #include "registry/auth.h"
 #include "base/io.h"
-#include "base/opt.h"
+#include "opt.h"
 #include "registry/ref.h"
 #include "registry/registry.h"
 

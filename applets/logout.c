@@ -6,7 +6,7 @@
 #include "applets.h"
 #include "registry/auth.h"
 #include "base/io.h"
-#include "base/opt.h"
+#include "opt.h"
 #include "registry/ref.h"
 
 const char logout_usage[] =

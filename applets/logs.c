@@ -11,7 +11,7 @@
 #include "base/io.h"
 #include "base/json.h"
 #include "base/time.h"
-#include "base/opt.h"
+#include "opt.h"
 
 const char logs_usage[] =
     "Usage: sbc-logs [-f] [--tail N] [-t] [--since TIME] CONTAINER\n"

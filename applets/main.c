@@ -18,6 +18,7 @@
 #include "base/err.h"
 #include "base/licenses.h"
 #include "base/version.h"
+#include "opt.h"
 
 const struct sbc_applet_entry sbc_applets[] = {
 #define APPLET(name, summary) {#name, summary, name##_main, name##_usage},

@@ -7,7 +7,7 @@
 #include "net/ipam.h"
 #include "base/json.h"
 #include "net/net.h"
-#include "base/opt.h"
+#include "opt.h"
 
 const char network_usage[] =
     "Usage: sbc-network COMMAND [OPTIONS]\n"

@@ -10,7 +10,7 @@
 #include "base/json.h"
 #include "base/time.h"
 #include "net/net.h"
-#include "base/opt.h"
+#include "opt.h"
 #include "image/store.h"
 
 const char ps_usage[] =

@@ -6,7 +6,7 @@
 #include "applets.h"
 #include "base/digest.h"
 #include "base/io.h"
-#include "base/opt.h"
+#include "opt.h"
 #include "image/pull.h"
 #include "image/store.h"
 #include "progress.h"

@@ -4,7 +4,7 @@
 
 #include "applets.h"
 #include "base/io.h"
-#include "base/opt.h"
+#include "opt.h"
 #include "image/push.h"
 #include "image/store.h"
 #include "progress.h"

@@ -7,7 +7,7 @@
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
 #include "base/json.h"
-#include "base/opt.h"
+#include "opt.h"
 
 const char rm_usage[] =
     "Usage: sbc-rm [-f] CONTAINER [CONTAINER...]\n"

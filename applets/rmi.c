@@ -11,7 +11,7 @@
 #include "base/digest.h"
 #include "base/io.h"
 #include "base/json.h"
-#include "base/opt.h"
+#include "opt.h"
 #include "registry/ref.h"
 #include "image/rootfs.h"
 #include "image/store.h"

@@ -12,7 +12,7 @@
 #include "runtime/container.h"
 #include "base/io.h"
 #include "runtime/launch.h"
-#include "base/opt.h"
+#include "opt.h"
 #include "image/pull.h"
 #include "image/rootfs.h"
 #include "image/store.h"

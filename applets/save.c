@@ -8,7 +8,7 @@
 #include "applets.h"
 #include "image/imgarchive.h"
 #include "base/io.h"
-#include "base/opt.h"
+#include "opt.h"
 #include "image/store.h"
 
 const char save_usage[] =

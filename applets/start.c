@@ -4,7 +4,7 @@
 #include "applets.h"
 #include "runtime/container.h"
 #include "runtime/launch.h"
-#include "base/opt.h"
+#include "opt.h"
 
 const char start_usage[] =
     "Usage: sbc-start [-a] [-i] CONTAINER [CONTAINER...]\n"

@@ -9,7 +9,7 @@
 #include "runtime/container.h"
 #include "base/json.h"
 #include "runtime/launch.h"
-#include "base/opt.h"
+#include "opt.h"
 
 const char stop_usage[] =
     "Usage: sbc-stop [-t SECONDS] CONTAINER [CONTAINER...]\n"

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "applets.h"
-#include "base/opt.h"
+#include "opt.h"
 #include "registry/ref.h"
 #include "image/store.h"
 

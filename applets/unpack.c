@@ -7,7 +7,7 @@
 
 #include "applets.h"
 #include "image/layer.h"
-#include "base/opt.h"
+#include "opt.h"
 #include "image/store.h"
 
 const char unpack_usage[] =

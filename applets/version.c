@@ -7,7 +7,7 @@
 #include <zstd.h>
 
 #include "applets.h"
-#include "base/opt.h"
+#include "opt.h"
 #include "base/version.h"
 #include "image/rootfs.h"
 #include "runtime/cgroup.h"

@@ -10,7 +10,7 @@
 #include "applets.h"
 #include "runtime/container.h"
 #include "base/json.h"
-#include "base/opt.h"
+#include "opt.h"
 
 const char wait_usage[] =
     "Usage: sbc-wait CONTAINER [CONTAINER...]\n"

@@ -6,9 +6,7 @@
 #include <string.h>
 
 const char *sbc_applet = "sbc";
-const char *sbc_usage_text = "";
 int sbc_debug_level;
-int sbc_quiet;
 
 static void prefix_name(FILE *f)
 {
@@ -116,17 +114,4 @@ _Noreturn void sbc_die(int code, const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     exit(code ? code : SBC_EXIT_FAIL);
-}
-
-_Noreturn void sbc_usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    fflush(stdout);
-    prefix_name(stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    fputs(sbc_usage_text, stderr);
-    exit(SBC_EXIT_FAIL);
 }

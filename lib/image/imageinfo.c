@@ -61,19 +61,3 @@ cJSON *sbc_image_inspect_json(sbc_store *s, const char *name, sbc_err *e)
     sbc_image_free(&img);
     return o;
 }
-
-int sbc_image_inspect_print(const char *name, sbc_err *e)
-{
-    sbc_store s;
-    if (sbc_store_open(&s, e) < 0)
-        return -1;
-    cJSON *o = sbc_image_inspect_json(&s, name, e);
-    sbc_store_close(&s);
-    if (!o)
-        return -1;
-    cJSON *a = cJSON_CreateArray();
-    cJSON_AddItemToArray(a, o);
-    sbc_json_print(stdout, a);
-    cJSON_Delete(a);
-    return 0;
-}

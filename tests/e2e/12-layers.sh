@@ -1,7 +1,8 @@
 #!/bin/bash
 # 12-layers: the dependency rule of lib/ (lib/README.md) holds, and its check
 # (tools/check-layers.sh, make check-layers) fails on an include that breaks
-# it, naming the file and the line.
+# it, naming the file and the line; so does the rule that lib/ never prints
+# (tools/check-noprint.sh, lib/base/err.h).
 . "$(dirname "$0")/../lib.sh"
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 CHK=$TOP/tools/check-layers.sh
@@ -58,8 +59,31 @@ fi
 rm -rf "$C/lib/extra"
 expect_rc 0 "the repaired copy passes again" sh "$CHK" "$C"
 
-# make check-layers runs it, and make test runs make check-layers
+# the library never prints (lib/base/err.h): tools/check-noprint.sh
+NP=$TOP/tools/check-noprint.sh
+expect_rc 0 "lib/ prints nothing" sh "$NP" "$TOP"
+expect_rc 0 "nor does the copy" sh "$NP" "$C"
+n=$(grep -n '^static void report' "$C/lib/image/pull.c" | cut -d: -f1)
+sed -i "${n}i static void say(void) { fputs(\"Pull complete\", stderr); }" "$C/lib/image/pull.c"
+run sh "$NP" "$C"
+if [ "$RC" = 1 ] && [ "$(wc -l <"$T_TMP/out")" = 1 ] && grep -q "^lib/image/pull.c:$n: prints: " "$T_TMP/out"; then
+  pass "a print in lib/image/pull.c fails, naming line $n"
+else
+  fail "print in pull.c ($(_why))"
+fi
+cp "$TOP/lib/image/pull.c" "$C/lib/image/pull.c"
+echo 'void f(void) { sbc_die(125, "gave up"); }' >>"$C/lib/image/push.c"
+run sh "$NP" "$C"
+if [ "$RC" = 1 ] && grep -q "^lib/image/push.c:[0-9]*: dies where err.h does not allow it" "$T_TMP/out"; then
+  pass "sbc_die outside err.h's exceptions fails"
+else
+  fail "sbc_die in push.c ($(_why))"
+fi
+cp "$TOP/lib/image/push.c" "$C/lib/image/push.c"
+expect_rc 0 "the repaired copy prints nothing again" sh "$NP" "$C"
+
+# make check-layers runs both, and make test runs make check-layers
 run make -C "$TOP" -s check-layers
-if [ "$RC" = 0 ] && grep -q 'keep the dependency rule' "$T_TMP/out"; then pass "make check-layers"; else fail "make check-layers ($(_why))"; fi
+if [ "$RC" = 0 ] && grep -q 'keep the dependency rule' "$T_TMP/out" && grep -q 'lib/ prints nothing' "$T_TMP/out"; then pass "make check-layers"; else fail "make check-layers ($(_why))"; fi
 if make -C "$TOP" -n test 2>/dev/null | grep -q 'check-layers.sh'; then pass "make test runs check-layers"; else fail "make test does not run check-layers"; fi
 t_done

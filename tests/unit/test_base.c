@@ -8,7 +8,7 @@
 #include "base/err.h"
 #include "base/io.h"
 #include "base/json.h"
-#include "base/opt.h"
+#include "opt.h"
 #include "unit.h"
 
 TEST(err_set_and_wrap)

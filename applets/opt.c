@@ -1,5 +1,7 @@
-#include "base/opt.h"
+/* opt.c - the option parser of the applets (see opt.h). */
+#include "opt.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +10,20 @@
 #include "base/io.h"
 
 enum { ID_HELP = -1000, ID_DEBUG = -1001, ID_LIST = -1002 };
+
+const char *sbc_usage_text = "";
+
+_Noreturn void sbc_usage_error(const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    sbc_warn("%s", msg);
+    fputs(sbc_usage_text, stderr);
+    exit(SBC_EXIT_FAIL);
+}
 
 void sbc_opts_init(sbc_opts *o, int argc, char **argv, int interspersed)
 {

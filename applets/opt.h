@@ -1,4 +1,6 @@
-/* opt.h - Docker-style option parsing.
+/* opt.h - not an applet: the Docker-style option parser of every applet,
+ * with its usage errors (the command line is the applets' business, so it
+ * lives here, not in lib/, which never prints).
  *
  * Short clusters (-it), short with value (-eA=1, -e A=1), long (--name=x,
  * --name x), repeated options (-e A=1 -e B=2), `--` ends options, `-` is an
@@ -45,5 +47,10 @@ int sbc_opt_next(sbc_opts *o, const sbc_option *table);
 int sbc_opt_bool(const sbc_opts *o);
 /* Require between min and max operands (max < 0: unlimited), else usage error. */
 void sbc_opt_operands(const sbc_opts *o, int min, int max);
+
+/* The running applet's usage (set by main), for --help and usage errors. */
+extern const char *sbc_usage_text;
+/* "sbc-NAME: msg" then the usage on stderr, exit 125. */
+_Noreturn void sbc_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif
