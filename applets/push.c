@@ -81,8 +81,9 @@ static void on_progress(void *arg, const sbc_push_event *ev)
     j->done = ev->done;
     j->total = ev->total;
     snprintf(j->from, sizeof j->from, "%s", ev->from ? ev->from : "");
-    if (ev->state != SBC_PUSH_WAITING) {
-        view_line(v, ev->job);
+    if (v->board.tty && ev->state != SBC_PUSH_WAITING) {
+        for (int i = 0; i < v->board.n; i++)
+            view_line(v, i);
         progress_draw(&v->board, 0);
     }
 }
