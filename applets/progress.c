@@ -2,25 +2,18 @@
 #include "progress.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <unistd.h>
 
-#include "base/io.h"
+enum { LINE_BYTES = 320 }; /* "ID: Mounted from REPO" with a 255-byte REPO */
 
-void progress_init(progress_board *b, int n)
+void progress_init(progress_board *b, int n, progress_line_fn *line, void *arg)
 {
     b->tty = isatty(2);
     b->n = n;
-    b->line = sbc_xcalloc((size_t)(n > 0 ? n : 1), sizeof *b->line);
     b->drawn = 0;
+    b->line = line;
+    b->arg = arg;
     clock_gettime(CLOCK_MONOTONIC, &b->last);
-}
-
-void progress_free(progress_board *b)
-{
-    free(b->line);
-    b->line = NULL;
-    b->n = 0;
 }
 
 void progress_bar(char bar[31], long long done, long long total, int full)
@@ -47,10 +40,20 @@ void progress_draw(progress_board *b, int final)
 {
     if (!b->tty || !b->line)
         return;
+    char l[LINE_BYTES];
     if (b->drawn)
         fprintf(stderr, "\033[%dA", b->drawn);
-    for (int i = 0; i < b->n; i++)
-        fprintf(stderr, "\033[2K%s\n", b->line[i]);
+    for (int i = 0; i < b->n; i++) {
+        b->line(b->arg, i, l, sizeof l);
+        fprintf(stderr, "\033[2K%s\n", l);
+    }
     b->drawn = final ? 0 : b->n;
     clock_gettime(CLOCK_MONOTONIC, &b->last);
+}
+
+void progress_plain(const progress_board *b, int i)
+{
+    char l[LINE_BYTES];
+    b->line(b->arg, i, l, sizeof l);
+    fprintf(stderr, "%s\n", l);
 }

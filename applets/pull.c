@@ -48,18 +48,17 @@ static const char *state_text(sbc_pull_state s)
     return "Failed";
 }
 
-static void view_line(struct pull_view *v, int i)
+static void view_line(void *arg, int i, char *l, size_t n)
 {
-    struct view_job *j = &v->jobs[i];
-    char *l = v->board.line[i];
+    struct view_job *j = &((struct pull_view *)arg)->jobs[i];
     if (j->state == SBC_PULL_DOWNLOADING) {
         char bar[31];
         progress_bar(bar, j->done, j->total, 0);
         double dt = progress_since(&j->t0);
-        snprintf(l, PROGRESS_LINE, "%s: %s [%s] %.1fMB/%.1fMB %.1fMB/s", j->id, state_text(j->state),
-                 bar, j->done / 1e6, j->total / 1e6, dt > 0.05 ? j->done / 1e6 / dt : 0.0);
+        snprintf(l, n, "%s: %s [%s] %.1fMB/%.1fMB %.1fMB/s", j->id, state_text(j->state), bar,
+                 j->done / 1e6, j->total / 1e6, dt > 0.05 ? j->done / 1e6 / dt : 0.0);
     } else {
-        snprintf(l, PROGRESS_LINE, "%s: %s", j->id, state_text(j->state));
+        snprintf(l, n, "%s: %s", j->id, state_text(j->state));
     }
 }
 
@@ -67,8 +66,8 @@ static void on_progress(void *arg, const sbc_pull_event *ev)
 {
     struct pull_view *v = arg;
     if (!v->jobs) {
-        progress_init(&v->board, ev->njobs);
         v->jobs = sbc_xcalloc((size_t)ev->njobs, sizeof *v->jobs);
+        progress_init(&v->board, ev->njobs, view_line, v);
     }
     if (ev->job < 0 || ev->job >= v->board.n)
         return;
@@ -81,28 +80,13 @@ static void on_progress(void *arg, const sbc_pull_event *ev)
     j->state = ev->state;
     j->done = ev->done;
     j->total = ev->total;
+    /* (the first news of a layer is where it starts: not drawn, not printed) */
     if (!v->board.tty) {
         if (seen && changed && (j->state == SBC_PULL_COMPLETE || j->state == SBC_PULL_EXISTS))
-            fprintf(stderr, "%s: %s\n", j->id, state_text(j->state));
-        return;
+            progress_plain(&v->board, ev->job);
+    } else if (seen && (changed || progress_due(&v->board))) {
+        progress_draw(&v->board, 0);
     }
-    if (!seen || !(changed || progress_due(&v->board)))
-        return;
-    for (int i = 0; i < v->board.n; i++)
-        view_line(v, i);
-    progress_draw(&v->board, 0);
-}
-
-/* After the pull: the last state of every line on a terminal. */
-static void view_finish(struct pull_view *v)
-{
-    if (!v->jobs)
-        return;
-    for (int i = 0; i < v->board.n; i++)
-        view_line(v, i);
-    progress_draw(&v->board, 1);
-    progress_free(&v->board);
-    free(v->jobs);
 }
 
 int pull_main(int argc, char **argv)
@@ -142,7 +126,8 @@ int pull_main(int argc, char **argv)
     }
     char *full = NULL, id[SBC_DIGEST_LEN + 1];
     int rc = sbc_pull(&s, o.rest[0], &po, &full, id, &e);
-    view_finish(&view);
+    progress_draw(&view.board, 1); /* the last state of every line */
+    free(view.jobs);
     sbc_store_close(&s);
     if (rc < 0)
         return sbc_err_print(&e);

@@ -49,29 +49,28 @@ static const char *state_text(sbc_push_state s)
     return "Failed";
 }
 
-static void view_line(struct push_view *v, int i)
+static void view_line(void *arg, int i, char *l, size_t n)
 {
-    struct push_view_job *j = &v->jobs[i];
-    char *l = v->board.line[i];
+    struct push_view_job *j = &((struct push_view *)arg)->jobs[i];
     if (j->state == SBC_PUSH_PUSHING) {
         char bar[31];
         progress_bar(bar, j->done, j->total, j->total <= 0);
-        snprintf(l, PROGRESS_LINE, "%s: %s [%s] %.1fMB/%.1fMB", j->id, state_text(j->state), bar,
+        snprintf(l, n, "%s: %s [%s] %.1fMB/%.1fMB", j->id, state_text(j->state), bar,
                  j->done / 1e6, j->total / 1e6);
     } else if (j->state == SBC_PUSH_MOUNTED) {
-        snprintf(l, PROGRESS_LINE, "%s: %s %s", j->id, state_text(j->state), j->from);
+        snprintf(l, n, "%s: %s %s", j->id, state_text(j->state), j->from);
     } else {
-        snprintf(l, PROGRESS_LINE, "%s: %s", j->id, state_text(j->state));
+        snprintf(l, n, "%s: %s", j->id, state_text(j->state));
     }
 }
 
 static void on_progress(void *arg, const sbc_push_event *ev)
 {
     struct push_view *v = arg;
-    if (!v->jobs) {
+    if (!v->jobs) { /* the registry let us in */
         fprintf(stderr, "The push refers to repository [%s]\n", ev->repo);
-        progress_init(&v->board, ev->njobs);
         v->jobs = sbc_xcalloc((size_t)ev->njobs, sizeof *v->jobs);
+        progress_init(&v->board, ev->njobs, view_line, v);
     }
     if (ev->job < 0 || ev->job >= v->board.n)
         return;
@@ -81,26 +80,8 @@ static void on_progress(void *arg, const sbc_push_event *ev)
     j->done = ev->done;
     j->total = ev->total;
     snprintf(j->from, sizeof j->from, "%s", ev->from ? ev->from : "");
-    if (v->board.tty && ev->state != SBC_PUSH_WAITING) {
-        for (int i = 0; i < v->board.n; i++)
-            view_line(v, i);
+    if (ev->state != SBC_PUSH_WAITING)
         progress_draw(&v->board, 0);
-    }
-}
-
-/* After the push: the last state of every line, or the plain lines. */
-static void view_finish(struct push_view *v)
-{
-    if (!v->jobs)
-        return;
-    for (int i = 0; i < v->board.n; i++) {
-        view_line(v, i);
-        if (!v->board.tty && v->jobs[i].state != SBC_PUSH_WAITING)
-            fprintf(stderr, "%s\n", v->board.line[i]);
-    }
-    progress_draw(&v->board, 1);
-    progress_free(&v->board);
-    free(v->jobs);
 }
 
 int push_main(int argc, char **argv)
@@ -144,7 +125,12 @@ int push_main(int argc, char **argv)
     }
     sbc_push_result res = {0};
     int rc = sbc_push(&s, o.rest[0], o.nrest > 1 ? o.rest[1] : NULL, &po, &res, &e);
-    view_finish(&view);
+    /* the last state of every line, or a plain line for each blob reached */
+    progress_draw(&view.board, 1);
+    for (int i = 0; !view.board.tty && i < view.board.n; i++)
+        if (view.jobs[i].state != SBC_PUSH_WAITING)
+            progress_plain(&view.board, i);
+    free(view.jobs);
     sbc_store_close(&s);
     if (rc < 0)
         return sbc_err_print(&e);

@@ -328,26 +328,16 @@ int sbc_push(sbc_store *s, const char *name, const char *dest, const sbc_push_op
         goto out;
     }
     drain(p.h);
-    /* remember where the blobs are now */
+    /* remember where the blobs are now (for later mounts; the push is done
+     * whether or not this works) */
     char *rd = sbc_xasprintf("%s@%s", p.repo, mdig);
     if (sbc_store_lock(s, e) == 0) {
         char rel[128];
         snprintf(rel, sizeof rel, "images/%s.json", img.id + 7);
-        cJSON *rec = sbc_json_read(s->fd, rel, NULL), *x;
-        if (rec) {
-            cJSON *rds = sbc_json_arr(rec, "RepoDigests");
-            int have = 0;
-            cJSON_ArrayForEach(x, rds) if (cJSON_IsString(x) && !strcmp(x->valuestring, rd)) have = 1;
-            if (!rds) {
-                cJSON_DeleteItemFromObjectCaseSensitive(rec, "RepoDigests");
-                rds = cJSON_AddArrayToObject(rec, "RepoDigests");
-            }
-            if (!have) {
-                cJSON_AddItemToArray(rds, cJSON_CreateString(rd));
-                sbc_json_write_durable(s->fd, rel, rec, e);
-            }
-            cJSON_Delete(rec);
-        }
+        cJSON *rec = sbc_json_read(s->fd, rel, NULL);
+        if (rec) /* (not if an sbc-rmi removed the image meanwhile) */
+            sbc_store_image_put(s, img.id, rec, rd, e);
+        cJSON_Delete(rec);
         sbc_store_unlock(s);
     }
     sbc_err_clear(e);
