@@ -340,6 +340,148 @@ static int layer_media_ok(const char *mt)
     return 0;
 }
 
+/* The image config cdig: from the store, else downloaded (small, verified);
+ * malloc'd, its length in *len. */
+static char *config_get(sbc_store *s, sbc_registry *g, const char *cdig, size_t *len, sbc_err *e)
+{
+    char *cfg = sbc_store_blob_get(s, cdig, len, NULL);
+    if (cfg)
+        return cfg;
+    long long total = -1;
+    sbc_blob *b = sbc_registry_blob_open(g, cdig, 0, &total, e);
+    if (!b)
+        return NULL;
+    sbc_buf cb = {0};
+    char chunk[16384];
+    ssize_t r;
+    while ((r = sbc_blob_read(b, chunk, sizeof chunk, e)) > 0) {
+        if (cb.len + (size_t)r > CONFIG_MAX) {
+            r = sbc_err_set(e, 0, "config %s: too large", cdig);
+            break;
+        }
+        sbc_buf_add(&cb, chunk, (size_t)r);
+    }
+    sbc_blob_close(b);
+    if (r < 0) {
+        sbc_buf_free(&cb);
+        return NULL;
+    }
+    if (!cb.data)
+        sbc_buf_add(&cb, "", 0);
+    char got[SBC_DIGEST_LEN + 1];
+    sbc_sha256_digest(cb.data, cb.len, got);
+    if (strcmp(got, cdig)) {
+        sbc_err_set(e, 0, "config %s: digest mismatch (got %s)", cdig, got);
+        sbc_buf_free(&cb);
+        return NULL;
+    }
+    *len = cb.len;
+    return cb.data;
+}
+
+/* The job table: a layer of the manifest (mdig) with its diff_id from the
+ * config (cdig) each, checked; those in the store already are done.  The
+ * caller hears of every layer once. */
+static int jobs_plan(struct pull_ctx *p, const cJSON *layers, const cJSON *diffs, const char *mdig,
+                     const char *cdig, sbc_err *e)
+{
+    int n = cJSON_GetArraySize(layers);
+    p->jobs = sbc_xcalloc((size_t)n + 1, sizeof *p->jobs);
+    p->njobs = n;
+    for (int i = 0; i < n; i++) {
+        cJSON *l = cJSON_GetArrayItem(layers, i), *d = cJSON_GetArrayItem(diffs, i);
+        struct layer_job *j = &p->jobs[i];
+        j->digest = sbc_json_str(l, "digest");
+        j->media_type = sbc_json_str(l, "mediaType");
+        j->size = sbc_json_int(l, "size", -1);
+        j->diff_id = cJSON_IsString(d) ? d->valuestring : NULL;
+        if (!j->digest || !sbc_digest_valid(j->digest))
+            return sbc_err_set(e, 0, "manifest %s: layer %d: invalid digest", mdig, i);
+        if (!j->diff_id || !sbc_digest_valid(j->diff_id))
+            return sbc_err_set(e, 0, "config %s: diff_id %d invalid", cdig, i);
+        if (!layer_media_ok(j->media_type))
+            return sbc_err_set(e, 0, "layer %s: unsupported media type %s", j->digest, j->media_type);
+        if (sbc_store_has_layer(p->s, j->diff_id)) {
+            j->state = SBC_PULL_EXISTS;
+            j->claimed = 1;
+        }
+    }
+    pthread_mutex_lock(&p->mu);
+    for (int i = 0; i < n; i++)
+        report(p, &p->jobs[i]);
+    pthread_mutex_unlock(&p->mu);
+    return 0;
+}
+
+/* Fetch the layers, nthreads (1..16) at once; returns when all are done
+ * or one failed. */
+static void jobs_run(struct pull_ctx *p, int nthreads)
+{
+    if (nthreads > p->njobs)
+        nthreads = p->njobs;
+    pthread_t th[16];
+    if (nthreads > 16)
+        nthreads = 16;
+    int started = 0;
+    for (int i = 0; i < nthreads; i++) {
+        pthread_attr_t at;
+        pthread_attr_init(&at);
+        pthread_attr_setstacksize(&at, 1 << 20); /* libarchive + zlib + TLS buffers */
+        pthread_mutex_lock(&p->mu);
+        p->running++;
+        pthread_mutex_unlock(&p->mu);
+        if (pthread_create(&th[i], &at, worker, p) != 0) {
+            pthread_mutex_lock(&p->mu);
+            p->running--;
+            pthread_mutex_unlock(&p->mu);
+            pthread_attr_destroy(&at);
+            break;
+        }
+        pthread_attr_destroy(&at);
+        started++;
+    }
+    if (started == 0 && nthreads > 0)
+        worker(p), p->running = 0;
+    pthread_mutex_lock(&p->mu);
+    while (p->running > 0)
+        pthread_cond_wait(&p->cv, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+}
+
+/* The image record (store.h) of a pulled image, without its RepoDigests. */
+static cJSON *record_of(const struct pull_ctx *p, const sbc_manifest_result *m, const char *cdig,
+                        const cJSON *cfg)
+{
+    long long total = 0;
+    cJSON *rec = cJSON_CreateObject();
+    cJSON_AddStringToObject(rec, "Id", cdig);
+    cJSON_AddStringToObject(rec, "Manifest", m->digest);
+    cJSON_AddStringToObject(rec, "ManifestMediaType", m->media_type);
+    cJSON *rl = cJSON_AddArrayToObject(rec, "Layers");
+    for (int i = 0; i < p->njobs; i++) {
+        const struct layer_job *j = &p->jobs[i];
+        cJSON *l = cJSON_CreateObject();
+        cJSON_AddStringToObject(l, "DiffID", j->diff_id);
+        cJSON_AddStringToObject(l, "Digest", j->digest);
+        cJSON_AddNumberToObject(l, "Size", (double)j->size);
+        if (j->diff_size > 0)
+            cJSON_AddNumberToObject(l, "DiffSize", (double)j->diff_size);
+        sbc_json_add_str(l, "MediaType", j->media_type);
+        cJSON_AddItemToArray(rl, l);
+        if (j->size > 0)
+            total += j->size;
+    }
+    cJSON_AddNumberToObject(rec, "Size", (double)total);
+    sbc_json_add_str(rec, "Created", sbc_json_str(cfg, "created"));
+    char now[SBC_TIME_MAX];
+    cJSON_AddStringToObject(rec, "Pulled", sbc_time_now(now, 0));
+    if (m->platform[0])
+        cJSON_AddStringToObject(rec, "Platform", m->platform);
+    return rec;
+}
+
 int sbc_pull(sbc_store *s, const char *refstr, const sbc_pull_opts *o, char **full_ref,
              char *id_out, sbc_err *e)
 {
@@ -384,41 +526,10 @@ int sbc_pull(sbc_store *s, const char *refstr, const sbc_pull_opts *o, char **fu
         sbc_err_set(e, 0, "manifest %s: %s", m.digest, layers ? "too many layers" : "no layers");
         goto out;
     }
-    /* The config: small, verified, kept as a blob. */
     size_t clen = 0;
-    cfgbuf = sbc_store_blob_get(s, cdig, &clen, NULL);
-    if (!cfgbuf) {
-        long long total = -1;
-        sbc_blob *b = sbc_registry_blob_open(g, cdig, 0, &total, e);
-        if (!b)
-            goto out;
-        sbc_buf cb = {0};
-        char chunk[16384];
-        ssize_t r;
-        while ((r = sbc_blob_read(b, chunk, sizeof chunk, e)) > 0) {
-            if (cb.len + (size_t)r > CONFIG_MAX) {
-                r = sbc_err_set(e, 0, "config %s: too large", cdig);
-                break;
-            }
-            sbc_buf_add(&cb, chunk, (size_t)r);
-        }
-        sbc_blob_close(b);
-        if (r < 0) {
-            sbc_buf_free(&cb);
-            goto out;
-        }
-        if (!cb.data)
-            sbc_buf_add(&cb, "", 0);
-        char got[SBC_DIGEST_LEN + 1];
-        sbc_sha256_digest(cb.data, cb.len, got);
-        if (strcmp(got, cdig)) {
-            sbc_err_set(e, 0, "config %s: digest mismatch (got %s)", cdig, got);
-            sbc_buf_free(&cb);
-            goto out;
-        }
-        cfgbuf = cb.data;
-        clen = cb.len;
-    }
+    cfgbuf = config_get(s, g, cdig, &clen, e);
+    if (!cfgbuf)
+        goto out;
     cfg = sbc_json_parse(cfgbuf, clen, "image config", e);
     if (!cfg)
         goto out;
@@ -428,70 +539,9 @@ int sbc_pull(sbc_store *s, const char *refstr, const sbc_pull_opts *o, char **fu
                     cJSON_GetArraySize(diffs), n);
         goto out;
     }
-    p.jobs = sbc_xcalloc((size_t)n + 1, sizeof *p.jobs);
-    p.njobs = n;
-    for (int i = 0; i < n; i++) {
-        cJSON *l = cJSON_GetArrayItem(layers, i);
-        struct layer_job *j = &p.jobs[i];
-        j->digest = sbc_json_str(l, "digest");
-        j->media_type = sbc_json_str(l, "mediaType");
-        j->size = sbc_json_int(l, "size", -1);
-        j->diff_id = cJSON_IsString(cJSON_GetArrayItem(diffs, i))
-                         ? cJSON_GetArrayItem(diffs, i)->valuestring : NULL;
-        if (!j->digest || !sbc_digest_valid(j->digest)) {
-            sbc_err_set(e, 0, "manifest %s: layer %d: invalid digest", m.digest, i);
-            goto out;
-        }
-        if (!j->diff_id || !sbc_digest_valid(j->diff_id)) {
-            sbc_err_set(e, 0, "config %s: diff_id %d invalid", cdig, i);
-            goto out;
-        }
-        if (!layer_media_ok(j->media_type)) {
-            sbc_err_set(e, 0, "layer %s: unsupported media type %s", j->digest, j->media_type);
-            goto out;
-        }
-        if (sbc_store_has_layer(s, j->diff_id)) {
-            j->state = SBC_PULL_EXISTS;
-            j->claimed = 1;
-        }
-    }
-    pthread_mutex_lock(&p.mu);
-    for (int i = 0; i < n; i++)
-        report(&p, &p.jobs[i]);
-    pthread_mutex_unlock(&p.mu);
-    /* The layers, several at once. */
-    int nthreads = o && o->jobs > 0 ? o->jobs : 3;
-    if (nthreads > n)
-        nthreads = n;
-    pthread_t th[16];
-    if (nthreads > 16)
-        nthreads = 16;
-    int started = 0;
-    for (int i = 0; i < nthreads; i++) {
-        pthread_attr_t at;
-        pthread_attr_init(&at);
-        pthread_attr_setstacksize(&at, 1 << 20); /* libarchive + zlib + TLS buffers */
-        pthread_mutex_lock(&p.mu);
-        p.running++;
-        pthread_mutex_unlock(&p.mu);
-        if (pthread_create(&th[i], &at, worker, &p) != 0) {
-            pthread_mutex_lock(&p.mu);
-            p.running--;
-            pthread_mutex_unlock(&p.mu);
-            pthread_attr_destroy(&at);
-            break;
-        }
-        pthread_attr_destroy(&at);
-        started++;
-    }
-    if (started == 0 && nthreads > 0)
-        worker(&p), p.running = 0;
-    pthread_mutex_lock(&p.mu);
-    while (p.running > 0)
-        pthread_cond_wait(&p.cv, &p.mu);
-    pthread_mutex_unlock(&p.mu);
-    for (int i = 0; i < started; i++)
-        pthread_join(th[i], NULL);
+    if (jobs_plan(&p, layers, diffs, m.digest, cdig, e) < 0)
+        goto out;
+    jobs_run(&p, o && o->jobs > 0 ? o->jobs : 3);
     for (int i = 0; i < n; i++)
         if (p.jobs[i].state == SBC_PULL_FAILED) {
             *e = p.jobs[i].err;
@@ -505,30 +555,7 @@ int sbc_pull(sbc_store *s, const char *refstr, const sbc_pull_opts *o, char **fu
     if (sbc_store_blob_put(s, cdig, cfgbuf, clen, e) < 0 ||
         sbc_store_blob_put(s, m.digest, m.body.data, m.body.len, e) < 0)
         goto out;
-    long long total = 0;
-    rec = cJSON_CreateObject();
-    cJSON_AddStringToObject(rec, "Id", cdig);
-    cJSON_AddStringToObject(rec, "Manifest", m.digest);
-    cJSON_AddStringToObject(rec, "ManifestMediaType", m.media_type);
-    cJSON *rl = cJSON_AddArrayToObject(rec, "Layers");
-    for (int i = 0; i < n; i++) {
-        cJSON *l = cJSON_CreateObject();
-        cJSON_AddStringToObject(l, "DiffID", p.jobs[i].diff_id);
-        cJSON_AddStringToObject(l, "Digest", p.jobs[i].digest);
-        cJSON_AddNumberToObject(l, "Size", (double)p.jobs[i].size);
-        if (p.jobs[i].diff_size > 0)
-            cJSON_AddNumberToObject(l, "DiffSize", (double)p.jobs[i].diff_size);
-        sbc_json_add_str(l, "MediaType", p.jobs[i].media_type);
-        cJSON_AddItemToArray(rl, l);
-        if (p.jobs[i].size > 0)
-            total += p.jobs[i].size;
-    }
-    cJSON_AddNumberToObject(rec, "Size", (double)total);
-    sbc_json_add_str(rec, "Created", sbc_json_str(cfg, "created"));
-    char now[SBC_TIME_MAX];
-    cJSON_AddStringToObject(rec, "Pulled", sbc_time_now(now, 0));
-    if (m.platform[0])
-        cJSON_AddStringToObject(rec, "Platform", m.platform);
+    rec = record_of(&p, &m, cdig, cfg);
     char *repo = sbc_ref_repo(&ref);
     char *rd = sbc_xasprintf("%s@%s", repo, m.repo_digest);
     if (sbc_store_lock(s, e) < 0) {
