@@ -713,16 +713,6 @@ static int write_files(const char *state_dir, const char *cid, const struct nopt
     return r;
 }
 
-int sbc_net_ns_fd(pid_t pid, sbc_err *e)
-{
-    char p[64];
-    snprintf(p, sizeof p, "/proc/%d/ns/net", (int)pid);
-    int fd = pid > 0 ? open(p, O_RDONLY | O_CLOEXEC) : (errno = ESRCH, -1);
-    if (fd < 0)
-        return sbc_err_sys(e, "join the network of process %d", (int)pid);
-    return fd;
-}
-
 /* ---- nf_tables ---- */
 static void nft_base(sbc_nlb *b, const sbc_netconf *c)
 {

@@ -96,10 +96,6 @@ int sbc_net_teardown(const char *state_dir, sbc_err *e);
  * replaced by sbc_net_setup).  net.json is removed. */
 int sbc_net_release(const char *state_dir, sbc_err *e);
 
-/* For --network container:NAME: an O_CLOEXEC fd of the netns of the
- * target's pid ("/proc/PID/ns/net"), for setns() or the OCI spec's path. */
-int sbc_net_ns_fd(pid_t pid, sbc_err *e);
-
 /* Remove stale leases (their container's state dir is gone) with their
  * veth and rules, and rules of no lease.  Calls report(what) per item. */
 int sbc_net_prune(void (*report)(const char *what), sbc_err *e);
