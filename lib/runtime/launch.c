@@ -176,7 +176,8 @@ typedef struct plan {
     sbc_image img;
     const cJSON *icfg;       /* the image's "config" */
     int driver;              /* SBC_ROOTFS_* */
-    cJSON *netopts;          /* net.h's netopts */
+    cJSON *netopts;          /* config.json's NetOpts (net/options.h) */
+    sbc_net_mode netmode_kind;
     char *netmode;           /* HostConfig.NetworkMode */
     char netns_buf[32];
     const char *netns;       /* container:NAME's netns when it runs, else NULL */
@@ -251,12 +252,14 @@ static int netopts_of(const char *root, const sbc_create_opts *o, plan *p, sbc_e
         cJSON_AddItemToObject(j, "dns_options", str_array(o->dns_options, o->ndns_options));
     if (o->nadd_hosts)
         cJSON_AddItemToObject(j, "add_hosts", str_array(o->add_hosts, o->nadd_hosts));
-    return sbc_net_validate(j, e);
-}
-
-static const char *net_mode(const plan *p)
-{
-    return sbc_json_str(p->netopts, "mode");
+    /* checked as start will read it */
+    sbc_netopts no;
+    if (sbc_netopts_parse(j, &no, e) < 0)
+        return -1;
+    p->netmode_kind = no.mode;
+    int r = sbc_net_validate(&no, e);
+    sbc_netopts_free(&no);
+    return r;
 }
 
 /* The command: entrypoint + cmd, as Docker combines them. */
@@ -298,7 +301,7 @@ static int env_of(const sbc_create_opts *o, const sbc_container *c, plan *p, sbc
     cJSON *env = p->env = ienv ? cJSON_Duplicate(ienv, 1) : cJSON_CreateArray();
     if (!env_has(env, "PATH"))
         env_set(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-    int host = !strcmp(net_mode(p), "host");
+    int host = p->netmode_kind == SBC_NET_HOST;
     if (o->hostname)
         snprintf(p->hostname, sizeof p->hostname, "%s", o->hostname);
     else if (!host || gethostname(p->hostname, sizeof p->hostname) < 0)
@@ -521,7 +524,7 @@ static cJSON *spec_json(const sbc_create_opts *o, const plan *p, const sbc_conta
     cJSON *lx = cJSON_AddObjectToObject(spec, "linux");
     cJSON *nss = cJSON_AddArrayToObject(lx, "namespaces");
     for (ns_kind k = 0; k < NS_COUNT; k++) {
-        if (k == NS_NETWORK && !strcmp(net_mode(p), "host"))
+        if (k == NS_NETWORK && p->netmode_kind == SBC_NET_HOST)
             continue;
         if (k == NS_CGROUP && access("/proc/self/ns/cgroup", F_OK) < 0)
             continue;
@@ -624,7 +627,7 @@ int sbc_launch_create(sbc_store *st, const sbc_create_opts *o, sbc_container *c,
 
 typedef struct net_ctx {
     const char *id, *dir;
-    const cJSON *netopts;   /* config.json's NetOpts */
+    sbc_netopts opts;       /* config.json's NetOpts, parsed */
     char netns[32];         /* container:NAME's netns path */
 } net_ctx;
 
@@ -637,8 +640,7 @@ static int net_hook(void *arg, pid_t pid, sbc_err *e)
     sbc_err e2 = {0};
     if (sbc_net_teardown(n->dir, &e2) < 0)
         SBC_DEBUG("network teardown before setup: %s", e2.msg);
-    const char *mode = sbc_json_str(n->netopts, "mode");
-    return sbc_net_setup(n->id, mode && !strcmp(mode, "host") ? 0 : pid, n->dir, n->netopts, e);
+    return sbc_net_setup(n->id, n->opts.mode == SBC_NET_HOST ? 0 : pid, n->dir, &n->opts, e);
 }
 
 /* Release the network of a container that stopped (lease, ports; the
@@ -774,10 +776,13 @@ static int start_prepare(sbc_container *c, sbc_spec *s, net_ctx *nc, sbc_err *e)
         return sbc_err_set(e, 0, "container %s is already running", c->name);
     if (load_spec(c, s, e) < 0)
         return -1;
-    *nc = (net_ctx){.id = c->id, .dir = c->dir, .netopts = sbc_json_obj(c->config, "NetOpts")};
+    nc->id = c->id;
+    nc->dir = c->dir;
+    if (sbc_netopts_parse(sbc_json_obj(c->config, "NetOpts"), &nc->opts, e) < 0)
+        return -1;
     s->hook = net_hook;
     s->hook_arg = nc;
-    const char *tdir = sbc_json_str(nc->netopts, "container_state_dir");
+    const char *tdir = nc->opts.ctr_dir;
     if (tdir && !(s->netns_path = netns_of(tdir, nc->netns))) {
         sbc_err e2 = {0};
         sbc_cleanup_json cJSON *tc = sbc_json_read_in(tdir, "config.json", &e2);
@@ -929,7 +934,7 @@ int sbc_launch_start(const char *root, sbc_container *c, int detached, int inter
 {
     __attribute__((cleanup(sbc_spec_free))) sbc_spec s;
     memset(&s, 0, sizeof s);
-    net_ctx nc;
+    net_ctx nc = {0};
     int rc = start_prepare(c, &s, &nc, e);
     if (rc == 0 && detached) {
         rc = start_detached(root, c, &s, e);
@@ -937,6 +942,7 @@ int sbc_launch_start(const char *root, sbc_container *c, int detached, int inter
     } else if (rc == 0) {
         rc = start_foreground(root, c, &s, interactive, exit_code, e);
     }
+    sbc_netopts_free(&nc.opts);
     sbc_container_unlock(c);
     return rc;
 }
