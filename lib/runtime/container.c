@@ -264,7 +264,15 @@ int sbc_ctr_state_write(const char *dir, const sbc_ctr_state *s, sbc_err *e)
 {
     fbuf b;
     b.n = 0;
-    fb_printf(&b, "{\"Status\":\"%s\",\"Pid\":%d", sbc_ctr_status_str(s->status), (int)s->pid);
+    fb_printf(&b, "{\"Status\":\"%s\"", sbc_ctr_status_str(s->status));
+    if (s->status == SBC_CTR_CREATED) { /* never ran: only why a start failed */
+        if (s->exit_code)
+            fb_printf(&b, ",\"ExitCode\":%d", s->exit_code);
+        fb_str(&b, "Error", s->error);
+        fb_printf(&b, "}");
+        return write_quick(dir, "state.json", b.d, b.n, e);
+    }
+    fb_printf(&b, ",\"Pid\":%d", (int)s->pid);
     if (s->last_pid)
         fb_printf(&b, ",\"LastPid\":%d", (int)s->last_pid);
     fb_printf(&b, ",\"PidStart\":%llu", s->pid_start);
