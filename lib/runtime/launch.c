@@ -177,7 +177,7 @@ typedef struct plan {
     const cJSON *icfg;       /* the image's "config" */
     int driver;              /* SBC_ROOTFS_* */
     cJSON *netopts;          /* config.json's NetOpts (net/options.h) */
-    sbc_net_mode netmode_kind;
+    sbc_net_mode mode;       /* of the network */
     char *netmode;           /* HostConfig.NetworkMode */
     char netns_buf[32];
     const char *netns;       /* container:NAME's netns when it runs, else NULL */
@@ -256,7 +256,7 @@ static int netopts_of(const char *root, const sbc_create_opts *o, plan *p, sbc_e
     sbc_netopts no;
     if (sbc_netopts_parse(j, &no, e) < 0)
         return -1;
-    p->netmode_kind = no.mode;
+    p->mode = no.mode;
     int r = sbc_net_validate(&no, e);
     sbc_netopts_free(&no);
     return r;
@@ -301,7 +301,7 @@ static int env_of(const sbc_create_opts *o, const sbc_container *c, plan *p, sbc
     cJSON *env = p->env = ienv ? cJSON_Duplicate(ienv, 1) : cJSON_CreateArray();
     if (!env_has(env, "PATH"))
         env_set(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-    int host = p->netmode_kind == SBC_NET_HOST;
+    int host = p->mode == SBC_NET_HOST;
     if (o->hostname)
         snprintf(p->hostname, sizeof p->hostname, "%s", o->hostname);
     else if (!host || gethostname(p->hostname, sizeof p->hostname) < 0)
@@ -344,8 +344,9 @@ static cJSON *port_bindings(const sbc_create_opts *o)
     return pb;
 }
 
-/* config.json's Config and HostConfig: what the user asked for. */
-static void config_user(const sbc_create_opts *o, const plan *p, cJSON *cf)
+/* config.json's Config and HostConfig: what the user asked for (Cmd and
+ * Entrypoint move there from p). */
+static void config_user(const sbc_create_opts *o, plan *p, cJSON *cf)
 {
     cJSON *cc = cJSON_AddObjectToObject(cf, "Config");
     cJSON_AddStringToObject(cc, "Hostname", p->hostname);
@@ -353,8 +354,9 @@ static void config_user(const sbc_create_opts *o, const plan *p, cJSON *cf)
     cJSON_AddBoolToObject(cc, "Tty", o->tty);
     cJSON_AddBoolToObject(cc, "OpenStdin", o->interactive);
     cJSON_AddItemToObject(cc, "Env", cJSON_Duplicate(p->env, 1));
-    cJSON_AddItemToObject(cc, "Cmd", cJSON_Duplicate(p->cmd, 1));
-    cJSON_AddItemToObject(cc, "Entrypoint", cJSON_Duplicate(p->ep, 1));
+    cJSON_AddItemToObject(cc, "Cmd", p->cmd);
+    cJSON_AddItemToObject(cc, "Entrypoint", p->ep);
+    p->cmd = p->ep = NULL;
     cJSON_AddStringToObject(cc, "Image", o->image);
     cJSON_AddStringToObject(cc, "WorkingDir", p->wd);
     cJSON_AddStringToObject(cc, "StopSignal", p->stopsig ? p->stopsig : "SIGTERM");
@@ -383,7 +385,7 @@ static void config_user(const sbc_create_opts *o, const plan *p, cJSON *cf)
 
 /* Docker's config.json: Created, Image, Path, Args, Config, HostConfig,
  * and what the container owns (Resources, GraphDriver, Mounts). */
-static void config_json(const sbc_create_opts *o, const plan *p, cJSON *cf)
+static void config_json(const sbc_create_opts *o, plan *p, cJSON *cf)
 {
     char now[48];
     cJSON_AddStringToObject(cf, "Created", sbc_time_now(now, SBC_TIME_NSEC));
@@ -429,13 +431,15 @@ static void config_json(const sbc_create_opts *o, const plan *p, cJSON *cf)
     }
 }
 
-/* The spec's process: args, env, cwd, user, init, capabilities. */
-static void spec_process(const sbc_create_opts *o, const plan *p, cJSON *spec)
+/* The spec's process: args, env (they move there from p), cwd, user, init,
+ * capabilities. */
+static void spec_process(const sbc_create_opts *o, plan *p, cJSON *spec)
 {
     cJSON *proc = cJSON_AddObjectToObject(spec, "process");
     cJSON_AddBoolToObject(proc, "terminal", o->tty);
-    cJSON_AddItemToObject(proc, "args", cJSON_Duplicate(p->args, 1));
-    cJSON_AddItemToObject(proc, "env", cJSON_Duplicate(p->env, 1));
+    cJSON_AddItemToObject(proc, "args", p->args);
+    cJSON_AddItemToObject(proc, "env", p->env);
+    p->args = p->env = NULL;
     cJSON_AddStringToObject(proc, "cwd", p->wd);
     if (p->user)
         cJSON_AddStringToObject(proc, "sbc.user", p->user);
@@ -504,8 +508,8 @@ static void resources(const sbc_create_opts *o, cJSON *lx)
         cJSON_AddNumberToObject(cJSON_AddObjectToObject(rs, "pids"), "limit", (double)o->pids);
 }
 
-/* spec.json: the OCI description the engine runs. */
-static cJSON *spec_json(const sbc_create_opts *o, const plan *p, const sbc_container *c)
+/* spec.json: the OCI description the engine runs (after config_json). */
+static cJSON *spec_json(const sbc_create_opts *o, plan *p, const sbc_container *c)
 {
     cJSON *spec = cJSON_CreateObject();
     cJSON_AddStringToObject(spec, "ociVersion", "1.0.2");
@@ -524,7 +528,7 @@ static cJSON *spec_json(const sbc_create_opts *o, const plan *p, const sbc_conta
     cJSON *lx = cJSON_AddObjectToObject(spec, "linux");
     cJSON *nss = cJSON_AddArrayToObject(lx, "namespaces");
     for (ns_kind k = 0; k < NS_COUNT; k++) {
-        if (k == NS_NETWORK && p->netmode_kind == SBC_NET_HOST)
+        if (k == NS_NETWORK && p->mode == SBC_NET_HOST)
             continue;
         if (k == NS_CGROUP && access("/proc/self/ns/cgroup", F_OK) < 0)
             continue;
