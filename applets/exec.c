@@ -80,9 +80,7 @@ static int exec_one(const char *root, const char *ref, sbc_container *ct, void *
     s.stdio[2] = x->detach ? -1 : STDERR_FILENO;
     s.hook = NULL;
     sbc_proc p;
-    const char *cg = sbc_json_str(sbc_json_obj(ct->config, "Resources"), "Cgroup");
-    pid_t target = (pid_t)sbc_json_int(ct->state, "Pid", 0);
-    int rc = sbc_spawn_join(target, cg, &s, &p, e);
+    int rc = sbc_spawn_join(ct->state.pid, *ct->cgroup ? ct->cgroup : NULL, &s, &p, e);
     s.args = NULL; /* not ours to free */
     free(ne);
     s.env = NULL;

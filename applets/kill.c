@@ -20,7 +20,7 @@ static int kill_one(const char *root, const char *ref, sbc_container *ct, void *
 {
     if (sbc_container_refresh(ct) != 1)
         return sbc_err_set(e, 0, "cannot kill container: %s: container %s is not running", ref, ct->id);
-    if (kill((pid_t)sbc_json_int(ct->state, "Pid", 0), *(int *)arg) < 0)
+    if (kill(ct->state.pid, *(int *)arg) < 0)
         return sbc_err_sys(e, "cannot kill container %s", ref);
     printf("%s\n", ref);
     return 0;

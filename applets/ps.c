@@ -37,25 +37,25 @@ static int by_created(const void *a, const void *b)
     return x->tv_nsec < y->tv_nsec ? 1 : x->tv_nsec > y->tv_nsec ? -1 : 0;
 }
 
-/* "3 minutes" from the state's time key until now (one that does not parse
+/* "3 minutes" from the state's time until now (one that does not parse
  * counts from 1970, as it always did) */
-static void since(const sbc_container *c, const char *key, time_t now, char *d, size_t n)
+static void since(const char *when, time_t now, char *d, size_t n)
 {
     struct timespec t;
-    sbc_time_parse(sbc_json_str(c->state, key), &t);
+    sbc_time_parse(when, &t);
     sbc_human_duration((long long)now - t.tv_sec, d, n);
 }
 
 static void status_text(const sbc_container *c, time_t now, char *out, size_t n)
 {
-    const char *st = sbc_json_str(c->state, "Status");
+    const sbc_ctr_state *s = &c->state;
     char d[64];
-    if (st && !strcmp(st, "running")) {
-        since(c, "StartedAt", now, d, sizeof d);
+    if (s->status == SBC_CTR_RUNNING) {
+        since(s->started, now, d, sizeof d);
         snprintf(out, n, "Up %s", d);
-    } else if (st && !strcmp(st, "exited")) {
-        since(c, "FinishedAt", now, d, sizeof d);
-        snprintf(out, n, "Exited (%lld) %s ago", sbc_json_int(c->state, "ExitCode", 0), d);
+    } else if (s->status == SBC_CTR_EXITED) {
+        since(s->finished, now, d, sizeof d);
+        snprintf(out, n, "Exited (%d) %s ago", s->exit_code, d);
     } else {
         snprintf(out, n, "Created");
     }
@@ -143,9 +143,8 @@ int ps_main(int argc, char **argv)
         sbc_human_duration((long long)now - rows[i].created.tv_sec, d, sizeof d);
         snprintf(created, sizeof created, "%s ago", d);
         const char *image = sbc_json_str(ct->config, "Image");
-        const char *stt = sbc_json_str(ct->state, "Status");
         /* a stopped container's network is released: no ports, as Docker */
-        char *ports = !quiet && stt && !strcmp(stt, "running") ? sbc_net_ports_string(ct->dir) : sbc_xstrdup("");
+        char *ports = !quiet && ct->state.status == SBC_CTR_RUNNING ? sbc_net_ports_string(ct->dir) : sbc_xstrdup("");
         if (quiet) {
             printf("%.*s\n", notrunc ? 64 : 12, ct->id);
         } else if (json) {
@@ -157,7 +156,7 @@ int ps_main(int argc, char **argv)
             cJSON_AddStringToObject(j, "Command", cmd);
             sbc_json_add_str(j, "CreatedAt", sbc_json_str(ct->config, "Created"));
             cJSON_AddStringToObject(j, "RunningFor", created);
-            sbc_json_add_str(j, "State", sbc_json_str(ct->state, "Status"));
+            cJSON_AddStringToObject(j, "State", sbc_ctr_status_str(ct->state.status));
             cJSON_AddStringToObject(j, "Status", status);
             cJSON_AddStringToObject(j, "Ports", ports);
             cJSON_AddStringToObject(j, "Names", sbc_container_name(ct));

@@ -25,12 +25,11 @@ static int rm_one(const char *root, const char *ref, sbc_container *ct, void *ar
     if (sbc_container_refresh(ct) == 1) {
         if (!*(int *)arg)
             return sbc_err_set(e, 0, "cannot remove container %s: container is running: stop the container before removing or force remove", ref);
-        pid_t pid = (pid_t)sbc_json_int(ct->state, "Pid", 0);
-        unsigned long long ps = (unsigned long long)sbc_json_int(ct->state, "PidStart", 0);
-        const char *cg = sbc_json_str(sbc_json_obj(ct->config, "Resources"), "Cgroup");
+        pid_t pid = ct->state.pid;
+        unsigned long long ps = ct->state.pid_start;
         kill(pid, SIGKILL);
-        if (cg)
-            sbc_cgroup_signal_all(cg, SIGKILL);
+        if (*ct->cgroup)
+            sbc_cgroup_signal_all(ct->cgroup, SIGKILL);
         for (int t = 0; t < 1000 && sbc_proc_alive(pid, ps); t++) {
             struct timespec ts = {0, 5 * 1000 * 1000};
             nanosleep(&ts, NULL);

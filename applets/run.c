@@ -26,8 +26,6 @@ const char run_usage[] =
     "  -d, --detach            run in the background, print the container ID\n"
     RUN_OPTIONS_HELP;
 
-/* Shared with create.c: parse the options of run/create into o.
- * Returns the index of IMAGE in argv. */
 enum {
     O_DETACH = 'd', O_INTER = 'i', O_TTY = 't', O_ENV = 'e', O_WORKDIR = 'w', O_USER = 'u',
     O_HOST = 'h', O_VOL = 'v', O_MEM = 'm',
@@ -40,6 +38,38 @@ static void add(const char ***v, int *n, const char *s)
 {
     *v = sbc_xrealloc(*v, (size_t)(*n + 1) * sizeof **v);
     (*v)[(*n)++] = s;
+}
+
+/* -v /HOST:/CONTAINER[:ro|rw] (dst points into src's allocation) */
+static int bind_parse(const char *spec, sbc_bind *b, sbc_err *e)
+{
+    char *src = sbc_xstrdup(spec), *dst = strchr(src, ':'), *mode = NULL;
+    if (dst) {
+        *dst++ = 0;
+        mode = strchr(dst, ':');
+        if (mode)
+            *mode++ = 0;
+    }
+    if (!dst || *src != '/' || *dst != '/' || (mode && strcmp(mode, "ro") && strcmp(mode, "rw"))) {
+        free(src);
+        return sbc_err_set(e, 0, "invalid volume specification: '%s' (want /HOST:/CONTAINER[:ro])", spec);
+    }
+    *b = (sbc_bind){.spec = spec, .src = src, .dst = dst, .ro = mode && !strcmp(mode, "ro")};
+    return 0;
+}
+
+/* --tmpfs /DIR[:OPTIONS] (opts points into dst's allocation, or is "") */
+static int tmpfs_parse(const char *spec, sbc_tmpfs *t, sbc_err *e)
+{
+    char *dst = sbc_xstrdup(spec), *opts = strchr(dst, ':');
+    if (opts)
+        *opts++ = 0;
+    if (*dst != '/') {
+        free(dst);
+        return sbc_err_set(e, 0, "invalid tmpfs mount: '%s'", spec);
+    }
+    *t = (sbc_tmpfs){.spec = spec, .dst = dst, .opts = opts ? opts : ""};
+    return 0;
 }
 
 void sbc_run_parse(int argc, char **argv, run_cli *r)
@@ -63,6 +93,7 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
         {"add-host", 0, SBC_OPT_ARG, O_ADDHOST}, {0},
     };
     sbc_opts p;
+    sbc_err e = {0};
     int c;
     memset(r, 0, sizeof *r);
     sbc_create_opts *o = &r->o;
@@ -84,8 +115,16 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
         case O_USER: o->user = p.arg; break;
         case O_ENTRY: o->entrypoint = p.arg, o->entrypoint_set = 1; break;
         case O_HOST: o->hostname = p.arg; break;
-        case O_VOL: add(&o->volumes, &o->nvolumes, p.arg); break;
-        case O_TMPFS: add(&o->tmpfs, &o->ntmpfs, p.arg); break;
+        case O_VOL:
+            o->binds = sbc_xrealloc(o->binds, (size_t)(o->nbinds + 1) * sizeof *o->binds);
+            if (bind_parse(p.arg, &o->binds[o->nbinds++], &e) < 0)
+                exit(sbc_err_print(&e)); /* before anything is made */
+            break;
+        case O_TMPFS:
+            o->tmpfs = sbc_xrealloc(o->tmpfs, (size_t)(o->ntmpfs + 1) * sizeof *o->tmpfs);
+            if (tmpfs_parse(p.arg, &o->tmpfs[o->ntmpfs++], &e) < 0)
+                exit(sbc_err_print(&e));
+            break;
         case O_RO: o->read_only = sbc_opt_bool(&p); break;
         case O_MEM:
             o->memory = sbc_parse_bytes(p.arg);

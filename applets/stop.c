@@ -45,17 +45,16 @@ static int stop_one(const char *root, const char *ref, sbc_container *ct, void *
 {
     if (sbc_container_refresh(ct) == 1) {
         double secs = *(double *)arg;
-        pid_t pid = (pid_t)sbc_json_int(ct->state, "Pid", 0);
-        unsigned long long ps = (unsigned long long)sbc_json_int(ct->state, "PidStart", 0);
+        pid_t pid = ct->state.pid;
+        unsigned long long ps = ct->state.pid_start;
         int sig = sbc_signal_from_name(sbc_json_str(sbc_json_obj(ct->config, "Config"), "StopSignal"));
         if (sig <= 0)
             sig = SIGTERM;
         kill(pid, sig);
         if (!wait_gone(pid, ps, secs)) {
-            const char *cg = sbc_json_str(sbc_json_obj(ct->config, "Resources"), "Cgroup");
             kill(pid, SIGKILL);
-            if (cg)
-                sbc_cgroup_signal_all(cg, SIGKILL);
+            if (*ct->cgroup)
+                sbc_cgroup_signal_all(ct->cgroup, SIGKILL);
             wait_gone(pid, ps, 10);
         }
     }

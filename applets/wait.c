@@ -37,7 +37,7 @@ static int wait_one(const char *root, const char *ref, sbc_container *ct, void *
     snprintf(id, sizeof id, "%s", ct->id);
     /* a --rm container is gone once it exits: its remover tells the code */
     int fifo = -1, rc = 0;
-    if (sbc_json_bool(sbc_json_obj(ct->config, "HostConfig"), "AutoRemove", 0) &&
+    if (ct->autoremove &&
         (fifo = sbc_wait_fifo(ct, fifo_path, sizeof fifo_path, e)) < 0)
         return e->errnum == ENOENT ? sbc_err_set(e, 0, "No such container: %s", ref) : -1;
     for (;;) {
@@ -46,9 +46,8 @@ static int wait_one(const char *root, const char *ref, sbc_container *ct, void *
         /* (a --rm container that is only created yet is about to start:
          * sbc-run makes it, then starts it) */
         int running = sbc_container_refresh(ct);
-        const char *st = sbc_json_str(ct->state, "Status");
-        if (!running && !(fifo >= 0 && (!st || !strcmp(st, "created")))) {
-            printf("%lld\n", sbc_json_int(ct->state, "ExitCode", 0));
+        if (!running && !(fifo >= 0 && ct->state.status == SBC_CTR_CREATED)) {
+            printf("%d\n", ct->state.exit_code);
             break;
         }
         struct timespec ts = {0, 20 * 1000 * 1000};

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +146,146 @@ static int write_json(const char *dir, const char *file, const cJSON *j, sbc_err
     return rc;
 }
 
+/* ---- state.json ---- */
+
+static const char *const status_names[] = {"created", "running", "exited"};
+
+const char *sbc_ctr_status_str(sbc_ctr_status st)
+{
+    return (unsigned)st < sizeof status_names / sizeof *status_names ? status_names[st] : "created";
+}
+
+static void copy_str(char *dst, size_t n, const char *src)
+{
+    snprintf(dst, n, "%s", src ? src : "");
+}
+
+int sbc_ctr_state_parse(const char *text, size_t len, sbc_ctr_state *s)
+{
+    memset(s, 0, sizeof *s);
+    cJSON *j = cJSON_ParseWithLength(text, len);
+    if (!cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        return -1;
+    }
+    const char *st = sbc_json_str(j, "Status");
+    for (size_t i = 0; st && i < sizeof status_names / sizeof *status_names; i++)
+        if (!strcmp(st, status_names[i]))
+            s->status = (sbc_ctr_status)i;
+    s->pid = (pid_t)sbc_json_int(j, "Pid", 0);
+    s->last_pid = (pid_t)sbc_json_int(j, "LastPid", 0);
+    s->pid_start = (unsigned long long)sbc_json_int(j, "PidStart", 0);
+    s->monitor_pid = (pid_t)sbc_json_int(j, "MonitorPid", 0);
+    s->monitor_start = (unsigned long long)sbc_json_int(j, "MonitorStart", 0);
+    s->exit_code = (int)sbc_json_int(j, "ExitCode", 0);
+    s->oom_killed = sbc_json_bool(j, "OOMKilled", 0);
+    copy_str(s->started, sizeof s->started, sbc_json_str(j, "StartedAt"));
+    copy_str(s->finished, sizeof s->finished, sbc_json_str(j, "FinishedAt"));
+    copy_str(s->error, sizeof s->error, sbc_json_str(j, "Error"));
+    cJSON_Delete(j);
+    return 0;
+}
+
+/* A fixed buffer the state is formatted into: no allocation, so the
+ * monitor's exit path stays small. */
+typedef struct fbuf {
+    char d[2048];
+    size_t n;
+} fbuf;
+
+static void fb_printf(fbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fb_printf(fbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vsnprintf(b->d + b->n, sizeof b->d - b->n, fmt, ap);
+    va_end(ap);
+    if (r > 0)
+        b->n = b->n + (size_t)r < sizeof b->d ? b->n + (size_t)r : sizeof b->d - 1;
+}
+
+/* ,"key":"s" JSON-escaped, when s is set (s fits: at most 255 bytes, 6 each) */
+static void fb_str(fbuf *b, const char *key, const char *s)
+{
+    if (!*s)
+        return;
+    fb_printf(b, ",\"%s\":\"", key);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fb_printf(b, "\\%c", ch);
+        else if (ch < 0x20)
+            fb_printf(b, "\\u%04x", ch);
+        else
+            fb_printf(b, "%c", ch);
+    }
+    fb_printf(b, "\"");
+}
+
+/* dirfd/state.json (dirfd may be AT_FDCWD with path a full path) */
+static int state_read(int dirfd, const char *path, sbc_ctr_state *s, sbc_err *e)
+{
+    char buf[4096];
+    int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return sbc_err_sys(e, "%s", path);
+    ssize_t n = sbc_read_full(fd, buf, sizeof buf);
+    close(fd);
+    if (n < 0)
+        return sbc_err_sys(e, "%s", path);
+    if (n == (ssize_t)sizeof buf || sbc_ctr_state_parse(buf, (size_t)n, s) < 0)
+        return sbc_err_set(e, 0, "%s: not a container state", path);
+    return 0;
+}
+
+int sbc_ctr_state_read(const char *dir, sbc_ctr_state *s, sbc_err *e)
+{
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s/state.json", dir);
+    return state_read(AT_FDCWD, p, s, e);
+}
+
+/* Re-read c's state.json (another process wrote it); 0 or -1 */
+static int state_reload(sbc_container *c, sbc_ctr_state *s)
+{
+    sbc_err e;
+    return sbc_ctr_state_read(c->dir, s, &e);
+}
+
+/* What the runtime acts on from config.json: name, cgroup, AutoRemove. */
+static void config_view(sbc_container *c)
+{
+    copy_str(c->name, sizeof c->name, sbc_json_str(c->config, "Name"));
+    copy_str(c->cgroup, sizeof c->cgroup, sbc_json_str(sbc_json_obj(c->config, "Resources"), "Cgroup"));
+    c->autoremove = sbc_json_bool(sbc_json_obj(c->config, "HostConfig"), "AutoRemove", 0);
+}
+
+int sbc_ctr_state_write(const char *dir, const sbc_ctr_state *s, sbc_err *e)
+{
+    fbuf b;
+    b.n = 0;
+    fb_printf(&b, "{\"Status\":\"%s\"", sbc_ctr_status_str(s->status));
+    if (s->status == SBC_CTR_CREATED) { /* never ran: only why a start failed */
+        if (s->exit_code)
+            fb_printf(&b, ",\"ExitCode\":%d", s->exit_code);
+        fb_str(&b, "Error", s->error);
+        fb_printf(&b, "}");
+        return write_quick(dir, "state.json", b.d, b.n, e);
+    }
+    fb_printf(&b, ",\"Pid\":%d", (int)s->pid);
+    if (s->last_pid)
+        fb_printf(&b, ",\"LastPid\":%d", (int)s->last_pid);
+    fb_printf(&b, ",\"PidStart\":%llu", s->pid_start);
+    if (s->monitor_pid)
+        fb_printf(&b, ",\"MonitorPid\":%d,\"MonitorStart\":%llu", (int)s->monitor_pid, s->monitor_start);
+    fb_printf(&b, ",\"ExitCode\":%d,\"OOMKilled\":%s", s->exit_code, s->oom_killed ? "true" : "false");
+    fb_str(&b, "StartedAt", s->started);
+    fb_str(&b, "FinishedAt", s->finished);
+    fb_str(&b, "Error", s->error);
+    fb_printf(&b, "}");
+    return write_quick(dir, "state.json", b.d, b.n, e);
+}
+
 int sbc_container_new(const char *root, const char *name, int scratch, sbc_container *c, sbc_err *e)
 {
     memset(c, 0, sizeof *c);
@@ -225,10 +366,10 @@ int sbc_container_new(const char *root, const char *name, int scratch, sbc_conta
         rc = mkdir(c->dir, 0700) < 0 ? sbc_err_sys(e, "mkdir %s", c->dir) : 0;
     }
     c->config = cJSON_CreateObject();
-    c->state = cJSON_CreateObject();
     cJSON_AddStringToObject(c->config, "Id", c->id);
     cJSON_AddStringToObject(c->config, "Name", nm);
-    cJSON_AddStringToObject(c->state, "Status", "created");
+    copy_str(c->name, sizeof c->name, nm);
+    c->state.status = SBC_CTR_CREATED;
     if (rc < 0) {
         char *lp = sbc_xasprintf("%s/containers/.names/%s", root, nm);
         unlink(lp);
@@ -247,10 +388,11 @@ int sbc_container_load(const char *root, const char *id, sbc_container *c, sbc_e
     if (dfd < 0)
         goto gone;
     c->config = sbc_json_read(dfd, "config.json", e);
-    c->state = c->config ? sbc_json_read(dfd, "state.json", e) : NULL;
+    int bad = !c->config || state_read(dfd, "state.json", &c->state, e) < 0;
     close(dfd);
-    if (!c->config || !c->state)
+    if (bad)
         goto gone;
+    config_view(c);
     return 0;
 gone:
     sbc_container_free(c);
@@ -320,10 +462,9 @@ void sbc_container_free(sbc_container *c)
     sbc_container_unlock(c);
     free(c->dir);
     cJSON_Delete(c->config);
-    cJSON_Delete(c->state);
     cJSON_Delete(c->spec);
     c->dir = NULL;
-    c->config = c->state = c->spec = NULL;
+    c->config = c->spec = NULL;
 }
 
 int sbc_container_save_config(sbc_container *c, sbc_err *e)
@@ -333,7 +474,7 @@ int sbc_container_save_config(sbc_container *c, sbc_err *e)
 
 int sbc_container_save_state(sbc_container *c, sbc_err *e)
 {
-    return write_json(c->dir, "state.json", c->state, e);
+    return sbc_ctr_state_write(c->dir, &c->state, e);
 }
 
 int sbc_container_lock(sbc_container *c, sbc_err *e)
@@ -383,62 +524,44 @@ int sbc_container_list(const char *root, char ***ids, int *n, sbc_err *e)
 
 const char *sbc_container_name(const sbc_container *c)
 {
-    const char *n = sbc_json_str(c->config, "Name");
-    return n ? n : "";
+    return c->name;
 }
 
-static void set_num(cJSON *o, const char *k, double v)
+/* Do a and b describe the same run? */
+static int same_run(const sbc_ctr_state *a, const sbc_ctr_state *b)
 {
-    cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-    cJSON_AddNumberToObject(o, k, v);
-}
-
-static void set_str(cJSON *o, const char *k, const char *v)
-{
-    cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-    cJSON_AddStringToObject(o, k, v);
-}
-
-static int same_run(const cJSON *a, const cJSON *b)
-{
-    const char *sa = sbc_json_str(a, "Status"), *sb = sbc_json_str(b, "Status");
-    return sa && sb && !strcmp(sa, sb) && sbc_json_int(a, "Pid", 0) == sbc_json_int(b, "Pid", 0) &&
-           sbc_json_int(a, "PidStart", 0) == sbc_json_int(b, "PidStart", 0) &&
-           sbc_json_int(a, "MonitorPid", 0) == sbc_json_int(b, "MonitorPid", 0);
+    return a->status == b->status && a->pid == b->pid && a->pid_start == b->pid_start &&
+           a->monitor_pid == b->monitor_pid;
 }
 
 int sbc_container_refresh(sbc_container *c)
 {
+    sbc_ctr_state *s = &c->state;
     for (int round = 0; round < 8; round++) {
-        const char *st = sbc_json_str(c->state, "Status");
-        if (!st || strcmp(st, "running"))
+        if (s->status != SBC_CTR_RUNNING)
             return 0;
-        pid_t pid = (pid_t)sbc_json_int(c->state, "Pid", 0);
-        unsigned long long ps = (unsigned long long)sbc_json_int(c->state, "PidStart", 0);
-        if (pid > 0 && sbc_proc_alive(pid, ps))
+        if (s->pid > 0 && sbc_proc_alive(s->pid, s->pid_start))
             return 1;
         /* the container is gone: its monitor records how (and is the only
          * one who knows the code), unless it died too */
-        pid_t mp = (pid_t)sbc_json_int(c->state, "MonitorPid", 0);
-        unsigned long long ms = (unsigned long long)sbc_json_int(c->state, "MonitorStart", 0);
-        if (mp > 0 && sbc_proc_alive(mp, ms))
+        if (s->monitor_pid > 0 && sbc_proc_alive(s->monitor_pid, s->monitor_start))
             return 2;
         /* the monitor may have written its record and exited since this
          * state was read, or a start may have begun a new run: only a
          * record that still says this run is going is stale */
-        sbc_err e;
-        cJSON *ns = sbc_json_read_in(c->dir, "state.json", &e);
-        if (ns && !same_run(ns, c->state)) {
-            cJSON_Delete(c->state);
-            c->state = ns;
+        sbc_ctr_state ns;
+        if (state_reload(c, &ns) == 0 && !same_run(&ns, s)) {
+            *s = ns;
             continue;
         }
-        cJSON_Delete(ns);
-        char now[48];
-        set_str(c->state, "Status", "exited");
-        set_num(c->state, "ExitCode", 255);
-        set_str(c->state, "FinishedAt", sbc_time_now(now, SBC_TIME_NSEC));
-        set_num(c->state, "Pid", 0);
+        sbc_err e;
+        s->status = SBC_CTR_EXITED;
+        s->exit_code = 255;
+        sbc_time_now(s->finished, SBC_TIME_NSEC);
+        s->last_pid = s->pid;
+        s->pid = 0;
+        s->monitor_pid = 0;
+        s->monitor_start = 0;
         sbc_container_save_state(c, &e);
         return 0;
     }
@@ -451,12 +574,9 @@ int sbc_container_settle(sbc_container *c, double secs)
     for (long i = 0; (r = sbc_container_refresh(c)) == 2 && i < (long)(secs * 100); i++) {
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
-        sbc_err e;
-        cJSON *ns = sbc_json_read_in(c->dir, "state.json", &e);
-        if (ns) {
-            cJSON_Delete(c->state);
+        sbc_ctr_state ns;
+        if (state_reload(c, &ns) == 0)
             c->state = ns;
-        }
     }
     return r;
 }
@@ -510,18 +630,6 @@ void sbc_wait_notify(const char *dir, int code)
     close(dfd);
 }
 
-int sbc_state_write_exit(const char *dir, pid_t pid, unsigned long long pidstart,
-                         const char *started, int code, int oom, sbc_err *e)
-{
-    char buf[512], now[48];
-    int n = snprintf(buf, sizeof buf,
-                     "{\"Status\":\"exited\",\"Pid\":0,\"LastPid\":%d,\"PidStart\":%llu,\"ExitCode\":%d,"
-                     "\"OOMKilled\":%s,\"StartedAt\":\"%s\",\"FinishedAt\":\"%s\"}",
-                     (int)pid, pidstart, code, oom ? "true" : "false", started ? started : "",
-                     sbc_time_now(now, SBC_TIME_NSEC));
-    return write_quick(dir, "state.json", buf, (size_t)n, e);
-}
-
 /* veth, lease and nf_tables rules recorded in dir/net.json (idempotent) */
 static int net_teardown(const char *dir, sbc_err *e)
 {
@@ -572,8 +680,7 @@ int sbc_container_cleanup(const char *root, const char *id, const char *name,
 
 int sbc_container_remove(const char *root, sbc_container *c, sbc_err *e)
 {
-    const cJSON *res = sbc_json_obj(c->config, "Resources");
-    return sbc_container_cleanup(root, c->id, sbc_container_name(c), sbc_json_str(res, "Cgroup"), e);
+    return sbc_container_cleanup(root, c->id, c->name, c->cgroup, e);
 }
 
 unsigned long long sbc_proc_starttime(pid_t pid)
@@ -666,24 +773,26 @@ static cJSON *network_settings(sbc_container *c, int running)
 static cJSON *container_json(sbc_container *c)
 {
     sbc_container_refresh(c);
-    cJSON *j = cJSON_CreateObject(), *cf = c->config, *s = c->state;
+    cJSON *j = cJSON_CreateObject(), *cf = c->config;
+    const sbc_ctr_state *s = &c->state;
+    static const char zero_time[] = "0001-01-01T00:00:00Z";
     cJSON_AddStringToObject(j, "Id", c->id);
     sbc_json_add_str(j, "Created", sbc_json_str(cf, "Created"));
     sbc_json_add_str(j, "Path", sbc_json_str(cf, "Path"));
     cJSON *a = sbc_json_arr(cf, "Args");
     cJSON_AddItemToObject(j, "Args", a ? cJSON_Duplicate(a, 1) : cJSON_CreateArray());
     cJSON *st = cJSON_AddObjectToObject(j, "State");
-    const char *status = sbc_json_str(s, "Status");
-    sbc_json_add_str(st, "Status", status ? status : "created");
-    cJSON_AddBoolToObject(st, "Running", status && !strcmp(status, "running"));
-    cJSON_AddNumberToObject(st, "Pid", (double)sbc_json_int(s, "Pid", 0));
-    cJSON_AddNumberToObject(st, "ExitCode", (double)sbc_json_int(s, "ExitCode", 0));
-    cJSON_AddBoolToObject(st, "OOMKilled", sbc_json_bool(s, "OOMKilled", 0));
-    sbc_json_add_str(st, "Error", sbc_json_str(s, "Error") ? sbc_json_str(s, "Error") : "");
-    sbc_json_add_str(st, "StartedAt", sbc_json_str(s, "StartedAt") ? sbc_json_str(s, "StartedAt") : "0001-01-01T00:00:00Z");
-    sbc_json_add_str(st, "FinishedAt", sbc_json_str(s, "FinishedAt") ? sbc_json_str(s, "FinishedAt") : "0001-01-01T00:00:00Z");
+    int running = s->status == SBC_CTR_RUNNING;
+    cJSON_AddStringToObject(st, "Status", sbc_ctr_status_str(s->status));
+    cJSON_AddBoolToObject(st, "Running", running);
+    cJSON_AddNumberToObject(st, "Pid", s->pid);
+    cJSON_AddNumberToObject(st, "ExitCode", s->exit_code);
+    cJSON_AddBoolToObject(st, "OOMKilled", s->oom_killed);
+    cJSON_AddStringToObject(st, "Error", s->error);
+    cJSON_AddStringToObject(st, "StartedAt", *s->started ? s->started : zero_time);
+    cJSON_AddStringToObject(st, "FinishedAt", *s->finished ? s->finished : zero_time);
     sbc_json_add_str(j, "Image", sbc_json_str(cf, "ImageID"));
-    char *name = sbc_xasprintf("/%s", sbc_container_name(c));
+    char *name = sbc_xasprintf("/%s", c->name);
     cJSON_AddStringToObject(j, "Name", name);
     free(name);
     sbc_json_add_str(j, "Driver", sbc_json_str(cf, "Driver"));
@@ -693,7 +802,7 @@ static cJSON *container_json(sbc_container *c)
         if (v)
             cJSON_AddItemToObject(j, copy[i], cJSON_Duplicate(v, 1));
     }
-    cJSON_AddItemToObject(j, "NetworkSettings", network_settings(c, status && !strcmp(status, "running")));
+    cJSON_AddItemToObject(j, "NetworkSettings", network_settings(c, running));
     char *log = sbc_xasprintf("%s/container.log", c->dir);
     cJSON_AddStringToObject(j, "LogPath", log);
     free(log);

@@ -22,12 +22,45 @@
 #include <cjson/cJSON.h>
 #include "base/err.h"
 
+/* state.json: what a container is doing.  Parsed once when a container is
+ * loaded, changed in place, written whole (sbc_ctr_state_write, which needs
+ * no cJSON, so the monitor uses it too).  Strings are "" when unset. */
+typedef enum sbc_ctr_status { SBC_CTR_CREATED, SBC_CTR_RUNNING, SBC_CTR_EXITED } sbc_ctr_status;
+
+typedef struct sbc_ctr_state {
+    sbc_ctr_status status;
+    pid_t pid;                        /* the running process, else 0 */
+    pid_t last_pid;                   /* the process of the run that exited */
+    unsigned long long pid_start;     /* field 22 of /proc/PID/stat: spots a reused pid */
+    pid_t monitor_pid;                /* who records the exit (running only) */
+    unsigned long long monitor_start;
+    int exit_code;
+    int oom_killed;
+    char started[40], finished[40];   /* RFC 3339 */
+    char error[256];                  /* why the last start failed */
+} sbc_ctr_state;
+
+/* "created", "running", "exited" */
+const char *sbc_ctr_status_str(sbc_ctr_status s);
+/* Parse state.json's text (len bytes); -1 when it is not a state object. */
+int sbc_ctr_state_parse(const char *text, size_t len, sbc_ctr_state *s);
+/* Read dir/state.json. */
+int sbc_ctr_state_read(const char *dir, sbc_ctr_state *s, sbc_err *e);
+/* Replace dir/state.json with s (atomically by rename, without fsync: the
+ * state is re-derivable). */
+int sbc_ctr_state_write(const char *dir, const sbc_ctr_state *s, sbc_err *e);
+
 typedef struct sbc_container {
     char id[65];
-    char *dir;       /* <root>/containers/<id> */
-    cJSON *config;
-    cJSON *state;
-    cJSON *spec;     /* the spec just written by create (run uses it), or NULL */
+    char *dir;            /* <root>/containers/<id> */
+    /* the fields of config.json the runtime acts on, read once */
+    char name[129];
+    char cgroup[80];      /* Resources.Cgroup, "" for none */
+    int autoremove;       /* HostConfig.AutoRemove */
+    sbc_ctr_state state;
+    cJSON *config;        /* config.json itself (Docker's Config, HostConfig, ...:
+                           * what inspect, ps and commit show) */
+    cJSON *spec;          /* the spec just written by create (run uses it), or NULL */
     int lockfd;
 } sbc_container;
 
@@ -81,10 +114,6 @@ cJSON *sbc_container_inspect_json(const char *root, const char *ref, sbc_err *e)
  * every such FIFO that has a reader (under the lock too; no cJSON). */
 int sbc_wait_fifo(sbc_container *c, char *path, size_t size, sbc_err *e); /* its fd; path: its name */
 void sbc_wait_notify(const char *dir, int code);
-
-/* Write state.json by hand (the monitor's exit path, no cJSON). */
-int sbc_state_write_exit(const char *dir, pid_t pid, unsigned long long pidstart,
-                         const char *started, int code, int oom, sbc_err *e);
 
 /* Start time of pid in clock ticks since boot (0 if gone). */
 unsigned long long sbc_proc_starttime(pid_t pid);

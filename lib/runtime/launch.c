@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 
 #include "runtime/caps.h"
 #include "runtime/cgroup.h"
+#include "base/cleanup.h"
 #include "base/io.h"
 #include "net/ipam.h"
 #include "base/json.h"
@@ -155,49 +157,76 @@ static const char *const readonly_paths[] = {
     "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 };
 
-/* The running container whose state dir is dir: its pid, else 0. */
-static pid_t running_pid(const char *dir)
+/* The netns of the running container whose state dir is dir, as a path
+ * into buf ("/proc/PID/ns/net"), or NULL when it does not run. */
+static const char *netns_of(const char *dir, char buf[32])
 {
     sbc_err e2 = {0};
-    cJSON *st = sbc_json_read_in(dir, "state.json", &e2);
-    const char *s = sbc_json_str(st, "Status");
-    pid_t pid = (pid_t)sbc_json_int(st, "Pid", 0);
-    unsigned long long ps = (unsigned long long)sbc_json_int(st, "PidStart", 0);
-    int alive = s && !strcmp(s, "running") && sbc_proc_alive(pid, ps);
-    cJSON_Delete(st);
-    return alive ? pid : 0;
+    sbc_ctr_state st;
+    if (sbc_ctr_state_read(dir, &st, &e2) < 0 || st.status != SBC_CTR_RUNNING ||
+        !sbc_proc_alive(st.pid, st.pid_start))
+        return NULL;
+    snprintf(buf, 32, "/proc/%d/ns/net", (int)st.pid);
+    return buf;
 }
 
-/* The netopts of net.h from the options; *mode gets HostConfig.NetworkMode
- * and *nspath the netns of a container:NAME target when it runs. */
-static cJSON *build_netopts(const char *root, const sbc_create_opts *o, const cJSON *icfg, char **mode,
-                            char **nspath, sbc_err *e)
+/* What create works out before it makes anything, and what the steps
+ * below fill in; plan_free releases all of it, on every path. */
+typedef struct plan {
+    sbc_image img;
+    const cJSON *icfg;       /* the image's "config" */
+    int driver;              /* SBC_ROOTFS_* */
+    cJSON *netopts;          /* config.json's NetOpts (net/options.h) */
+    sbc_net_mode mode;       /* of the network */
+    char *netmode;           /* HostConfig.NetworkMode */
+    char netns_buf[32];
+    const char *netns;       /* container:NAME's netns when it runs, else NULL */
+    cJSON *ep, *cmd, *args;  /* entrypoint, cmd, and the two together */
+    cJSON *env;
+    char hostname[128];
+    const char *wd, *user, *stopsig;
+    char *rootfs, *upper, *work, *cgroup;
+} plan;
+
+static void plan_free(plan *p)
+{
+    sbc_image_free(&p->img);
+    cJSON_Delete(p->netopts);
+    free(p->netmode);
+    cJSON_Delete(p->ep);
+    cJSON_Delete(p->cmd);
+    cJSON_Delete(p->args);
+    cJSON_Delete(p->env);
+    free(p->rootfs);
+    free(p->upper);
+    free(p->work);
+    free(p->cgroup);
+}
+
+/* The netopts of net.h from the options; p->netmode gets
+ * HostConfig.NetworkMode and p->netns the netns of a container:NAME target
+ * when it runs. */
+static int netopts_of(const char *root, const sbc_create_opts *o, plan *p, sbc_err *e)
 {
     const char *net = o->network && *o->network ? o->network : SBC_NET_DEFAULT;
-    cJSON *j = cJSON_CreateObject();
+    cJSON *j = p->netopts = cJSON_CreateObject();
     if (!strcmp(net, "bridge") || !strcmp(net, "default")) {
         cJSON_AddStringToObject(j, "mode", "bridge");
-        *mode = sbc_xstrdup("bridge");
+        p->netmode = sbc_xstrdup("bridge");
     } else if (!strcmp(net, "none") || !strcmp(net, "host")) {
         cJSON_AddStringToObject(j, "mode", net);
-        *mode = sbc_xstrdup(net);
+        p->netmode = sbc_xstrdup(net);
     } else if (!strncmp(net, "container:", 10)) {
         sbc_container t;
-        if (sbc_container_open(root, net + 10, &t, e) < 0) {
-            cJSON_Delete(j);
-            return NULL;
-        }
+        if (sbc_container_open(root, net + 10, &t, e) < 0)
+            return -1;
         cJSON_AddStringToObject(j, "mode", "container");
         cJSON_AddStringToObject(j, "container_state_dir", t.dir);
-        *mode = sbc_xasprintf("container:%s", t.id);
-        pid_t pid = running_pid(t.dir);
-        if (pid > 0)
-            *nspath = sbc_xasprintf("/proc/%d/ns/net", (int)pid);
+        p->netmode = sbc_xasprintf("container:%s", t.id);
+        p->netns = netns_of(t.dir, p->netns_buf);
         sbc_container_free(&t);
     } else {
-        cJSON_Delete(j);
-        sbc_err_set(e, SBC_EXIT_FAIL, "network %s not found (use bridge, none, host or container:NAME)", net);
-        return NULL;
+        return sbc_err_set(e, SBC_EXIT_FAIL, "network %s not found (use bridge, none, host or container:NAME)", net);
     }
     if (o->name)
         cJSON_AddStringToObject(j, "name", o->name);
@@ -211,7 +240,7 @@ static cJSON *build_netopts(const char *root, const sbc_create_opts *o, const cJ
         cJSON_AddBoolToObject(j, "publish_all", 1);
         cJSON *ex = cJSON_AddArrayToObject(j, "exposed");
         const cJSON *it;
-        cJSON_ArrayForEach(it, sbc_json_obj(icfg, "ExposedPorts"))
+        cJSON_ArrayForEach(it, sbc_json_obj(p->icfg, "ExposedPorts"))
             if (it->string)
                 cJSON_AddItemToArray(ex, cJSON_CreateString(it->string));
     }
@@ -223,7 +252,73 @@ static cJSON *build_netopts(const char *root, const sbc_create_opts *o, const cJ
         cJSON_AddItemToObject(j, "dns_options", str_array(o->dns_options, o->ndns_options));
     if (o->nadd_hosts)
         cJSON_AddItemToObject(j, "add_hosts", str_array(o->add_hosts, o->nadd_hosts));
-    return j;
+    /* checked as start will read it */
+    sbc_netopts no;
+    if (sbc_netopts_parse(j, &no, e) < 0)
+        return -1;
+    p->mode = no.mode;
+    int r = sbc_net_validate(&no, e);
+    sbc_netopts_free(&no);
+    return r;
+}
+
+/* The command: entrypoint + cmd, as Docker combines them. */
+static int command_of(const sbc_create_opts *o, plan *p, sbc_err *e)
+{
+    const cJSON *iep = sbc_json_arr(p->icfg, "Entrypoint"), *icmd = sbc_json_arr(p->icfg, "Cmd");
+    if (o->entrypoint_set)
+        p->ep = *o->entrypoint ? str_array(&o->entrypoint, 1) : cJSON_CreateArray();
+    else
+        p->ep = iep ? cJSON_Duplicate(iep, 1) : cJSON_CreateArray();
+    if (o->ncmd)
+        p->cmd = str_array((const char *const *)o->cmd, o->ncmd);
+    else if (!o->entrypoint_set && icmd)
+        p->cmd = cJSON_Duplicate(icmd, 1);
+    else
+        p->cmd = cJSON_CreateArray();
+    p->args = cJSON_CreateArray();
+    const cJSON *it;
+    cJSON_ArrayForEach(it, p->ep) cJSON_AddItemToArray(p->args, cJSON_Duplicate(it, 0));
+    cJSON_ArrayForEach(it, p->cmd) cJSON_AddItemToArray(p->args, cJSON_Duplicate(it, 0));
+    if (cJSON_GetArraySize(p->args) == 0)
+        return sbc_err_set(e, SBC_EXIT_FAIL, "no command specified");
+    p->wd = o->workdir ? o->workdir : sbc_json_str(p->icfg, "WorkingDir");
+    if (!p->wd || !*p->wd)
+        p->wd = "/";
+    p->user = o->user ? o->user : sbc_json_str(p->icfg, "User");
+    if (p->user && !*p->user)
+        p->user = NULL;
+    p->stopsig = o->stop_signal ? o->stop_signal : sbc_json_str(p->icfg, "StopSignal");
+    if (p->stopsig && sbc_signal_from_name(p->stopsig) < 0)
+        return sbc_err_set(e, 0, "invalid stop signal: %s", p->stopsig);
+    return 0;
+}
+
+/* The environment and the hostname (which the environment carries). */
+static int env_of(const sbc_create_opts *o, const sbc_container *c, plan *p, sbc_err *e)
+{
+    const cJSON *ienv = sbc_json_arr(p->icfg, "Env");
+    cJSON *env = p->env = ienv ? cJSON_Duplicate(ienv, 1) : cJSON_CreateArray();
+    if (!env_has(env, "PATH"))
+        env_set(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    int host = p->mode == SBC_NET_HOST;
+    if (o->hostname)
+        snprintf(p->hostname, sizeof p->hostname, "%s", o->hostname);
+    else if (!host || gethostname(p->hostname, sizeof p->hostname) < 0)
+        snprintf(p->hostname, sizeof p->hostname, "%.12s", c->id);
+    if (!o->hostname && !host)
+        cJSON_AddStringToObject(p->netopts, "hostname", p->hostname);
+    char hv[sizeof p->hostname + 16];
+    snprintf(hv, sizeof hv, "HOSTNAME=%s", p->hostname);
+    env_set(env, hv);
+    if (o->tty)
+        env_set(env, "TERM=xterm");
+    for (int i = 0; i < o->nenv_files; i++)
+        if (env_file(env, o->env_files[i], e) < 0)
+            return -1;
+    for (int i = 0; i < o->nenv; i++)
+        env_add_opt(env, o->env[i]);
+    return 0;
 }
 
 /* Docker's HostConfig.PortBindings {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]} */
@@ -249,124 +344,25 @@ static cJSON *port_bindings(const sbc_create_opts *o)
     return pb;
 }
 
-int sbc_launch_create(sbc_store *st, const sbc_create_opts *o, sbc_container *c, sbc_err *e)
+/* config.json's Config and HostConfig: what the user asked for (Cmd and
+ * Entrypoint move there from p). */
+static void config_user(const sbc_create_opts *o, plan *p, cJSON *cf)
 {
-    sbc_image img;
-    memset(&img, 0, sizeof img);
-    memset(c, 0, sizeof *c);
-    c->lockfd = -1;
-    if (sbc_image_lookup(st, o->image, &img, e) < 0)
-        return -1;
-    const cJSON *icfg = sbc_json_obj(img.config, "config");
-    /* the network, checked before anything is made */
-    char *netmode = NULL, *target_pid_ns = NULL;
-    cJSON *netopts = build_netopts(st->root, o, icfg, &netmode, &target_pid_ns, e);
-    if (!netopts || sbc_net_validate(netopts, e) < 0) {
-        cJSON_Delete(netopts);
-        free(netmode);
-        free(target_pid_ns);
-        sbc_image_free(&img);
-        return -1;
-    }
-    const char *net = sbc_json_str(netopts, "mode");
-    int driver = sbc_rootfs_driver(st->root);
-    int rc = -1;
-    cJSON *spec = NULL;
-    if (sbc_container_new(st->root, o->name, o->autoremove && driver == SBC_ROOTFS_OVERLAY, c, e) < 0)
-        goto out;
-    cJSON_DeleteItemFromObjectCaseSensitive(netopts, "name");
-    cJSON_AddStringToObject(netopts, "name", sbc_container_name(c));
-    char now[48];
-    sbc_time_now(now, SBC_TIME_NSEC);
-    /* the command: entrypoint + cmd, as Docker combines them */
-    cJSON *args = cJSON_CreateArray(), *ep, *cmd;
-    if (o->entrypoint_set)
-        ep = *o->entrypoint ? str_array(&o->entrypoint, 1) : cJSON_CreateArray();
-    else
-        ep = sbc_json_arr(icfg, "Entrypoint") ? cJSON_Duplicate(sbc_json_arr(icfg, "Entrypoint"), 1) : cJSON_CreateArray();
-    if (o->ncmd)
-        cmd = str_array((const char *const *)o->cmd, o->ncmd);
-    else if (!o->entrypoint_set && sbc_json_arr(icfg, "Cmd"))
-        cmd = cJSON_Duplicate(sbc_json_arr(icfg, "Cmd"), 1);
-    else
-        cmd = cJSON_CreateArray();
-    cJSON *it;
-    cJSON_ArrayForEach(it, ep) cJSON_AddItemToArray(args, cJSON_Duplicate(it, 0));
-    cJSON_ArrayForEach(it, cmd) cJSON_AddItemToArray(args, cJSON_Duplicate(it, 0));
-    if (cJSON_GetArraySize(args) == 0) {
-        cJSON_Delete(args);
-        cJSON_Delete(ep);
-        cJSON_Delete(cmd);
-        sbc_err_set(e, SBC_EXIT_FAIL, "no command specified");
-        goto fail;
-    }
-    /* environment */
-    cJSON *env = sbc_json_arr(icfg, "Env") ? cJSON_Duplicate(sbc_json_arr(icfg, "Env"), 1) : cJSON_CreateArray();
-    if (!env_has(env, "PATH"))
-        env_set(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-    char hn[128];
-    if (o->hostname)
-        snprintf(hn, sizeof hn, "%s", o->hostname);
-    else if (!strcmp(net, "host") && gethostname(hn, sizeof hn) == 0)
-        ;
-    else
-        snprintf(hn, sizeof hn, "%.12s", c->id);
-    if (!o->hostname && strcmp(net, "host"))
-        cJSON_AddStringToObject(netopts, "hostname", hn);
-    char *hv = sbc_xasprintf("HOSTNAME=%s", hn);
-    env_set(env, hv);
-    free(hv);
-    if (o->tty)
-        env_set(env, "TERM=xterm");
-    for (int i = 0; i < o->nenv_files; i++)
-        if (env_file(env, o->env_files[i], e) < 0) {
-            cJSON_Delete(env);
-            cJSON_Delete(args);
-            cJSON_Delete(ep);
-            cJSON_Delete(cmd);
-            goto fail;
-        }
-    for (int i = 0; i < o->nenv; i++)
-        env_add_opt(env, o->env[i]);
-    const char *wd = o->workdir ? o->workdir : sbc_json_str(icfg, "WorkingDir");
-    if (!wd || !*wd)
-        wd = "/";
-    const char *user = o->user ? o->user : sbc_json_str(icfg, "User");
-    if (user && !*user)
-        user = NULL;
-    const char *stopsig = o->stop_signal ? o->stop_signal : sbc_json_str(icfg, "StopSignal");
-    if (stopsig && sbc_signal_from_name(stopsig) < 0) {
-        sbc_err_set(e, 0, "invalid stop signal: %s", stopsig);
-        cJSON_Delete(env);
-        cJSON_Delete(args);
-        cJSON_Delete(ep);
-        cJSON_Delete(cmd);
-        goto fail;
-    }
-
-    /* config.json: what the user asked for, and what the container owns */
-    cJSON *cf = c->config;
-    cJSON_AddStringToObject(cf, "Created", now);
-    cJSON_AddStringToObject(cf, "Image", o->image);
-    cJSON_AddStringToObject(cf, "ImageID", img.id);
-    cJSON_AddStringToObject(cf, "Path", cJSON_GetArrayItem(args, 0)->valuestring);
-    cJSON *rest = cJSON_Duplicate(args, 1);
-    cJSON_DeleteItemFromArray(rest, 0);
-    cJSON_AddItemToObject(cf, "Args", rest);
     cJSON *cc = cJSON_AddObjectToObject(cf, "Config");
-    cJSON_AddStringToObject(cc, "Hostname", hn);
-    sbc_json_add_str(cc, "User", user ? user : "");
+    cJSON_AddStringToObject(cc, "Hostname", p->hostname);
+    cJSON_AddStringToObject(cc, "User", p->user ? p->user : "");
     cJSON_AddBoolToObject(cc, "Tty", o->tty);
     cJSON_AddBoolToObject(cc, "OpenStdin", o->interactive);
-    cJSON_AddItemToObject(cc, "Env", cJSON_Duplicate(env, 1));
-    cJSON_AddItemToObject(cc, "Cmd", cmd);
-    cJSON_AddItemToObject(cc, "Entrypoint", ep);
+    cJSON_AddItemToObject(cc, "Env", cJSON_Duplicate(p->env, 1));
+    cJSON_AddItemToObject(cc, "Cmd", p->cmd);
+    cJSON_AddItemToObject(cc, "Entrypoint", p->ep);
+    p->cmd = p->ep = NULL;
     cJSON_AddStringToObject(cc, "Image", o->image);
-    cJSON_AddStringToObject(cc, "WorkingDir", wd);
-    sbc_json_add_str(cc, "StopSignal", stopsig ? stopsig : "SIGTERM");
+    cJSON_AddStringToObject(cc, "WorkingDir", p->wd);
+    cJSON_AddStringToObject(cc, "StopSignal", p->stopsig ? p->stopsig : "SIGTERM");
     cJSON *hc = cJSON_AddObjectToObject(cf, "HostConfig");
     cJSON_AddBoolToObject(hc, "AutoRemove", o->autoremove);
-    cJSON_AddStringToObject(hc, "NetworkMode", netmode);
+    cJSON_AddStringToObject(hc, "NetworkMode", p->netmode);
     cJSON_AddItemToObject(hc, "PortBindings", port_bindings(o));
     cJSON_AddBoolToObject(hc, "PublishAllPorts", o->publish_all);
     cJSON_AddItemToObject(hc, "Dns", str_array(o->dns, o->ndns));
@@ -374,46 +370,79 @@ int sbc_launch_create(sbc_store *st, const sbc_create_opts *o, sbc_container *c,
     cJSON_AddItemToObject(hc, "DnsOptions", str_array(o->dns_options, o->ndns_options));
     cJSON_AddItemToObject(hc, "ExtraHosts", str_array(o->add_hosts, o->nadd_hosts));
     /* what sbc_net_setup gets at every start */
-    cJSON_AddItemToObject(cf, "NetOpts", cJSON_Duplicate(netopts, 1));
+    cJSON_AddItemToObject(cf, "NetOpts", cJSON_Duplicate(p->netopts, 1));
     cJSON_AddBoolToObject(hc, "ReadonlyRootfs", o->read_only);
     cJSON_AddBoolToObject(hc, "Init", o->init);
     cJSON_AddNumberToObject(hc, "Memory", (double)o->memory);
     cJSON_AddNumberToObject(hc, "NanoCpus", o->cpus * 1e9);
     cJSON_AddNumberToObject(hc, "PidsLimit", (double)o->pids);
-    cJSON_AddItemToObject(hc, "Binds", str_array(o->volumes, o->nvolumes));
-    cJSON_AddItemToObject(hc, "Tmpfs", str_array(o->tmpfs, o->ntmpfs));
-    cJSON_AddStringToObject(cf, "Driver", sbc_rootfs_driver_str(driver));
-    char *rootfs = sbc_xasprintf("%s/rootfs", c->dir), *upper = sbc_xasprintf("%s/upper", c->dir),
-         *work = sbc_xasprintf("%s/work", c->dir);
-    /* also without cgroups: then sbc_cgroup_create refuses limits */
-    char *cg = sbc_xasprintf("sbc/%s", c->id);
+    cJSON *binds = cJSON_AddArrayToObject(hc, "Binds"), *tmpfs = cJSON_AddArrayToObject(hc, "Tmpfs");
+    for (int i = 0; i < o->nbinds; i++)
+        cJSON_AddItemToArray(binds, cJSON_CreateString(o->binds[i].spec));
+    for (int i = 0; i < o->ntmpfs; i++)
+        cJSON_AddItemToArray(tmpfs, cJSON_CreateString(o->tmpfs[i].spec));
+}
+
+/* Docker's config.json: Created, Image, Path, Args, Config, HostConfig,
+ * and what the container owns (Resources, GraphDriver, Mounts). */
+static void config_json(const sbc_create_opts *o, plan *p, cJSON *cf)
+{
+    char now[48];
+    cJSON_AddStringToObject(cf, "Created", sbc_time_now(now, SBC_TIME_NSEC));
+    cJSON_AddStringToObject(cf, "Image", o->image);
+    cJSON_AddStringToObject(cf, "ImageID", p->img.id);
+    cJSON_AddStringToObject(cf, "Path", cJSON_GetArrayItem(p->args, 0)->valuestring);
+    cJSON *rest = cJSON_Duplicate(p->args, 1);
+    cJSON_DeleteItemFromArray(rest, 0);
+    cJSON_AddItemToObject(cf, "Args", rest);
+    config_user(o, p, cf);
+    const char *drv = sbc_rootfs_driver_str(p->driver);
+    cJSON_AddStringToObject(cf, "Driver", drv);
     cJSON *res = cJSON_AddObjectToObject(cf, "Resources");
-    sbc_json_add_str(res, "Cgroup", cg);
-    cJSON_AddStringToObject(res, "Rootfs", rootfs);
+    cJSON_AddStringToObject(res, "Cgroup", p->cgroup);
+    cJSON_AddStringToObject(res, "Rootfs", p->rootfs);
     cJSON *gd = cJSON_AddObjectToObject(cf, "GraphDriver");
-    cJSON_AddStringToObject(gd, "Name", sbc_rootfs_driver_str(driver));
+    cJSON_AddStringToObject(gd, "Name", drv);
     cJSON *gdd = cJSON_AddObjectToObject(gd, "Data");
-    if (driver == SBC_ROOTFS_OVERLAY) {
+    if (p->driver == SBC_ROOTFS_OVERLAY) {
         sbc_buf lb = {0};
-        for (int i = img.nlayers - 1; i >= 0; i--)
-            sbc_buf_printf(&lb, "%s%s", img.layer_dirs[i], i ? ":" : "");
+        for (int i = p->img.nlayers - 1; i >= 0; i--)
+            sbc_buf_printf(&lb, "%s%s", p->img.layer_dirs[i], i ? ":" : "");
         cJSON_AddStringToObject(gdd, "LowerDir", lb.data ? lb.data : "");
         sbc_buf_free(&lb);
-        cJSON_AddStringToObject(gdd, "UpperDir", upper);
-        cJSON_AddStringToObject(gdd, "WorkDir", work);
+        cJSON_AddStringToObject(gdd, "UpperDir", p->upper);
+        cJSON_AddStringToObject(gdd, "WorkDir", p->work);
     }
-    cJSON_AddStringToObject(gdd, "MergedDir", rootfs);
+    cJSON_AddStringToObject(gdd, "MergedDir", p->rootfs);
+    cJSON *mj = cJSON_AddArrayToObject(cf, "Mounts");
+    for (int i = 0; i < o->nbinds; i++) {
+        cJSON *m = cJSON_CreateObject();
+        cJSON_AddStringToObject(m, "Type", "bind");
+        cJSON_AddStringToObject(m, "Source", o->binds[i].src);
+        cJSON_AddStringToObject(m, "Destination", o->binds[i].dst);
+        cJSON_AddBoolToObject(m, "RW", !o->binds[i].ro);
+        cJSON_AddItemToArray(mj, m);
+    }
+    for (int i = 0; i < o->ntmpfs; i++) {
+        cJSON *m = cJSON_CreateObject();
+        cJSON_AddStringToObject(m, "Type", "tmpfs");
+        cJSON_AddStringToObject(m, "Destination", o->tmpfs[i].dst);
+        cJSON_AddItemToArray(mj, m);
+    }
+}
 
-    /* spec.json: the OCI description the engine runs */
-    spec = cJSON_CreateObject();
-    cJSON_AddStringToObject(spec, "ociVersion", "1.0.2");
+/* The spec's process: args, env (they move there from p), cwd, user, init,
+ * capabilities. */
+static void spec_process(const sbc_create_opts *o, plan *p, cJSON *spec)
+{
     cJSON *proc = cJSON_AddObjectToObject(spec, "process");
     cJSON_AddBoolToObject(proc, "terminal", o->tty);
-    cJSON_AddItemToObject(proc, "args", args);
-    cJSON_AddItemToObject(proc, "env", env);
-    cJSON_AddStringToObject(proc, "cwd", wd);
-    if (user)
-        cJSON_AddStringToObject(proc, "sbc.user", user);
+    cJSON_AddItemToObject(proc, "args", p->args);
+    cJSON_AddItemToObject(proc, "env", p->env);
+    p->args = p->env = NULL;
+    cJSON_AddStringToObject(proc, "cwd", p->wd);
+    if (p->user)
+        cJSON_AddStringToObject(proc, "sbc.user", p->user);
     if (o->init)
         cJSON_AddBoolToObject(proc, "sbc.init", 1);
     cJSON *caps = cJSON_AddObjectToObject(proc, "capabilities");
@@ -421,22 +450,17 @@ int sbc_launch_create(sbc_store *st, const sbc_create_opts *o, sbc_container *c,
     uint64_t dc = sbc_caps_default();
     for (int i = 0; i < 64; i++)
         if (dc & (1ULL << i)) {
-            char *n = sbc_xasprintf("CAP_%s", sbc_cap_name(i));
+            char n[48];
+            snprintf(n, sizeof n, "CAP_%s", sbc_cap_name(i));
             cJSON_AddItemToArray(bnd, cJSON_CreateString(n));
-            free(n);
         }
     cJSON_AddItemToObject(caps, "effective", cJSON_Duplicate(bnd, 1));
     cJSON_AddItemToObject(caps, "permitted", cJSON_Duplicate(bnd, 1));
-    cJSON *root = cJSON_AddObjectToObject(spec, "root");
-    cJSON_AddStringToObject(root, "path", rootfs);
-    cJSON_AddBoolToObject(root, "readonly", o->read_only);
-    if (driver == SBC_ROOTFS_OVERLAY) {
-        cJSON *ov = cJSON_AddObjectToObject(root, "sbc.overlay");
-        cJSON_AddItemToObject(ov, "lower", str_array((const char *const *)img.layer_dirs, img.nlayers));
-        cJSON_AddStringToObject(ov, "upper", upper);
-        cJSON_AddStringToObject(ov, "work", work);
-    }
-    cJSON_AddStringToObject(spec, "hostname", hn);
+}
+
+/* The spec's mounts: the standard ones, /etc's three files, -v, --tmpfs. */
+static void spec_mounts(const sbc_create_opts *o, const sbc_container *c, cJSON *spec)
+{
     cJSON *ms = cJSON_AddArrayToObject(spec, "mounts");
     cJSON_AddItemToArray(ms, mount_obj("/proc", "proc", "proc", "nosuid,noexec,nodev"));
     cJSON_AddItemToArray(ms, mount_obj("/dev", "tmpfs", "tmpfs", "nosuid,strictatime,mode=755,size=65536k"));
@@ -448,77 +472,30 @@ int sbc_launch_create(sbc_store *st, const sbc_create_opts *o, sbc_container *c,
      * before the container goes on */
     static const char *const etc[] = {"resolv.conf", "hostname", "hosts"};
     for (int i = 0; i < 3; i++) {
-        char *d = sbc_xasprintf("/etc/%s", etc[i]), *s = sbc_xasprintf("%s/%s", c->dir, etc[i]);
+        char d[32], s[PATH_MAX];
+        snprintf(d, sizeof d, "/etc/%s", etc[i]);
+        snprintf(s, sizeof s, "%s/%s", c->dir, etc[i]);
         cJSON_AddItemToArray(ms, mount_obj(d, "bind", s, "rbind,rprivate"));
-        free(d);
-        free(s);
     }
-    cJSON *mj = cJSON_AddArrayToObject(cf, "Mounts");
-    for (int i = 0; i < o->nvolumes; i++) {
-        char *v = sbc_xstrdup(o->volumes[i]);
-        char *src = v, *dst = strchr(v, ':'), *mo = NULL;
-        if (dst) {
-            *dst++ = 0;
-            mo = strchr(dst, ':');
-            if (mo)
-                *mo++ = 0;
-        }
-        int ro = mo && !strcmp(mo, "ro");
-        if (!dst || *src != '/' || *dst != '/' || (mo && strcmp(mo, "ro") && strcmp(mo, "rw"))) {
-            sbc_err_set(e, 0, "invalid volume specification: '%s' (want /HOST:/CONTAINER[:ro])", o->volumes[i]);
-            free(v);
-            goto fail2;
-        }
-        if (access(src, F_OK) < 0 && sbc_mkdir_p(src, 0755, e) < 0) {
-            free(v);
-            goto fail2;
-        }
-        cJSON_AddItemToArray(ms, mount_obj(dst, "bind", src, ro ? "rbind,ro" : "rbind"));
-        cJSON *mm = cJSON_CreateObject();
-        cJSON_AddStringToObject(mm, "Type", "bind");
-        cJSON_AddStringToObject(mm, "Source", src);
-        cJSON_AddStringToObject(mm, "Destination", dst);
-        cJSON_AddBoolToObject(mm, "RW", !ro);
-        cJSON_AddItemToArray(mj, mm);
-        free(v);
-    }
+    for (int i = 0; i < o->nbinds; i++)
+        cJSON_AddItemToArray(ms, mount_obj(o->binds[i].dst, "bind", o->binds[i].src, o->binds[i].ro ? "rbind,ro" : "rbind"));
     for (int i = 0; i < o->ntmpfs; i++) {
-        char *v = sbc_xstrdup(o->tmpfs[i]);
-        char *opt = strchr(v, ':');
-        if (opt)
-            *opt++ = 0;
-        if (*v != '/') {
-            sbc_err_set(e, 0, "invalid tmpfs mount: '%s'", o->tmpfs[i]);
-            free(v);
-            goto fail2;
-        }
-        char *oo = sbc_xasprintf("nosuid,nodev,noexec%s%s", opt ? "," : "", opt ? opt : "");
-        cJSON_AddItemToArray(ms, mount_obj(v, "tmpfs", "tmpfs", oo));
-        cJSON *mm = cJSON_CreateObject();
-        cJSON_AddStringToObject(mm, "Type", "tmpfs");
-        cJSON_AddStringToObject(mm, "Destination", v);
-        cJSON_AddItemToArray(mj, mm);
-        free(oo);
-        free(v);
+        sbc_cleanup_free char *opts = sbc_xasprintf("nosuid,nodev,noexec%s%s", *o->tmpfs[i].opts ? "," : "",
+                                                    o->tmpfs[i].opts);
+        cJSON_AddItemToArray(ms, mount_obj(o->tmpfs[i].dst, "tmpfs", "tmpfs", opts));
     }
-    cJSON *lx = cJSON_AddObjectToObject(spec, "linux");
-    cJSON *nss = cJSON_AddArrayToObject(lx, "namespaces");
-    const char *nsn[] = {"pid", "ipc", "uts", "mount", "network", "cgroup"};
-    for (int i = 0; i < 6; i++) {
-        if (i == 4 && !strcmp(net, "host"))
-            continue;
-        if (i == 5 && access("/proc/self/ns/cgroup", F_OK) < 0)
-            continue;
-        cJSON *n = cJSON_CreateObject();
-        cJSON_AddStringToObject(n, "type", nsn[i]);
-        if (i == 4 && target_pid_ns) /* container:NAME; start re-resolves it */
-            cJSON_AddStringToObject(n, "path", target_pid_ns);
-        cJSON_AddItemToArray(nss, n);
-    }
-    cJSON_AddItemToObject(lx, "maskedPaths", str_array(masked_paths, sizeof masked_paths / sizeof *masked_paths));
-    cJSON_AddItemToObject(lx, "readonlyPaths", str_array(readonly_paths, sizeof readonly_paths / sizeof *readonly_paths));
-    if (cg)
-        cJSON_AddStringToObject(lx, "cgroupsPath", cg);
+}
+
+/* The namespaces a container gets, in the spec's order. */
+typedef enum ns_kind { NS_PID, NS_IPC, NS_UTS, NS_MOUNT, NS_NETWORK, NS_CGROUP, NS_COUNT } ns_kind;
+static const char *const ns_names[NS_COUNT] = {
+    [NS_PID] = "pid", [NS_IPC] = "ipc", [NS_UTS] = "uts", [NS_MOUNT] = "mount",
+    [NS_NETWORK] = "network", [NS_CGROUP] = "cgroup",
+};
+
+/* The cgroup limits of the spec. */
+static void resources(const sbc_create_opts *o, cJSON *lx)
+{
     cJSON *rs = cJSON_AddObjectToObject(lx, "resources");
     if (o->memory)
         cJSON_AddNumberToObject(cJSON_AddObjectToObject(rs, "memory"), "limit", (double)o->memory);
@@ -529,70 +506,133 @@ int sbc_launch_create(sbc_store *st, const sbc_create_opts *o, sbc_container *c,
     }
     if (o->pids)
         cJSON_AddNumberToObject(cJSON_AddObjectToObject(rs, "pids"), "limit", (double)o->pids);
+}
 
+/* spec.json: the OCI description the engine runs (after config_json). */
+static cJSON *spec_json(const sbc_create_opts *o, plan *p, const sbc_container *c)
+{
+    cJSON *spec = cJSON_CreateObject();
+    cJSON_AddStringToObject(spec, "ociVersion", "1.0.2");
+    spec_process(o, p, spec);
+    cJSON *root = cJSON_AddObjectToObject(spec, "root");
+    cJSON_AddStringToObject(root, "path", p->rootfs);
+    cJSON_AddBoolToObject(root, "readonly", o->read_only);
+    if (p->driver == SBC_ROOTFS_OVERLAY) {
+        cJSON *ov = cJSON_AddObjectToObject(root, "sbc.overlay");
+        cJSON_AddItemToObject(ov, "lower", str_array((const char *const *)p->img.layer_dirs, p->img.nlayers));
+        cJSON_AddStringToObject(ov, "upper", p->upper);
+        cJSON_AddStringToObject(ov, "work", p->work);
+    }
+    cJSON_AddStringToObject(spec, "hostname", p->hostname);
+    spec_mounts(o, c, spec);
+    cJSON *lx = cJSON_AddObjectToObject(spec, "linux");
+    cJSON *nss = cJSON_AddArrayToObject(lx, "namespaces");
+    for (ns_kind k = 0; k < NS_COUNT; k++) {
+        if (k == NS_NETWORK && p->mode == SBC_NET_HOST)
+            continue;
+        if (k == NS_CGROUP && access("/proc/self/ns/cgroup", F_OK) < 0)
+            continue;
+        cJSON *n = cJSON_CreateObject();
+        cJSON_AddStringToObject(n, "type", ns_names[k]);
+        if (k == NS_NETWORK && p->netns) /* container:NAME; start re-resolves it */
+            cJSON_AddStringToObject(n, "path", p->netns);
+        cJSON_AddItemToArray(nss, n);
+    }
+    cJSON_AddItemToObject(lx, "maskedPaths", str_array(masked_paths, sizeof masked_paths / sizeof *masked_paths));
+    cJSON_AddItemToObject(lx, "readonlyPaths", str_array(readonly_paths, sizeof readonly_paths / sizeof *readonly_paths));
+    cJSON_AddStringToObject(lx, "cgroupsPath", p->cgroup);
+    resources(o, lx);
+    return spec;
+}
+
+/* The root file system by the store's driver, and the -v sources. */
+static int make_rootfs(const char *store_root, const sbc_create_opts *o, const plan *p, sbc_err *e)
+{
+    for (int i = 0; i < o->nbinds; i++)
+        if (access(o->binds[i].src, F_OK) < 0 && sbc_mkdir_p(o->binds[i].src, 0755, e) < 0)
+            return -1;
+    if (p->driver != SBC_ROOTFS_BTRFS && mkdir(p->rootfs, 0755) < 0 && errno != EEXIST)
+        return sbc_err_sys(e, "mkdir %s", p->rootfs);
+    const char **layers = (const char **)p->img.layer_dirs;
+    switch (p->driver) {
+    case SBC_ROOTFS_OVERLAY:
+        if (mkdir(p->upper, 0755) < 0 || mkdir(p->work, 0700) < 0)
+            return sbc_err_sys(e, "mkdir %s", p->upper);
+        return 0;
+    case SBC_ROOTFS_COPY:
+        return sbc_rootfs_copy_layers(p->rootfs, layers, p->img.nlayers, e);
+    default:
+        return sbc_rootfs_btrfs_snapshot(store_root, p->rootfs, layers, p->img.nlayers, e);
+    }
+}
+
+/* Everything create makes once the container (its dir and name) exists:
+ * config.json and state.json first (they record what it owns), then
+ * /etc/hostname, the root file system and spec.json. */
+static int fill(sbc_store *st, const sbc_create_opts *o, plan *p, sbc_container *c, sbc_err *e)
+{
+    cJSON_DeleteItemFromObjectCaseSensitive(p->netopts, "name");
+    cJSON_AddStringToObject(p->netopts, "name", c->name);
+    if (env_of(o, c, p, e) < 0)
+        return -1;
+    p->rootfs = sbc_xasprintf("%s/rootfs", c->dir);
+    p->upper = sbc_xasprintf("%s/upper", c->dir);
+    p->work = sbc_xasprintf("%s/work", c->dir);
+    /* also without cgroups: then sbc_cgroup_create refuses limits */
+    p->cgroup = sbc_xasprintf("sbc/%s", c->id);
+    config_json(o, p, c->config);
+    snprintf(c->cgroup, sizeof c->cgroup, "%s", p->cgroup);
+    c->autoremove = o->autoremove;
     /* /etc/hostname (hosts and resolv.conf come from the network setup) */
-    char *hostfile = sbc_xasprintf("%s\n", hn);
-    int w = write_file(c->dir, "hostname", hostfile, e) < 0;
-    free(hostfile);
-    if (w)
-        goto fail2;
-    /* record first (config.json), then make */
+    char hostfile[sizeof p->hostname + 2];
+    snprintf(hostfile, sizeof hostfile, "%s\n", p->hostname);
+    if (write_file(c->dir, "hostname", hostfile, e) < 0)
+        return -1;
     if (sbc_container_save_config(c, e) < 0 || sbc_container_save_state(c, e) < 0)
-        goto fail2;
-    if (driver != SBC_ROOTFS_BTRFS && mkdir(rootfs, 0755) < 0 && errno != EEXIST) {
-        sbc_err_sys(e, "mkdir %s", rootfs);
-        goto fail2;
+        return -1;
+    if (make_rootfs(st->root, o, p, e) < 0)
+        return -1;
+    cJSON *spec = spec_json(o, p, c);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/spec.json", c->dir);
+    if (sbc_json_write_durable(AT_FDCWD, path, spec, e) < 0) {
+        cJSON_Delete(spec);
+        return -1;
     }
-    if (driver == SBC_ROOTFS_OVERLAY) {
-        if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0) {
-            sbc_err_sys(e, "mkdir %s", upper);
-            goto fail2;
-        }
-    } else if (driver == SBC_ROOTFS_COPY) {
-        if (sbc_rootfs_copy_layers(rootfs, (const char **)img.layer_dirs, img.nlayers, e) < 0)
-            goto fail2;
-    } else if (sbc_rootfs_btrfs_snapshot(st->root, rootfs, (const char **)img.layer_dirs, img.nlayers, e) < 0) {
-        goto fail2;
+    c->spec = spec; /* a run starts from it, not from the file again */
+    return 0;
+}
+
+int sbc_launch_create(sbc_store *st, const sbc_create_opts *o, sbc_container *c, sbc_err *e)
+{
+    __attribute__((cleanup(plan_free))) plan p;
+    memset(&p, 0, sizeof p);
+    memset(c, 0, sizeof *c);
+    c->lockfd = -1;
+    /* what can be checked is checked before anything is made */
+    if (sbc_image_lookup(st, o->image, &p.img, e) < 0)
+        return -1;
+    p.icfg = sbc_json_obj(p.img.config, "config");
+    p.driver = sbc_rootfs_driver(st->root);
+    if (netopts_of(st->root, o, &p, e) < 0 || command_of(o, &p, e) < 0)
+        return -1;
+    if (sbc_container_new(st->root, o->name, o->autoremove && p.driver == SBC_ROOTFS_OVERLAY, c, e) < 0)
+        return -1;
+    if (fill(st, o, &p, c, e) < 0) {
+        sbc_err ce;
+        sbc_container_remove(st->root, c, &ce);
+        sbc_container_free(c);
+        return -1;
     }
-    {
-        char *p = sbc_xasprintf("%s/spec.json", c->dir);
-        int bad = sbc_json_write_durable(AT_FDCWD, p, spec, e) < 0;
-        free(p);
-        if (bad)
-            goto fail2;
-        c->spec = spec; /* a run starts from it, not from the file again */
-        spec = NULL;
-    }
-    rc = 0;
-    goto done;
-fail2:
-    rc = -1;
-done:
-    free(rootfs);
-    free(upper);
-    free(work);
-    free(cg);
-    if (rc == 0)
-        goto out;
-fail:;
-    sbc_err ce;
-    sbc_container_remove(st->root, c, &ce);
-    sbc_container_free(c);
-    rc = -1;
-out:
-    cJSON_Delete(spec);
-    cJSON_Delete(netopts);
-    free(netmode);
-    free(target_pid_ns);
-    sbc_image_free(&img);
-    return rc;
+    return 0;
 }
 
 /* ---- start ------------------------------------------------------------ */
 
 typedef struct net_ctx {
     const char *id, *dir;
-    const cJSON *netopts;
+    sbc_netopts opts;       /* config.json's NetOpts, parsed */
+    char netns[32];         /* container:NAME's netns path */
 } net_ctx;
 
 /* The network hook: runs after the child exists in its namespaces, before
@@ -604,8 +644,7 @@ static int net_hook(void *arg, pid_t pid, sbc_err *e)
     sbc_err e2 = {0};
     if (sbc_net_teardown(n->dir, &e2) < 0)
         SBC_DEBUG("network teardown before setup: %s", e2.msg);
-    const char *mode = sbc_json_str(n->netopts, "mode");
-    return sbc_net_setup(n->id, mode && !strcmp(mode, "host") ? 0 : pid, n->dir, n->netopts, e);
+    return sbc_net_setup(n->id, n->opts.mode == SBC_NET_HOST ? 0 : pid, n->dir, &n->opts, e);
 }
 
 /* Release the network of a container that stopped (lease, ports; the
@@ -617,41 +656,101 @@ static void net_release(const char *dir)
         SBC_DEBUG("network teardown: %s", e.msg);
 }
 
-static void set_num(cJSON *o, const char *k, double v)
+static void state_running(sbc_container *c, const sbc_proc *p)
 {
-    cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-    cJSON_AddNumberToObject(o, k, v);
+    sbc_ctr_state *s = &c->state;
+    *s = (sbc_ctr_state){
+        .status = SBC_CTR_RUNNING, .pid = p->pid, .pid_start = sbc_proc_starttime(p->pid),
+        .monitor_pid = getpid(), .monitor_start = sbc_proc_starttime(getpid()),
+    };
+    sbc_time_now(s->started, SBC_TIME_NSEC);
+    snprintf(s->finished, sizeof s->finished, "0001-01-01T00:00:00Z");
 }
 
-static void set_str(cJSON *o, const char *k, const char *v)
+/* A spawn that failed: its cgroup and network go, the state says why. */
+static void spawn_failed(sbc_container *c, const sbc_spec *s, const sbc_err *err)
 {
-    cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-    if (v)
-        cJSON_AddStringToObject(o, k, v);
+    sbc_err e2;
+    if (s->cgroup)
+        sbc_cgroup_destroy(s->cgroup, &e2);
+    net_release(c->dir);
+    snprintf(c->state.error, sizeof c->state.error, "%s", err->msg);
+    c->state.exit_code = err->code ? err->code : SBC_EXIT_FAIL;
+    sbc_container_save_state(c, &e2);
 }
 
-static void state_running(sbc_container *c, const sbc_proc *p, const char *started)
+/* What the monitor needs of a started container; out and err are the
+ * container's output pipes (-1: none, or a pty in out). */
+static sbc_monitor_args monitor_args(const char *root, const sbc_container *c, const sbc_spec *s,
+                                     const sbc_proc *p, int out, int err)
 {
-    cJSON *s = c->state;
-    set_str(s, "Status", "running");
-    set_num(s, "Pid", p->pid);
-    set_num(s, "PidStart", (double)sbc_proc_starttime(p->pid));
-    set_num(s, "MonitorPid", getpid());
-    set_num(s, "MonitorStart", (double)sbc_proc_starttime(getpid()));
-    set_num(s, "ExitCode", 0);
-    cJSON_DeleteItemFromObjectCaseSensitive(s, "OOMKilled");
-    cJSON_AddBoolToObject(s, "OOMKilled", 0);
-    set_str(s, "StartedAt", started);
-    set_str(s, "FinishedAt", "0001-01-01T00:00:00Z");
-    set_str(s, "Error", NULL);
+    return (sbc_monitor_args){
+        .root = root, .id = c->id, .name = c->name, .dir = c->dir,
+        .cgroup = s->cgroup ? s->cgroup : "", .started = c->state.started,
+        .pid = p->pid, .pidstart = c->state.pid_start,
+        .out = out, .err = err, .pidfd = p->pidfd, .autoremove = c->autoremove,
+    };
 }
 
-static void state_failed(sbc_container *c, const sbc_err *err)
+/* The monitor's command line: "--sbc-monitor", then one word per field of
+ * sbc_monitor_args in this table's order (ROOT ID NAME ..., so ps shows
+ * whose monitor it is); encoded and decoded by the table alone. */
+enum mon_kind { MON_STR, MON_PID, MON_ULL, MON_INT };
+static const struct mon_field {
+    const char *what;
+    enum mon_kind kind;
+    size_t off;
+} mon_fields[] = {
+    {"root", MON_STR, offsetof(sbc_monitor_args, root)},
+    {"id", MON_STR, offsetof(sbc_monitor_args, id)},
+    {"name", MON_STR, offsetof(sbc_monitor_args, name)},
+    {"dir", MON_STR, offsetof(sbc_monitor_args, dir)},
+    {"cgroup", MON_STR, offsetof(sbc_monitor_args, cgroup)},
+    {"started", MON_STR, offsetof(sbc_monitor_args, started)},
+    {"pid", MON_PID, offsetof(sbc_monitor_args, pid)},
+    {"pidstart", MON_ULL, offsetof(sbc_monitor_args, pidstart)},
+    {"out", MON_INT, offsetof(sbc_monitor_args, out)},
+    {"err", MON_INT, offsetof(sbc_monitor_args, err)},
+    {"pidfd", MON_INT, offsetof(sbc_monitor_args, pidfd)},
+    {"autoremove", MON_INT, offsetof(sbc_monitor_args, autoremove)},
+};
+#define MON_NFIELDS (sizeof mon_fields / sizeof *mon_fields)
+
+/* argv (MON_NFIELDS + 3 slots) for a, its numbers in nums. */
+static void monitor_argv(const sbc_monitor_args *a, char nums[MON_NFIELDS][24], char **argv)
 {
-    set_str(c->state, "Error", err->msg);
-    set_num(c->state, "ExitCode", err->code ? err->code : SBC_EXIT_FAIL);
-    sbc_err e;
-    sbc_container_save_state(c, &e);
+    argv[0] = "sbc-run";
+    argv[1] = "--sbc-monitor";
+    for (size_t i = 0; i < MON_NFIELDS; i++) {
+        const struct mon_field *f = &mon_fields[i];
+        const char *v = (const char *)a + f->off;
+        argv[2 + i] = nums[i];
+        switch (f->kind) {
+        case MON_STR: argv[2 + i] = (char *)*(const char *const *)v; break;
+        case MON_PID: snprintf(nums[i], 24, "%d", (int)*(const pid_t *)v); break;
+        case MON_ULL: snprintf(nums[i], 24, "%llu", *(const unsigned long long *)v); break;
+        case MON_INT: snprintf(nums[i], 24, "%d", *(const int *)v); break;
+        }
+    }
+    argv[2 + MON_NFIELDS] = NULL;
+}
+
+int sbc_launch_monitor_main(int argc, char **argv)
+{
+    if (argc != (int)MON_NFIELDS)
+        return SBC_EXIT_FAIL;
+    sbc_monitor_args a;
+    for (size_t i = 0; i < MON_NFIELDS; i++) {
+        char *v = (char *)&a + mon_fields[i].off;
+        switch (mon_fields[i].kind) {
+        case MON_STR: *(const char **)v = argv[i]; break;
+        case MON_PID: *(pid_t *)v = (pid_t)atoi(argv[i]); break;
+        case MON_ULL: *(unsigned long long *)v = strtoull(argv[i], NULL, 10); break;
+        case MON_INT: *(int *)v = atoi(argv[i]); break;
+        }
+    }
+    sbc_monitor_detached(&a);
+    return 0;
 }
 
 static int load_spec(sbc_container *c, sbc_spec *s, sbc_err *e)
@@ -667,212 +766,187 @@ static int load_spec(sbc_container *c, sbc_spec *s, sbc_err *e)
     return sbc_spec_from_oci(j, s, e);
 }
 
-int sbc_launch_start(const char *root, sbc_container *c, int detached, int interactive,
-                     int *exit_code, sbc_err *e)
+/* Start's first step: c is neither running nor exiting, is locked, its
+ * spec is loaded with the network hook, and a container:NAME target's
+ * netns is the one it has now. */
+static int start_prepare(sbc_container *c, sbc_spec *s, net_ctx *nc, sbc_err *e)
 {
-    sbc_spec s;
     /* a monitor still recording the last exit would write over this run */
     if (sbc_container_settle(c, SBC_SETTLE_SECS) == 2)
-        return sbc_err_set(e, 0, "container %s is still exiting", sbc_container_name(c));
+        return sbc_err_set(e, 0, "container %s is still exiting", c->name);
     if (sbc_container_lock(c, e) < 0)
         return -1;
     if (sbc_container_refresh(c))
-        return sbc_err_set(e, 0, "container %s is already running", sbc_container_name(c));
-    if (load_spec(c, &s, e) < 0)
+        return sbc_err_set(e, 0, "container %s is already running", c->name);
+    if (load_spec(c, s, e) < 0)
         return -1;
-    const cJSON *hc = sbc_json_obj(c->config, "HostConfig");
-    cJSON *nopts = sbc_json_obj(c->config, "NetOpts");
-    cJSON *legacy = NULL;
-    if (!nopts) { /* made before the network was wired: its NetworkMode */
-        const char *nm = sbc_json_str(hc, "NetworkMode");
-        legacy = cJSON_CreateObject();
-        cJSON_AddStringToObject(legacy, "mode", nm && !strcmp(nm, "host") ? "host" : "none");
-        nopts = legacy;
+    nc->id = c->id;
+    nc->dir = c->dir;
+    if (sbc_netopts_parse(sbc_json_obj(c->config, "NetOpts"), &nc->opts, e) < 0)
+        return -1;
+    s->hook = net_hook;
+    s->hook_arg = nc;
+    const char *tdir = nc->opts.ctr_dir;
+    if (tdir && !(s->netns_path = netns_of(tdir, nc->netns))) {
+        sbc_err e2 = {0};
+        sbc_cleanup_json cJSON *tc = sbc_json_read_in(tdir, "config.json", &e2);
+        const char *nm = sbc_json_str(tc, "Name");
+        return sbc_err_set(e, SBC_EXIT_FAIL, "cannot join network of a non running container: %s",
+                           nm ? nm : strrchr(tdir, '/') + 1);
     }
-    net_ctx nc = {c->id, c->dir, nopts};
-    char nsbuf[64];
-    const char *tdir = sbc_json_str(nopts, "container_state_dir");
-    if (tdir) { /* container:NAME: join its netns, as it is now */
-        pid_t tp = running_pid(tdir);
-        if (tp <= 0) {
-            sbc_err e2 = {0};
-            cJSON *tc = sbc_json_read_in(tdir, "config.json", &e2);
-            const char *nm = sbc_json_str(tc, "Name");
-            sbc_err_set(e, SBC_EXIT_FAIL, "cannot join network of a non running container: %s",
-                        nm ? nm : strrchr(tdir, '/') + 1);
-            cJSON_Delete(tc);
-            cJSON_Delete(legacy);
-            sbc_spec_free(&s);
-            return -1;
-        }
-        snprintf(nsbuf, sizeof nsbuf, "/proc/%d/ns/net", (int)tp);
-        s.netns_path = nsbuf;
-    }
-    int autoremove = sbc_json_bool(hc, "AutoRemove", 0);
-    s.hook = net_hook;
-    s.hook_arg = &nc;
-    char started[48];
+    return 0;
+}
+
+static int start_foreground(const char *root, sbc_container *c, sbc_spec *s, int interactive,
+                            int *exit_code, sbc_err *e)
+{
+    s->stdio[0] = interactive ? STDIN_FILENO : -1;
+    s->stdio[1] = STDOUT_FILENO;
+    s->stdio[2] = STDERR_FILENO;
+    /* signals arriving between spawn and the wait loop are forwarded */
+    sigset_t set, old;
+    sbc_monitor_sigset(&set);
+    sigprocmask(SIG_BLOCK, &set, &old);
     sbc_proc p;
-    int rc = -1;
-    if (!detached) {
-        s.stdio[0] = interactive ? STDIN_FILENO : -1;
-        s.stdio[1] = STDOUT_FILENO;
-        s.stdio[2] = STDERR_FILENO;
-        /* signals arriving between spawn and the wait loop are forwarded */
-        sigset_t set, old;
-        sbc_monitor_sigset(&set);
-        sigprocmask(SIG_BLOCK, &set, &old);
-        if (sbc_spawn(&s, &p, e) < 0) {
-            sigprocmask(SIG_SETMASK, &old, NULL);
-            if (s.cgroup) {
-                sbc_err ce;
-                sbc_cgroup_destroy(s.cgroup, &ce);
-            }
-            net_release(c->dir);
-            state_failed(c, e);
-            goto out;
-        }
-        state_running(c, &p, sbc_time_now(started, SBC_TIME_NSEC));
-        sbc_err se;
-        sbc_container_save_state(c, &se);
-        sbc_container_unlock(c);
-        int code = sbc_monitor_foreground(p.pid, p.pidfd, p.ptmx, interactive);
+    if (sbc_spawn(s, &p, e) < 0) {
         sigprocmask(SIG_SETMASK, &old, NULL);
-        sbc_monitor_args ma = {root, c->id, sbc_container_name(c), c->dir, s.cgroup ? s.cgroup : "", started,
-                               p.pid, (unsigned long long)sbc_json_int(c->state, "PidStart", 0), -1, -1, -1,
-                               autoremove};
-        sbc_monitor_finish(&ma, code);
-        if (p.pidfd >= 0)
-            close(p.pidfd);
-        if (p.ptmx >= 0)
-            close(p.ptmx);
-        *exit_code = code;
-        rc = 0;
-        goto out;
+        spawn_failed(c, s, e);
+        return -1;
     }
-    /* detached: double fork; the grandchild spawns the container, reports
-     * back over `ready`, then execs itself as the small monitor */
-    int ready[2], out[2] = {-1, -1}, err[2] = {-1, -1};
-    if (pipe2(ready, O_CLOEXEC) < 0 || (!s.terminal && (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0))) {
+    state_running(c, &p);
+    sbc_err se;
+    sbc_container_save_state(c, &se);
+    sbc_container_unlock(c);
+    int code = sbc_monitor_foreground(p.pid, p.pidfd, p.ptmx, interactive);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    sbc_monitor_args ma = monitor_args(root, c, s, &p, -1, -1);
+    sbc_monitor_finish(&ma, code);
+    if (p.pidfd >= 0)
+        close(p.pidfd);
+    if (p.ptmx >= 0)
+        close(p.ptmx);
+    *exit_code = code;
+    return 0;
+}
+
+/* Become the container's monitor: exec a fresh image of sbc (host side:
+ * the container's namespaces were never joined here) so the monitor
+ * carries none of run's heap; without exec, be it in this image. */
+static _Noreturn void exec_monitor(const sbc_monitor_args *ma)
+{
+    int fds[] = {ma->out, ma->err, ma->pidfd};
+    for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
+        if (fds[i] >= 0)
+            fcntl(fds[i], F_SETFD, 0);
+    char nums[MON_NFIELDS][24], *argv[MON_NFIELDS + 3];
+    char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+    monitor_argv(ma, nums, argv);
+    execve("/proc/self/exe", argv, envp);
+    sbc_monitor_detached(ma);
+    _exit(0);
+}
+
+/* The grandchild of a detached start: spawn the container, report on
+ * `ready` ("000", or a 3-digit exit code and the message), then become
+ * its monitor. */
+static _Noreturn void detached_child(const char *root, sbc_container *c, sbc_spec *s, int ready,
+                                     const int out[2], const int err[2])
+{
+    sbc_err me = {0};
+    int dn = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (dn >= 0) {
+        dup2(dn, 0);
+        dup2(dn, 1);
+        dup2(dn, 2);
+        close(dn);
+    }
+    if (chdir("/") < 0)
+        _exit(SBC_EXIT_FAIL);
+    s->stdio[0] = -1;
+    s->stdio[1] = out[1];
+    s->stdio[2] = err[1];
+    sbc_proc p;
+    if (sbc_spawn(s, &p, &me) < 0) {
+        spawn_failed(c, s, &me);
+        char msg[sizeof me.msg + 8];
+        int n = snprintf(msg, sizeof msg, "%03d%s", me.code ? me.code : SBC_EXIT_FAIL, me.msg);
+        sbc_write_full(ready, msg, (size_t)n);
+        if (c->autoremove)
+            sbc_container_remove(root, c, &me);
+        _exit(1);
+    }
+    if (out[1] >= 0) {
+        close(out[1]);
+        close(err[1]);
+    }
+    state_running(c, &p);
+    sbc_container_save_state(c, &me);
+    sbc_write_full(ready, "000", 3);
+    sbc_monitor_args ma = monitor_args(root, c, s, &p, s->terminal ? p.ptmx : out[0], s->terminal ? -1 : err[0]);
+    exec_monitor(&ma);
+}
+
+static void close_pair(int p[2])
+{
+    for (int i = 0; i < 2; i++)
+        if (p[i] >= 0)
+            close(p[i]);
+}
+
+/* Detached: a double fork; the grandchild spawns the container and
+ * becomes its monitor, and says over a pipe whether the spawn worked. */
+static int start_detached(const char *root, sbc_container *c, sbc_spec *s, sbc_err *e)
+{
+    int ready[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
+    if (pipe2(ready, O_CLOEXEC) < 0 || (!s->terminal && (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0))) {
         sbc_err_sys(e, "pipe");
-        goto out;
+        close_pair(ready), close_pair(out), close_pair(err);
+        return -1;
     }
     fflush(NULL);
     pid_t r1 = fork();
-    if (r1 < 0) {
-        sbc_err_sys(e, "fork");
-        goto out;
-    }
     if (r1 == 0) {
         close(ready[0]);
         setsid();
         pid_t r2 = fork();
         if (r2 != 0)
             _exit(r2 < 0);
-        sbc_err me = {0};
-        int dn = open("/dev/null", O_RDWR | O_CLOEXEC);
-        if (dn >= 0) {
-            dup2(dn, 0);
-            dup2(dn, 1);
-            dup2(dn, 2);
-            close(dn);
-        }
-        if (chdir("/") < 0)
-            _exit(SBC_EXIT_FAIL);
-        s.stdio[0] = -1;
-        s.stdio[1] = out[1];
-        s.stdio[2] = err[1];
-        if (sbc_spawn(&s, &p, &me) < 0) {
-            if (s.cgroup) {
-                sbc_err ce;
-                sbc_cgroup_destroy(s.cgroup, &ce);
-            }
-            net_release(c->dir);
-            state_failed(c, &me);
-            char msg[sizeof me.msg + 8];
-            int n = snprintf(msg, sizeof msg, "%03d%s", me.code ? me.code : SBC_EXIT_FAIL, me.msg);
-            sbc_write_full(ready[1], msg, (size_t)n);
-            if (autoremove)
-                sbc_container_remove(root, c, &me);
-            _exit(1);
-        }
-        if (out[1] >= 0) {
-            close(out[1]);
-            close(err[1]);
-        }
-        state_running(c, &p, sbc_time_now(started, SBC_TIME_NSEC));
-        sbc_container_save_state(c, &me);
-        sbc_write_full(ready[1], "000", 3);
-        /* exec a fresh image of sbc (host side: the container's namespaces
-         * were never joined here) so the monitor carries none of run's heap */
-        int ofd = s.terminal ? p.ptmx : out[0], efd = s.terminal ? -1 : err[0];
-        if (ofd >= 0)
-            fcntl(ofd, F_SETFD, 0);
-        if (efd >= 0)
-            fcntl(efd, F_SETFD, 0);
-        if (p.pidfd >= 0)
-            fcntl(p.pidfd, F_SETFD, 0);
-        char a_pid[16], a_ps[24], a_out[16], a_err[16], a_pfd[16];
-        snprintf(a_pid, sizeof a_pid, "%d", (int)p.pid);
-        snprintf(a_ps, sizeof a_ps, "%lld", sbc_json_int(c->state, "PidStart", 0));
-        snprintf(a_out, sizeof a_out, "%d", ofd);
-        snprintf(a_err, sizeof a_err, "%d", efd);
-        snprintf(a_pfd, sizeof a_pfd, "%d", p.pidfd);
-        const char *cgs = s.cgroup ? s.cgroup : "";
-        char *const argv[] = {"sbc-run", "--sbc-monitor", (char *)root, c->id,
-                              (char *)sbc_container_name(c), c->dir, (char *)cgs, started,
-                              a_pid, a_ps, a_out, a_err, a_pfd, autoremove ? "1" : "0", NULL};
-        char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
-        execve("/proc/self/exe", argv, envp);
-        /* no exec: be the monitor in this image */
-        sbc_monitor_args ma = {root, c->id, sbc_container_name(c), c->dir, cgs, started, p.pid,
-                               (unsigned long long)sbc_json_int(c->state, "PidStart", 0), ofd, efd,
-                               p.pidfd, autoremove};
-        _exit(sbc_monitor_detached(&ma) ? 0 : 0);
+        detached_child(root, c, s, ready[1], out, err);
     }
+    int fork_errno = errno;
     close(ready[1]);
-    if (out[1] >= 0) {
-        close(out[0]);
-        close(out[1]);
-        close(err[0]);
-        close(err[1]);
+    close_pair(out);
+    close_pair(err);
+    if (r1 < 0) {
+        close(ready[0]);
+        errno = fork_errno;
+        return sbc_err_sys(e, "fork");
     }
-    int st;
-    waitpid(r1, &st, 0);
+    waitpid(r1, NULL, 0);
     char msg[sizeof e->msg + 8];
     ssize_t n = sbc_read_full(ready[0], msg, sizeof msg - 1);
     close(ready[0]);
-    if (n < 3) {
-        sbc_err_set(e, 0, "the container's monitor failed to start");
-        goto out;
-    }
+    if (n < 3)
+        return sbc_err_set(e, 0, "the container's monitor failed to start");
     msg[n] = 0;
-    int code = atoi((char[4]){msg[0], msg[1], msg[2], 0});
-    if (code) {
-        sbc_err_set(e, code, "%s", msg + 3);
-        goto out;
-    }
-    *exit_code = 0;
-    rc = 0;
-out:
-    cJSON_Delete(legacy);
-    sbc_spec_free(&s);
-    sbc_container_unlock(c);
-    return rc;
+    int code = (msg[0] - '0') * 100 + (msg[1] - '0') * 10 + (msg[2] - '0');
+    return code ? sbc_err_set(e, code, "%s", msg + 3) : 0;
 }
 
-int sbc_launch_monitor_main(int argc, char **argv)
+int sbc_launch_start(const char *root, sbc_container *c, int detached, int interactive,
+                     int *exit_code, sbc_err *e)
 {
-    if (argc != 12)
-        return SBC_EXIT_FAIL;
-    sbc_monitor_args a = {
-        .root = argv[0], .id = argv[1], .name = argv[2], .dir = argv[3], .cgroup = argv[4],
-        .started = argv[5], .pid = (pid_t)atoi(argv[6]), .pidstart = strtoull(argv[7], NULL, 10),
-        .out = atoi(argv[8]), .err = atoi(argv[9]), .pidfd = atoi(argv[10]),
-        .autoremove = atoi(argv[11]),
-    };
-    for (int fd = 3; fd < 3 + 0; fd++)
-        ;
-    sbc_monitor_detached(&a);
-    return 0;
+    __attribute__((cleanup(sbc_spec_free))) sbc_spec s;
+    memset(&s, 0, sizeof s);
+    net_ctx nc = {0};
+    int rc = start_prepare(c, &s, &nc, e);
+    if (rc == 0 && detached) {
+        rc = start_detached(root, c, &s, e);
+        *exit_code = 0;
+    } else if (rc == 0) {
+        rc = start_foreground(root, c, &s, interactive, exit_code, e);
+    }
+    sbc_netopts_free(&nc.opts);
+    sbc_container_unlock(c);
+    return rc;
 }

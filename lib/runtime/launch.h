@@ -7,14 +7,31 @@
 #include "base/err.h"
 #include "image/store.h"
 
+/* -v /HOST:/CONTAINER[:ro|rw] and --tmpfs /DIR[:OPTIONS], parsed by the
+ * applet before anything is made; spec is the option as given (what
+ * HostConfig.Binds and .Tmpfs record). */
+typedef struct sbc_bind {
+    const char *spec;
+    char *src, *dst;
+    int ro;
+} sbc_bind;
+typedef struct sbc_tmpfs {
+    const char *spec;
+    char *dst, *opts;  /* opts: "" or the mount options after ':' */
+} sbc_tmpfs;
+
 typedef struct sbc_create_opts {
     const char *image;
     char **cmd;
     int ncmd;
     const char *name, *workdir, *user, *entrypoint, *hostname, *network, *stop_signal;
     int entrypoint_set;
-    const char **env, **env_files, **volumes, **tmpfs;
-    int nenv, nenv_files, nvolumes, ntmpfs;
+    const char **env, **env_files;
+    int nenv, nenv_files;
+    sbc_bind *binds;
+    int nbinds;
+    sbc_tmpfs *tmpfs;
+    int ntmpfs;
     /* network (see net.h's netopts): --network bridge (default) | none |
      * host | container:NAME, --ip, -p, -P, --dns*, --add-host */
     const char *ip;
@@ -34,7 +51,8 @@ int sbc_launch_create(sbc_store *st, const sbc_create_opts *o, sbc_container *c,
 int sbc_launch_start(const char *root, sbc_container *c, int detached, int interactive,
                      int *exit_code, sbc_err *e);
 
-/* The detached monitor's entry (argv after "--sbc-monitor"). */
+/* The detached monitor's entry (argv after "--sbc-monitor": KEY=VALUE words,
+ * see launch.c's monitor_argv). */
 int sbc_launch_monitor_main(int argc, char **argv);
 
 /* Signal number from "TERM", "SIGKILL" or "9"; -1 if unknown. */

@@ -350,7 +350,11 @@ void sbc_monitor_finish(const sbc_monitor_args *a, int code)
         sbc_wait_notify(a->dir, code);
         sbc_container_cleanup(a->root, a->id, a->name, a->cgroup, &e);
     } else {
-        sbc_state_write_exit(a->dir, a->pid, a->pidstart, a->started, code, oom, &e);
+        sbc_ctr_state s = {.status = SBC_CTR_EXITED, .last_pid = a->pid, .pid_start = a->pidstart,
+                           .exit_code = code, .oom_killed = oom};
+        snprintf(s.started, sizeof s.started, "%s", a->started ? a->started : "");
+        sbc_time_now(s.finished, SBC_TIME_NSEC);
+        sbc_ctr_state_write(a->dir, &s, &e);
         if (a->cgroup && *a->cgroup)
             sbc_cgroup_destroy(a->cgroup, &e);
     }

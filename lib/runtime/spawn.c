@@ -715,10 +715,10 @@ static _Noreturn void exec_cmd(const sbc_spec *s, int sock, sbc_err *e)
     child_fail(sock, e);
 }
 
-/* The caller may block or ignore signals; the container starts clean. */
-/* Only signals that are ignored or caught need resetting (the rest are at
- * their default already): read which from /proc rather than paying a
- * sigaction for each of the 64 on every start. */
+/* The caller may block, ignore or catch signals; the container starts
+ * clean.  Only signals that are ignored or caught need resetting (the rest
+ * are at their default already): read which from /proc rather than paying
+ * a sigaction for each of the 64 on every start. */
 static void reset_signals(void)
 {
     sigset_t none;

@@ -26,15 +26,22 @@ int main(int argc, char **argv)
         cJSON *j = NULL;
         if (argc > 5 && !(j = sbc_json_parse(argv[5], strlen(argv[5]), "netopts", &e)))
             return sbc_err_print(&e);
-        r = sbc_net_validate(j, &e);
+        sbc_netopts o;
+        r = sbc_netopts_parse(j, &o, &e);
         if (r == 0)
-            r = sbc_net_setup(argv[2], atoi(argv[3]), argv[4], j, &e);
+            r = sbc_net_validate(&o, &e);
+        if (r == 0)
+            r = sbc_net_setup(argv[2], atoi(argv[3]), argv[4], &o, &e);
+        sbc_netopts_free(&o);
         cJSON_Delete(j);
     } else if (!strcmp(argv[1], "teardown")) {
         r = sbc_net_teardown(argv[2], &e);
     } else if (!strcmp(argv[1], "validate")) {
         cJSON *j = sbc_json_parse(argv[2], strlen(argv[2]), "netopts", &e);
-        r = j ? sbc_net_validate(j, &e) : -1;
+        sbc_netopts o;
+        r = j && sbc_netopts_parse(j, &o, &e) == 0 ? sbc_net_validate(&o, &e) : -1;
+        if (j && r == 0)
+            sbc_netopts_free(&o);
         cJSON_Delete(j);
     } else if (!strcmp(argv[1], "ports")) {
         char *s = sbc_net_ports_string(argv[2]);

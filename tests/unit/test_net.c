@@ -14,6 +14,7 @@
 
 #include "net/ipam.h"
 #include "base/json.h"
+#include "net/etcfiles.h"
 #include "net/net.h"
 #include "net/netlink.h"
 #include "net/nft.h"
@@ -298,6 +299,17 @@ TEST(net_nft_batch_message)
     sbc_nlb_free(&b);
 }
 
+/* parse, then check against the network, as create does */
+static int validate(const cJSON *j, sbc_err *e)
+{
+    sbc_netopts o;
+    if (sbc_netopts_parse(j, &o, e) < 0)
+        return -1;
+    int r = sbc_net_validate(&o, e);
+    sbc_netopts_free(&o);
+    return r;
+}
+
 TEST(net_validate_hostile)
 {
     sbc_err e = {0};
@@ -322,7 +334,7 @@ TEST(net_validate_hostile)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         cJSON *j = cJSON_Parse(cases[i].json);
         e.msg[0] = 0;
-        int r = sbc_net_validate(j, &e);
+        int r = validate(j, &e);
         CHECK(r < 0 && strstr(e.msg, cases[i].want));
         if (r == 0 || !strstr(e.msg, cases[i].want))
             fprintf(stderr, "  case %s: %s\n", cases[i].json, e.msg);
@@ -330,7 +342,7 @@ TEST(net_validate_hostile)
     }
     cJSON *ok = cJSON_Parse("{\"publish\":[\"8080:80\",\"127.0.0.1:53:53/udp\"],\"dns\":[\"1.1.1.1\",\"::1\"],"
                             "\"add_hosts\":[\"db:10.0.0.9\",\"gw:host-gateway\"],\"name\":\"/web\"}");
-    CHECK_INT(sbc_net_validate(ok, &e), 0);
+    CHECK_INT(validate(ok, &e), 0);
     cJSON_Delete(ok);
     /* setup refuses bad ids and state dirs before touching anything */
     CHECK(sbc_net_setup("bad id", 1, "/tmp/x", NULL, &e) < 0 && strstr(e.msg, "container id"));

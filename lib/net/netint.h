@@ -1,0 +1,63 @@
+/* netint.h - what the files of lib/net share among themselves; nothing
+ * outside lib/net includes it. */
+#ifndef SBC_NET_NETINT_H
+#define SBC_NET_NETINT_H
+#include <stddef.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+#include "base/err.h"
+#include "base/io.h"
+#include "net/ipam.h"
+#include "net/net.h"
+
+/* net.c: small helpers */
+const char *net_root(void);   /* $SBC_ROOT or /var/lib/sbc */
+/* Replace dir/name (sbc_write_atomic_scratch: no fsync). */
+int net_put_file(const char *dir, const char *name, const char *data, size_t len, sbc_err *e);
+int net_put_json(const char *dir, const char *name, const cJSON *j, sbc_err *e);
+int net_write_proc(const char *path, const char *v);
+int net_valid_ifname(const char *s);
+int net_valid_hostname(const char *s);   /* letters, digits, '-', '.', '_'; 1..253 */
+int net_valid_cid(const char *s);
+int net_valid_path(const char *s);      /* absolute, no blanks or controls */
+void net_mac_of(uint32_t ip, uint8_t mac[6]);
+void net_veth_of(uint32_t ip, char name[16]);
+/* Write network.json (the network as chosen), noting whether the bridge
+ * was just created. */
+int net_remember(sbc_netconf *c, int bridge_created, sbc_err *e);
+
+/* options.c: split "host:ip" (--add-host) at the first ':'; 0 or -1 */
+int net_add_host_split(const char *s, char *host, size_t hn, const char **ip);
+
+/* ports.c */
+/* Lease port list "tcp:IP:HP:CP,..." of ports ("-" when none). */
+void net_ports_lease_str(const sbc_port *v, int n, sbc_buf *b);
+int net_port_clash(const sbc_port *a, const sbc_port *b);
+/* Does the lease's port list clash with p? */
+int net_lease_port_clash(const char *list, const sbc_port *p);
+/* net.json's "ports" array appended to *out. */
+int net_ports_from_json(const cJSON *arr, sbc_port **out, int *n);
+/* Choose host ports for o's ports without one and check the others are free. */
+int net_resolve_ports(sbc_netopts *o, const sbc_leases *l, sbc_err *e);
+
+/* etcfiles.c: write state_dir/hosts and state_dir/resolv.conf (c and ip
+ * NULL outside the bridge). */
+int net_write_etc(const char *state_dir, const char *cid, const sbc_netopts *o, const sbc_netconf *c,
+                  const char *ip, sbc_err *e);
+
+/* setup.c */
+int net_nft_lock(const char *netdir, sbc_err *e);
+/* Delete cid's rules (cid NULL: the rules of no lease in live), reporting each. */
+int net_nft_del_rules(const char *netdir, const char *table, const char *cid, const sbc_leases *live,
+                      sbc_net_report_fn *report, void *arg, sbc_err *e);
+struct net_stale {
+    uint32_t ip;
+    char *cid;
+};
+/* Move the leases whose container is gone out of l into *st; their count. */
+int net_take_stale(sbc_leases *l, struct net_stale **st);
+/* Remove their veths and rules (after the lock is released). */
+void net_clean_stale(const sbc_netconf *c, struct net_stale *st, int n, sbc_net_report_fn *report,
+                     void *arg);
+
+#endif
