@@ -45,7 +45,7 @@ static double parse_since(const char *s)
     return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
-/* Print one json-file record; 0 if it was skipped. */
+/* Print one json-file record to its stream, unless it is older than --since. */
 static void emit(const char *line, size_t len)
 {
     sbc_err e;

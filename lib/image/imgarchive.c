@@ -212,10 +212,7 @@ static int blob_open(sbc_store *s, const char *digest, long long *size, sbc_err 
     if (fd < 0 || fstat(fd, &st) < 0) {
         if (fd >= 0)
             close(fd);
-        if (errno == ENOENT)
-            return sbc_err_set(e, 0, "blob %s is not in the store (pulled by an older sbc?): "
-                               "pull the image again", digest);
-        return sbc_err_sys(e, "%s", rel);
+        return sbc_err_sys(e, "%s/%s", s->root, rel);
     }
     *size = st.st_size;
     return fd;

@@ -648,50 +648,6 @@ char *sbc_build_tagname(const char *name, sbc_err *e)
     return t;
 }
 
-int sbc_build_find_blob(sbc_store *s, const char *diff_id, sbc_newlayer *out)
-{
-    int fd = openat(s->fd, "images", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    DIR *d = fdopendir(fd);
-    if (!d) {
-        close(fd);
-        return 0;
-    }
-    int found = 0;
-    struct dirent *de;
-    while (!found && (de = readdir(d))) {
-        if (strlen(de->d_name) != 69)
-            continue;
-        char rel[128];
-        snprintf(rel, sizeof rel, "images/%s", de->d_name);
-        cJSON *rec = sbc_json_read(s->fd, rel, NULL);
-        cJSON *l;
-        cJSON_ArrayForEach(l, sbc_json_arr(rec, "Layers")) {
-            const char *di = sbc_json_str(l, "DiffID"), *dg = sbc_json_str(l, "Digest");
-            if (!di || strcmp(di, diff_id) || !sbc_digest_valid(dg))
-                continue;
-            char brel[128];
-            snprintf(brel, sizeof brel, "blobs/sha256/%s", sbc_digest_hex(dg));
-            if (faccessat(s->fd, brel, F_OK, 0) < 0)
-                continue;
-            memset(out, 0, sizeof *out);
-            snprintf(out->diff_id, sizeof out->diff_id, "%s", di);
-            snprintf(out->digest, sizeof out->digest, "%s", dg);
-            out->size = sbc_json_int(l, "Size", -1);
-            out->diff_size = sbc_json_int(l, "DiffSize", -1);
-            const char *mt = sbc_json_str(l, "MediaType");
-            snprintf(out->media_type, sizeof out->media_type, "%s",
-                     mt ? mt : SBC_MT_OCI_LAYER_GZIP);
-            found = 1;
-            break;
-        }
-        cJSON_Delete(rec);
-    }
-    closedir(d);
-    return found;
-}
-
 int sbc_build_finish(sbc_store *s, const sbc_image *base, const cJSON *cfg_fields,
                      const sbc_newlayer *nl, int nnew, char *const *changes, int nchanges,
                      const char *created_by, const char *comment, const char *author,

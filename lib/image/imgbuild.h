@@ -66,10 +66,6 @@ char *sbc_build_tagname(const char *name, sbc_err *e);
 /* Check a REPO[:TAG] operand before any work: 0, or -1 with e filled. */
 int sbc_build_tagname_ok(const char *name, sbc_err *e);
 
-/* Find the blob of a layer: the first image record listing diff_id whose
- * blob exists.  1 found (out filled), 0 not. */
-int sbc_build_find_blob(sbc_store *s, const char *diff_id, sbc_newlayer *out);
-
 /* Unique tmp/ name for this process: "tmp/<what>-<pid>-<n>" (static buffer
  * per call: copy it). */
 void sbc_build_tmpname(char *buf, size_t n, const char *what);

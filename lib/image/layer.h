@@ -7,7 +7,7 @@
  * directory.
  *
  * Security: nothing is ever written outside dest_dir.  Every parent path is
- * resolved with openat2(RESOLVE_IN_ROOT) below the layer directory, entries
+ * resolved with openat2(RESOLVE_BENEATH) below the layer directory, entries
  * are created with *at() syscalls and O_NOFOLLOW; "..", absolute names
  * (a leading "/" is taken as relative to the layer root, like Docker), writes
  * through symlinks, hardlinks out of the layer or to directories and "."

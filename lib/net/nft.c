@@ -195,7 +195,6 @@ static void x_fib_local(sbc_nlb *b, uint32_t flag)
     x_cmp(b, 0, &local, 4);
 }
 void sbc_nft_x_local_daddr(sbc_nlb *b) { x_fib_local(b, NFTA_FIB_F_DADDR); }
-void sbc_nft_x_local_saddr(sbc_nlb *b) { x_fib_local(b, NFTA_FIB_F_SADDR); }
 
 void sbc_nft_x_ct(sbc_nlb *b, int key, uint32_t bits)
 {

@@ -36,7 +36,6 @@ void sbc_nft_x_ip(sbc_nlb *b, int daddr, uint32_t addr, int prefix, int neq); /*
 void sbc_nft_x_l4proto(sbc_nlb *b, uint8_t proto);   /* meta l4proto */
 void sbc_nft_x_dport(sbc_nlb *b, uint16_t port);     /* th dport (after l4proto) */
 void sbc_nft_x_local_daddr(sbc_nlb *b);              /* fib daddr type local */
-void sbc_nft_x_local_saddr(sbc_nlb *b);              /* fib saddr type local */
 void sbc_nft_x_ct(sbc_nlb *b, int key, uint32_t bits); /* ct state/status & bits != 0 */
 void sbc_nft_x_counter(sbc_nlb *b);
 void sbc_nft_x_masq(sbc_nlb *b);

@@ -579,13 +579,6 @@ void sbc_http_free(sbc_http *h)
     free(h);
 }
 
-void sbc_http_set_timeouts(sbc_http *h, int connect_ms, int read_ms)
-{
-    h->connect_ms = connect_ms;
-    h->read_ms = read_ms;
-    h->c.timeout_ms = read_ms;
-}
-
 int sbc_http_status(const sbc_http *h)
 {
     return h->status;

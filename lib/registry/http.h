@@ -55,7 +55,6 @@ typedef struct sbc_http_req {
 
 sbc_http *sbc_http_new(void);
 void sbc_http_free(sbc_http *h);
-void sbc_http_set_timeouts(sbc_http *h, int connect_ms, int read_ms);
 
 /* Send the request and read the status line and headers (following
  * redirects if asked).  Returns the status code, or -1 on error.  The body

@@ -71,18 +71,10 @@ static void id_short(const char *hex, char out[44])
     out[43] = 0;
 }
 
-/* A link target back to the ID: 43 base64url characters, or (older stores)
- * 64 hex digits.  0 on success. */
+/* A link target (43 base64url characters) back to the ID.  0 on success. */
 static int id_from_target(const char *t, char hex[65])
 {
     size_t n = strlen(t);
-    if (n == 64) {
-        for (size_t i = 0; i < 64; i++)
-            if (hexval(t[i]) < 0)
-                return -1;
-        memcpy(hex, t, 65);
-        return 0;
-    }
     if (n != 43)
         return -1;
     unsigned acc = 0;
