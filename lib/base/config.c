@@ -15,6 +15,12 @@ const char *sbc_config_dir(void)
     return d && *d ? d : "/etc/sbc";
 }
 
+const char *sbc_root_dir(void)
+{
+    const char *r = getenv("SBC_ROOT");
+    return r && *r ? r : "/var/lib/sbc";
+}
+
 static int str_list(const cJSON *j, const char *key, char ***out, int *n, const char *path,
                     sbc_err *e)
 {

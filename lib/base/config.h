@@ -10,6 +10,9 @@
 
 /* $SBC_CONFIG_DIR or "/etc/sbc". */
 const char *sbc_config_dir(void);
+/* The store: $SBC_ROOT or "/var/lib/sbc" (as given: may be relative;
+ * sbc_store_open makes it absolute).  The one place that knows the default. */
+const char *sbc_root_dir(void);
 
 typedef struct sbc_config {
     char **insecure; /* "host[:port]" or CIDR */

@@ -23,6 +23,7 @@
 
 #include "base/cleanup.h"
 #include "base/digest.h"
+#include "base/config.h"
 #include "base/io.h"
 #include "image/layer.h"
 
@@ -98,8 +99,7 @@ const char *sbc_rootfs_driver_label(const char *store_root, char *buf, size_t n)
 
 const char *sbc_rootfs_driver_name(char *buf, size_t n)
 {
-    const char *r = getenv("SBC_ROOT");
-    return sbc_rootfs_driver_label(r && *r ? r : "/var/lib/sbc", buf, n);
+    return sbc_rootfs_driver_label(sbc_root_dir(), buf, n);
 }
 
 static int overlay_new_api(const char *target, const char **lower, int n, const char *upper,

@@ -33,7 +33,7 @@ int sbc_rootfs_driver_check(sbc_err *e);
  * written into buf (n bytes, SBC_ROOTFS_LABEL_MAX is enough); returns buf. */
 #define SBC_ROOTFS_LABEL_MAX 128
 const char *sbc_rootfs_driver_label(const char *store_root, char *buf, size_t n);
-/* The same for $SBC_ROOT (or /var/lib/sbc). */
+/* The same for the store (sbc_root_dir). */
 const char *sbc_rootfs_driver_name(char *buf, size_t n);
 
 /* Mount an overlay of lower[0..n-1] (bottom first) with upper/work on

@@ -8,11 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/config.h"
 #include "base/io.h"
 #include "base/json.h"
 #include "registry/ref.h"
-
-#define DEFAULT_ROOT "/var/lib/sbc"
 
 static const char *const subdirs[] = {"blobs", "blobs/sha256", "layers", "images", "tmp",
                                       "containers", "locks", NULL};
@@ -21,9 +20,7 @@ int sbc_store_open(sbc_store *s, sbc_err *e)
 {
     memset(s, 0, sizeof *s);
     s->fd = s->lockfd = -1;
-    const char *root = getenv("SBC_ROOT");
-    if (!root || !*root)
-        root = DEFAULT_ROOT;
+    const char *root = sbc_root_dir();
     if (root[0] != '/') {
         char cwd[4096];
         if (!getcwd(cwd, sizeof cwd))

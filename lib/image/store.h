@@ -33,7 +33,7 @@ typedef struct sbc_store {
     int lockfd;   /* store.lock while held, else -1 */
 } sbc_store;
 
-/* Open (and create) the store at $SBC_ROOT or /var/lib/sbc. */
+/* Open (and create) the store at sbc_root_dir() ($SBC_ROOT or /var/lib/sbc). */
 int sbc_store_open(sbc_store *s, sbc_err *e);
 void sbc_store_close(sbc_store *s);
 /* Exclusive lock on the store's metadata (tags, image records); blocks. */

@@ -26,12 +26,6 @@
 #include "net/nft.h"
 
 /* ---- small helpers ---- */
-const char *net_root(void)
-{
-    const char *r = getenv("SBC_ROOT");
-    return r && *r ? r : "/var/lib/sbc";
-}
-
 /* Replace dir/name with sbc_write_atomic_scratch (no fsync: a container's
  * network files are as durable as its state dir, and written on its start
  * path). */
@@ -145,7 +139,7 @@ int sbc_net_config(sbc_netconf *c, int create, sbc_err *e)
 {
     memset(c, 0, sizeof *c);
     snprintf(c->name, sizeof c->name, "%s", SBC_NET_DEFAULT);
-    c->dir = sbc_xasprintf("%s/network/%s", net_root(), c->name);
+    c->dir = sbc_xasprintf("%s/network/%s", sbc_root_dir(), c->name);
     char *p = sbc_xasprintf("%s/config.json", sbc_config_dir());
     if (access(p, F_OK) == 0) {
         c->cfg = sbc_json_read(AT_FDCWD, p, e);

@@ -11,7 +11,6 @@
 #include "net/net.h"
 
 /* net.c: small helpers */
-const char *net_root(void);   /* $SBC_ROOT or /var/lib/sbc */
 /* Replace dir/name (sbc_write_atomic_scratch: no fsync). */
 int net_put_file(const char *dir, const char *name, const char *data, size_t len, sbc_err *e);
 int net_put_json(const char *dir, const char *name, const cJSON *j, sbc_err *e);

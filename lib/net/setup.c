@@ -17,6 +17,7 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 
+#include "base/config.h"
 #include "base/io.h"
 #include "base/json.h"
 #include "net/ipam.h"
@@ -398,7 +399,7 @@ int sbc_net_setup(const char *cid, pid_t pid, const char *state_dir, const sbc_n
     int nst = 0, bridx = -1, recorded = 0;
     char *dir = NULL;
     uint32_t ip = 0;
-    dir = sbc_xasprintf("%s/network/%s", net_root(), SBC_NET_DEFAULT);
+    dir = sbc_xasprintf("%s/network/%s", sbc_root_dir(), SBC_NET_DEFAULT);
     if (sbc_leases_open(&l, dir, e) < 0 || sbc_net_config(&c, 1, e) < 0)
         goto fail;
     nst = net_take_stale(&l, &st);
