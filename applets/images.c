@@ -1,18 +1,12 @@
 /* images.c - sbc-images: list the images in the store. */
-#include <dirent.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "applets.h"
-#include "image/imageinfo.h"
-#include "base/io.h"
+#include "base/digest.h"
 #include "base/json.h"
 #include "base/time.h"
 #include "opt.h"
-#include "registry/ref.h"
 #include "image/store.h"
 
 const char images_usage[] =
@@ -26,21 +20,6 @@ const char images_usage[] =
     "      --format string   'json': one JSON object per line\n"
     "      --no-trunc        don't truncate the image ID\n"
     "  -q, --quiet           only image IDs\n";
-
-struct row {
-    char *repo, *tag, *id, *digest, *created;
-    long long size;
-};
-
-static int cmp_row(const void *a, const void *b)
-{
-    const struct row *x = a, *y = b;
-    int c = strcmp(y->created, x->created); /* newest first */
-    if (c)
-        return c;
-    c = strcmp(x->repo, y->repo);
-    return c ? c : strcmp(x->tag, y->tag);
-}
 
 int images_main(int argc, char **argv)
 {
@@ -69,97 +48,27 @@ int images_main(int argc, char **argv)
         }
     }
     sbc_opt_operands(&o, 0, 1);
-    char *filter = NULL;
-    if (o.nrest) {
-        sbc_ref r;
-        sbc_err fe = {0};
-        if (sbc_ref_parse(o.rest[0], &r, &fe) < 0)
-            return sbc_err_print(&fe);
-        filter = sbc_ref_repo(&r);
-        if (!strchr(o.rest[0], ':') || strrchr(o.rest[0], ':') < strrchr(o.rest[0], '/'))
-            ; /* no tag given: every tag of the repository */
-        else {
-            free(filter);
-            filter = sbc_ref_string(&r);
-        }
-        sbc_ref_free(&r);
-    }
     sbc_err e = {0};
     sbc_store s;
+    sbc_image_row *rows;
+    size_t n;
     if (sbc_store_open(&s, &e) < 0)
         return sbc_err_print(&e);
-    cJSON *tags = sbc_store_tags(&s, &e);
-    if (!tags) {
-        sbc_store_close(&s);
-        return sbc_err_print(&e);
-    }
-    struct row *rows = NULL;
-    int n = 0, cap = 0;
-    int dfd = openat(s.fd, "images", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-    struct dirent *de;
-    while (d && (de = readdir(d))) {
-        if (strlen(de->d_name) != 69 || strcmp(de->d_name + 64, ".json"))
-            continue;
-        cJSON *rec = sbc_json_read(dirfd(d), de->d_name, NULL);
-        if (!rec)
-            continue; /* unreadable record: not a complete image */
-        const char *id = sbc_json_str(rec, "Id");
-        if (!id || strlen(id) != 71) {
-            cJSON_Delete(rec);
-            continue;
-        }
-        const char *rd = cJSON_IsString(cJSON_GetArrayItem(sbc_json_arr(rec, "RepoDigests"), 0))
-                             ? cJSON_GetArrayItem(sbc_json_arr(rec, "RepoDigests"), 0)->valuestring
-                             : NULL;
-        const char *dig = rd && strchr(rd, '@') ? strchr(rd, '@') + 1 : "<none>";
-        cJSON *mine = sbc_image_tags_of(tags, id);
-        int ntags = cJSON_GetArraySize(mine);
-        for (int i = 0; i < (ntags ? ntags : 1); i++) {
-            char *repo, *tag;
-            const char *full = ntags ? cJSON_GetArrayItem(mine, i)->valuestring : NULL;
-            if (filter && (!full || (strcmp(full, filter) &&
-                                     (strncmp(full, filter, strlen(filter)) ||
-                                      full[strlen(filter)] != ':'))))
-                continue;
-            sbc_ref r;
-            sbc_err ign = {0};
-            if (full && sbc_ref_parse(full, &r, &ign) == 0) {
-                repo = sbc_ref_familiar(&r);
-                tag = sbc_xstrdup(r.tag ? r.tag : "<none>");
-                sbc_ref_free(&r);
-            } else {
-                if (filter)
-                    continue;
-                repo = sbc_xstrdup("<none>");
-                tag = sbc_xstrdup("<none>");
-            }
-            if (n == cap)
-                rows = sbc_xrealloc(rows, sizeof *rows * (size_t)(cap = cap ? cap * 2 : 16));
-            const char *cr = sbc_json_str(rec, "Created");
-            rows[n++] = (struct row){repo, tag, sbc_xstrdup(id), sbc_xstrdup(dig),
-                                     sbc_xstrdup(cr ? cr : ""), sbc_json_int(rec, "Size", 0)};
-        }
-        cJSON_Delete(mine);
-        cJSON_Delete(rec);
-    }
-    if (d)
-        closedir(d);
-    else if (dfd >= 0)
-        close(dfd);
-    cJSON_Delete(tags);
+    int rc = sbc_image_list(&s, o.nrest ? o.rest[0] : NULL, &rows, &n, &e);
     sbc_store_close(&s);
-    if (n) /* rows is NULL when there is none */
-        qsort(rows, (size_t)n, sizeof *rows, cmp_row);
-    if (!quiet && !json) {
-        printf(digests ? "%-40s %-10s %-71s %-*s %-20s %s\n" : "%-40s %-10s%.0s %-*s %-20s %s\n",
-               "REPOSITORY", "TAG", "DIGEST", notrunc ? 71 : 12, "IMAGE ID", "CREATED", "SIZE");
-    }
+    if (rc < 0)
+        return sbc_err_print(&e);
+    int idw = notrunc ? SBC_DIGEST_LEN : 12;
+    if (!quiet && !json && digests)
+        printf("%-40s %-10s %-*s %-*s %-20s %s\n", "REPOSITORY", "TAG", SBC_DIGEST_LEN, "DIGEST", idw,
+               "IMAGE ID", "CREATED", "SIZE");
+    else if (!quiet && !json)
+        printf("%-40s %-10s %-*s %-20s %s\n", "REPOSITORY", "TAG", idw, "IMAGE ID", "CREATED", "SIZE");
     const char *lastid = "";
-    for (int i = 0; i < n; i++) {
-        struct row *r = &rows[i];
-        char idbuf[72], since[64], size[32];
-        snprintf(idbuf, sizeof idbuf, "%s", notrunc ? r->id : r->id + 7);
+    for (size_t i = 0; i < n; i++) {
+        const sbc_image_row *r = &rows[i];
+        char idbuf[SBC_DIGEST_SIZE], since[64], size[32];
+        snprintf(idbuf, sizeof idbuf, "%s", notrunc ? r->id : sbc_digest_hex(r->id));
         if (!notrunc)
             idbuf[12] = 0;
         sbc_human_since(r->created, since, sizeof since);
@@ -182,19 +91,12 @@ int images_main(int argc, char **argv)
             cJSON_free(s2);
             cJSON_Delete(j);
         } else if (digests) {
-            printf("%-40s %-10s %-71s %-12s %-20s %s\n", r->repo, r->tag, r->digest, idbuf, since, size);
+            printf("%-40s %-10s %-*s %-12s %-20s %s\n", r->repo, r->tag, SBC_DIGEST_LEN, r->digest, idbuf, since,
+                   size);
         } else {
-            printf("%-40s %-10s %-*s %-20s %s\n", r->repo, r->tag, notrunc ? 71 : 12, idbuf, since, size);
+            printf("%-40s %-10s %-*s %-20s %s\n", r->repo, r->tag, idw, idbuf, since, size);
         }
     }
-    for (int i = 0; i < n; i++) {
-        free(rows[i].repo);
-        free(rows[i].tag);
-        free(rows[i].id);
-        free(rows[i].digest);
-        free(rows[i].created);
-    }
-    free(rows);
-    free(filter);
+    sbc_image_rows_free(rows, n);
     return 0;
 }

@@ -6,6 +6,7 @@
 
 #include "applets.h"
 #include "runtime/container.h"
+#include "base/digest.h"
 #include "base/io.h"
 #include "base/json.h"
 #include "base/time.h"
@@ -23,19 +24,6 @@ const char ps_usage[] =
     "  -q, --quiet         only IDs\n"
     "      --no-trunc      full IDs and commands\n"
     "      --format json   one JSON object per line\n";
-
-typedef struct row {
-    sbc_container c;
-    struct timespec created;
-} row;
-
-static int by_created(const void *a, const void *b)
-{
-    const struct timespec *x = &((const row *)a)->created, *y = &((const row *)b)->created;
-    if (x->tv_sec != y->tv_sec)
-        return x->tv_sec < y->tv_sec ? 1 : -1;
-    return x->tv_nsec < y->tv_nsec ? 1 : x->tv_nsec > y->tv_nsec ? -1 : 0;
-}
 
 /* "3 minutes" from the state's time until now (one that does not parse
  * counts from 1970, as it always did) */
@@ -99,58 +87,36 @@ int ps_main(int argc, char **argv)
     sbc_store st;
     if (sbc_store_open(&st, &e) < 0)
         return sbc_err_print(&e);
-    char **ids;
-    int n;
-    if (sbc_container_list(st.root, &ids, &n, &e) < 0)
+    /* only what the listing shows */
+    static const char *const keep[] = {"Path", "Args", "Image", "Created", "Name", NULL};
+    sbc_container *cs;
+    int n, rc = sbc_container_list_all(st.root, all, keep, &cs, &n, &e);
+    sbc_store_close(&st);
+    if (rc < 0)
         return sbc_err_print(&e);
-    row *rows = sbc_xcalloc((size_t)n + 1, sizeof *rows);
-    int nr = 0;
-    for (int i = 0; i < n; i++) {
-        row *r = &rows[nr];
-        if (sbc_container_load(st.root, ids[i], &r->c, &e) == 0) {
-            int running = sbc_container_refresh(&r->c);
-            if (all || running) {
-                /* keep only what the listing shows: with hundreds of
-                 * containers, whole configs cost page faults */
-                static const char *const keep[] = {"Path", "Args", "Image", "Created", "Name"};
-                cJSON *small = cJSON_CreateObject();
-                for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++) {
-                    cJSON *it = cJSON_DetachItemFromObjectCaseSensitive(r->c.config, keep[k]);
-                    if (it)
-                        cJSON_AddItemToObject(small, keep[k], it);
-                }
-                cJSON_Delete(r->c.config);
-                r->c.config = small;
-                sbc_time_parse(sbc_json_str(r->c.config, "Created"), &r->created);
-                nr++;
-            } else {
-                sbc_container_free(&r->c);
-            }
-        }
-        free(ids[i]);
-    }
-    free(ids);
-    qsort(rows, (size_t)nr, sizeof *rows, by_created);
     time_t now = time(NULL);
+    int idw = notrunc ? SBC_HEX_LEN : 12;
     if (!quiet && !json)
         printf("%-12s   %-20s %-22s %-15s %-25s %-20s %s\n", "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS",
                "PORTS", "NAMES");
-    for (int i = 0; i < nr; i++) {
-        sbc_container *ct = &rows[i].c;
+    for (int i = 0; i < n; i++) {
+        sbc_container *ct = &cs[i];
         char status[96], cmd[4096], created[64], d[64];
         status_text(ct, now, status, sizeof status);
         command_text(ct, cmd, sizeof cmd);
-        sbc_human_duration((long long)now - rows[i].created.tv_sec, d, sizeof d);
+        struct timespec cr;
+        sbc_time_parse(sbc_json_str(ct->config, "Created"), &cr);
+        sbc_human_duration((long long)now - cr.tv_sec, d, sizeof d);
         snprintf(created, sizeof created, "%s ago", d);
         const char *image = sbc_json_str(ct->config, "Image");
         /* a stopped container's network is released: no ports, as Docker */
         char *ports = !quiet && ct->state.status == SBC_CTR_RUNNING ? sbc_net_ports_string(ct->dir) : sbc_xstrdup("");
         if (quiet) {
-            printf("%.*s\n", notrunc ? 64 : 12, ct->id);
+            printf("%.*s\n", idw, ct->id);
         } else if (json) {
             cJSON *j = cJSON_CreateObject();
-            char idb[65];
-            snprintf(idb, sizeof idb, "%.*s", notrunc ? 64 : 12, ct->id);
+            char idb[SBC_HEX_SIZE];
+            snprintf(idb, sizeof idb, "%.*s", idw, ct->id);
             cJSON_AddStringToObject(j, "ID", idb);
             sbc_json_add_str(j, "Image", image);
             cJSON_AddStringToObject(j, "Command", cmd);
@@ -170,13 +136,11 @@ int ps_main(int argc, char **argv)
                 snprintf(q, sizeof q, "\"%.19s…\"", cmd);
             else
                 snprintf(q, sizeof q, "\"%s\"", cmd);
-            printf("%.*s%s   %-20s %-22s %-15s %-25s %-20s %s\n", notrunc ? 64 : 12, ct->id, "",
+            printf("%.*s%s   %-20s %-22s %-15s %-25s %-20s %s\n", idw, ct->id, "",
                    image ? image : "", q, created, status, ports, sbc_container_name(ct));
         }
         free(ports);
-        sbc_container_free(ct);
     }
-    free(rows);
-    sbc_store_close(&st);
+    sbc_containers_free(cs, n);
     return 0;
 }

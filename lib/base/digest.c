@@ -183,12 +183,12 @@ void sbc_sha256_raw(const sbc_sha256 *h, unsigned char out[32])
     }
 }
 
-void sbc_sha256_final(const sbc_sha256 *h, char out[SBC_DIGEST_LEN + 1])
+void sbc_sha256_final(const sbc_sha256 *h, char out[SBC_DIGEST_SIZE])
 {
     unsigned char raw[32];
     sbc_sha256_raw(h, raw);
-    memcpy(out, "sha256:", 7);
-    sbc_hex(raw, 32, out + 7);
+    memcpy(out, SBC_DIGEST_PREFIX, SBC_DIGEST_PREFIX_LEN);
+    sbc_hex(raw, 32, out + SBC_DIGEST_PREFIX_LEN);
 }
 
 /* For tests: force the portable code (0) or the default choice (1). */
@@ -218,7 +218,7 @@ void sbc_sha256_selftest_portable(const void *data, size_t len, unsigned char ou
     }
 }
 
-void sbc_sha256_digest(const void *data, size_t len, char out[SBC_DIGEST_LEN + 1])
+void sbc_sha256_digest(const void *data, size_t len, char out[SBC_DIGEST_SIZE])
 {
     sbc_sha256 h;
     sbc_sha256_init(&h);
@@ -228,20 +228,20 @@ void sbc_sha256_digest(const void *data, size_t len, char out[SBC_DIGEST_LEN + 1
 
 int sbc_digest_valid(const char *s)
 {
-    if (!s || strncmp(s, "sha256:", 7) != 0)
+    if (!s || strncmp(s, SBC_DIGEST_PREFIX, SBC_DIGEST_PREFIX_LEN) != 0)
         return 0;
-    s += 7;
-    for (int i = 0; i < 64; i++)
+    s += SBC_DIGEST_PREFIX_LEN;
+    for (int i = 0; i < SBC_HEX_LEN; i++)
         if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
             return 0;
-    return s[64] == 0;
+    return s[SBC_HEX_LEN] == 0;
 }
 
 int sbc_digest_check(const char *s, const char *what, sbc_err *e)
 {
     if (sbc_digest_valid(s))
         return 0;
-    if (s && strncmp(s, "sha256:", 7) != 0 && strchr(s, ':'))
+    if (s && strncmp(s, SBC_DIGEST_PREFIX, SBC_DIGEST_PREFIX_LEN) != 0 && strchr(s, ':'))
         return sbc_err_set(e, 0, "%s: unsupported digest algorithm \"%.*s\"", what,
                            (int)strcspn(s, ":"), s);
     return sbc_err_set(e, 0, "%s: invalid digest \"%.80s\"", what, s ? s : "");
@@ -249,5 +249,5 @@ int sbc_digest_check(const char *s, const char *what, sbc_err *e)
 
 const char *sbc_digest_hex(const char *s)
 {
-    return sbc_digest_valid(s) ? s + 7 : NULL;
+    return sbc_digest_valid(s) ? s + SBC_DIGEST_PREFIX_LEN : NULL;
 }

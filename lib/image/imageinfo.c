@@ -9,15 +9,6 @@
 #include "base/json.h"
 #include "image/rootfs.h"
 
-cJSON *sbc_image_tags_of(cJSON *tags, const char *id)
-{
-    cJSON *a = cJSON_CreateArray(), *it;
-    cJSON_ArrayForEach(it, tags)
-        if (cJSON_IsString(it) && !strcmp(it->valuestring, id) && !strchr(it->string, '@'))
-            cJSON_AddItemToArray(a, cJSON_CreateString(it->string));
-    return a;
-}
-
 cJSON *sbc_image_inspect_json(sbc_store *s, const char *name, sbc_err *e)
 {
     sbc_image img;
@@ -26,7 +17,7 @@ cJSON *sbc_image_inspect_json(sbc_store *s, const char *name, sbc_err *e)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "Id", img.id);
     cJSON *tags = sbc_store_tags(s, NULL);
-    cJSON_AddItemToObject(o, "RepoTags", sbc_image_tags_of(tags, img.id));
+    cJSON_AddItemToObject(o, "RepoTags", sbc_store_names_of(tags, img.id, 0));
     cJSON_Delete(tags);
     cJSON *rd = sbc_json_arr(img.record, "RepoDigests");
     cJSON_AddItemToObject(o, "RepoDigests", rd ? cJSON_Duplicate(rd, 1) : cJSON_CreateArray());

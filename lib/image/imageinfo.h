@@ -9,7 +9,5 @@
  * Created, Size, Os, Architecture, Config, RootFS, Manifest, Layers,
  * GraphDriver), or NULL ("No such image: x", errnum ENOENT). */
 cJSON *sbc_image_inspect_json(sbc_store *s, const char *name, sbc_err *e);
-/* The tags ("docker.io/library/busybox:latest") pointing at id, as a JSON array. */
-cJSON *sbc_image_tags_of(cJSON *tags, const char *id);
 
 #endif

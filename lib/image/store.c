@@ -1,6 +1,5 @@
 #include "image/store.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include "base/config.h"
 #include "base/io.h"
 #include "base/json.h"
+#include "image/rootfs.h"
 #include "registry/ref.h"
 
 static const char *const subdirs[] = {"blobs", "blobs/sha256", "layers", "images", "tmp",
@@ -89,22 +89,9 @@ char *sbc_store_path(const sbc_store *s, const char *rel)
     return sbc_xasprintf("%s/%s", s->root, rel);
 }
 
-/* "sha256:<64 hex>" -> pointer to the hex, or NULL. */
-static const char *digest_hex(const char *d)
-{
-    if (!d || strncmp(d, "sha256:", 7))
-        return NULL;
-    const char *h = d + 7;
-    size_t n = 0;
-    for (; h[n]; n++)
-        if (!((h[n] >= '0' && h[n] <= '9') || (h[n] >= 'a' && h[n] <= 'f')))
-            return NULL;
-    return n == 64 ? h : NULL;
-}
-
 int sbc_store_blob_put(sbc_store *s, const char *digest, const void *data, size_t len, sbc_err *e)
 {
-    const char *hex = digest_hex(digest);
+    const char *hex = sbc_digest_hex(digest);
     if (!hex)
         return sbc_err_set(e, 0, "%s: invalid digest", digest ? digest : "(null)");
     char rel[128];
@@ -116,7 +103,7 @@ int sbc_store_blob_put(sbc_store *s, const char *digest, const void *data, size_
 
 char *sbc_store_blob_get(sbc_store *s, const char *digest, size_t *len, sbc_err *e)
 {
-    const char *hex = digest_hex(digest);
+    const char *hex = sbc_digest_hex(digest);
     if (!hex) {
         sbc_err_set(e, 0, "%s: invalid digest", digest ? digest : "(null)");
         return NULL;
@@ -128,7 +115,7 @@ char *sbc_store_blob_get(sbc_store *s, const char *digest, size_t *len, sbc_err 
 
 int sbc_store_has_layer(sbc_store *s, const char *diff_id)
 {
-    const char *hex = digest_hex(diff_id);
+    const char *hex = sbc_digest_hex(diff_id);
     if (!hex)
         return 0;
     char rel[128];
@@ -184,41 +171,31 @@ static int is_hex(const char *p)
 }
 
 /* Resolve an ID or unique ID prefix to "sha256:<hex>"; 1 found, 0 not, -1 ambiguous. */
-static int find_id(sbc_store *s, const char *name, char out[72])
+static int find_id(sbc_store *s, const char *name, char out[SBC_DIGEST_SIZE])
 {
-    const char *p = !strncmp(name, "sha256:", 7) ? name + 7 : name;
+    const char *p = !strncmp(name, SBC_DIGEST_PREFIX, SBC_DIGEST_PREFIX_LEN) ? name + SBC_DIGEST_PREFIX_LEN : name;
     size_t n = strlen(p);
-    if (n < 1 || n > 64 || !is_hex(p))
+    char **ids;
+    size_t nids;
+    sbc_err ign = {0};
+    if (n < 1 || n > SBC_HEX_LEN || !is_hex(p) || sbc_store_image_ids(s, &ids, &nids, &ign) < 0)
         return 0;
-    int fd = openat(s->fd, "images", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    DIR *d = fdopendir(fd);
-    if (!d) {
-        close(fd);
-        return 0;
-    }
     int found = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        size_t l = strlen(de->d_name);
-        if (l != 69 || strcmp(de->d_name + 64, ".json") || strncmp(de->d_name, p, n))
+    for (size_t i = 0; i < nids && found >= 0; i++) {
+        if (strncmp(ids[i] + SBC_DIGEST_PREFIX_LEN, p, n))
             continue;
-        if (found++) {
+        if (found++)
             found = -1;
-            break;
-        }
-        snprintf(out, 72, "sha256:%.64s", de->d_name);
+        else
+            snprintf(out, SBC_DIGEST_SIZE, "%s", ids[i]);
     }
-    closedir(d);
+    sbc_names_free(ids, nids);
     return found;
 }
 
 static int load_id(sbc_store *s, const char *id, sbc_image *img, sbc_err *e)
 {
-    char rel[128];
-    snprintf(rel, sizeof rel, "images/%s.json", id + 7);
-    img->record = sbc_json_read(s->fd, rel, e);
+    img->record = sbc_store_record(s, id, e);
     if (!img->record)
         return -1;
     size_t len;
@@ -235,7 +212,7 @@ static int load_id(sbc_store *s, const char *id, sbc_image *img, sbc_err *e)
     img->layer_dirs = sbc_xcalloc((size_t)n + 1, sizeof(char *));
     for (int i = 0; i < n; i++) {
         const char *diff = sbc_json_str(cJSON_GetArrayItem(layers, i), "DiffID");
-        const char *hex = digest_hex(diff);
+        const char *hex = sbc_digest_hex(diff);
         if (!hex)
             return sbc_err_set(e, 0, "image %.19s: corrupt record (layer %d)", id, i);
         img->layer_dirs[i] = sbc_xasprintf("%s/layers/%s", s->root, hex);
@@ -247,7 +224,7 @@ static int load_id(sbc_store *s, const char *id, sbc_image *img, sbc_err *e)
 int sbc_image_lookup(sbc_store *s, const char *name, sbc_image *img, sbc_err *e)
 {
     memset(img, 0, sizeof *img);
-    char id[72];
+    char id[SBC_DIGEST_SIZE];
     int rc = -1;
     /* A reference first (a tag may look like a hex prefix: "cafe"), then an ID. */
     cJSON *tags = NULL;
@@ -257,7 +234,7 @@ int sbc_image_lookup(sbc_store *s, const char *name, sbc_image *img, sbc_err *e)
         char *full = sbc_ref_string(&r);
         tags = sbc_store_tags(s, e);
         const char *hit = tags ? sbc_json_str(tags, full) : NULL;
-        if (hit && digest_hex(hit)) {
+        if (hit && sbc_digest_hex(hit)) {
             snprintf(id, sizeof id, "%s", hit);
             img->ref = full;
             full = NULL;
@@ -303,7 +280,7 @@ void sbc_image_free(sbc_image *img)
 int sbc_store_image_put(sbc_store *s, const char *id, cJSON *rec, const char *repo_digest,
                         sbc_err *e)
 {
-    const char *hex = digest_hex(id);
+    const char *hex = sbc_digest_hex(id);
     if (!hex)
         return sbc_err_set(e, 0, "%s: invalid image id", id ? id : "(null)");
     char rel[128];
@@ -319,4 +296,293 @@ int sbc_store_image_put(sbc_store *s, const char *id, cJSON *rec, const char *re
         cJSON_AddItemToArray(rds, cJSON_CreateString(repo_digest));
     cJSON_Delete(old);
     return sbc_json_write_durable(s->fd, rel, rec, e);
+}
+
+cJSON *sbc_store_names_of(const cJSON *tags, const char *id, int digests)
+{
+    cJSON *a = cJSON_CreateArray();
+    const cJSON *it;
+    cJSON_ArrayForEach(it, tags)
+        if (cJSON_IsString(it) && !strcmp(it->valuestring, id) && (digests || !strchr(it->string, '@')))
+            cJSON_AddItemToArray(a, cJSON_CreateString(it->string));
+    return a;
+}
+
+/* images/<hex>.json */
+#define RECORD_SUFFIX ".json"
+#define RECORD_NAME_LEN (SBC_HEX_LEN + sizeof RECORD_SUFFIX - 1)
+
+int sbc_store_image_ids(sbc_store *s, char ***ids, size_t *n, sbc_err *e)
+{
+    *ids = NULL;
+    *n = 0;
+    int fd = openat(s->fd, "images", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    char **names;
+    size_t nn;
+    if (fd < 0 || sbc_dir_names(fd, &names, &nn) < 0) {
+        sbc_err_sys(e, "%s/images", s->root);
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    close(fd);
+    *ids = sbc_xcalloc(nn + 1, sizeof **ids);
+    for (size_t i = 0; i < nn; i++) {
+        char id[SBC_DIGEST_SIZE];
+        if (strlen(names[i]) != RECORD_NAME_LEN || strcmp(names[i] + SBC_HEX_LEN, RECORD_SUFFIX))
+            continue;
+        snprintf(id, sizeof id, SBC_DIGEST_PREFIX "%.*s", SBC_HEX_LEN, names[i]);
+        if (sbc_digest_valid(id))
+            (*ids)[(*n)++] = sbc_xstrdup(id);
+    }
+    sbc_names_free(names, nn);
+    return 0;
+}
+
+cJSON *sbc_store_record(sbc_store *s, const char *id, sbc_err *e)
+{
+    const char *hex = sbc_digest_hex(id);
+    if (!hex) {
+        sbc_err_set(e, 0, "%s: invalid image ID", id ? id : "(null)");
+        return NULL;
+    }
+    char rel[sizeof "images/" + RECORD_NAME_LEN];
+    snprintf(rel, sizeof rel, "images/%s" RECORD_SUFFIX, hex);
+    return sbc_json_read(s->fd, rel, e);
+}
+
+/* ---- sbc-images ---- */
+
+static int cmp_row(const void *a, const void *b)
+{
+    const sbc_image_row *x = a, *y = b;
+    int c = strcmp(y->created, x->created); /* newest first */
+    if (!c)
+        c = strcmp(x->repo, y->repo);
+    if (!c)
+        c = strcmp(x->tag, y->tag);
+    return c ? c : strcmp(x->id, y->id);
+}
+
+/* Does the name full ("docker.io/library/busybox:1") pass the filter
+ * (a repository or "repo:tag")? */
+static int name_matches(const char *full, const char *filter)
+{
+    size_t fl = strlen(filter);
+    return !strcmp(full, filter) || (!strncmp(full, filter, fl) && full[fl] == ':');
+}
+
+/* The rows of one image record into *rows. */
+static void image_rows(const cJSON *rec, const cJSON *tags, const char *filter, sbc_image_row **rows,
+                       size_t *n, size_t *cap)
+{
+    const char *id = sbc_json_str(rec, "Id");
+    if (!sbc_digest_valid(id))
+        return;
+    const cJSON *rd0 = cJSON_GetArrayItem(sbc_json_arr(rec, "RepoDigests"), 0);
+    const char *rd = cJSON_IsString(rd0) ? rd0->valuestring : NULL;
+    const char *dig = rd && strchr(rd, '@') ? strchr(rd, '@') + 1 : "<none>";
+    const char *cr = sbc_json_str(rec, "Created");
+    cJSON *mine = sbc_store_names_of(tags, id, 0);
+    int ntags = cJSON_GetArraySize(mine);
+    for (int i = 0; i < (ntags ? ntags : 1); i++) {
+        const char *full = ntags ? cJSON_GetArrayItem(mine, i)->valuestring : NULL;
+        if (filter && (!full || !name_matches(full, filter)))
+            continue;
+        char *repo, *tag;
+        sbc_ref r;
+        sbc_err ign = {0};
+        if (full && sbc_ref_parse(full, &r, &ign) == 0) {
+            repo = sbc_ref_familiar(&r);
+            tag = sbc_xstrdup(r.tag ? r.tag : "<none>");
+            sbc_ref_free(&r);
+        } else {
+            if (filter)
+                continue;
+            repo = sbc_xstrdup("<none>");
+            tag = sbc_xstrdup("<none>");
+        }
+        if (*n == *cap)
+            *rows = sbc_xrealloc(*rows, sizeof **rows * (*cap = *cap ? *cap * 2 : 16));
+        sbc_image_row *row = &(*rows)[(*n)++];
+        *row = (sbc_image_row){.repo = repo, .tag = tag, .digest = sbc_xstrdup(dig),
+                               .created = sbc_xstrdup(cr ? cr : ""), .size = sbc_json_int(rec, "Size", 0)};
+        snprintf(row->id, sizeof row->id, "%s", id);
+    }
+    cJSON_Delete(mine);
+}
+
+/* The filter sbc_image_list matches names against: the repository of name,
+ * or with a tag (or digest) given, the whole normalized reference. */
+static char *list_filter(const char *name, sbc_err *e)
+{
+    sbc_ref r;
+    if (sbc_ref_parse(name, &r, e) < 0)
+        return NULL;
+    const char *colon = strrchr(name, ':'), *slash = strrchr(name, '/');
+    char *f = colon && colon > slash ? sbc_ref_string(&r) : sbc_ref_repo(&r);
+    sbc_ref_free(&r);
+    return f;
+}
+
+int sbc_image_list(sbc_store *s, const char *filter, sbc_image_row **rows, size_t *n, sbc_err *e)
+{
+    *rows = NULL;
+    *n = 0;
+    char *f = NULL, **ids = NULL;
+    size_t nids = 0, cap = 0;
+    cJSON *tags = NULL;
+    if ((filter && !(f = list_filter(filter, e))) || !(tags = sbc_store_tags(s, e)) ||
+        sbc_store_image_ids(s, &ids, &nids, e) < 0) {
+        free(f);
+        cJSON_Delete(tags);
+        return -1;
+    }
+    for (size_t i = 0; i < nids; i++) {
+        cJSON *rec = sbc_store_record(s, ids[i], NULL);
+        if (rec) /* else unreadable: not a complete image */
+            image_rows(rec, tags, f, rows, n, &cap);
+        cJSON_Delete(rec);
+    }
+    sbc_names_free(ids, nids);
+    cJSON_Delete(tags);
+    free(f);
+    if (*n)
+        qsort(*rows, *n, sizeof **rows, cmp_row);
+    return 0;
+}
+
+void sbc_image_rows_free(sbc_image_row *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(rows[i].repo);
+        free(rows[i].tag);
+        free(rows[i].digest);
+        free(rows[i].created);
+    }
+    free(rows);
+}
+
+/* ---- sbc-rmi ---- */
+
+static void keep_digest(cJSON *keep, const char *d)
+{
+    if (d && !cJSON_HasObjectItem(keep, d))
+        cJSON_AddTrueToObject(keep, d);
+}
+
+/* The diff IDs, blob and manifest digests the images in the store use. */
+static cJSON *digests_in_use(sbc_store *s, sbc_err *e)
+{
+    char **ids;
+    size_t n;
+    if (sbc_store_image_ids(s, &ids, &n, e) < 0)
+        return NULL;
+    cJSON *keep = cJSON_CreateObject(), *l;
+    for (size_t i = 0; i < n; i++) {
+        cJSON *rec = sbc_store_record(s, ids[i], NULL);
+        cJSON_ArrayForEach(l, sbc_json_arr(rec, "Layers")) {
+            keep_digest(keep, sbc_json_str(l, "DiffID"));
+            keep_digest(keep, sbc_json_str(l, "Digest"));
+        }
+        keep_digest(keep, sbc_json_str(rec, "Manifest"));
+        cJSON_Delete(rec);
+    }
+    sbc_names_free(ids, n);
+    return keep;
+}
+
+/* blobs/sha256/<hex> of digest, unless it is kept. */
+static void drop_blob(sbc_store *s, const char *digest, const cJSON *keep)
+{
+    const char *hex = sbc_digest_hex(digest);
+    if (!hex || cJSON_HasObjectItem(keep, digest))
+        return;
+    char rel[sizeof "blobs/sha256/" + SBC_HEX_LEN];
+    snprintf(rel, sizeof rel, "blobs/sha256/%s", hex);
+    unlinkat(s->fd, rel, 0);
+}
+
+/* Delete what only this image used: its record, config, manifest, layers. */
+static int delete_image(sbc_store *s, const sbc_image *img, sbc_err *e)
+{
+    char rel[sizeof "images/" + RECORD_NAME_LEN];
+    snprintf(rel, sizeof rel, "images/%s" RECORD_SUFFIX, sbc_digest_hex(img->id));
+    if (unlinkat(s->fd, rel, 0) < 0 && errno != ENOENT)
+        return sbc_err_sys(e, "%s/%s", s->root, rel);
+    cJSON *keep = digests_in_use(s, e), *l;
+    if (!keep)
+        return -1;
+    cJSON_ArrayForEach(l, sbc_json_arr(img->record, "Layers")) {
+        const char *di = sbc_json_str(l, "DiffID");
+        if (!sbc_digest_valid(di) || cJSON_HasObjectItem(keep, di))
+            continue;
+        /* rename first so a crash never leaves a half-deleted layer in place */
+        char layer[sizeof "layers/" + SBC_HEX_LEN], gone[sizeof "tmp/rm-" + SBC_HEX_LEN];
+        snprintf(layer, sizeof layer, "layers/%s", sbc_digest_hex(di));
+        snprintf(gone, sizeof gone, "tmp/rm-%s", sbc_digest_hex(di));
+        if (renameat(s->fd, layer, s->fd, gone) == 0)
+            sbc_rm_rf(s->fd, gone, NULL);
+    }
+    cJSON_ArrayForEach(l, sbc_json_arr(img->record, "Layers"))
+        drop_blob(s, sbc_json_str(l, "Digest"), keep);
+    drop_blob(s, sbc_json_str(img->record, "Manifest"), keep);
+    cJSON_Delete(keep);
+    drop_blob(s, img->id, NULL); /* the config */
+    return 0;
+}
+
+/* Untag every name (digest ones too) of the image id. */
+static int untag_all(sbc_store *s, const cJSON *tags, const char *id, sbc_image_removal *r, sbc_err *e)
+{
+    cJSON *names = sbc_store_names_of(tags, id, 1), *it;
+    int rc = 0;
+    r->untagged = sbc_xcalloc((size_t)cJSON_GetArraySize(names) + 1, sizeof *r->untagged);
+    cJSON_ArrayForEach(it, names) {
+        if (sbc_store_tag_del(s, it->valuestring, e) < 0)
+            rc = -1;
+        else
+            r->untagged[r->nuntagged++] = sbc_xstrdup(it->valuestring);
+    }
+    cJSON_Delete(names);
+    return rc;
+}
+
+int sbc_image_remove(sbc_store *s, const char *name, const sbc_image *img, const char *used_by,
+                     int force, sbc_image_removal *r, sbc_err *e)
+{
+    memset(r, 0, sizeof *r);
+    cJSON *tags = sbc_store_tags(s, e);
+    if (!tags)
+        return -1;
+    cJSON *names = sbc_store_names_of(tags, img->id, 0);
+    int ntags = cJSON_GetArraySize(names), rc = 0;
+    cJSON_Delete(names);
+    if (img->ref && ntags > 1) { /* by name, and other names remain: only untag */
+        r->untagged = sbc_xcalloc(2, sizeof *r->untagged);
+        rc = sbc_store_tag_del(s, img->ref, e);
+        if (rc == 0)
+            r->untagged[r->nuntagged++] = sbc_xstrdup(img->ref);
+    } else if (used_by && !force) {
+        rc = sbc_err_set(e, 0, "conflict: unable to remove %s: image is being used by container %.12s",
+                         name, used_by);
+    } else {
+        rc = untag_all(s, tags, img->id, r, e);
+        if (rc == 0 && !used_by) {
+            rc = delete_image(s, img, e);
+            r->deleted = rc == 0;
+            if (rc == 0) /* its flattened btrfs subvolume, if any */
+                rc = sbc_rootfs_btrfs_drop(s->root, (const char **)img->layer_dirs, img->nlayers, e);
+        }
+    }
+    cJSON_Delete(tags);
+    return rc;
+}
+
+void sbc_image_removal_free(sbc_image_removal *r)
+{
+    for (size_t i = 0; i < r->nuntagged; i++)
+        free(r->untagged[i]);
+    free(r->untagged);
+    memset(r, 0, sizeof *r);
 }

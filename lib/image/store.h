@@ -24,7 +24,9 @@
  */
 #ifndef SBC_STORE_H
 #define SBC_STORE_H
+#include <stddef.h>
 #include <cjson/cJSON.h>
+#include "base/digest.h"
 #include "base/err.h"
 
 typedef struct sbc_store {
@@ -46,7 +48,7 @@ int sbc_store_lock_layer(sbc_store *s, const char *hex, sbc_err *e);
 char *sbc_store_path(const sbc_store *s, const char *rel);
 
 typedef struct sbc_image {
-    char id[72];         /* "sha256:<hex>" */
+    char id[SBC_DIGEST_SIZE]; /* "sha256:<hex>" */
     char *ref;           /* the normalized reference it was found by, or NULL */
     cJSON *record;       /* images/<hex>.json */
     cJSON *config;       /* the image config blob (has "config", "rootfs", ...) */
@@ -64,6 +66,9 @@ void sbc_image_free(sbc_image *img);
 cJSON *sbc_store_tags(sbc_store *s, sbc_err *e);            /* the whole map */
 int sbc_store_tag_set(sbc_store *s, const char *ref, const char *id, sbc_err *e);
 int sbc_store_tag_del(sbc_store *s, const char *ref, sbc_err *e);
+/* The names in tags pointing at id, as a JSON array of strings: the
+ * "repo:tag" ones, and with digests also the "repo@sha256:.." ones. */
+cJSON *sbc_store_names_of(const cJSON *tags, const char *id, int digests);
 
 /* Write rec as the record of image id (images/<hex>.json, durable), its
  * "RepoDigests" being the earlier record's (if any) with repo_digest
@@ -77,5 +82,44 @@ char *sbc_store_blob_get(sbc_store *s, const char *digest, size_t *len, sbc_err 
 
 /* Does layers/<hex> of diff_id ("sha256:..") exist (complete)? */
 int sbc_store_has_layer(sbc_store *s, const char *diff_id);
+
+/* The IDs ("sha256:<hex>") of the complete images (those with a record),
+ * sorted: a malloc'd array of malloc'd strings (sbc_names_free). */
+int sbc_store_image_ids(sbc_store *s, char ***ids, size_t *n, sbc_err *e);
+/* The record (images/<hex>.json) of the image id; NULL + e. */
+cJSON *sbc_store_record(sbc_store *s, const char *id, sbc_err *e);
+
+/* sbc-images: one row per name of an image (one row of "<none>" for an
+ * image without), newest first, then by repository and tag. */
+typedef struct sbc_image_row {
+    char *repo;               /* familiar ("busybox", "host:5000/x") or "<none>" */
+    char *tag;                /* or "<none>" */
+    char id[SBC_DIGEST_SIZE];
+    char *digest;             /* the first repo digest's "sha256:..", or "<none>" */
+    char *created;            /* the config's RFC 3339 time, or "" */
+    long long size;           /* unpacked bytes */
+} sbc_image_row;
+/* filter: NULL, a repository ("busybox": every tag of it) or "repo:tag";
+ * -1 + e when it is no reference. */
+int sbc_image_list(sbc_store *s, const char *filter, sbc_image_row **rows, size_t *n, sbc_err *e);
+void sbc_image_rows_free(sbc_image_row *rows, size_t n);
+
+/* What sbc_image_remove did, in order: the names it untagged, and whether
+ * the image itself is gone. */
+typedef struct sbc_image_removal {
+    char **untagged;
+    size_t nuntagged;
+    int deleted;
+} sbc_image_removal;
+/* sbc-rmi NAME, img being what NAME found.  Found by a name the image has
+ * others of: only that name is untagged.  Otherwise every name of it goes
+ * and, unless a container uses it (used_by: its ID, else NULL), the image:
+ * its record, config, manifest, the layers and blobs no other image needs
+ * and its flattened btrfs subvolume.  used_by without force: nothing done,
+ * "conflict: unable to remove NAME: image is being used by container WHO";
+ * with force: untagged only.  Caller holds the store lock. */
+int sbc_image_remove(sbc_store *s, const char *name, const sbc_image *img, const char *used_by,
+                     int force, sbc_image_removal *r, sbc_err *e);
+void sbc_image_removal_free(sbc_image_removal *r);
 
 #endif

@@ -810,3 +810,90 @@ cJSON *sbc_container_inspect_json(const char *root, const char *ref, sbc_err *e)
     sbc_container_free(&c);
     return j;
 }
+
+int sbc_container_using_image(const char *root, const char *image_id, char *who, size_t n, sbc_err *e)
+{
+    char **ids;
+    int nids, used = 0;
+    if (sbc_container_list(root, &ids, &nids, e) < 0)
+        return -1;
+    for (int i = 0; i < nids; i++) {
+        sbc_container c;
+        sbc_err ign = {0};
+        if (!used && sbc_container_load(root, ids[i], &c, &ign) == 0) {
+            const char *iid = sbc_json_str(c.config, "ImageID");
+            if (iid && !strcmp(iid, image_id)) {
+                used = 1;
+                snprintf(who, n, "%s", c.id);
+            }
+            sbc_container_free(&c);
+        }
+        free(ids[i]);
+    }
+    free(ids);
+    return used;
+}
+
+/* newest first (by Created), for sbc_container_list_all */
+typedef struct listed {
+    sbc_container c;
+    struct timespec created;
+} listed;
+
+static int newest_first(const void *a, const void *b)
+{
+    const struct timespec *x = &((const listed *)a)->created, *y = &((const listed *)b)->created;
+    if (x->tv_sec != y->tv_sec)
+        return x->tv_sec < y->tv_sec ? 1 : -1;
+    return x->tv_nsec < y->tv_nsec ? 1 : x->tv_nsec > y->tv_nsec ? -1 : 0;
+}
+
+int sbc_container_list_all(const char *root, int all, const char *const *keep, sbc_container **out,
+                           int *nout, sbc_err *e)
+{
+    char **ids;
+    int n, nr = 0;
+    *out = NULL;
+    *nout = 0;
+    if (sbc_container_list(root, &ids, &n, e) < 0)
+        return -1;
+    listed *l = sbc_xcalloc((size_t)n + 1, sizeof *l);
+    for (int i = 0; i < n; i++) {
+        sbc_container *c = &l[nr].c;
+        sbc_err ign = {0};
+        if (sbc_container_load(root, ids[i], c, &ign) == 0) {
+            if (sbc_container_refresh(c) || all) {
+                if (keep) {
+                    cJSON *small = cJSON_CreateObject();
+                    for (size_t k = 0; keep[k]; k++) {
+                        cJSON *it = cJSON_DetachItemFromObjectCaseSensitive(c->config, keep[k]);
+                        if (it)
+                            cJSON_AddItemToObject(small, keep[k], it);
+                    }
+                    cJSON_Delete(c->config);
+                    c->config = small;
+                }
+                sbc_time_parse(sbc_json_str(c->config, "Created"), &l[nr].created);
+                nr++;
+            } else {
+                sbc_container_free(c);
+            }
+        }
+        free(ids[i]);
+    }
+    free(ids);
+    qsort(l, (size_t)nr, sizeof *l, newest_first);
+    *out = sbc_xcalloc((size_t)nr + 1, sizeof **out);
+    for (int i = 0; i < nr; i++)
+        (*out)[i] = l[i].c;
+    free(l);
+    *nout = nr;
+    return 0;
+}
+
+void sbc_containers_free(sbc_container *cs, int n)
+{
+    for (int i = 0; i < n; i++)
+        sbc_container_free(&cs[i]);
+    free(cs);
+}

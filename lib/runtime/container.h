@@ -103,6 +103,17 @@ int sbc_container_cleanup(const char *root, const char *id, const char *name,
                           const char *cgroup, sbc_err *e);
 int sbc_container_remove(const char *root, sbc_container *c, sbc_err *e);
 
+/* sbc-rmi: a container whose recorded ImageID is image_id: 1 (its ID into
+ * who), 0 when none is, -1 + e. */
+int sbc_container_using_image(const char *root, const char *image_id, char *who, size_t n, sbc_err *e);
+/* sbc-ps: every container (all) or the running ones, loaded and refreshed,
+ * newest first.  keep: NULL, or the only config fields to keep (NULL
+ * ended): a listing of hundreds spares the page faults of whole configs.
+ * Free with sbc_containers_free. */
+int sbc_container_list_all(const char *root, int all, const char *const *keep, sbc_container **out,
+                           int *n, sbc_err *e);
+void sbc_containers_free(sbc_container *cs, int n);
+
 /* The Docker-like inspect object (Id, Name, State{Status, Running, Pid,
  * ExitCode, OOMKilled, StartedAt, FinishedAt}, Config, HostConfig, Mounts,
  * GraphDriver, ...) of the container ref; NULL + "No such container". */
