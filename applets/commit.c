@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "applets.h"
+#include "base/digest.h"
 #include "image/imgbuild.h"
 #include "runtime/commit.h"
 #include "base/io.h"
@@ -88,7 +89,7 @@ int commit_main(int argc, char **argv)
         return sbc_err_print(&e);
     sbc_build_ctr ct;
     int rc = -1, isc = sbc_container_for_commit(&s, o.rest[0], &ct, &e);
-    char id[72];
+    char id[SBC_DIGEST_SIZE];
     if (isc == 0)
         sbc_err_set(&e, 0, "No such container: %s", o.rest[0]);
     if (isc <= 0)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "applets.h"
+#include "base/digest.h"
 #include "image/imgbuild.h"
 #include "base/io.h"
 #include "opt.h"
@@ -75,7 +76,7 @@ int import_main(int argc, char **argv)
     if (sbc_store_open(&s, &e) < 0)
         return sbc_err_print(&e);
     sbc_newlayer nl;
-    char id[72];
+    char id[SBC_DIGEST_SIZE];
     char *by = sbc_xasprintf("sbc-import %s", src);
     const char *comment = msg ? msg : "Imported from -";
     char *cm = NULL;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "applets.h"
+#include "base/digest.h"
 #include "image/imgbuild.h"
 #include "base/io.h"
 #include "opt.h"
@@ -72,7 +73,7 @@ int init_main(int argc, char **argv)
     if (sbc_store_open(&s, &e) < 0)
         return sbc_err_print(&e);
     sbc_newlayer nl;
-    char id[72];
+    char id[SBC_DIGEST_SIZE];
     char *by = sbc_xasprintf("sbc-init %s", o.rest[0]);
     int rc = sbc_build_layer_dir(&s, o.rest[0], &to, &nl, &e);
     if (rc == 0)

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "applets.h"
+#include "base/digest.h"
 #include "image/imgarchive.h"
 #include "opt.h"
 #include "image/store.h"
@@ -66,7 +67,7 @@ int load_main(int argc, char **argv)
     for (int i = 0; i < l.n; i++) {
         if (quiet)
             printf("%s\n", l.names[i]);
-        else if (!strncmp(l.names[i], "sha256:", 7))
+        else if (!strncmp(l.names[i], SBC_DIGEST_PREFIX, SBC_DIGEST_PREFIX_LEN))
             printf("Loaded image ID: %s\n", l.names[i]);
         else
             printf("Loaded image: %s\n", l.names[i]);

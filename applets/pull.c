@@ -124,7 +124,7 @@ int pull_main(int argc, char **argv)
         po.progress = on_progress;
         po.progress_arg = &view;
     }
-    char *full = NULL, id[SBC_DIGEST_LEN + 1];
+    char *full = NULL, id[SBC_DIGEST_SIZE];
     int rc = sbc_pull(&s, o.rest[0], &po, &full, id, &e);
     progress_draw(&view.board, 1); /* the last state of every line */
     free(view.jobs);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "applets.h"
+#include "base/digest.h"
 #include "base/io.h"
 #include "opt.h"
 #include "image/push.h"
@@ -75,7 +76,7 @@ static void on_progress(void *arg, const sbc_push_event *ev)
     if (ev->job < 0 || ev->job >= v->board.n)
         return;
     struct push_view_job *j = &v->jobs[ev->job];
-    snprintf(j->id, sizeof j->id, "%s", ev->digest + 7);
+    snprintf(j->id, sizeof j->id, "%s", ev->digest + SBC_DIGEST_PREFIX_LEN);
     j->state = ev->state;
     j->done = ev->done;
     j->total = ev->total;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "applets.h"
+#include "base/digest.h"
 #include "run.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
@@ -191,7 +192,7 @@ static int ensure_image(sbc_store *st, const char *image, const char *pull, sbc_
         fprintf(stderr, "Unable to find image '%s' locally\n", image);
     }
     sbc_pull_opts po = {0}; /* no progress: sbc-run stays quiet */
-    char id[72];
+    char id[SBC_DIGEST_SIZE];
     sbc_err_clear(e);
     if (sbc_pull(st, image, &po, NULL, id, e) < 0)
         return -1;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "applets.h"
+#include "base/digest.h"
 #include "runtime/container.h"
 #include "base/json.h"
 #include "opt.h"
@@ -33,7 +34,7 @@ static int fifo_code(int fifo)
 static int wait_one(const char *root, const char *ref, sbc_container *ct, void *arg, sbc_err *e)
 {
     (void)arg;
-    char id[65], fifo_path[PATH_MAX];
+    char id[SBC_HEX_SIZE], fifo_path[PATH_MAX];
     snprintf(id, sizeof id, "%s", ct->id);
     /* a --rm container is gone once it exits: its remover tells the code */
     int fifo = -1, rc = 0;

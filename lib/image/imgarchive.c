@@ -718,9 +718,10 @@ out:
 
 static const char *blob_name_hex(const char *name)
 {
-    if (strncmp(name, "blobs/sha256/", 13) || strlen(name) != 13 + 64)
+    static const char dir[] = "blobs/sha256/";
+    if (strncmp(name, dir, sizeof dir - 1) || strlen(name) != sizeof dir - 1 + SBC_HEX_LEN)
         return NULL;
-    return name + 13;
+    return name + sizeof dir - 1;
 }
 
 /* The JSON member `name`, checked against its blobs/sha256/<hex> or <hex>.json name. */
@@ -738,14 +739,14 @@ static struct member *json_member(struct loader *L, const char *name, const char
     char dg[SBC_DIGEST_LEN + 1];
     sbc_sha256_digest(m->data, m->len, dg);
     const char *hex = blob_name_hex(m->name);
-    char hx[65] = "";
+    char hx[SBC_HEX_SIZE] = "";
     size_t nl = strlen(m->name);
-    if (!hex && nl == 69 && !strcmp(m->name + 64, ".json")) {
-        memcpy(hx, m->name, 64);
-        hx[64] = 0;
+    if (!hex && nl == SBC_HEX_LEN + strlen(".json") && !strcmp(m->name + SBC_HEX_LEN, ".json")) {
+        memcpy(hx, m->name, SBC_HEX_LEN);
+        hx[SBC_HEX_LEN] = 0;
         hex = hx;
     }
-    if ((hex && strcmp(hex, dg + 7)) || (want_digest && strcmp(want_digest, dg))) {
+    if ((hex && strcmp(hex, sbc_digest_hex(dg))) || (want_digest && strcmp(want_digest, dg))) {
         sbc_err_set(L->e, 0, "%s: digest mismatch (content is %s)", m->name, dg);
         return NULL;
     }
@@ -775,7 +776,7 @@ static int load_image(struct loader *L, struct member *cfgm, char *const *layer_
         if (m->kind != 1 || !m->st.ok)
             return sbc_err_set(e, 0, "layer %s: %s", m->name, m->err[0] ? m->err : "not a layer");
         const char *hex = blob_name_hex(m->name);
-        if ((hex && strcmp(hex, m->st.l.digest + 7)) ||
+        if ((hex && strcmp(hex, m->st.l.digest + SBC_DIGEST_PREFIX_LEN)) ||
             (layer_digests && layer_digests[i] && strcmp(layer_digests[i], m->st.l.digest)))
             return sbc_err_set(e, 0, "layer %s: digest mismatch (content is %s)", m->name,
                                m->st.l.digest);
@@ -790,7 +791,7 @@ static int load_image(struct loader *L, struct member *cfgm, char *const *layer_
             return -1;
         m->used = 1;
     }
-    char id[72];
+    char id[SBC_DIGEST_SIZE];
     if (sbc_build_image(L->s, cfgm->data, cfgm->len, ls, nl, (const char *const *)tags, ntags, id,
                         e) < 0)
         return -1;

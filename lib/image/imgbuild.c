@@ -2,7 +2,6 @@
 #include "image/imgbuild.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -42,7 +41,7 @@ static int install_layer(sbc_store *s, const char *tmpdir, const char *tmpblob, 
     if (blobfd >= 0 && fsync(blobfd) < 0)
         return sbc_err_sys(e, "fsync blob");
     char rel[128];
-    snprintf(rel, sizeof rel, "blobs/sha256/%.64s", bhex);
+    snprintf(rel, sizeof rel, "blobs/sha256/%s", bhex);
     if (faccessat(s->fd, rel, F_OK, 0) == 0)
         unlinkat(s->fd, tmpblob, 0);
     else if (renameat(s->fd, tmpblob, s->fd, rel) < 0)
@@ -51,7 +50,7 @@ static int install_layer(sbc_store *s, const char *tmpdir, const char *tmpblob, 
     if (lk < 0)
         return -1;
     int rc = 0;
-    snprintf(rel, sizeof rel, "layers/%.64s", dhex);
+    snprintf(rel, sizeof rel, "layers/%s", dhex);
     if (sbc_store_has_layer(s, l->diff_id)) {
         sbc_err ign = {0};
         sbc_rm_rf(s->fd, tmpdir, &ign);
@@ -336,7 +335,7 @@ static const char *oci_layer_type(const char *mt)
 }
 
 int sbc_build_image(sbc_store *s, const char *cfg, size_t cfglen, const sbc_newlayer *layers,
-                    int n, const char *const *tags, int ntags, char id_out[72], sbc_err *e)
+                    int n, const char *const *tags, int ntags, char id_out[SBC_DIGEST_SIZE], sbc_err *e)
 {
     char cdig[SBC_DIGEST_LEN + 1], mdig[SBC_DIGEST_LEN + 1];
     sbc_sha256_digest(cfg, cfglen, cdig);
@@ -415,7 +414,7 @@ int sbc_build_image(sbc_store *s, const char *cfg, size_t cfglen, const sbc_newl
         rc = sbc_store_tag_set(s, tags[i], cdig, e);
     sbc_store_unlock(s);
     if (rc == 0 && id_out)
-        snprintf(id_out, 72, "%s", cdig);
+        snprintf(id_out, SBC_DIGEST_SIZE, "%s", cdig);
 out:
     cJSON_Delete(rec);
     cJSON_Delete(cj);
@@ -651,7 +650,7 @@ char *sbc_build_tagname(const char *name, sbc_err *e)
 int sbc_build_finish(sbc_store *s, const sbc_image *base, const cJSON *cfg_fields,
                      const sbc_newlayer *nl, int nnew, char *const *changes, int nchanges,
                      const char *created_by, const char *comment, const char *author,
-                     const char *tag, char id[72], sbc_err *e)
+                     const char *tag, char id[SBC_DIGEST_SIZE], sbc_err *e)
 {
     char *tagname = NULL;
     if (tag && !(tagname = sbc_build_tagname(tag, e)))

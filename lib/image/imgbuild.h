@@ -13,14 +13,15 @@
 #ifndef SBC_IMGBUILD_H
 #define SBC_IMGBUILD_H
 #include <cjson/cJSON.h>
+#include "base/digest.h"
 #include "base/err.h"
 #include "image/layer.h"
 #include "image/store.h"
 #include "image/tarw.h"
 
 typedef struct sbc_newlayer {
-    char diff_id[72];      /* sha256 of the uncompressed tar */
-    char digest[72];       /* sha256 of the blob */
+    char diff_id[SBC_DIGEST_SIZE]; /* sha256 of the uncompressed tar */
+    char digest[SBC_DIGEST_SIZE];  /* sha256 of the blob */
     long long size;        /* blob bytes */
     long long diff_size;   /* uncompressed bytes */
     char media_type[96];
@@ -47,7 +48,7 @@ int sbc_build_layers_of(const sbc_image *img, sbc_newlayer **out, int *n, sbc_er
  * here, the record, then the tags (normalized "repo:tag", may be NULL/0).
  * repo_digests (may be NULL) are kept in the record. */
 int sbc_build_image(sbc_store *s, const char *cfg, size_t cfglen, const sbc_newlayer *layers,
-                    int n, const char *const *tags, int ntags, char id_out[72], sbc_err *e);
+                    int n, const char *const *tags, int ntags, char id_out[SBC_DIGEST_SIZE], sbc_err *e);
 
 /* A new config from base (NULL: an empty one for this host's platform) with
  * layers appended to rootfs.diff_ids and one history entry per new layer
@@ -80,13 +81,13 @@ void sbc_build_tmpname(char *buf, size_t n, const char *what);
 int sbc_build_finish(sbc_store *s, const sbc_image *base, const cJSON *cfg_fields,
                      const sbc_newlayer *nl, int nnew, char *const *changes, int nchanges,
                      const char *created_by, const char *comment, const char *author,
-                     const char *tag, char id[72], sbc_err *e);
+                     const char *tag, char id[SBC_DIGEST_SIZE], sbc_err *e);
 
 /* A container, as commit and export need it (filled from its state dir by
  * sbc_container_for_commit, lib/runtime/commit.h): its image, storage driver, overlay upper dir (its changes, in
  * overlay format), merged root, and the Config fields an image keeps. */
 typedef struct sbc_build_ctr {
-    char id[65];
+    char id[SBC_HEX_SIZE];
     sbc_image img;
     char *driver;   /* "overlay", "btrfs", "copy" */
     char *upper;    /* overlay: <dir>/upper */

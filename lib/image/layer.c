@@ -261,18 +261,6 @@ static la_ssize_t ar_read(struct archive *a, void *cd, const void **buf)
     return n;
 }
 
-static void hexdigest(sbc_sha256 *h, char out[72])
-{
-    unsigned char d[32];
-    sbc_sha256_raw(h, d);
-    memcpy(out, "sha256:", 7);
-    for (int i = 0; i < 32; i++) {
-        out[7 + 2 * i] = "0123456789abcdef"[d[i] >> 4];
-        out[8 + 2 * i] = "0123456789abcdef"[d[i] & 15];
-    }
-    out[71] = 0;
-}
-
 /* ---- secure extraction ---------------------------------------------------- */
 
 struct dtime {
@@ -955,8 +943,8 @@ int sbc_layer_unpack(sbc_read_fn rd, void *ctx, const char *dest_dir, unsigned f
         return -1;
     if (out) {
         memset(out, 0, sizeof *out);
-        hexdigest(&s.hraw, out->digest);
-        hexdigest(s.comp == SBC_COMP_NONE ? &s.hraw : &s.htar, out->diff_id);
+        sbc_sha256_final(&s.hraw, out->digest);
+        sbc_sha256_final(s.comp == SBC_COMP_NONE ? &s.hraw : &s.htar, out->diff_id);
         out->size = s.nraw;
         out->diff_size = s.ntar;
         out->compression = s.comp;

@@ -17,6 +17,7 @@
 #ifndef SBC_LAYER_H
 #define SBC_LAYER_H
 #include <sys/types.h>
+#include "base/digest.h"
 #include "base/err.h"
 
 /* Read callback for the raw (compressed) blob: read up to n bytes into buf;
@@ -33,8 +34,8 @@ enum {
 };
 
 typedef struct sbc_layer_info {
-    char digest[72];    /* "sha256:<hex>" of the bytes read (compressed blob) */
-    char diff_id[72];   /* "sha256:<hex>" of the uncompressed tar */
+    char digest[SBC_DIGEST_SIZE];  /* "sha256:<hex>" of the bytes read (compressed blob) */
+    char diff_id[SBC_DIGEST_SIZE]; /* "sha256:<hex>" of the uncompressed tar */
     long long size;     /* bytes read from rd */
     long long diff_size;/* bytes of the uncompressed tar */
     int compression;    /* SBC_COMP_* */

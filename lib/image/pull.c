@@ -578,7 +578,7 @@ int sbc_pull(sbc_store *s, const char *refstr, const sbc_pull_opts *o, char **fu
     if (rc < 0)
         goto out;
     if (id_out)
-        snprintf(id_out, 72, "%s", cdig);
+        snprintf(id_out, SBC_DIGEST_SIZE, "%s", cdig);
     if (full_ref) {
         *full_ref = full;
         full = NULL;

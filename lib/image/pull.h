@@ -43,7 +43,7 @@ typedef struct sbc_pull_opts {
 } sbc_pull_opts;
 
 /* Pull ref into s.  On success full_ref (if not NULL) gets the normalized
- * reference (malloc'd) and id (if not NULL, 72 bytes) the image ID. */
+ * reference (malloc'd) and id (if not NULL, SBC_DIGEST_SIZE bytes) the image ID. */
 int sbc_pull(sbc_store *s, const char *ref, const sbc_pull_opts *o, char **full_ref,
              char *id, sbc_err *e);
 

@@ -1,7 +1,6 @@
 /* push.c - sbc_push (see push.h). */
 #include "image/push.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -24,7 +23,7 @@
 #define CHUNK_DEF (16LL << 20)
 
 struct pjob {
-    char digest[72];
+    char digest[SBC_DIGEST_SIZE];
     long long size;
     long long done;
     sbc_push_state state;
@@ -79,21 +78,14 @@ static char *location(struct pusher *p, const char *what, sbc_err *e)
 static void mount_source(struct pusher *p, const char *digest, char *out, size_t n)
 {
     out[0] = 0;
-    int fd = openat(p->s->fd, "images", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-    if (!d) {
-        if (fd >= 0)
-            close(fd);
+    char **ids;
+    size_t nids;
+    sbc_err ign = {0};
+    if (sbc_store_image_ids(p->s, &ids, &nids, &ign) < 0)
         return;
-    }
-    struct dirent *de;
     size_t dl = strlen(p->ref.domain);
-    while (!out[0] && (de = readdir(d))) {
-        if (strlen(de->d_name) != 69)
-            continue;
-        char rel[128];
-        snprintf(rel, sizeof rel, "images/%s", de->d_name);
-        cJSON *rec = sbc_json_read(p->s->fd, rel, NULL), *x;
+    for (size_t i = 0; !out[0] && i < nids; i++) {
+        cJSON *rec = sbc_store_record(p->s, ids[i], NULL), *x;
         int has = !strcmp(sbc_json_str(rec, "Id") ? sbc_json_str(rec, "Id") : "", digest);
         cJSON_ArrayForEach(x, sbc_json_arr(rec, "Layers"))
             if (!strcmp(sbc_json_str(x, "Digest") ? sbc_json_str(x, "Digest") : "", digest))
@@ -112,7 +104,7 @@ static void mount_source(struct pusher *p, const char *digest, char *out, size_t
             }
         cJSON_Delete(rec);
     }
-    closedir(d);
+    sbc_names_free(ids, nids);
 }
 
 static int push_blob(struct pusher *p, struct pjob *j, sbc_err *e)
@@ -173,7 +165,7 @@ static int push_blob(struct pusher *p, struct pjob *j, sbc_err *e)
         return -1;
     /* the bytes, mapped */
     char rel[128];
-    snprintf(rel, sizeof rel, "blobs/sha256/%s", j->digest + 7);
+    snprintf(rel, sizeof rel, "blobs/sha256/%s", sbc_digest_hex(j->digest));
     int fd = openat(p->s->fd, rel, O_RDONLY | O_CLOEXEC);
     struct stat sb;
     if (fd < 0 || fstat(fd, &sb) < 0) {
@@ -332,9 +324,7 @@ int sbc_push(sbc_store *s, const char *name, const char *dest, const sbc_push_op
      * whether or not this works) */
     char *rd = sbc_xasprintf("%s@%s", p.repo, mdig);
     if (sbc_store_lock(s, e) == 0) {
-        char rel[128];
-        snprintf(rel, sizeof rel, "images/%s.json", img.id + 7);
-        cJSON *rec = sbc_json_read(s->fd, rel, NULL);
+        cJSON *rec = sbc_store_record(s, img.id, NULL);
         if (rec) /* (not if an sbc-rmi removed the image meanwhile) */
             sbc_store_image_put(s, img.id, rec, rd, e);
         cJSON_Delete(rec);

@@ -272,7 +272,7 @@ char *sbc_rootfs_btrfs_image(const char *store_root, const char **lower, int n)
 {
     char key[SBC_DIGEST_LEN + 1];
     btrfs_key(lower, n, key);
-    return sbc_xasprintf("%s/btrfs/%s", store_root, key + 7);
+    return sbc_xasprintf("%s/btrfs/%s", store_root, key + SBC_DIGEST_PREFIX_LEN);
 }
 
 static int subvol_create(int dfd, const char *name, sbc_err *e)
@@ -345,7 +345,7 @@ int sbc_rootfs_btrfs_snapshot(const char *store_root, const char *dest, const ch
         return sbc_err_set(e, 0, "btrfs: no layers");
     char key[SBC_DIGEST_LEN + 1];
     btrfs_key(lower, n, key);
-    const char *hex = key + 7, *base;
+    const char *hex = key + SBC_DIGEST_PREFIX_LEN, *base;
     sbc_cleanup_free char *bdir = sbc_xasprintf("%s/btrfs", store_root);
     sbc_cleanup_close int bfd = -1;
     sbc_cleanup_close int src = -1;
@@ -385,7 +385,7 @@ int sbc_rootfs_btrfs_drop(const char *store_root, const char **lower, int n, sbc
     char *bdir = sbc_xasprintf("%s/btrfs", store_root);
     int bfd = open(bdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
     if (bfd >= 0) {
-        rc = rm_tree(bfd, key + 7, e);
+        rc = rm_tree(bfd, key + SBC_DIGEST_PREFIX_LEN, e);
         close(bfd);
     } else if (errno != ENOENT) {
         rc = sbc_err_sys(e, "open %s", bdir);

@@ -73,7 +73,7 @@ int sbc_store_lock(sbc_store *s, sbc_err *e)
 int sbc_store_lock_layer(sbc_store *s, const char *hex, sbc_err *e)
 {
     char rel[128];
-    snprintf(rel, sizeof rel, "locks/layer-%.64s.lock", hex);
+    snprintf(rel, sizeof rel, "locks/layer-%.*s.lock", SBC_HEX_LEN, hex);
     return sbc_lock_path(s->fd, rel, e);
 }
 
@@ -280,12 +280,9 @@ void sbc_image_free(sbc_image *img)
 int sbc_store_image_put(sbc_store *s, const char *id, cJSON *rec, const char *repo_digest,
                         sbc_err *e)
 {
-    const char *hex = sbc_digest_hex(id);
-    if (!hex)
+    if (!sbc_digest_valid(id))
         return sbc_err_set(e, 0, "%s: invalid image id", id ? id : "(null)");
-    char rel[128];
-    snprintf(rel, sizeof rel, "images/%s.json", hex);
-    cJSON *old = sbc_json_read(s->fd, rel, NULL);
+    cJSON *old = sbc_store_record(s, id, NULL);
     cJSON_DeleteItemFromObjectCaseSensitive(rec, "RepoDigests");
     cJSON *rds = cJSON_AddArrayToObject(rec, "RepoDigests");
     cJSON *it;
@@ -295,7 +292,7 @@ int sbc_store_image_put(sbc_store *s, const char *id, cJSON *rec, const char *re
     if (repo_digest)
         cJSON_AddItemToArray(rds, cJSON_CreateString(repo_digest));
     cJSON_Delete(old);
-    return sbc_json_write_durable(s->fd, rel, rec, e);
+    return sbc_store_record_write(s, id, rec, e);
 }
 
 cJSON *sbc_store_names_of(const cJSON *tags, const char *id, int digests)
@@ -349,6 +346,16 @@ cJSON *sbc_store_record(sbc_store *s, const char *id, sbc_err *e)
     char rel[sizeof "images/" + RECORD_NAME_LEN];
     snprintf(rel, sizeof rel, "images/%s" RECORD_SUFFIX, hex);
     return sbc_json_read(s->fd, rel, e);
+}
+
+int sbc_store_record_write(sbc_store *s, const char *id, const cJSON *rec, sbc_err *e)
+{
+    const char *hex = sbc_digest_hex(id);
+    if (!hex)
+        return sbc_err_set(e, 0, "%s: invalid image ID", id ? id : "(null)");
+    char rel[sizeof "images/" + RECORD_NAME_LEN];
+    snprintf(rel, sizeof rel, "images/%s" RECORD_SUFFIX, hex);
+    return sbc_json_write_durable(s->fd, rel, rec, e);
 }
 
 /* ---- sbc-images ---- */

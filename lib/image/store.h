@@ -88,6 +88,8 @@ int sbc_store_has_layer(sbc_store *s, const char *diff_id);
 int sbc_store_image_ids(sbc_store *s, char ***ids, size_t *n, sbc_err *e);
 /* The record (images/<hex>.json) of the image id; NULL + e. */
 cJSON *sbc_store_record(sbc_store *s, const char *id, sbc_err *e);
+/* Write it (atomically; the caller holds the store lock). */
+int sbc_store_record_write(sbc_store *s, const char *id, const cJSON *rec, sbc_err *e);
 
 /* sbc-images: one row per name of an image (one row of "<none>" for an
  * image without), newest first, then by repository and tag. */

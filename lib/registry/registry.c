@@ -612,7 +612,7 @@ static int fetch_manifest(sbc_registry *g, const char *what, const char *ref, co
         return -1;
     }
     sbc_sha256_digest(body->data, body->len, dg);
-    if (hdrdigest[0] && !strncmp(hdrdigest, "sha256:", 7) && strcmp(hdrdigest, dg))
+    if (hdrdigest[0] && !strncmp(hdrdigest, SBC_DIGEST_PREFIX, SBC_DIGEST_PREFIX_LEN) && strcmp(hdrdigest, dg))
         return sbc_err_set(e, 0, "%s: manifest digest mismatch: registry says %.80s, content is %s",
                            what, hdrdigest, dg);
     if (expect && strcmp(expect, dg))

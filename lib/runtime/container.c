@@ -72,7 +72,7 @@ static void id_short(const char *hex, char out[44])
 }
 
 /* A link target (43 base64url characters) back to the ID.  0 on success. */
-static int id_from_target(const char *t, char hex[65])
+static int id_from_target(const char *t, char hex[SBC_HEX_SIZE])
 {
     size_t n = strlen(t);
     if (n != 43)
@@ -85,7 +85,7 @@ static int id_from_target(const char *t, char hex[65])
             return -1;
         acc = acc << 6 | (unsigned)(c - b64url);
         bits += 6;
-        if (bits >= 8 && o < 64) {
+        if (bits >= 8 && o < SBC_HEX_LEN) {
             bits -= 8;
             unsigned char byte = (unsigned char)(acc >> bits);
             hex[o++] = "0123456789abcdef"[byte >> 4];
@@ -93,12 +93,12 @@ static int id_from_target(const char *t, char hex[65])
         }
         acc &= (1u << bits) - 1;
     }
-    hex[64] = 0;
-    return o == 64 ? 0 : -1;
+    hex[SBC_HEX_LEN] = 0;
+    return o == SBC_HEX_LEN ? 0 : -1;
 }
 
 /* The ID a name link at lp points to; 0 on success. */
-static int read_name_link(const char *lp, char hex[65])
+static int read_name_link(const char *lp, char hex[SBC_HEX_SIZE])
 {
     char t[80];
     ssize_t n = readlink(lp, t, sizeof t - 1);
@@ -314,7 +314,7 @@ int sbc_container_new(const char *root, const char *name, int scratch, sbc_conta
         int rc = symlink(sid, lp);
         if (rc < 0 && errno == EEXIST) {
             /* a name left by a container that no longer exists is free */
-            char t[65], *cd;
+            char t[SBC_HEX_SIZE], *cd;
             if (read_name_link(lp, t) == 0) {
                 cd = sbc_xasprintf("%s/containers/%s", root, t);
                 if (access(cd, F_OK) < 0 && errno == ENOENT && unlink(lp) == 0)
@@ -400,7 +400,7 @@ static int is_hex64(const char *s)
     for (; s[n]; n++)
         if (!isxdigit((unsigned char)s[n]) || isupper((unsigned char)s[n]))
             return 0;
-    return n == 64;
+    return n == SBC_HEX_LEN;
 }
 
 int sbc_container_open(const char *root, const char *ref, sbc_container *c, sbc_err *e)
@@ -410,7 +410,7 @@ int sbc_container_open(const char *root, const char *ref, sbc_container *c, sbc_
     if (is_hex64(ref) && sbc_container_load(root, ref, c, e) == 0)
         return 0;
     char *lp = sbc_xasprintf("%s/containers/.names/%s", root, ref[0] == '.' ? "" : ref);
-    char t[65];
+    char t[SBC_HEX_SIZE];
     int named = ref[0] != '.' && read_name_link(lp, t) == 0;
     free(lp);
     if (named && sbc_container_load(root, t, c, e) == 0)
@@ -661,7 +661,7 @@ int sbc_container_cleanup(const char *root, const char *id, const char *name,
     }
     if (name && *name) {
         char *lp = sbc_xasprintf("%s/containers/.names/%s", root, name);
-        char lt[65];
+        char lt[SBC_HEX_SIZE];
         if (read_name_link(lp, lt) == 0 && !strcmp(lt, id))
             unlink(lp);
         free(lp);

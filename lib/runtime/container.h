@@ -20,6 +20,7 @@
 #include <sys/types.h>
 #include <time.h>
 #include <cjson/cJSON.h>
+#include "base/digest.h"
 #include "base/err.h"
 
 /* state.json: what a container is doing.  Parsed once when a container is
@@ -51,7 +52,7 @@ int sbc_ctr_state_read(const char *dir, sbc_ctr_state *s, sbc_err *e);
 int sbc_ctr_state_write(const char *dir, const sbc_ctr_state *s, sbc_err *e);
 
 typedef struct sbc_container {
-    char id[65];
+    char id[SBC_HEX_SIZE];
     char *dir;            /* <root>/containers/<id> */
     /* the fields of config.json the runtime acts on, read once */
     char name[129];
