@@ -1,16 +1,10 @@
 /* export.c - sbc-export: the flattened root of a container or image as a tar. */
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "applets.h"
 #include "image/imgbuild.h"
 #include "runtime/commit.h"
-#include "base/io.h"
 #include "opt.h"
 #include "image/store.h"
 
@@ -48,7 +42,6 @@ int export_main(int argc, char **argv)
             sbc_usage_error("--compress: expected gzip, zstd or none, got \"%s\"", o.arg);
     }
     sbc_opt_operands(&o, 1, 1);
-    int ofd = 1;
     sbc_err e = {0};
     if (!outp && isatty(1))
         sbc_usage_error("refusing to write a tar to a terminal: use -o FILE or a redirection");
@@ -59,55 +52,10 @@ int export_main(int argc, char **argv)
     sbc_image img;
     memset(&img, 0, sizeof img);
     int rc = -1, isc = sbc_container_for_commit(&s, o.rest[0], &ct, &e);
-    char tmp[128] = "";
-    char *tmpabs = NULL;
-    const char **dirs = NULL;
-    int n = 0;
-    if (isc < 0)
-        goto out;
-    if (isc == 0) {
-        if (sbc_image_lookup(&s, o.rest[0], &img, &e) < 0) {
-            sbc_err_set(&e, 0, "No such container or image: %s", o.rest[0]);
-            goto out;
-        }
-        dirs = sbc_xcalloc((size_t)img.nlayers + 1, sizeof *dirs);
-        for (int i = 0; i < img.nlayers; i++)
-            dirs[n++] = img.layer_dirs[i];
-    } else if (!strcmp(ct.driver, "overlay")) {
-        dirs = sbc_xcalloc((size_t)ct.img.nlayers + 2, sizeof *dirs);
-        for (int i = 0; i < ct.img.nlayers; i++)
-            dirs[n++] = ct.img.layer_dirs[i];
-        struct stat st;
-        if (stat(ct.upper, &st) == 0)
-            dirs[n++] = ct.upper;
-    }
-    const char *src;
-    if (dirs) {
-        sbc_build_tmpname(tmp, sizeof tmp, "export");
-        tmpabs = sbc_store_path(&s, tmp);
-        if (sbc_layer_flatten(dirs, n, tmpabs, &e) < 0)
-            goto out;
-        src = tmpabs;
-    } else {
-        src = ct.rootfs; /* copy / btrfs: the rootfs dir is the whole root */
-    }
-    if (outp) {
-        ofd = open(outp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (ofd < 0) {
-            sbc_err_sys(&e, "%s", outp);
-            goto out;
-        }
-    }
-    rc = sbc_tarw_dir(src, ofd, &to, NULL, &e);
-    if (outp && close(ofd) < 0 && rc == 0)
-        rc = sbc_err_sys(&e, "%s", outp);
-out:
-    if (tmp[0]) {
-        sbc_err ign = {0};
-        sbc_rm_rf(s.fd, tmp, &ign);
-    }
-    free(tmpabs);
-    free(dirs);
+    if (isc == 0 && sbc_image_lookup(&s, o.rest[0], &img, &e) < 0)
+        sbc_err_set(&e, 0, "No such container or image: %s", o.rest[0]);
+    else if (isc >= 0)
+        rc = sbc_build_export(&s, isc ? &ct : NULL, &img, outp, &to, &e);
     if (isc > 0)
         sbc_build_ctr_free(&ct);
     sbc_image_free(&img);

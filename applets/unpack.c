@@ -1,11 +1,11 @@
 /* unpack.c - sbc-unpack: write an image's flattened root filesystem into a
  * directory (rescue use: chroot into a pulled image; tests). */
-#include <dirent.h>
 #include <errno.h>
-#include <stdio.h>
-#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "applets.h"
+#include "base/io.h"
 #include "image/layer.h"
 #include "opt.h"
 #include "image/store.h"
@@ -18,15 +18,16 @@ const char unpack_usage[] =
 
 static int empty_or_missing(const char *dir)
 {
-    DIR *d = opendir(dir);
-    if (!d)
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    char **names;
+    size_t n;
+    if (fd < 0)
         return errno == ENOENT;
-    struct dirent *de;
-    int n = 0;
-    while ((de = readdir(d)))
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-            n++;
-    closedir(d);
+    int rc = sbc_dir_names(fd, &names, &n);
+    close(fd);
+    if (rc < 0)
+        return 0;
+    sbc_names_free(names, n);
     return n == 0;
 }
 

@@ -758,3 +758,49 @@ int sbc_build_tagname_ok(const char *name, sbc_err *e)
     free(tn);
     return ok ? 0 : -1;
 }
+
+int sbc_build_export(sbc_store *s, const sbc_build_ctr *ct, const sbc_image *img, const char *path,
+                     const sbc_tarw_opts *o, sbc_err *e)
+{
+    const char **dirs = NULL;
+    int n = 0, rc = -1, fd = 1;
+    if (!ct) {
+        dirs = sbc_xcalloc((size_t)img->nlayers + 1, sizeof *dirs);
+        for (int i = 0; i < img->nlayers; i++)
+            dirs[n++] = img->layer_dirs[i];
+    } else if (!strcmp(ct->driver, "overlay")) {
+        dirs = sbc_xcalloc((size_t)ct->img.nlayers + 2, sizeof *dirs);
+        for (int i = 0; i < ct->img.nlayers; i++)
+            dirs[n++] = ct->img.layer_dirs[i];
+        struct stat st;
+        if (stat(ct->upper, &st) == 0)
+            dirs[n++] = ct->upper;
+    }
+    char tmp[128] = "";
+    char *tmpabs = NULL;
+    const char *src;
+    if (dirs) {
+        sbc_build_tmpname(tmp, sizeof tmp, "export");
+        tmpabs = sbc_store_path(s, tmp);
+        if (sbc_layer_flatten(dirs, n, tmpabs, e) < 0)
+            goto out;
+        src = tmpabs;
+    } else {
+        src = ct->rootfs; /* copy / btrfs: the rootfs dir is the whole root */
+    }
+    if (path && (fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+        sbc_err_sys(e, "%s", path);
+        goto out;
+    }
+    rc = sbc_tarw_dir(src, fd, o, NULL, e);
+    if (path && close(fd) < 0 && rc == 0)
+        rc = sbc_err_sys(e, "%s", path);
+out:
+    if (tmp[0]) {
+        sbc_err ign = {0};
+        sbc_rm_rf(s->fd, tmp, &ign);
+    }
+    free(tmpabs);
+    free(dirs);
+    return rc;
+}

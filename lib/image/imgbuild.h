@@ -112,6 +112,14 @@ void sbc_build_ctr_free(sbc_build_ctr *c);
 int sbc_build_layer_ctr(sbc_store *s, const sbc_build_ctr *c, const sbc_tarw_opts *o,
                         sbc_newlayer *out, sbc_err *e);
 
+/* sbc-export: the flattened root (no whiteouts) of the container ct (its
+ * image's layers and its changes), or with ct NULL of the image img, as a
+ * tar (o) into the file path (NULL: standard output).  Layers are flattened
+ * into a tmp/ dir of the store first; a btrfs or copy container's rootfs is
+ * written as it is. */
+int sbc_build_export(sbc_store *s, const sbc_build_ctr *ct, const sbc_image *img, const char *path,
+                     const sbc_tarw_opts *o, sbc_err *e);
+
 
 /* A layer unpacked into tmp/ (and its blob), not yet in the store: load
  * stages every candidate of an archive, then installs those its manifest
