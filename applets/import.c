@@ -1,17 +1,13 @@
 /* import.c - sbc-import: an image from a root filesystem tarball. */
-#include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "applets.h"
-#include "base/digest.h"
-#include "image/imgbuild.h"
+#include "build.h"
 #include "base/io.h"
-#include "opt.h"
-#include "image/store.h"
+#include "image/layer.h"
 
 const char import_usage[] =
     "Usage: sbc-import [OPTIONS] FILE|- [REPOSITORY[:TAG]]\n"
@@ -31,71 +27,41 @@ const char import_usage[] =
 
 int import_main(int argc, char **argv)
 {
-    enum { O_CHANGE = 'c', O_MSG = 'm', O_COMP = 256, O_QUIET = 'q' };
-    static const sbc_option opts[] = {
-        {"change", 'c', SBC_OPT_ARG, O_CHANGE},
-        {"message", 'm', SBC_OPT_ARG, O_MSG},
-        {"compress", 0, SBC_OPT_ARG, O_COMP},
-        {"quiet", 'q', SBC_OPT_NOARG, O_QUIET},
-        {0},
-    };
-    char **changes = sbc_xcalloc((size_t)argc + 1, sizeof *changes);
-    int nch = 0, comp = SBC_COMP_GZIP, level;
-    const char *msg = NULL;
+    static const sbc_option opts[] = {BUILD_OPTIONS, {0}};
+    build_cli b;
+    build_cli_init(&b, argc);
     sbc_opts o;
     int c;
     sbc_opts_init(&o, argc, argv, 1);
-    while ((c = sbc_opt_next(&o, opts))) {
-        switch (c) {
-        case O_CHANGE: changes[nch++] = (char *)o.arg; break;
-        case O_MSG: msg = o.arg; break;
-        case O_COMP:
-            if ((comp = sbc_comp_parse(o.arg, &level)) < 0)
-                sbc_usage_error("--compress: expected gzip, zstd or none, got \"%s\"", o.arg);
-            break;
-        case O_QUIET: break;
-        }
-    }
+    while ((c = sbc_opt_next(&o, opts)))
+        build_cli_opt(&b, c, &o);
     sbc_opt_operands(&o, 1, 2);
-    sbc_err te = {0};
-    if (o.nrest > 1 && sbc_build_tagname_ok(o.rest[1], &te) < 0) /* before any work */
-        return sbc_err_print(&te);
     const char *src = o.rest[0];
-    sbc_err e = {0};
-    int fd = 0;
-    if (strcmp(src, "-")) {
-        fd = open(src, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            sbc_err_sys(&e, "open %s", src);
-            return sbc_err_print(&e);
-        }
-    } else if (isatty(0)) {
-        sbc_usage_error("refusing to read a tarball from a terminal");
-    }
     sbc_store s;
-    if (sbc_store_open(&s, &e) < 0)
-        return sbc_err_print(&e);
+    int rc = build_cli_begin(&b, &o, 1, &s);
+    if (rc)
+        return rc;
+    if (!strcmp(src, "-") && isatty(0))
+        sbc_usage_error("refusing to read a tarball from a terminal");
+    sbc_err e = {0};
+    int fd = strcmp(src, "-") ? open(src, O_RDONLY | O_CLOEXEC) : 0;
     sbc_newlayer nl;
-    char id[SBC_DIGEST_SIZE];
     char *by = sbc_xasprintf("sbc-import %s", src);
-    const char *comment = msg ? msg : "Imported from -";
-    char *cm = NULL;
-    if (!msg && strcmp(src, "-"))
-        comment = cm = sbc_xasprintf("Imported from %s", src);
-    int rc = sbc_build_layer_stream(sbc_read_fd, &fd, &s, comp, &nl, &e);
-    if (rc < 0)
-        sbc_err_wrap(&e, "import %s", src);
-    if (rc == 0)
-        rc = sbc_build_finish(&s, NULL, NULL, &nl, 1, changes, nch, by, comment, NULL,
-                              o.nrest > 1 ? o.rest[1] : NULL, id, &e);
+    char *comment = b.message   ? sbc_xstrdup(b.message)
+                    : strcmp(src, "-") ? sbc_xasprintf("Imported from %s", src)
+                                       : sbc_xstrdup("Imported from -");
+    if (fd < 0) {
+        rc = sbc_err_sys(&e, "open %s", src);
+    } else {
+        /* a compressed tarball is the layer's blob as it is */
+        rc = sbc_build_layer_stream(sbc_read_fd, &fd, &s, b.to.compression, &nl, &e);
+        if (rc < 0)
+            sbc_err_wrap(&e, "import %s", src);
+    }
+    rc = build_cli_finish(&b, &s, rc, &nl, NULL, NULL, by, comment, NULL, &e);
     free(by);
-    free(cm);
-    free(changes);
-    sbc_store_close(&s);
+    free(comment);
     if (fd > 0)
         close(fd);
-    if (rc < 0)
-        return sbc_err_print(&e);
-    printf("%s\n", id);
-    return 0;
+    return rc;
 }

@@ -1,14 +1,9 @@
 /* init.c - sbc-init: an image from a directory. */
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "applets.h"
-#include "base/digest.h"
-#include "image/imgbuild.h"
+#include "build.h"
 #include "base/io.h"
-#include "opt.h"
-#include "image/store.h"
 
 const char init_usage[] =
     "Usage: sbc-init [OPTIONS] DIR [REPOSITORY[:TAG]]\n"
@@ -29,61 +24,33 @@ const char init_usage[] =
 
 int init_main(int argc, char **argv)
 {
-    enum { O_CHANGE = 'c', O_MSG = 'm', O_COMP = 256, O_MTIME, O_QUIET = 'q' };
-    static const sbc_option opts[] = {
-        {"change", 'c', SBC_OPT_ARG, O_CHANGE},
-        {"message", 'm', SBC_OPT_ARG, O_MSG},
-        {"compress", 0, SBC_OPT_ARG, O_COMP},
-        {"mtime", 0, SBC_OPT_ARG, O_MTIME},
-        {"quiet", 'q', SBC_OPT_NOARG, O_QUIET},
-        {0},
-    };
-    sbc_tarw_opts to;
-    sbc_tarw_opts_init(&to);
-    char **changes = sbc_xcalloc((size_t)argc + 1, sizeof *changes);
-    int nch = 0;
-    const char *msg = NULL;
+    enum { O_MTIME = BUILD_O_NEXT };
+    static const sbc_option opts[] = {BUILD_OPTIONS, {"mtime", 0, SBC_OPT_ARG, O_MTIME}, {0}};
+    build_cli b;
+    build_cli_init(&b, argc);
     sbc_opts o;
     int c;
     sbc_opts_init(&o, argc, argv, 1);
     while ((c = sbc_opt_next(&o, opts))) {
-        switch (c) {
-        case O_CHANGE: changes[nch++] = (char *)o.arg; break;
-        case O_MSG: msg = o.arg; break;
-        case O_COMP:
-            if ((to.compression = sbc_comp_parse(o.arg, &to.level)) < 0)
-                sbc_usage_error("--compress: expected gzip, zstd or none, got \"%s\"", o.arg);
-            break;
-        case O_MTIME: {
+        if (c == O_MTIME) {
             char *end;
-            to.mtime = strtoll(o.arg, &end, 10);
-            if (*end || to.mtime < 0)
+            b.to.mtime = strtoll(o.arg, &end, 10);
+            if (*end || b.to.mtime < 0)
                 sbc_usage_error("--mtime: expected seconds since the epoch, got \"%s\"", o.arg);
-            break;
-        }
-        case O_QUIET: break;
+        } else {
+            build_cli_opt(&b, c, &o);
         }
     }
     sbc_opt_operands(&o, 1, 2);
-    sbc_err te = {0};
-    if (o.nrest > 1 && sbc_build_tagname_ok(o.rest[1], &te) < 0) /* before any work */
-        return sbc_err_print(&te);
-    sbc_err e = {0};
     sbc_store s;
-    if (sbc_store_open(&s, &e) < 0)
-        return sbc_err_print(&e);
+    int rc = build_cli_begin(&b, &o, 1, &s);
+    if (rc)
+        return rc;
+    sbc_err e = {0};
     sbc_newlayer nl;
-    char id[SBC_DIGEST_SIZE];
     char *by = sbc_xasprintf("sbc-init %s", o.rest[0]);
-    int rc = sbc_build_layer_dir(&s, o.rest[0], &to, &nl, &e);
-    if (rc == 0)
-        rc = sbc_build_finish(&s, NULL, NULL, &nl, 1, changes, nch, by, msg, NULL,
-                              o.nrest > 1 ? o.rest[1] : NULL, id, &e);
+    rc = sbc_build_layer_dir(&s, o.rest[0], &b.to, &nl, &e);
+    rc = build_cli_finish(&b, &s, rc, &nl, NULL, NULL, by, b.message, NULL, &e);
     free(by);
-    free(changes);
-    sbc_store_close(&s);
-    if (rc < 0)
-        return sbc_err_print(&e);
-    printf("%s\n", id);
-    return 0;
+    return rc;
 }

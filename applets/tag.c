@@ -30,18 +30,12 @@ int tag_main(int argc, char **argv)
     }
     sbc_store s;
     sbc_image img;
-    int rc = 0;
-    if (sbc_store_open(&s, &e) < 0)
+    if (sbc_image_open(&s, o.rest[0], &img, &e) < 0)
         return sbc_ref_free(&r), sbc_err_print(&e);
-    if (sbc_image_lookup(&s, o.rest[0], &img, &e) < 0) {
-        rc = sbc_err_print(&e);
-    } else {
-        char *full = sbc_ref_string(&r);
-        if (sbc_store_lock(&s, &e) < 0 || sbc_store_tag_set(&s, full, img.id, &e) < 0)
-            rc = sbc_err_print(&e);
-        free(full);
-        sbc_image_free(&img);
-    }
+    char *full = sbc_ref_string(&r);
+    int rc = sbc_store_lock(&s, &e) < 0 || sbc_store_tag_set(&s, full, img.id, &e) < 0 ? sbc_err_print(&e) : 0;
+    free(full);
+    sbc_image_free(&img);
     sbc_store_close(&s);
     sbc_ref_free(&r);
     return rc;

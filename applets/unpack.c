@@ -46,18 +46,14 @@ int unpack_main(int argc, char **argv)
     }
     sbc_store s;
     sbc_image img;
-    if (sbc_store_open(&s, &e) < 0)
+    if (sbc_image_open(&s, o.rest[0], &img, &e) < 0)
         return sbc_err_print(&e);
     int rc = 0;
-    if (sbc_image_lookup(&s, o.rest[0], &img, &e) < 0) {
+    if (sbc_layer_flatten((const char *const *)img.layer_dirs, img.nlayers, o.rest[1], &e) < 0) {
+        sbc_err_wrap(&e, "%s", o.rest[0]);
         rc = sbc_err_print(&e);
-    } else {
-        if (sbc_layer_flatten((const char *const *)img.layer_dirs, img.nlayers, o.rest[1], &e) < 0) {
-            sbc_err_wrap(&e, "%s", o.rest[0]);
-            rc = sbc_err_print(&e);
-        }
-        sbc_image_free(&img);
     }
+    sbc_image_free(&img);
     sbc_store_close(&s);
     return rc;
 }

@@ -266,6 +266,18 @@ int sbc_image_lookup(sbc_store *s, const char *name, sbc_image *img, sbc_err *e)
     return rc;
 }
 
+int sbc_image_open(sbc_store *s, const char *name, sbc_image *img, sbc_err *e)
+{
+    memset(img, 0, sizeof *img);
+    if (sbc_store_open(s, e) < 0)
+        return -1;
+    if (sbc_image_lookup(s, name, img, e) < 0) {
+        sbc_store_close(s);
+        return -1;
+    }
+    return 0;
+}
+
 void sbc_image_free(sbc_image *img)
 {
     free(img->ref);

@@ -61,6 +61,9 @@ typedef struct sbc_image {
  * "No such image: NAME". */
 int sbc_image_lookup(sbc_store *s, const char *name, sbc_image *img, sbc_err *e);
 void sbc_image_free(sbc_image *img);
+/* sbc_store_open, then sbc_image_lookup of name; on failure the store is
+ * closed again.  The applets that work on one image start with it. */
+int sbc_image_open(sbc_store *s, const char *name, sbc_image *img, sbc_err *e);
 
 /* Tags: normalized "repo:tag" -> image id.  Caller holds the lock for set/del. */
 cJSON *sbc_store_tags(sbc_store *s, sbc_err *e);            /* the whole map */
