@@ -71,7 +71,7 @@ static void emit(const char *line, size_t len)
 
 static int logs_one(const char *root, const char *ref, sbc_container *ct, void *arg, sbc_err *e)
 {
-    char *path = sbc_xasprintf("%s/container.log", ct->dir);
+    char *path = sbc_container_log_path(ct);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     sbc_buf b = {0};
     size_t done = 0;

@@ -897,3 +897,8 @@ void sbc_containers_free(sbc_container *cs, int n)
         sbc_container_free(&cs[i]);
     free(cs);
 }
+
+char *sbc_container_log_path(const sbc_container *c)
+{
+    return sbc_xasprintf("%s/container.log", c->dir);
+}

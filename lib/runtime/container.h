@@ -114,6 +114,8 @@ int sbc_container_using_image(const char *root, const char *image_id, char *who,
 int sbc_container_list_all(const char *root, int all, const char *const *keep, sbc_container **out,
                            int *n, sbc_err *e);
 void sbc_containers_free(sbc_container *cs, int n);
+/* The json-file log of a detached container (malloc'd path). */
+char *sbc_container_log_path(const sbc_container *c);
 
 /* The Docker-like inspect object (Id, Name, State{Status, Running, Pid,
  * ExitCode, OOMKilled, StartedAt, FinishedAt}, Config, HostConfig, Mounts,
