@@ -220,6 +220,16 @@ expect_rc 0 "tag" sbc-tag "$R/busybox" mybox:1
 check "images shows the new tag" sh -c "sbc-images | grep -Eq '^mybox +1 '"
 run sbc-rmi mybox:1
 if [ "$RC" = 0 ] && grep -q "Untagged: docker.io/library/mybox:1" "$T_TMP/out" && sbc-images | grep -q "$R/busybox"; then pass "rmi of one of two tags only untags"; else fail "rmi untag ($(_why))"; fi
+# an image a container records as its ImageID stays (by ID: no other name
+# to fall back to untagging); -f only untags it
+bb_id=$(sbc-images -q --no-trunc "$R/busybox")
+cid=$(sbc-create --network none "$R/busybox" true 2>/dev/null)
+run sbc-rmi "$bb_id"
+if [ "$RC" = 1 ] && grep -q "conflict: unable to remove $bb_id: image is being used by container ${cid:0:12}" "$T_TMP/err" && sbc-images | grep -q "$R/busybox"; then pass "rmi of an image a container uses is refused"; else fail "rmi in use ($(_why))"; fi
+run sbc-rmi -f "$bb_id"
+if [ "$RC" = 0 ] && grep -q "Untagged: $R/busybox:latest" "$T_TMP/out" && ! grep -q "Deleted" "$T_TMP/out" && sbc-images -q --no-trunc | grep -q "$bb_id"; then pass "rmi -f of an image in use only untags it"; else fail "rmi -f in use ($(_why))"; fi
+sbc-rm "$cid" >/dev/null
+expect_rc 0 "tag the untagged image again by ID" sbc-tag "$bb_id" "$R/busybox"
 n_layers=$(ls "$SBC_ROOT/layers" | wc -l)
 expect_rc 0 "rmi layers" sbc-rmi "$R/layers"
 check "rmi dropped the 4 layers only layers:latest used" test "$(ls "$SBC_ROOT/layers" | wc -l)" = $((n_layers - 4))
