@@ -82,6 +82,23 @@ fi
 cp "$TOP/lib/image/push.c" "$C/lib/image/push.c"
 expect_rc 0 "the repaired copy prints nothing again" sh "$NP" "$C"
 
+# no function of lib/ or applets/ over 150 lines (tools/check-funcs.sh), and
+# the check sees one
+expect_rc 0 "no function over 150 lines" sh "$TOP/tools/check-funcs.sh" 150 "$TOP"
+run sh "$TOP/tools/check-funcs.sh" 40 "$TOP"
+if [ "$RC" = 1 ] && grep -q '^lib/.*: [a-z_0-9]*: [0-9]* lines (at most 40)$' "$T_TMP/out"; then
+  pass "check-funcs finds functions over a lower bound ($(wc -l <"$T_TMP/out") over 40 lines)"
+else
+  fail "check-funcs at 40 ($(_why))"
+fi
+
+# no applet opens the store's directories or builds paths into it: the
+# store and container modules do (thin applets)
+store_walks() { grep -nE 'opendir|fdopendir|"(images|layers|containers|blobs)/|sbc_store_path\(' "$1"/applets/*.c; }
+if [ -z "$(store_walks "$TOP")" ]; then pass "no applet walks the store itself"; else fail "applets walk the store: $(store_walks "$TOP" | head -3 | tr '\n' ' ')"; fi
+mkdir -p "$C/applets" && printf 'static int f(int fd) { return openat(fd, "images/x.json", 0); }\n' >"$C/applets/bad.c"
+if [ -n "$(store_walks "$C")" ]; then pass "the store-walk check sees an applet that opens images/"; else fail "store-walk check blind"; fi
+
 # make check-layers runs both, and make test runs make check-layers
 run make -C "$TOP" -s check-layers
 if [ "$RC" = 0 ] && grep -q 'keep the dependency rule' "$T_TMP/out" && grep -q 'lib/ prints nothing' "$T_TMP/out"; then pass "make check-layers"; else fail "make check-layers ($(_why))"; fi
