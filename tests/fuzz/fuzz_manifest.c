@@ -170,7 +170,7 @@ static void setup(void)
     }
     char *p = sbc_xasprintf("%s/config.json", g_creds);
     const char *cj = "{\"auths\":{\"fuzz.test\":{\"auth\":\"dXNlcjpwYXNz\"}}}"; /* user:pass */
-    if (sbc_write_atomic(AT_FDCWD, p, cj, strlen(cj), 0600, &e) < 0)
+    if (sbc_write_atomic_scratch(AT_FDCWD, p, cj, strlen(cj), 0600, &e) < 0)
         abort();
     free(p);
     setenv("SBC_CONFIG_DIR", g_anon, 1); /* no config.json: no mirrors, nothing insecure */
