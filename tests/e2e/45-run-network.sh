@@ -183,7 +183,9 @@ run http_get "http://127.0.0.1:$HP3/"
 if [ "$OUT" = hello-again ]; then pass "after start, -p $HP3 answers again"; else fail "restart ports ($(_why))"; fi
 
 # --- hostile input: clear one-line errors, exit 125, nothing left behind
-netstate() { echo "$(ip -o link show | grep -c vsbc) $(grep -c . "$LEASES") $(nft list table ip $TABLE | grep -c dnat)"; }
+# (veths of this script's subnet only: other runs on the host have their own)
+VPFX=$(printf 'vsbc%02x%02x%02x' 10 216 "$N3")
+netstate() { echo "$(ip -o link show | grep -c "$VPFX") $(grep -c . "$LEASES") $(nft list table ip $TABLE | grep -c dnat)"; }
 NCT=$(sbc-ps -aq | wc -l)
 BEFORE=$(netstate)
 expect_rc 125 "bad -p is refused" sbc-run -d -p 80:99999 "$IMG" true

@@ -141,7 +141,7 @@ expect_rc 0 "setup --ip $NETP.200" "$NH" setup c5 "$P5" "$T_TMP/c5" "{\"ip\":\"$
 check "--ip address is used" sh -c "nsenter -t $P5 -n ip -o addr show dev eth0 | grep -q ' $NETP.200/24 '"
 
 # hostile input: clear errors, nothing left behind
-snapshot() { echo "$(ip -o link show | grep -c vsbc) $(wc -l <"$SBC_ROOT/network/bridge/leases") $(nft -a list chain ip $TABLE ports | grep -c comment)"; }
+snapshot() { echo "$(ip -o link show | grep -c "vsbc0ad5${N3hex}") $(wc -l <"$SBC_ROOT/network/bridge/leases") $(nft -a list chain ip $TABLE ports | grep -c comment)"; }
 BEFORE=$(snapshot)
 P6=$(fake c6)
 expect_rc 125 "--ip outside the subnet is refused" "$NH" setup c6 "$P6" "$T_TMP/c6" '{"ip":"10.77.0.5"}'
