@@ -80,15 +80,21 @@ int sbc_err_print(const sbc_err *e)
     return e && e->code ? e->code : SBC_EXIT_FAIL;
 }
 
+/* "sbc-NAME: message" on stderr, after whatever stdout holds */
+static void vmsg(const char *fmt, va_list ap)
+{
+    fflush(stdout);
+    prefix_name(stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 void sbc_warn(const char *fmt, ...)
 {
     va_list ap;
-    fflush(stdout);
-    prefix_name(stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vmsg(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 void sbc_debug(const char *fmt, ...)
@@ -107,11 +113,8 @@ void sbc_debug(const char *fmt, ...)
 _Noreturn void sbc_die(int code, const char *fmt, ...)
 {
     va_list ap;
-    fflush(stdout);
-    prefix_name(stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vmsg(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     exit(code ? code : SBC_EXIT_FAIL);
 }
