@@ -6,6 +6,7 @@
 #include <fcntl.h>
 
 #include "applets.h"
+#include "runtime/caps.h"
 #include "runtime/container.h"
 #include "base/io.h"
 #include "base/json.h"
@@ -26,10 +27,12 @@ const char exec_usage[] =
     "  -d, --detach            run in the background\n"
     "  -e, --env KEY=VALUE     set an environment variable\n"
     "  -w, --workdir DIR       working directory\n"
-    "  -u, --user USER[:GROUP] user and group\n";
+    "  -u, --user USER[:GROUP] user and group\n"
+    "      --privileged        every capability for the command (the container's\n"
+    "                          seccomp filter and devices stay)\n";
 
 struct exec_opts {
-    int inter, tty, detach, nenv, nargs;
+    int inter, tty, detach, nenv, nargs, privileged;
     const char *wd, *user, **env;
     char **args; /* COMMAND [ARG...] */
 };
@@ -75,6 +78,8 @@ static int exec_one(const char *root, const char *ref, sbc_container *ct, void *
         s.user = x->user;
     s.terminal = x->tty;
     s.init = 0;
+    if (x->privileged)
+        s.caps = s.caps_eff = sbc_caps_all();
     s.stdio[0] = x->inter && !x->detach ? STDIN_FILENO : -1;
     s.stdio[1] = x->detach ? -1 : STDOUT_FILENO;
     s.stdio[2] = x->detach ? -1 : STDERR_FILENO;
@@ -98,7 +103,8 @@ int exec_main(int argc, char **argv)
     static const sbc_option opts[] = {
         {"interactive", 'i', SBC_OPT_NOARG, 'i'}, {"tty", 't', SBC_OPT_NOARG, 't'},
         {"detach", 'd', SBC_OPT_NOARG, 'd'}, {"env", 'e', SBC_OPT_ARG, 'e'},
-        {"workdir", 'w', SBC_OPT_ARG, 'w'}, {"user", 'u', SBC_OPT_ARG, 'u'}, {0}};
+        {"workdir", 'w', SBC_OPT_ARG, 'w'}, {"user", 'u', SBC_OPT_ARG, 'u'},
+        {"privileged", 0, SBC_OPT_NOARG, 'P'}, {0}};
     sbc_opts o;
     int c;
     struct exec_opts x = {.env = sbc_xcalloc((size_t)argc + 1, sizeof *x.env)};
@@ -111,6 +117,7 @@ int exec_main(int argc, char **argv)
         case 'e': x.env[x.nenv++] = o.arg; break;
         case 'w': x.wd = o.arg; break;
         case 'u': x.user = o.arg; break;
+        case 'P': x.privileged = sbc_opt_bool(&o); break;
         }
     }
     sbc_opt_operands(&o, 2, -1);

@@ -17,6 +17,7 @@
 #include "image/pull.h"
 #include "image/rootfs.h"
 #include "image/store.h"
+#include "runtime/seccomp.h"
 
 const char run_usage[] =
     "Usage: sbc-run [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
@@ -32,6 +33,7 @@ enum {
     O_HOST = 'h', O_VOL = 'v', O_MEM = 'm',
     O_RM = 256, O_NAME, O_ENVFILE, O_ENTRY, O_TMPFS, O_RO, O_CPUS, O_PIDS, O_NET, O_INIT,
     O_CIDFILE, O_STOPSIG, O_PULL, O_IP, O_DNS, O_DNSSEARCH, O_DNSOPT, O_ADDHOST,
+    O_PRIV, O_CAPADD, O_CAPDROP, O_SECOPT, O_DEVICE, O_SYSCTL,
     O_PUB = 'p', O_PUBALL = 'P',
 };
 
@@ -57,6 +59,37 @@ static int bind_parse(const char *spec, sbc_bind *b, sbc_err *e)
     }
     *b = (sbc_bind){.spec = spec, .src = src, .dst = dst, .ro = mode && !strcmp(mode, "ro")};
     return 0;
+}
+
+/* --security-opt no-new-privileges[=true|false] | seccomp=unconfined|FILE
+ * (Docker also spells the separator ':'); the profile file is read here. */
+static int secopt_parse(const char *s, sbc_create_opts *o, sbc_err *e)
+{
+    size_t kl = strcspn(s, "=:");
+    const char *v = s[kl] ? s + kl + 1 : NULL;
+    if (kl == 17 && !strncmp(s, "no-new-privileges", 17)) {
+        if (!v || !strcmp(v, "true"))
+            o->no_new_privs = 1;
+        else if (!strcmp(v, "false"))
+            o->no_new_privs = 0;
+        else
+            return sbc_err_set(e, 0, "invalid --security-opt: %s (no-new-privileges takes true or false)", s);
+        return 0;
+    }
+    if (kl == 7 && !strncmp(s, "seccomp", 7) && v && *v) {
+        o->seccomp_unconfined = !strcmp(v, "unconfined");
+        o->seccomp_json = NULL;
+        if (o->seccomp_unconfined)
+            return 0;
+        char *j = sbc_read_file(AT_FDCWD, v, SBC_SECCOMP_MAX_JSON, NULL, e);
+        if (!j) {
+            sbc_err_wrap(e, "--security-opt seccomp");
+            return -1;
+        }
+        o->seccomp_json = j; /* the applet's, until it exits */
+        return 0;
+    }
+    return sbc_err_set(e, 0, "invalid --security-opt: %s (no-new-privileges[=true|false] or seccomp=unconfined|PROFILE.json)", s);
 }
 
 /* --tmpfs /DIR[:OPTIONS] (opts points into dst's allocation, or is "") */
@@ -91,7 +124,10 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
         {"publish", 'p', SBC_OPT_ARG, O_PUB}, {"publish-all", 'P', SBC_OPT_NOARG, O_PUBALL},
         {"dns", 0, SBC_OPT_ARG, O_DNS}, {"dns-search", 0, SBC_OPT_ARG, O_DNSSEARCH},
         {"dns-option", 0, SBC_OPT_ARG, O_DNSOPT}, {"dns-opt", 0, SBC_OPT_ARG | SBC_OPT_HIDDEN, O_DNSOPT},
-        {"add-host", 0, SBC_OPT_ARG, O_ADDHOST}, {0},
+        {"add-host", 0, SBC_OPT_ARG, O_ADDHOST}, {"privileged", 0, SBC_OPT_NOARG, O_PRIV},
+        {"cap-add", 0, SBC_OPT_ARG, O_CAPADD}, {"cap-drop", 0, SBC_OPT_ARG, O_CAPDROP},
+        {"security-opt", 0, SBC_OPT_ARG, O_SECOPT}, {"device", 0, SBC_OPT_ARG, O_DEVICE},
+        {"sysctl", 0, SBC_OPT_ARG, O_SYSCTL}, {0},
     };
     sbc_opts p;
     sbc_err e = {0};
@@ -157,6 +193,16 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
         case O_DNSOPT: add(&o->dns_options, &o->ndns_options, p.arg); break;
         case O_ADDHOST: add(&o->add_hosts, &o->nadd_hosts, p.arg); break;
         case O_INIT: o->init = sbc_opt_bool(&p); break;
+        case O_PRIV: o->privileged = sbc_opt_bool(&p); break;
+        case O_CAPADD: add(&o->cap_add, &o->ncap_add, p.arg); break;
+        case O_CAPDROP: add(&o->cap_drop, &o->ncap_drop, p.arg); break;
+        case O_DEVICE: add(&o->devices, &o->ndevices, p.arg); break;
+        case O_SYSCTL: add(&o->sysctls, &o->nsysctls, p.arg); break;
+        case O_SECOPT:
+            add(&o->security_opts, &o->nsecurity_opts, p.arg);
+            if (secopt_parse(p.arg, o, &e) < 0)
+                exit(sbc_err_print(&e));
+            break;
         case O_CIDFILE: r->cidfile = p.arg; break;
         case O_STOPSIG:
             if (sbc_signal_from_name(p.arg) < 0)

@@ -32,6 +32,15 @@
     "      --dns-option OPT    option for /etc/resolv.conf\n" \
     "      --add-host HOST:IP  add a line to /etc/hosts (IP may be host-gateway)\n" \
     "      --init              run sbc as PID 1 (reaps zombies, forwards signals)\n" \
+    "      --privileged        every capability and host device, no masked or read-only\n" \
+    "                          paths, /sys writable, no seccomp filter\n" \
+    "      --cap-add CAP       add a capability (NET_ADMIN or CAP_NET_ADMIN; ALL)\n" \
+    "      --cap-drop CAP      drop a capability (ALL: every one)\n" \
+    "      --security-opt OPT  no-new-privileges[=true|false], seccomp=unconfined or\n" \
+    "                          seccomp=PROFILE.json (Docker's profile format)\n" \
+    "      --device HOST[:CONTAINER][:PERMS]  add a host device (PERMS: rwm)\n" \
+    "      --sysctl KEY=VALUE  set a namespaced sysctl (kernel.shm*, kernel.msg*,\n" \
+    "                          kernel.sem, fs.mqueue.*, net.*)\n" \
     "      --cidfile FILE      write the container ID to FILE\n" \
     "      --stop-signal SIG   signal to stop the container (default SIGTERM)\n" \
     "      --pull POLICY       missing (default), always or never\n"

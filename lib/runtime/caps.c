@@ -2,7 +2,9 @@
 #include "runtime/caps.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/prctl.h>
@@ -28,6 +30,25 @@ uint64_t sbc_caps_default(void)
     uint64_t m = 0;
     for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
         m |= 1ULL << d[i];
+    return m;
+}
+
+uint64_t sbc_caps_all(void)
+{
+    int last = 40;
+    char b[16];
+    int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, b, sizeof b - 1);
+        if (n > 0) {
+            b[n] = 0;
+            last = atoi(b);
+        }
+        close(fd);
+    }
+    uint64_t m = 0;
+    for (int i = 0; i <= last && i < 64 && strcmp(sbc_cap_name(i), "?"); i++)
+        m |= 1ULL << i;
     return m;
 }
 

@@ -17,6 +17,8 @@
 
 #include "runtime/caps.h"
 #include "runtime/cgroup.h"
+#include "runtime/devices.h"
+#include "runtime/seccomp.h"
 #include "base/cleanup.h"
 #include "base/io.h"
 #include "net/ipam.h"
@@ -186,6 +188,14 @@ typedef struct plan {
     char hostname[128];
     const char *wd, *user, *stopsig;
     char *rootfs, *upper, *work, *cgroup;
+    /* security (security_of) */
+    uint64_t caps;           /* bounding = effective = permitted */
+    sbc_dev_rule *rules;     /* linux.resources.devices */
+    int nrules;
+    sbc_dev_node *nodes;     /* linux.devices */
+    int nnodes;
+    int *devnode;            /* --device i's node in nodes */
+    cJSON *seccomp;          /* a custom profile, parsed */
 } plan;
 
 static void plan_free(plan *p)
@@ -201,6 +211,12 @@ static void plan_free(plan *p)
     free(p->upper);
     free(p->work);
     free(p->cgroup);
+    free(p->rules);
+    for (int i = 0; i < p->nnodes; i++)
+        sbc_dev_node_free(&p->nodes[i]);
+    free(p->nodes);
+    free(p->devnode);
+    cJSON_Delete(p->seccomp);
 }
 
 /* The netopts of net.h from the options; p->netmode gets
@@ -260,6 +276,123 @@ static int netopts_of(const char *root, const sbc_create_opts *o, plan *p, sbc_e
     int r = sbc_net_validate(&no, e);
     sbc_netopts_free(&no);
     return r;
+}
+
+/* --cap-add/--cap-drop over the default set (or all with --privileged), as
+ * Docker does: ALL in add starts from every capability, ALL in drop from
+ * none, then the named drops and adds. */
+static int caps_of(const sbc_create_opts *o, uint64_t *out, sbc_err *e)
+{
+    uint64_t all = sbc_caps_all(), add = 0, drop = 0;
+    int add_all = 0, drop_all = 0;
+    for (int k = 0; k < 2; k++) {
+        const char **v = k ? o->cap_drop : o->cap_add;
+        int n = k ? o->ncap_drop : o->ncap_add;
+        for (int i = 0; i < n; i++) {
+            int c = sbc_cap_from_name(v[i]);
+            if (c < 0 || (c < 64 && !(all & (1ULL << c))))
+                return sbc_err_set(e, SBC_EXIT_FAIL, "invalid capability: %s", v[i]);
+            if (c == 64)
+                *(k ? &drop_all : &add_all) = 1;
+            else
+                *(k ? &drop : &add) |= 1ULL << c;
+        }
+    }
+    uint64_t m = o->privileged || add_all ? all : sbc_caps_default();
+    if (drop_all)
+        m = 0;
+    m &= ~drop;
+    m |= add;
+    *out = m;
+    return 0;
+}
+
+/* Only sysctls of the namespaces a container has of its own are allowed,
+ * as Docker allows them: IPC (kernel.shm*, kernel.msg*, kernel.sem,
+ * fs.mqueue.*) and network (net.*, not with the host's or another
+ * container's network). */
+static int sysctl_check(const char *kv, sbc_net_mode mode, sbc_err *e)
+{
+    const char *eq = strchr(kv, '=');
+    size_t kl = eq ? (size_t)(eq - kv) : 0;
+    if (!eq || !kl || kl > 200)
+        return sbc_err_set(e, SBC_EXIT_FAIL, "invalid sysctl: '%s' (want KEY=VALUE)", kv);
+    for (size_t i = 0; i < kl; i++) {
+        char ch = kv[i];
+        int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                 ch == '_' || ch == '-' || ch == '.';
+        if (!ok || (ch == '.' && (i == 0 || i + 1 == kl || kv[i + 1] == '.')))
+            return sbc_err_set(e, SBC_EXIT_FAIL, "invalid sysctl name: '%.*s'", (int)kl, kv);
+    }
+    if (strchr(eq + 1, '\n'))
+        return sbc_err_set(e, SBC_EXIT_FAIL, "invalid sysctl value for %.*s", (int)kl, kv);
+#define PFX(s) (kl > sizeof s - 1 && !strncmp(kv, s, sizeof s - 1))
+    if (PFX("kernel.shm") || PFX("kernel.msg") || (kl == 10 && !strncmp(kv, "kernel.sem", 10)) ||
+        PFX("fs.mqueue."))
+        return 0;
+    if (PFX("net.")) {
+        if (mode == SBC_NET_HOST)
+            return sbc_err_set(e, SBC_EXIT_FAIL, "sysctl '%.*s' is not allowed in the host's network namespace", (int)kl, kv);
+        if (mode == SBC_NET_CONTAINER)
+            return sbc_err_set(e, SBC_EXIT_FAIL, "sysctl '%.*s' is not allowed when sharing another container's network namespace", (int)kl, kv);
+        return 0;
+    }
+#undef PFX
+    return sbc_err_set(e, SBC_EXIT_FAIL, "sysctl '%.*s' is not allowed (not namespaced: only kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.* and net.*)", (int)kl, kv);
+}
+
+/* Capabilities, devices, sysctls and the seccomp profile, all checked
+ * before anything is made. */
+static int security_of(const sbc_create_opts *o, plan *p, sbc_err *e)
+{
+    if (caps_of(o, &p->caps, e) < 0)
+        return -1;
+    int nr = o->privileged ? 1 : sbc_dev_ndefault;
+    p->rules = sbc_xcalloc((size_t)(nr + o->ndevices) + 1, sizeof *p->rules);
+    if (o->privileged)
+        p->rules[0] = sbc_dev_privileged;
+    else
+        memcpy(p->rules, sbc_dev_default, (size_t)nr * sizeof *p->rules);
+    p->nrules = nr;
+    if (o->privileged && sbc_dev_nodes_host("/dev", &p->nodes, &p->nnodes, e) < 0)
+        return -1;
+    p->nodes = sbc_xrealloc(p->nodes, (size_t)(p->nnodes + o->ndevices + 1) * sizeof *p->nodes);
+    p->devnode = sbc_xcalloc((size_t)o->ndevices + 1, sizeof *p->devnode);
+    for (int i = 0; i < o->ndevices; i++) {
+        sbc_dev_node nd;
+        if (sbc_device_parse(o->devices[i], &p->rules[p->nrules], &nd, e) < 0)
+            return -1;
+        p->nrules++;
+        /* a --device replaces a host node of the same path (--privileged) */
+        int k;
+        for (k = 0; k < p->nnodes && strcmp(p->nodes[k].path, nd.path); k++)
+            ;
+        if (k < p->nnodes)
+            sbc_dev_node_free(&p->nodes[k]);
+        else
+            p->nnodes++;
+        p->nodes[k] = nd;
+        p->devnode[i] = k;
+    }
+    for (int i = 0; i < o->nsysctls; i++)
+        if (sysctl_check(o->sysctls[i], p->mode, e) < 0)
+            return -1;
+    if (o->seccomp_json && !o->privileged && !o->seccomp_unconfined) {
+        sbc_seccomp_profile *sp;
+        p->seccomp = cJSON_Parse(o->seccomp_json);
+        if (!p->seccomp)
+            return sbc_err_set(e, SBC_EXIT_FAIL, "seccomp profile: invalid JSON");
+        if (sbc_seccomp_from_json(p->seccomp, &sp, e) < 0)
+            return -1;
+        /* compiled once now, so a profile libseccomp refuses fails here */
+        sbc_seccomp_prog prog;
+        int rc = sbc_seccomp_compile(sp, p->caps, sbc_seccomp_kernel_version(), &prog, e);
+        sbc_seccomp_free(sp);
+        if (rc < 0)
+            return -1;
+        sbc_seccomp_prog_free(&prog);
+    }
+    return 0;
 }
 
 /* The command: entrypoint + cmd, as Docker combines them. */
@@ -381,6 +514,40 @@ static void config_user(const sbc_create_opts *o, plan *p, cJSON *cf)
         cJSON_AddItemToArray(binds, cJSON_CreateString(o->binds[i].spec));
     for (int i = 0; i < o->ntmpfs; i++)
         cJSON_AddItemToArray(tmpfs, cJSON_CreateString(o->tmpfs[i].spec));
+    cJSON_AddBoolToObject(hc, "Privileged", o->privileged);
+    cJSON_AddItemToObject(hc, "CapAdd", str_array(o->cap_add, o->ncap_add));
+    cJSON_AddItemToObject(hc, "CapDrop", str_array(o->cap_drop, o->ncap_drop));
+    cJSON_AddItemToObject(hc, "SecurityOpt", str_array(o->security_opts, o->nsecurity_opts));
+    cJSON *dv = cJSON_AddArrayToObject(hc, "Devices");
+    for (int i = 0; i < o->ndevices; i++) {
+        /* HOST[:CONTAINER][:PERMS] as Docker splits it (checked already) */
+        const sbc_dev_node *nd = &p->nodes[p->devnode[i]];
+        const sbc_dev_rule *r = &p->rules[p->nrules - o->ndevices + i];
+        char acc[4], *q = acc;
+        size_t hl = strcspn(o->devices[i], ":");
+        if (r->access & SBC_DEV_R)
+            *q++ = 'r';
+        if (r->access & SBC_DEV_W)
+            *q++ = 'w';
+        if (r->access & SBC_DEV_M)
+            *q++ = 'm';
+        *q = 0;
+        cJSON *d = cJSON_CreateObject();
+        char *host = sbc_xasprintf("%.*s", (int)hl, o->devices[i]);
+        cJSON_AddStringToObject(d, "PathOnHost", host);
+        free(host);
+        cJSON_AddStringToObject(d, "PathInContainer", nd->path);
+        cJSON_AddStringToObject(d, "CgroupPermissions", acc);
+        cJSON_AddItemToArray(dv, d);
+    }
+    cJSON *sc = cJSON_AddObjectToObject(hc, "Sysctls");
+    for (int i = 0; i < o->nsysctls; i++) {
+        const char *eq = strchr(o->sysctls[i], '=');
+        char *k = sbc_xasprintf("%.*s", (int)(eq - o->sysctls[i]), o->sysctls[i]);
+        cJSON_DeleteItemFromObjectCaseSensitive(sc, k);
+        cJSON_AddStringToObject(sc, k, eq + 1);
+        free(k);
+    }
 }
 
 /* Docker's config.json: Created, Image, Path, Args, Config, HostConfig,
@@ -445,9 +612,11 @@ static void spec_process(const sbc_create_opts *o, plan *p, cJSON *spec)
         cJSON_AddStringToObject(proc, "sbc.user", p->user);
     if (o->init)
         cJSON_AddBoolToObject(proc, "sbc.init", 1);
+    if (o->no_new_privs)
+        cJSON_AddBoolToObject(proc, "noNewPrivileges", 1);
     cJSON *caps = cJSON_AddObjectToObject(proc, "capabilities");
     cJSON *bnd = cJSON_AddArrayToObject(caps, "bounding");
-    uint64_t dc = sbc_caps_default();
+    uint64_t dc = p->caps;
     for (int i = 0; i < 64; i++)
         if (dc & (1ULL << i)) {
             char n[48];
@@ -465,7 +634,8 @@ static void spec_mounts(const sbc_create_opts *o, const sbc_container *c, cJSON 
     cJSON_AddItemToArray(ms, mount_obj("/proc", "proc", "proc", "nosuid,noexec,nodev"));
     cJSON_AddItemToArray(ms, mount_obj("/dev", "tmpfs", "tmpfs", "nosuid,strictatime,mode=755,size=65536k"));
     cJSON_AddItemToArray(ms, mount_obj("/dev/pts", "devpts", "devpts", "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5"));
-    cJSON_AddItemToArray(ms, mount_obj("/sys", "sysfs", "sysfs", "nosuid,noexec,nodev,ro"));
+    /* --privileged: /sys read-write, as Docker */
+    cJSON_AddItemToArray(ms, mount_obj("/sys", "sysfs", "sysfs", o->privileged ? "nosuid,noexec,nodev" : "nosuid,noexec,nodev,ro"));
     cJSON_AddItemToArray(ms, mount_obj("/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev"));
     cJSON_AddItemToArray(ms, mount_obj("/dev/shm", "tmpfs", "shm", "nosuid,noexec,nodev,mode=1777,size=65536k"));
     /* hosts and resolv.conf are written by sbc_net_setup at every start,
@@ -493,8 +663,8 @@ static const char *const ns_names[NS_COUNT] = {
     [NS_NETWORK] = "network", [NS_CGROUP] = "cgroup",
 };
 
-/* The cgroup limits of the spec. */
-static void resources(const sbc_create_opts *o, cJSON *lx)
+/* The cgroup limits of the spec, with the device rules. */
+static void resources(const sbc_create_opts *o, const plan *p, cJSON *lx)
 {
     cJSON *rs = cJSON_AddObjectToObject(lx, "resources");
     if (o->memory)
@@ -506,6 +676,7 @@ static void resources(const sbc_create_opts *o, cJSON *lx)
     }
     if (o->pids)
         cJSON_AddNumberToObject(cJSON_AddObjectToObject(rs, "pids"), "limit", (double)o->pids);
+    cJSON_AddItemToObject(rs, "devices", sbc_dev_rules_to_json(p->rules, p->nrules));
 }
 
 /* spec.json: the OCI description the engine runs (after config_json). */
@@ -538,10 +709,33 @@ static cJSON *spec_json(const sbc_create_opts *o, plan *p, const sbc_container *
             cJSON_AddStringToObject(n, "path", p->netns);
         cJSON_AddItemToArray(nss, n);
     }
-    cJSON_AddItemToObject(lx, "maskedPaths", str_array(masked_paths, sizeof masked_paths / sizeof *masked_paths));
-    cJSON_AddItemToObject(lx, "readonlyPaths", str_array(readonly_paths, sizeof readonly_paths / sizeof *readonly_paths));
+    if (!o->privileged) { /* --privileged: nothing hidden or read-only */
+        cJSON_AddItemToObject(lx, "maskedPaths", str_array(masked_paths, sizeof masked_paths / sizeof *masked_paths));
+        cJSON_AddItemToObject(lx, "readonlyPaths", str_array(readonly_paths, sizeof readonly_paths / sizeof *readonly_paths));
+    }
     cJSON_AddStringToObject(lx, "cgroupsPath", p->cgroup);
-    resources(o, lx);
+    resources(o, p, lx);
+    if (p->nnodes)
+        cJSON_AddItemToObject(lx, "devices", sbc_dev_nodes_to_json(p->nodes, p->nnodes));
+    if (o->nsysctls) {
+        cJSON *sc = cJSON_AddObjectToObject(lx, "sysctl");
+        for (int i = 0; i < o->nsysctls; i++) {
+            const char *eq = strchr(o->sysctls[i], '=');
+            char *k = sbc_xasprintf("%.*s", (int)(eq - o->sysctls[i]), o->sysctls[i]);
+            cJSON_DeleteItemFromObjectCaseSensitive(sc, k);
+            cJSON_AddStringToObject(sc, k, eq + 1);
+            free(k);
+        }
+    }
+    /* seccomp: a custom profile, Docker's default (the build-time
+     * program), or none; the session keyring "_ses.<id>" */
+    if (p->seccomp) {
+        cJSON_AddItemToObject(lx, "seccomp", p->seccomp);
+        p->seccomp = NULL;
+    } else {
+        cJSON_AddStringToObject(lx, "sbc.seccomp", o->privileged || o->seccomp_unconfined ? "unconfined" : "default");
+    }
+    cJSON_AddStringToObject(lx, "sbc.keyring", c->id);
     return spec;
 }
 
@@ -614,7 +808,7 @@ int sbc_launch_create(sbc_store *st, const sbc_create_opts *o, sbc_container *c,
         return -1;
     p.icfg = sbc_json_obj(p.img.config, "config");
     p.driver = sbc_rootfs_driver(st->root);
-    if (netopts_of(st->root, o, &p, e) < 0 || command_of(o, &p, e) < 0)
+    if (netopts_of(st->root, o, &p, e) < 0 || command_of(o, &p, e) < 0 || security_of(o, &p, e) < 0)
         return -1;
     if (sbc_container_new(st->root, o->name, o->autoremove && p.driver == SBC_ROOTFS_OVERLAY, c, e) < 0)
         return -1;

@@ -38,6 +38,15 @@ typedef struct sbc_create_opts {
     const char **publish, **dns, **dns_search, **dns_options, **add_hosts;
     int npublish, ndns, ndns_search, ndns_options, nadd_hosts, publish_all;
     int read_only, init, interactive, tty, autoremove;
+    /* security: --privileged, --cap-add/--cap-drop (names as given),
+     * --device HOST[:CONTAINER][:PERMS], --sysctl KEY=VALUE, --security-opt
+     * (as given, for HostConfig.SecurityOpt; the applet parses them into
+     * no_new_privs, seccomp_unconfined and seccomp_json, the text of a
+     * seccomp=PROFILE.json file it read) */
+    int privileged, no_new_privs, seccomp_unconfined;
+    const char **cap_add, **cap_drop, **devices, **sysctls, **security_opts;
+    int ncap_add, ncap_drop, ndevices, nsysctls, nsecurity_opts;
+    const char *seccomp_json;
     long long memory, pids;
     double cpus;
 } sbc_create_opts;

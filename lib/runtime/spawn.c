@@ -36,6 +36,8 @@
 
 #include "runtime/caps.h"
 #include "runtime/cgroup.h"
+#include "runtime/confine.h"
+#include "runtime/devices.h"
 #include "base/io.h"
 #include "image/rootfs.h"
 
@@ -600,7 +602,7 @@ static _Noreturn void init_loop(pid_t child)
     }
 }
 
-static _Noreturn void exec_cmd(const sbc_spec *s, int sock, sbc_err *e)
+static _Noreturn void exec_cmd(const sbc_spec *s, const sbc_confine *cf, int sock, sbc_err *e)
 {
     const char *cmd = s->args[0];
     char **argv = (char **)s->args, **envp;
@@ -634,6 +636,10 @@ static _Noreturn void exec_cmd(const sbc_spec *s, int sock, sbc_err *e)
     }
     if (sbc_caps_drop_bounding(s->caps, e) < 0)
         child_fail(sock, e);
+    /* the session keyring and the seccomp filter, while CAP_SYS_ADMIN is
+     * still there and before the --init fork (PID 1 is confined too) */
+    if (sbc_confine_enter(cf, e) < 0)
+        child_fail(sock, e);
     if (s->init) {
         /* sbc (forked, never exec'd) serves as PID 1: block every signal,
          * fork the command, then reap and forward in init_loop */
@@ -663,7 +669,7 @@ static _Noreturn void exec_cmd(const sbc_spec *s, int sock, sbc_err *e)
         sbc_err_sys(e, "switch to user %s", s->user ? s->user : "0");
         child_fail(sock, e);
     }
-    if (sbc_caps_set(u.uid == 0 ? s->caps : 0, e) < 0)
+    if (sbc_caps_set(u.uid == 0 ? s->caps_eff : 0, e) < 0)
         child_fail(sock, e);
     if (u.uid != 0)
         prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
@@ -764,7 +770,54 @@ static int lo_up(sbc_err *e)
     return rc < 0 ? sbc_err_sys(e, "set lo up") : 0;
 }
 
-static _Noreturn void child_main(const sbc_spec *s, int sock, int netns_fd)
+/* linux.sysctl goes through the container's own /proc/sys: an O_PATH fd of
+ * the sys directory of the procfs mounted at <root>/proc, taken before the
+ * read-only bind covers it and before the container can run anything; the
+ * writes walk below that fd without symlinks or mount crossings, so no path
+ * the container controls is followed (CVE-2025-52881). */
+static int sysctl_dir(int rootfd, sbc_err *e)
+{
+    struct statfs sf;
+    int pfd = openat2_in(rootfd, "proc", O_PATH | O_DIRECTORY);
+    if (pfd < 0 || fstatfs(pfd, &sf) < 0 || (long)sf.f_type != PROC_SUPER_MAGIC) {
+        if (pfd >= 0)
+            close(pfd);
+        return sbc_err_set(e, SBC_EXIT_FAIL, "sysctl: the container has no /proc of its own");
+    }
+    struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                           .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS};
+    int fd = (int)syscall(SYS_openat2, pfd, "sys", &how, sizeof how);
+    int err = errno;
+    close(pfd);
+    errno = err;
+    return fd < 0 ? sbc_err_sys(e, "sysctl: open /proc/sys") : fd;
+}
+
+static int sysctl_write(int dfd, const char *key, const char *val, sbc_err *e)
+{
+    char rel[256];
+    size_t n = strlen(key);
+    if (n == 0 || n >= sizeof rel)
+        return sbc_err_set(e, SBC_EXIT_FAIL, "sysctl %s: invalid name", key);
+    for (size_t i = 0; i <= n; i++)
+        rel[i] = key[i] == '.' ? '/' : key[i];
+    struct open_how how = {.flags = O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
+                           .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS};
+    int fd = (int)syscall(SYS_openat2, dfd, rel, &how, sizeof how);
+    if (fd < 0)
+        return sbc_err_sys(e, "sysctl %s", key);
+    size_t vl = strlen(val);
+    ssize_t w = write(fd, val, vl);
+    int err = errno;
+    close(fd);
+    if (w != (ssize_t)vl) {
+        errno = w < 0 ? err : EIO;
+        return sbc_err_sys(e, "sysctl %s=%s", key, val);
+    }
+    return 0;
+}
+
+static _Noreturn void child_main(const sbc_spec *s, const sbc_confine *cf, int sock, int netns_fd)
 {
     sbc_err e = {0};
     char go;
@@ -801,6 +854,13 @@ static _Noreturn void child_main(const sbc_spec *s, int sock, int netns_fd)
         if (do_mount(rootfd, &s->mounts[i], &e) < 0 ||
             (is_dev_tmpfs(&s->mounts[i]) && make_dev(rootfd, &e) < 0))
             child_fail(sock, &e);
+    /* linux.devices (--device, --privileged): on the fresh /dev, before "go" */
+    for (int k = 0; k < s->ndevnodes; k++)
+        if (sbc_dev_node_make(rootfd, &s->devnodes[k], &e) < 0)
+            child_fail(sock, &e);
+    int sysfd = -1;
+    if (s->nsysctl > 0 && (sysfd = sysctl_dir(rootfd, &e)) < 0)
+        child_fail(sock, &e);
     unsigned char *masked = calloc((size_t)(s->nmasked + s->nro) + 1, 1);
     if (!masked || mask_paths(s, rootfd, masked, &e) < 0)
         child_fail(sock, &e);
@@ -814,6 +874,12 @@ static _Noreturn void child_main(const sbc_spec *s, int sock, int netns_fd)
         }
         close(netns_fd);
     }
+    /* sysctls after "go": the network hook has made the interfaces */
+    for (int k = 0; k < s->nsysctl; k++)
+        if (sysctl_write(sysfd, s->sysctl_keys[k], s->sysctl_vals[k], &e) < 0)
+            child_fail(sock, &e);
+    if (sysfd >= 0)
+        close(sysfd);
     /* after the cgroup move: the namespace's root is the container's cgroup */
     if ((s->ns & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
         sbc_err_sys(&e, "unshare the cgroup namespace");
@@ -835,7 +901,7 @@ static _Noreturn void child_main(const sbc_spec *s, int sock, int netns_fd)
         sbc_err_sys(&e, "make the root read-only");
         child_fail(sock, &e);
     }
-    exec_cmd(s, sock, &e);
+    exec_cmd(s, cf, sock, &e);
 }
 
 /* ---- parent side ----------------------------------------------------- */
@@ -898,7 +964,34 @@ static int await_exec(int sock, int terminal, sbc_proc *p, sbc_err *e)
     }
 }
 
+/* The spec's keyring and seccomp program, prepared before the clone so an
+ * error (a custom profile libseccomp refuses) reaches the caller. */
+static int confine_of(const sbc_spec *s, sbc_confine *cf, sbc_err *e)
+{
+    int unconfined = !s->seccomp_default && !s->seccomp;
+    if (sbc_confine_prepare(cf, s->keyring, s->seccomp, unconfined, s->seccomp_caps, e) < 0) {
+        sbc_confine_free(cf);
+        return -1;
+    }
+    return 0;
+}
+
+static int spawn_confined(const sbc_spec *s, const sbc_confine *cf, sbc_proc *p, sbc_err *e);
+
 int sbc_spawn(const sbc_spec *s, sbc_proc *p, sbc_err *e)
+{
+    sbc_confine cf;
+    p->pid = -1;
+    p->pidfd = -1;
+    p->ptmx = -1;
+    if (confine_of(s, &cf, e) < 0)
+        return -1;
+    int rc = spawn_confined(s, &cf, p, e);
+    sbc_confine_free(&cf);
+    return rc;
+}
+
+static int spawn_confined(const sbc_spec *s, const sbc_confine *cf, sbc_proc *p, sbc_err *e)
 {
     int sv[2];
     p->pid = -1;
@@ -964,7 +1057,7 @@ int sbc_spawn(const sbc_spec *s, sbc_proc *p, sbc_err *e)
     if (pid == 0) {
         close(sv[0]);
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-        child_main(s, sv[1], netns_fd);
+        child_main(s, cf, sv[1], netns_fd);
     }
     close(sv[1]);
     if (netns_fd >= 0)
@@ -1007,12 +1100,26 @@ out:
     return -1;
 }
 
+static int join_confined(pid_t target, const char *cgroup, const sbc_spec *s, const sbc_confine *cf,
+                         sbc_proc *p, sbc_err *e);
+
 int sbc_spawn_join(pid_t target, const char *cgroup, const sbc_spec *s, sbc_proc *p, sbc_err *e)
 {
-    int sv[2];
+    sbc_confine cf;
     p->pid = -1;
     p->pidfd = -1;
     p->ptmx = -1;
+    if (confine_of(s, &cf, e) < 0)
+        return -1;
+    int rc = join_confined(target, cgroup, s, &cf, p, e);
+    sbc_confine_free(&cf);
+    return rc;
+}
+
+static int join_confined(pid_t target, const char *cgroup, const sbc_spec *s, const sbc_confine *cf,
+                         sbc_proc *p, sbc_err *e)
+{
+    int sv[2];
     int tfd = (int)syscall(SYS_pidfd_open, target, 0);
     if (tfd < 0)
         return sbc_err_sys(e, "open the container's process %d", (int)target);
@@ -1054,7 +1161,7 @@ int sbc_spawn_join(pid_t target, const char *cgroup, const sbc_spec *s, sbc_proc
         }
         if (setup_stdio(s, sv[1], 0, &ce) < 0)
             child_fail(sv[1], &ce);
-        exec_cmd(s, sv[1], &ce);
+        exec_cmd(s, cf, sv[1], &ce);
     }
     close(tfd);
     close(sv[1]);

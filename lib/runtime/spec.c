@@ -24,6 +24,21 @@ static const char **strs(const cJSON *a, int *n)
     return v;
 }
 
+/* A capability name list into a mask; unknown names are an error. */
+static int cap_list(const cJSON *a, uint64_t *m, sbc_err *e)
+{
+    const cJSON *it;
+    *m = 0;
+    cJSON_ArrayForEach(it, a) {
+        int c = cJSON_IsString(it) ? sbc_cap_from_name(it->valuestring) : -1;
+        if (c < 0 || c >= 64)
+            return sbc_err_set(e, 0, "config.json: unknown capability %s",
+                               cJSON_IsString(it) ? it->valuestring : "(not a string)");
+        *m |= 1ULL << c;
+    }
+    return 0;
+}
+
 void sbc_mount_options(const cJSON *opts, sbc_mount *m)
 {
     static const struct { const char *name; unsigned long set, clear; } t[] = {
@@ -88,13 +103,16 @@ int sbc_spec_from_oci(cJSON *j, sbc_spec *s, sbc_err *e)
     }
     const cJSON *caps = sbc_json_obj(p, "capabilities"), *it;
     if (caps) {
-        cJSON_ArrayForEach(it, sbc_json_arr(caps, "bounding")) {
-            int c = cJSON_IsString(it) ? sbc_cap_from_name(it->valuestring) : -1;
-            if (c >= 0 && c < 64)
-                s->caps |= 1ULL << c;
-        }
+        uint64_t eff, prm;
+        if (cap_list(sbc_json_arr(caps, "bounding"), &s->caps, e) < 0 ||
+            cap_list(sbc_json_arr(caps, "effective"), &eff, e) < 0 ||
+            cap_list(sbc_json_arr(caps, "permitted"), &prm, e) < 0)
+            return -1;
+        /* effective must lie in permitted, permitted in bounding: the kernel
+         * gives no more, so the spec cannot ask for more */
+        s->caps_eff = eff & prm & s->caps;
     } else {
-        s->caps = sbc_caps_default();
+        s->caps = s->caps_eff = sbc_caps_default();
     }
     s->root = sbc_json_str(root, "path");
     s->readonly = sbc_json_bool(root, "readonly", 0);
@@ -154,6 +172,40 @@ int sbc_spec_from_oci(cJSON *j, sbc_spec *s, sbc_err *e)
         s->limits.cpu_quota = 0;
     if (s->limits.pids < 0)
         s->limits.pids = 0;
+    sbc_dev_rule *dr = NULL;
+    int ndr = 0;
+    const cJSON *devs = sbc_json_arr(r, "devices");
+    if (devs && sbc_dev_rules_from_json(devs, &dr, &ndr, e) < 0)
+        return -1;
+    s->limits.devices = dr;
+    s->limits.ndevices = ndr;
+    const cJSON *nodes = sbc_json_arr(lx, "devices");
+    if (nodes && sbc_dev_nodes_from_json(nodes, &s->devnodes, &s->ndevnodes, e) < 0)
+        return -1;
+    const cJSON *sc = sbc_json_obj(lx, "sysctl");
+    if (sc) {
+        int n = cJSON_GetArraySize(sc);
+        s->sysctl_keys = sbc_xcalloc((size_t)n + 1, sizeof *s->sysctl_keys);
+        s->sysctl_vals = sbc_xcalloc((size_t)n + 1, sizeof *s->sysctl_vals);
+        cJSON_ArrayForEach(it, sc) {
+            if (!it->string || !cJSON_IsString(it))
+                return sbc_err_set(e, 0, "config.json: linux.sysctl values must be strings");
+            s->sysctl_keys[s->nsysctl] = it->string;
+            s->sysctl_vals[s->nsysctl++] = it->valuestring;
+        }
+    }
+    const char *sd = sbc_json_str(lx, "sbc.seccomp");
+    const cJSON *so = sbc_json_obj(lx, "seccomp");
+    if (so) {
+        if (sbc_seccomp_from_json(so, &s->seccomp, e) < 0)
+            return -1;
+    } else if (sd && !strcmp(sd, "default")) {
+        s->seccomp_default = 1;
+    } else if (sd && strcmp(sd, "unconfined")) {
+        return sbc_err_set(e, 0, "config.json: linux.sbc.seccomp: %s (default or unconfined)", sd);
+    }
+    s->keyring = sbc_json_str(lx, "sbc.keyring");
+    s->seccomp_caps = s->caps;
     return 0;
 }
 
@@ -167,6 +219,14 @@ void sbc_spec_free(sbc_spec *s)
     free(s->mounts);
     free(s->masked);
     free(s->ropaths);
+    free((void *)s->limits.devices);
+    for (int i = 0; i < s->ndevnodes; i++)
+        sbc_dev_node_free(&s->devnodes[i]);
+    free(s->devnodes);
+    free(s->sysctl_keys);
+    free(s->sysctl_vals);
+    if (s->seccomp)
+        sbc_seccomp_free(s->seccomp);
     cJSON_Delete(s->json);
     memset(s, 0, sizeof *s);
 }

@@ -7,7 +7,12 @@
  * {lower[], upper, work} asks the engine to mount an overlay on root.path
  * inside the container's mount namespace (so it vanishes with it);
  * process."sbc.user" is "name[:group]" resolved in the container's
- * /etc/passwd and /etc/group; process."sbc.init" runs sbc as PID 1.
+ * /etc/passwd and /etc/group; process."sbc.init" runs sbc as PID 1;
+ * linux."sbc.seccomp": "default" asks for Docker's default seccomp profile
+ * (the build-time program), while an OCI linux.seccomp object is a profile
+ * of its own (OCI or Docker format) and neither means unconfined;
+ * linux."sbc.keyring" is the id whose "_ses.<id>" session keyring the
+ * container's processes join.
  */
 #ifndef SBC_SPEC_H
 #define SBC_SPEC_H
@@ -15,6 +20,8 @@
 #include <sys/types.h>
 #include <cjson/cJSON.h>
 #include "runtime/cgroup.h"
+#include "runtime/devices.h"
+#include "runtime/seccomp.h"
 #include "base/err.h"
 
 typedef struct sbc_mount {
@@ -34,7 +41,8 @@ typedef struct sbc_spec {
     const char *cwd;
     const char *user;        /* "uid[:gid]" or "name[:group]"; NULL = root */
     int terminal;
-    uint64_t caps;           /* bounding = permitted = effective (root) */
+    uint64_t caps;           /* bounding (capabilities.bounding) */
+    uint64_t caps_eff;       /* effective = permitted for uid 0 (a subset of caps) */
     int no_new_privs;
     int init;                /* sbc serves as PID 1 */
     /* root */
@@ -54,7 +62,20 @@ typedef struct sbc_spec {
     const char **ropaths;
     int nro;
     const char *cgroup;      /* cgroup name (relative) or NULL */
-    sbc_cg_limits limits;
+    sbc_cg_limits limits;    /* .devices: linux.resources.devices (malloc'd) */
+    sbc_dev_node *devnodes;  /* linux.devices: nodes made in the container */
+    int ndevnodes;
+    /* linux.sysctl: "key" (dotted) and value pairs, written in the
+     * container's namespaces through its own /proc/sys */
+    const char **sysctl_keys, **sysctl_vals;
+    int nsysctl;
+    /* seccomp: the default profile (seccomp_default), a profile of the
+     * spec's own (seccomp, parsed), or none (both unset) */
+    int seccomp_default;
+    sbc_seccomp_profile *seccomp;
+    uint64_t seccomp_caps;   /* the capabilities the filter is made for (the
+                              * container's; sbc-exec --privileged keeps it) */
+    const char *keyring;     /* container id for the session keyring, or NULL */
     /* filled by the caller, not from JSON */
     int stdio[3];            /* fds for 0, 1, 2 when !terminal; -1 = /dev/null */
     /* runs in the parent after the child exists in its namespaces and is in
