@@ -2,9 +2,7 @@
 #include "runtime/caps.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/prctl.h>
@@ -35,21 +33,17 @@ uint64_t sbc_caps_default(void)
 
 uint64_t sbc_caps_all(void)
 {
-    int last = 40;
-    char b[16];
-    int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        ssize_t n = read(fd, b, sizeof b - 1);
-        if (n > 0) {
-            b[n] = 0;
-            last = atoi(b);
-        }
-        close(fd);
-    }
-    uint64_t m = 0;
-    for (int i = 0; i <= last && i < 64 && strcmp(sbc_cap_name(i), "?"); i++)
-        m |= 1ULL << i;
-    return m;
+    /* what this process holds: capset can give no more (a host or an outer
+     * container may lack some, e.g. SYS_RESOURCE) */
+    struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+    struct __user_cap_data_struct d[2];
+    memset(d, 0, sizeof d);
+    if (syscall(SYS_capget, &h, d) < 0)
+        return 0;
+    uint64_t m = (uint64_t)d[0].permitted | (uint64_t)d[1].permitted << 32, known = 0;
+    for (int i = 0; i < 64 && strcmp(sbc_cap_name(i), "?"); i++)
+        known |= 1ULL << i;
+    return m & known;
 }
 
 int sbc_cap_from_name(const char *name)

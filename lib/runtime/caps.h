@@ -6,7 +6,7 @@
 
 /* Docker's default 14 capabilities as a bit mask. */
 uint64_t sbc_caps_default(void);
-/* Every capability this kernel and sbc know (--privileged). */
+/* Every capability sbc knows and this process holds (--privileged). */
 uint64_t sbc_caps_all(void);
 /* "CAP_NET_ADMIN", "net_admin" or "ALL" -> bit number (ALL: 64); -1 unknown. */
 int sbc_cap_from_name(const char *name);

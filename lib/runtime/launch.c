@@ -290,8 +290,10 @@ static int caps_of(const sbc_create_opts *o, uint64_t *out, sbc_err *e)
         int n = k ? o->ncap_drop : o->ncap_add;
         for (int i = 0; i < n; i++) {
             int c = sbc_cap_from_name(v[i]);
-            if (c < 0 || (c < 64 && !(all & (1ULL << c))))
+            if (c < 0)
                 return sbc_err_set(e, SBC_EXIT_FAIL, "invalid capability: %s", v[i]);
+            if (!k && c < 64 && !(all & (1ULL << c)))
+                return sbc_err_set(e, SBC_EXIT_FAIL, "capability %s: sbc does not hold it here", v[i]);
             if (c == 64)
                 *(k ? &drop_all : &add_all) = 1;
             else
