@@ -50,7 +50,7 @@ build/obj/applets/version.o: $(wildcard build/deps/VERSIONS)
 # Docker's default seccomp profile compiled at build time by a small generator
 # linked with libseccomp (tools/seccomp-gen.c) into a const array that
 # lib/runtime/seccomp_prebuilt.c includes (<seccomp_default.h>, -Ibuild/gen)
-GEN_OBJ := $(addprefix build/obj/lib/,runtime/seccomp.o runtime/seccomp_default.o runtime/caps.o \
+GEN_OBJ := $(addprefix build/obj/lib/,runtime/seccomp.o runtime/seccomp_compact.o runtime/seccomp_default.o runtime/caps.o \
              base/json.o base/io.o base/err.o)
 build/seccomp-gen: tools/seccomp-gen.c $(GEN_OBJ)
 	@echo "  LD $@"

@@ -134,6 +134,17 @@ int sbc_seccomp_prepare(const sbc_seccomp_profile *p, uint64_t caps, sbc_seccomp
 int sbc_seccomp_have_prebuilt(void);
 void sbc_seccomp_prog_free(sbc_seccomp_prog *prog);
 
+/* A small program that behaves as full does (lib/runtime/seccomp_compact.c:
+ * the ranges of equal action searched in O(log n), each syscall with
+ * argument rules a copy of full's instructions for it), checked against
+ * full before it is returned; -1 when it cannot be made or differs.  The
+ * build uses it for the default program; out->insns malloc'd. */
+int sbc_seccomp_compact(const sbc_seccomp_prog *full, sbc_seccomp_prog *out, sbc_err *e);
+/* Run a seccomp cBPF program on d (the instructions libseccomp emits);
+ * 0xffffffff for an instruction it does not model. */
+struct seccomp_data;
+uint32_t sbc_bpf_run(const struct sock_filter *f, unsigned n, const struct seccomp_data *d);
+
 /* Install prog on the calling thread: seccomp(SECCOMP_SET_MODE_FILTER,
  * prog->flags).  Without no_new_privs the caller needs CAP_SYS_ADMIN. */
 int sbc_seccomp_load(const sbc_seccomp_prog *prog, sbc_err *e);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <linux/keyctl.h>
+#include <linux/seccomp.h>
 
 #include "runtime/caps.h"
 #include "runtime/confine.h"
@@ -330,6 +332,8 @@ TEST(seccomp_sys_admin_opens_namespaces)
     sbc_seccomp_prog_free(&prog);
 }
 
+static unsigned long prog_differences(const sbc_seccomp_prog *a, const sbc_seccomp_prog *b, int quiet);
+
 TEST(seccomp_prebuilt_matches_runtime_compile)
 {
     sbc_seccomp_prog pre, now;
@@ -339,8 +343,31 @@ TEST(seccomp_prebuilt_matches_runtime_compile)
     CHECK_INT(pre.owned, 0);
     CHECK_INT(sbc_seccomp_compile(sbc_seccomp_default(), sbc_caps_default(), sbc_seccomp_kernel_version(),
                                   &now, &e), 0);
-    CHECK_INT(pre.len, now.len);
-    CHECK(pre.len == now.len && !memcmp(pre.insns, now.insns, pre.len * sizeof *pre.insns));
+    /* the build-time array is the compacted program: it must decide every
+     * call as libseccomp's program does (this file's own interpreter) */
+    CHECK(pre.len < now.len);
+    CHECK_INT(prog_differences(&pre, &now, 0), 0);
+    /* the comparison can fail: a copy with clone's namespace mask missing
+     * CLONE_NEWUSER, and one with an allowed call turned into EPERM, differ */
+    struct sock_filter *cp = malloc(pre.len * sizeof *cp);
+    if (cp) {
+        sbc_seccomp_prog bad = {.insns = cp, .len = pre.len};
+        memcpy(cp, pre.insns, pre.len * sizeof *cp);
+        int hit = 0;
+        for (unsigned i = 0; i < pre.len; i++)
+            if (cp[i].code == (BPF_ALU | BPF_AND | BPF_K) && cp[i].k == 0x7e020000)
+                cp[i].k = 0x6e020000, hit++;
+        CHECK(hit > 0);
+        CHECK(prog_differences(&bad, &now, 1) > 0);
+        memcpy(cp, pre.insns, pre.len * sizeof *cp);
+        for (unsigned i = pre.len; i-- > 0;)
+            if (cp[i].code == (BPF_RET | BPF_K) && cp[i].k == SECCOMP_RET_ALLOW) {
+                cp[i].k = SECCOMP_RET_ERRNO | EPERM;
+                break;
+            }
+        CHECK(prog_differences(&bad, &now, 1) > 0);
+        free(cp);
+    }
     /* time both: compiling against picking the array */
     struct timespec a, b;
     int n = 20;
@@ -620,10 +647,18 @@ TEST(confine_enter)
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 
+static uint32_t bpf_run_data(const sbc_seccomp_prog *prog, const struct seccomp_data *dp);
 static uint32_t bpf_run(const sbc_seccomp_prog *prog, uint32_t arch, uint32_t nr, uint64_t a0)
 {
     struct seccomp_data d = {.nr = (int)nr, .arch = arch};
     d.args[0] = a0;
+    return bpf_run_data(prog, &d);
+}
+
+static int bpf_loaded_arg; /* set when a run loads an argument */
+static uint32_t bpf_run_data(const sbc_seccomp_prog *prog, const struct seccomp_data *dp)
+{
+    struct seccomp_data d = *dp;
     uint32_t A = 0, X = 0, M[BPF_MEMWORDS] = {0};
     for (unsigned pc = 0; pc < prog->len; pc++) {
         const struct sock_filter *f = &prog->insns[pc];
@@ -631,6 +666,8 @@ static uint32_t bpf_run(const sbc_seccomp_prog *prog, uint32_t arch, uint32_t nr
         case BPF_LD | BPF_W | BPF_ABS:
             if (f->k + 4 > sizeof d)
                 return 0xdead;
+            if (f->k >= offsetof(struct seccomp_data, args))
+                bpf_loaded_arg = 1;
             memcpy(&A, (const char *)&d + f->k, 4);
             break;
         case BPF_LD | BPF_MEM: A = M[f->k & 15]; break;
@@ -651,6 +688,58 @@ static uint32_t bpf_run(const sbc_seccomp_prog *prog, uint32_t arch, uint32_t nr
         }
     }
     return 0xdead;
+}
+
+/* Where two programs decide differently: every architecture the filter
+ * knows (and two it does not), every number 0..8191 and x32's
+ * 0x40000000..0x40001fff, numbers far out, and for each of them each
+ * argument set to values around every constant either program holds (flags
+ * bits, families, personalities), the others 0. */
+static unsigned long prog_differences(const sbc_seccomp_prog *a, const sbc_seccomp_prog *b, int quiet)
+{
+    static const uint32_t arches[] = {AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, AUDIT_ARCH_AARCH64, 0};
+    static const uint32_t far[] = {0x10000, 0x3fffffff, 0x7fffffff, 0x80000000, 0x80000001, 0xbfffffff,
+                                   0xc0000000, 0xc0000123, 0xfffffffe, 0xffffffff};
+    uint64_t vals[700];
+    int nv = 0;
+    for (int bit = 0; bit < 64; bit++)
+        vals[nv++] = 1ULL << bit;
+    vals[nv++] = 0;
+    vals[nv++] = ~0ULL;
+    vals[nv++] = 0x10000011; /* CLONE_NEWUSER|SIGCHLD */
+    for (int p = 0; p < 2; p++) {
+        const sbc_seccomp_prog *q = p ? b : a;
+        for (unsigned i = 0; i < q->len && nv < 690; i++) {
+            if (BPF_CLASS(q->insns[i].code) != BPF_JMP && BPF_CLASS(q->insns[i].code) != BPF_ALU)
+                continue;
+            uint64_t k = q->insns[i].k;
+            vals[nv++] = k;
+            vals[nv++] = k + 1;
+            vals[nv++] = k - 1;
+        }
+    }
+    unsigned long diff = 0;
+    for (size_t ai = 0; ai < sizeof arches / sizeof *arches; ai++)
+        for (unsigned i = 0; i < 16384 + sizeof far / sizeof *far; i++) {
+            uint32_t nr = i < 8192 ? i : i < 16384 ? 0x40000000 + (i - 8192) : far[i - 16384];
+            struct seccomp_data d = {.nr = (int)nr, .arch = arches[ai]};
+            if (bpf_run_data(a, &d) != bpf_run_data(b, &d))
+                diff++;
+            /* the argument sweep where either program looks at them */
+            bpf_loaded_arg = 0;
+            bpf_run_data(b, &d);
+            bpf_run_data(a, &d);
+            for (int x = 0; bpf_loaded_arg && x < 6; x++)
+                for (int y = 0; y < nv; y++) {
+                    memset(d.args, 0, sizeof d.args);
+                    d.args[x] = vals[y];
+                    uint32_t ra = bpf_run_data(a, &d), rb = bpf_run_data(b, &d);
+                    if (ra != rb && diff++ < 5 && !quiet)
+                        printf("  differ: arch %#x nr %#x arg%d %#llx: %#x vs %#x\n", arches[ai], nr, x,
+                               (unsigned long long)vals[y], ra, rb);
+                }
+        }
+    return diff;
 }
 
 #define RET_EPERM (SECCOMP_RET_ERRNO | EPERM)
