@@ -42,7 +42,7 @@
 
 uint32_t sbc_bpf_run(const struct sock_filter *f, unsigned n, const struct seccomp_data *d)
 {
-    uint32_t A = 0;
+    uint32_t A = 0, X = 0, M[BPF_MEMWORDS] = {0};
     for (unsigned pc = 0; pc < n; pc++) {
         const struct sock_filter *i = &f[pc];
         switch (i->code) {
@@ -51,6 +51,12 @@ uint32_t sbc_bpf_run(const struct sock_filter *f, unsigned n, const struct secco
                 return BAD;
             memcpy(&A, (const char *)d + i->k, 4);
             break;
+        case BPF_LD | BPF_IMM: A = i->k; break;
+        case BPF_LD | BPF_MEM: A = M[i->k % BPF_MEMWORDS]; break;
+        case BPF_ST: M[i->k % BPF_MEMWORDS] = A; break;
+        case BPF_MISC | BPF_TAX: X = A; break;
+        case BPF_ALU | BPF_LSH | BPF_X: A = X < 32 ? A << X : 0; break;
+        case BPF_ALU | BPF_RSH | BPF_K: A = i->k < 32 ? A >> i->k : 0; break;
         case BPF_ALU | BPF_AND | BPF_K: A &= i->k; break;
         case BPF_ALU | BPF_OR | BPF_K: A |= i->k; break;
         case BPF_JMP | BPF_JA: pc += i->k; break;
@@ -236,6 +242,181 @@ static void tree(const struct sock_filter *f, unsigned n, uint32_t arch, const s
     free(r.v);
 }
 
+/* The action of number nr in the sorted segments s[0..ns). */
+static const seg *seg_of(const seg *s, int ns, uint32_t nr)
+{
+    int lo = 0, hi = ns; /* s[0].start <= nr */
+    while (hi - lo > 1) {
+        int mid = (lo + hi) / 2;
+        if (s[mid].start <= nr)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return &s[lo];
+}
+
+/* The block search of bitmap(): its size, then its code; leaves (ld M[0];
+ * jset) jump to "ret a1" at pc ret1 (and "ret a0" right after). */
+static unsigned bm_size(unsigned lo, unsigned hi)
+{
+    if (hi - lo == 1)
+        return 2;
+    unsigned mid = lo + (hi - lo) / 2, l = bm_size(lo, mid);
+    return 1 + (l > 255) + l + bm_size(mid, hi);
+}
+
+static void bm_emit(const uint32_t *mask, uint32_t blk0, unsigned lo, unsigned hi, unsigned ret1, code *c)
+{
+    if (hi - lo == 1) {
+        put(c, BPF_LD | BPF_MEM, 0, 0, 0);
+        unsigned jt = ret1 - c->n - 1;
+        put(c, BPF_JMP | BPF_JSET | BPF_K, (uint8_t)jt, (uint8_t)(jt + 1), mask[lo]);
+        return;
+    }
+    unsigned mid = lo + (hi - lo) / 2, l = bm_size(lo, mid);
+    if (l <= 255) {
+        put(c, BPF_JMP | BPF_JGE | BPF_K, (uint8_t)l, 0, blk0 + mid);
+    } else {
+        put(c, BPF_JMP | BPF_JGE | BPF_K, 0, 1, blk0 + mid);
+        put(c, BPF_JMP | BPF_JA, 0, 0, l);
+    }
+    bm_emit(mask, blk0, lo, mid, ret1, c);
+    bm_emit(mask, blk0, mid, hi, ret1, c);
+}
+
+/* The same as tree() for the numbers of one half, smaller when most low
+ * numbers have one of two actions (allowed or not, Docker's list with its
+ * holes): a bitmap per 32 numbers tested with JSET.  [base, base + w):
+ *   specials (the numbers there with other actions or argument rules): JEQ
+ *   each to its code; nr >= base + w: the range tree; else M[0] = 1 << (nr &
+ *   31), then a search over nr >> 5 whose leaves test M[0] against the
+ *   block's bits and jump to the shared "ret A1" / "ret A0".
+ * Returns 0 when it does not apply. */
+static int bitmap(const struct sock_filter *f, unsigned n, uint32_t arch, const seg *s, int ns, code *out)
+{
+    uint32_t base = s[0].start, w = 0;
+    /* w: up to the last segment that starts below base + 4096, in blocks */
+    for (int i = 0; i < ns; i++)
+        if (s[i].start - base < 4096 && s[i].start - base >= w)
+            w = s[i].start - base + 1;
+    w = (w + 31) & ~31u;
+    if (w < 64 || base & 31)
+        return 0;
+    /* the two most common constant actions in the window */
+    uint32_t a1 = 0, a0 = 0;
+    unsigned c1 = 0, c0 = 0;
+    for (int i = 0; i < ns && s[i].start - base < w; i++) {
+        if (s[i].argpc)
+            continue;
+        uint32_t act = s[i].action;
+        unsigned cnt = 0;
+        for (int j = 0; j < ns && s[j].start - base < w; j++) {
+            uint32_t end = j + 1 < ns && s[j + 1].start - base < w ? s[j + 1].start : base + w;
+            if (!s[j].argpc && s[j].action == act)
+                cnt += end - s[j].start;
+        }
+        if (cnt > c1 && act != a1) {
+            if (act != a0)
+                a0 = a1, c0 = c1;
+            a1 = act, c1 = cnt;
+        } else if (cnt > c0 && act != a1) {
+            a0 = act, c0 = cnt;
+        }
+    }
+    if (!c1)
+        return 0;
+    unsigned nblk = w / 32;
+    uint32_t *mask = calloc(nblk, sizeof *mask);
+    uint32_t *spec = calloc(w, sizeof *spec);
+    if (!mask || !spec)
+        abort();
+    unsigned nspec = 0;
+    for (uint32_t i = 0; i < w; i++) {
+        const seg *g = seg_of(s, ns, base + i);
+        if (g->argpc || (g->action != a1 && g->action != a0))
+            spec[nspec++] = base + i;
+        else if (g->action == a1)
+            mask[i / 32] |= 1u << (i % 32);
+    }
+    code sc[64], rest = {0};
+    if (nspec > 64) {
+        free(mask);
+        free(spec);
+        return 0;
+    }
+    for (unsigned i = 0; i < nspec; i++) {
+        const seg *g = seg_of(s, ns, spec[i]);
+        memset(&sc[i], 0, sizeof sc[i]);
+        if (g->argpc)
+            slice(f, n, g->argpc, arch, spec[i], &sc[i]);
+        else
+            put(&sc[i], BPF_RET | BPF_K, 0, 0, g->action);
+    }
+    /* the numbers from base + w on: the segments from there */
+    seg *r = calloc((size_t)ns + 1, sizeof *r);
+    if (!r)
+        abort();
+    int nr_ = 0;
+    const seg *g0 = seg_of(s, ns, base + w);
+    r[nr_++] = (seg){.start = base + w, .action = g0->action, .argpc = g0->argpc};
+    for (int i = 0; i < ns; i++)
+        if (s[i].start > base + w)
+            r[nr_++] = s[i];
+    if (g0->argpc) { /* a number with argument rules starts the rest: unusual */
+        free(r);
+        free(mask);
+        free(spec);
+        for (unsigned i = 0; i < nspec; i++)
+            free(sc[i].v);
+        return 0;
+    }
+    tree(f, n, arch, r, 0, nr_, &rest);
+    free(r);
+    /* the layout: specials (JEQ + JA each), JGE + JA to the rest, the bit
+     * (8), the block search, its two returns, the specials' code, the rest */
+    unsigned tsize = bm_size(0, nblk);
+    if (tsize > 250) {
+        free(mask);
+        free(spec);
+        for (unsigned i = 0; i < nspec; i++)
+            free(sc[i].v);
+        free(rest.v);
+        return 0;
+    }
+    unsigned head = 2 * nspec + 2 + 8, at = head + tsize + 2;
+    code c = {0};
+    for (unsigned i = 0; i < nspec; i++) {
+        put(&c, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, spec[i]);
+        put(&c, BPF_JMP | BPF_JA, 0, 0, at - c.n - 1);
+        at += sc[i].n;
+    }
+    put(&c, BPF_JMP | BPF_JGE | BPF_K, 0, 1, base + w);
+    put(&c, BPF_JMP | BPF_JA, 0, 0, at - c.n - 1);
+    put(&c, BPF_ALU | BPF_AND | BPF_K, 0, 0, 31);
+    put(&c, BPF_MISC | BPF_TAX, 0, 0, 0);
+    put(&c, BPF_LD | BPF_IMM, 0, 0, 1);
+    put(&c, BPF_ALU | BPF_LSH | BPF_X, 0, 0, 0);
+    put(&c, BPF_ST, 0, 0, 0);
+    put(&c, BPF_LD | BPF_W | BPF_ABS, 0, 0, OFF_NR);
+    put(&c, BPF_ALU | BPF_RSH | BPF_K, 0, 0, 5);
+    put(&c, BPF_MISC | BPF_TAX, 0, 0, 0); /* pad to 8: keeps A */
+    bm_emit(mask, base / 32, 0, nblk, head + tsize, &c);
+    put(&c, BPF_RET | BPF_K, 0, 0, a1);
+    put(&c, BPF_RET | BPF_K, 0, 0, a0);
+    for (unsigned i = 0; i < nspec; i++) {
+        append(&c, &sc[i]);
+        free(sc[i].v);
+    }
+    append(&c, &rest);
+    free(rest.v);
+    free(mask);
+    free(spec);
+    append(out, &c);
+    free(c.v);
+    return 1;
+}
+
 /* The sampled numbers: 0..DOMAIN-1 and X32_BASE..X32_BASE+DOMAIN-1. */
 static uint32_t sample(unsigned i)
 {
@@ -367,7 +548,14 @@ int sbc_seccomp_compact(const sbc_seccomp_prog *full, sbc_seccomp_prog *out, sbc
                 s[ns++] = (seg){.start = v[i], .action = act, .argpc = argpc};
             }
             free(v);
+            code bm = {0};
             tree(f, n, arches[a], s, 0, ns, &half[h]);
+            if (bitmap(f, n, arches[a], s, ns, &bm) && bm.n < half[h].n && !bm.bad) {
+                free(half[h].v);
+                half[h] = bm;
+            } else {
+                free(bm.v);
+            }
         }
         if (bit) {
             put(&blocks[a], BPF_JMP | BPF_JSET | BPF_K, 0, 1, bit);

@@ -674,6 +674,9 @@ static uint32_t bpf_run_data(const sbc_seccomp_prog *prog, const struct seccomp_
         case BPF_LDX | BPF_MEM: X = M[f->k & 15]; break;
         case BPF_ST: M[f->k & 15] = A; break;
         case BPF_STX: M[f->k & 15] = X; break;
+        case BPF_LD | BPF_IMM: A = f->k; break;
+        case BPF_ALU | BPF_LSH | BPF_X: A = X < 32 ? A << X : 0; break;
+        case BPF_ALU | BPF_RSH | BPF_K: A = f->k < 32 ? A >> f->k : 0; break;
         case BPF_ALU | BPF_AND | BPF_K: A &= f->k; break;
         case BPF_ALU | BPF_OR | BPF_K: A |= f->k; break;
         case BPF_MISC | BPF_TAX: X = A; break;
