@@ -451,6 +451,44 @@ static int arg_values(const struct sock_filter *f, unsigned n, uint64_t *v, int 
     return m;
 }
 
+/* The check: c decides as f does on every sampled number of every
+ * architecture (and two unknown ones), and where f looks at arguments, for
+ * each argument set to values around every constant f holds. */
+static int verify(const struct sock_filter *f, unsigned n, const code *c, const uint32_t *arches, int narch,
+                  sbc_err *e)
+{
+    unsigned argpc;
+    uint64_t vals[512];
+    int nv = arg_values(f, n, vals, 512);
+    uint32_t archs[10];
+    int na = 0;
+    for (int a = 0; a < narch; a++)
+        archs[na++] = arches[a];
+    archs[na++] = 0;
+    archs[na++] = 0xc00000b7; /* AUDIT_ARCH_AARCH64, or any other */
+    static const uint32_t gaps[] = {DOMAIN, DOMAIN + 1, 0x10000, 0x3fffffff, X32_BASE + DOMAIN,
+                                    0x7fffffff, 0x80000000, 0xbfffffff, 0xfffffffe, 0xffffffff};
+    for (int a = 0; a < na; a++) {
+        for (unsigned i = 0; i < 2 * DOMAIN + sizeof gaps / sizeof *gaps; i++) {
+            uint32_t nr = i < 2 * DOMAIN ? sample(i) : gaps[i - 2 * DOMAIN];
+            struct seccomp_data d = {.nr = (int)nr, .arch = archs[a]};
+            int dyn = i < 2 * DOMAIN && a < narch && classify(f, n, archs[a], nr, &argpc) == 0 && argpc;
+            int ok = same(f, n, c->v, c->n, &d);
+            for (int x = 0; ok && dyn && x < 6; x++)
+                for (int y = 0; ok && y < nv; y++) {
+                    memset(d.args, 0, sizeof d.args);
+                    d.args[x] = vals[y];
+                    ok = same(f, n, c->v, c->n, &d);
+                }
+            if (!ok) {
+                return sbc_err_set(e, SBC_EXIT_FAIL, "seccomp compact: differs from the full program at arch 0x%x nr %u",
+                                   archs[a], nr);
+            }
+        }
+    }
+    return 0;
+}
+
 int sbc_seccomp_compact(const sbc_seccomp_prog *full, sbc_seccomp_prog *out, sbc_err *e)
 {
     const struct sock_filter *f = full->insns;
@@ -585,38 +623,9 @@ int sbc_seccomp_compact(const sbc_seccomp_prog *full, sbc_seccomp_prog *out, sbc
         free(c.v);
         return sbc_err_set(e, SBC_EXIT_FAIL, "seccomp compact: cannot express the program");
     }
-    /* the check */
-    uint64_t vals[512];
-    int nv = arg_values(f, n, vals, 512);
-    uint32_t archs[10];
-    int na = 0;
-    for (int a = 0; a < narch; a++)
-        archs[na++] = arches[a];
-    archs[na++] = 0;
-    archs[na++] = 0xc00000b7; /* AUDIT_ARCH_AARCH64, or any other */
-    static const uint32_t gaps[] = {DOMAIN, DOMAIN + 1, 0x10000, 0x3fffffff, X32_BASE + DOMAIN,
-                                    0x7fffffff, 0x80000000, 0xbfffffff, 0xfffffffe, 0xffffffff};
-    unsigned long checked = 0;
-    for (int a = 0; a < na; a++) {
-        for (unsigned i = 0; i < 2 * DOMAIN + sizeof gaps / sizeof *gaps; i++) {
-            uint32_t nr = i < 2 * DOMAIN ? sample(i) : gaps[i - 2 * DOMAIN];
-            struct seccomp_data d = {.nr = (int)nr, .arch = archs[a]};
-            int dyn = i < 2 * DOMAIN && a < narch && classify(f, n, archs[a], nr, &argpc) == 0 && argpc;
-            int ok = same(f, n, c.v, c.n, &d);
-            checked++;
-            for (int x = 0; ok && dyn && x < 6; x++)
-                for (int y = 0; ok && y < nv; y++) {
-                    memset(d.args, 0, sizeof d.args);
-                    d.args[x] = vals[y];
-                    ok = same(f, n, c.v, c.n, &d);
-                    checked++;
-                }
-            if (!ok) {
-                free(c.v);
-                return sbc_err_set(e, SBC_EXIT_FAIL, "seccomp compact: differs from the full program at arch 0x%x nr %u",
-                                   archs[a], nr);
-            }
-        }
+    if (verify(f, n, &c, arches, narch, e) < 0) {
+        free(c.v);
+        return -1;
     }
     out->insns = c.v;
     out->len = (unsigned short)c.n;
