@@ -14,6 +14,7 @@
 #include "opt.h"
 #include "runtime/spawn.h"
 #include "runtime/spec.h"
+#include "runtime/user.h"
 
 const char exec_usage[] =
     "Usage: sbc-exec [OPTIONS] CONTAINER COMMAND [ARG...]\n"
@@ -121,6 +122,12 @@ int exec_main(int argc, char **argv)
         }
     }
     sbc_opt_operands(&o, 2, -1);
+    sbc_err e = {0};
+    if (x.user && *x.user && sbc_user_check(x.user, "user", &e) < 0) {
+        e.code = SBC_EXIT_NOEXEC; /* as docker exec: a process that cannot start */
+        free(x.env);
+        return sbc_err_print(&e);
+    }
     x.args = o.rest + 1;
     x.nargs = o.nrest - 1;
     int code = sbc_container_each(o.rest, 1, exec_one, &x);

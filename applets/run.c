@@ -32,7 +32,7 @@ enum {
     O_DETACH = 'd', O_INTER = 'i', O_TTY = 't', O_ENV = 'e', O_WORKDIR = 'w', O_USER = 'u',
     O_HOST = 'h', O_VOL = 'v', O_MEM = 'm',
     O_RM = 256, O_NAME, O_ENVFILE, O_ENTRY, O_TMPFS, O_RO, O_CPUS, O_PIDS, O_NET, O_INIT,
-    O_CIDFILE, O_STOPSIG, O_PULL, O_IP, O_DNS, O_DNSSEARCH, O_DNSOPT, O_ADDHOST,
+    O_CIDFILE, O_STOPSIG, O_PULL, O_IP, O_DNS, O_DNSSEARCH, O_DNSOPT, O_ADDHOST, O_GROUPADD,
     O_PRIV, O_CAPADD, O_CAPDROP, O_SECOPT, O_DEVICE, O_SYSCTL,
     O_PUB = 'p', O_PUBALL = 'P',
 };
@@ -124,7 +124,8 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
         {"publish", 'p', SBC_OPT_ARG, O_PUB}, {"publish-all", 'P', SBC_OPT_NOARG, O_PUBALL},
         {"dns", 0, SBC_OPT_ARG, O_DNS}, {"dns-search", 0, SBC_OPT_ARG, O_DNSSEARCH},
         {"dns-option", 0, SBC_OPT_ARG, O_DNSOPT}, {"dns-opt", 0, SBC_OPT_ARG | SBC_OPT_HIDDEN, O_DNSOPT},
-        {"add-host", 0, SBC_OPT_ARG, O_ADDHOST}, {"privileged", 0, SBC_OPT_NOARG, O_PRIV},
+        {"add-host", 0, SBC_OPT_ARG, O_ADDHOST}, {"group-add", 0, SBC_OPT_ARG, O_GROUPADD},
+        {"privileged", 0, SBC_OPT_NOARG, O_PRIV},
         {"cap-add", 0, SBC_OPT_ARG, O_CAPADD}, {"cap-drop", 0, SBC_OPT_ARG, O_CAPDROP},
         {"security-opt", 0, SBC_OPT_ARG, O_SECOPT}, {"device", 0, SBC_OPT_ARG, O_DEVICE},
         {"sysctl", 0, SBC_OPT_ARG, O_SYSCTL}, {0},
@@ -150,6 +151,7 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
             o->workdir = p.arg;
             break;
         case O_USER: o->user = p.arg; break;
+        case O_GROUPADD: add(&o->group_add, &o->ngroup_add, p.arg); break;
         case O_ENTRY: o->entrypoint = p.arg, o->entrypoint_set = 1; break;
         case O_HOST: o->hostname = p.arg; break;
         case O_VOL:

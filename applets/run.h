@@ -15,6 +15,7 @@
     "      --env-file FILE     read environment variables from a file\n" \
     "  -w, --workdir DIR       working directory inside the container\n" \
     "  -u, --user USER[:GROUP] user (name or uid) and group\n" \
+    "      --group-add GROUP   an additional group (name or gid)\n" \
     "      --entrypoint CMD    override the image's entrypoint\n" \
     "  -h, --hostname NAME     container host name\n" \
     "  -v, --volume HOST:CTR[:ro]  bind mount a host path\n" \

@@ -110,6 +110,13 @@ char *sbc_read_file(int dirfd, const char *path, size_t max, size_t *lenp, sbc_e
         sbc_err_sys(e, "%s", path);
         return NULL;
     }
+    char *r = sbc_read_whole_fd(fd, path, max, lenp, e);
+    close(fd);
+    return r;
+}
+
+char *sbc_read_whole_fd(int fd, const char *path, size_t max, size_t *lenp, sbc_err *e)
+{
     sbc_buf b = {0};
     struct stat st;
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size < max) {
@@ -121,7 +128,6 @@ char *sbc_read_file(int dirfd, const char *path, size_t max, size_t *lenp, sbc_e
             r = read(fd, p, want);
         while (r < 0 && errno == EINTR);
         if (r >= 0 && (size_t)r < want) {
-            close(fd);
             p[r] = 0;
             if (lenp)
                 *lenp = (size_t)r;
@@ -130,7 +136,6 @@ char *sbc_read_file(int dirfd, const char *path, size_t max, size_t *lenp, sbc_e
         free(p); /* it grew meanwhile: read it in chunks */
         if (r < 0 || lseek(fd, 0, SEEK_SET) < 0) {
             sbc_err_sys(e, "%s", path);
-            close(fd);
             return NULL;
         }
     }
@@ -141,7 +146,6 @@ char *sbc_read_file(int dirfd, const char *path, size_t max, size_t *lenp, sbc_e
             if (errno == EINTR)
                 continue;
             sbc_err_sys(e, "%s", path);
-            close(fd);
             sbc_buf_free(&b);
             return NULL;
         }
@@ -149,13 +153,11 @@ char *sbc_read_file(int dirfd, const char *path, size_t max, size_t *lenp, sbc_e
             break;
         if (b.len + (size_t)r > max) {
             sbc_err_set(e, 0, "%s: file too large", path);
-            close(fd);
             sbc_buf_free(&b);
             return NULL;
         }
         sbc_buf_add(&b, chunk, (size_t)r);
     }
-    close(fd);
     if (!b.data)
         sbc_buf_add(&b, "", 0);
     if (lenp)

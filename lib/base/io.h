@@ -35,6 +35,8 @@ int sbc_write_atomic_scratch(int dirfd, const char *path, const void *data, size
 /* Read a whole file (at most max bytes) into a NUL-terminated malloc'd
  * buffer; *len gets the size (may be NULL).  NULL on error. */
 char *sbc_read_file(int dirfd, const char *path, size_t max, size_t *len, sbc_err *e);
+/* The same from an open fd (not closed; read from its offset); path names it in errors. */
+char *sbc_read_whole_fd(int fd, const char *path, size_t max, size_t *len, sbc_err *e);
 /* Open (creating it, mode 0600) the lock file dirfd/path and take an
  * exclusive flock on it, waiting: the fd (closing it unlocks), or -1. */
 int sbc_lock_path(int dirfd, const char *path, sbc_err *e);

@@ -29,6 +29,7 @@
 #include "image/rootfs.h"
 #include "runtime/spawn.h"
 #include "runtime/spec.h"
+#include "runtime/user.h"
 
 int sbc_signal_from_name(const char *s)
 {
@@ -423,6 +424,14 @@ static int command_of(const sbc_create_opts *o, plan *p, sbc_err *e)
     p->user = o->user ? o->user : sbc_json_str(p->icfg, "User");
     if (p->user && !*p->user)
         p->user = NULL;
+    /* ids are checked before anything is made (-u 4294967296 is no uid 0) */
+    if (p->user && sbc_user_check(p->user, "user", e) < 0)
+        return -1;
+    for (int i = 0; i < o->ngroup_add; i++)
+        if (sbc_user_check(o->group_add[i], "group", e) < 0)
+            return -1;
+    if (o->ngroup_add > 32)
+        return sbc_err_set(e, SBC_EXIT_FAIL, "too many --group-add (%d, at most 32)", o->ngroup_add);
     p->stopsig = o->stop_signal ? o->stop_signal : sbc_json_str(p->icfg, "StopSignal");
     if (p->stopsig && sbc_signal_from_name(p->stopsig) < 0)
         return sbc_err_set(e, 0, "invalid stop signal: %s", p->stopsig);
@@ -498,6 +507,8 @@ static void config_user(const sbc_create_opts *o, plan *p, cJSON *cf)
     cJSON *hc = cJSON_AddObjectToObject(cf, "HostConfig");
     cJSON_AddBoolToObject(hc, "AutoRemove", o->autoremove);
     cJSON_AddStringToObject(hc, "NetworkMode", p->netmode);
+    if (o->ngroup_add)
+        cJSON_AddItemToObject(hc, "GroupAdd", str_array(o->group_add, o->ngroup_add));
     cJSON_AddItemToObject(hc, "PortBindings", port_bindings(o));
     cJSON_AddBoolToObject(hc, "PublishAllPorts", o->publish_all);
     cJSON_AddItemToObject(hc, "Dns", str_array(o->dns, o->ndns));
@@ -612,6 +623,8 @@ static void spec_process(const sbc_create_opts *o, plan *p, cJSON *spec)
     cJSON_AddStringToObject(proc, "cwd", p->wd);
     if (p->user)
         cJSON_AddStringToObject(proc, "sbc.user", p->user);
+    if (o->ngroup_add)
+        cJSON_AddItemToObject(proc, "sbc.groups", str_array(o->group_add, o->ngroup_add));
     if (o->init)
         cJSON_AddBoolToObject(proc, "sbc.init", 1);
     if (o->no_new_privs)

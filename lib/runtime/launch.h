@@ -28,6 +28,8 @@ typedef struct sbc_create_opts {
     int entrypoint_set;
     const char **env, **env_files;
     int nenv, nenv_files;
+    const char **group_add;  /* --group-add: group names or gids */
+    int ngroup_add;
     sbc_bind *binds;
     int nbinds;
     sbc_tmpfs *tmpfs;

@@ -38,6 +38,7 @@
 #include "runtime/cgroup.h"
 #include "runtime/confine.h"
 #include "runtime/devices.h"
+#include "runtime/user.h"
 #include "base/io.h"
 #include "image/rootfs.h"
 
@@ -393,16 +394,6 @@ typedef struct user_info {
     char home[256];
 } user_info;
 
-static int isnum(const char *s)
-{
-    if (!*s)
-        return 0;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9')
-            return 0;
-    return 1;
-}
-
 /* Split a passwd/group line on ':' into at most n fields. */
 static int fields(char *line, char **f, int n)
 {
@@ -416,29 +407,82 @@ static int fields(char *line, char **f, int n)
     return i;
 }
 
-static int resolve_user(const char *spec, user_info *u, sbc_err *e)
+#ifndef SBC_READ_ETC
+#define SBC_READ_ETC read_etc
+/* The container's /etc/passwd or /etc/group, read by a process already in
+ * the container's root: no magic link followed, opened O_NONBLOCK (a FIFO
+ * there must not hang sbc-exec; CVE-2024-9676 class) and read only when it
+ * is a regular file.  A missing file reads as empty. */
+static char *read_etc(const char *path, sbc_err *e)
+{
+    struct open_how how = {.flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
+                           .resolve = RESOLVE_NO_MAGICLINKS};
+    int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+    if (fd < 0 && errno == ENOSYS)
+        fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return sbc_xstrdup("");
+        sbc_err_sys(e, "open %s in the container", path);
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        sbc_err_set(e, SBC_EXIT_FAIL, "%s in the container is not a regular file", path);
+        return NULL;
+    }
+    char *r = sbc_read_whole_fd(fd, path, 1 << 20, NULL, e);
+    close(fd);
+    return r;
+}
+#endif
+
+/* spec: "user[:group]" (names or ids, checked by sbc_user_check: an id
+ * outside 0..2^31-1 is an error, never a wrapped uid 0); extra: the
+ * --group-add groups.  A passwd or group line whose ids are not valid is
+ * skipped as malformed. */
+static int resolve_user(const char *spec, const char *const *extra, int nextra, user_info *u,
+                        sbc_err *e)
 {
     char buf[256], unamebuf[64] = "", *name = buf, *group;
+    uint32_t id, id2;
     memset(u, 0, sizeof *u);
     snprintf(u->home, sizeof u->home, "/");
     if (!spec || !*spec)
         spec = "0";
+    if (sbc_user_check(spec, "user", e) < 0)
+        return -1;
+    for (int i = 0; i < nextra; i++)
+        if (sbc_user_check(extra[i], "group", e) < 0)
+            return -1;
+    if (nextra > 32)
+        return sbc_err_set(e, SBC_EXIT_FAIL, "too many additional groups (%d, at most 32)", nextra);
     snprintf(buf, sizeof buf, "%s", spec);
     group = strchr(buf, ':');
     if (group)
         *group++ = 0;
-    int found = 0;
-    char *pw = sbc_read_file(AT_FDCWD, "/etc/passwd", 1 << 20, NULL, e);
-    for (char *l = pw, *next; l && *l; l = next) {
+    int numeric = sbc_id_numeric(name), found = 0;
+    if (numeric && sbc_id_parse(name, &id) < 0) /* sbc_user_check said so: not reached */
+        return sbc_err_set(e, SBC_EXIT_FAIL, "invalid user \"%s\"", spec);
+    char *pw = SBC_READ_ETC("/etc/passwd", e);
+    if (!pw)
+        return -1;
+    for (char *l = pw, *next; *l; l = next) {
         next = strchr(l, '\n');
         if (next)
             *next++ = 0;
+        else
+            next = l + strlen(l);
         char *f[7];
-        if (fields(l, f, 7) < 7)
+        if (fields(l, f, 7) < 7 || sbc_id_parse(f[2], &id2) < 0)
             continue;
-        if (isnum(name) ? (uid_t)atol(f[2]) == (uid_t)atol(name) : !strcmp(f[0], name)) {
-            u->uid = (uid_t)atol(f[2]);
-            u->gid = (gid_t)atol(f[3]);
+        uint32_t g;
+        if (numeric ? id2 == id : !strcmp(f[0], name)) {
+            if (sbc_id_parse(f[3], &g) < 0)
+                continue;
+            u->uid = (uid_t)id2;
+            u->gid = (gid_t)g;
             snprintf(u->home, sizeof u->home, "%s", f[5]);
             snprintf(unamebuf, sizeof unamebuf, "%s", f[0]); /* user's name for groups */
             found = 1;
@@ -447,37 +491,61 @@ static int resolve_user(const char *spec, user_info *u, sbc_err *e)
     }
     free(pw);
     if (!found) {
-        if (!isnum(name))
+        if (!numeric)
             return sbc_err_set(e, SBC_EXIT_FAIL, "unable to find user %s: no matching entries in passwd file", name);
-        u->uid = (uid_t)atol(name);
+        u->uid = (uid_t)id;
         u->gid = 0;
     }
     const char *uname = unamebuf;
-    int gfound = !group;
-    char *gr = sbc_read_file(AT_FDCWD, "/etc/group", 1 << 20, NULL, e);
-    for (char *l = gr, *next; l && *l; l = next) {
+    int gnumeric = group && sbc_id_numeric(group), gfound = !group;
+    uint32_t gid_want = 0;
+    if (gnumeric && sbc_id_parse(group, &gid_want) < 0)
+        return sbc_err_set(e, SBC_EXIT_FAIL, "invalid user \"%s\"", spec);
+    unsigned char xfound[32] = {0};
+    gid_t xgid[32];
+    char *gr = SBC_READ_ETC("/etc/group", e);
+    if (!gr)
+        return -1;
+    int maxmember = 63 - nextra;
+    for (char *l = gr, *next; *l; l = next) {
         next = strchr(l, '\n');
         if (next)
             *next++ = 0;
+        else
+            next = l + strlen(l);
         char *f[4];
-        if (fields(l, f, 4) < 4)
+        uint32_t g;
+        if (fields(l, f, 4) < 4 || sbc_id_parse(f[2], &g) < 0)
             continue;
-        gid_t gid = (gid_t)atol(f[2]);
-        if (group && !gfound && (isnum(group) ? gid == (gid_t)atol(group) : !strcmp(f[0], group))) {
+        gid_t gid = (gid_t)g;
+        if (group && !gfound && (gnumeric ? g == gid_want : !strcmp(f[0], group))) {
             u->gid = gid;
             gfound = 1;
         }
+        for (int i = 0; i < nextra; i++)
+            if (!xfound[i] && !sbc_id_numeric(extra[i]) && !strcmp(f[0], extra[i])) {
+                xgid[i] = gid;
+                xfound[i] = 1;
+            }
         if (*uname && !group) {
             for (char *m = strtok(f[3], ","); m; m = strtok(NULL, ","))
-                if (!strcmp(m, uname) && u->ngroups < 63)
+                if (!strcmp(m, uname) && u->ngroups < maxmember)
                     u->groups[u->ngroups++] = gid;
         }
     }
     free(gr);
     if (!gfound) {
-        if (!isnum(group))
+        if (!gnumeric)
             return sbc_err_set(e, SBC_EXIT_FAIL, "unable to find group %s: no matching entries in group file", group);
-        u->gid = (gid_t)atol(group);
+        u->gid = (gid_t)gid_want;
+    }
+    for (int i = 0; i < nextra; i++) {
+        if (!xfound[i]) {
+            if (!sbc_id_numeric(extra[i]) || sbc_id_parse(extra[i], &id2) < 0)
+                return sbc_err_set(e, SBC_EXIT_FAIL, "unable to find group %s: no matching entries in group file", extra[i]);
+            xgid[i] = (gid_t)id2;
+        }
+        u->groups[u->ngroups++] = xgid[i];
     }
     u->groups[u->ngroups++] = u->gid;
     sbc_err_clear(e);
@@ -602,7 +670,11 @@ static _Noreturn void init_loop(pid_t child)
     }
 }
 
-static _Noreturn void exec_cmd(const sbc_spec *s, const sbc_confine *cf, int sock, sbc_err *e)
+/* user_code: the exit code of a user that cannot be resolved: 125 for a
+ * container's start (Docker's CLI maps such a start error to 125), 126 for
+ * sbc-exec (dockerd records 126 for an exec that failed to start). */
+static _Noreturn void exec_cmd(const sbc_spec *s, const sbc_confine *cf, int sock, int user_code,
+                               sbc_err *e)
 {
     const char *cmd = s->args[0];
     char **argv = (char **)s->args, **envp;
@@ -611,8 +683,10 @@ static _Noreturn void exec_cmd(const sbc_spec *s, const sbc_confine *cf, int soc
         sbc_err_set(e, SBC_EXIT_FAIL, "no command specified");
         child_fail(sock, e);
     }
-    if (resolve_user(s->user, &u, e) < 0)
+    if (resolve_user(s->user, s->groups, s->ngroups, &u, e) < 0) {
+        e->code = user_code;
         child_fail(sock, e);
+    }
     /* env: the spec's, plus HOME when missing */
     envp = calloc((size_t)s->nenv + 2, sizeof *envp);
     if (!envp)
@@ -901,7 +975,7 @@ static _Noreturn void child_main(const sbc_spec *s, const sbc_confine *cf, int s
         sbc_err_sys(&e, "make the root read-only");
         child_fail(sock, &e);
     }
-    exec_cmd(s, cf, sock, &e);
+    exec_cmd(s, cf, sock, SBC_EXIT_FAIL, &e);
 }
 
 /* ---- parent side ----------------------------------------------------- */
@@ -1161,7 +1235,7 @@ static int join_confined(pid_t target, const char *cgroup, const sbc_spec *s, co
         }
         if (setup_stdio(s, sv[1], 0, &ce) < 0)
             child_fail(sv[1], &ce);
-        exec_cmd(s, cf, sv[1], &ce);
+        exec_cmd(s, cf, sv[1], SBC_EXIT_NOEXEC, &ce);
     }
     close(tfd);
     close(sv[1]);

@@ -94,6 +94,7 @@ int sbc_spec_from_oci(cJSON *j, sbc_spec *s, sbc_err *e)
     s->no_new_privs = sbc_json_bool(p, "noNewPrivileges", 0);
     s->init = sbc_json_bool(p, "sbc.init", 0);
     s->user = sbc_json_str(p, "sbc.user");
+    s->groups = strs(sbc_json_arr(p, "sbc.groups"), &s->ngroups);
     const cJSON *u = sbc_json_obj(p, "user");
     if (!s->user && u) {
         char *us = sbc_xasprintf("%lld:%lld", sbc_json_int(u, "uid", 0), sbc_json_int(u, "gid", 0));
@@ -213,6 +214,7 @@ void sbc_spec_free(sbc_spec *s)
 {
     free(s->args);
     free(s->env);
+    free(s->groups);
     free(s->lower);
     for (int i = 0; i < s->nmounts; i++)
         free(s->mounts[i].data);

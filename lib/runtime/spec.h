@@ -40,6 +40,8 @@ typedef struct sbc_spec {
     int nenv;
     const char *cwd;
     const char *user;        /* "uid[:gid]" or "name[:group]"; NULL = root */
+    const char **groups;     /* process."sbc.groups": --group-add, names or gids */
+    int ngroups;
     int terminal;
     uint64_t caps;           /* bounding (capabilities.bounding) */
     uint64_t caps_eff;       /* effective = permitted for uid 0 (a subset of caps) */
