@@ -44,6 +44,53 @@ const char *sbc_scratch_base(void)
     return s && *s ? s : "/dev/shm/sbc";
 }
 
+/* The scratch base (a --rm container's state: spec.json, the hosts and
+ * resolv.conf bind sources) as a directory fd, made root-owned 0700 when
+ * missing and refused when it is anything else: a symlink, not ours, or
+ * writable by group or others (a local user who made /dev/shm/sbc first
+ * would control spec.json and the binds; CVE-2021-41091 class).  Opened
+ * without following a symlink and checked on that fd, so the check is of
+ * the directory the state goes into. */
+static int scratch_open(sbc_err *e)
+{
+    const char *base = sbc_scratch_base();
+    int fd = open(base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        char *parent = sbc_xstrdup(base), *sl = strrchr(parent, '/');
+        if (sl && sl > parent) {
+            *sl = 0;
+            if (sbc_mkdir_p(parent, 0755, e) < 0) {
+                free(parent);
+                return -1;
+            }
+        }
+        free(parent);
+        mode_t old = umask(077);
+        int rc = mkdir(base, 0700);
+        umask(old);
+        if (rc < 0 && errno != EEXIST)
+            return sbc_err_sys(e, "mkdir %s", base);
+        fd = open(base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    }
+    struct stat st;
+    if (fd < 0) {
+        if (errno == ELOOP || errno == ENOTDIR)
+            return sbc_err_set(e, SBC_EXIT_FAIL, "refusing the scratch directory %s: not a directory (a symlink?); remove it", base);
+        return sbc_err_sys(e, "open %s", base);
+    }
+    if (fstat(fd, &st) < 0) {
+        close(fd);
+        return sbc_err_sys(e, "stat %s", base);
+    }
+    if (st.st_uid != geteuid() || (st.st_mode & 022)) {
+        close(fd);
+        return sbc_err_set(e, SBC_EXIT_FAIL, "refusing the scratch directory %s: owned by uid %u with mode %04o "
+                           "(must be uid %u, not group/world-writable); remove it",
+                           base, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777), (unsigned)geteuid());
+    }
+    return fd;
+}
+
 /* Symlink targets stay under 60 bytes: ext4 keeps such a target in the inode
  * ("fast symlink"), while a longer one gets a data block, whose freeing costs
  * a discard on every unlink (0.2-0.8 ms on this kind of disk, twice per --rm
@@ -346,11 +393,10 @@ int sbc_container_new(const char *root, const char *name, int scratch, sbc_conta
     int rc;
     if (scratch) {
         char *s = sbc_xasprintf("%s/%s", sbc_scratch_base(), sid);
-        rc = mkdir(s, 0700);
-        if (rc < 0 && errno == ENOENT && sbc_mkdir_p(sbc_scratch_base(), 0700, e) == 0)
-            rc = mkdir(s, 0700);
-        if (rc < 0)
-            rc = sbc_err_sys(e, "mkdir %s", s);
+        int bfd = scratch_open(e);
+        rc = bfd < 0 ? -1 : mkdirat(bfd, sid, 0700) < 0 ? sbc_err_sys(e, "mkdir %s", s) : 0;
+        if (bfd >= 0)
+            close(bfd);
         if (rc == 0 && symlink(s, c->dir) < 0)
             rc = sbc_err_sys(e, "symlink %s", c->dir);
         free(s);

@@ -1,6 +1,7 @@
 /* launch.c - create and start containers (see launch.h). */
 #include "runtime/launch.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -156,6 +157,33 @@ static const char *const masked_paths[] = {
     "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
     "/proc/scsi/", "/sys/firmware/", "/sys/devices/virtual/powercap/",
 };
+/* Docker's per-CPU masks (moby GHSA-6fw5-f8r9-fgfm): each
+ * /sys/devices/system/cpu/cpuN/thermal_throttle/ present on the host.
+ * x86's therm_throt driver makes it for every CPU or none, so when cpu0 has
+ * none (VMs, other architectures) one failed access() is the whole cost. */
+static void add_thermal_masks(cJSON *a)
+{
+    static const char cpu[] = "/sys/devices/system/cpu";
+    char p[96];
+    if (access("/sys/devices/system/cpu/cpu0/thermal_throttle", F_OK) < 0)
+        return;
+    DIR *d = opendir(cpu);
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        const char *n = de->d_name;
+        if (strncmp(n, "cpu", 3) || n[3] < '0' || n[3] > '9' || strspn(n + 3, "0123456789") != strlen(n + 3))
+            continue;
+        snprintf(p, sizeof p, "%s/%s/thermal_throttle", cpu, n);
+        if (access(p, F_OK) == 0) {
+            strcat(p, "/");
+            cJSON_AddItemToArray(a, cJSON_CreateString(p));
+        }
+    }
+    closedir(d);
+}
+
 static const char *const readonly_paths[] = {
     "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 };
@@ -725,7 +753,9 @@ static cJSON *spec_json(const sbc_create_opts *o, plan *p, const sbc_container *
         cJSON_AddItemToArray(nss, n);
     }
     if (!o->privileged) { /* --privileged: nothing hidden or read-only */
-        cJSON_AddItemToObject(lx, "maskedPaths", str_array(masked_paths, sizeof masked_paths / sizeof *masked_paths));
+        cJSON *mp = str_array(masked_paths, sizeof masked_paths / sizeof *masked_paths);
+        add_thermal_masks(mp);
+        cJSON_AddItemToObject(lx, "maskedPaths", mp);
         cJSON_AddItemToObject(lx, "readonlyPaths", str_array(readonly_paths, sizeof readonly_paths / sizeof *readonly_paths));
     }
     cJSON_AddStringToObject(lx, "cgroupsPath", p->cgroup);

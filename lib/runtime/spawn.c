@@ -196,6 +196,77 @@ static unsigned long vfs_flags(const char *path)
     return f;
 }
 
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef OPEN_TREE_CLOEXEC
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
+#endif
+#ifndef MOUNT_ATTR_RDONLY
+#define MOUNT_ATTR_RDONLY 0x00000001
+#define MOUNT_ATTR_NOSUID 0x00000002
+#define MOUNT_ATTR_NODEV 0x00000004
+#define MOUNT_ATTR_NOEXEC 0x00000008
+#endif
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#define SYS_move_mount 429
+#endif
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+struct sbc_mount_attr {
+    uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+
+/* Attach the detached mount tree tree on the O_PATH fd dest (no path is
+ * resolved again); closes tree. */
+static int attach_tree(int tree, int dest)
+{
+    int rc = (int)syscall(SYS_move_mount, tree, "", dest, "",
+                          MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+    int err = errno;
+    close(tree);
+    errno = err;
+    return rc;
+}
+
+/* A bind mount made atomic: the source tree is cloned detached
+ * (open_tree), made read-only / nosuid / nodev / noexec as a whole,
+ * submounts included (mount_setattr AT_RECURSIVE), and only then attached
+ * onto the destination's fd.  So no window where it is writable, no
+ * second lookup of the destination, and a :ro volume's submounts are
+ * read-only too.  1: the kernel lacks the calls (the caller falls back),
+ * 0 done, -1 error (errno). */
+static int bind_by_fd(const sbc_mount *m, int dest)
+{
+    unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((m->flags & MS_REC) ? AT_RECURSIVE : 0);
+    int tree = (int)syscall(SYS_open_tree, AT_FDCWD, m->source, flags);
+    if (tree < 0)
+        return errno == ENOSYS ? 1 : -1;
+    struct sbc_mount_attr a = {0};
+    if (m->ro)
+        a.attr_set |= MOUNT_ATTR_RDONLY;
+    if (m->flags & MS_NOSUID)
+        a.attr_set |= MOUNT_ATTR_NOSUID;
+    if (m->flags & MS_NODEV)
+        a.attr_set |= MOUNT_ATTR_NODEV;
+    if (m->flags & MS_NOEXEC)
+        a.attr_set |= MOUNT_ATTR_NOEXEC;
+    if (a.attr_set &&
+        syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) < 0) {
+        int err = errno;
+        close(tree);
+        errno = err;
+        return err == ENOSYS ? 1 : -1;
+    }
+    return attach_tree(tree, dest);
+}
+
 static int do_mount(int rootfd, const sbc_mount *m, sbc_err *e)
 {
     char p[64];
@@ -204,6 +275,11 @@ static int do_mount(int rootfd, const sbc_mount *m, sbc_err *e)
         return -1;
     int rc;
     if (m->bind) {
+        int r = bind_by_fd(m, fd);
+        if (r >= 0) {
+            close(fd);
+            return r == 0 ? 0 : sbc_err_sys(e, "bind %s on %s", m->source, m->dest);
+        }
         rc = mount(m->source, fdpath(fd, p, sizeof p), NULL, MS_BIND | (m->flags & MS_REC), NULL);
     } else {
         rc = mount(m->source ? m->source : m->type, fdpath(fd, p, sizeof p), m->type,
@@ -563,6 +639,34 @@ static const char *env_get(const sbc_spec *s, const char *key)
     return NULL;
 }
 
+/* /dev/console becomes the pty slave, bound from the slave's own fd (no
+ * path under /dev/pts is looked up) onto /dev/console opened without
+ * following any symlink (a swapped /dev/console or /dev/pts/N cannot
+ * redirect the bind; runc CVE-2025-52565 class). */
+static int bind_console(int slave)
+{
+    int fd = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        close(fd);
+    struct open_how how = {.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+                           .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+    int dest = (int)syscall(SYS_openat2, AT_FDCWD, "/dev/console", &how, sizeof how);
+    if (dest < 0)
+        return -1;
+    int tree = (int)syscall(SYS_open_tree, slave, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+    if (tree < 0) {
+        int err = errno;
+        close(dest);
+        errno = err;
+        return -1;
+    }
+    int rc = attach_tree(tree, dest);
+    int err = errno;
+    close(dest);
+    errno = err;
+    return rc;
+}
+
 static int setup_stdio(const sbc_spec *s, int sock, int console, sbc_err *e)
 {
     if (s->terminal) {
@@ -582,10 +686,7 @@ static int setup_stdio(const sbc_spec *s, int sock, int console, sbc_err *e)
             char pts[64];
             if (ioctl(master, TIOCGPTN, &n) == 0) {
                 snprintf(pts, sizeof pts, "/dev/pts/%d", n);
-                int fd = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
-                if (fd >= 0)
-                    close(fd);
-                if (mount(pts, "/dev/console", NULL, MS_BIND, NULL) < 0)
+                if (bind_console(slave) < 0)
                     return sbc_err_sys(e, "bind %s on /dev/console", pts);
             }
         }
@@ -727,6 +828,12 @@ static _Noreturn void exec_cmd(const sbc_spec *s, const sbc_confine *cf, int soc
             child_fail(sock, e);
         }
         if (c > 0) {
+            /* PID 1 keeps only the container's capabilities (it needs
+             * CAP_KILL at most, to forward signals to another uid) */
+            if (sbc_caps_set(s->caps, e) < 0) {
+                kill(c, SIGKILL);
+                child_fail(sock, e);
+            }
             close(sock);
             syscall(SYS_close_range, 3U, ~0U, 0U);
             init_loop(c);
