@@ -19,6 +19,7 @@
 #include "base/licenses.h"
 #include "base/version.h"
 #include "opt.h"
+#include "runtime/exeseal.h"
 
 const struct sbc_applet_entry sbc_applets[] = {
 #define APPLET(name, summary) {#name, summary, name##_main, name##_usage},
@@ -61,8 +62,27 @@ static const struct sbc_applet_entry *by_name(const char *name, int *multi)
     return find(name);
 }
 
+static char **orig_argv;
+
+/* The applets whose processes enter containers run from a sealed copy of
+ * the binary (runtime/exeseal.h); a --help or a usage error needs none. */
+static void seal_if_needed(const struct sbc_applet_entry *a, int argc, char **argv)
+{
+    if (a->main != run_main && a->main != start_main && a->main != exec_main)
+        return;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return;
+    sbc_err e = {0};
+    if (sbc_exe_seal(orig_argv, environ, &e) < 0) {
+        sbc_applet = a->name;
+        exit(sbc_err_print(&e));
+    }
+}
+
 static int run(const struct sbc_applet_entry *a, int argc, char **argv)
 {
+    seal_if_needed(a, argc, argv);
     sbc_applet = a->name;
     sbc_usage_text = a->usage;
     /* short-lived applets allocate from a pre-faulted arena (see arena.h);
@@ -185,6 +205,7 @@ int main(int argc, char **argv)
         sbc_debug_level = 1;
     if (argc < 1 || !argv[0])
         return SBC_EXIT_FAIL;
+    orig_argv = argv;
     int multi = 0;
     const struct sbc_applet_entry *a = by_name(base(argv[0]), &multi);
     if (!a && !multi && strncmp(base(argv[0]), "sbc-", 4)) {
