@@ -534,6 +534,8 @@ static int resolve_user(const char *spec, const char *const *extra, int nextra, 
             return -1;
     if (nextra > 32)
         return sbc_err_set(e, SBC_EXIT_FAIL, "too many additional groups (%d, at most 32)", nextra);
+    if (strlen(spec) >= sizeof buf) /* never a truncated name */
+        return sbc_err_set(e, SBC_EXIT_FAIL, "invalid user \"%.64s...\": too long", spec);
     snprintf(buf, sizeof buf, "%s", spec);
     group = strchr(buf, ':');
     if (group)
