@@ -3,6 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -18,6 +21,8 @@
 
 #define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
+static int host_fd = -1;
+
 int sbc_exe_is_sealed(void)
 {
     int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
@@ -28,6 +33,27 @@ int sbc_exe_is_sealed(void)
     return seals >= 0 && (seals & SEALS) == SEALS;
 }
 
+/* In the sealed image: take the host binary's fd handed over in
+ * SBC_EXE_FD (close-on-exec from now on, and out of the environment). */
+static void adopt_host_fd(void)
+{
+    const char *v = getenv("SBC_EXE_FD");
+    if (!v)
+        return;
+    char *end;
+    long fd = strtol(v, &end, 10);
+    struct stat st;
+    if (*end == 0 && fd >= 3 && fd < 1024 && fstat((int)fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        fcntl((int)fd, F_SETFD, FD_CLOEXEC) == 0)
+        host_fd = (int)fd;
+    unsetenv("SBC_EXE_FD");
+}
+
+int sbc_exe_host_fd(void)
+{
+    return host_fd;
+}
+
 int sbc_exe_seal(char *const *argv, char *const *envp, sbc_err *e)
 {
     int src = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
@@ -36,6 +62,7 @@ int sbc_exe_seal(char *const *argv, char *const *envp, sbc_err *e)
     int seals = fcntl(src, F_GET_SEALS);
     if (seals >= 0 && (seals & SEALS) == SEALS) {
         close(src);
+        adopt_host_fd();
         return 0;
     }
     struct stat st;
@@ -62,22 +89,44 @@ int sbc_exe_seal(char *const *argv, char *const *envp, sbc_err *e)
         if (n <= 0)
             rc = -1, errno = n < 0 ? errno : EIO;
     }
-    int err = errno;
-    close(src);
+    if (rc == 0 && fcntl(mfd, F_ADD_SEALS, SEALS | F_SEAL_EXEC) < 0 &&
+        (errno != EINVAL || fcntl(mfd, F_ADD_SEALS, SEALS) < 0))
+        rc = -1;
     if (rc < 0) {
+        int err = errno;
+        close(src);
         close(mfd);
         errno = err;
-        return sbc_err_sys(e, "seal the sbc binary: copy");
+        return sbc_err_sys(e, "seal the sbc binary");
     }
-    if (fcntl(mfd, F_ADD_SEALS, SEALS | F_SEAL_EXEC) < 0 &&
-        (errno != EINVAL || fcntl(mfd, F_ADD_SEALS, SEALS) < 0)) {
-        err = errno;
+    /* the host binary goes along as an fd (SBC_EXE_FD), for the detached
+     * monitor only: a host process no container sees, which so shares the
+     * page cache instead of keeping a copy per container */
+    int n = 0;
+    while (envp[n])
+        n++;
+    char **env = malloc(((size_t)n + 2) * sizeof *env), fdvar[32];
+    int keep = fcntl(src, F_DUPFD, 3), k = 0;
+    close(src);
+    if (!env) {
         close(mfd);
-        errno = err;
-        return sbc_err_sys(e, "seal the sbc binary: F_ADD_SEALS");
+        if (keep >= 0)
+            close(keep);
+        return sbc_err_sys(e, "seal the sbc binary");
     }
-    syscall(SYS_execveat, mfd, "", argv, envp, AT_EMPTY_PATH);
-    err = errno;
+    for (int i = 0; i < n; i++)
+        if (strncmp(envp[i], "SBC_EXE_FD=", 11))
+            env[k++] = envp[i];
+    if (keep >= 0) {
+        snprintf(fdvar, sizeof fdvar, "SBC_EXE_FD=%d", keep);
+        env[k++] = fdvar;
+    }
+    env[k] = NULL;
+    syscall(SYS_execveat, mfd, "", argv, env, AT_EMPTY_PATH);
+    int err = errno;
+    free(env);
+    if (keep >= 0)
+        close(keep);
     close(mfd);
     errno = err;
     return sbc_err_sys(e, "seal the sbc binary: execute the sealed copy%s",

@@ -16,6 +16,9 @@
 
 /* 1 when this process already runs from a sealed copy. */
 int sbc_exe_is_sealed(void);
+/* The on-disk binary, open (close-on-exec) in a sealed image, for the
+ * detached monitor's exec; -1 when there is none. */
+int sbc_exe_host_fd(void);
 /* Unless already sealed, copy /proc/self/exe into a sealed memfd and
  * execveat it with argv and envp (does not return on success).  0 when
  * already sealed; -1 with e on failure. */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <netinet/in.h>
@@ -31,6 +32,7 @@
 #include "runtime/spawn.h"
 #include "runtime/spec.h"
 #include "runtime/user.h"
+#include "runtime/exeseal.h"
 
 int sbc_signal_from_name(const char *s)
 {
@@ -1080,6 +1082,10 @@ static _Noreturn void exec_monitor(const sbc_monitor_args *ma)
     char nums[MON_NFIELDS][24], *argv[MON_NFIELDS + 3];
     char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
     monitor_argv(ma, nums, argv);
+    /* the monitor stays on the host side: the on-disk binary (shared page
+     * cache) rather than this process's sealed copy (runtime/exeseal.h) */
+    if (sbc_exe_host_fd() >= 0)
+        syscall(SYS_execveat, sbc_exe_host_fd(), "", argv, envp, AT_EMPTY_PATH);
     execve("/proc/self/exe", argv, envp);
     sbc_monitor_detached(ma);
     _exit(0);
