@@ -65,14 +65,12 @@ static const struct sbc_applet_entry *by_name(const char *name, int *multi)
 static char **orig_argv;
 
 /* The applets whose processes enter containers run from a sealed copy of
- * the binary (runtime/exeseal.h); a --help or a usage error needs none. */
-static void seal_if_needed(const struct sbc_applet_entry *a, int argc, char **argv)
+ * the binary (runtime/exeseal.h), whatever their arguments (a "--help"
+ * may be the container command's). */
+static void seal_if_needed(const struct sbc_applet_entry *a)
 {
     if (a->main != run_main && a->main != start_main && a->main != exec_main)
         return;
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-            return;
     sbc_err e = {0};
     if (sbc_exe_seal(orig_argv, environ, &e) < 0) {
         sbc_applet = a->name;
@@ -82,7 +80,7 @@ static void seal_if_needed(const struct sbc_applet_entry *a, int argc, char **ar
 
 static int run(const struct sbc_applet_entry *a, int argc, char **argv)
 {
-    seal_if_needed(a, argc, argv);
+    seal_if_needed(a);
     sbc_applet = a->name;
     sbc_usage_text = a->usage;
     /* short-lived applets allocate from a pre-faulted arena (see arena.h);
