@@ -111,6 +111,16 @@ else
   skip ":ro submount: cannot mount a tmpfs here"
 fi
 
+# the console is bound by fd: still the pty (devpts major 136) with -t
+if command -v script >/dev/null; then
+  run script -qec "sbc-run --rm -t busybox sh -c 'stat -c %t /dev/console; readlink /proc/self/fd/0'" /dev/null
+  if echo "$OUT" | tr -d '\r' | grep -qx 88 && echo "$OUT" | tr -d '\r' | grep -q '^/dev/pts/'; then
+    pass "-t: /dev/console is the container's pty"
+  else fail "-t: /dev/console ($(_why))"; fi
+else
+  skip "-t console: no script(1)"
+fi
+
 # ---- F11: thermal_throttle masks ---------------------------------------------
 n=$(ls -d /sys/devices/system/cpu/cpu[0-9]*/thermal_throttle 2>/dev/null | wc -l)
 run sbc-create --name th busybox true
