@@ -38,11 +38,28 @@ int sbc_store_open(sbc_store *s, sbc_err *e)
         sbc_err_sys(e, "store %s", s->root);
         goto fail;
     }
-    for (int i = 0; subdirs[i]; i++)
-        if (mkdirat(s->fd, subdirs[i], 0700) < 0 && errno != EEXIST) {
+    /* the store holds image trees (setuid files) and container state: ours
+     * and closed to others (CVE-2021-41091 class); the root itself may be
+     * traversable (a mktemp'd or /var/lib directory) but not writable */
+    struct stat st;
+    if (fstat(s->fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 022)) {
+        sbc_err_set(e, 0, "refusing the store %s: owned by uid %u with mode %04o (must be uid %u, not group/world-writable)",
+                    s->root, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777), (unsigned)geteuid());
+        goto fail;
+    }
+    for (int i = 0; subdirs[i]; i++) {
+        int made = mkdirat(s->fd, subdirs[i], 0700) == 0;
+        if (!made && errno != EEXIST) {
             sbc_err_sys(e, "store %s/%s", s->root, subdirs[i]);
             goto fail;
         }
+        if (!made && (fstatat(s->fd, subdirs[i], &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                                !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077))) {
+            sbc_err_set(e, 0, "refusing the store directory %s/%s: not a directory of uid %u with mode 0700", s->root,
+                        subdirs[i], (unsigned)geteuid());
+            goto fail;
+        }
+    }
     return 0;
 fail:
     sbc_store_close(s);

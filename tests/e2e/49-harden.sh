@@ -79,8 +79,19 @@ else
     skip "scratch dir: this SBC_ROOT's driver does not use it ($(sbc-version 2>/dev/null | grep -i storage))"
   fi
 fi
-expect_out "700" "SBC_ROOT is 0700" stat -c %a "$SBC_ROOT"
-expect_out "700" "SBC_ROOT/containers is 0700" stat -c %a "$SBC_ROOT/containers"
+run stat -c %a "$SBC_ROOT"
+case "$OUT" in ?[0145][0145]) pass "SBC_ROOT ($OUT) is not group/world-writable" ;; *) fail "SBC_ROOT mode $OUT" ;; esac
+expect_out "700 700 700 700" "SBC_ROOT's containers, layers, images, blobs are 0700" \
+  sh -c 'cd "$SBC_ROOT" && echo $(stat -c %a containers layers images blobs)'
+R2=$T_TMP/root2
+mkdir -p "$R2/layers" && chmod 755 "$R2/layers"
+run env SBC_ROOT="$R2" sbc-images -q
+[ "$RC" = 125 ] && grep -q 'refusing the store directory' "$T_TMP/err" && pass "a store whose layers/ others can enter is refused" ||
+  fail "store with layers/ 0755 ($(_why))"
+chmod 700 "$R2/layers"; chmod 777 "$R2"
+expect_rc 125 "a world-writable SBC_ROOT is refused" env SBC_ROOT="$R2" sbc-images -q
+chmod 755 "$R2"
+expect_rc 0 "control: a store of ours works" env SBC_ROOT="$R2" sbc-images -q
 
 # ---- F7: the --init PID 1 ---------------------------------------------------
 expect_out "00000000a80425fb" "--init: PID 1 has the container's caps" \
