@@ -39,8 +39,8 @@ int sbc_store_open(sbc_store *s, sbc_err *e)
         goto fail;
     }
     /* the store holds image trees (setuid files) and container state: ours
-     * and closed to others (CVE-2021-41091 class); the root itself may be
-     * traversable (a mktemp'd or /var/lib directory) but not writable */
+     * and writable by no one else (CVE-2021-41091 class); sbc makes its
+     * directories 0700, and takes a traversable one made by hand */
     struct stat st;
     if (fstat(s->fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 022)) {
         sbc_err_set(e, 0, "refusing the store %s: owned by uid %u with mode %04o (must be uid %u, not group/world-writable)",
@@ -54,9 +54,9 @@ int sbc_store_open(sbc_store *s, sbc_err *e)
             goto fail;
         }
         if (!made && (fstatat(s->fd, subdirs[i], &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-                                !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077))) {
-            sbc_err_set(e, 0, "refusing the store directory %s/%s: not a directory of uid %u with mode 0700", s->root,
-                        subdirs[i], (unsigned)geteuid());
+                                !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))) {
+            sbc_err_set(e, 0, "refusing the store directory %s/%s: not a directory of uid %u writable by it alone",
+                        s->root, subdirs[i], (unsigned)geteuid());
             goto fail;
         }
     }

@@ -84,10 +84,10 @@ case "$OUT" in ?[0145][0145]) pass "SBC_ROOT ($OUT) is not group/world-writable"
 expect_out "700 700 700 700" "SBC_ROOT's containers, layers, images, blobs are 0700" \
   sh -c 'cd "$SBC_ROOT" && echo $(stat -c %a containers layers images blobs)'
 R2=$T_TMP/root2
-mkdir -p "$R2/layers" && chmod 755 "$R2/layers"
+mkdir -p "$R2/layers" && chmod 777 "$R2/layers"
 run env SBC_ROOT="$R2" sbc-images -q
-[ "$RC" = 125 ] && grep -q 'refusing the store directory' "$T_TMP/err" && pass "a store whose layers/ others can enter is refused" ||
-  fail "store with layers/ 0755 ($(_why))"
+[ "$RC" = 125 ] && grep -q 'refusing the store directory' "$T_TMP/err" && pass "a store whose layers/ others can write is refused" ||
+  fail "store with layers/ 0777 ($(_why))"
 chmod 700 "$R2/layers"; chmod 777 "$R2"
 expect_rc 125 "a world-writable SBC_ROOT is refused" env SBC_ROOT="$R2" sbc-images -q
 chmod 755 "$R2"
