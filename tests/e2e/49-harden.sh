@@ -148,6 +148,13 @@ else
 fi
 
 # ---- F5: the host's sbc is never reachable from inside ----------------------
+if [ "${SBC_TEST_SANITIZED:-0}" = 1 ]; then
+  # the ASan build is a dynamic glibc program: as an interpreter inside a
+  # busybox container it cannot even start, so the probe would see nothing
+  skip "#!/proc/self/exe checks: the ASan build cannot run inside a busybox image (the static build's pass runs them)"
+  t_done
+  exit
+fi
 SBC_HOST=$(readlink -f "$(command -v sbc-run)")
 HOST_ID=$(stat -c %d:%i "$SBC_HOST")
 SUM=$(sha256sum <"$SBC_HOST")
