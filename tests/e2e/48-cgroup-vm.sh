@@ -99,6 +99,12 @@ cp /bin/busybox "$ST/bin/busybox"
 cp "$SBC" "$ST/bin/sbc"
 # the device unit tests run inside too (checks.sh c_unit_devices)
 [ -x "$TOP/build/unit" ] && cp "$TOP/build/unit" "$ST/bin/sbc-unit"
+# the escape probe (46-escape's; checks.sh c_escape)
+if command -v musl-gcc >/dev/null; then
+  musl-gcc -static -Os -o "$ST/bin/probe" "$FIX/probe.c" 2>"$T_TMP/probe.err" || bail "build the escape probe: $(head -c 300 "$T_TMP/probe.err")"
+else
+  skip "escape checks in the VM: musl-gcc is not installed"
+fi
 cp "$FIX/vm/init" "$ST/init"
 cp "$FIX/vm/checks.sh" "$ST/checks.sh"
 chmod 755 "$ST/init" "$ST/bin/busybox" "$ST/bin/sbc"
