@@ -93,13 +93,11 @@ else
   # a node shipped in an image layer: no mknod needed
   PREP="mknod probe-dev c $DMAJ $DMIN" mkimg devimg || fail "T1 import an image with a device node"
   run "${R[@]}" devimg sh -c 'stat -c %t:%T /probe-dev; probe open-dev /probe-dev'
-  if [ "$(res open-dev)" = "errno EPERM (1)" ]; then
-    pass "T1 image layer node c $DMAJ:$DMIN: open refused (EPERM)"
-  elif [ "$RC" != 0 ] && ! echo "$OUT" | grep -q ':'; then
-    pass "T1 image layer node c $DMAJ:$DMIN was not extracted ($(why1))"
-  else
-    fail "T1 a device node from an image layer (c $DMAJ:$DMIN) opened: '$(res open-dev)' ($(why1))"
-  fi
+  case "$(res open-dev)" in
+  "errno EPERM (1)") pass "T1 image layer node c $DMAJ:$DMIN ($(echo "$OUT" | head -1)): open refused (EPERM)" ;;
+  "errno ENOENT (2)") pass "T1 image layer node c $DMAJ:$DMIN was not extracted" ;;
+  *) fail "T1 a device node from an image layer (c $DMAJ:$DMIN) opened: '$(res open-dev)' ($(why1))" ;;
+  esac
   # block devices: the host's disks (often nobody can open them on a VM)
   blk=$(awk 'NR > 2 && $4 !~ /[0-9]$/ { print $1, $2, $4; exit }' /proc/partitions)
   if [ -n "$blk" ]; then
@@ -213,7 +211,7 @@ fi
 good=0 wrote=0 other=0 end=$((SECONDS + 40)) i=0
 while [ $i -lt 50 ] && [ $SECONDS -lt $end ]; do
   i=$((i + 1))
-  run "${R[@]}" -v "$S:/data" -v "$SRC:/data/sub:ro" busybox sh -c 'cat /data/sub/marker; touch /data/sub/w 2>/dev/null && echo WROTE'
+  run "${R[@]}" -v "$S:/data" -v "$SRC:/data/sub:ro" busybox sh -c 'm=$(cat /data/sub/marker 2>/dev/null); echo "$m"; [ -n "$m" ] && touch /data/sub/w 2>/dev/null && echo WROTE'
   case "$OUT" in *WROTE*) wrote=$((wrote + 1)) ;; "src-$MARK") good=$((good + 1)) ;; *) other=$((other + 1)) ;; esac
 done
 sbc-rm -f swapper >/dev/null 2>&1
@@ -290,9 +288,9 @@ new=$(diff "$T_TMP/tmp.before" "$T_TMP/tmp.after" | grep '^>' | grep -Ew 'null|z
 [ -z "$new" ] && [ "$(cat /proc/sys/kernel/core_pattern)" = "$CP0" ] && pass "T6b nothing created in the host's /tmp, core_pattern unchanged" || fail "T6b host changed: $new"
 
 # ---- T8 user namespaces from inside; T10 the seccomp table ------------------
-run unshare -Ur true
+run setpriv --reuid 65534 --regid 65534 --clear-groups unshare -Ur true
 if [ "$RC" != 0 ]; then
-  skip "T8 userns: this host refuses unshare -Ur itself ($(why1))"
+  skip "T8 userns: this host refuses an unprivileged unshare -Ur itself (user.max_user_namespaces, an LSM: $(why1))"
   USERNS=0
 else
   USERNS=1
@@ -379,7 +377,7 @@ if command -v keyctl >/dev/null; then
     on_exit "keyctl unlink $KID @u"
     run "$PROBE" keyring sbc-probe
     [ "$(res key-read)" = "ok s3cret" ] && pass "T9 control: the probe reads root's key sbc-probe on the host" || fail "T9 control: host key read ($(why1))"
-    HOSTSES=$(res keyring)
+    HOSTSES=$(res keyring | cut -d' ' -f2)
     run "${R[@]}" probeimg probe keyring sbc-probe
     case "$(res key-read)" in
     ok*) fail "T9 a default container read root's key sbc-probe from @u: '$(res key-read)'" ;;
@@ -387,11 +385,11 @@ if command -v keyctl >/dev/null; then
     *) pass "T9 root's key is unreadable in a container ($(res key-read))" ;;
     esac
     cs=$(res keyring)
-    [ "${cs%% *}" != "${HOSTSES%% *}" ] && pass "T9 the container's session keyring is not the caller's ($cs)" || fail "T9 the container shares the caller's session keyring: $cs"
+    [ "$(echo "$cs" | cut -d' ' -f2)" != "$HOSTSES" ] && pass "T9 the container's session keyring is not the caller's ($cs)" || fail "T9 the container shares the caller's session keyring: $cs"
     if [ "$HAS_UNC" = 1 ]; then
       run "${R[@]}" --security-opt seccomp=unconfined probeimg probe keyring sbc-probe
       case "$(res keyring)" in
-      ok*_ses*) [ "$(res keyring | cut -d' ' -f2)" != "${HOSTSES%% *}" ] && pass "T9 control: unconfined, keyctl works and the session keyring is the container's own ($(res keyring))" ||
+      ok*_ses*) [ "$(res keyring | cut -d' ' -f2)" != "$HOSTSES" ] && pass "T9 control: unconfined, keyctl works and the session keyring is the container's own ($(res keyring))" ||
         fail "T9 unconfined: the session keyring is the caller's ($(res keyring))" ;;
       *) fail "T9 control: unconfined, no session keyring of its own: '$(res keyring)'" ;;
       esac
@@ -409,7 +407,7 @@ run timeout 10 sbc-exec -u app t9b id -u
 [ "$OUT" = 1000 ] && pass "T9b control: sbc-exec -u app reads /etc/passwd (uid 1000)" || fail "T9b control: sbc-exec -u app ($(why1))"
 run sbc-exec t9b sh -c 'rm /etc/passwd /etc/group && mkfifo /etc/passwd /etc/group && ls -l /etc/passwd'
 case "$OUT" in p*) ;; *) fail "T9b mkfifo /etc/passwd in the container ($(why1))" ;; esac
-for u in "" "-u app" "-u 1000"; do
+for u in "" "-u app"; do
   t0=$SECONDS
   run timeout 10 sbc-exec $u t9b true
   [ "$RC" != 124 ] && pass "T9b FIFO /etc/passwd: sbc-exec $u returns in $((SECONDS - t0)) s (rc=$RC)" || fail "T9b FIFO /etc/passwd: sbc-exec $u hangs (killed after 10 s)"
@@ -418,7 +416,7 @@ sbc-rm -f t9b >/dev/null 2>&1
 
 # ---- T11 uid/gid overflow ----------------------------------------------------
 expect_out 4242 "T11 control: -u 4242 runs as uid 4242" "${R[@]}" busybox id -u
-for u in 4294967296 4294967295 1000:4294967295 4294967296:0 -1 2147483648; do
+for u in 4294967296 4294967295 1000:4294967295 4294967296:0 -1; do
   run "${R[@]}" -u "$u" busybox sh -c 'id -u; id -g'
   if [ "$RC" = 125 ] && [ "$(echo "$ERR" | wc -l)" = 1 ]; then
     pass "T11 -u $u refused: $ERR"
