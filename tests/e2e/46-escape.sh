@@ -212,15 +212,23 @@ fi
 good=0 wrote=0 other=0 end=$((SECONDS + 40)) i=0
 while [ $i -lt 50 ] && [ $SECONDS -lt $end ]; do
   i=$((i + 1))
-  run "${R[@]}" -v "$S:/data" -v "$SRC:/data/sub:ro" busybox sh -c 'm=$(cat /data/sub/marker 2>/dev/null); echo "$m"; [ -n "$m" ] && touch /data/sub/w 2>/dev/null && echo WROTE'
-  case "$OUT" in *WROTE*) wrote=$((wrote + 1)) ;; "src-$MARK") good=$((good + 1)) ;; *) other=$((other + 1)) ;; esac
+  # (the swapper may replace /data/sub after the container started: only a
+  # file that lands in the source counts)
+  run "${R[@]}" -v "$S:/data" -v "$SRC:/data/sub:ro" busybox sh -c 'm=$(cat /data/sub/marker 2>/dev/null); echo "$m"; [ -n "$m" ] && touch /data/sub/w 2>/dev/null && grep -E " /data| / " /proc/self/mountinfo | cut -d" " -f4-6 | tr "\n" ";"'
+  if [ -e "$SRC/w" ]; then
+    wrote=$((wrote + 1)); wrote_how=$(echo "$OUT" | tail -1); rm -f "$SRC/w"
+  elif [ "$(echo "$OUT" | head -1)" = "src-$MARK" ]; then
+    good=$((good + 1))
+  else
+    other=$((other + 1))
+  fi
 done
 sbc-rm -f swapper >/dev/null 2>&1
 [ "$wrote" = 0 ] && pass "T4 $i racing runs: the :ro volume was never writable ($good marker, $other refused/other)" ||
-  fail "T4 the :ro volume became writable in $wrote of $i racing runs"
+  fail "T4 the :ro volume became writable in $wrote of $i racing runs: the container created $SRC/w (its mounts: $wrote_how)"
 [ "$good" -gt 0 ] && pass "T4 control: $good of $i runs read the volume's marker" || fail "T4 control: no racing run read the marker ($(why1))"
 ls -a / >"$T_TMP/root.after"
-[ ! -e /w ] && [ ! -e "$SRC/w" ] && cmp -s "$T_TMP/root.before" "$T_TMP/root.after" &&
+[ ! -e /w ] && cmp -s "$T_TMP/root.before" "$T_TMP/root.after" &&
   pass "T4 no file appeared on the host (/w, the source, /)" || fail "T4 a file appeared on the host: $(diff "$T_TMP/root.before" "$T_TMP/root.after" | tr '\n' ' ') $(ls /w "$SRC/w" 2>/dev/null)"
 [ "$(wc -l </proc/self/mountinfo)" = "$MI0" ] && pass "T4 the host's mounts are unchanged" || fail "T4 host mounts changed: $MI0 -> $(wc -l </proc/self/mountinfo)"
 # :ro is recursive: a submount of the source stays read-only
@@ -406,8 +414,8 @@ fi
 run sbc-run -d --network none --name t9b probeimg sleep 120
 run timeout 10 sbc-exec -u app t9b id -u
 [ "$OUT" = 1000 ] && pass "T9b control: sbc-exec -u app reads /etc/passwd (uid 1000)" || fail "T9b control: sbc-exec -u app ($(why1))"
-run sbc-exec t9b sh -c 'rm /etc/passwd /etc/group && mkfifo /etc/passwd /etc/group && ls -l /etc/passwd'
-case "$OUT" in p*) ;; *) fail "T9b mkfifo /etc/passwd in the container ($(why1))" ;; esac
+run sbc-exec t9b sh -c 'rm /etc/passwd /etc/group && mkfifo /etc/passwd /etc/group && test -p /etc/passwd && echo fifo'
+[ "$OUT" = fifo ] || fail "T9b mkfifo /etc/passwd in the container ($(why1))"
 for u in "" "-u app"; do
   t0=$SECONDS
   run timeout 10 sbc-exec $u t9b true
@@ -416,7 +424,7 @@ done
 sbc-rm -f t9b >/dev/null 2>&1
 
 # ---- T11 uid/gid overflow ----------------------------------------------------
-expect_out 4242 "T11 control: -u 4242 runs as uid 4242" "${R[@]}" busybox id -u
+expect_out 4242 "T11 control: -u 4242 runs as uid 4242" "${R[@]}" -u 4242 busybox id -u
 for u in 4294967296 4294967295 1000:4294967295 4294967296:0 -1; do
   run "${R[@]}" -u "$u" busybox sh -c 'id -u; id -g'
   if [ "$RC" = 125 ] && [ "$(echo "$ERR" | wc -l)" = 1 ]; then
@@ -496,18 +504,20 @@ grep -rqs "HOST-$MARK" "$SBC_ROOT/layers" && leak=$((leak + 1))
 sbc-rm -f t17 >/dev/null 2>&1
 
 # ---- T19 TIOCSTI ------------------------------------------------------------------
+# (the pushed space echoes before the line)
 run script -qec "$PROBE tiocsti" /dev/null
-if echo "$OUT" | grep -q '^tiocsti: ok'; then
+OUT=$(echo "$OUT" | tr -d '\r' | sed 's/^ *//')
+if [ "$(res tiocsti | cut -c1-2)" = ok ]; then
   pass "T19 control: on the host the probe pushes input into its terminal"
   run script -qec "sbc-run --rm --network none probeimg probe tiocsti" /dev/null
-  OUT=$(echo "$OUT" | tr -d '\r')
+  OUT=$(echo "$OUT" | tr -d '\r' | sed 's/^ *//')
   case "$(res tiocsti)" in
   ok*) fail "T19 a foreground container pushed input into the caller's terminal: $(res tiocsti)" ;;
   "") fail "T19 probe tiocsti in a container ($(why1))" ;;
   *) pass "T19 TIOCSTI into the caller's terminal refused ($(res tiocsti))" ;;
   esac
 else
-  skip "T19 TIOCSTI: refused on the host too ($(echo "$OUT" | tr -d '\r'); dev.tty.legacy_tiocsti=0?)"
+  skip "T19 TIOCSTI: refused on the host too ($(why1); dev.tty.legacy_tiocsti=0?)"
 fi
 
 # ---- T13 scratch dir takeover -----------------------------------------------------
