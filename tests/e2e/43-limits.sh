@@ -4,6 +4,10 @@
 FIX=$(cd "$(dirname "$0")/../fixtures" && pwd)
 cleanup_all() { for c in $(sbc-ps -aq --no-trunc 2>/dev/null); do sbc-rm -f "$c"; done; }
 on_exit cleanup_all
+# every run records its container id, so the end can look for exactly our
+# cgroups (other sbc roots on the host may run containers meanwhile)
+# (a unique name each time: some runs are in subshells)
+sbc-run() { command sbc-run --cidfile "$(mktemp -u "$T_TMP/cid.XXXXXX")" "$@"; }
 bash "$FIX/mkimage.sh" busybox >/dev/null || { fail "mkimage"; t_done; exit 1; }
 # memory hog: a shell string doubling until the limit
 expect_rc 137 "memory limit kills the hog (137)" sbc-run --name oom -m 32m busybox sh -c 'x=aaaaaaaaaaaaaaaa; while :; do x=$x$x; done'
@@ -15,7 +19,7 @@ expect_rc 0 "rm" sbc-rm oom
 run sbc-run --rm --pids-limit 5 busybox sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do sleep 1 & done; wait; echo all'
 [ "$RC" != 0 ] && [ "$OUT" != all ] && grep -qi "fork" "$T_TMP/err" && pass "--pids-limit 5 stops the 6th process" || fail "--pids-limit 5 ($(_why))"
 expect_out "all" "--pids-limit 20 allows 10" sbc-run --rm --pids-limit 20 busybox sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do sleep 1 & done; wait; echo all'
-run timeout -k 5 60 sbc-run --rm --pids-limit 30 busybox sh -c 'bomb() { bomb | bomb & }; bomb 2>/dev/null; echo survived'
+run timeout -k 5 60 sbc-run --cidfile "$T_TMP/cid.bomb" --rm --pids-limit 30 busybox sh -c 'bomb() { bomb | bomb & }; bomb 2>/dev/null; echo survived'
 [ "$OUT" = survived ] && pass "fork bomb stopped by --pids-limit" || fail "fork bomb ($(_why))"
 # cpu quota: 0.5 cpu burns about half a second of cpu per second
 # (the share never goes above 0.6; below 0.4 only when other work on this
@@ -32,9 +36,8 @@ run sbc-run --rm --memory bogus busybox true
 [ "$RC" = 125 ] && pass "bad --memory is 125" || fail "bad --memory ($(_why))"
 # nothing of the tests left on the host
 sleep 0.2
-# (cgroups of containers that other sbc roots run concurrently are not ours)
-others=$(ps -eo args | grep -- '--sbc-monitor ' | grep -v -- "--sbc-monitor $SBC_ROOT ")
-left=$(ls -d /sys/fs/cgroup/*/sbc/* /sys/fs/cgroup/sbc/* 2>/dev/null | grep -E '/[0-9a-f]{64}$' | while read d; do
-  case "$others" in *"${d##*/}"*) continue ;; esac; echo "$d"; done | wc -l)
+ids=$(for f in "$T_TMP"/cid.*; do cat "$f"; echo; done)
+[ "$(echo "$ids" | grep -cE '^[0-9a-f]{64}$')" -ge 6 ] && pass "every run recorded its id" || fail "cidfiles: $(echo $ids)"
+left=$(for id in $ids; do ls -d /sys/fs/cgroup/*/sbc/"$id" /sys/fs/cgroup/sbc/"$id" 2>/dev/null; done | wc -l)
 [ "$left" = 0 ] && pass "no container cgroups left" || fail "cgroups left: $left"
 t_done

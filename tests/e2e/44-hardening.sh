@@ -110,7 +110,7 @@ expect_out "" "refused runs leave no container behind" sbc-ps -aq
 # inspect: HostConfig as Docker names it
 run sbc-create --name hc --privileged --cap-add NET_ADMIN --cap-drop chown --device /dev/null:/dev/xnull:rw --sysctl kernel.shmmax=99 --security-opt no-new-privileges busybox
 run sbc-inspect hc
-hc=$(echo "$OUT" | tr -d ' \n')
+hc=$(echo "$OUT" | tr -d ' \n\t')
 case "$hc" in *'"Privileged":true'*'"CapAdd":["NET_ADMIN"],"CapDrop":["chown"],"SecurityOpt":["no-new-privileges"],"Devices":[{"PathOnHost":"/dev/null","PathInContainer":"/dev/xnull","CgroupPermissions":"rw"}],"Sysctls":{"kernel.shmmax":"99"}'*)
   pass "inspect: Privileged, CapAdd, CapDrop, SecurityOpt, Devices, Sysctls" ;;
 *) fail "inspect HostConfig ($(echo "$hc" | grep -o '"Privileged.*' | head -c 400))" ;;
