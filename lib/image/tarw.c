@@ -644,8 +644,10 @@ static int write_data_fd(struct tw *t, int fd, long long size)
                 continue;
             return tw_sys(t, "read");
         }
-        if (n == 0)
-            return sbc_err_set(t->e, 0, "read %s: file shrank while being archived", t->path);
+        if (n == 0) { /* shrank since its header (a running container): zeros, as GNU tar */
+            n = (ssize_t)want;
+            memset(t->buf, 0, want);
+        }
         if (archive_write_data(t->a, t->buf, (size_t)n) != n)
             return tw_err(t, "write");
         left -= n;
@@ -654,6 +656,14 @@ static int write_data_fd(struct tw *t, int fd, long long size)
 }
 
 static int tw_dir(struct tw *t, int dfd, size_t plen, int depth);
+
+/* An entry that a running container removed or replaced (by another type)
+ * between the directory's read and our look at it: left out, as if read a
+ * moment later (GNU tar's "file removed before we read it"). */
+static int vanished(void)
+{
+    return errno == ENOENT || errno == ENOTDIR || errno == ELOOP;
+}
 
 static int tw_entry(struct tw *t, int dfd, const char *name, size_t plen, int depth)
 {
@@ -669,7 +679,7 @@ static int tw_entry(struct tw *t, int dfd, const char *name, size_t plen, int de
             return 0;
     struct stat st;
     if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        return tw_sys(t, "stat");
+        return vanished() ? 0 : tw_sys(t, "stat");
     if (S_ISSOCK(st.st_mode))
         return 0;
     if (!t->o->plain && S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
@@ -681,7 +691,7 @@ static int tw_entry(struct tw *t, int dfd, const char *name, size_t plen, int de
     if (S_ISDIR(st.st_mode)) {
         int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
-            return tw_sys(t, "open");
+            return vanished() ? 0 : tw_sys(t, "open");
         t->path[np] = '/';
         t->path[np + 1] = 0;
         set_common(t, &st, t->path);
@@ -699,6 +709,9 @@ static int tw_entry(struct tw *t, int dfd, const char *name, size_t plen, int de
         close(fd);
         return rc;
     }
+    int fd = -1; /* a regular file is opened first: it may be gone by now */
+    if (S_ISREG(st.st_mode) && (fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+        return vanished() ? 0 : tw_sys(t, "open");
     set_common(t, &st, t->path);
     if (st.st_nlink > 1) {
         const char *first = sbc_links_find(&t->links, st.st_dev, st.st_ino);
@@ -706,6 +719,8 @@ static int tw_entry(struct tw *t, int dfd, const char *name, size_t plen, int de
             archive_entry_set_filetype(t->en, AE_IFREG);
             archive_entry_set_hardlink(t->en, first);
             archive_entry_set_size(t->en, 0);
+            if (fd >= 0)
+                close(fd);
             if (archive_write_header(t->a, t->en) != ARCHIVE_OK)
                 return tw_err(t, "write");
             return 0;
@@ -713,9 +728,6 @@ static int tw_entry(struct tw *t, int dfd, const char *name, size_t plen, int de
         sbc_links_add(&t->links, st.st_dev, st.st_ino, t->path);
     }
     if (S_ISREG(st.st_mode)) {
-        int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-            return tw_sys(t, "open");
         archive_entry_set_filetype(t->en, AE_IFREG);
         archive_entry_set_size(t->en, st.st_size);
         int rc = add_xattrs(t, fd, NULL, NULL);
@@ -733,7 +745,7 @@ static int tw_entry(struct tw *t, int dfd, const char *name, size_t plen, int de
         char target[PATH_MAX];
         ssize_t n = readlinkat(dfd, name, target, sizeof target - 1);
         if (n < 0)
-            return tw_sys(t, "readlink");
+            return vanished() || errno == EINVAL ? 0 : tw_sys(t, "readlink");
         target[n] = 0;
         archive_entry_set_filetype(t->en, AE_IFLNK);
         archive_entry_set_symlink(t->en, target);

@@ -1,15 +1,26 @@
-/* exeseal.h - no process a container can see runs the on-disk sbc
- * (CVE-2019-5736 by design).
+/* exeseal.h - no process a container can see runs a writable sbc
+ * (CVE-2019-5736 by design, not by ETXTBSY luck).
  *
- * The applets that put processes into containers (run, start, exec) first
- * re-execute themselves from a sealed in-memory copy of the binary: a
- * memfd written once and sealed against writes, growth and shrinking.
- * Every process they fork or exec afterwards (the container's init before
- * its execve, the --init PID 1, sbc-exec's joiner, the -d monitor) has
- * that copy as /proc/PID/exe, and so has an image's "#!/proc/self/exe"
- * interpreter: the host file's inode is never reachable from inside, and
- * the copy cannot be written through any fd.  (The approach of crun's
- * cloned_binary.c and runc's exeseal memfd path.) */
+ * The applets that put processes into containers (run, start, exec) seal
+ * the binary before any container process exists, one of two ways:
+ *  - with CAP_SYS_ADMIN (kernel >= 5.12): the binary is opened through
+ *    a private, detached, read-only clone of its mount (open_tree +
+ *    mount_setattr), this process's image is mapped again from that file
+ *    (the same page cache: no copy; the written data moved to anonymous
+ *    memory) and /proc/self/exe switched to it (prctl PR_SET_MM_MAP,
+ *    CRIU's call), all before it forks anything.  Every child inherits
+ *    it: the init before its execve, the --init PID 1, sbc-exec's joiner;
+ *    an image's "#!/proc/self/exe" interpreter runs the same read-only
+ *    file.  Opening it for writing, truncating or chmod'ing it from
+ *    inside, then or after the process is gone, fails with EROFS.  No
+ *    exec: on this machine an exec of sbc costs ~1 ms.
+ *  - otherwise: re-execute from a sealed in-memory copy (a memfd written
+ *    once, sealed against writes, growth and shrinking: crun's
+ *    cloned_binary.c, runc's memfd path), so every later process has it.
+ * A kernel bug that writes a read-only file's page cache (Dirty Pipe,
+ * CVE-2022-0847) would reach the first but not the second; runc >= 1.2
+ * (a private overlayfs) makes the same trade.  SBC_SEAL_COPY=1 forces
+ * the copy. */
 #ifndef SBC_EXESEAL_H
 #define SBC_EXESEAL_H
 #include "base/err.h"
@@ -19,9 +30,9 @@ int sbc_exe_is_sealed(void);
 /* The on-disk binary, open (close-on-exec) in a sealed image, for the
  * detached monitor's exec; -1 when there is none. */
 int sbc_exe_host_fd(void);
-/* Unless already sealed, copy /proc/self/exe into a sealed memfd and
- * execveat it with argv and envp (does not return on success).  0 when
- * already sealed; -1 with e on failure. */
+/* Unless already sealed: switch to the read-only clone, or copy
+ * /proc/self/exe into a sealed memfd and execveat it with argv and envp
+ * (does not return on success).  0 when done; -1 with e on failure. */
 int sbc_exe_seal(char *const *argv, char *const *envp, sbc_err *e);
 
 #endif

@@ -164,7 +164,7 @@ SUM=$(sha256sum <"$SBC_HOST")
 run sbc-run --name mkevil busybox sh -c 'rm /bin/sh && printf "#!/proc/self/exe --licenses\n" >/bin/sh && chmod 755 /bin/sh'
 expect_rc 0 "make the #!/proc/self/exe image" sbc-commit mkevil evil
 sbc-rm -f mkevil >/dev/null 2>&1
-run sbc-run -d --name ev evil /bin/busybox sh -c '
+run sbc-run -d --name ev -e HID="$HOST_ID" evil /bin/busybox sh -c '
   : >/tmp/seen
   while :; do
     for p in /proc/[0-9]*; do
@@ -172,10 +172,19 @@ run sbc-run -d --name ev evil /bin/busybox sh -c '
       id=$(/bin/busybox stat -L -c %d:%i $p/exe 2>/dev/null) || continue
       grep -qx "R $id" /tmp/seen || echo "R $id" >>/tmp/seen
       if { : ; } 2>/dev/null 3>>$p/exe; then echo "W $id" >>/tmp/seen; fi
+      # the host binary: hold it open (read) and write through that once
+      # the process is gone
+      [ "$id" = "$HID" ] || continue
+      exec 4<$p/exe 2>/dev/null || continue
+      while [ -e $p ]; do :; done
+      if { : ; } 2>/dev/null 3>>/proc/self/fd/4; then echo "W $id after exit" >>/tmp/seen; fi
+      exec 4<&-
     done
   done'
 [ "$RC" = 0 ] || fail "start the scanner ($(_why))"
 # host side: every process in another pid namespace whose exe is sbc's inode
+# on a writable mount (sbc runs it from a private read-only mount, or from a
+# sealed copy, which is another inode)
 cat >"$T_TMP/trigger.py" <<'PY'
 import fcntl, os, subprocess, sys, time
 host_id, seen_file = sys.argv[1], sys.argv[2]
@@ -190,9 +199,10 @@ def host_inode_in_containers():
             if os.readlink(f"/proc/{p}/ns/pid") == mine:
                 continue
             st = os.stat(f"/proc/{p}/exe")
+            ro = os.statvfs(f"/proc/{p}/exe").f_flag & os.ST_RDONLY
         except OSError:
             continue
-        if f"{st.st_dev}:{st.st_ino}" == host_id:
+        if f"{st.st_dev}:{st.st_ino}" == host_id and not ro:
             bad.append(p)
     return bad
 r, w = os.pipe()
@@ -219,23 +229,41 @@ print(f"bytes={got} host_inode_pids={len(bad)}")
 PY
 run python3 "$T_TMP/trigger.py" "$HOST_ID" x sbc-exec ev /bin/sh
 if echo "$OUT" | grep -q 'host_inode_pids=0' && [ "$(echo "$OUT" | sed 's/.*bytes=\([0-9]*\).*/\1/')" -gt 50000 ]; then
-  pass "sbc-exec of a #!/proc/self/exe /bin/sh: the interpreter ran (--licenses), never as the host inode"
+  pass "sbc-exec of a #!/proc/self/exe /bin/sh: the interpreter ran (--licenses), never as a writable host binary"
 else fail "sbc-exec #!/proc/self/exe ($(_why))"; fi
 run sbc-exec ev cat /tmp/seen
-if [ "$RC" = 0 ] && echo "$OUT" | grep -q '^R ' && ! echo "$OUT" | grep -q "$HOST_ID" && ! echo "$OUT" | grep -q '^W '; then
-  pass "the scanner saw exes ($(echo "$OUT" | grep -c '^R ')), none the host's sbc, none writable"
+if [ "$RC" = 0 ] && echo "$OUT" | grep -q '^R ' && ! echo "$OUT" | grep -q '^W '; then
+  pass "the scanner saw exes ($(echo "$OUT" | grep -c '^R '), the host's sbc $(echo "$OUT" | grep -c "^R $HOST_ID") times), none writable, then or after exit"
 else fail "scanner inside: host $HOST_ID ($(_why))"; fi
 run python3 "$T_TMP/trigger.py" "$HOST_ID" x sbc-run --rm evil /bin/sh
 echo "$OUT" | grep -q 'host_inode_pids=0 *$' && echo "$OUT" | grep -q 'bytes=[0-9]\{5\}' &&
-  pass "sbc-run of the image: its #!/proc/self/exe init is not the host inode" || fail "sbc-run evil ($(_why))"
+  pass "sbc-run of the image: its #!/proc/self/exe init is not a writable host binary" || fail "sbc-run evil ($(_why))"
 run python3 "$T_TMP/trigger.py" "$HOST_ID" x sbc-run --rm --init evil /bin/sh
 echo "$OUT" | grep -q 'host_inode_pids=0 *$' && echo "$OUT" | grep -q 'bytes=[0-9]\{5\}' &&
-  pass "sbc-run --init: neither PID 1 nor the command is the host inode" || fail "sbc-run --init evil ($(_why))"
-# control: the check above can see the host inode: a process in another pid
-# namespace running the host's binary directly is found
+  pass "sbc-run --init: neither PID 1 nor the command is a writable host binary" || fail "sbc-run --init evil ($(_why))"
+# control: the check above can see a writable host binary: a process in
+# another pid namespace running the host's binary directly is found
 run python3 "$T_TMP/trigger.py" "$HOST_ID" x unshare -pf --mount-proc "$SBC_HOST" --licenses
 echo "$OUT" | grep -q 'host_inode_pids=[1-9]' && pass "control: the host-inode check finds an unsealed sbc" ||
   fail "control: the host-inode check is blind ($(_why))"
 [ "$(sha256sum <"$SBC_HOST")" = "$SUM" ] && pass "the host's sbc is unchanged" || fail "the host's sbc changed"
 sbc-rm -f ev >/dev/null 2>&1
+# the two ways of sealing, seen from the host: the --init PID 1 of a default
+# run has the binary from a private read-only mount; with SBC_SEAL_COPY=1
+# (and wherever the kernel or the privileges refuse the first), a sealed memfd
+ipid() { sbc-inspect "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["State"]["Pid"])'; }
+for mode in ro copy; do
+  if [ $mode = copy ]; then run env SBC_SEAL_COPY=1 sbc-run -d --init --name seal-$mode busybox sleep 60
+  else run sbc-run -d --init --name seal-$mode busybox sleep 60; fi
+  p=$(ipid seal-$mode)
+  link=$(readlink /proc/$p/exe) ro=$(python3 -c "import os,sys; print(int(bool(os.statvfs('/proc/$p/exe').f_flag & os.ST_RDONLY)))")
+  seals=$(python3 -c "import fcntl,os; fd=os.open('/proc/$p/exe', os.O_RDONLY); print(fcntl.fcntl(fd, 1034))" 2>/dev/null) # F_GET_SEALS
+  [ -n "$seals" ] && [ $((seals & 15)) = 15 ] && seals=sealed:$seals  # SEAL, SHRINK, GROW, WRITE
+  case "$mode:$link:$ro:$seals" in
+    ro:/:1:*) pass "seal (default): the --init PID 1 runs sbc from a read-only mount ($link, ro)" ;;
+    copy:/memfd:sbc*:*:sealed:*) pass "seal (SBC_SEAL_COPY=1): the --init PID 1 runs a sealed memfd copy (seals $seals)" ;;
+    *) fail "seal $mode: PID 1 exe is '$link' (ro=$ro, seals=$seals)" ;;
+  esac
+  sbc-rm -f seal-$mode >/dev/null 2>&1
+done
 t_done
