@@ -166,6 +166,8 @@ if echo "$OUT" | grep -q '^exe-watch: ok'; then
     pass "T2 #!/proc/self/exe: the sbc it ran was never writable, then or after exit ($seen reached, each on a read-only mount: $(echo "$OUT" | grep -o 'errno [A-Z]*' | sort | uniq -c | tr -s ' ' | paste -sd, -))"
   elif [ "$evil_ran" -gt 0 ] && [ "$seen" = 0 ] && ! echo "$OUT" | grep -q 'runs the host binary'; then
     pass "T2 #!/proc/self/exe: the sbc it ran is not the host's inode at all (a sealed copy)"
+  elif [ "$evil_ran" = 0 ]; then
+    : # the script never ran sbc: reported above (a failure, or the sanitizer build's skip)
   else
     fail "T2 #!/proc/self/exe: a reached sbc is not on a read-only mount ($(echo "$OUT" | grep 'after exit' | grep -v 'read-only mount$' | head -2 | tr '\n' '|'))"
   fi
