@@ -33,7 +33,7 @@ enum {
     O_HOST = 'h', O_VOL = 'v', O_MEM = 'm',
     O_RM = 256, O_NAME, O_ENVFILE, O_ENTRY, O_TMPFS, O_RO, O_CPUS, O_PIDS, O_NET, O_INIT,
     O_CIDFILE, O_STOPSIG, O_PULL, O_IP, O_DNS, O_DNSSEARCH, O_DNSOPT, O_ADDHOST, O_GROUPADD,
-    O_PRIV, O_CAPADD, O_CAPDROP, O_SECOPT, O_DEVICE, O_SYSCTL,
+    O_PRIV, O_CAPADD, O_CAPDROP, O_SECOPT, O_DEVICE, O_SYSCTL, O_USERNS,
     O_PUB = 'p', O_PUBALL = 'P',
 };
 
@@ -128,7 +128,7 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
         {"privileged", 0, SBC_OPT_NOARG, O_PRIV},
         {"cap-add", 0, SBC_OPT_ARG, O_CAPADD}, {"cap-drop", 0, SBC_OPT_ARG, O_CAPDROP},
         {"security-opt", 0, SBC_OPT_ARG, O_SECOPT}, {"device", 0, SBC_OPT_ARG, O_DEVICE},
-        {"sysctl", 0, SBC_OPT_ARG, O_SYSCTL}, {0},
+        {"sysctl", 0, SBC_OPT_ARG, O_SYSCTL}, {"userns", 0, SBC_OPT_ARG, O_USERNS}, {0},
     };
     sbc_opts p;
     sbc_err e = {0};
@@ -200,6 +200,7 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
         case O_CAPDROP: add(&o->cap_drop, &o->ncap_drop, p.arg); break;
         case O_DEVICE: add(&o->devices, &o->ndevices, p.arg); break;
         case O_SYSCTL: add(&o->sysctls, &o->nsysctls, p.arg); break;
+        case O_USERNS: o->userns = p.arg; break;
         case O_SECOPT:
             add(&o->security_opts, &o->nsecurity_opts, p.arg);
             if (secopt_parse(p.arg, o, &e) < 0)

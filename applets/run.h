@@ -42,6 +42,8 @@
     "      --device HOST[:CONTAINER][:PERMS]  add a host device (PERMS: rwm)\n" \
     "      --sysctl KEY=VALUE  set a namespaced sysctl (kernel.shm*, kernel.msg*,\n" \
     "                          kernel.sem, fs.mqueue.*, net.*)\n" \
+    "      --userns MODE       host, or remap: container root is an unprivileged\n" \
+    "                          range of host ids (default: config.json's userns-remap)\n" \
     "      --cidfile FILE      write the container ID to FILE\n" \
     "      --stop-signal SIG   signal to stop the container (default SIGTERM)\n" \
     "      --pull POLICY       missing (default), always or never\n"

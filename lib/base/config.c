@@ -65,7 +65,13 @@ int sbc_config_load(sbc_config *c, sbc_err *e)
         sbc_err_set(e, 0, "%s: not a JSON object", path);
     } else if (j && str_list(j, "insecure-registries", &c->insecure, &c->ninsecure, path, e) == 0 &&
                str_list(j, "registry-mirrors", &c->mirrors, &c->nmirrors, path, e) == 0) {
-        rc = 0;
+        const cJSON *u = cJSON_GetObjectItemCaseSensitive(j, "userns-remap");
+        if (u && (!cJSON_IsString(u) || strchr(u->valuestring, ':') || strchr(u->valuestring, '\n')))
+            sbc_err_set(e, 0, "%s: \"userns-remap\" must be \"default\", \"\" or a user name", path);
+        else
+            rc = 0;
+        if (rc == 0 && u && *u->valuestring)
+            c->userns_remap = sbc_xstrdup(u->valuestring);
     }
     cJSON_Delete(j);
     free(path);
@@ -76,6 +82,8 @@ int sbc_config_load(sbc_config *c, sbc_err *e)
 
 void sbc_config_free(sbc_config *c)
 {
+    free(c->userns_remap);
+    c->userns_remap = NULL;
     for (int i = 0; i < c->ninsecure; i++)
         free(c->insecure[i]);
     for (int i = 0; i < c->nmirrors; i++)

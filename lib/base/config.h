@@ -19,6 +19,7 @@ typedef struct sbc_config {
     int ninsecure;
     char **mirrors; /* base URLs, e.g. "https://mirror:5000" (no trailing /) */
     int nmirrors;
+    char *userns_remap; /* "userns-remap": "default" or a user (NULL: off) */
 } sbc_config;
 
 int sbc_config_load(sbc_config *c, sbc_err *e);

@@ -708,6 +708,13 @@ int sbc_build_layer_ctr(sbc_store *s, const sbc_build_ctr *c, const sbc_tarw_opt
     if (!overlay && strcmp(c->driver, "btrfs") && strcmp(c->driver, "copy"))
         return sbc_err_set(e, 0, "container %.12s: unknown storage driver \"%s\"", c->id, c->driver);
     struct stat st;
+    sbc_tarw_opts so; /* the image keeps the container's view of owners */
+    if (o)
+        so = *o;
+    else
+        sbc_tarw_opts_init(&so);
+    so.shift_uid = c->shift_uid, so.shift_gid = c->shift_gid, so.shift_size = c->shift_size;
+    o = &so;
     if (overlay && stat(c->upper, &st) == 0)
         return sbc_build_layer_dir(s, c->upper, o, out, e);
     if (!overlay && lstat(c->rootfs, &st) < 0)
@@ -792,7 +799,14 @@ int sbc_build_export(sbc_store *s, const sbc_build_ctr *ct, const sbc_image *img
         sbc_err_sys(e, "%s", path);
         goto out;
     }
-    rc = sbc_tarw_dir(src, fd, o, NULL, e);
+    sbc_tarw_opts so; /* the container's view of owners */
+    if (o)
+        so = *o;
+    else
+        sbc_tarw_opts_init(&so);
+    if (ct)
+        so.shift_uid = ct->shift_uid, so.shift_gid = ct->shift_gid, so.shift_size = ct->shift_size;
+    rc = sbc_tarw_dir(src, fd, &so, NULL, e);
     if (path && close(fd) < 0 && rc == 0)
         rc = sbc_err_sys(e, "%s", path);
 out:

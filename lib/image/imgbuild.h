@@ -95,6 +95,8 @@ typedef struct sbc_build_ctr {
     char *cmdline;  /* "Path Args..." for the history */
     cJSON *fields;  /* Cmd, Entrypoint, Env, WorkingDir, User */
     int running;
+    /* remapped (--userns=remap): its files' host ids are these + n */
+    uint32_t shift_uid, shift_gid, shift_size;
 } sbc_build_ctr;
 void sbc_build_ctr_free(sbc_build_ctr *c);
 

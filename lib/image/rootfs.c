@@ -131,6 +131,56 @@ out:;
     return rc;
 }
 
+int sbc_rootfs_overlay_fd(const char **lower, int n, const char *upper, const char *work,
+                          int userns_fd, sbc_err *e)
+{
+    if (n < 1 || !upper)
+        return sbc_err_set(e, 0, "overlay: no layers");
+    int fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
+    if (fs < 0)
+        return sbc_err_sys(e, "overlay: fsopen");
+    int rc = 0, mnt = -1;
+    int *trees = sbc_xcalloc((size_t)n, sizeof *trees);
+    for (int i = 0; i < n; i++)
+        trees[i] = -1;
+    /* lowerdir+ appends below the ones before it: topmost layer first; the
+     * idmapped trees stay open until the overlay is made (it takes the
+     * paths then) */
+    for (int i = n - 1; i >= 0 && rc == 0; i--) {
+        int t = trees[i] = (int)syscall(SYS_open_tree, AT_FDCWD, lower[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        struct mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd};
+        if (t < 0 || syscall(SYS_mount_setattr, t, "", AT_EMPTY_PATH, &a, sizeof a) < 0) {
+            rc = sbc_err_sys(e, "idmapped mount of layer %s", lower[i]);
+        } else {
+            char p[40];
+            snprintf(p, sizeof p, "/proc/self/fd/%d", t);
+            if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir+", p, 0) < 0)
+                rc = sbc_err_sys(e, "overlay: layer %s", lower[i]);
+        }
+    }
+    if (rc == 0 && (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+                    syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ||
+                    syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+                    (mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0)) < 0)) {
+        int err = errno;
+        char log[300];
+        ssize_t k = read(fs, log, sizeof log - 1);
+        if (k > 0) {
+            log[k] = 0;
+            log[strcspn(log, "\n")] = 0;
+        }
+        errno = err;
+        rc = k > 0 ? sbc_err_set(e, 0, "mount the overlay with idmapped layers: %s (%s)", strerror(err), log)
+                   : sbc_err_sys(e, "mount the overlay with idmapped layers");
+    }
+    close(fs);
+    for (int i = 0; i < n; i++)
+        if (trees[i] >= 0)
+            close(trees[i]);
+    free(trees);
+    return rc < 0 ? -1 : mnt;
+}
+
 int sbc_rootfs_mount_overlay(const char *target, const char **lower, int n,
                              const char *upper, const char *work, sbc_err *e)
 {

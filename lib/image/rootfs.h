@@ -41,6 +41,14 @@ const char *sbc_rootfs_driver_name(char *buf, size_t n);
  * limit) or, on older kernels, the legacy option string. */
 int sbc_rootfs_mount_overlay(const char *target, const char **lower, int n,
                              const char *upper, const char *work, sbc_err *e);
+/* The same overlay for a container in a user namespace, as a detached mount
+ * (fd, close-on-exec) for the container to attach: each lower layer seen
+ * through an idmapped mount of the namespace userns_fd (the store's shared
+ * files owned, inside, as in the image), the upper and work dirs as they
+ * are (owned by the namespace's host ids).  Made by the caller in the
+ * host's namespace, so overlay keeps its trusted.* xattrs.  -1 with e. */
+int sbc_rootfs_overlay_fd(const char **lower, int n, const char *upper, const char *work,
+                          int userns_fd, sbc_err *e);
 /* Fill the empty (or missing) dir dest from the layers: whiteouts and opaque
  * dirs applied, modes, owners, times, xattrs, symlinks, hard links kept;
  * dest itself becomes 0755 root:root. */

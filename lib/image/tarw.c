@@ -612,8 +612,13 @@ static void set_common(struct tw *t, const struct stat *st, const char *name)
 {
     archive_entry_clear(t->en);
     archive_entry_set_pathname(t->en, name);
-    archive_entry_set_uid(t->en, st->st_uid);
-    archive_entry_set_gid(t->en, st->st_gid);
+    uint32_t u = st->st_uid, g = st->st_gid;
+    if (u - t->o->shift_uid < t->o->shift_size) /* (unsigned: below the range wraps high) */
+        u -= t->o->shift_uid;
+    if (g - t->o->shift_gid < t->o->shift_size)
+        g -= t->o->shift_gid;
+    archive_entry_set_uid(t->en, u);
+    archive_entry_set_gid(t->en, g);
     archive_entry_set_perm(t->en, st->st_mode & 07777);
     long long m = st->st_mtim.tv_sec;
     if (t->o->mtime >= 0 && m > t->o->mtime)

@@ -15,6 +15,7 @@
  */
 #ifndef SBC_TARW_H
 #define SBC_TARW_H
+#include <stdint.h>
 #include <stddef.h>
 #include "base/err.h"
 #include "image/layer.h"
@@ -47,6 +48,9 @@ typedef struct sbc_tarw_opts {
     int plain;         /* 1: a plain tree: no whiteout conversion */
     int with_root;     /* 1: include "./" for the root dir itself */
     const char *const *exclude; /* NULL-terminated relative paths to leave out */
+    /* a remapped container's files: owners shift_uid + n (n < shift_size)
+     * are written as n, the others as they are (0: no shift) */
+    uint32_t shift_uid, shift_gid, shift_size;
 } sbc_tarw_opts;
 
 /* Defaults: gzip, default level, mtime -1 (or $SOURCE_DATE_EPOCH), tee -1. */

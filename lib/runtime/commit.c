@@ -36,6 +36,12 @@ int sbc_container_for_commit(sbc_store *s, const char *ref, sbc_build_ctr *out, 
         goto out;
     }
     out->driver = drv ? sbc_xstrdup(drv) : sbc_xstrdup("overlay");
+    const cJSON *un = sbc_json_obj(c.config, "Userns");
+    if (un) {
+        out->shift_uid = (uint32_t)sbc_json_int(un, "UidBase", 0);
+        out->shift_gid = (uint32_t)sbc_json_int(un, "GidBase", 0);
+        out->shift_size = (uint32_t)sbc_json_int(un, "Size", 0);
+    }
     const char *up = sbc_json_str(gd, "UpperDir");
     out->upper = up ? sbc_xstrdup(up) : sbc_xasprintf("%s/upper", c.dir);
     const char *mg = sbc_json_str(gd, "MergedDir");

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
@@ -33,6 +34,8 @@
 #include "runtime/spec.h"
 #include "runtime/user.h"
 #include "runtime/exeseal.h"
+#include "runtime/userns.h"
+#include "base/config.h"
 
 int sbc_signal_from_name(const char *s)
 {
@@ -227,6 +230,8 @@ typedef struct plan {
     int nnodes;
     int *devnode;            /* --device i's node in nodes */
     cJSON *seccomp;          /* a custom profile, parsed */
+    int remap;               /* in a user namespace of the range ur */
+    sbc_userns_range ur;
 } plan;
 
 static void plan_free(plan *p)
@@ -558,6 +563,7 @@ static void config_user(const sbc_create_opts *o, plan *p, cJSON *cf)
     for (int i = 0; i < o->ntmpfs; i++)
         cJSON_AddItemToArray(tmpfs, cJSON_CreateString(o->tmpfs[i].spec));
     cJSON_AddBoolToObject(hc, "Privileged", o->privileged);
+    cJSON_AddStringToObject(hc, "UsernsMode", p->remap ? "remap" : "host");
     cJSON_AddItemToObject(hc, "CapAdd", str_array(o->cap_add, o->ncap_add));
     cJSON_AddItemToObject(hc, "CapDrop", str_array(o->cap_drop, o->ncap_drop));
     cJSON_AddItemToObject(hc, "SecurityOpt", str_array(o->security_opts, o->nsecurity_opts));
@@ -624,6 +630,17 @@ static void config_json(const sbc_create_opts *o, plan *p, cJSON *cf)
         cJSON_AddStringToObject(gdd, "WorkDir", p->work);
     }
     cJSON_AddStringToObject(gdd, "MergedDir", p->rootfs);
+    if (p->remap) {
+        /* the ids the container's 0..65535 are on the host, and how its
+         * files get them: the shared layers through idmapped mounts, or a
+         * private copy chowned into the range */
+        cJSON *u = cJSON_AddObjectToObject(cf, "Userns");
+        cJSON_AddNumberToObject(u, "UidBase", p->ur.uid);
+        cJSON_AddNumberToObject(u, "GidBase", p->ur.gid);
+        cJSON_AddNumberToObject(u, "Size", p->ur.size);
+        cJSON_AddStringToObject(gdd, "Idmap", p->driver == SBC_ROOTFS_OVERLAY ? "idmapped lower layers, upper in the range"
+                                                                             : "private copy chowned into the range");
+    }
     cJSON *mj = cJSON_AddArrayToObject(cf, "Mounts");
     for (int i = 0; i < o->nbinds; i++) {
         cJSON *m = cJSON_CreateObject();
@@ -754,6 +771,19 @@ static cJSON *spec_json(const sbc_create_opts *o, plan *p, const sbc_container *
             cJSON_AddStringToObject(n, "path", p->netns);
         cJSON_AddItemToArray(nss, n);
     }
+    if (p->remap) {
+        cJSON *n = cJSON_CreateObject();
+        cJSON_AddStringToObject(n, "type", "user");
+        cJSON_AddItemToArray(nss, n);
+        for (int k = 0; k < 2; k++) {
+            cJSON *m = cJSON_CreateObject();
+            cJSON_AddNumberToObject(m, "containerID", 0);
+            cJSON_AddNumberToObject(m, "hostID", k ? p->ur.gid : p->ur.uid);
+            cJSON_AddNumberToObject(m, "size", p->ur.size);
+            cJSON *a = cJSON_AddArrayToObject(lx, k ? "gidMappings" : "uidMappings");
+            cJSON_AddItemToArray(a, m);
+        }
+    }
     if (!o->privileged) { /* --privileged: nothing hidden or read-only */
         cJSON *mp = str_array(masked_paths, sizeof masked_paths / sizeof *masked_paths);
         add_thermal_masks(mp);
@@ -787,6 +817,30 @@ static cJSON *spec_json(const sbc_create_opts *o, plan *p, const sbc_container *
 }
 
 /* The root file system by the store's driver, and the -v sources. */
+/* --userns, or config.json's "userns-remap": the range and what cannot go
+ * with it (Docker refuses the same: host namespaces and devices belong to
+ * the host's root). */
+static int userns_of(const char *store_root, const sbc_create_opts *o, plan *p, sbc_err *e)
+{
+    sbc_config cfg;
+    if (sbc_config_load(&cfg, e) < 0)
+        return -1;
+    int rc = 0;
+    if (o->userns && strcmp(o->userns, "host") && strcmp(o->userns, "remap"))
+        rc = sbc_err_set(e, SBC_EXIT_FAIL, "--userns %s: host or remap", o->userns);
+    p->remap = rc == 0 && (o->userns ? !strcmp(o->userns, "remap") : cfg.userns_remap != NULL);
+    if (p->remap) {
+        const char *why = o->privileged ? "--privileged" : p->mode == SBC_NET_HOST ? "--network host" :
+                          o->ndevices ? "--device" : NULL;
+        if (why)
+            rc = sbc_err_set(e, SBC_EXIT_FAIL, "%s cannot be used in a remapped user namespace (add --userns=host)", why);
+        else
+            rc = sbc_userns_range_for(store_root, cfg.userns_remap, &p->ur, e);
+    }
+    sbc_config_free(&cfg);
+    return rc;
+}
+
 static int make_rootfs(const char *store_root, const sbc_create_opts *o, const plan *p, sbc_err *e)
 {
     for (int i = 0; i < o->nbinds; i++)
@@ -799,12 +853,30 @@ static int make_rootfs(const char *store_root, const sbc_create_opts *o, const p
     case SBC_ROOTFS_OVERLAY:
         if (mkdir(p->upper, 0755) < 0 || mkdir(p->work, 0700) < 0)
             return sbc_err_sys(e, "mkdir %s", p->upper);
+        /* remapped: the layers are idmapped at start; the upper dir (the
+         * root's owner) and what lands in it are the range's */
+        if (p->remap && chown(p->upper, p->ur.uid, p->ur.gid) < 0)
+            return sbc_err_sys(e, "chown %s", p->upper);
         return 0;
     case SBC_ROOTFS_COPY:
-        return sbc_rootfs_copy_layers(p->rootfs, layers, p->img.nlayers, e);
+        if (sbc_rootfs_copy_layers(p->rootfs, layers, p->img.nlayers, e) < 0)
+            return -1;
+        break;
     default:
-        return sbc_rootfs_btrfs_snapshot(store_root, p->rootfs, layers, p->img.nlayers, e);
+        if (sbc_rootfs_btrfs_snapshot(store_root, p->rootfs, layers, p->img.nlayers, e) < 0)
+            return -1;
     }
+    /* a private copy: its owners move into the range */
+    return p->remap ? sbc_userns_shift_tree(p->rootfs, &p->ur, e) : 0;
+}
+
+/* dir/name owned by the container's root (a remapped one's range). */
+static int chown_in(const char *dir, const char *name, const sbc_userns_range *r, sbc_err *e)
+{
+    char *path = sbc_xasprintf("%s/%s", dir, name);
+    int rc = lchown(path, r->uid, r->gid) < 0 && errno != ENOENT ? sbc_err_sys(e, "chown %s", path) : 0;
+    free(path);
+    return rc;
 }
 
 /* Everything create makes once the container (its dir and name) exists:
@@ -828,6 +900,8 @@ static int fill(sbc_store *st, const sbc_create_opts *o, plan *p, sbc_container 
     char hostfile[sizeof p->hostname + 2];
     snprintf(hostfile, sizeof hostfile, "%s\n", p->hostname);
     if (write_file(c->dir, "hostname", hostfile, e) < 0)
+        return -1;
+    if (p->remap && chown_in(c->dir, "hostname", &p->ur, e) < 0)
         return -1;
     if (sbc_container_save_config(c, e) < 0 || sbc_container_save_state(c, e) < 0)
         return -1;
@@ -855,7 +929,8 @@ int sbc_launch_create(sbc_store *st, const sbc_create_opts *o, sbc_container *c,
         return -1;
     p.icfg = sbc_json_obj(p.img.config, "config");
     p.driver = sbc_rootfs_driver(st->root);
-    if (netopts_of(st->root, o, &p, e) < 0 || command_of(o, &p, e) < 0 || security_of(o, &p, e) < 0)
+    if (netopts_of(st->root, o, &p, e) < 0 || command_of(o, &p, e) < 0 || security_of(o, &p, e) < 0 ||
+        userns_of(st->root, o, &p, e) < 0)
         return -1;
     if (sbc_container_new(st->root, o->name, o->autoremove && p.driver == SBC_ROOTFS_OVERLAY, c, e) < 0)
         return -1;
@@ -874,6 +949,8 @@ typedef struct net_ctx {
     const char *id, *dir;
     sbc_netopts opts;       /* config.json's NetOpts, parsed */
     char netns[32];         /* container:NAME's netns path */
+    const sbc_userns_range *remap; /* remapped: hosts and resolv.conf are its root's */
+    sbc_userns_range ur;
 } net_ctx;
 
 /* The network hook: runs after the child exists in its namespaces, before
@@ -885,7 +962,11 @@ static int net_hook(void *arg, pid_t pid, sbc_err *e)
     sbc_err e2 = {0};
     if (sbc_net_teardown(n->dir, &e2) < 0)
         SBC_DEBUG("network teardown before setup: %s", e2.msg);
-    return sbc_net_setup(n->id, n->opts.mode == SBC_NET_HOST ? 0 : pid, n->dir, &n->opts, e);
+    if (sbc_net_setup(n->id, n->opts.mode == SBC_NET_HOST ? 0 : pid, n->dir, &n->opts, e) < 0)
+        return -1;
+    if (n->remap && (chown_in(n->dir, "hosts", n->remap, e) < 0 || chown_in(n->dir, "resolv.conf", n->remap, e) < 0))
+        return -1;
+    return 0;
 }
 
 /* Release the network of a container that stopped (lease, ports; the
@@ -1027,6 +1108,10 @@ static int start_prepare(sbc_container *c, sbc_spec *s, net_ctx *nc, sbc_err *e)
         return -1;
     s->hook = net_hook;
     s->hook_arg = nc;
+    if (s->ns & CLONE_NEWUSER) {
+        nc->ur = (sbc_userns_range){s->uidmap[0].host, s->gidmap[0].host, s->uidmap[0].size};
+        nc->remap = &nc->ur;
+    }
     const char *tdir = nc->opts.ctr_dir;
     if (tdir && !(s->netns_path = netns_of(tdir, nc->netns))) {
         sbc_err e2 = {0};

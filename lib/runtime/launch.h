@@ -49,6 +49,8 @@ typedef struct sbc_create_opts {
     const char **cap_add, **cap_drop, **devices, **sysctls, **security_opts;
     int ncap_add, ncap_drop, ndevices, nsysctls, nsecurity_opts;
     const char *seccomp_json;
+    /* --userns host|remap (NULL: config.json's "userns-remap" decides) */
+    const char *userns;
     long long memory, pids;
     double cpus;
 } sbc_create_opts;

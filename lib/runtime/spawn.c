@@ -49,13 +49,15 @@
 #define TIOCGPTPEER _IO('T', 0x41)
 #endif
 
-enum { MSG_PID = 1, MSG_ERR = 2, MSG_PTY = 3 };
+enum { MSG_PID = 1, MSG_ERR = 2, MSG_PTY = 3, MSG_USERNS = 4 };
 struct msg {
     int kind, code, pid, errnum;
     char text[480];
 };
 
 /* ---- child side ------------------------------------------------------ */
+
+static int recv_msg(int sock, struct msg *m, int *fd);
 
 static void send_msg(int sock, const struct msg *m, int fd)
 {
@@ -267,13 +269,28 @@ static int bind_by_fd(const sbc_mount *m, int dest)
     return attach_tree(tree, dest);
 }
 
+/* The bind trees of a container in a user namespace: made by the parent
+ * (host paths are not the container root's to walk), attached here. */
+static int *bind_trees;
+static const sbc_mount *bind_mounts_base;
+
 static int do_mount(int rootfd, const sbc_mount *m, sbc_err *e)
 {
     char p[64];
-    int fd = resolve_in_root(rootfd, m->dest, m->bind ? m->source : NULL, e);
+    int tree = bind_trees && m->bind ? bind_trees[m - bind_mounts_base] : -1;
+    char like[40];
+    if (tree >= 0)
+        snprintf(like, sizeof like, "/proc/self/fd/%d", tree);
+    int fd = resolve_in_root(rootfd, m->dest, m->bind ? (tree >= 0 ? like : m->source) : NULL, e);
     if (fd < 0)
         return -1;
     int rc;
+    if (tree >= 0) {
+        bind_trees[m - bind_mounts_base] = -1;
+        rc = attach_tree(tree, fd); /* closes tree */
+        close(fd);
+        return rc < 0 ? sbc_err_sys(e, "bind %s on %s", m->source, m->dest) : 0;
+    }
     if (m->bind) {
         int r = bind_by_fd(m, fd);
         if (r >= 0) {
@@ -326,7 +343,7 @@ static int is_dev_tmpfs(const sbc_mount *m)
 
 /* Right after the tmpfs on /dev: its nodes, links, and the mount points of
  * pts, mqueue and shm (so their mounts find them at the first lookup). */
-static int make_dev(int rootfd, sbc_err *e)
+static int make_dev(int rootfd, int userns, sbc_err *e)
 {
     static const struct { const char *name; int maj, min; } devs[] = {
         {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7},
@@ -346,7 +363,20 @@ static int make_dev(int rootfd, sbc_err *e)
             return sbc_err_sys(e, "mkdir /dev/%s", dirs[i]);
         }
     mode_t old = umask(0);
-    for (size_t i = 0; i < sizeof devs / sizeof devs[0]; i++)
+    for (size_t i = 0; i < sizeof devs / sizeof devs[0] && userns; i++) {
+        /* no mknod in a user namespace: the host's nodes, bound (podman's way) */
+        char host[32];
+        snprintf(host, sizeof host, "/dev/%s", devs[i].name);
+        int f = openat(dfd, devs[i].name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0666);
+        int t = f < 0 ? -1 : (int)syscall(SYS_open_tree, AT_FDCWD, host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        if (t < 0 || attach_tree(t, f) < 0) {
+            umask(old);
+            close(dfd);
+            return sbc_err_sys(e, "bind /dev/%s", devs[i].name);
+        }
+        close(f);
+    }
+    for (size_t i = 0; i < sizeof devs / sizeof devs[0] && !userns; i++)
         if (mknodat(dfd, devs[i].name, S_IFCHR | 0666, makedev(devs[i].maj, devs[i].min)) < 0 &&
             errno != EEXIST) {
             umask(old);
@@ -1014,20 +1044,59 @@ static _Noreturn void child_main(const sbc_spec *s, const sbc_confine *cf, int s
         sbc_err_sys(&e, "sethostname");
         child_fail(sock, &e);
     }
+    /* in a user namespace: its maps (and the overlay, made outside) from
+     * the parent first, then become its root */
+    int userns = !!(s->ns & CLONE_NEWUSER), ovfd = -1, rootdir = -1;
+    if (userns) {
+        /* the root's dir while still the host's root (the container's may
+         * not walk the store), then become the container's */
+        rootdir = open(s->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        struct msg um = {0};
+        if (recv_msg(sock, &um, &ovfd) <= 0 || um.kind != MSG_USERNS)
+            _exit(SBC_EXIT_FAIL);
+        if (rootdir < 0) {
+            sbc_err_sys(&e, "open the root %s", s->root);
+            child_fail(sock, &e);
+        }
+        if (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0) {
+            sbc_err_sys(&e, "become root of the user namespace");
+            child_fail(sock, &e);
+        }
+        bind_mounts_base = s->mounts;
+        bind_trees = malloc(((size_t)s->nmounts + 1) * sizeof *bind_trees);
+        for (int k = 0; bind_trees && k < s->nmounts; k++)
+            bind_trees[k] = -1;
+    }
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
         sbc_err_sys(&e, "make / private");
         child_fail(sock, &e);
     }
     if ((s->ns & CLONE_NEWNET) && netns_fd < 0 && lo_up(&e) < 0)
         child_fail(sock, &e);
-    int rc;
-    if (s->nlower > 0)
-        rc = sbc_rootfs_mount_overlay(s->root, s->lower, s->nlower, s->upper, s->work, &e);
-    else
-        rc = mount(s->root, s->root, NULL, MS_BIND | MS_REC, NULL) < 0 ? sbc_err_sys(&e, "bind the root %s", s->root) : 0;
-    if (rc < 0)
-        child_fail(sock, &e);
-    int rootfd = open(s->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int rc, rootfd = -1;
+    if (userns) {
+        /* the overlay the parent made, or the root dir bound on itself */
+        int t = ovfd >= 0 ? ovfd
+                          : (int)syscall(SYS_open_tree, rootdir, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+        rc = t < 0 ? -1 : (int)syscall(SYS_move_mount, t, "", rootdir, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+        if (rc == 0)
+            rootfd = openat(t, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rc < 0 || rootfd < 0)
+            sbc_err_sys(&e, "attach the root on %s", s->root);
+        if (t >= 0)
+            close(t);
+        close(rootdir);
+        if (rootfd < 0)
+            child_fail(sock, &e);
+    } else {
+        if (s->nlower > 0)
+            rc = sbc_rootfs_mount_overlay(s->root, s->lower, s->nlower, s->upper, s->work, &e);
+        else
+            rc = mount(s->root, s->root, NULL, MS_BIND | MS_REC, NULL) < 0 ? sbc_err_sys(&e, "bind the root %s", s->root) : 0;
+        if (rc < 0)
+            child_fail(sock, &e);
+        rootfd = open(s->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    }
     if (rootfd < 0) {
         sbc_err_sys(&e, "open the root %s", s->root);
         child_fail(sock, &e);
@@ -1035,7 +1104,7 @@ static _Noreturn void child_main(const sbc_spec *s, const sbc_confine *cf, int s
     int i = 0;
     for (; i < s->nmounts && !s->mounts[i].bind; i++)
         if (do_mount(rootfd, &s->mounts[i], &e) < 0 ||
-            (is_dev_tmpfs(&s->mounts[i]) && make_dev(rootfd, &e) < 0))
+            (is_dev_tmpfs(&s->mounts[i]) && make_dev(rootfd, !!(s->ns & CLONE_NEWUSER), &e) < 0))
             child_fail(sock, &e);
     /* linux.devices (--device, --privileged): on the fresh /dev, before "go" */
     for (int k = 0; k < s->ndevnodes; k++)
@@ -1047,8 +1116,23 @@ static _Noreturn void child_main(const sbc_spec *s, const sbc_confine *cf, int s
     unsigned char *masked = calloc((size_t)(s->nmasked + s->nro) + 1, 1);
     if (!masked || mask_paths(s, rootfd, masked, &e) < 0)
         child_fail(sock, &e);
-    if (read(sock, &go, 1) != 1)
-        _exit(SBC_EXIT_FAIL);
+    for (;;) { /* in a user namespace the bind trees come first, then "go" */
+        struct msg bm;
+        memset(&bm, 0, sizeof bm);
+        int tfd = -1;
+        ssize_t n = userns ? recv_msg(sock, &bm, &tfd) : read(sock, &go, 1);
+        if (n <= 0)
+            _exit(SBC_EXIT_FAIL);
+        if (!userns || bm.kind != MSG_USERNS) {
+            if (tfd >= 0)
+                close(tfd);
+            break; /* "g" */
+        }
+        if (bind_trees && bm.code >= 0 && bm.code < s->nmounts)
+            bind_trees[bm.code] = tfd;
+        else if (tfd >= 0)
+            close(tfd);
+    }
     prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     if (netns_fd >= 0) {
         if (setns(netns_fd, CLONE_NEWNET) < 0) {
@@ -1070,7 +1154,7 @@ static _Noreturn void child_main(const sbc_spec *s, const sbc_confine *cf, int s
     }
     for (; i < s->nmounts; i++)
         if (do_mount(rootfd, &s->mounts[i], &e) < 0 ||
-            (is_dev_tmpfs(&s->mounts[i]) && make_dev(rootfd, &e) < 0))
+            (is_dev_tmpfs(&s->mounts[i]) && make_dev(rootfd, !!(s->ns & CLONE_NEWUSER), &e) < 0))
             child_fail(sock, &e);
     if (fchdir(rootfd) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
         umount2(".", MNT_DETACH) < 0 || chdir("/") < 0) {
@@ -1174,6 +1258,84 @@ int sbc_spawn(const sbc_spec *s, sbc_proc *p, sbc_err *e)
     return rc;
 }
 
+/* One of /proc/PID/{uid,gid}_map from the spec's lines. */
+static int write_map(pid_t pid, const char *which, const sbc_idmap *m, int n, sbc_err *e)
+{
+    char path[64], buf[SBC_IDMAP_MAX * 36] = "";
+    size_t len = 0;
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%u %u %u\n", m[i].ctr, m[i].host, m[i].size);
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, which);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, buf, len) != (ssize_t)len) {
+        sbc_err_sys(e, "write the container's %s", which);
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
+/* The parent's part of a user namespace: the maps, then (overlay) the
+ * root with idmapped layers, sent to the child with its go-ahead. */
+static int userns_setup(const sbc_spec *s, pid_t pid, int sock, sbc_err *e)
+{
+    if (write_map(pid, "uid_map", s->uidmap, s->nuidmap, e) < 0 ||
+        write_map(pid, "gid_map", s->gidmap, s->ngidmap, e) < 0)
+        return -1;
+    struct msg m = {.kind = MSG_USERNS};
+    int ov = -1;
+    if (s->nlower > 0 && s->upper) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
+        int us = open(path, O_RDONLY | O_CLOEXEC);
+        if (us < 0)
+            return sbc_err_sys(e, "open the container's user namespace");
+        ov = sbc_rootfs_overlay_fd(s->lower, s->nlower, s->upper, s->work, us, e);
+        close(us);
+        if (ov < 0)
+            return -1;
+    }
+    send_msg(sock, &m, ov);
+    if (ov >= 0)
+        close(ov);
+    return 0;
+}
+
+/* The bind mounts of a container in a user namespace, made here as detached
+ * trees with their flags (its root may not walk to the sources, nor change
+ * a mount the host's root made) and sent for the child to attach. */
+static int userns_binds(const sbc_spec *s, int sock, sbc_err *e)
+{
+    for (int i = 0; i < s->nmounts; i++) {
+        const sbc_mount *m = &s->mounts[i];
+        if (!m->bind)
+            continue;
+        unsigned fl = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((m->flags & MS_REC) ? AT_RECURSIVE : 0);
+        int t = (int)syscall(SYS_open_tree, AT_FDCWD, m->source, fl);
+        struct sbc_mount_attr a = {0};
+        if (m->ro)
+            a.attr_set |= MOUNT_ATTR_RDONLY;
+        if (m->flags & MS_NOSUID)
+            a.attr_set |= MOUNT_ATTR_NOSUID;
+        if (m->flags & MS_NODEV)
+            a.attr_set |= MOUNT_ATTR_NODEV;
+        if (m->flags & MS_NOEXEC)
+            a.attr_set |= MOUNT_ATTR_NOEXEC;
+        if (t < 0 || (a.attr_set && syscall(SYS_mount_setattr, t, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) < 0)) {
+            sbc_err_sys(e, "bind %s on %s", m->source, m->dest);
+            if (t >= 0)
+                close(t);
+            return -1;
+        }
+        struct msg bm = {.kind = MSG_USERNS, .code = i};
+        send_msg(sock, &bm, t);
+        close(t);
+    }
+    return 0;
+}
+
 static int spawn_confined(const sbc_spec *s, const sbc_confine *cf, sbc_proc *p, sbc_err *e)
 {
     int sv[2];
@@ -1251,6 +1413,8 @@ static int spawn_confined(const sbc_spec *s, const sbc_confine *cf, sbc_proc *p,
     if (pidfd >= 0)
         fcntl(pidfd, F_SETFD, FD_CLOEXEC);
     p->pidfd = pidfd;
+    if ((s->ns & CLONE_NEWUSER) && userns_setup(s, p->pid, sv[0], e) < 0)
+        goto fail;
     if (s->cgroup && !placed &&
         ((sbc_cgroup_mode() != SBC_CG_V2 && sbc_cgroup_create(s->cgroup, &s->limits, e) < 0) ||
          sbc_cgroup_enter(s->cgroup, p->pid, e) < 0))
@@ -1259,6 +1423,8 @@ static int spawn_confined(const sbc_spec *s, const sbc_confine *cf, sbc_proc *p,
         goto fail;
     /* the child may already have failed in its early setup: then its
      * message waits in the socket (MSG_NOSIGNAL: no SIGPIPE on a dead peer) */
+    if ((s->ns & CLONE_NEWUSER) && userns_binds(s, sv[0], e) < 0)
+        goto fail;
     if (send(sv[0], "g", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE && errno != ECONNRESET) {
         sbc_err_sys(e, "start the container's init");
         goto fail;
@@ -1324,7 +1490,8 @@ static int join_confined(pid_t target, const char *cgroup, const sbc_spec *s, co
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         if (cgroup && sbc_cgroup_enter(cgroup, getpid(), &ce) < 0)
             child_fail(sv[1], &ce);
-        int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWCGROUP;
+        int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWCGROUP |
+                    (s->ns & CLONE_NEWUSER);
         if (setns(tfd, flags) < 0 && setns(tfd, flags & ~CLONE_NEWCGROUP) < 0) {
             sbc_err_sys(&ce, "join the container's namespaces");
             child_fail(sv[1], &ce);

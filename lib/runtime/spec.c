@@ -78,6 +78,29 @@ void sbc_mount_options(const cJSON *opts, sbc_mount *m)
     m->data = d.data;
 }
 
+/* linux.uidMappings / gidMappings: [{containerID, hostID, size}], each
+ * within 32 bits and not overlapping another on either side. */
+static int idmaps(const cJSON *arr, const char *what, sbc_idmap *m, int *n, sbc_err *e)
+{
+    const cJSON *it;
+    *n = 0;
+    cJSON_ArrayForEach(it, arr) {
+        if (*n == SBC_IDMAP_MAX)
+            return sbc_err_set(e, 0, "config.json: more than %d %s", SBC_IDMAP_MAX, what);
+        long long c = sbc_json_int(it, "containerID", -1), h = sbc_json_int(it, "hostID", -1),
+                  z = sbc_json_int(it, "size", -1);
+        if (c < 0 || h < 0 || z < 1 || c + z > 4294967295LL || h + z > 4294967295LL)
+            return sbc_err_set(e, 0, "config.json: %s: a range outside 0..2^32-2", what);
+        for (int k = 0; k < *n; k++)
+            if ((c < (long long)m[k].ctr + m[k].size && m[k].ctr < c + z) ||
+                (h < (long long)m[k].host + m[k].size && m[k].host < h + z))
+                return sbc_err_set(e, 0, "config.json: %s: overlapping ranges", what);
+        m[*n] = (sbc_idmap){(uint32_t)c, (uint32_t)h, (uint32_t)z};
+        (*n)++;
+    }
+    return 0;
+}
+
 int sbc_spec_from_oci(cJSON *j, sbc_spec *s, sbc_err *e)
 {
     memset(s, 0, sizeof *s);
@@ -144,6 +167,7 @@ int sbc_spec_from_oci(cJSON *j, sbc_spec *s, sbc_err *e)
         static const struct { const char *n; int f; } ns[] = {
             {"pid", CLONE_NEWPID}, {"network", CLONE_NEWNET}, {"mount", CLONE_NEWNS},
             {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"cgroup", CLONE_NEWCGROUP},
+            {"user", CLONE_NEWUSER},
         };
         const char *t = sbc_json_str(it, "type");
         if (sbc_json_str(it, "path")) {
@@ -158,6 +182,11 @@ int sbc_spec_from_oci(cJSON *j, sbc_spec *s, sbc_err *e)
     }
     if (!(s->ns & CLONE_NEWNS))
         return sbc_err_set(e, 0, "config.json: a mount namespace is required");
+    if (idmaps(sbc_json_arr(lx, "uidMappings"), "uidMappings", s->uidmap, &s->nuidmap, e) < 0 ||
+        idmaps(sbc_json_arr(lx, "gidMappings"), "gidMappings", s->gidmap, &s->ngidmap, e) < 0)
+        return -1;
+    if ((s->ns & CLONE_NEWUSER) && (!s->nuidmap || !s->ngidmap))
+        return sbc_err_set(e, 0, "config.json: a user namespace needs uidMappings and gidMappings");
     s->masked = strs(sbc_json_arr(lx, "maskedPaths"), &s->nmasked);
     s->ropaths = strs(sbc_json_arr(lx, "readonlyPaths"), &s->nro);
     s->cgroup = sbc_json_str(lx, "cgroupsPath");

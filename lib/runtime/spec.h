@@ -32,6 +32,12 @@ typedef struct sbc_mount {
     int ro;                  /* remount read-only after a bind */
 } sbc_mount;
 
+/* One line of a user namespace's uid_map or gid_map (linux.uidMappings). */
+typedef struct sbc_idmap {
+    uint32_t ctr, host, size;
+} sbc_idmap;
+#define SBC_IDMAP_MAX 5 /* the kernel takes 340 lines; OCI callers use a few */
+
 typedef struct sbc_spec {
     /* process */
     const char **args;
@@ -56,7 +62,10 @@ typedef struct sbc_spec {
     const char *hostname;
     sbc_mount *mounts;
     int nmounts;
-    int ns;                  /* CLONE_NEW* flags */
+    int ns;                  /* CLONE_NEW* flags (CLONE_NEWUSER: a user
+                              * namespace with the maps below) */
+    sbc_idmap uidmap[SBC_IDMAP_MAX], gidmap[SBC_IDMAP_MAX];
+    int nuidmap, ngidmap;
     const char *netns_path;  /* join this network namespace (OCI namespace
                               * "network" with a "path"), e.g. /proc/PID/ns/net */
     const char **masked;

@@ -1,0 +1,86 @@
+#!/bin/bash
+# 51-userns: remapped root (--userns=remap, config.json's "userns-remap"):
+# the container's 0..65535 are a range of host ids; layers shared through
+# idmapped mounts; volumes, exec, commit and export; what cannot be remapped.
+. "$(dirname "$0")/../lib.sh"
+FIX=$(cd "$(dirname "$0")/../fixtures" && pwd)
+cleanup_all() { for c in $(sbc-ps -aq --no-trunc 2>/dev/null); do sbc-rm -f "$c"; done; }
+on_exit cleanup_all
+bash "$FIX/mkimage.sh" busybox >/dev/null || { fail "mkimage"; t_done; exit 1; }
+uname_ok=$(awk -F. '{print ($1 > 5 || ($1 == 5 && $2 >= 19))}' <<<"$(uname -r)")
+[ "$uname_ok" = 1 ] || { skip "remapped containers: kernel $(uname -r) has no idmapped overlay layers (5.19)"; t_done; exit 0; }
+
+# the range sbc allocates for "default": above every /etc/subuid entry
+R=(sbc-run --rm --network none)
+run "${R[@]}" --userns remap busybox cat /proc/self/uid_map /proc/self/gid_map
+base=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["uid"])' "$SBC_ROOT/userns.json" 2>/dev/null)
+if [ "$RC" = 0 ] && [ -n "$base" ] && [ "$(echo "$OUT" | awk '{print $1, $2, $3}' | sort -u)" = "0 $base 65536" ]; then
+  pass "uid_map and gid_map inside: 0 $base 65536 (the range in userns.json)"
+else fail "remapped uid_map ($(_why); userns.json: $(cat "$SBC_ROOT/userns.json" 2>&1))"; fi
+max=$(cat /etc/subuid /etc/subgid 2>/dev/null | awk -F: '{e=$2+$3; if (e>m) m=e} END{print m+0}')
+[ -n "$base" ] && [ "$base" -ge "$max" ] && [ "$base" -ge 1048576 ] && pass "the allocated range ($base) is above every /etc/subuid and /etc/subgid entry ($max)" ||
+  fail "allocated range $base overlaps the listed ones (up to $max)"
+# control: without remap the map is the host's
+expect_out "0 0 4294967295" "control: --userns=host shows the host's identity map" "${R[@]}" --userns host busybox sh -c 'awk "{print \$1, \$2, \$3}" /proc/self/uid_map'
+
+# the image's files keep their owners inside; the container's root can
+# write its own root file system; its processes are the range's on the host
+run "${R[@]}" --userns remap busybox sh -c 'stat -c "%u:%g" /bin/busybox /etc; id -u; touch /newfile && stat -c %u /newfile; echo x >/dev/null && echo devnull'
+[ "$OUT" = "$(printf '0:0\n0:0\n0\n0\ndevnull')" ] && pass "inside: image files root-owned, id 0, writes its root, /dev/null works" || fail "remapped view ($(_why))"
+id=$(sbc-run -d --userns remap --network none --name um busybox sleep 60)
+pid=$(sbc-inspect um | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["State"]["Pid"])')
+[ "$(stat -c %u /proc/$pid)" = "$base" ] && pass "on the host the container's root runs as uid $base" || fail "host uid of the container's PID 1: $(stat -c %u /proc/$pid 2>&1)"
+# sbc-exec joins the user namespace
+run sbc-exec um sh -c 'id -u; awk "{print \$2}" /proc/self/uid_map'
+[ "$OUT" = "$(printf '0\n%s' "$base")" ] && pass "sbc-exec runs in the container's user namespace" || fail "sbc-exec remapped ($(_why))"
+run sbc-exec -u 1000 um sh -c 'id -u'
+hpid=$(pgrep -f "sleep 60" | while read p; do [ "$(stat -c %u /proc/$p)" = "$base" ] && echo $p; done | head -1)
+[ "$OUT" = 1000 ] && [ -n "$hpid" ] && pass "sbc-exec -u 1000 in a remapped container" || fail "sbc-exec -u ($(_why))"
+# a volume: what the container's root writes is owned by the range on the host
+V=$T_TMP/vol
+mkdir -p "$V" && chmod 777 "$V"
+run "${R[@]}" --userns remap -v "$V:/v" busybox sh -c 'echo hi >/v/f && id -u >/v/g'
+[ "$RC" = 0 ] && [ "$(stat -c %u:%g "$V/f")" = "$base:$base" ] && pass "a file the container's root writes to a volume is $base:$base on the host, not 0" ||
+  fail "volume owner: $(stat -c %u:%g "$V/f" 2>&1) ($(_why))"
+# control: without remap it is root's
+run "${R[@]}" --userns host -v "$V:/v" busybox sh -c 'echo hi >/v/h'
+[ "$(stat -c %u "$V/h")" = 0 ] && pass "control: without remap the same write is root's (0)" || fail "control volume owner $(stat -c %u "$V/h" 2>&1)"
+# the host's root-owned 0755 directory is not the container root's to write
+R755=$T_TMP/ro755
+mkdir -p "$R755" && chmod 755 "$R755"
+run "${R[@]}" --userns remap -v "$R755:/v" busybox sh -c 'touch /v/x'
+[ "$RC" != 0 ] && [ ! -e "$R755/x" ] && pass "a host root 0755 directory is not writable to the remapped root" || fail "remapped root wrote into a root-owned dir"
+run "${R[@]}" --userns host -v "$R755:/v" busybox sh -c 'touch /v/x'
+[ "$RC" = 0 ] && [ -e "$R755/x" ] && pass "control: the unmapped root writes there" || fail "control: host root write ($(_why))"
+
+# commit and export keep the container's view of owners
+run sbc-exec um sh -c 'echo c >/byroot && mkdir -p /home/u && touch /home/u/f && chown -R 1000:1000 /home/u'
+expect_rc 0 "commit a remapped container" sbc-commit um remapped:1
+run "${R[@]}" remapped:1 stat -c '%u %n' /byroot /home/u/f
+[ "$OUT" = "$(printf '0 /byroot\n1000 /home/u/f')" ] && pass "commit: the image has 0 and 1000, not the host's $base and $((base + 1000))" || fail "commit owners ($(_why))"
+sbc-export um | tar -tvf - >"$T_TMP/x.lst" 2>/dev/null
+grep -q ' 0/0 .* byroot$' "$T_TMP/x.lst" && grep -q ' 1000/1000 .* home/u/f$' "$T_TMP/x.lst" && pass "export: the container's owners" || fail "export owners: $(grep -E 'byroot|home/u/f' "$T_TMP/x.lst" | tr '\n' '|')"
+sbc-inspect um | grep -q '"UsernsMode":.*"remap"' && sbc-inspect um | grep -q '"Idmap"' && pass "inspect: UsernsMode remap and how the layers are mapped" || fail "inspect remap fields"
+sbc-rm -f um >/dev/null
+
+# what cannot be remapped: one line, nothing made
+for bad in "--privileged" "--network host" "--device /dev/null"; do
+  run sbc-run --rm --userns remap $bad busybox true
+  n=$(sbc-ps -aq | wc -l)
+  [ "$RC" = 125 ] && [ "$(echo "$ERR" | wc -l)" = 1 ] && echo "$ERR" | grep -q 'userns=host' && [ "$n" = 0 ] &&
+    pass "--userns remap with $bad: one line, rc 125, nothing left" || fail "remap $bad ($(_why), $n containers)"
+done
+expect_rc 125 "--userns bogus refused" sbc-run --rm --userns bogus busybox true
+
+# config.json "userns-remap": a named user's /etc/subuid range, or a clear error
+CFG=$SBC_CONFIG_DIR/config.json
+cp "$CFG" "$T_TMP/cfg.bak" 2>/dev/null
+echo '{"userns-remap": "sbc-no-such-user"}' >"$CFG"
+run sbc-run --rm --network none busybox true
+[ "$RC" = 125 ] && echo "$ERR" | grep -q 'sbc-no-such-user has no range' && [ "$(sbc-ps -aq | wc -l)" = 0 ] &&
+  pass "userns-remap for a user without /etc/subuid entries: one clear line, nothing left" || fail "missing subuid entry ($(_why))"
+echo '{"userns-remap": "default"}' >"$CFG"
+expect_out "$base" "userns-remap default makes remap the default" "${R[@]}" busybox sh -c 'awk "{print \$2}" /proc/self/uid_map'
+expect_out "0" "--userns=host overrides it" "${R[@]}" --userns host busybox sh -c 'awk "{print \$2}" /proc/self/uid_map'
+if [ -f "$T_TMP/cfg.bak" ]; then cp "$T_TMP/cfg.bak" "$CFG"; else rm -f "$CFG"; fi
+t_done
