@@ -49,6 +49,17 @@ mkimg() {
 }
 mkimg probeimg || bail "import the probe image"
 R=(sbc-run --rm --network none)
+# 52-escape-remap runs this script again with every container remapped
+# (config.json's "userns-remap"); the controls that need the host's
+# namespaces (--privileged, --device) then ask for them with --userns=host
+HOSTNS=()
+if [ "${ESCAPE_USERNS:-}" = remap ]; then
+  CFG=$SBC_CONFIG_DIR/config.json
+  [ -f "$CFG" ] && cp "$CFG" "$T_TMP/cfg.bak"
+  on_exit "if [ -f '$T_TMP/cfg.bak' ]; then cp '$T_TMP/cfg.bak' '$CFG'; else rm -f '$CFG'; fi"
+  echo '{"userns-remap": "default"}' >"$CFG"
+  HOSTNS=(--userns host)
+fi
 
 # res NAME: the probe's result for NAME in $OUT ("ok ..." or "errno E (N)")
 res() { printf '%s\n' "$OUT" | sed -n "s/^$1: //p" | head -1; }
@@ -82,13 +93,16 @@ else
   run "${R[@]}" probeimg sh -c "cd /tmp && probe mknod-open c $DMAJ $DMIN"
   if [ "$(res mknod)" = ok ] && [ "$(res open)" = "errno EPERM (1)" ]; then
     pass "T1 mknod c $DMAJ:$DMIN works in a container, open is refused (EPERM)"
+  elif [ -n "${HOSTNS[*]}" ] && [ "$(res mknod)" = "errno EPERM (1)" ]; then
+    pass "T1 remapped: mknod c $DMAJ:$DMIN itself is refused (no CAP_MKNOD over devices in a user namespace)"
   else
     fail "T1 container root opened a host device: mknod c $DMAJ:$DMIN then open gave '$(res mknod)' / '$(res open)' (want mknod ok, open EPERM; $(why1))"
   fi
   # the same through sbc-exec
   run sbc-run -d --network none --name t1 probeimg sleep 60
   run sbc-exec t1 sh -c "cd /tmp && probe mknod-open c $DMAJ $DMIN"
-  [ "$(res open)" = "errno EPERM (1)" ] && pass "T1 sbc-exec: open of c $DMAJ:$DMIN refused (EPERM)" ||
+  [ "$(res open)" = "errno EPERM (1)" ] || { [ -n "${HOSTNS[*]}" ] && [ "$(res mknod)" = "errno EPERM (1)" ]; } &&
+    pass "T1 sbc-exec: c $DMAJ:$DMIN not opened (EPERM: $(res mknod) / $(res open))" ||
     fail "T1 sbc-exec opened a host device c $DMAJ:$DMIN: '$(res mknod)' / '$(res open)' ($(why1))"
   sbc-rm -f t1 >/dev/null 2>&1
   # a node shipped in an image layer: no mknod needed
@@ -114,11 +128,11 @@ else
   fi
   # controls that open the device deliberately
   if need_opt "T1 --device $DEV" --device; then
-    run "${R[@]}" --device "$DEV" probeimg probe open-dev "$DEV"
+    run "${R[@]}" "${HOSTNS[@]}" --device "$DEV" probeimg probe open-dev "$DEV"
     [ "$(res open-dev)" = ok ] && pass "T1 control: --device $DEV opens it" || fail "T1 control: --device $DEV ($(why1))"
   fi
   if need_opt "T1 --privileged" --privileged; then
-    run "${R[@]}" --privileged probeimg sh -c "cd /tmp && probe mknod-open c $DMAJ $DMIN"
+    run "${R[@]}" "${HOSTNS[@]}" --privileged probeimg sh -c "cd /tmp && probe mknod-open c $DMAJ $DMIN"
     [ "$(res open)" = ok ] && pass "T1 control: --privileged opens c $DMAJ:$DMIN" || fail "T1 control: --privileged mknod-open ($(why1))"
   fi
 fi
@@ -217,6 +231,8 @@ done
 # ---- T4 mount race through a shared volume ----------------------------------
 S=$T_TMP/shared SRC=$T_TMP/src
 mkdir -p "$S" "$SRC"
+# (a remapped container's root is not the host's: the volumes are opened to it)
+[ -n "${HOSTNS[*]}" ] && chmod 777 "$S" "$SRC"
 echo "src-$MARK" >"$SRC/marker"
 MI0=$(wc -l </proc/self/mountinfo)
 ls -a / >"$T_TMP/root.before"
@@ -356,7 +372,7 @@ run "${R[@]}" probeimg probe syscalls; DEF=$OUT; DEF_RC=$RC
 [ "$DEF_RC" = 0 ] && [ -n "$DEF" ] || fail "T10 probe syscalls in a container ($(why1))"
 PRIV=; UNC=
 if need_opt "T10 the seccomp table" --privileged; then
-  run "${R[@]}" --privileged probeimg probe syscalls; PRIV=$OUT
+  run "${R[@]}" "${HOSTNS[@]}" --privileged probeimg probe syscalls; PRIV=$OUT
   [ -n "$PRIV" ] || fail "T10 probe syscalls with --privileged ($(why1))"
 fi
 if [ "$HAS_UNC" = 1 ]; then
@@ -493,13 +509,14 @@ echo done'
 run sh -c 'v=$(cat /proc/sys/kernel/core_pattern); echo "$v" >/proc/sys/kernel/core_pattern && echo wrote'
 [ "$OUT" = wrote ] && pass "T16 control: root on the host writes core_pattern (same value)" || fail "T16 control: host core_pattern write ($(why1))"
 for net in none host; do
-  run sbc-run --rm --network $net probeimg sh -c "$W"
+  x=(); [ $net = host ] && x=("${HOSTNS[@]}") # (no host network in a remapped namespace)
+  run sbc-run --rm --network $net "${x[@]}" probeimg sh -c "$W"
   [ "$RC" = 0 ] && [ "$OUT" = done ] && pass "T16 --network $net: core_pattern, modprobe, binfmt_misc, /sys/fs/cgroup, debugfs all refused" ||
     fail "T16 --network $net: reached: $(echo "$OUT" | grep -v '^done$' | tr '\n' ';') (rc=$RC)"
 done
 [ "$(cat /proc/sys/kernel/core_pattern)" = "$CP0" ] && pass "T16 host core_pattern unchanged" || fail "T16 host core_pattern CHANGED"
 if need_opt "T16 control" --privileged; then
-  run sbc-run --rm --network none --privileged probeimg sh -c "$W"
+  run sbc-run --rm --network none "${HOSTNS[@]}" --privileged probeimg sh -c "$W"
   echo "$OUT" | grep -q 'wrote /proc/sys/kernel/core_pattern' && pass "T16 control: --privileged writes core_pattern (same value)" || fail "T16 control: --privileged ($(why1))"
 fi
 
