@@ -3,6 +3,9 @@
 #include <cjson/cJSON.h>
 #include <seccomp.h>
 #include <stdio.h>
+#include <unistd.h>
+
+#include "base/config.h"
 #include <zlib.h>
 #include <zstd.h>
 
@@ -52,6 +55,11 @@ void sbc_version_print(FILE *f)
     fprintf(f, "storage driver: %s\n", sbc_rootfs_driver_name(driver, sizeof driver));
     fprintf(f, "cgroup: %s\n", sbc_cgroup_mode_name());
     fprintf(f, "device control: %s\n", sbc_cgroup_devices_how());
+    if (sbc_rootless())
+        fprintf(f, "mode: rootless (uid %u): store %s, config %s\n", (unsigned)geteuid(), sbc_root_dir(),
+                sbc_config_dir());
+    else
+        fprintf(f, "mode: root: store %s, config %s\n", sbc_root_dir(), sbc_config_dir());
 }
 
 int version_main(int argc, char **argv)

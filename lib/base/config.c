@@ -4,21 +4,44 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/config.h"
 #include "base/io.h"
 #include "base/json.h"
 
+int sbc_rootless(void)
+{
+    return geteuid() != 0;
+}
+
+/* $VAR/sub, or $HOME/fallback/sub (the XDG base directory rules), kept. */
+static const char *xdg(const char *var, const char *fallback, char **keep)
+{
+    if (*keep)
+        return *keep;
+    const char *v = getenv(var), *home = getenv("HOME");
+    if (v && *v == '/')
+        *keep = sbc_xasprintf("%s/sbc", v);
+    else if (home && *home == '/')
+        *keep = sbc_xasprintf("%s/%s/sbc", home, fallback);
+    else
+        *keep = sbc_xasprintf("/tmp/sbc-%u/%s", (unsigned)geteuid(), fallback);
+    return *keep;
+}
+
 const char *sbc_config_dir(void)
 {
+    static char *user;
     const char *d = getenv("SBC_CONFIG_DIR");
-    return d && *d ? d : "/etc/sbc";
+    return d && *d ? d : sbc_rootless() ? xdg("XDG_CONFIG_HOME", ".config", &user) : "/etc/sbc";
 }
 
 const char *sbc_root_dir(void)
 {
+    static char *user;
     const char *r = getenv("SBC_ROOT");
-    return r && *r ? r : "/var/lib/sbc";
+    return r && *r ? r : sbc_rootless() ? xdg("XDG_DATA_HOME", ".local/share", &user) : "/var/lib/sbc";
 }
 
 static int str_list(const cJSON *j, const char *key, char ***out, int *n, const char *path,

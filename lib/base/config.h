@@ -8,9 +8,14 @@
 #define SBC_CONFIG_H
 #include "base/err.h"
 
-/* $SBC_CONFIG_DIR or "/etc/sbc". */
+/* 1 when sbc runs as an ordinary user (rootless: its store, state and
+ * config are the user's own, its containers in a user namespace). */
+int sbc_rootless(void);
+/* $SBC_CONFIG_DIR or "/etc/sbc"; rootless, $XDG_CONFIG_HOME/sbc or
+ * ~/.config/sbc. */
 const char *sbc_config_dir(void);
-/* The store: $SBC_ROOT or "/var/lib/sbc" (as given: may be relative;
+/* The store: $SBC_ROOT or "/var/lib/sbc" (rootless: $XDG_DATA_HOME/sbc or
+ * ~/.local/share/sbc) (as given: may be relative;
  * sbc_store_open makes it absolute).  The one place that knows the default. */
 const char *sbc_root_dir(void);
 

@@ -213,6 +213,14 @@ static int rm_rf_at(int dfd, const char *name, int depth, sbc_rm_hook hook, void
     if (depth > 512)
         return sbc_err_set(e, 0, "remove %s: too deep", name);
     int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == EACCES) {
+        /* a directory of ours without permissions (overlay's work/work in
+         * a rootless container is mode 000): ours to open up, not to skip */
+        struct stat st;
+        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+            fchmodat(dfd, name, 0700, 0) == 0)
+            fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    }
     if (fd < 0) {
         if (errno == ENOENT)
             return 0;

@@ -390,7 +390,8 @@ static int merged_refs(struct dctx *c, const int *refs, int nrefs, int k, const 
             goto fail;
         v[n++] = fd;
         char o[4];
-        if (fgetxattr(fd, OPAQUE_XATTR, o, sizeof o) == 1 && o[0] == 'y')
+        if ((fgetxattr(fd, OPAQUE_XATTR, o, sizeof o) == 1 || fgetxattr(fd, "user.overlay.opaque", o, sizeof o) == 1) &&
+            o[0] == 'y')
             break;
     }
     *out = v;

@@ -45,6 +45,9 @@
 #define SBC_STR_(x) #x
 #define SBC_STR(x) SBC_STR_(x)
 #define OPAQUE_XATTR "trusted.overlay.opaque"
+/* rootless: overlay mounted with userxattr reads the user.* twin */
+#define OPAQUE_XATTR_USER "user.overlay.opaque"
+#define OWNER_XATTR "user.sbc.owner" /* rootless: the owner the image gave */
 
 /* ---- the decompressing, hashing source ---------------------------------- */
 
@@ -446,11 +449,17 @@ static int meta_fd(struct ex *x, int fd, struct archive_entry *en)
 {
     uid_t u;
     gid_t g;
+    if (entry_owner(x, en, &u, &g) < 0)
+        return -1;
     if (!(x->flags & SBC_LAYER_NO_CHOWN)) {
-        if (entry_owner(x, en, &u, &g) < 0)
-            return -1;
         if (fchown(fd, u, g) < 0)
             return ent_sys(x, "chown");
+    } else if (u || g) {
+        /* not ours to give: the image's owner is kept beside the file */
+        char own[32];
+        int n = snprintf(own, sizeof own, "%u:%u", (unsigned)u, (unsigned)g);
+        if (fsetxattr(fd, OWNER_XATTR, own, (size_t)n, 0) < 0 && errno != EOPNOTSUPP)
+            return ent_sys(x, "set xattr " OWNER_XATTR);
     }
     if (fchmod(fd, archive_entry_perm(en) & 07777) < 0)
         return ent_sys(x, "chmod");
@@ -463,7 +472,8 @@ static int meta_fd(struct ex *x, int fd, struct archive_entry *en)
     while (archive_entry_xattr_next(en, &name, &val, &sz) == ARCHIVE_OK) {
         /* trusted.* would forge overlay metadata (or needs privileges we
          * should not use for it); SELinux labels are the host's business. */
-        if (!strncmp(name, "trusted.", 8) || !strcmp(name, "security.selinux"))
+        if (!strncmp(name, "trusted.", 8) || !strncmp(name, "user.overlay.", 13) ||
+            !strcmp(name, OWNER_XATTR) || !strcmp(name, "security.selinux"))
             continue;
         if (fsetxattr(fd, name, val, sz, 0) < 0) {
             if (errno == EOPNOTSUPP)
@@ -737,7 +747,7 @@ static int extract_entry(struct ex *x, struct src *s, struct archive_entry *en)
 
     if (!strncmp(name, ".wh.", 4)) {
         if (!strcmp(name, ".wh..wh..opq")) {
-            if (fsetxattr(pfd, OPAQUE_XATTR, "y", 1, 0) < 0)
+            if (fsetxattr(pfd, (x->flags & SBC_LAYER_NO_CHOWN) ? OPAQUE_XATTR_USER : OPAQUE_XATTR, "y", 1, 0) < 0)
                 return ent_sys(x, "set opaque xattr");
             return 0;
         }
@@ -768,6 +778,8 @@ static int extract_entry(struct ex *x, struct src *s, struct archive_entry *en)
             return ent_err(x, "device nodes are not allowed");
         /* fallthrough */
     case AE_IFIFO:
+        if (type != AE_IFIFO && (x->flags & SBC_LAYER_NO_CHOWN) && geteuid() != 0)
+            return 0; /* rootless: no device nodes (the container's /dev has the host's) */
         if (make_node(x, pfd, name, type | 0600, makedev(archive_entry_rdevmajor(en),
                       archive_entry_rdevminor(en)), NULL) < 0)
             return -1;
@@ -912,7 +924,7 @@ int sbc_layer_unpack(sbc_read_fn rd, void *ctx, const char *dest_dir, unsigned f
     s.e = e;
     s.zret = 1;
     x.e = e;
-    x.flags = flags;
+    x.flags = flags | (geteuid() != 0 ? SBC_LAYER_NO_CHOWN : 0); /* rootless: the user's own files */
     x.cfd = -1;
     x.root = open(dest_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (x.root < 0)
@@ -1075,6 +1087,8 @@ static int is_opaque(int fd)
 {
     char v[4];
     ssize_t n = fgetxattr(fd, OPAQUE_XATTR, v, sizeof v);
+    if (n != 1)
+        n = fgetxattr(fd, OPAQUE_XATTR_USER, v, sizeof v);
     return n == 1 && v[0] == 'y';
 }
 

@@ -102,6 +102,13 @@ const char *sbc_rootfs_driver_name(char *buf, size_t n)
     return sbc_rootfs_driver_label(sbc_root_dir(), buf, n);
 }
 
+/* The layers were made by an ordinary user (rootless pull). */
+static int rootless_store(const char **lower, int n)
+{
+    struct stat st;
+    return n > 0 && stat(lower[0], &st) == 0 && st.st_uid != 0;
+}
+
 static int overlay_new_api(const char *target, const char **lower, int n, const char *upper,
                            const char *work)
 {
@@ -115,6 +122,10 @@ static int overlay_new_api(const char *target, const char **lower, int n, const 
             goto out;
     if (upper && (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
                   syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0))
+        goto out;
+    /* rootless (a user namespace of the user's): no trusted.* xattrs, so
+     * overlay keeps its metadata in user.overlay.* (the store has those) */
+    if (rootless_store(lower, n) && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
         goto out;
     if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
         goto out;

@@ -19,6 +19,7 @@
 #include <linux/magic.h>
 
 #include "runtime/cgroup.h"
+#include "base/config.h"
 #include "base/io.h"
 #include "base/json.h"
 #include "base/time.h"
@@ -40,8 +41,17 @@ static const char *const nouns[] = {
 
 const char *sbc_scratch_base(void)
 {
+    static char *user;
     const char *s = getenv("SBC_SCRATCH");
-    return s && *s ? s : "/dev/shm/sbc";
+    if (s && *s)
+        return s;
+    if (!sbc_rootless())
+        return "/dev/shm/sbc";
+    if (!user) { /* $XDG_RUNTIME_DIR/sbc, or a dir of the user's own in /dev/shm */
+        const char *r = getenv("XDG_RUNTIME_DIR");
+        user = r && *r == '/' ? sbc_xasprintf("%s/sbc", r) : sbc_xasprintf("/dev/shm/sbc-%u", (unsigned)geteuid());
+    }
+    return user;
 }
 
 /* The scratch base (a --rm container's state: spec.json, the hosts and

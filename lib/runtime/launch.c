@@ -260,8 +260,11 @@ static void plan_free(plan *p)
  * when it runs. */
 static int netopts_of(const char *root, const sbc_create_opts *o, plan *p, sbc_err *e)
 {
-    const char *net = o->network && *o->network ? o->network : SBC_NET_DEFAULT;
+    const char *net = o->network && *o->network ? o->network : sbc_rootless() ? "none" : SBC_NET_DEFAULT;
     cJSON *j = p->netopts = cJSON_CreateObject();
+    if (sbc_rootless() && (!strcmp(net, "bridge") || !strcmp(net, "default")))
+        return sbc_err_set(e, SBC_EXIT_FAIL, "--network %s needs root (rootless: none, host or container:NAME; "
+                           "the default is none)", net);
     if (!strcmp(net, "bridge") || !strcmp(net, "default")) {
         cJSON_AddStringToObject(j, "mode", "bridge");
         p->netmode = sbc_xstrdup("bridge");
@@ -615,7 +618,7 @@ static void config_json(const sbc_create_opts *o, plan *p, cJSON *cf)
     const char *drv = sbc_rootfs_driver_str(p->driver);
     cJSON_AddStringToObject(cf, "Driver", drv);
     cJSON *res = cJSON_AddObjectToObject(cf, "Resources");
-    cJSON_AddStringToObject(res, "Cgroup", p->cgroup);
+    cJSON_AddStringToObject(res, "Cgroup", p->cgroup ? p->cgroup : "");
     cJSON_AddStringToObject(res, "Rootfs", p->rootfs);
     cJSON *gd = cJSON_AddObjectToObject(cf, "GraphDriver");
     cJSON_AddStringToObject(gd, "Name", drv);
@@ -695,7 +698,10 @@ static void spec_mounts(const sbc_create_opts *o, const sbc_container *c, cJSON 
     cJSON *ms = cJSON_AddArrayToObject(spec, "mounts");
     cJSON_AddItemToArray(ms, mount_obj("/proc", "proc", "proc", "nosuid,noexec,nodev"));
     cJSON_AddItemToArray(ms, mount_obj("/dev", "tmpfs", "tmpfs", "nosuid,strictatime,mode=755,size=65536k"));
-    cJSON_AddItemToArray(ms, mount_obj("/dev/pts", "devpts", "devpts", "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5"));
+    /* (rootless: only the user's own gid is mapped, so no tty group 5) */
+    cJSON_AddItemToArray(ms, mount_obj("/dev/pts", "devpts", "devpts",
+                                       sbc_rootless() ? "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620"
+                                                      : "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5"));
     /* --privileged: /sys read-write, as Docker */
     cJSON_AddItemToArray(ms, mount_obj("/sys", "sysfs", "sysfs", o->privileged ? "nosuid,noexec,nodev" : "nosuid,noexec,nodev,ro"));
     cJSON_AddItemToArray(ms, mount_obj("/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev"));
@@ -790,7 +796,8 @@ static cJSON *spec_json(const sbc_create_opts *o, plan *p, const sbc_container *
         cJSON_AddItemToObject(lx, "maskedPaths", mp);
         cJSON_AddItemToObject(lx, "readonlyPaths", str_array(readonly_paths, sizeof readonly_paths / sizeof *readonly_paths));
     }
-    cJSON_AddStringToObject(lx, "cgroupsPath", p->cgroup);
+    if (p->cgroup) /* (rootless: none) */
+        cJSON_AddStringToObject(lx, "cgroupsPath", p->cgroup);
     resources(o, p, lx);
     if (p->nnodes)
         cJSON_AddItemToObject(lx, "devices", sbc_dev_nodes_to_json(p->nodes, p->nnodes));
@@ -822,6 +829,17 @@ static cJSON *spec_json(const sbc_create_opts *o, plan *p, const sbc_container *
  * the host's root). */
 static int userns_of(const char *store_root, const sbc_create_opts *o, plan *p, sbc_err *e)
 {
+    if (sbc_rootless()) {
+        /* the user's own uid and gid are the container's root */
+        if (o->userns && !strcmp(o->userns, "remap"))
+            return sbc_err_set(e, SBC_EXIT_FAIL, "--userns remap needs root (rootless containers map the user's own ids)");
+        if (o->memory || o->pids || o->cpus > 0)
+            return sbc_err_set(e, SBC_EXIT_FAIL, "rootless: no cgroup to apply --memory, --cpus or --pids-limit to "
+                               "(this host delegates none to uid %u)", (unsigned)geteuid());
+        p->remap = 1;
+        p->ur = (sbc_userns_range){(uint32_t)getuid(), (uint32_t)getgid(), 1};
+        return 0;
+    }
     sbc_config cfg;
     if (sbc_config_load(&cfg, e) < 0)
         return -1;
@@ -892,9 +910,10 @@ static int fill(sbc_store *st, const sbc_create_opts *o, plan *p, sbc_container 
     p->upper = sbc_xasprintf("%s/upper", c->dir);
     p->work = sbc_xasprintf("%s/work", c->dir);
     /* also without cgroups: then sbc_cgroup_create refuses limits */
-    p->cgroup = sbc_xasprintf("sbc/%s", c->id);
+    if (!sbc_rootless())
+        p->cgroup = sbc_xasprintf("sbc/%s", c->id);
     config_json(o, p, c->config);
-    snprintf(c->cgroup, sizeof c->cgroup, "%s", p->cgroup);
+    snprintf(c->cgroup, sizeof c->cgroup, "%s", p->cgroup ? p->cgroup : "");
     c->autoremove = o->autoremove;
     /* /etc/hostname (hosts and resolv.conf come from the network setup) */
     char hostfile[sizeof p->hostname + 2];

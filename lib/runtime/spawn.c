@@ -803,6 +803,20 @@ static _Noreturn void init_loop(pid_t child)
     }
 }
 
+/* Rootless: a user namespace an ordinary user made has setgroups denied
+ * (the one way it may map its own gid); the groups are the user's own. */
+static int setgroups_denied(void)
+{
+    char b[8] = "";
+    int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, b, sizeof b - 1);
+        b[n > 0 ? n : 0] = 0;
+        close(fd);
+    }
+    return !strncmp(b, "deny", 4);
+}
+
 /* user_code: the exit code of a user that cannot be resolved: 125 for a
  * container's start (Docker's CLI maps such a start error to 125), 126 for
  * sbc-exec (dockerd records 126 for an exec that failed to start). */
@@ -876,7 +890,7 @@ static _Noreturn void exec_cmd(const sbc_spec *s, const sbc_confine *cf, int soc
     /* raw syscalls: this process has one thread, so musl's broadcast of
      * set*id to every thread (three signal-mask changes each) is not needed */
     if ((u.uid != 0 && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) ||
-        syscall(SYS_setgroups, (long)u.ngroups, u.groups) < 0 ||
+        (syscall(SYS_setgroups, (long)u.ngroups, u.groups) < 0 && !(errno == EPERM && setgroups_denied())) ||
         syscall(SYS_setresgid, (long)u.gid, (long)u.gid, (long)u.gid) < 0 ||
         syscall(SYS_setresuid, (long)u.uid, (long)u.uid, (long)u.uid) < 0) {
         sbc_err_sys(e, "switch to user %s", s->user ? s->user : "0");
@@ -1054,11 +1068,12 @@ static _Noreturn void child_main(const sbc_spec *s, const sbc_confine *cf, int s
         struct msg um = {0};
         if (recv_msg(sock, &um, &ovfd) <= 0 || um.kind != MSG_USERNS)
             _exit(SBC_EXIT_FAIL);
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         if (rootdir < 0) {
             sbc_err_sys(&e, "open the root %s", s->root);
             child_fail(sock, &e);
         }
-        if (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0) {
+        if (setresgid(0, 0, 0) < 0 || (setgroups(0, NULL) < 0 && errno != EPERM) || setresuid(0, 0, 0) < 0) {
             sbc_err_sys(&e, "become root of the user namespace");
             child_fail(sock, &e);
         }
@@ -1075,8 +1090,9 @@ static _Noreturn void child_main(const sbc_spec *s, const sbc_confine *cf, int s
         child_fail(sock, &e);
     int rc, rootfd = -1;
     if (userns) {
-        /* the overlay the parent made, or the root dir bound on itself */
-        int t = ovfd >= 0 ? ovfd
+        /* the overlay the parent made, or the root dir bound on itself;
+         * rootless, the overlay is ours to mount (the store is ours) */
+        int t = ovfd >= 0 || (s->nlower > 0 && s->upper) ? ovfd
                           : (int)syscall(SYS_open_tree, rootdir, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
         rc = t < 0 ? -1 : (int)syscall(SYS_move_mount, t, "", rootdir, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
         if (rc == 0)
@@ -1086,6 +1102,12 @@ static _Noreturn void child_main(const sbc_spec *s, const sbc_confine *cf, int s
         if (t >= 0)
             close(t);
         close(rootdir);
+        if (ovfd < 0 && s->nlower > 0 && s->upper) {
+            rc = sbc_rootfs_mount_overlay(s->root, s->lower, s->nlower, s->upper, s->work, &e);
+            if (rc < 0)
+                child_fail(sock, &e);
+            rootfd = open(s->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        }
         if (rootfd < 0)
             child_fail(sock, &e);
     } else {
@@ -1266,6 +1288,18 @@ static int write_map(pid_t pid, const char *which, const sbc_idmap *m, int n, sb
     for (int i = 0; i < n; i++)
         len += (size_t)snprintf(buf + len, sizeof buf - len, "%u %u %u\n", m[i].ctr, m[i].host, m[i].size);
     snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, which);
+    if (geteuid() != 0 && !strcmp(which, "gid_map")) {
+        /* an ordinary user may map its own gid only with setgroups denied */
+        char sg[64];
+        snprintf(sg, sizeof sg, "/proc/%d/setgroups", (int)pid);
+        int f = open(sg, O_WRONLY | O_CLOEXEC);
+        if (f < 0 || write(f, "deny", 4) != 4) {
+            if (f >= 0)
+                close(f);
+            return sbc_err_sys(e, "write the container's setgroups");
+        }
+        close(f);
+    }
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0 || write(fd, buf, len) != (ssize_t)len) {
         sbc_err_sys(e, "write the container's %s", which);
@@ -1286,7 +1320,7 @@ static int userns_setup(const sbc_spec *s, pid_t pid, int sock, sbc_err *e)
         return -1;
     struct msg m = {.kind = MSG_USERNS};
     int ov = -1;
-    if (s->nlower > 0 && s->upper) {
+    if (s->nlower > 0 && s->upper && geteuid() == 0) { /* (rootless: the child mounts it) */
         char path[64];
         snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
         int us = open(path, O_RDONLY | O_CLOEXEC);
@@ -1401,7 +1435,10 @@ static int spawn_confined(const sbc_spec *s, const sbc_confine *cf, sbc_proc *p,
     }
     if (pid == 0) {
         close(sv[0]);
-        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        /* (in a user namespace, after the parent wrote the maps: an
+         * ordinary user cannot open a non-dumpable child's uid_map) */
+        if (!(s->ns & CLONE_NEWUSER))
+            prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         child_main(s, cf, sv[1], netns_fd);
     }
     close(sv[1]);
@@ -1423,7 +1460,7 @@ static int spawn_confined(const sbc_spec *s, const sbc_confine *cf, sbc_proc *p,
         goto fail;
     /* the child may already have failed in its early setup: then its
      * message waits in the socket (MSG_NOSIGNAL: no SIGPIPE on a dead peer) */
-    if ((s->ns & CLONE_NEWUSER) && userns_binds(s, sv[0], e) < 0)
+    if ((s->ns & CLONE_NEWUSER) && geteuid() == 0 && userns_binds(s, sv[0], e) < 0)
         goto fail;
     if (send(sv[0], "g", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE && errno != ECONNRESET) {
         sbc_err_sys(e, "start the container's init");

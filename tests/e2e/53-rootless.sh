@@ -1,0 +1,63 @@
+#!/bin/bash
+# 53-rootless: sbc run by an ordinary user the test creates: its own store
+# and state, a pull from the test registry, containers in a user namespace
+# of its own uid (run, -d, exec, logs, commit, rm), what needs root refused
+# with one line, and nothing left in its home or runtime dir.
+. "$(dirname "$0")/../lib.sh"
+[ -n "${SBC_FIXTURE_ENV:-}" ] || { fail "registry fixture not running"; t_done; exit 1; }
+. "$SBC_FIXTURE_ENV"
+command -v useradd >/dev/null || { skip "rootless: no useradd to make a test user"; t_done; exit 0; }
+if [ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)" = 0 ] ||
+   [ "$(cat /proc/sys/user/max_user_namespaces)" = 0 ]; then
+  skip "rootless: this host forbids unprivileged user namespaces"; t_done; exit 0
+fi
+U=sbcrl$$
+U=${U:0:16}
+useradd -m -s /bin/sh "$U" || { fail "useradd $U"; t_done; exit 1; }
+on_exit "userdel -r '$U'"
+UID_=$(id -u "$U") GID_=$(id -g "$U") H=$(getent passwd "$U" | cut -d: -f6)
+# the binary where the user can run it, the fixture's CA in its config
+chmod 755 "$T_TMP"
+mkdir -p "$T_TMP/bin" && cp "$SBC_BIN" "$T_TMP/bin/sbc" && chmod 755 "$T_TMP/bin" "$T_TMP/bin/sbc"
+"$T_TMP/bin/sbc" --install "$T_TMP/bin" >/dev/null
+mkdir -p "$H/.config/sbc" && cp -r "$FIXTURE_DIR/certs.d" "$H/.config/sbc/" && chown -R "$U:" "$H/.config"
+IMG=$REGISTRY/busybox:latest
+as() { run runuser -u "$U" -- env -i HOME="$H" PATH="$T_TMP/bin:/usr/bin:/bin" XDG_RUNTIME_DIR= sh -c "cd; $1"; }
+
+as 'sbc --version'
+echo "$OUT" | grep -q "^mode: rootless (uid $UID_): store $H/.local/share/sbc, config $H/.config/sbc" &&
+  pass "--version says rootless, with the user's store and config" || fail "--version rootless ($(_why))"
+as "sbc-pull -q $IMG"
+[ "$RC" = 0 ] && pass "pull as an ordinary user" || fail "rootless pull ($(_why))"
+n=$(find "$H/.local/share/sbc/layers" -mindepth 1 ! -user "$U" 2>/dev/null | wc -l)
+[ "$RC" = 0 ] && [ "$n" = 0 ] && pass "the layers are the user's files (nothing of another owner)" || fail "layer owners: $n not the user's"
+as "sbc-run --rm $IMG sh -c 'awk \"{print \\\$1, \\\$2, \\\$3}\" /proc/self/uid_map; id -u; touch /x && echo wrote; grep Seccomp: /proc/self/status | cut -f2'"
+[ "$OUT" = "$(printf '0 %s 1\n0\nwrote\n2' "$UID_")" ] && pass "run: uid_map 0 $UID_ 1, root inside, writes its root, seccomp on" || fail "rootless run ($(_why))"
+# a file the container's root writes into a volume is the user's on the host
+V=$H/vol
+runuser -u "$U" -- mkdir -p "$V"
+as "sbc-run --rm -v $V:/v $IMG sh -c 'echo hi >/v/f'"
+[ "$RC" = 0 ] && [ "$(stat -c %u "$V/f")" = "$UID_" ] && pass "a volume file written by the container's root is uid $UID_ on the host" ||
+  fail "volume owner $(stat -c %u "$V/f" 2>&1) ($(_why))"
+# the container's root is not the host's: the host's root-only files stay shut
+as "sbc-run --rm -v /etc:/hostetc:ro $IMG sh -c 'cat /hostetc/shadow >/dev/null 2>&1 && echo READ || echo refused'"
+[ "$OUT" = refused ] && pass "the container's root cannot read the host's /etc/shadow" || fail "rootless root read /etc/shadow ($(_why))"
+as "sbc-run -d --name web $IMG sh -c 'echo started; sleep 30'"
+sleep 0.3
+as "sbc-logs web; sbc-exec web sh -c 'echo inexec >/f; id -u'"
+[ "$OUT" = "$(printf 'started\n0')" ] && pass "-d, logs and exec" || fail "rootless -d/logs/exec ($(_why))"
+as "sbc-commit web mine:1 >/dev/null && sbc-run --rm mine:1 stat -c '%u %n' /f"
+[ "$OUT" = "0 /f" ] && pass "commit: the image has the container's owner (0), not $UID_" || fail "rootless commit ($(_why))"
+as "sbc-rm -f web"
+[ "$RC" = 0 ] && pass "rm -f" || fail "rootless rm ($(_why))"
+# what needs root: one line, nothing made
+for bad in "--network bridge" "--memory 64m" "--userns remap"; do
+  as "sbc-run --rm $bad $IMG true"
+  [ "$RC" = 125 ] && [ "$(echo "$ERR" | wc -l)" = 1 ] && pass "rootless $bad: one line ($ERR)" || fail "rootless $bad ($(_why))"
+done
+as "sbc-run --rm --network host $IMG sh -c 'ls /sys/class/net | grep -c .'"
+[ "$RC" = 0 ] && [ "$OUT" -ge 1 ] && pass "--network host works rootless" || fail "rootless --network host ($(_why))"
+# nothing left: no container state in the store, nothing in the scratch dir
+as "sbc-ps -aq | wc -l; ls -A ~/.local/share/sbc/containers | grep -v '^.names\$' | wc -l; ls -A /dev/shm/sbc-$UID_ 2>/dev/null | wc -l"
+[ "$OUT" = "$(printf '0\n0\n0')" ] && pass "nothing left in the user's store or scratch dir" || fail "rootless leftovers ($(_why))"
+t_done
