@@ -28,7 +28,7 @@ PKGS=${BOOTSTRAP_PKGS:-"bearssl cjson libarchive zlib libzstd libseccomp"}
 BUILD_PKGS="musl-tools dpkg-dev make gcc xz-utils bzip2 linux-libc-dev ca-certificates file binutils gperf"
 TEST_PKGS="docker-registry skopeo umoci busybox-static openssl python3 iproute2 nftables tmux
  debootstrap hyperfine time util-linux procps zstd vagrant vagrant-libvirt btrfs-progs qemu-system-x86 cpio
- podman keyutils
+ podman keyutils uidmap
  libbearssl-dev libcjson-dev libarchive-dev zlib1g-dev libzstd-dev libseccomp-dev"
 # the stamp: a hash of the build steps (this script from the "build steps"
 # line down, and the package list) and of the revisions built (VERSIONS)

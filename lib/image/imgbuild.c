@@ -714,6 +714,7 @@ int sbc_build_layer_ctr(sbc_store *s, const sbc_build_ctr *c, const sbc_tarw_opt
     else
         sbc_tarw_opts_init(&so);
     so.shift_uid = c->shift_uid, so.shift_gid = c->shift_gid, so.shift_size = c->shift_size;
+    so.sub_uid = c->sub_uid, so.sub_gid = c->sub_gid, so.sub_size = c->sub_size;
     o = &so;
     if (overlay && stat(c->upper, &st) == 0)
         return sbc_build_layer_dir(s, c->upper, o, out, e);
@@ -805,7 +806,8 @@ int sbc_build_export(sbc_store *s, const sbc_build_ctr *ct, const sbc_image *img
     else
         sbc_tarw_opts_init(&so);
     if (ct)
-        so.shift_uid = ct->shift_uid, so.shift_gid = ct->shift_gid, so.shift_size = ct->shift_size;
+        so.shift_uid = ct->shift_uid, so.shift_gid = ct->shift_gid, so.shift_size = ct->shift_size,
+        so.sub_uid = ct->sub_uid, so.sub_gid = ct->sub_gid, so.sub_size = ct->sub_size;
     rc = sbc_tarw_dir(src, fd, &so, NULL, e);
     if (path && close(fd) < 0 && rc == 0)
         rc = sbc_err_sys(e, "%s", path);

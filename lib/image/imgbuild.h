@@ -97,6 +97,7 @@ typedef struct sbc_build_ctr {
     int running;
     /* remapped (--userns=remap): its files' host ids are these + n */
     uint32_t shift_uid, shift_gid, shift_size;
+    uint32_t sub_uid, sub_gid, sub_size; /* rootless: subordinate ids as 1.. */
 } sbc_build_ctr;
 void sbc_build_ctr_free(sbc_build_ctr *c);
 

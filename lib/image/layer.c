@@ -1023,7 +1023,8 @@ static int copy_xattrs(struct flat *f, int from, int to)
 
 static int copy_meta_fd(struct flat *f, int from, int to, const struct stat *st)
 {
-    if (fchown(to, st->st_uid, st->st_gid) < 0)
+    /* (rootless: others' ids are not ours to give; the file stays ours) */
+    if (fchown(to, st->st_uid, st->st_gid) < 0 && !(errno == EPERM && geteuid() != 0))
         return flat_err(f, "chown");
     if (fchmod(to, st->st_mode & 07777) < 0)
         return flat_err(f, "chmod");
@@ -1073,7 +1074,7 @@ static int copy_node(struct flat *f, int sfd, int dfd, const char *name, const s
     } else if (mknodat(dfd, name, st->st_mode & S_IFMT, st->st_rdev) < 0) {
         return flat_err(f, "mknod");
     }
-    if (fchownat(dfd, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+    if (fchownat(dfd, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0 && !(errno == EPERM && geteuid() != 0))
         return flat_err(f, "chown");
     if (!S_ISLNK(st->st_mode) && fchmodat(dfd, name, st->st_mode & 07777, 0) < 0)
         return flat_err(f, "chmod");

@@ -533,6 +533,8 @@ struct tw {
     sbc_links links; /* files with more than one link: their first path */
     char path[PATH_MAX];
     char *buf;
+    int owner_dfd;          /* the entry being written: dir fd and name, */
+    const char *owner_name; /* for recorded_owner (-1: none) */
 };
 
 static la_ssize_t tw_write(struct archive *a, void *cd, const void *p, size_t n)
@@ -608,15 +610,40 @@ static int add_xattrs(struct tw *t, int fd, const char *lpath, int *opaque)
     return 0;
 }
 
+/* Rootless: a file the user holds for an image owner it could not give
+ * (pull records it in user.sbc.owner, "uid:gid" as the image has it). */
+static int recorded_owner(int dfd, const char *name, uint32_t *u, uint32_t *g)
+{
+    char p[64 + NAME_MAX], v[32];
+    snprintf(p, sizeof p, "/proc/self/fd/%d/%s", dfd, name);
+    ssize_t n = lgetxattr(p, "user.sbc.owner", v, sizeof v - 1);
+    if (n <= 0)
+        return 0;
+    v[n] = 0;
+    unsigned a, b;
+    if (sscanf(v, "%u:%u", &a, &b) != 2)
+        return 0;
+    *u = a, *g = b;
+    return 1;
+}
+
 static void set_common(struct tw *t, const struct stat *st, const char *name)
 {
     archive_entry_clear(t->en);
     archive_entry_set_pathname(t->en, name);
     uint32_t u = st->st_uid, g = st->st_gid;
+    if (t->owner_dfd >= 0 && t->o->shift_size && u == t->o->shift_uid && g == t->o->shift_gid &&
+        recorded_owner(t->owner_dfd, t->owner_name, &u, &g))
+        goto set;
     if (u - t->o->shift_uid < t->o->shift_size) /* (unsigned: below the range wraps high) */
         u -= t->o->shift_uid;
+    else if (u - t->o->sub_uid < t->o->sub_size)
+        u = u - t->o->sub_uid + 1;
     if (g - t->o->shift_gid < t->o->shift_size)
         g -= t->o->shift_gid;
+    else if (g - t->o->sub_gid < t->o->sub_size)
+        g = g - t->o->sub_gid + 1;
+set:
     archive_entry_set_uid(t->en, u);
     archive_entry_set_gid(t->en, g);
     archive_entry_set_perm(t->en, st->st_mode & 07777);
@@ -685,6 +712,8 @@ static int tw_entry(struct tw *t, int dfd, const char *name, size_t plen, int de
     struct stat st;
     if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
         return vanished() ? 0 : tw_sys(t, "stat");
+    t->owner_dfd = dfd;
+    t->owner_name = name;
     if (S_ISSOCK(st.st_mode))
         return 0;
     if (!t->o->plain && S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
@@ -818,6 +847,7 @@ static int tw_run(struct tw *t, int dfd, sbc_layer_info *out)
     archive_write_set_bytes_in_last_block(t->a, 1);
     if (archive_write_open(t->a, t, NULL, tw_write, NULL) != ARCHIVE_OK)
         return tw_err(t, "tar");
+    t->owner_dfd = -1;
     if (t->o->with_root) {
         struct stat st;
         if (fstat(dfd, &st) < 0)

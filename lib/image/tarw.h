@@ -51,6 +51,8 @@ typedef struct sbc_tarw_opts {
     /* a remapped container's files: owners shift_uid + n (n < shift_size)
      * are written as n, the others as they are (0: no shift) */
     uint32_t shift_uid, shift_gid, shift_size;
+    /* rootless with subordinate ids: sub_uid + n is written as 1 + n */
+    uint32_t sub_uid, sub_gid, sub_size;
 } sbc_tarw_opts;
 
 /* Defaults: gzip, default level, mtime -1 (or $SOURCE_DATE_EPOCH), tee -1. */

@@ -41,6 +41,9 @@ int sbc_container_for_commit(sbc_store *s, const char *ref, sbc_build_ctr *out, 
         out->shift_uid = (uint32_t)sbc_json_int(un, "UidBase", 0);
         out->shift_gid = (uint32_t)sbc_json_int(un, "GidBase", 0);
         out->shift_size = (uint32_t)sbc_json_int(un, "Size", 0);
+        out->sub_uid = (uint32_t)sbc_json_int(un, "SubUidBase", 0);
+        out->sub_gid = (uint32_t)sbc_json_int(un, "SubGidBase", 0);
+        out->sub_size = (uint32_t)sbc_json_int(un, "SubSize", 0);
     }
     const char *up = sbc_json_str(gd, "UpperDir");
     out->upper = up ? sbc_xstrdup(up) : sbc_xasprintf("%s/upper", c.dir);

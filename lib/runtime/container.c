@@ -1,5 +1,6 @@
 /* container.c - container state dirs, IDs, names, lookup (see container.h). */
 #include "runtime/container.h"
+#include "runtime/userns.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -707,11 +708,11 @@ int sbc_container_cleanup(const char *root, const char *id, const char *name,
     ssize_t n = readlink(dir, t, sizeof t - 1);
     if (n > 0) { /* scratch dir on tmpfs */
         t[n] = 0;
-        if (sbc_rm_rf(AT_FDCWD, t, &e2) < 0 && rc == 0)
+        if ((sbc_rootless() ? sbc_userns_rm_rf(t, &e2) : sbc_rm_rf(AT_FDCWD, t, &e2)) < 0 && rc == 0)
             *e = e2, rc = -1;
         if (unlink(dir) < 0 && errno != ENOENT && rc == 0)
             rc = sbc_err_sys(e, "unlink %s", dir);
-    } else if (sbc_rm_rf(AT_FDCWD, dir, &e2) < 0 && rc == 0) {
+    } else if ((sbc_rootless() ? sbc_userns_rm_rf(dir, &e2) : sbc_rm_rf(AT_FDCWD, dir, &e2)) < 0 && rc == 0) {
         *e = e2;
         rc = -1;
     }

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pwd.h>
 #include <sched.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -232,6 +233,8 @@ typedef struct plan {
     cJSON *seccomp;          /* a custom profile, parsed */
     int remap;               /* in a user namespace of the range ur */
     sbc_userns_range ur;
+    uint32_t sub_uid, sub_gid, sub_count; /* rootless: the user's subordinate
+                                           * ids as the container's 1.. */
 } plan;
 
 static void plan_free(plan *p)
@@ -641,6 +644,11 @@ static void config_json(const sbc_create_opts *o, plan *p, cJSON *cf)
         cJSON_AddNumberToObject(u, "UidBase", p->ur.uid);
         cJSON_AddNumberToObject(u, "GidBase", p->ur.gid);
         cJSON_AddNumberToObject(u, "Size", p->ur.size);
+        if (p->sub_count) {
+            cJSON_AddNumberToObject(u, "SubUidBase", p->sub_uid);
+            cJSON_AddNumberToObject(u, "SubGidBase", p->sub_gid);
+            cJSON_AddNumberToObject(u, "SubSize", p->sub_count);
+        }
         cJSON_AddStringToObject(gdd, "Idmap", p->driver == SBC_ROOTFS_OVERLAY ? "idmapped lower layers, upper in the range"
                                                                              : "private copy chowned into the range");
     }
@@ -788,6 +796,13 @@ static cJSON *spec_json(const sbc_create_opts *o, plan *p, const sbc_container *
             cJSON_AddNumberToObject(m, "size", p->ur.size);
             cJSON *a = cJSON_AddArrayToObject(lx, k ? "gidMappings" : "uidMappings");
             cJSON_AddItemToArray(a, m);
+            if (p->sub_count) {
+                m = cJSON_CreateObject();
+                cJSON_AddNumberToObject(m, "containerID", 1);
+                cJSON_AddNumberToObject(m, "hostID", k ? p->sub_gid : p->sub_uid);
+                cJSON_AddNumberToObject(m, "size", p->sub_count);
+                cJSON_AddItemToArray(a, m);
+            }
         }
     }
     if (!o->privileged) { /* --privileged: nothing hidden or read-only */
@@ -838,6 +853,17 @@ static int userns_of(const char *store_root, const sbc_create_opts *o, plan *p, 
                                "(this host delegates none to uid %u)", (unsigned)geteuid());
         p->remap = 1;
         p->ur = (sbc_userns_range){(uint32_t)getuid(), (uint32_t)getgid(), 1};
+        /* the user's subordinate ranges through the set-uid helpers (crun's
+         * order); without them one id only (files of other owners show as
+         * nobody, no setgroups) */
+        struct passwd *pw = getpwuid(getuid());
+        uint32_t su, sc, sg, gc;
+        if (sbc_userns_helper("newuidmap") && sbc_userns_helper("newgidmap") &&
+            sbc_userns_subids("/etc/subuid", pw ? pw->pw_name : NULL, getuid(), &su, &sc) &&
+            sbc_userns_subids("/etc/subgid", pw ? pw->pw_name : NULL, getuid(), &sg, &gc)) {
+            p->sub_uid = su, p->sub_gid = sg;
+            p->sub_count = sc < gc ? sc : gc;
+        }
         return 0;
     }
     sbc_config cfg;

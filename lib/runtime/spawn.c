@@ -39,6 +39,7 @@
 #include "runtime/confine.h"
 #include "runtime/devices.h"
 #include "runtime/user.h"
+#include "runtime/userns.h"
 #include "base/io.h"
 #include "image/rootfs.h"
 
@@ -1280,9 +1281,50 @@ int sbc_spawn(const sbc_spec *s, sbc_proc *p, sbc_err *e)
     return rc;
 }
 
+/* An ordinary user's map of more than its own id: the set-uid helper
+ * (newuidmap / newgidmap) checks /etc/subuid and writes it. */
+static int helper_map(pid_t pid, const char *which, const sbc_idmap *m, int n, sbc_err *e)
+{
+    const char *name = !strcmp(which, "uid_map") ? "newuidmap" : "newgidmap";
+    const char *path = sbc_userns_helper(name);
+    if (!path)
+        return sbc_err_set(e, 0, "%s is not installed", name);
+    char args[2 + 3 * SBC_IDMAP_MAX][16], *argv[3 + 3 * SBC_IDMAP_MAX];
+    int k = 0;
+    argv[k++] = (char *)name;
+    snprintf(args[0], sizeof args[0], "%d", (int)pid);
+    argv[k++] = args[0];
+    for (int i = 0; i < n; i++) {
+        snprintf(args[1 + 3 * i], 16, "%u", m[i].ctr);
+        snprintf(args[2 + 3 * i], 16, "%u", m[i].host);
+        snprintf(args[3 + 3 * i], 16, "%u", m[i].size);
+        argv[k++] = args[1 + 3 * i], argv[k++] = args[2 + 3 * i], argv[k++] = args[3 + 3 * i];
+    }
+    argv[k] = NULL;
+    pid_t h = fork();
+    if (h == 0) {
+        int nul = open("/dev/null", O_RDWR);
+        if (nul >= 0)
+            dup2(nul, 1);
+        execv(path, argv);
+        _exit(127);
+    }
+    int st = 0;
+    if (h < 0)
+        return sbc_err_sys(e, "fork %s", name);
+    while (waitpid(h, &st, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(st) || WEXITSTATUS(st))
+        return sbc_err_set(e, 0, "%s refused the container's map (exit %d; see /etc/sub%cid)", name,
+                           WIFEXITED(st) ? WEXITSTATUS(st) : -1, which[0]);
+    return 0;
+}
+
 /* One of /proc/PID/{uid,gid}_map from the spec's lines. */
 static int write_map(pid_t pid, const char *which, const sbc_idmap *m, int n, sbc_err *e)
 {
+    if (geteuid() != 0 && n > 1)
+        return helper_map(pid, which, m, n, e);
     char path[64], buf[SBC_IDMAP_MAX * 36] = "";
     size_t len = 0;
     for (int i = 0; i < n; i++)

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <sched.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -172,6 +174,116 @@ int sbc_userns_range_for(const char *store_root, const char *setting, sbc_userns
         named("/etc/subgid", user, *uidstr ? uidstr : NULL, &g, e) < 0)
         return -1;
     *r = (sbc_userns_range){u, g, SBC_USERNS_SIZE};
+    return 0;
+}
+
+int sbc_userns_subids(const char *file, const char *user, unsigned uid, uint32_t *start, uint32_t *count)
+{
+    char us[16];
+    snprintf(us, sizeof us, "%u", uid);
+    int n;
+    subid *v = subids(file, &n);
+    int found = 0;
+    for (int i = 0; i < n && !found; i++)
+        if (owner_is(&v[i], user ? user : us, us)) {
+            *start = (uint32_t)v[i].start;
+            *count = (uint32_t)(v[i].count > SBC_USERNS_SIZE - 1 ? SBC_USERNS_SIZE - 1 : v[i].count);
+            found = 1;
+        }
+    free(v);
+    return found;
+}
+
+const char *sbc_userns_helper(const char *name)
+{
+    static char path[64];
+    static const char *const dirs[] = {"/usr/bin", "/bin", "/usr/sbin", "/sbin"};
+    for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+        snprintf(path, sizeof path, "%s/%s", dirs[i], name);
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & (S_ISUID | 0111)))
+            return path;
+    }
+    return NULL;
+}
+
+/* Run a set-uid map helper: NAME PID 0 ID 1 1 SUB COUNT. */
+static int map_helper(const char *name, pid_t pid, unsigned id, uint32_t sub, uint32_t count)
+{
+    const char *path = sbc_userns_helper(name);
+    if (!path)
+        return -1;
+    char a[6][16];
+    snprintf(a[0], 16, "%d", (int)pid);
+    snprintf(a[1], 16, "%u", id);
+    snprintf(a[2], 16, "%u", (unsigned)sub);
+    snprintf(a[3], 16, "%u", (unsigned)count);
+    char *argv[] = {(char *)name, a[0], "0", a[1], "1", "1", a[2], a[3], NULL};
+    pid_t h = fork();
+    if (h == 0) {
+        execv(path, argv);
+        _exit(127);
+    }
+    int st = 0;
+    if (h < 0)
+        return -1;
+    while (waitpid(h, &st, 0) < 0 && errno == EINTR)
+        ;
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+int sbc_userns_rm_rf(const char *path, sbc_err *e)
+{
+    struct passwd *pw = getpwuid(getuid());
+    uint32_t su, sc, sg, gc;
+    if (!sbc_userns_helper("newuidmap") || !sbc_userns_helper("newgidmap") ||
+        !sbc_userns_subids("/etc/subuid", pw ? pw->pw_name : NULL, getuid(), &su, &sc) ||
+        !sbc_userns_subids("/etc/subgid", pw ? pw->pw_name : NULL, getuid(), &sg, &gc))
+        return sbc_rm_rf(AT_FDCWD, path, e);
+    int go[2], res[2];
+    if (pipe2(go, O_CLOEXEC) < 0)
+        return sbc_err_sys(e, "pipe");
+    if (pipe2(res, O_CLOEXEC) < 0) {
+        close(go[0]), close(go[1]);
+        return sbc_err_sys(e, "pipe");
+    }
+    pid_t c = fork();
+    if (c == 0) {
+        close(go[1]);
+        close(res[0]);
+        char x;
+        sbc_err ce = {0};
+        int rc = unshare(CLONE_NEWUSER) < 0 || write(res[1], "u", 1) != 1 || read(go[0], &x, 1) != 1 ||
+                         setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0
+                     ? sbc_err_sys(&ce, "enter a user namespace to remove %s", path)
+                     : sbc_rm_rf(AT_FDCWD, path, &ce);
+        if (rc < 0 && write(res[1], ce.msg, strlen(ce.msg)) < 0)
+            _exit(2);
+        _exit(rc < 0);
+    }
+    close(go[0]);
+    close(res[1]);
+    char buf[sizeof e->msg] = "";
+    ssize_t n = c < 0 ? -1 : read(res[0], buf, 1);
+    int ok = n == 1 && map_helper("newuidmap", c, getuid(), su, sc) == 0 &&
+             map_helper("newgidmap", c, getgid(), sg, gc) == 0;
+    if (ok && write(go[1], "g", 1) != 1)
+        ok = 0;
+    close(go[1]);
+    int st = 0;
+    if (c > 0) {
+        n = read(res[0], buf, sizeof buf - 1);
+        buf[n > 0 ? n : 0] = 0;
+        while (waitpid(c, &st, 0) < 0 && errno == EINTR)
+            ;
+    }
+    close(res[0]);
+    if (c < 0)
+        return sbc_err_sys(e, "fork");
+    if (!ok)
+        return sbc_err_set(e, 0, "remove %s: could not map the user's subordinate ids (newuidmap)", path);
+    if (!WIFEXITED(st) || WEXITSTATUS(st))
+        return sbc_err_set(e, 0, "%s", *buf ? buf : "remove: failed");
     return 0;
 }
 

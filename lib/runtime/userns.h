@@ -23,6 +23,18 @@ typedef struct sbc_userns_range {
 int sbc_userns_range_for(const char *store_root, const char *setting, sbc_userns_range *r,
                          sbc_err *e);
 
+/* Rootless: the first /etc/subuid (file) entry of the user (by name or
+ * uid), at most 65535 ids; 0 when there is none. */
+int sbc_userns_subids(const char *file, const char *user, unsigned uid, uint32_t *start, uint32_t *count);
+/* The set-uid helper (newuidmap, newgidmap) when installed, else NULL. */
+const char *sbc_userns_helper(const char *name);
+
+/* Rootless: remove path (recursively) as root of a user namespace with
+ * the user's own id and subordinate ranges, so files a container's other
+ * users made (owned by subordinate ids) go too; without ranges, as the
+ * user.  0, or -1 with e. */
+int sbc_userns_rm_rf(const char *path, sbc_err *e);
+
 /* Move the owners of everything under dir (not following links) into the
  * range: id n becomes base + n (ids beyond the range stay as they are);
  * set-id bits and file capabilities, which chown drops, are put back.  For
