@@ -159,7 +159,13 @@ struct dctx {
     sbc_links links; /* recreated (not linked) files with more than one link: staged paths */
     long nchanges;
     char path[PATH_MAX]; /* the entry at work, relative ("a/b/c") */
+    uint32_t su, sg, ss; /* a remapped copy's owners: su + n is n */
 };
+
+static uint32_t unshift(uint32_t id, uint32_t base, uint32_t size)
+{
+    return id - base < size ? id - base : id;
+}
 
 /* A directory of the container being compared. */
 struct frame {
@@ -419,8 +425,8 @@ static int differs(struct dctx *c, struct frame *f, const char *name, const stru
                    int rdfd, const struct stat *rs, struct xset *rx)
 {
     if ((cs->st_mode & S_IFMT) != (rs->st_mode & S_IFMT) ||
-        (cs->st_mode & 07777) != (rs->st_mode & 07777) || cs->st_uid != rs->st_uid ||
-        cs->st_gid != rs->st_gid)
+        (cs->st_mode & 07777) != (rs->st_mode & 07777) || unshift(cs->st_uid, c->su, c->ss) != rs->st_uid ||
+        unshift(cs->st_gid, c->sg, c->ss) != rs->st_gid)
         return 1;
     if ((S_ISCHR(cs->st_mode) || S_ISBLK(cs->st_mode)) && cs->st_rdev != rs->st_rdev)
         return 1;
@@ -596,9 +602,17 @@ static int walk(struct dctx *c, struct frame *f, const int *refs, int nrefs, int
 int sbc_fsdiff_stage(const char *cur, const char *const *ref, int nref, const char *stage,
                      const char *const *exclude, long *nchanges, sbc_err *e)
 {
+    return sbc_fsdiff_stage_shifted(cur, ref, nref, stage, exclude, 0, 0, 0, nchanges, e);
+}
+
+int sbc_fsdiff_stage_shifted(const char *cur, const char *const *ref, int nref, const char *stage,
+                             const char *const *exclude, uint32_t shift_uid, uint32_t shift_gid,
+                             uint32_t shift_size, long *nchanges, sbc_err *e)
+{
     struct dctx c;
     memset(&c, 0, sizeof c);
     c.e = e;
+    c.su = shift_uid, c.sg = shift_gid, c.ss = shift_size;
     c.exclude = exclude;
     struct frame root = {.stagefd = -1, .curfd = -1};
     int *refs = sbc_xcalloc((size_t)nref + 1, sizeof *refs), nopen = 0, rc = -1;

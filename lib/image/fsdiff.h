@@ -23,6 +23,7 @@
  */
 #ifndef SBC_FSDIFF_H
 #define SBC_FSDIFF_H
+#include <stdint.h>
 #include "base/err.h"
 
 /* Stage the changes of the tree cur against the reference ref[0..nref-1]:
@@ -34,5 +35,10 @@
  * NULL) gets the number of added, deleted and modified paths. */
 int sbc_fsdiff_stage(const char *cur, const char *const *ref, int nref, const char *stage,
                      const char *const *exclude, long *nchanges, sbc_err *e);
+/* The same for a remapped container's private copy: its owners shift_uid
+ * + n (n < shift_size) compare as the image's n. */
+int sbc_fsdiff_stage_shifted(const char *cur, const char *const *ref, int nref, const char *stage,
+                             const char *const *exclude, uint32_t shift_uid, uint32_t shift_gid,
+                             uint32_t shift_size, long *nchanges, sbc_err *e);
 
 #endif

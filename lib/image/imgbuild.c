@@ -745,7 +745,8 @@ int sbc_build_layer_ctr(sbc_store *s, const sbc_build_ctr *c, const sbc_tarw_opt
             }
         }
         long nch = 0;
-        if (sbc_fsdiff_stage(c->rootfs, lower, n, stage, o ? o->exclude : NULL, &nch, e) < 0)
+        if (sbc_fsdiff_stage_shifted(c->rootfs, lower, n, stage, o ? o->exclude : NULL, c->shift_uid, c->shift_gid,
+                                     c->shift_size, &nch, e) < 0)
             goto out;
         SBC_DEBUG("commit %.12s: %ld changes against %s", c->id, nch,
                   lower == (const char *const *)&ref ? ref : "the image's layers");

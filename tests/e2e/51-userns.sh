@@ -63,6 +63,21 @@ grep -q ' 0/0 .* byroot$' "$T_TMP/x.lst" && grep -q ' 1000/1000 .* home/u/f$' "$
 sbc-inspect um | grep -q '"UsernsMode":.*"remap"' && sbc-inspect um | grep -q '"Idmap"' && pass "inspect: UsernsMode remap and how the layers are mapped" || fail "inspect remap fields"
 sbc-rm -f um >/dev/null
 
+# the copy driver: a private copy chowned into the range; its commit holds
+# the change only (owners compared in the container's view)
+CR=$T_TMP/copyroot
+SBC_ROOT=$CR bash "$FIX/mkimage.sh" busybox >/dev/null
+run env SBC_ROOT="$CR" SBC_STORAGE_DRIVER=copy sbc-run --name cpr --userns remap --network none busybox sh -c 'echo x >/newf; stat -c %u /bin/busybox'
+cbase=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["uid"])' "$CR/userns.json" 2>/dev/null)
+[ "$RC" = 0 ] && [ "$OUT" = 0 ] && [ "$(stat -c %u "$CR"/containers/*/rootfs/bin/busybox)" = "$cbase" ] &&
+  pass "copy driver: the private copy is the range's on the host, root inside" || fail "copy driver remap ($(_why))"
+before=$(ls "$CR/blobs/sha256" | wc -l)
+run env SBC_ROOT="$CR" SBC_STORAGE_DRIVER=copy sbc-commit cpr cpimg:1
+new=$(cd "$CR/blobs/sha256" && ls -t | head -3 | xargs stat -c %s | sort -n | tail -1)
+[ "$RC" = 0 ] && [ "$new" -lt 4096 ] && pass "copy driver: the commit stores the change only (largest new blob $new bytes)" ||
+  fail "copy driver commit (rc=$RC, largest new blob ${new:-?} bytes, blobs $before -> $(ls "$CR/blobs/sha256" | wc -l))"
+env SBC_ROOT="$CR" sbc-rm -f cpr >/dev/null 2>&1
+
 # what cannot be remapped: one line, nothing made
 for bad in "--privileged" "--network host" "--device /dev/null"; do
   run sbc-run --rm --userns remap $bad busybox true
