@@ -572,13 +572,23 @@ static int cmpstr(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* An entry that a running container removed or replaced (by another type)
+ * between the directory's read and our look at it: left out, as if read a
+ * moment later (GNU tar's "file removed before we read it"). */
+static int vanished(void)
+{
+    return errno == ENOENT || errno == ENOTDIR || errno == ELOOP;
+}
+
 /* Add fd's xattrs (sorted) to the entry; *opaque set for an opaque dir. */
 static int add_xattrs(struct tw *t, int fd, const char *lpath, int *opaque)
 {
     char list[16384];
     ssize_t n = fd >= 0 ? flistxattr(fd, list, sizeof list) : llistxattr(lpath, list, sizeof list);
     if (n < 0) {
-        if (errno == EOPNOTSUPP || errno == EPERM)
+        /* (ENOENT: a running container replaced it since it was read:
+         * written as it was, without xattrs) */
+        if (errno == EOPNOTSUPP || errno == EPERM || (fd < 0 && vanished()))
             return 0;
         return tw_sys(t, "list xattrs of");
     }
@@ -601,7 +611,7 @@ static int add_xattrs(struct tw *t, int fd, const char *lpath, int *opaque)
         ssize_t vl = fd >= 0 ? fgetxattr(fd, keys[i], val, sizeof val)
                              : lgetxattr(lpath, keys[i], val, sizeof val);
         if (vl < 0) {
-            if (errno == ENODATA)
+            if (errno == ENODATA || (fd < 0 && vanished()))
                 continue;
             return tw_sys(t, "get xattr of");
         }
@@ -689,13 +699,6 @@ static int write_data_fd(struct tw *t, int fd, long long size)
 
 static int tw_dir(struct tw *t, int dfd, size_t plen, int depth);
 
-/* An entry that a running container removed or replaced (by another type)
- * between the directory's read and our look at it: left out, as if read a
- * moment later (GNU tar's "file removed before we read it"). */
-static int vanished(void)
-{
-    return errno == ENOENT || errno == ENOTDIR || errno == ELOOP;
-}
 
 static int tw_entry(struct tw *t, int dfd, const char *name, size_t plen, int depth)
 {
