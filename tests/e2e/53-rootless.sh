@@ -16,6 +16,8 @@ U=${U:0:16}
 useradd -m -s /bin/sh "$U" || { fail "useradd $U"; t_done; exit 1; }
 on_exit "userdel -r '$U'"
 UID_=$(id -u "$U") GID_=$(id -g "$U") H=$(getent passwd "$U" | cut -d: -f6)
+# its scratch dir (no XDG_RUNTIME_DIR here) goes with it, as a logout's would
+on_exit "rm -rf '/dev/shm/sbc-$UID_'"
 # (Ubuntu's AppArmor may refuse user namespaces to unconfined programs)
 if ! runuser -u "$U" -- unshare -Ur true 2>/dev/null; then
   skip "rootless: user $U cannot make a user namespace here ($(runuser -u "$U" -- unshare -Ur true 2>&1 | head -1))"; t_done; exit 0
@@ -84,7 +86,7 @@ as "sbc-run --rm --network host $IMG sh -c 'ls /sys/class/net | grep -c .'"
 # a user without /etc/subuid entries: one id, with a note of what that
 # cannot do, and the same container runs
 U2=${U}b
-useradd -m -s /bin/sh "$U2" && on_exit "userdel -r '$U2'"
+useradd -m -s /bin/sh "$U2" && on_exit "userdel -r '$U2'" && on_exit "rm -rf '/dev/shm/sbc-$(id -u "$U2")'"
 for f in uid gid; do
   r=$(awk -F: -v u="$U2" '$1 == u {print $2 "-" $2 + $3 - 1; exit}' /etc/sub$f 2>/dev/null)
   [ -n "$r" ] && usermod --del-sub${f}s "$r" "$U2"
