@@ -529,6 +529,19 @@ static cJSON *port_bindings(const sbc_create_opts *o)
     return pb;
 }
 
+/* --sysctl KEY=VALUE (checked already) as {"KEY": "VALUE"} in o; the last
+ * of a key wins. */
+static void sysctls_into(const sbc_create_opts *o, cJSON *sc)
+{
+    for (int i = 0; i < o->nsysctls; i++) {
+        const char *eq = strchr(o->sysctls[i], '=');
+        char *k = sbc_xasprintf("%.*s", (int)(eq - o->sysctls[i]), o->sysctls[i]);
+        cJSON_DeleteItemFromObjectCaseSensitive(sc, k);
+        cJSON_AddStringToObject(sc, k, eq + 1);
+        free(k);
+    }
+}
+
 /* config.json's Config and HostConfig: what the user asked for (Cmd and
  * Entrypoint move there from p). */
 static void config_user(const sbc_create_opts *o, plan *p, cJSON *cf)
@@ -595,14 +608,7 @@ static void config_user(const sbc_create_opts *o, plan *p, cJSON *cf)
         cJSON_AddStringToObject(d, "CgroupPermissions", acc);
         cJSON_AddItemToArray(dv, d);
     }
-    cJSON *sc = cJSON_AddObjectToObject(hc, "Sysctls");
-    for (int i = 0; i < o->nsysctls; i++) {
-        const char *eq = strchr(o->sysctls[i], '=');
-        char *k = sbc_xasprintf("%.*s", (int)(eq - o->sysctls[i]), o->sysctls[i]);
-        cJSON_DeleteItemFromObjectCaseSensitive(sc, k);
-        cJSON_AddStringToObject(sc, k, eq + 1);
-        free(k);
-    }
+    sysctls_into(o, cJSON_AddObjectToObject(hc, "Sysctls"));
 }
 
 /* Docker's config.json: Created, Image, Path, Args, Config, HostConfig,
@@ -816,16 +822,8 @@ static cJSON *spec_json(const sbc_create_opts *o, plan *p, const sbc_container *
     resources(o, p, lx);
     if (p->nnodes)
         cJSON_AddItemToObject(lx, "devices", sbc_dev_nodes_to_json(p->nodes, p->nnodes));
-    if (o->nsysctls) {
-        cJSON *sc = cJSON_AddObjectToObject(lx, "sysctl");
-        for (int i = 0; i < o->nsysctls; i++) {
-            const char *eq = strchr(o->sysctls[i], '=');
-            char *k = sbc_xasprintf("%.*s", (int)(eq - o->sysctls[i]), o->sysctls[i]);
-            cJSON_DeleteItemFromObjectCaseSensitive(sc, k);
-            cJSON_AddStringToObject(sc, k, eq + 1);
-            free(k);
-        }
-    }
+    if (o->nsysctls)
+        sysctls_into(o, cJSON_AddObjectToObject(lx, "sysctl"));
     /* seccomp: a custom profile, Docker's default (the build-time
      * program), or none; the session keyring "_ses.<id>" */
     if (p->seccomp) {

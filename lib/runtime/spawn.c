@@ -226,6 +226,21 @@ struct sbc_mount_attr {
     uint64_t attr_set, attr_clr, propagation, userns_fd;
 };
 
+/* A bind's flags as mount_setattr takes them. */
+static struct sbc_mount_attr bind_attr(const sbc_mount *m)
+{
+    struct sbc_mount_attr a = {0};
+    if (m->ro)
+        a.attr_set |= MOUNT_ATTR_RDONLY;
+    if (m->flags & MS_NOSUID)
+        a.attr_set |= MOUNT_ATTR_NOSUID;
+    if (m->flags & MS_NODEV)
+        a.attr_set |= MOUNT_ATTR_NODEV;
+    if (m->flags & MS_NOEXEC)
+        a.attr_set |= MOUNT_ATTR_NOEXEC;
+    return a;
+}
+
 /* Attach the detached mount tree tree on the O_PATH fd dest (no path is
  * resolved again); closes tree. */
 static int attach_tree(int tree, int dest)
@@ -251,15 +266,7 @@ static int bind_by_fd(const sbc_mount *m, int dest)
     int tree = (int)syscall(SYS_open_tree, AT_FDCWD, m->source, flags);
     if (tree < 0)
         return errno == ENOSYS ? 1 : -1;
-    struct sbc_mount_attr a = {0};
-    if (m->ro)
-        a.attr_set |= MOUNT_ATTR_RDONLY;
-    if (m->flags & MS_NOSUID)
-        a.attr_set |= MOUNT_ATTR_NOSUID;
-    if (m->flags & MS_NODEV)
-        a.attr_set |= MOUNT_ATTR_NODEV;
-    if (m->flags & MS_NOEXEC)
-        a.attr_set |= MOUNT_ATTR_NOEXEC;
+    struct sbc_mount_attr a = bind_attr(m);
     if (a.attr_set &&
         syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) < 0) {
         int err = errno;
@@ -1390,15 +1397,7 @@ static int userns_binds(const sbc_spec *s, int sock, sbc_err *e)
             continue;
         unsigned fl = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((m->flags & MS_REC) ? AT_RECURSIVE : 0);
         int t = (int)syscall(SYS_open_tree, AT_FDCWD, m->source, fl);
-        struct sbc_mount_attr a = {0};
-        if (m->ro)
-            a.attr_set |= MOUNT_ATTR_RDONLY;
-        if (m->flags & MS_NOSUID)
-            a.attr_set |= MOUNT_ATTR_NOSUID;
-        if (m->flags & MS_NODEV)
-            a.attr_set |= MOUNT_ATTR_NODEV;
-        if (m->flags & MS_NOEXEC)
-            a.attr_set |= MOUNT_ATTR_NOEXEC;
+        struct sbc_mount_attr a = bind_attr(m);
         if (t < 0 || (a.attr_set && syscall(SYS_mount_setattr, t, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) < 0)) {
             sbc_err_sys(e, "bind %s on %s", m->source, m->dest);
             if (t >= 0)
