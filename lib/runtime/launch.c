@@ -3,7 +3,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <pwd.h>
 #include <sched.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -854,14 +853,8 @@ static int userns_of(const char *store_root, const sbc_create_opts *o, plan *p, 
         /* the user's subordinate ranges through the set-uid helpers (crun's
          * order); without them one id only (files of other owners show as
          * nobody, no setgroups) */
-        struct passwd *pw = getpwuid(getuid());
-        uint32_t su, sc, sg, gc;
-        if (sbc_userns_helper("newuidmap") && sbc_userns_helper("newgidmap") &&
-            sbc_userns_subids("/etc/subuid", pw ? pw->pw_name : NULL, getuid(), &su, &sc) &&
-            sbc_userns_subids("/etc/subgid", pw ? pw->pw_name : NULL, getuid(), &sg, &gc)) {
-            p->sub_uid = su, p->sub_gid = sg;
-            p->sub_count = sc < gc ? sc : gc;
-        }
+        if (!sbc_userns_subranges(&p->sub_uid, &p->sub_gid, &p->sub_count))
+            p->sub_count = 0;
         return 0;
     }
     sbc_config cfg;

@@ -1293,37 +1293,16 @@ int sbc_spawn(const sbc_spec *s, sbc_proc *p, sbc_err *e)
 static int helper_map(pid_t pid, const char *which, const sbc_idmap *m, int n, sbc_err *e)
 {
     const char *name = !strcmp(which, "uid_map") ? "newuidmap" : "newgidmap";
-    const char *path = sbc_userns_helper(name);
-    if (!path)
-        return sbc_err_set(e, 0, "%s is not installed", name);
-    char args[2 + 3 * SBC_IDMAP_MAX][16], *argv[3 + 3 * SBC_IDMAP_MAX];
-    int k = 0;
-    argv[k++] = (char *)name;
-    snprintf(args[0], sizeof args[0], "%d", (int)pid);
-    argv[k++] = args[0];
-    for (int i = 0; i < n; i++) {
-        snprintf(args[1 + 3 * i], 16, "%u", m[i].ctr);
-        snprintf(args[2 + 3 * i], 16, "%u", m[i].host);
-        snprintf(args[3 + 3 * i], 16, "%u", m[i].size);
-        argv[k++] = args[1 + 3 * i], argv[k++] = args[2 + 3 * i], argv[k++] = args[3 + 3 * i];
-    }
-    argv[k] = NULL;
-    pid_t h = fork();
-    if (h == 0) {
-        int nul = open("/dev/null", O_RDWR);
-        if (nul >= 0)
-            dup2(nul, 1);
-        execv(path, argv);
-        _exit(127);
-    }
-    int st = 0;
-    if (h < 0)
+    uint32_t lines[SBC_IDMAP_MAX][3];
+    for (int i = 0; i < n; i++)
+        lines[i][0] = m[i].ctr, lines[i][1] = m[i].host, lines[i][2] = m[i].size;
+    int rc = sbc_userns_run_helper(name, (int)pid, (const uint32_t (*)[3])lines, n);
+    if (rc < 0)
         return sbc_err_sys(e, "fork %s", name);
-    while (waitpid(h, &st, 0) < 0 && errno == EINTR)
-        ;
-    if (!WIFEXITED(st) || WEXITSTATUS(st))
-        return sbc_err_set(e, 0, "%s refused the container's map (exit %d; see /etc/sub%cid)", name,
-                           WIFEXITED(st) ? WEXITSTATUS(st) : -1, which[0]);
+    if (rc == 127 && !sbc_userns_helper(name))
+        return sbc_err_set(e, 0, "%s is not installed", name);
+    if (rc)
+        return sbc_err_set(e, 0, "%s refused the container's map (exit %d; see /etc/sub%cid)", name, rc, which[0]);
     return 0;
 }
 

@@ -207,39 +207,55 @@ const char *sbc_userns_helper(const char *name)
     return NULL;
 }
 
-/* Run a set-uid map helper: NAME PID 0 ID 1 1 SUB COUNT. */
-static int map_helper(const char *name, pid_t pid, unsigned id, uint32_t sub, uint32_t count)
+int sbc_userns_run_helper(const char *name, int pid, const uint32_t (*lines)[3], int n)
 {
     const char *path = sbc_userns_helper(name);
-    if (!path)
-        return -1;
-    char a[6][16];
-    snprintf(a[0], 16, "%d", (int)pid);
-    snprintf(a[1], 16, "%u", id);
-    snprintf(a[2], 16, "%u", (unsigned)sub);
-    snprintf(a[3], 16, "%u", (unsigned)count);
-    char *argv[] = {(char *)name, a[0], "0", a[1], "1", "1", a[2], a[3], NULL};
+    if (!path || n < 1 || n > 8)
+        return 127;
+    char a[1 + 3 * 8][16], *argv[3 + 3 * 8];
+    int k = 0;
+    argv[k++] = (char *)name;
+    snprintf(a[0], sizeof a[0], "%d", pid);
+    argv[k++] = a[0];
+    for (int i = 0; i < 3 * n; i++) {
+        snprintf(a[1 + i], sizeof a[1 + i], "%u", (unsigned)lines[i / 3][i % 3]);
+        argv[k++] = a[1 + i];
+    }
+    argv[k] = NULL;
     pid_t h = fork();
     if (h == 0) {
+        int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (nul >= 0)
+            dup2(nul, 1);
         execv(path, argv);
         _exit(127);
     }
-    int st = 0;
     if (h < 0)
         return -1;
+    int st = 0;
     while (waitpid(h, &st, 0) < 0 && errno == EINTR)
         ;
-    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 127;
+}
+
+int sbc_userns_subranges(uint32_t *uid, uint32_t *gid, uint32_t *count)
+{
+    struct passwd *pw = getpwuid(getuid());
+    uint32_t sc, gc;
+    if (!sbc_userns_helper("newuidmap") || !sbc_userns_helper("newgidmap") ||
+        !sbc_userns_subids("/etc/subuid", pw ? pw->pw_name : NULL, getuid(), uid, &sc) ||
+        !sbc_userns_subids("/etc/subgid", pw ? pw->pw_name : NULL, getuid(), gid, &gc))
+        return 0;
+    *count = sc < gc ? sc : gc;
+    return 1;
 }
 
 int sbc_userns_rm_rf(const char *path, sbc_err *e)
 {
-    struct passwd *pw = getpwuid(getuid());
-    uint32_t su, sc, sg, gc;
-    if (!sbc_userns_helper("newuidmap") || !sbc_userns_helper("newgidmap") ||
-        !sbc_userns_subids("/etc/subuid", pw ? pw->pw_name : NULL, getuid(), &su, &sc) ||
-        !sbc_userns_subids("/etc/subgid", pw ? pw->pw_name : NULL, getuid(), &sg, &gc))
+    uint32_t su, sg, cnt;
+    if (!sbc_userns_subranges(&su, &sg, &cnt))
         return sbc_rm_rf(AT_FDCWD, path, e);
+    const uint32_t um[2][3] = {{0, (uint32_t)getuid(), 1}, {1, su, cnt}}, gm[2][3] = {{0, (uint32_t)getgid(), 1}, {1, sg, cnt}};
     int go[2], res[2];
     if (pipe2(go, O_CLOEXEC) < 0)
         return sbc_err_sys(e, "pipe");
@@ -265,8 +281,8 @@ int sbc_userns_rm_rf(const char *path, sbc_err *e)
     close(res[1]);
     char buf[sizeof e->msg] = "";
     ssize_t n = c < 0 ? -1 : read(res[0], buf, 1);
-    int ok = n == 1 && map_helper("newuidmap", c, getuid(), su, sc) == 0 &&
-             map_helper("newgidmap", c, getgid(), sg, gc) == 0;
+    int ok = n == 1 && sbc_userns_run_helper("newuidmap", c, um, 2) == 0 &&
+             sbc_userns_run_helper("newgidmap", c, gm, 2) == 0;
     if (ok && write(go[1], "g", 1) != 1)
         ok = 0;
     close(go[1]);

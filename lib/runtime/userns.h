@@ -28,6 +28,13 @@ int sbc_userns_range_for(const char *store_root, const char *setting, sbc_userns
 int sbc_userns_subids(const char *file, const char *user, unsigned uid, uint32_t *start, uint32_t *count);
 /* The set-uid helper (newuidmap, newgidmap) when installed, else NULL. */
 const char *sbc_userns_helper(const char *name);
+/* Rootless: the helpers are installed and the user has /etc/subuid and
+ * /etc/subgid entries: *uid, *gid and the shorter *count; else 0. */
+int sbc_userns_subranges(uint32_t *uid, uint32_t *gid, uint32_t *count);
+/* Run helper name ("newuidmap"/"newgidmap") for pid with n lines of
+ * "container host size" (lines[i][0..2]); 0, or the helper's exit code
+ * (127: not installed or not run), -1 when it could not be started. */
+int sbc_userns_run_helper(const char *name, int pid, const uint32_t (*lines)[3], int n);
 
 /* Rootless: remove path (recursively) as root of a user namespace with
  * the user's own id and subordinate ranges, so files a container's other
