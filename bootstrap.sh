@@ -28,7 +28,7 @@ PKGS=${BOOTSTRAP_PKGS:-"bearssl cjson libarchive zlib libzstd libseccomp"}
 BUILD_PKGS="musl-tools dpkg-dev make gcc xz-utils bzip2 linux-libc-dev ca-certificates file binutils gperf"
 TEST_PKGS="docker-registry skopeo umoci busybox-static openssl python3 iproute2 nftables tmux
  debootstrap hyperfine time util-linux procps zstd vagrant vagrant-libvirt btrfs-progs qemu-system-x86 cpio
- podman keyutils uidmap
+ podman keyutils uidmap passt slirp4netns
  libbearssl-dev libcjson-dev libarchive-dev zlib1g-dev libzstd-dev libseccomp-dev"
 # the stamp: a hash of the build steps (this script from the "build steps"
 # line down, and the package list) and of the revisions built (VERSIONS)
@@ -72,6 +72,13 @@ apt_install() {
 mkdir -p "$(dirname "$TOP")"
 apt_install required $BUILD_PKGS
 [ "${NO_TEST_PKGS:-0}" = 1 ] || apt_install optional $TEST_PKGS
+# rootless networking (pasta, slirp4netns) opens /dev/net/tun as the user;
+# udev makes it 0666 on Debian, a machine without udev leaves it 0600
+if [ "${NO_TEST_PKGS:-0}" != 1 ] && [ -c /dev/net/tun ] && [ "$(id -u)" = 0 ] &&
+   [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
+  log "/dev/net/tun: mode 0666, as Debian's udev rules set it"
+  chmod 666 /dev/net/tun
+fi
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active -q docker-registry 2>/dev/null; then
   systemctl disable --now docker-registry >/dev/null 2>&1 || true
 fi

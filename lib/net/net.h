@@ -59,9 +59,11 @@ void sbc_net_config_free(sbc_netconf *c);
  * (--ip in the subnet, not the gateway); 0 or -1 with a clear message. */
 int sbc_net_validate(const sbc_netopts *o, sbc_err *e);
 /* Set up the network of the container cid whose first process is pid (in
- * its new netns, waiting); o NULL: the defaults.  On failure everything
- * made is undone. */
-int sbc_net_setup(const char *cid, pid_t pid, const char *state_dir, const sbc_netopts *o, sbc_err *e);
+ * its new netns, waiting); nsfd (or NULL): its user and network
+ * namespaces, open (-1: not its own); o NULL: the defaults.  On failure
+ * everything made is undone. */
+int sbc_net_setup(const char *cid, pid_t pid, const int nsfd[2], const char *state_dir, const sbc_netopts *o,
+                  sbc_err *e);
 /* Undo sbc_net_setup from state_dir/net.json: veth, lease, nft rules.
  * Idempotent; nothing recorded is fine. */
 int sbc_net_teardown(const char *state_dir, sbc_err *e);
@@ -81,6 +83,11 @@ int sbc_net_prune(sbc_net_report_fn *report, void *arg, sbc_err *e);
 /* Remove the network: bridge, nft table, its dir.  Refused while a live
  * container holds a lease, unless force. */
 int sbc_net_remove(const char *name, int force, sbc_err *e);
+/* A rootless container's default network: "pasta" or else "slirp4netns"
+ * when installed and /dev/net/tun is usable, else "none". */
+const char *sbc_net_user_default(void);
+/* --network pasta|slirp4netns: the tool is there and can work; 0 or -1. */
+int sbc_net_tool_check(const char *mode, sbc_err *e);
 /* Describe the network as JSON (Docker's network inspect, roughly). */
 cJSON *sbc_net_inspect(const char *name, sbc_err *e);
 

@@ -39,6 +39,24 @@ int net_ports_from_json(const cJSON *arr, sbc_port **out, int *n);
 /* Choose host ports for o's ports without one and check the others are free. */
 int net_resolve_ports(sbc_netopts *o, const sbc_leases *l, sbc_err *e);
 
+/* net.json's "ports" array: the ports appended to arr. */
+void net_ports_to_json(cJSON *arr, const sbc_port *v, int n);
+
+/* usernet.c: the keeper of a network without root (pasta, slirp4netns,
+ * published ports through sbc's forwarder).  Start it for the container
+ * whose init is pid, its user and network namespaces open in nsfd (the
+ * user's -1 when it has none of its own): the ports' free host ports are chosen (o's written
+ * back), *pasta and *keeper get their pids; 0, or -1 with one line. */
+int net_user_start(pid_t pid, const int nsfd[2], const char *state_dir, sbc_netopts *o, pid_t *pasta, pid_t *keeper,
+                   sbc_err *e);
+/* End the keeper and pasta recorded in net.json j (their start times
+ * checked: never another process of a reused pid). */
+void net_user_kill(const cJSON *j);
+/* The program name on PATH, or NULL (malloc'd). */
+char *net_find_tool(const char *name);
+/* A process's start time (/proc/PID/stat), 0 when it is gone. */
+unsigned long long net_proc_start(pid_t pid);
+
 /* etcfiles.c: write state_dir/hosts and state_dir/resolv.conf (c and ip
  * NULL outside the bridge). */
 int net_write_etc(const char *state_dir, const char *cid, const sbc_netopts *o, const sbc_netconf *c,

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "base/config.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -42,6 +43,12 @@ int net_add_host_split(const char *s, char *host, size_t hn, const char **ip)
     return 0;
 }
 
+const char *sbc_net_mode_name(sbc_net_mode m)
+{
+    static const char *const names[] = {"bridge", "none", "host", "container", "pasta", "slirp4netns"};
+    return (unsigned)m < sizeof names / sizeof *names ? names[m] : "?";
+}
+
 int sbc_netopts_parse(const cJSON *j, sbc_netopts *o, sbc_err *e)
 {
     memset(o, 0, sizeof *o);
@@ -56,8 +63,13 @@ int sbc_netopts_parse(const cJSON *j, sbc_netopts *o, sbc_err *e)
         o->mode = SBC_NET_HOST;
     else if (!strcmp(m, "container"))
         o->mode = SBC_NET_CONTAINER;
+    else if (!strcmp(m, "pasta"))
+        o->mode = SBC_NET_PASTA;
+    else if (!strcmp(m, "slirp4netns"))
+        o->mode = SBC_NET_SLIRP;
     else
-        return sbc_err_set(e, SBC_EXIT_FAIL, "network \"%.64s\" not found (use bridge, none, host or container:NAME)", m);
+        return sbc_err_set(e, SBC_EXIT_FAIL, "network \"%.64s\" not found (use bridge, none, host, container:NAME, "
+                           "pasta or slirp4netns)", m);
     o->name = sbc_json_str(j, "name");
     o->hostname = sbc_json_str(j, "hostname");
     o->ctr_dir = sbc_json_str(j, "container_state_dir");
@@ -104,8 +116,10 @@ int sbc_netopts_parse(const cJSON *j, sbc_netopts *o, sbc_err *e)
             o->ports[o->nports++] = p;
         }
     }
-    if (o->nports && o->mode != SBC_NET_BRIDGE) {
-        sbc_err_set(e, SBC_EXIT_FAIL, "published ports need the bridge network");
+    /* (pasta, slirp4netns, and rootless none: sbc's own forwarder) */
+    if (o->nports && (o->mode == SBC_NET_HOST || o->mode == SBC_NET_CONTAINER ||
+                      (o->mode == SBC_NET_NONE && !sbc_rootless()))) {
+        sbc_err_set(e, SBC_EXIT_FAIL, "published ports need the bridge network (rootless: none, pasta or slirp4netns)");
         goto bad;
     }
     if (o->nports > 256) {

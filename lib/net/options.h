@@ -3,7 +3,9 @@
  * On disk they are JSON (config.json's NetOpts, written by create); every
  * key is optional:
  * netopts (the JSON `run` hands over; every key optional):
- *   "mode":       "bridge" (default) | "none" | "host" | "container"
+ *   "mode":       "bridge" (default) | "none" | "host" | "container" |
+ *                 "pasta" | "slirp4netns" (outbound through that tool,
+ *                 published ports through sbc's forwarder: usernet.c)
  *   "container_state_dir": for "container": the target's state dir (its
  *                 hosts/resolv.conf are shared)
  *   "name":       container name (added to /etc/hosts)
@@ -26,7 +28,9 @@
 #include "base/err.h"
 #include "net/ports.h"
 
-typedef enum sbc_net_mode { SBC_NET_BRIDGE, SBC_NET_NONE, SBC_NET_HOST, SBC_NET_CONTAINER } sbc_net_mode;
+typedef enum sbc_net_mode { SBC_NET_BRIDGE, SBC_NET_NONE, SBC_NET_HOST, SBC_NET_CONTAINER, SBC_NET_PASTA, SBC_NET_SLIRP } sbc_net_mode;
+/* The mode's name as netopts' "mode" has it ("slirp4netns" for SLIRP). */
+const char *sbc_net_mode_name(sbc_net_mode m);
 
 typedef struct sbc_netopts {
     sbc_net_mode mode;

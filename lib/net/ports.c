@@ -160,6 +160,19 @@ int net_ports_from_json(const cJSON *arr, sbc_port **out, int *n)
     return 0;
 }
 
+void net_ports_to_json(cJSON *arr, const sbc_port *v, int n)
+{
+    for (int i = 0; i < n; i++) {
+        char a[16];
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddStringToObject(p, "proto", v[i].proto == IPPROTO_UDP ? "udp" : "tcp");
+        cJSON_AddStringToObject(p, "host_ip", sbc_ip_fmt(v[i].host_ip, a));
+        cJSON_AddNumberToObject(p, "host_port", v[i].host_port);
+        cJSON_AddNumberToObject(p, "port", v[i].port);
+        cJSON_AddItemToArray(arr, p);
+    }
+}
+
 char *sbc_net_ports_string(const char *state_dir)
 {
     sbc_err e = {0};

@@ -346,19 +346,60 @@ static cJSON *net_record(const char *cid, const sbc_netconf *c, uint32_t ip, con
     cJSON_AddStringToObject(j, "gateway", sbc_ip_fmt(c->gateway, g));
     cJSON_AddStringToObject(j, "mac", mac);
     cJSON_AddStringToObject(j, "veth", veth);
-    cJSON *ps = cJSON_AddArrayToObject(j, "ports");
-    for (int i = 0; i < o->nports; i++) {
-        cJSON *p = cJSON_CreateObject();
-        cJSON_AddStringToObject(p, "proto", o->ports[i].proto == IPPROTO_UDP ? "udp" : "tcp");
-        cJSON_AddStringToObject(p, "host_ip", sbc_ip_fmt(o->ports[i].host_ip, a));
-        cJSON_AddNumberToObject(p, "host_port", o->ports[i].host_port);
-        cJSON_AddNumberToObject(p, "port", o->ports[i].port);
-        cJSON_AddItemToArray(ps, p);
-    }
+    net_ports_to_json(cJSON_AddArrayToObject(j, "ports"), o->ports, o->nports);
     return j;
 }
 
-int sbc_net_setup(const char *cid, pid_t pid, const char *state_dir, const sbc_netopts *opts, sbc_err *e)
+/* net.json of a network that is not the bridge: the mode, and for the
+ * keeper of usernet.c its pid, pasta's and their start times, the ports. */
+static cJSON *other_record(const char *cid, const sbc_netopts *o, pid_t keeper, pid_t pasta)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "mode", sbc_net_mode_name(o->mode));
+    cJSON_AddStringToObject(j, "cid", cid);
+    pid_t pids[] = {keeper, pasta};
+    static const char *const keys[][2] = {{"keeper_pid", "keeper_start"}, {"pasta_pid", "pasta_start"}};
+    for (int i = 0; i < 2; i++)
+        if (pids[i] > 0) {
+            cJSON_AddNumberToObject(j, keys[i][0], pids[i]);
+            cJSON_AddNumberToObject(j, keys[i][1], (double)net_proc_start(pids[i]));
+        }
+    net_ports_to_json(cJSON_AddArrayToObject(j, "ports"), o->ports, o->nports);
+    return j;
+}
+
+/* none, host, container:NAME, pasta, slirp4netns: the /etc files, and
+ * the keeper (usernet.c) where a tool or published ports need one. */
+static int setup_other(const char *cid, pid_t pid, const int nsfd[2], const char *state_dir, sbc_netopts *o,
+                       sbc_err *e)
+{
+    pid_t keeper = 0, pasta = 0;
+    int user = o->mode == SBC_NET_PASTA || o->mode == SBC_NET_SLIRP || (o->mode == SBC_NET_NONE && o->nports);
+    if (user && (pid <= 0 || !nsfd || nsfd[1] < 0))
+        return sbc_err_set(e, SBC_EXIT_FAIL, "network: no container process with a network namespace of its own");
+    if (user && net_user_start(pid, nsfd, state_dir, o, &pasta, &keeper, e) < 0)
+        return -1;
+    cJSON *j = other_record(cid, o, keeper, pasta);
+    int r = net_put_json(state_dir, "net.json", j, e);
+    /* (lo of a container's own netns: set up by the container's init;
+     * slirp4netns answers DNS on 10.0.2.3) */
+    cJSON *dns = NULL;
+    if (o->mode == SBC_NET_SLIRP && !o->dns)
+        o->dns = dns = cJSON_CreateStringArray((const char *const[]){"10.0.2.3"}, 1);
+    if (r == 0)
+        r = net_write_etc(state_dir, cid, o, NULL, NULL, e);
+    if (dns) {
+        o->dns = NULL;
+        cJSON_Delete(dns);
+    }
+    if (r < 0)
+        net_user_kill(j);
+    cJSON_Delete(j);
+    return r;
+}
+
+int sbc_net_setup(const char *cid, pid_t pid, const int nsfd[2], const char *state_dir, const sbc_netopts *opts,
+                  sbc_err *e)
 {
     if (!cid || !net_valid_cid(cid))
         return sbc_err_set(e, SBC_EXIT_FAIL, "network: invalid container id");
@@ -377,15 +418,7 @@ int sbc_net_setup(const char *cid, pid_t pid, const char *state_dir, const sbc_n
     int r = -1;
     sbc_netconf c = {0};
     if (o.mode != SBC_NET_BRIDGE) {
-        cJSON *j = cJSON_CreateObject();
-        static const char *const names[] = {"bridge", "none", "host", "container"};
-        cJSON_AddStringToObject(j, "mode", names[o.mode]);
-        cJSON_AddStringToObject(j, "cid", cid);
-        r = net_put_json(state_dir, "net.json", j, e);
-        cJSON_Delete(j);
-        /* (lo of a container's own netns: set up by the container's init) */
-        if (r == 0)
-            r = net_write_etc(state_dir, cid, &o, NULL, NULL, e);
+        r = setup_other(cid, pid, nsfd, state_dir, &o, e);
         free(o.ports);
         return r;
     }
@@ -481,6 +514,8 @@ static int teardown(const char *state_dir, int del_veth, sbc_err *e)
         return -1;
     const char *mode = sbc_json_str(j, "mode"), *cid = sbc_json_str(j, "cid"), *netdir = sbc_json_str(j, "netdir"),
                *table = sbc_json_str(j, "table"), *ips = sbc_json_str(j, "ip");
+    if (mode && strcmp(mode, "bridge"))
+        net_user_kill(j);
     uint32_t ip = 0;
     if (!mode || strcmp(mode, "bridge") || !cid || !netdir || !table || sbc_ip_parse(ips, &ip) < 0) {
         cJSON_Delete(j);

@@ -262,14 +262,21 @@ static void plan_free(plan *p)
  * when it runs. */
 static int netopts_of(const char *root, const sbc_create_opts *o, plan *p, sbc_err *e)
 {
-    const char *net = o->network && *o->network ? o->network : sbc_rootless() ? "none" : SBC_NET_DEFAULT;
+    const char *net = o->network && *o->network ? o->network : sbc_rootless() ? sbc_net_user_default() : SBC_NET_DEFAULT;
     cJSON *j = p->netopts = cJSON_CreateObject();
     if (sbc_rootless() && (!strcmp(net, "bridge") || !strcmp(net, "default")))
-        return sbc_err_set(e, SBC_EXIT_FAIL, "--network %s needs root (rootless: none, host or container:NAME; "
-                           "the default is none)", net);
+        return sbc_err_set(e, SBC_EXIT_FAIL, "--network %s needs root (rootless: pasta, slirp4netns, none, host or "
+                           "container:NAME; the default is %s)", net, sbc_net_user_default());
     if (!strcmp(net, "bridge") || !strcmp(net, "default")) {
         cJSON_AddStringToObject(j, "mode", "bridge");
         p->netmode = sbc_xstrdup("bridge");
+    } else if (!strcmp(net, "pasta") || !strcmp(net, "slirp4netns")) {
+        if (!sbc_rootless())
+            return sbc_err_set(e, SBC_EXIT_FAIL, "--network %s is for sbc without root (as root: the bridge network)", net);
+        if (sbc_net_tool_check(net, e) < 0)
+            return -1;
+        cJSON_AddStringToObject(j, "mode", net);
+        p->netmode = sbc_xstrdup(net);
     } else if (!strcmp(net, "none") || !strcmp(net, "host")) {
         cJSON_AddStringToObject(j, "mode", net);
         p->netmode = sbc_xstrdup(net);
@@ -283,7 +290,8 @@ static int netopts_of(const char *root, const sbc_create_opts *o, plan *p, sbc_e
         p->netns = netns_of(t.dir, p->netns_buf);
         sbc_container_free(&t);
     } else {
-        return sbc_err_set(e, SBC_EXIT_FAIL, "network %s not found (use bridge, none, host or container:NAME)", net);
+        return sbc_err_set(e, SBC_EXIT_FAIL, "network %s not found (use bridge, none, host, container:NAME, pasta or "
+                           "slirp4netns)", net);
     }
     if (o->name)
         cJSON_AddStringToObject(j, "name", o->name);
@@ -992,13 +1000,13 @@ typedef struct net_ctx {
 /* The network hook: runs after the child exists in its namespaces, before
  * it goes on.  Whatever an earlier run left (a monitor killed with -9) is
  * undone first; sbc_net_setup undoes itself when it fails. */
-static int net_hook(void *arg, pid_t pid, sbc_err *e)
+static int net_hook(void *arg, pid_t pid, const int nsfd[2], sbc_err *e)
 {
     const net_ctx *n = arg;
     sbc_err e2 = {0};
     if (sbc_net_teardown(n->dir, &e2) < 0)
         SBC_DEBUG("network teardown before setup: %s", e2.msg);
-    if (sbc_net_setup(n->id, n->opts.mode == SBC_NET_HOST ? 0 : pid, n->dir, &n->opts, e) < 0)
+    if (sbc_net_setup(n->id, n->opts.mode == SBC_NET_HOST ? 0 : pid, nsfd, n->dir, &n->opts, e) < 0)
         return -1;
     if (n->remap && (chown_in(n->dir, "hosts", n->remap, e) < 0 || chown_in(n->dir, "resolv.conf", n->remap, e) < 0))
         return -1;

@@ -1365,6 +1365,18 @@ static int userns_setup(const sbc_spec *s, pid_t pid, int sock, sbc_err *e)
     return 0;
 }
 
+/* The child's user and network namespaces, where it has its own. */
+static void hook_nsfds(const sbc_spec *s, pid_t pid, int nsfd[2])
+{
+    static const char *const kind[] = {"user", "net"};
+    const int flag[] = {CLONE_NEWUSER, CLONE_NEWNET};
+    for (int i = 0; i < 2; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)pid, kind[i]);
+        nsfd[i] = (s->ns & flag[i]) ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    }
+}
+
 /* The bind mounts of a container in a user namespace, made here as detached
  * trees with their flags (its root may not walk to the sources, nor change
  * a mount the host's root made) and sent for the child to attach. */
@@ -1470,13 +1482,21 @@ static int spawn_confined(const sbc_spec *s, const sbc_confine *cf, sbc_proc *p,
     if (pidfd >= 0)
         fcntl(pidfd, F_SETFD, FD_CLOEXEC);
     p->pidfd = pidfd;
-    if ((s->ns & CLONE_NEWUSER) && userns_setup(s, p->pid, sv[0], e) < 0)
-        goto fail;
-    if (s->cgroup && !placed &&
-        ((sbc_cgroup_mode() != SBC_CG_V2 && sbc_cgroup_create(s->cgroup, &s->limits, e) < 0) ||
-         sbc_cgroup_enter(s->cgroup, p->pid, e) < 0))
-        goto fail;
-    if (s->hook && s->hook(s->hook_arg, p->pid, e) < 0)
+    /* the namespaces for the hook, before the child turns non-dumpable
+     * (in a user namespace, when it has its maps; an ordinary user could
+     * not open them then) */
+    int nsfd[2] = {-1, -1};
+    if (s->hook)
+        hook_nsfds(s, p->pid, nsfd);
+    int hr = ((s->ns & CLONE_NEWUSER) && userns_setup(s, p->pid, sv[0], e) < 0) ||
+             (s->cgroup && !placed &&
+              ((sbc_cgroup_mode() != SBC_CG_V2 && sbc_cgroup_create(s->cgroup, &s->limits, e) < 0) ||
+               sbc_cgroup_enter(s->cgroup, p->pid, e) < 0)) ||
+             (s->hook && s->hook(s->hook_arg, p->pid, nsfd, e) < 0) ? -1 : 0;
+    for (int i = 0; i < 2; i++)
+        if (nsfd[i] >= 0)
+            close(nsfd[i]);
+    if (hr < 0)
         goto fail;
     /* the child may already have failed in its early setup: then its
      * message waits in the socket (MSG_NOSIGNAL: no SIGPIPE on a dead peer) */

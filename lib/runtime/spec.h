@@ -91,7 +91,9 @@ typedef struct sbc_spec {
     int stdio[3];            /* fds for 0, 1, 2 when !terminal; -1 = /dev/null */
     /* runs in the parent after the child exists in its namespaces and is in
      * its cgroup, before it goes on (network setup). */
-    int (*hook)(void *arg, pid_t pid, sbc_err *e);
+    /* nsfd: the child's user and network namespaces (-1 when it has no
+     * own), opened while it still lets its owner open them */
+    int (*hook)(void *arg, pid_t pid, const int nsfd[2], sbc_err *e);
     void *hook_arg;
     cJSON *json;             /* the document the strings point into */
 } sbc_spec;

@@ -83,6 +83,87 @@ for bad in "--network bridge" "--memory 64m" "--userns remap"; do
 done
 as "sbc-run --rm --network host $IMG sh -c 'ls /sys/class/net | grep -c .'"
 [ "$RC" = 0 ] && [ "$OUT" -ge 1 ] && pass "--network host works rootless" || fail "rootless --network host ($(_why))"
+# ---- networking without root ---------------------------------------------
+# -p: sbc's own forwarder (host listener, a socket of the container's netns
+# per connection): TCP answered from the host, a chosen port shown by ps,
+# UDP with a probe (busybox has no UDP server), below 1024 refused
+PROBE=$T_TMP/probe
+musl-gcc -static -Os -o "$PROBE" "$(dirname "$0")/../fixtures/probe.c" && chmod 755 "$PROBE" ||
+  fail "build the probe (musl-gcc)"
+as "sbc-run -d --name pub -p 127.0.0.1::80 -p 127.0.0.1::53/udp -v $PROBE:/probe:ro $IMG sh -c 'httpd -p 80 -h /etc; /probe udp-echo 53'"
+sleep 0.3
+as "sbc-ps"
+TP=$(echo "$OUT" | grep -o '127.0.0.1:[0-9]*->80/tcp' | sed 's/127.0.0.1:\([0-9]*\)-.*/\1/')
+UP=$(echo "$OUT" | grep -o '127.0.0.1:[0-9]*->53/udp' | sed 's/127.0.0.1:\([0-9]*\)-.*/\1/')
+got=""
+if [ -n "$TP" ] && exec 5<>"/dev/tcp/127.0.0.1/$TP"; then
+  printf 'GET /hostname HTTP/1.0\r\n\r\n' >&5
+  got=$(timeout 5 cat <&5 | tail -1)
+  exec 5<&-
+fi
+CID=$(as "sbc-ps -q" >/dev/null; echo "$OUT")
+[ -n "$got" ] && [ "$got" = "$CID" ] && pass "-p 127.0.0.1::80 rootless: the host's connection is answered by the container ($TP -> 80)" ||
+  fail "rootless -p tcp: port '$TP', got '$got' want '$CID'"
+got=""
+if [ -n "$UP" ] && exec 6<>"/dev/udp/127.0.0.1/$UP"; then
+  printf ping >&6
+  got=$(timeout 5 head -c 9 <&6)
+  exec 6<&-
+fi
+[ "$got" = "echo:ping" ] && pass "-p 53/udp rootless: a datagram from the host is answered through the forwarder" ||
+  fail "rootless -p udp: port '$UP', got '$got'"
+as "sbc-rm -f pub"
+[ "$RC" = 0 ] && [ -z "$(ps -u "$U" -o stat= | grep -v '^Z')" ] &&
+  pass "rm -f: the forwarder went with the container (no process of $U left)" ||
+  fail "rootless forwarder left: $(ps -u "$U" -o pid=,args= | head -3) ($(_why))"
+if [ "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" -gt 80 ]; then
+  as "sbc-run --rm -p 80:80 $IMG true"
+  [ "$RC" = 125 ] && [ "$(echo "$ERR" | wc -l)" = 1 ] && echo "$ERR" | grep -q "0.0.0.0:80/tcp.*unprivileged_port_start" &&
+    pass "rootless -p 80: one line ($ERR)" || fail "rootless -p 80 ($(_why))"
+fi
+# outbound: pasta, then slirp4netns, to an address of the host's (one
+# this test adds to lo, served by a root container on the host's network;
+# not 127.x, which both keep closed): the default network is the first
+# one installed
+DADDR=198.51.100.$(( $$ % 200 + 20 ))
+ip addr add "$DADDR/32" dev lo && on_exit "ip addr del '$DADDR/32' dev lo" || fail "add $DADDR to lo"
+sbc-pull -q "$IMG" >/dev/null
+HP=$(( 20000 + $$ % 20000 ))
+run sbc-run -d --name "rlhttp$$" --network host "$IMG" sh -c "httpd -p 127.0.0.1:$HP -h /etc; httpd -f -p $DADDR:$HP -h /etc"
+on_exit "sbc-rm -f 'rlhttp$$' >/dev/null 2>&1"
+sleep 0.3
+want=$(cat /etc/hostname)
+lo_open=""
+if exec 5<>"/dev/tcp/127.0.0.1/$HP"; then
+  printf 'GET /hostname HTTP/1.0\r\n\r\n' >&5
+  lo_open=$(timeout 5 cat <&5 | tail -1)
+  exec 5<&-
+fi
+first=""
+for tool in pasta slirp4netns; do
+  if ! command -v $tool >/dev/null; then
+    skip "rootless --network $tool: $tool is not installed (bootstrap installs it)"
+    continue
+  fi
+  first=${first:-$tool}
+  as "sbc-run --rm --network $tool $IMG sh -c 'timeout 5 wget -qO- http://$DADDR:$HP/hostname; ip -4 route | grep -c default'"
+  [ "$RC" = 0 ] && [ "$OUT" = "$(printf '%s\n1' "$want")" ] &&
+    pass "rootless --network $tool: the container reaches the host's $DADDR:$HP" || fail "rootless --network $tool ($(_why))"
+  # the host's loopback stays closed (no gateway map, --disable-host-loopback):
+  # the same server answers on the host's 127.0.0.1, not through the gateway
+  as "sbc-run --rm --network $tool $IMG sh -c 'gw=\$(ip -4 route | awk \"/default/ {print \\\$3}\"); timeout 3 wget -qO- http://\$gw:$HP/hostname; r=\$?; [ \$r = 1 ] || [ \$r = 143 ] && echo closed || echo rc \$r'"
+  [ "$lo_open" = "$want" ] && [ "$OUT" = closed ] && pass "rootless --network $tool: the host's 127.0.0.1 is not reachable through the gateway" ||
+    fail "rootless --network $tool: host loopback ($(_why))"
+done
+if [ -n "$first" ]; then
+  as "sbc-run --rm $IMG sh -c 'ip -4 route | grep -c default'"
+  [ "$OUT" = 1 ] && pass "rootless default network: $first (outbound route)" || fail "rootless default network ($(_why))"
+fi
+# no tool on PATH: one clear line
+run runuser -u "$U" -- env -i HOME="$H" PATH="$T_TMP/bin" sbc-run --rm --network slirp4netns "$IMG" true
+[ "$RC" = 125 ] && [ "$(echo "$ERR" | wc -l)" = 1 ] && echo "$ERR" | grep -q "slirp4netns is not installed" &&
+  pass "--network slirp4netns without the tool: one line ($ERR)" || fail "rootless missing tool ($(_why))"
+
 # a user without /etc/subuid entries: one id, with a note of what that
 # cannot do, and the same container runs
 U2=${U}b

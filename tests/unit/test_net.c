@@ -345,12 +345,12 @@ TEST(net_validate_hostile)
     CHECK_INT(validate(ok, &e), 0);
     cJSON_Delete(ok);
     /* setup refuses bad ids and state dirs before touching anything */
-    CHECK(sbc_net_setup("bad id", 1, "/tmp/x", NULL, &e) < 0 && strstr(e.msg, "container id"));
-    CHECK(sbc_net_setup("ok", 1, "relative/dir", NULL, &e) < 0 && strstr(e.msg, "state dir"));
+    CHECK(sbc_net_setup("bad id", 1, NULL, "/tmp/x", NULL, &e) < 0 && strstr(e.msg, "container id"));
+    CHECK(sbc_net_setup("ok", 1, NULL, "relative/dir", NULL, &e) < 0 && strstr(e.msg, "state dir"));
     char longid[200];
     memset(longid, 'a', sizeof longid - 1);
     longid[sizeof longid - 1] = 0;
-    CHECK(sbc_net_setup(longid, 1, "/tmp/x", NULL, &e) < 0);
+    CHECK(sbc_net_setup(longid, 1, NULL, "/tmp/x", NULL, &e) < 0);
     /* teardown of nothing recorded is fine */
     CHECK_INT(sbc_net_teardown(unit_tmpdir(), &e), 0);
 }
