@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -160,8 +161,18 @@ int sbc_rootfs_overlay_fd(const char **lower, int n, const char *upper, const ch
     for (int i = n - 1; i >= 0 && rc == 0; i--) {
         int t = trees[i] = (int)syscall(SYS_open_tree, AT_FDCWD, lower[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
         struct mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd};
-        if (t < 0 || syscall(SYS_mount_setattr, t, "", AT_EMPTY_PATH, &a, sizeof a) < 0) {
+        if (t < 0) {
             rc = sbc_err_sys(e, "idmapped mount of layer %s", lower[i]);
+        } else if (syscall(SYS_mount_setattr, t, "", AT_EMPTY_PATH, &a, sizeof a) < 0) {
+            /* EINVAL: the file system cannot (no FS_ALLOW_IDMAP, e.g. ramfs,
+             * nfs), ENOSYS: the kernel has no mount_setattr (< 5.12) */
+            struct statfs sf;
+            if ((errno == EINVAL || errno == ENOSYS) && fstatfs(t, &sf) == 0)
+                rc = sbc_err_set(e, 0, "remap: the store's file system (type 0x%lx at %s) has no idmapped mounts on "
+                                 "this kernel; run with --userns host or keep the store on ext4, xfs, btrfs or tmpfs",
+                                 (unsigned long)sf.f_type, lower[i]);
+            else
+                rc = sbc_err_sys(e, "idmapped mount of layer %s", lower[i]);
         } else {
             char p[40];
             snprintf(p, sizeof p, "/proc/self/fd/%d", t);

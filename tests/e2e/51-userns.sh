@@ -94,7 +94,35 @@ echo '{"userns-remap": "sbc-no-such-user"}' >"$CFG"
 run sbc-run --rm --network none busybox true
 [ "$RC" = 125 ] && echo "$ERR" | grep -q 'sbc-no-such-user has no range' && [ "$(sbc-ps -aq | wc -l)" = 0 ] &&
   pass "userns-remap for a user without /etc/subuid entries: one clear line, nothing left" || fail "missing subuid entry ($(_why))"
+# a named user's range that overlaps another user's: refused, nothing made
+# (two entries this test adds to /etc/subuid and takes out again)
+OA=sbcova$$ OB=sbcovb$$
+printf '%s:3000000000:65536\n%s:3000030000:65536\n' "$OA" "$OB" >>/etc/subuid
+on_exit "sed -i '/^$OA:/d; /^$OB:/d' /etc/subuid"
+printf '%s:3000000000:65536\n' "$OA" >>/etc/subgid
+on_exit "sed -i '/^$OA:/d' /etc/subgid"
+echo "{\"userns-remap\": \"$OA\"}" >"$CFG"
+run sbc-run --rm --network none busybox true
+[ "$RC" = 125 ] && [ "$(echo "$ERR" | wc -l)" = 1 ] && echo "$ERR" | grep -q "overlaps $OB's" && [ "$(sbc-ps -aq | wc -l)" = 0 ] &&
+  pass "userns-remap with a range overlapping another user's: one line, nothing left ($ERR)" || fail "overlapping range ($(_why))"
+# ... and the same user's range once it overlaps nobody's: the control
+sed -i "/^$OB:/d" /etc/subuid
+run sbc-run --rm --network none busybox sh -c 'awk "{print \$2}" /proc/self/uid_map'
+[ "$RC" = 0 ] && [ "$OUT" = 3000000000 ] && pass "the same range without the overlap is used (uid_map 0 3000000000)" ||
+  fail "named range control ($(_why))"
+# a store on a file system without idmapped mounts (ramfs): one line, nothing left
+mkdir -p "$T_TMP/ramfs" && mount -t ramfs none "$T_TMP/ramfs" && on_exit "umount -l '$T_TMP/ramfs'" || fail "mount ramfs"
+RS=$T_TMP/ramfs/store
 echo '{"userns-remap": "default"}' >"$CFG"
+sbc-export "$(sbc-create --network none busybox true)" >"$T_TMP/bb.tar" && sbc-rm -f "$(sbc-ps -aq | head -1)" >/dev/null
+SBC_ROOT=$RS sbc-import -q "$T_TMP/bb.tar" busybox >/dev/null
+run env SBC_ROOT="$RS" sbc-run --rm --network none --userns host busybox true
+ctl=$RC
+run env SBC_ROOT="$RS" sbc-run --rm --network none busybox true
+[ "$ctl" = 0 ] && [ "$RC" = 125 ] && [ "$(echo "$ERR" | wc -l)" = 1 ] && echo "$ERR" | grep -q "no idmapped mounts" &&
+  [ -z "$(ls -A "$RS/containers" | grep -v '^.names$')" ] &&
+  pass "remap with the store on ramfs (no idmapped mounts): one line, nothing left; --userns host runs" ||
+  fail "remap on ramfs (control rc $ctl; $(_why))"
 expect_out "$base" "userns-remap default makes remap the default" "${R[@]}" busybox sh -c 'awk "{print \$2}" /proc/self/uid_map'
 expect_out "0" "--userns=host overrides it" "${R[@]}" --userns host busybox sh -c 'awk "{print \$2}" /proc/self/uid_map'
 if [ -f "$T_TMP/cfg.bak" ]; then cp "$T_TMP/cfg.bak" "$CFG"; else rm -f "$CFG"; fi
