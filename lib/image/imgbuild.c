@@ -17,6 +17,7 @@
 #include "base/digest.h"
 #include "image/fsdiff.h"
 #include "base/io.h"
+#include "base/subid.h"
 #include "base/mediatype.h"
 #include "base/json.h"
 #include "base/time.h"
@@ -768,8 +769,50 @@ int sbc_build_tagname_ok(const char *name, sbc_err *e)
     return ok ? 0 : -1;
 }
 
+static int build_export(sbc_store *s, const sbc_build_ctr *ct, const sbc_image *img, const char *path,
+                        const sbc_tarw_opts *o, sbc_err *e);
+struct export_call {
+    sbc_store *s;
+    const sbc_build_ctr *ct;
+    const sbc_image *img;
+    const char *path;
+    const sbc_tarw_opts *o;
+};
+
+static int export_in_ns(void *arg, sbc_err *e)
+{
+    struct export_call *c = arg;
+    return build_export(c->s, c->ct, c->img, c->path, c->o, e);
+}
+
 int sbc_build_export(sbc_store *s, const sbc_build_ctr *ct, const sbc_image *img, const char *path,
                      const sbc_tarw_opts *o, sbc_err *e)
+{
+    /* rootless with subordinate ids: flatten and tar as root of the user's
+     * namespace (files of other container users may be closed to the user;
+     * owners are the container's view there) */
+    uint32_t su, sg, sn;
+    if (geteuid() != 0 && sbc_userns_subranges(&su, &sg, &sn)) {
+        sbc_tarw_opts so;
+        if (o)
+            so = *o;
+        else
+            sbc_tarw_opts_init(&so);
+        sbc_build_ctr c2;
+        if (ct) { /* (in the namespace the owners need no shift) */
+            c2 = *ct;
+            c2.shift_uid = c2.shift_gid = 0;
+            c2.shift_size = 1;
+            c2.sub_size = 0;
+        }
+        struct export_call c = {s, ct ? &c2 : NULL, img, path, &so};
+        return sbc_userns_mapped(export_in_ns, &c, e);
+    }
+    return build_export(s, ct, img, path, o, e);
+}
+
+static int build_export(sbc_store *s, const sbc_build_ctr *ct, const sbc_image *img, const char *path,
+                        const sbc_tarw_opts *o, sbc_err *e)
 {
     const char **dirs = NULL;
     int n = 0, rc = -1, fd = 1;

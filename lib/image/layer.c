@@ -281,6 +281,7 @@ struct ex {
     int cfd;
     struct dtime *dt;
     size_t ndt, cap;
+    size_t kept_owners; /* rootless: owners recorded in user.sbc.owner */
 };
 
 static int ent_err(struct ex *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -460,6 +461,7 @@ static int meta_fd(struct ex *x, int fd, struct archive_entry *en)
         int n = snprintf(own, sizeof own, "%u:%u", (unsigned)u, (unsigned)g);
         if (fsetxattr(fd, OWNER_XATTR, own, (size_t)n, 0) < 0 && errno != EOPNOTSUPP)
             return ent_sys(x, "set xattr " OWNER_XATTR);
+        x->kept_owners++;
     }
     if (fchmod(fd, archive_entry_perm(en) & 07777) < 0)
         return ent_sys(x, "chmod");
@@ -952,6 +954,8 @@ int sbc_layer_unpack(sbc_read_fn rd, void *ctx, const char *dest_dir, unsigned f
         return -1;
     }
     if (apply_dir_times(&x) < 0)
+        return -1;
+    if (x.kept_owners && sbc_layer_apply_owners(dest_dir, e) < 0)
         return -1;
     if (out) {
         memset(out, 0, sizeof *out);

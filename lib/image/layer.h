@@ -59,6 +59,12 @@ int sbc_layer_unpack(sbc_read_fn rd, void *ctx, const char *dest_dir, unsigned f
 int sbc_layer_unpack_fd(int fd, const char *dest_dir, unsigned flags,
                         sbc_layer_info *out, sbc_err *e);
 
+/* Rootless, with subordinate ids: give the files of the layer tree dir
+ * the owners extraction could only record (user.sbc.owner), as root of a
+ * user namespace with the map of the user's containers (owners.c).  No-op
+ * as root or without subordinate ids.  0 or -1. */
+int sbc_layer_apply_owners(const char *dir, sbc_err *e);
+
 /* Apply n unpacked layer dirs (overlay format, bottom layer first) onto dest
  * (created if missing; normally empty): copies files with all metadata
  * (hardlinks within a layer are preserved), a 0/0 char device deletes the

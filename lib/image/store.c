@@ -9,6 +9,7 @@
 
 #include "base/config.h"
 #include "base/io.h"
+#include "base/subid.h"
 #include "base/json.h"
 #include "image/rootfs.h"
 #include "registry/ref.h"
@@ -539,6 +540,21 @@ static void drop_blob(sbc_store *s, const char *digest, const cJSON *keep)
     unlinkat(s->fd, rel, 0);
 }
 
+/* Remove a layer tree (rootless: as root of the user's namespace, for the
+ * files owned by its subordinate ids). */
+static void rm_layer(sbc_store *s, const char *rel)
+{
+    if (geteuid() == 0) {
+        sbc_rm_rf(s->fd, rel, NULL);
+        return;
+    }
+    char *p = sbc_xasprintf("%s/%s", s->root, rel);
+    sbc_err e = {0};
+    if (sbc_userns_rm_rf(p, &e) < 0)
+        SBC_DEBUG("remove %s: %s", p, e.msg);
+    free(p);
+}
+
 /* Delete what only this image used: its record, config, manifest, layers. */
 static int delete_image(sbc_store *s, const sbc_image *img, sbc_err *e)
 {
@@ -558,7 +574,7 @@ static int delete_image(sbc_store *s, const sbc_image *img, sbc_err *e)
         snprintf(layer, sizeof layer, "layers/%s", sbc_digest_hex(di));
         snprintf(gone, sizeof gone, "tmp/rm-%s", sbc_digest_hex(di));
         if (renameat(s->fd, layer, s->fd, gone) == 0)
-            sbc_rm_rf(s->fd, gone, NULL);
+            rm_layer(s, gone);
     }
     cJSON_ArrayForEach(l, sbc_json_arr(img->record, "Layers"))
         drop_blob(s, sbc_json_str(l, "Digest"), keep);

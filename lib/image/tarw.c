@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -25,6 +26,7 @@
 #include "base/cleanup.h"
 #include "base/digest.h"
 #include "base/io.h"
+#include "base/subid.h"
 #include "base/links.h"
 #include "base/mediatype.h"
 #include "base/time.h"
@@ -869,6 +871,44 @@ static int tw_run(struct tw *t, int dfd, sbc_layer_info *out)
     return sbc_zw_finish(t->z, out, t->e);
 }
 
+/* Rootless with subordinate ids: the tree is read as root of the user's
+ * namespace (files of the container's other users may be closed to the
+ * user itself), where owners already are the container's view: identity
+ * for 0 (so recorded owners still apply), nothing to shift.  The layer
+ * info comes back through shared memory. */
+struct tarw_call {
+    const char *dir;
+    int out_fd;
+    sbc_tarw_opts o;
+    sbc_layer_info *out;
+};
+
+static int tarw_in_ns(void *arg, sbc_err *e)
+{
+    struct tarw_call *c = arg;
+    return sbc_tarw_dir(c->dir, c->out_fd, &c->o, c->out, e);
+}
+
+static int tarw_mapped(const char *dir, int out_fd, const sbc_tarw_opts *o, sbc_layer_info *out, sbc_err *e)
+{
+    struct tarw_call c = {.dir = dir, .out_fd = out_fd, .o = *o};
+    c.o.shift_uid = c.o.shift_gid = 0;
+    c.o.shift_size = 1;
+    c.o.sub_size = 0;
+    if (out) {
+        c.out = mmap(NULL, sizeof *out, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (c.out == MAP_FAILED)
+            return sbc_err_sys(e, "mmap");
+    }
+    int rc = sbc_userns_mapped(tarw_in_ns, &c, e);
+    if (out) {
+        if (rc == 0)
+            *out = *c.out;
+        munmap(c.out, sizeof *out);
+    }
+    return rc;
+}
+
 int sbc_tarw_dir(const char *dir, int out_fd, const sbc_tarw_opts *o, sbc_layer_info *out,
                  sbc_err *e)
 {
@@ -877,6 +917,9 @@ int sbc_tarw_dir(const char *dir, int out_fd, const sbc_tarw_opts *o, sbc_layer_
         sbc_tarw_opts_init(&def);
         o = &def;
     }
+    uint32_t su, sg, sn;
+    if (geteuid() != 0 && sbc_userns_subranges(&su, &sg, &sn))
+        return tarw_mapped(dir, out_fd, o, out, e);
     sbc_cleanup_close int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
         return sbc_err_sys(e, "open %s", dir);

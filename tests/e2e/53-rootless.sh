@@ -39,8 +39,11 @@ echo "$OUT" | grep -q "^mode: rootless (uid $UID_): store $H/.local/share/sbc, c
   pass "--version says rootless, with the user's store and config" || fail "--version rootless ($(_why))"
 as "sbc-pull -q $IMG"
 [ "$RC" = 0 ] && pass "pull as an ordinary user" || fail "rootless pull ($(_why))"
-n=$(find "$H/.local/share/sbc/layers" -mindepth 1 ! -user "$U" 2>/dev/null | wc -l)
-[ "$RC" = 0 ] && [ "$n" = 0 ] && pass "the layers are the user's files (nothing of another owner)" || fail "layer owners: $n not the user's"
+# (the user's, or with subordinate ids the image's other owners among them)
+s0=$(awk -F: -v u="$U" '$1 == u {print $2; exit}' /etc/subuid)
+n=$(find "$H/.local/share/sbc/layers" -mindepth 1 -printf '%U\n' 2>/dev/null |
+  awk -v u="$UID_" -v s="${s0:-0}" '$1 != u && !(s > 0 && $1 >= s && $1 < s + 65536)' | wc -l)
+[ "$RC" = 0 ] && [ "$n" = 0 ] && pass "the layers are the user's files (or its subordinate ids'; nothing of another owner)" || fail "layer owners: $n not the user's"
 as "sbc-run --rm $IMG sh -c 'awk \"{print \\\$1, \\\$2, \\\$3}\" /proc/self/uid_map | head -1; id -u; touch /x && echo wrote; grep Seccomp: /proc/self/status | cut -f2'"
 [ "$OUT" = "$(printf '0 %s 1\n0\nwrote\n2' "$UID_")" ] && pass "run: uid_map 0 $UID_ 1, root inside, writes its root, seccomp on" || fail "rootless run ($(_why))"
 if [ "$SUB" != 0 ]; then
@@ -54,8 +57,26 @@ if [ "$SUB" != 0 ]; then
   as "sbc-run -d --name sub $IMG sleep 30 >/dev/null; sbc-exec sub sh -c 'mkdir -p /d/e && touch /d/e/f && chown -R 1000 /d && chmod 700 /d/e'; sbc-rm -f sub"
   [ "$RC" = 0 ] && [ -z "$(ls -A "$H/.local/share/sbc/containers" | grep -v '^.names$')" ] &&
     pass "a container with files of subordinate ids is removed, nothing left" || fail "rm with subordinate-id files ($(_why))"
-  # (not yet: commit and export of files only subordinate ids can read,
-  # which need the same mapped namespace: issue 13 is open for it)
+  # an image with owners other than root (made here as root): the layer
+  # gets them in a namespace of the same map, so the container sees the
+  # image's owners and modes (set-uid kept); export and commit read files
+  # only those ids can read (in that namespace too) and record the
+  # container's view; rmi removes the layers of subordinate ids
+  OI=$T_TMP/oimg
+  mkdir -p "$OI/opt/sbco/priv" && echo s >"$OI/opt/sbco/priv/secret" && chown -R 1000:1000 "$OI/opt/sbco" &&
+    chmod 700 "$OI/opt/sbco/priv" && echo x >"$OI/suid" && chown 0:50 "$OI/suid" && chmod 4755 "$OI/suid" &&
+    tar -C "$OI" -cf "$T_TMP/oimg.tar" . && chmod 644 "$T_TMP/oimg.tar" || fail "make the owners image"
+  as "sbc-import -q -c 'CMD [\"sh\"]' $T_TMP/oimg.tar owners:1 >/dev/null && sbc-export \$(sbc-create $IMG true) | sbc-import -q - bb:1 >/dev/null && sbc-rm -f \$(sbc-ps -aq) >/dev/null"
+  # (one image of both: busybox below, the owners' layer on top)
+  as "sbc-run -d --name own $IMG sleep 30 >/dev/null && sbc-exec -i own sh -c 'tar -xf - -C /' <$T_TMP/oimg.tar; sbc-commit own owners:2 >/dev/null; sbc-rm -f own >/dev/null; sbc-run --rm owners:2 sh -c 'stat -c \"%u:%g %a %n\" /opt/sbco/priv /opt/sbco/priv/secret /suid; su -s /bin/sh nobody -c \"cat /opt/sbco/priv/secret\" 2>&1 | grep -c denied'"
+  [ "$OUT" = "$(printf '1000:1000 700 /opt/sbco/priv\n1000:1000 644 /opt/sbco/priv/secret\n0:50 4755 /suid\n1')" ] &&
+    pass "a commit of subordinate owners (0700 dir of 1000) runs with the image's owners and modes" || fail "rootless owners via commit ($(_why))"
+  as "sbc-run -d --name own2 owners:2 sleep 30 >/dev/null && sbc-exec own2 sh -c 'echo n >/opt/sbco/priv/n && chown 1000:1000 /opt/sbco/priv/n' && sbc-export own2 | tar -tvf - opt/sbco/priv/n opt/sbco/priv/secret | awk '{print \$2, \$6}'; sbc-commit own2 owners:3 >/dev/null && sbc-run --rm owners:3 stat -c '%u:%g %n' /opt/sbco/priv/n; sbc-rm -f own2 >/dev/null"
+  [ "$OUT" = "$(printf '1000/1000 opt/sbco/priv/n\n1000/1000 opt/sbco/priv/secret\n1000:1000 /opt/sbco/priv/n')" ] &&
+    pass "export and commit read files only subordinate ids can read, with the container's owners" || fail "rootless export/commit of subordinate files ($(_why))"
+  as "sbc-rmi owners:3 owners:2 >/dev/null; sbc-rmi owners:1 bb:1 >/dev/null 2>&1; ls -A ~/.local/share/sbc/tmp | wc -l"
+  [ "$OUT" = 0 ] && [ -z "$(find "$H/.local/share/sbc/layers" -mindepth 2 -maxdepth 3 -path '*/opt/sbco*' 2>/dev/null)" ] &&
+    pass "rmi removes layers with files of subordinate ids, nothing left in tmp" || fail "rootless rmi of subordinate layers ($(_why))"
 else
   skip "rootless subordinate ids: newuidmap or an /etc/subuid entry for $U is missing"
 fi

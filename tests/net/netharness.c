@@ -31,7 +31,7 @@ int main(int argc, char **argv)
         if (r == 0)
             r = sbc_net_validate(&o, &e);
         if (r == 0)
-            r = sbc_net_setup(argv[2], atoi(argv[3]), argv[4], &o, &e);
+            r = sbc_net_setup(argv[2], atoi(argv[3]), NULL, argv[4], &o, &e);
         sbc_netopts_free(&o);
         cJSON_Delete(j);
     } else if (!strcmp(argv[1], "teardown")) {
