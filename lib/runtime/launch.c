@@ -886,8 +886,13 @@ static int userns_of(const char *store_root, const sbc_create_opts *o, plan *p, 
 
 static int make_rootfs(const char *store_root, const sbc_create_opts *o, const plan *p, sbc_err *e)
 {
+    /* a missing -v source is made; remapped, it is the range's root's (as
+     * Docker does), so the container's root can use it */
     for (int i = 0; i < o->nbinds; i++)
-        if (access(o->binds[i].src, F_OK) < 0 && sbc_mkdir_p(o->binds[i].src, 0755, e) < 0)
+        if (access(o->binds[i].src, F_OK) < 0 &&
+            (sbc_mkdir_p(o->binds[i].src, 0755, e) < 0 ||
+             (p->remap && !sbc_rootless() && chown(o->binds[i].src, p->ur.uid, p->ur.gid) < 0 &&
+              sbc_err_sys(e, "chown %s", o->binds[i].src) < 0)))
             return -1;
     if (p->driver != SBC_ROOTFS_BTRFS && mkdir(p->rootfs, 0755) < 0 && errno != EEXIST)
         return sbc_err_sys(e, "mkdir %s", p->rootfs);

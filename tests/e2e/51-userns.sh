@@ -52,6 +52,14 @@ run "${R[@]}" --userns remap -v "$R755:/v" busybox sh -c 'touch /v/x'
 [ "$RC" != 0 ] && [ ! -e "$R755/x" ] && pass "a host root 0755 directory is not writable to the remapped root" || fail "remapped root wrote into a root-owned dir"
 run "${R[@]}" --userns host -v "$R755:/v" busybox sh -c 'touch /v/x'
 [ "$RC" = 0 ] && [ -e "$R755/x" ] && pass "control: the unmapped root writes there" || fail "control: host root write ($(_why))"
+# a missing -v source sbc makes is the range root's (as Docker does), so
+# the container's root writes there; made without remap it is root's
+run "${R[@]}" --userns remap -v "$T_TMP/made/a:/v" busybox sh -c 'touch /v/x'
+[ "$RC" = 0 ] && [ "$(stat -c %u:%g "$T_TMP/made/a")" = "$base:$base" ] && [ "$(stat -c %u "$T_TMP/made")" = 0 ] &&
+  pass "a -v source sbc makes for a remapped container is $base:$base (its parents root's), and writable to it" ||
+  fail "made volume source: $(stat -c %u:%g "$T_TMP/made/a" 2>&1) ($(_why))"
+run "${R[@]}" --userns host -v "$T_TMP/made/b:/v" busybox true
+[ "$(stat -c %u "$T_TMP/made/b")" = 0 ] && pass "control: made without remap it is root's" || fail "control made source $(stat -c %u "$T_TMP/made/b" 2>&1)"
 
 # commit and export keep the container's view of owners
 run sbc-exec um sh -c 'echo c >/byroot && mkdir -p /home/u && touch /home/u/f && chown -R 1000:1000 /home/u'

@@ -95,6 +95,9 @@ as "sbc-logs web; sbc-exec web sh -c 'echo inexec >/f; id -u'"
 [ "$OUT" = "$(printf 'started\n0')" ] && pass "-d, logs and exec" || fail "rootless -d/logs/exec ($(_why))"
 as "sbc-commit web mine:1 >/dev/null && sbc-run --rm mine:1 stat -c '%u %n' /f"
 [ "$OUT" = "0 /f" ] && pass "commit: the image has the container's owner (0), not $UID_" || fail "rootless commit ($(_why))"
+# save/load, login, push and a pull of what was pushed, all as the user
+as "sbc-save mine:1 | sbc-load >/dev/null && sbc-login -u ${ADMIN_CREDS%%:*} -p ${ADMIN_CREDS#*:} $REGISTRY >/dev/null 2>&1 && sbc-push mine:1 $REGISTRY/rl$$/mine:1 >/dev/null && sbc-rmi mine:1 >/dev/null && sbc-pull -q $REGISTRY/rl$$/mine:1 >/dev/null && sbc-run --rm $REGISTRY/rl$$/mine:1 cat /f && sbc-rmi $REGISTRY/rl$$/mine:1 >/dev/null"
+[ "$RC" = 0 ] && [ "$OUT" = inexec ] && pass "save | load, login, push and pull back as the user" || fail "rootless save/load/push ($(_why))"
 as "sbc-rm -f web"
 [ "$RC" = 0 ] && pass "rm -f" || fail "rootless rm ($(_why))"
 # what needs root: one line, nothing made
