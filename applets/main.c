@@ -15,6 +15,7 @@
 
 #include "applets.h"
 #include "base/arena.h"
+#include "base/config.h"
 #include "base/err.h"
 #include "base/licenses.h"
 #include "base/version.h"
@@ -203,6 +204,9 @@ int main(int argc, char **argv)
         sbc_debug_level = 1;
     if (argc < 1 || !argv[0])
         return SBC_EXIT_FAIL;
+    /* decided once, here: code run later as root of a user namespace of
+     * the user's ids (base/subid.h) is still rootless sbc */
+    (void)sbc_rootless();
     orig_argv = argv;
     int multi = 0;
     const struct sbc_applet_entry *a = by_name(base(argv[0]), &multi);

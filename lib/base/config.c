@@ -12,7 +12,10 @@
 
 int sbc_rootless(void)
 {
-    return geteuid() != 0;
+    static int v = -1; /* (the first answer stays: see applets/main.c) */
+    if (v < 0)
+        v = geteuid() != 0;
+    return v;
 }
 
 /* $VAR/sub, or $HOME/fallback/sub (the XDG base directory rules), kept. */

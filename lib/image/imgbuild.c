@@ -702,6 +702,23 @@ void sbc_build_ctr_free(sbc_build_ctr *c)
     memset(c, 0, sizeof *c);
 }
 
+struct stage_call {
+    const char *rootfs;
+    const char *const *lower;
+    int n;
+    const char *stage;
+    const char *const *exclude;
+    uint32_t shift_uid, shift_gid, shift_size;
+    long *nch;
+};
+
+static int stage_in_ns(void *arg, sbc_err *e)
+{
+    const struct stage_call *c = arg;
+    return sbc_fsdiff_stage_shifted(c->rootfs, c->lower, c->n, c->stage, c->exclude, c->shift_uid, c->shift_gid,
+                                    c->shift_size, c->nch, e);
+}
+
 int sbc_build_layer_ctr(sbc_store *s, const sbc_build_ctr *c, const sbc_tarw_opts *o,
                         sbc_newlayer *out, sbc_err *e)
 {
@@ -727,7 +744,7 @@ int sbc_build_layer_ctr(sbc_store *s, const sbc_build_ctr *c, const sbc_tarw_opt
     char tmp[128];
     sbc_build_tmpname(tmp, sizeof tmp, "commit");
     char *stage = sbc_store_path(s, tmp), *ref = NULL;
-    int rc = -1;
+    int rc = -1, mapped = 0;
     if (mkdir(stage, 0700) < 0) {
         sbc_err_sys(e, "mkdir %s", stage);
         free(stage);
@@ -746,16 +763,29 @@ int sbc_build_layer_ctr(sbc_store *s, const sbc_build_ctr *c, const sbc_tarw_opt
             }
         }
         long nch = 0;
-        if (sbc_fsdiff_stage_shifted(c->rootfs, lower, n, stage, o ? o->exclude : NULL, c->shift_uid, c->shift_gid,
-                                     c->shift_size, &nch, e) < 0)
+        struct stage_call sc = {c->rootfs, lower, n, stage, o ? o->exclude : NULL, c->shift_uid, c->shift_gid,
+                                c->shift_size, &nch};
+        uint32_t su, sg, sn;
+        if (geteuid() != 0 && sbc_userns_subranges(&su, &sg, &sn)) {
+            /* rootless: compared as root of the user's namespace (files of
+             * the subordinate ids), where both sides have the same owners */
+            sc.shift_size = 0;
+            mapped = 1;
+            if (sbc_userns_mapped(stage_in_ns, &sc, e) < 0)
+                goto out;
+        } else if (stage_in_ns(&sc, e) < 0) {
             goto out;
+        }
         SBC_DEBUG("commit %.12s: %ld changes against %s", c->id, nch,
                   lower == (const char *const *)&ref ? ref : "the image's layers");
     }
     rc = sbc_build_layer_dir(s, stage, o, out, e);
 out:;
     sbc_err ign = {0};
-    sbc_rm_rf(s->fd, tmp, &ign);
+    if (mapped)
+        sbc_userns_rm_rf(stage, &ign);
+    else
+        sbc_rm_rf(s->fd, tmp, &ign);
     free(stage);
     free(ref);
     return rc;

@@ -14,6 +14,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/utsname.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -27,6 +28,13 @@
 #include "base/config.h"
 #include "base/io.h"
 #include "image/layer.h"
+
+static int kernel_at_least(int major, int minor)
+{
+    struct utsname u;
+    int a = 0, b = 0;
+    return uname(&u) == 0 && sscanf(u.release, "%d.%d", &a, &b) == 2 && (a > major || (a == major && b >= minor));
+}
 
 static int have_overlay(void)
 {
@@ -80,7 +88,9 @@ int sbc_rootfs_driver(const char *store_root)
         s[s == p] = 0; /* "/a/b" -> "/a", "/a" -> "/" */
     if (rc == 0 && sf.f_type == BTRFS_SUPER_MAGIC)
         return SBC_ROOTFS_BTRFS;
-    return have_overlay() ? SBC_ROOTFS_OVERLAY : SBC_ROOTFS_COPY;
+    /* rootless, overlay is mounted in the container's user namespace with
+     * userxattr, which Linux has since 5.11; before, the copy driver */
+    return have_overlay() && (!sbc_rootless() || kernel_at_least(5, 11)) ? SBC_ROOTFS_OVERLAY : SBC_ROOTFS_COPY;
 }
 
 const char *sbc_rootfs_driver_str(int d)

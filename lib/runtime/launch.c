@@ -884,6 +884,18 @@ static int userns_of(const char *store_root, const sbc_create_opts *o, plan *p, 
     return rc;
 }
 
+struct copy_call {
+    const char *rootfs;
+    const char **layers;
+    int n;
+};
+
+static int copy_in_ns(void *arg, sbc_err *e)
+{
+    const struct copy_call *c = arg;
+    return sbc_rootfs_copy_layers(c->rootfs, c->layers, c->n, e);
+}
+
 static int make_rootfs(const char *store_root, const sbc_create_opts *o, const plan *p, sbc_err *e)
 {
     /* a missing -v source is made; remapped, it is the range's root's (as
@@ -906,10 +918,17 @@ static int make_rootfs(const char *store_root, const sbc_create_opts *o, const p
         if (p->remap && chown(p->upper, p->ur.uid, p->ur.gid) < 0)
             return sbc_err_sys(e, "chown %s", p->upper);
         return 0;
-    case SBC_ROOTFS_COPY:
+    case SBC_ROOTFS_COPY: {
+        /* rootless: copied as root of a namespace of the user's ids, which
+         * reads files of its subordinate ids and keeps every owner as is */
+        struct copy_call cc = {p->rootfs, layers, p->img.nlayers};
+        uint32_t su, sg, sn;
+        if (sbc_rootless() && sbc_userns_subranges(&su, &sg, &sn))
+            return sbc_userns_mapped(copy_in_ns, &cc, e);
         if (sbc_rootfs_copy_layers(p->rootfs, layers, p->img.nlayers, e) < 0)
             return -1;
         break;
+    }
     default:
         if (sbc_rootfs_btrfs_snapshot(store_root, p->rootfs, layers, p->img.nlayers, e) < 0)
             return -1;

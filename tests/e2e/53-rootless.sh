@@ -74,6 +74,11 @@ if [ "$SUB" != 0 ]; then
   as "sbc-run -d --name own2 owners:2 sleep 30 >/dev/null && sbc-exec own2 sh -c 'echo n >/opt/sbco/priv/n && chown 1000:1000 /opt/sbco/priv/n' && sbc-export own2 | tar -tvf - opt/sbco/priv/n opt/sbco/priv/secret | awk '{print \$2, \$6}'; sbc-commit own2 owners:3 >/dev/null && sbc-run --rm owners:3 stat -c '%u:%g %n' /opt/sbco/priv/n; sbc-rm -f own2 >/dev/null"
   [ "$OUT" = "$(printf '1000/1000 opt/sbco/priv/n\n1000/1000 opt/sbco/priv/secret\n1000:1000 /opt/sbco/priv/n')" ] &&
     pass "export and commit read files only subordinate ids can read, with the container's owners" || fail "rootless export/commit of subordinate files ($(_why))"
+  # the copy driver (the fallback where overlay cannot be mounted in a user
+  # namespace): copied, compared and committed in the same namespace
+  as "export SBC_STORAGE_DRIVER=copy; sbc-run -d --name cp1 owners:2 sleep 30 >/dev/null && sbc-exec cp1 sh -c 'stat -c \"%u:%g %a\" /opt/sbco/priv; echo z >/opt/sbco/priv/z && chown 1000 /opt/sbco/priv/z' && sbc-commit cp1 owners:4 >/dev/null && sbc-run --rm owners:4 stat -c '%u %n' /opt/sbco/priv/z; sbc-rm -f cp1 >/dev/null; sbc-rmi owners:4 >/dev/null"
+  [ "$OUT" = "$(printf '1000:1000 700\n1000 /opt/sbco/priv/z')" ] &&
+    pass "the copy driver rootless: the image's owners in the copy, commit of a subordinate-only dir" || fail "rootless copy driver ($(_why))"
   as "sbc-rmi owners:3 owners:2 >/dev/null; sbc-rmi owners:1 bb:1 >/dev/null 2>&1; ls -A ~/.local/share/sbc/tmp | wc -l"
   [ "$OUT" = 0 ] && [ -z "$(find "$H/.local/share/sbc/layers" -mindepth 2 -maxdepth 3 -path '*/opt/sbco*' 2>/dev/null)" ] &&
     pass "rmi removes layers with files of subordinate ids, nothing left in tmp" || fail "rootless rmi of subordinate layers ($(_why))"
