@@ -442,3 +442,45 @@ int sbc_copy_data(int in, int out)
             return -1;
     }
 }
+
+static int walk_dir(int dfd, int depth, sbc_walk_fn fn, void *arg, sbc_err *e)
+{
+    if (depth > 512)
+        return sbc_err_set(e, 0, "directories nested too deep");
+    int dup = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+    DIR *d = dup < 0 ? NULL : fdopendir(dup);
+    if (!d) {
+        if (dup >= 0)
+            close(dup);
+        return sbc_err_sys(e, "open a directory");
+    }
+    int rc = 0;
+    struct dirent *de;
+    while (rc == 0 && (de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        struct stat st;
+        if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            rc = sbc_err_sys(e, "stat %s", de->d_name);
+            break;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            int sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub < 0) {
+                rc = sbc_err_sys(e, "open %s", de->d_name);
+                break;
+            }
+            rc = walk_dir(sub, depth + 1, fn, arg, e);
+            close(sub);
+        }
+        if (rc == 0)
+            rc = fn(dfd, de->d_name, &st, arg, e);
+    }
+    closedir(d);
+    return rc;
+}
+
+int sbc_walk_below(int dfd, sbc_walk_fn fn, void *arg, sbc_err *e)
+{
+    return walk_dir(dfd, 0, fn, arg, e);
+}

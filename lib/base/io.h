@@ -4,6 +4,7 @@
 #ifndef SBC_IO_H
 #define SBC_IO_H
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include "base/err.h"
 
@@ -50,6 +51,13 @@ int sbc_rm_rf(int dirfd, const char *path, sbc_err *e);
  * destroyed), 0 to have it emptied and rmdir'ed, -1 on failure. */
 typedef int (*sbc_rm_hook)(int dfd, const char *name, int fd, void *arg);
 int sbc_rm_rf_hook(int dirfd, const char *path, sbc_rm_hook hook, void *arg, sbc_err *e);
+
+/* Call fn for everything below the open dir dfd, children before their
+ * dir (so fn may chown a dir it has walked), never following a symlink,
+ * at most 512 levels deep; dfd itself is not visited.  st is the entry's
+ * lstat.  Stops at fn's first -1 (its message in e). */
+typedef int (*sbc_walk_fn)(int dfd, const char *name, const struct stat *st, void *arg, sbc_err *e);
+int sbc_walk_below(int dfd, sbc_walk_fn fn, void *arg, sbc_err *e);
 /* The names in the directory dfd (not "." and ".."), sorted; 0, or -1 with
  * errno.  dfd itself is left as it was.  Free with sbc_names_free. */
 int sbc_dir_names(int dfd, char ***names, size_t *n);

@@ -10,7 +10,6 @@
  * containers see the image's owners and the files describe themselves. */
 #include "image/layer.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -25,11 +24,11 @@
 #include "base/subid.h"
 
 #define OWNER_XATTR "user.sbc.owner"
-#define MAX_DEPTH 512
 
 /* Apply the recorded owner of dfd/name (st its lstat), if any. */
-static int apply_one(int dfd, const char *name, const struct stat *st, sbc_err *e)
+static int apply_one(int dfd, const char *name, const struct stat *st, void *arg, sbc_err *e)
 {
+    (void)arg;
     char p[64 + NAME_MAX], v[32];
     snprintf(p, sizeof p, "/proc/self/fd/%d/%s", dfd, name);
     ssize_t n = lgetxattr(p, OWNER_XATTR, v, sizeof v - 1);
@@ -51,49 +50,12 @@ static int apply_one(int dfd, const char *name, const struct stat *st, sbc_err *
     return 0;
 }
 
-static int apply_dir(int dfd, int depth, sbc_err *e)
-{
-    if (depth > MAX_DEPTH)
-        return sbc_err_set(e, 0, "layer: directories nested too deep");
-    int fd = dup(dfd);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-    if (!d) {
-        if (fd >= 0)
-            close(fd);
-        return sbc_err_sys(e, "read a layer directory");
-    }
-    int rc = 0;
-    struct dirent *de;
-    while (rc == 0 && (de = readdir(d))) {
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-            continue;
-        struct stat st;
-        if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-            rc = sbc_err_sys(e, "stat %s", de->d_name);
-            break;
-        }
-        if (S_ISDIR(st.st_mode)) {
-            int sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            if (sub < 0) {
-                rc = sbc_err_sys(e, "open %s", de->d_name);
-                break;
-            }
-            rc = apply_dir(sub, depth + 1, e);
-            close(sub);
-        }
-        if (rc == 0)
-            rc = apply_one(dfd, de->d_name, &st, e);
-    }
-    closedir(d);
-    return rc;
-}
-
 static int apply_tree(void *arg, sbc_err *e)
 {
     int root = open(arg, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (root < 0)
         return sbc_err_sys(e, "open %s", (const char *)arg);
-    int rc = apply_dir(root, 0, e);
+    int rc = sbc_walk_below(root, apply_one, NULL, e);
     close(root);
     return rc;
 }

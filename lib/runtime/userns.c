@@ -139,9 +139,9 @@ int sbc_userns_range_for(const char *store_root, const char *setting, sbc_userns
 
 /* ---- shifting a private copy ------------------------------------------ */
 
-static int shift_one(int dfd, const char *name, const struct stat *st, const sbc_userns_range *r,
-                     sbc_err *e)
+static int shift_one(int dfd, const char *name, const struct stat *st, void *arg, sbc_err *e)
 {
+    const sbc_userns_range *r = arg;
     uid_t u = st->st_uid < r->size ? r->uid + st->st_uid : st->st_uid;
     gid_t g = st->st_gid < r->size ? r->gid + st->st_gid : st->st_gid;
     char cap[512];
@@ -165,51 +165,16 @@ static int shift_one(int dfd, const char *name, const struct stat *st, const sbc
     return rc;
 }
 
-static int shift_dir(int dfd, const sbc_userns_range *r, int depth, sbc_err *e)
-{
-    if (depth > 512)
-        return sbc_err_set(e, 0, "shift owners: too deep");
-    int dup = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-    DIR *d = dup < 0 ? NULL : fdopendir(dup);
-    if (!d) {
-        if (dup >= 0)
-            close(dup);
-        return sbc_err_sys(e, "shift owners: open a directory");
-    }
-    int rc = 0;
-    struct dirent *de;
-    while (rc == 0 && (de = readdir(d))) {
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-            continue;
-        struct stat st;
-        if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-            rc = sbc_err_sys(e, "shift owners: stat %s", de->d_name);
-            break;
-        }
-        if (S_ISDIR(st.st_mode)) {
-            int sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            if (sub < 0) {
-                rc = sbc_err_sys(e, "shift owners: open %s", de->d_name);
-                break;
-            }
-            rc = shift_dir(sub, r, depth + 1, e);
-            close(sub);
-        }
-        if (rc == 0)
-            rc = shift_one(dfd, de->d_name, &st, r, e);
-    }
-    closedir(d);
-    return rc;
-}
-
 int sbc_userns_shift_tree(const char *dir, const sbc_userns_range *r, sbc_err *e)
 {
     sbc_cleanup_close int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     struct stat st;
     if (dfd < 0 || fstat(dfd, &st) < 0)
         return sbc_err_sys(e, "shift owners: open %s", dir);
-    if (shift_dir(dfd, r, 0, e) < 0)
+    if (sbc_walk_below(dfd, shift_one, (void *)r, e) < 0) {
+        sbc_err_wrap(e, "shift owners");
         return -1;
+    }
     uid_t u = st.st_uid < r->size ? r->uid + st.st_uid : st.st_uid;
     gid_t g = st.st_gid < r->size ? r->gid + st.st_gid : st.st_gid;
     return fchown(dfd, u, g) < 0 ? sbc_err_sys(e, "shift owners of %s", dir) : 0;
