@@ -322,6 +322,9 @@ TEST(net_validate_hostile)
         {"{\"publish\":[\"80:80:80:80\"]}", "invalid port"},
         {"{\"publish\":[\"8080:80\",\"8080:81\"]}", "published twice"},
         {"{\"publish\":[\"8080:80\"],\"mode\":\"host\"}", "need the bridge"},
+        {"{\"publish\":[\"8080:80\"],\"mode\":\"container\"}", "need the bridge"},
+        {"{\"ip\":\"10.0.0.3\",\"mode\":\"pasta\"}", "--ip needs"},
+        {"{\"mode\":\"slirp\"}", "not found"},
         {"{\"publish\":\"8080:80\"}", "list of strings"},
         {"{\"dns\":[\"not-an-ip\"]}", "invalid DNS server"},
         {"{\"add_hosts\":[\"nocolon\"]}", "--add-host"},
@@ -338,6 +341,18 @@ TEST(net_validate_hostile)
         CHECK(r < 0 && strstr(e.msg, cases[i].want));
         if (r == 0 || !strstr(e.msg, cases[i].want))
             fprintf(stderr, "  case %s: %s\n", cases[i].json, e.msg);
+        cJSON_Delete(j);
+    }
+    /* pasta and slirp4netns take published ports (sbc's forwarder) */
+    for (int m = 0; m < 2; m++) {
+        cJSON *j = cJSON_Parse(m ? "{\"mode\":\"slirp4netns\",\"publish\":[\"127.0.0.1::80\"]}"
+                                 : "{\"mode\":\"pasta\",\"publish\":[\"8080:80/udp\"]}");
+        sbc_netopts o;
+        CHECK_INT(sbc_netopts_parse(j, &o, &e), 0);
+        CHECK_INT(o.mode, m ? SBC_NET_SLIRP : SBC_NET_PASTA);
+        CHECK_INT(o.nports, 1);
+        CHECK(!strcmp(sbc_net_mode_name(o.mode), m ? "slirp4netns" : "pasta"));
+        sbc_netopts_free(&o);
         cJSON_Delete(j);
     }
     cJSON *ok = cJSON_Parse("{\"publish\":[\"8080:80\",\"127.0.0.1:53:53/udp\"],\"dns\":[\"1.1.1.1\",\"::1\"],"
