@@ -11,8 +11,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "base/config.h"
 #include "base/io.h"
 
 /* One line of /etc/subuid or /etc/subgid: "name-or-uid:start:count". */
@@ -124,15 +129,173 @@ int sbc_userns_subranges(uint32_t *uid, uint32_t *gid, uint32_t *count)
     return 1;
 }
 
-/* The child of sbc_userns_mapped: in its namespace once mapped, fn's
- * message back on res. */
-static _Noreturn void mapped_child(int go, int res, int (*fn)(void *, sbc_err *), void *arg)
+/* ---- the holder: the user's namespace of its ids ------------------------ */
+
+#define HOLDER_IDLE_SECS 60
+#define HOLDER_NAME "sbc-userns"
+
+/* The start time of pid (/proc/PID/stat field 22) and its name; 0 when it
+ * is gone. */
+static unsigned long long proc_start(pid_t pid, char *comm, size_t cn)
 {
-    char x;
+    char p[32], buf[1024];
+    snprintf(p, sizeof p, "/proc/%d/stat", (int)pid);
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    char *l = strchr(buf, '('), *s = strrchr(buf, ')');
+    if (!l || !s)
+        return 0;
+    snprintf(comm, cn, "%.*s", (int)(s - l - 1), l + 1);
+    for (int f = 2; s && f < 22; f++)
+        s = strchr(s + 1, ' ');
+    return s ? strtoull(s + 1, NULL, 10) : 0;
+}
+
+static char *holder_file(const char *what)
+{
+    return sbc_xasprintf("%s/userns.%s", sbc_root_dir(), what);
+}
+
+/* The pid the holder's file names, when that process is the holder. */
+static pid_t holder_pid(void)
+{
+    char *pf = holder_file("pid");
+    sbc_err e = {0};
+    char *txt = sbc_read_file(AT_FDCWD, pf, 64, NULL, &e);
+    free(pf);
+    int pid = 0;
+    unsigned long long start = 0, now;
+    char comm[32] = "";
+    int ok = txt && sscanf(txt, "%d %llu", &pid, &start) == 2 && pid > 1 &&
+             (now = proc_start(pid, comm, sizeof comm)) == start && start && !strcmp(comm, HOLDER_NAME);
+    free(txt);
+    return ok ? (pid_t)pid : 0;
+}
+
+/* The holder: in a user namespace of the user's ids (mapped by its
+ * maker), holding it for the next containers; it ends after a minute
+ * without use (the pid file's mtime, touched at each use) or on SIGTERM,
+ * removing its pid file if that still names it. */
+static _Noreturn void holder_main(int rfd)
+{
+    prctl(PR_SET_NAME, HOLDER_NAME, 0, 0, 0);
+    if (unshare(CLONE_NEWUSER) < 0)
+        _exit(1);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    if (write(rfd, "u", 1) != 1)
+        _exit(1);
+    close(rfd);
+    char *pf = holder_file("pid"), *lk = holder_file("lock");
+    for (;;) {
+        struct timespec ts = {HOLDER_IDLE_SECS / 4, 0};
+        int sig = sigtimedwait(&set, NULL, &ts);
+        struct stat st;
+        sbc_err e = {0};
+        int lock = sbc_lock_path(AT_FDCWD, lk, &e);
+        int mine = holder_pid() == getpid();
+        if (sig < 0 && mine && stat(pf, &st) == 0 && time(NULL) - st.st_mtime < HOLDER_IDLE_SECS) {
+            if (lock >= 0)
+                close(lock);
+            continue;
+        }
+        if (mine)
+            unlink(pf);
+        _exit(0);
+    }
+}
+
+/* Make the holder (under the lock): its pid, mapped, recorded; 0 or -1. */
+static pid_t holder_make(sbc_err *e)
+{
+    uint32_t su, sg, cnt;
+    if (!sbc_userns_subranges(&su, &sg, &cnt))
+        return sbc_err_set(e, 0, "no subordinate ids for uid %u", (unsigned)getuid());
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return sbc_err_sys(e, "pipe");
+    pid_t mid = fork();
+    if (mid == 0) { /* (the holder is nobody's child: init reaps it) */
+        setsid();
+        pid_t h = fork();
+        if (h == 0) {
+            int nul = open("/dev/null", O_RDWR);
+            dup2(nul, 0), dup2(nul, 1), dup2(nul, 2);
+            if (p[1] != 3 && dup2(p[1], 3) < 0)
+                _exit(1);
+            syscall(SYS_close_range, 4U, ~0U, 0U);
+            holder_main(3);
+        }
+        _exit(write(p[1], &h, sizeof h) == (ssize_t)sizeof h ? 0 : 1);
+    }
+    close(p[1]);
+    pid_t h = 0;
+    char u = 0;
+    int ok = mid > 0 && read(p[0], &h, sizeof h) == (ssize_t)sizeof h && h > 0 && read(p[0], &u, 1) == 1 && u == 'u';
+    close(p[0]);
+    if (mid > 0)
+        while (waitpid(mid, NULL, 0) < 0 && errno == EINTR) {}
+    if (!ok) {
+        if (h > 0)
+            kill(h, SIGKILL);
+        return sbc_err_set(e, 0, "start the user namespace holder: %s", mid < 0 ? strerror(errno) : "it failed");
+    }
+    const uint32_t um[2][3] = {{0, (uint32_t)getuid(), 1}, {1, su, cnt}}, gm[2][3] = {{0, (uint32_t)getgid(), 1}, {1, sg, cnt}};
+    int rc = sbc_userns_run_helper("newuidmap", h, um, 2);
+    if (rc == 0)
+        rc = sbc_userns_run_helper("newgidmap", h, gm, 2);
+    char comm[32], line[64];
+    int n = snprintf(line, sizeof line, "%d %llu\n", (int)h, proc_start(h, comm, sizeof comm));
+    char *pf = holder_file("pid");
+    if (rc == 0 && sbc_write_atomic_scratch(AT_FDCWD, pf, line, (size_t)n, 0600, e) < 0)
+        rc = -1;
+    free(pf);
+    if (rc != 0) {
+        kill(h, SIGKILL);
+        return e->msg[0] ? -1 : sbc_err_set(e, 0, "could not map the user's subordinate ids (newuidmap exit %d; see /etc/subuid)", rc);
+    }
+    return h;
+}
+
+int sbc_userns_holder(sbc_err *e)
+{
+    char *lk = holder_file("lock");
+    int lock = sbc_lock_path(AT_FDCWD, lk, e);
+    free(lk);
+    if (lock < 0)
+        return -1;
+    pid_t h = holder_pid();
+    if (!h && (h = holder_make(e)) < 0) {
+        close(lock);
+        return -1;
+    }
+    char p[40];
+    snprintf(p, sizeof p, "/proc/%d/ns/user", (int)h);
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        sbc_err_sys(e, "open the user namespace holder's %s", p);
+    char *pf = holder_file("pid");
+    utimensat(AT_FDCWD, pf, NULL, 0); /* in use: not idle */
+    free(pf);
+    close(lock);
+    return fd;
+}
+
+/* The child of sbc_userns_mapped: in the holder's namespace (root there,
+ * over the user's and its subordinate ids), fn's message back on res. */
+static _Noreturn void mapped_child(int ns, int res, int (*fn)(void *, sbc_err *), void *arg)
+{
     sbc_err ce = {0};
-    int rc = unshare(CLONE_NEWUSER) < 0 || write(res, "u", 1) != 1 || read(go, &x, 1) != 1 || x != 'g' ||
-                     setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0
-                 ? sbc_err_sys(&ce, "enter a user namespace of the user's ids")
+    int rc = setns(ns, CLONE_NEWUSER) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0
+                 ? sbc_err_sys(&ce, "enter the user namespace of the user's ids")
                  : fn(arg, &ce);
     if (rc < 0 && write(res, ce.msg, strlen(ce.msg)) < 0)
         _exit(2);
@@ -144,41 +307,29 @@ int sbc_userns_mapped(int (*fn)(void *arg, sbc_err *e), void *arg, sbc_err *e)
     uint32_t su, sg, cnt;
     if (!sbc_userns_subranges(&su, &sg, &cnt))
         return fn(arg, e);
-    const uint32_t um[2][3] = {{0, (uint32_t)getuid(), 1}, {1, su, cnt}}, gm[2][3] = {{0, (uint32_t)getgid(), 1}, {1, sg, cnt}};
-    int go[2], res[2];
-    if (pipe2(go, O_CLOEXEC) < 0)
-        return sbc_err_sys(e, "pipe");
+    int ns = sbc_userns_holder(e);
+    if (ns < 0)
+        return -1;
+    int res[2];
     if (pipe2(res, O_CLOEXEC) < 0) {
-        close(go[0]), close(go[1]);
+        close(ns);
         return sbc_err_sys(e, "pipe");
     }
     pid_t c = fork();
     if (c == 0) {
-        close(go[1]);
         close(res[0]);
-        mapped_child(go[0], res[1], fn, arg);
+        mapped_child(ns, res[1], fn, arg);
     }
-    close(go[0]);
+    close(ns);
     close(res[1]);
     char buf[sizeof e->msg] = "";
-    ssize_t n = c < 0 ? -1 : read(res[0], buf, 1);
-    int ok = n == 1 && sbc_userns_run_helper("newuidmap", c, um, 2) == 0 &&
-             sbc_userns_run_helper("newgidmap", c, gm, 2) == 0;
-    if (write(go[1], ok ? "g" : "n", 1) != 1)
-        ok = 0;
-    close(go[1]);
-    int st = 0;
-    if (c > 0) {
-        n = read(res[0], buf, sizeof buf - 1);
-        buf[n > 0 ? n : 0] = 0;
-        while (waitpid(c, &st, 0) < 0 && errno == EINTR)
-            ;
-    }
+    ssize_t n = c > 0 ? read(res[0], buf, sizeof buf - 1) : 0;
+    buf[n > 0 ? n : 0] = 0;
     close(res[0]);
     if (c < 0)
         return sbc_err_sys(e, "fork");
-    if (!ok)
-        return sbc_err_set(e, 0, "could not map the user's subordinate ids (newuidmap, newgidmap)");
+    int st = 0;
+    while (waitpid(c, &st, 0) < 0 && errno == EINTR) {}
     if (!WIFEXITED(st) || WEXITSTATUS(st))
         return sbc_err_set(e, 0, "%s", *buf ? buf : "failed in the user's namespace");
     return 0;
@@ -191,5 +342,9 @@ static int rm_path(void *arg, sbc_err *e)
 
 int sbc_userns_rm_rf(const char *path, sbc_err *e)
 {
+    /* as the user first: most trees are its own (a fork and a setns saved) */
+    sbc_err e1 = {0};
+    if (sbc_rm_rf(AT_FDCWD, path, &e1) == 0)
+        return 0;
     return sbc_userns_mapped(rm_path, (void *)path, e);
 }

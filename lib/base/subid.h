@@ -31,11 +31,18 @@ int sbc_userns_subranges(uint32_t *uid, uint32_t *gid, uint32_t *count);
  * (127: not installed or not run), -1 when it could not be started. */
 int sbc_userns_run_helper(const char *name, int pid, const uint32_t (*lines)[3], int n);
 
-/* Rootless: run fn(arg, e) as root of a user namespace whose 0 is the
- * user's own id and 1.. its subordinate ids (the map of its containers),
- * in a child process, so files owned by those ids can be read, chowned and
- * removed; without subordinate ranges, fn runs here as the user.  fn's
- * result: 0, or -1 with its message in e. */
+/* Rootless with subordinate ids: an fd of the user's "holder" namespace,
+ * a user namespace whose 0 is the user's own id and 1.. its subordinate
+ * ids (the map of its containers).  A small process (named sbc-userns,
+ * recorded in SBC_ROOT/userns.pid) holds it; the first use makes it with
+ * newuidmap/newgidmap (each ~6 ms here: an exec of a set-uid program),
+ * later ones join it, and it ends after a minute without use.  Podman's
+ * rootless pause process plays the same part.  -1 with e. */
+int sbc_userns_holder(sbc_err *e);
+/* Rootless: run fn(arg, e) as root of the holder namespace (in a child
+ * process), so files owned by the user's subordinate ids can be read,
+ * chowned and removed; without subordinate ranges, fn runs here as the
+ * user.  fn's result: 0, or -1 with its message in e. */
 int sbc_userns_mapped(int (*fn)(void *arg, sbc_err *e), void *arg, sbc_err *e);
 /* sbc_userns_mapped of sbc_rm_rf(path). */
 int sbc_userns_rm_rf(const char *path, sbc_err *e);

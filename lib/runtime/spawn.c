@@ -1339,12 +1339,55 @@ static int write_map(pid_t pid, const char *which, const sbc_idmap *m, int n, sb
     return 0;
 }
 
+/* Clone the container's init into the user's holder namespace (a
+ * short-lived spawner joins it; CLONE_PARENT makes the init our child):
+ * the user namespace of the user's rootless containers is that one, as
+ * podman's are its pause process's, with the map they all have (its 0 the
+ * user, 1.. the subordinate ids) and no set-uid helper per container.  The
+ * pid, or -1 with errno. */
+static long clone_in_holder(const sbc_spec *s, const sbc_confine *cf, int nsflags, int holder, const int sv[2],
+                            int netns_fd)
+{
+    int rp[2];
+    if (pipe2(rp, O_CLOEXEC) < 0)
+        return -1;
+    struct { long pid; int err; } r = {-1, 0};
+    pid_t sp = fork();
+    if (sp == 0) {
+        close(rp[0]);
+        long pid = setns(holder, CLONE_NEWUSER) < 0
+                       ? -1
+                       : syscall(SYS_clone, (unsigned long)(nsflags & ~CLONE_NEWUSER) | CLONE_PARENT | SIGCHLD, 0,
+                                 NULL, NULL, 0);
+        if (pid == 0) {
+            close(sv[0]);
+            child_main(s, cf, sv[1], netns_fd);
+        }
+        r.pid = pid;
+        r.err = pid < 0 ? errno : 0;
+        _exit(write(rp[1], &r, sizeof r) == (ssize_t)sizeof r ? 0 : 1);
+    }
+    close(rp[1]);
+    ssize_t n = sp > 0 ? read(rp[0], &r, sizeof r) : -1;
+    int err = sp < 0 ? errno : n != (ssize_t)sizeof r ? EIO : r.err;
+    close(rp[0]);
+    if (sp > 0)
+        while (waitpid(sp, NULL, 0) < 0 && errno == EINTR) {}
+    if (r.pid > 0 && err) /* (our child: CLONE_PARENT) */
+        waitpid((pid_t)r.pid, NULL, 0);
+    if (err) {
+        errno = err;
+        return -1;
+    }
+    return r.pid;
+}
+
 /* The parent's part of a user namespace: the maps, then (overlay) the
  * root with idmapped layers, sent to the child with its go-ahead. */
-static int userns_setup(const sbc_spec *s, pid_t pid, int sock, sbc_err *e)
+static int userns_setup(const sbc_spec *s, pid_t pid, int mapped, int sock, sbc_err *e)
 {
-    if (write_map(pid, "uid_map", s->uidmap, s->nuidmap, e) < 0 ||
-        write_map(pid, "gid_map", s->gidmap, s->ngidmap, e) < 0)
+    if (!mapped && (write_map(pid, "uid_map", s->uidmap, s->nuidmap, e) < 0 ||
+                    write_map(pid, "gid_map", s->gidmap, s->ngidmap, e) < 0))
         return -1;
     struct msg m = {.kind = MSG_USERNS};
     int ov = -1;
@@ -1441,7 +1484,27 @@ static int spawn_confined(const sbc_spec *s, const sbc_confine *cf, sbc_proc *p,
         ca.flags |= CLONE_INTO_CGROUP;
         ca.cgroup = (uint64_t)cgfd;
     }
-    long pid = syscall(SYS_clone3, &ca, sizeof ca);
+    /* rootless with subordinate ids: born in the user's holder namespace,
+     * which writes the maps (no set-uid helper per container) */
+    int holder = -1;
+    if ((nsflags & CLONE_NEWUSER) && geteuid() != 0 && s->nuidmap > 1 && (holder = sbc_userns_holder(e)) < 0) {
+        close(sv[0]);
+        close(sv[1]);
+        if (netns_fd >= 0)
+            close(netns_fd);
+        if (cgfd >= 0)
+            close(cgfd);
+        return -1;
+    }
+    if (holder >= 0 && cgfd >= 0) { /* (moved into its cgroup after the clone) */
+        close(cgfd);
+        cgfd = -1;
+        ca.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
+        ca.cgroup = 0;
+    }
+    long pid = holder >= 0 ? clone_in_holder(s, cf, nsflags, holder, sv, netns_fd) : syscall(SYS_clone3, &ca, sizeof ca);
+    if (holder >= 0)
+        close(holder);
     if (pid < 0 && cgfd >= 0 && errno != ENOMEM && errno != EAGAIN) {
         /* an older kernel: clone, then move */
         close(cgfd);
@@ -1453,7 +1516,7 @@ static int spawn_confined(const sbc_spec *s, const sbc_confine *cf, sbc_proc *p,
     if (cgfd >= 0)
         close(cgfd);
     int placed = pid > 0 && (ca.flags & CLONE_INTO_CGROUP);
-    if (pid < 0 && (errno == ENOSYS || errno == EINVAL)) {
+    if (pid < 0 && holder < 0 && (errno == ENOSYS || errno == EINVAL)) {
         pid = syscall(SYS_clone, (unsigned long)nsflags | SIGCHLD, 0, NULL, NULL, 0);
         pidfd = -1;
     }
@@ -1488,7 +1551,7 @@ static int spawn_confined(const sbc_spec *s, const sbc_confine *cf, sbc_proc *p,
     int nsfd[2] = {-1, -1};
     if (s->hook)
         hook_nsfds(s, p->pid, nsfd);
-    int hr = ((s->ns & CLONE_NEWUSER) && userns_setup(s, p->pid, sv[0], e) < 0) ||
+    int hr = ((s->ns & CLONE_NEWUSER) && userns_setup(s, p->pid, holder >= 0, sv[0], e) < 0) ||
              (s->cgroup && !placed &&
               ((sbc_cgroup_mode() != SBC_CG_V2 && sbc_cgroup_create(s->cgroup, &s->limits, e) < 0) ||
                sbc_cgroup_enter(s->cgroup, p->pid, e) < 0)) ||
