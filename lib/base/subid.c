@@ -265,6 +265,34 @@ static pid_t holder_make(sbc_err *e)
     return h;
 }
 
+/* The holder's maps are the user's ranges as /etc/subuid and /etc/subgid
+ * give them now. */
+static int holder_current(pid_t h)
+{
+    uint32_t su, sg, cnt;
+    if (!sbc_userns_subranges(&su, &sg, &cnt))
+        return 0;
+    static const char *const which[] = {"uid_map", "gid_map"};
+    for (int i = 0; i < 2; i++) {
+        char p[48], want[96], *got;
+        snprintf(p, sizeof p, "/proc/%d/%s", (int)h, which[i]);
+        snprintf(want, sizeof want, "0 %u 1 1 %u %u", i ? (unsigned)getgid() : (unsigned)getuid(),
+                 (unsigned)(i ? sg : su), (unsigned)cnt);
+        sbc_err e = {0};
+        if (!(got = sbc_read_file(AT_FDCWD, p, 512, NULL, &e)))
+            return 0;
+        /* (the kernel pads the columns: compare the numbers) */
+        char norm[96] = "";
+        size_t k = 0;
+        for (char *t = strtok(got, " \n"); t && k < sizeof norm - 12; t = strtok(NULL, " \n"))
+            k += (size_t)snprintf(norm + k, sizeof norm - k, "%s%s", k ? " " : "", t);
+        free(got);
+        if (strcmp(norm, want))
+            return 0;
+    }
+    return 1;
+}
+
 int sbc_userns_holder(sbc_err *e)
 {
     char *lk = holder_file("lock");
@@ -273,6 +301,10 @@ int sbc_userns_holder(sbc_err *e)
     if (lock < 0)
         return -1;
     pid_t h = holder_pid();
+    if (h && !holder_current(h)) { /* /etc/subuid changed since: a new one */
+        kill(h, SIGTERM);
+        h = 0;
+    }
     if (!h && (h = holder_make(e)) < 0) {
         close(lock);
         return -1;

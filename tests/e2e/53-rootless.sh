@@ -55,6 +55,13 @@ if [ "$SUB" != 0 ]; then
   as "sbc-run --rm $IMG sh -c 'sed -n 2p /proc/self/uid_map | awk \"{print \\\$1, \\\$2}\"; mkdir /h && chown 1000:1000 /h && stat -c %u /h; su -s /bin/sh nobody -c \"id -u\"'"
   [ "$OUT" = "$(printf '1 %s\n1000\n65534' "$start")" ] && pass "subordinate ids through newuidmap: 1.. are $start.., chown 1000 and su nobody work" ||
     fail "rootless subordinate ids ($(_why))"
+  # the namespace is made once and kept by sbc-userns: two containers are
+  # born in the same one (no set-uid helper per container)
+  as "sbc-run --rm $IMG readlink /proc/self/ns/user; sbc-run --rm $IMG readlink /proc/self/ns/user"
+  hp=$(awk '{print $1}' "$H/.local/share/sbc/userns.pid" 2>/dev/null)
+  [ "$RC" = 0 ] && [ "$(echo "$OUT" | sort -u | wc -l)" = 1 ] && [ -n "$hp" ] && [ "$(cat /proc/$hp/comm)" = sbc-userns ] &&
+    [ "$(readlink /proc/$hp/ns/user)" = "$(echo "$OUT" | head -1)" ] &&
+    pass "rootless containers are born in the user's namespace kept by sbc-userns (pid $hp)" || fail "rootless namespace holder ($(_why); holder '$hp')"
   # files of the container's other users (the host's subordinate ids) are
   # removed with the container, through a namespace of the same map
   as "sbc-run -d --name sub $IMG sleep 30 >/dev/null; sbc-exec sub sh -c 'mkdir -p /d/e && touch /d/e/f && chown -R 1000 /d && chmod 700 /d/e'; sbc-rm -f sub"
