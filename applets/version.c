@@ -13,6 +13,7 @@
 #include "opt.h"
 #include "base/version.h"
 #include "image/rootfs.h"
+#include "net/net.h"
 #include "runtime/cgroup.h"
 
 const char version_usage[] =
@@ -53,8 +54,19 @@ void sbc_version_print(FILE *f)
     }
     char driver[SBC_ROOTFS_LABEL_MAX];
     fprintf(f, "storage driver: %s\n", sbc_rootfs_driver_name(driver, sizeof driver));
-    fprintf(f, "cgroup: %s\n", sbc_cgroup_mode_name());
-    fprintf(f, "device control: %s\n", sbc_cgroup_devices_how());
+    if (sbc_rootless()) {
+        char ctrls[256];
+        const char *base = sbc_cgroup_rootless_base(ctrls, sizeof ctrls);
+        if (base)
+            fprintf(f, "cgroup: v2, delegated /%s (controllers: %s)\n", base, *ctrls ? ctrls : "none");
+        else
+            fprintf(f, "cgroup: none (no v2 subtree delegated to uid %u: no limits)\n", (unsigned)geteuid());
+        fprintf(f, "device control: none needed (an ordinary user's namespace cannot open host devices)\n");
+        fprintf(f, "network: %s by default\n", sbc_net_user_default());
+    } else {
+        fprintf(f, "cgroup: %s\n", sbc_cgroup_mode_name());
+        fprintf(f, "device control: %s\n", sbc_cgroup_devices_how());
+    }
     if (sbc_rootless())
         fprintf(f, "mode: rootless (uid %u): store %s, config %s\n", (unsigned)geteuid(), sbc_root_dir(),
                 sbc_config_dir());

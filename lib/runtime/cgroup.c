@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <linux/magic.h>
 
+#include "base/config.h"
 #include "base/io.h"
 #include "runtime/devices.h"
 
@@ -43,10 +44,94 @@ static int is_fs(const char *p, unsigned long magic)
     return statfs(p, &sf) == 0 && (unsigned long)sf.f_type == magic;
 }
 
+/* ---- rootless: a delegated v2 subtree ------------------------------------- */
+
+static char deleg[PATH_MAX]; /* relative to v2root; "" when none */
+static int deleg_known;
+
+static int owned_dir(const char *dir)
+{
+    struct stat st;
+    char f[PATH_MAX + 32];
+    if (stat(dir, &st) < 0 || st.st_uid != geteuid())
+        return 0;
+    snprintf(f, sizeof f, "%s/cgroup.procs", dir);
+    if (access(f, W_OK) < 0)
+        return 0;
+    snprintf(f, sizeof f, "%s/cgroup.subtree_control", dir);
+    return access(f, W_OK) == 0;
+}
+
+/* The top of the subtree delegated to us that holds our own cgroup: from
+ * "0::PATH" of /proc/self/cgroup up while the dirs are ours (owner,
+ * cgroup.procs and subtree_control writable, as systemd's Delegate= or an
+ * admin's chown leaves them).  The container's cgroup goes under it, where
+ * the common ancestor of where the init is born and where it goes is ours
+ * to write (the kernel's rule for a move). */
+static const char *delegated(const char *root)
+{
+    if (deleg_known)
+        return deleg;
+    deleg_known = 1;
+    sbc_err e = {0};
+    char *txt = sbc_read_file(AT_FDCWD, "/proc/self/cgroup", 1 << 16, NULL, &e), *l;
+    char *own = NULL;
+    for (l = txt ? strtok(txt, "\n") : NULL; l; l = strtok(NULL, "\n"))
+        if (!strncmp(l, "0::/", 4))
+            own = l + 4;
+    char d[PATH_MAX];
+    if (own && *own && snprintf(d, sizeof d, "%s/%s", root, own) < (int)sizeof d && owned_dir(d)) {
+        char *cut;
+        while ((cut = strrchr(d, '/')) && cut > d + strlen(root)) {
+            *cut = 0;
+            if (!owned_dir(d)) {
+                *cut = '/';
+                break;
+            }
+        }
+        snprintf(deleg, sizeof deleg, "%s", d + strlen(root) + 1);
+    }
+    free(txt);
+    return deleg;
+}
+
+const char *sbc_cgroup_rootless_base(char *ctrls, size_t n)
+{
+    if (ctrls && n)
+        ctrls[0] = 0;
+    if (sbc_cgroup_mode() != SBC_CG_V2 || !*deleg)
+        return NULL;
+    if (ctrls) {
+        char d[PATH_MAX + 32];
+        snprintf(d, sizeof d, "%s/%s/cgroup.controllers", v2root, deleg);
+        sbc_err e = {0};
+        char *c = sbc_read_file(AT_FDCWD, d, 4096, NULL, &e);
+        snprintf(ctrls, n, "%s", c ? c : "");
+        ctrls[strcspn(ctrls, "\n")] = 0;
+        free(c);
+    }
+    return deleg;
+}
+
+/* Rootless: v2 when a delegated subtree is ours (on a hybrid host its
+ * unified tree), else none: v1 hierarchies are never an ordinary user's. */
+static int rootless_mode(void)
+{
+    if (is_fs(CG_ROOT, CGROUP2_SUPER_MAGIC))
+        v2root = CG_ROOT;
+    else if (is_fs(CG_ROOT "/unified", CGROUP2_SUPER_MAGIC))
+        v2root = CG_ROOT "/unified";
+    else
+        return mode = SBC_CG_NONE;
+    return mode = *delegated(v2root) ? SBC_CG_V2 : SBC_CG_NONE;
+}
+
 int sbc_cgroup_mode(void)
 {
     if (mode >= 0)
         return mode;
+    if (sbc_rootless())
+        return rootless_mode();
     struct statfs sf;
     if (statfs(CG_ROOT, &sf) < 0)
         return mode = SBC_CG_NONE;
@@ -257,7 +342,9 @@ static int v2_apply(const char *name, const char *dir, const char *file, const c
  * sbc_cgroup_devices_how), anything else is an error. */
 static int devices_bpf(const char *dir, const sbc_cg_limits *lim, sbc_err *e)
 {
-    if (!lim->devices || sbc_dev_bpf_apply(dir, lim->devices, lim->ndevices, e) == 0)
+    /* (rootless: no device program, which needs the host's CAP_BPF; the
+     * container cannot make or open a host device node anyway) */
+    if (!lim->devices || sbc_rootless() || sbc_dev_bpf_apply(dir, lim->devices, lim->ndevices, e) == 0)
         return 0;
     if (e->errnum == ENOSYS) {
         sbc_err_clear(e);

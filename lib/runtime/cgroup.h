@@ -47,6 +47,11 @@ const char *sbc_cgroup_mode_name(void);
  * "none (...why)" (no cgroup fs, no devices hierarchy and no unified tree,
  * no bpf(2)).  Probes (an eBPF load on v2): not for the start path. */
 const char *sbc_cgroup_devices_how(void);
+/* Rootless: the v2 subtree delegated to the user (relative to the v2
+ * mount; its containers' cgroups are "<it>/sbc/<id>"), with the
+ * controllers it has in ctrls ("cpu memory pids", may be ""); NULL when
+ * nothing is delegated (then sbc_cgroup_mode() is SBC_CG_NONE for it). */
+const char *sbc_cgroup_rootless_base(char *ctrls, size_t n);
 /* Create the cgroup(s) for name and apply the limits and device rules. */
 int sbc_cgroup_create(const char *name, const sbc_cg_limits *lim, sbc_err *e);
 /* Move pid into every hierarchy of name. */

@@ -824,7 +824,7 @@ static cJSON *spec_json(const sbc_create_opts *o, plan *p, const sbc_container *
         cJSON_AddItemToObject(lx, "maskedPaths", mp);
         cJSON_AddItemToObject(lx, "readonlyPaths", str_array(readonly_paths, sizeof readonly_paths / sizeof *readonly_paths));
     }
-    if (p->cgroup) /* (rootless: none) */
+    if (p->cgroup) /* (rootless: only in a delegated subtree) */
         cJSON_AddStringToObject(lx, "cgroupsPath", p->cgroup);
     resources(o, p, lx);
     if (p->nnodes)
@@ -843,7 +843,25 @@ static cJSON *spec_json(const sbc_create_opts *o, plan *p, const sbc_container *
     return spec;
 }
 
-/* The root file system by the store's driver, and the -v sources. */
+/* Rootless limits need a delegated v2 subtree with their controllers. */
+static int rootless_limits(const sbc_create_opts *o, sbc_err *e)
+{
+    char ctrls[256], have[260];
+    if (!sbc_cgroup_rootless_base(ctrls, sizeof ctrls))
+        return sbc_err_set(e, SBC_EXIT_FAIL, "rootless: no cgroup to apply --memory, --cpus or --pids-limit to "
+                           "(this host delegates no cgroup v2 subtree to uid %u)", (unsigned)geteuid());
+    snprintf(have, sizeof have, " %s ", ctrls);
+    const char *need[] = {o->memory ? "memory" : NULL, o->cpus > 0 ? "cpu" : NULL, o->pids ? "pids" : NULL};
+    for (int i = 0; i < 3; i++) {
+        char w[16];
+        snprintf(w, sizeof w, " %s ", need[i] ? need[i] : "");
+        if (need[i] && !strstr(have, w))
+            return sbc_err_set(e, SBC_EXIT_FAIL, "rootless: cgroup controller %s not delegated to uid %u (delegated: %s)",
+                               need[i], (unsigned)geteuid(), *ctrls ? ctrls : "none");
+    }
+    return 0;
+}
+
 /* --userns, or config.json's "userns-remap": the range and what cannot go
  * with it (Docker refuses the same: host namespaces and devices belong to
  * the host's root). */
@@ -853,9 +871,8 @@ static int userns_of(const char *store_root, const sbc_create_opts *o, plan *p, 
         /* the user's own uid and gid are the container's root */
         if (o->userns && !strcmp(o->userns, "remap"))
             return sbc_err_set(e, SBC_EXIT_FAIL, "--userns remap needs root (rootless containers map the user's own ids)");
-        if (o->memory || o->pids || o->cpus > 0)
-            return sbc_err_set(e, SBC_EXIT_FAIL, "rootless: no cgroup to apply --memory, --cpus or --pids-limit to "
-                               "(this host delegates none to uid %u)", (unsigned)geteuid());
+        if ((o->memory || o->pids || o->cpus > 0) && rootless_limits(o, e) < 0)
+            return -1;
         p->remap = 1;
         p->ur = (sbc_userns_range){(uint32_t)getuid(), (uint32_t)getgid(), 1};
         /* the user's subordinate ranges through the set-uid helpers (crun's
@@ -959,8 +976,11 @@ static int fill(sbc_store *st, const sbc_create_opts *o, plan *p, sbc_container 
     p->upper = sbc_xasprintf("%s/upper", c->dir);
     p->work = sbc_xasprintf("%s/work", c->dir);
     /* also without cgroups: then sbc_cgroup_create refuses limits */
+    const char *cgbase;
     if (!sbc_rootless())
         p->cgroup = sbc_xasprintf("sbc/%s", c->id);
+    else if ((cgbase = sbc_cgroup_rootless_base(NULL, 0))) /* a delegated subtree */
+        p->cgroup = sbc_xasprintf("%s/sbc/%s", cgbase, c->id);
     config_json(o, p, c->config);
     snprintf(c->cgroup, sizeof c->cgroup, "%s", p->cgroup ? p->cgroup : "");
     c->autoremove = o->autoremove;

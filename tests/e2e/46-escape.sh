@@ -20,6 +20,44 @@ bail() { fail "$1"; t_done; exit 1; }
 # the sbc binary the applets run (build/sbc, or sbc-debug in the ASan pass)
 SBC_EXE=$(readlink -f "$(command -v sbc-run)")
 [ -x "$SBC_EXE" ] || bail "no sbc-run on PATH"
+# 54-escape-rootless runs this script again with every container of an
+# ordinary user (made here): sbc-* on PATH become wrappers that run the
+# user's copy of sbc as the user; a control that needs the host's root
+# (--privileged, --device, --network host) passes --as-root (in HOSTNS),
+# which the wrapper turns into root's sbc; the "host sbc" of T2 is the
+# user's copy, the store of T17 and the scratch dir of T13 the user's
+STORE=$SBC_ROOT SH=/dev/shm/sbc SH_OWNER=root
+if [ "${ESCAPE_USERNS:-}" = rootless ]; then
+  if [ "$(cat /proc/sys/user/max_user_namespaces)" = 0 ]; then
+    skip "rootless escape suite: this host forbids unprivileged user namespaces"; t_done; exit 0
+  fi
+  EU=sbcesc$$
+  EU=${EU:0:16}
+  useradd -m -s /bin/sh "$EU" || bail "useradd $EU"
+  on_exit "userdel -r '$EU'"
+  on_exit "pkill -KILL -u '$EU'; sleep 0.3"
+  EUID_=$(id -u "$EU") EH=$(getent passwd "$EU" | cut -d: -f6)
+  on_exit "rm -rf '/dev/shm/sbc-$EUID_'"
+  chmod 755 "$T_TMP"
+  ROOTBIN=$(dirname "$(command -v sbc-run)")
+  UB=$T_TMP/ubin WR=$T_TMP/wrap
+  mkdir -p "$UB" "$WR" && cp "$SBC_EXE" "$UB/sbc" && chmod 755 "$UB" "$UB/sbc" && "$UB/sbc" --install "$UB" >/dev/null ||
+    bail "install the user's sbc"
+  for a in run exec rm ps import export create start stop logs wait inspect rmi commit kill; do
+    cat >"$WR/sbc-$a" <<WRAP
+#!/bin/bash
+for x in "\$@"; do [ "\$x" = --as-root ] && root=1; done
+if [ -n "\${root:-}" ]; then
+  args=(); for x in "\$@"; do [ "\$x" = --as-root ] || args+=("\$x"); done
+  exec "$ROOTBIN/sbc-$a" "\${args[@]}"
+fi
+exec runuser -u "$EU" -- env -i HOME="$EH" PATH="$UB:/usr/bin:/bin" XDG_RUNTIME_DIR= "$UB/sbc-$a" "\$@"
+WRAP
+    chmod 755 "$WR/sbc-$a"
+  done
+  PATH=$WR:$PATH
+  SBC_EXE=$UB/sbc STORE=$EH/.local/share/sbc SH=/dev/shm/sbc-$EUID_ SH_OWNER=$EU
+fi
 HOSTEXE=$(stat -L -c %d:%i "$SBC_EXE")
 SUM0=$(sha256sum <"$SBC_EXE" | cut -c1-64)
 
@@ -28,6 +66,10 @@ PROBE=$T_TMP/probe
 command -v musl-gcc >/dev/null || bail "musl-gcc is not installed (bootstrap.sh installs musl-tools)"
 musl-gcc -static -Os -o "$PROBE" "$FIX/probe.c" 2>"$T_TMP/cc.err" || bail "build the probe: $(head -c 300 "$T_TMP/cc.err")"
 bash "$FIX/mkimage.sh" busybox >/dev/null || bail "mkimage busybox"
+if [ -n "${EU:-}" ]; then # the same image in the user's store
+  "$ROOTBIN/sbc-export" busybox >"$T_TMP/bb.tar" && chmod 644 "$T_TMP/bb.tar" &&
+    sbc-import -q -c 'CMD ["sh"]' "$T_TMP/bb.tar" busybox >/dev/null || bail "busybox in the user's store"
+fi
 BASE=$T_TMP/base
 mkdir -p "$BASE"
 sbc-export busybox | tar -x -C "$BASE" || bail "export busybox"
@@ -44,8 +86,10 @@ mkimg() {
   (cd "$d" && eval "${PREP:-:}") || return 1
   local c=(-c 'CMD ["sh"]' -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin')
   for x in "$@"; do c+=(-c "$x"); done
-  tar -C "$d" -c . | sbc-import -q --compress none "${c[@]}" - "$name:latest" >/dev/null || return 1
-  rm -rf "$d"
+  tar -C "$d" -c . >"$d.tar" && chmod 644 "$d.tar" && sbc-import -q --compress none "${c[@]}" "$d.tar" "$name:latest" >/dev/null || return 1
+  # (rootless: root's store too, for the controls that run as root)
+  if [ -n "${EU:-}" ]; then "$ROOTBIN/sbc-import" -q --compress none "${c[@]}" "$d.tar" "$name:latest" >/dev/null || return 1; fi
+  rm -rf "$d" "$d.tar"
 }
 mkimg probeimg || bail "import the probe image"
 R=(sbc-run --rm --network none)
@@ -53,6 +97,7 @@ R=(sbc-run --rm --network none)
 # (config.json's "userns-remap"); the controls that need the host's
 # namespaces (--privileged, --device) then ask for them with --userns=host
 HOSTNS=()
+[ -n "${EU:-}" ] && HOSTNS=(--as-root)
 if [ "${ESCAPE_USERNS:-}" = remap ]; then
   CFG=$SBC_CONFIG_DIR/config.json
   [ -f "$CFG" ] && cp "$CFG" "$T_TMP/cfg.bak"
@@ -542,10 +587,10 @@ for i in 1 2 3 4 5; do
   run sbc-commit t17 esc-commit:$i
   [ "$RC" = 0 ] || { fail "T17 sbc-commit ($(why1))"; break; }
 done
-for b in "$SBC_ROOT"/blobs/sha256/*; do
+for b in "$STORE"/blobs/sha256/*; do
   zcat -f "$b" 2>/dev/null | grep -q "HOST-$MARK" && leak=$((leak + 1))
 done
-grep -rqs "HOST-$MARK" "$SBC_ROOT/layers" && leak=$((leak + 1))
+grep -rqs "HOST-$MARK" "$STORE/layers" && leak=$((leak + 1))
 [ "$leak" = 0 ] && pass "T17 5 sbc-commit runs during the swap: no host file in any blob or layer" || fail "T17 sbc-commit stored the host marker ($leak places)"
 sbc-rm -f t17 >/dev/null 2>&1
 
@@ -567,7 +612,6 @@ else
 fi
 
 # ---- T13 scratch dir takeover -----------------------------------------------------
-SH=/dev/shm/sbc
 if [ -n "$(ls -A "$SH" 2>/dev/null)" ]; then
   skip "T13 scratch dir: $SH holds $(ls "$SH" | wc -l) entries of running containers; not touched"
 else
@@ -589,8 +633,8 @@ else
   [ "$RC" = 125 ] && pass "T13 $SH a symlink: refused ($ERR)" || fail "T13 a --rm container used $SH as a symlink to $T_TMP (rc=$RC)"
   rm -f "$SH"
   run "${R[@]}" busybox echo ran
-  [ "$RC" = 0 ] && [ "$OUT" = ran ] && [ "$(stat -c '%U %a %F' "$SH")" = "root 700 directory" ] &&
-    pass "T13 control: without it, sbc makes $SH root 700 and runs" || fail "T13 control: fresh $SH: $(stat -c '%U %a %F' "$SH" 2>&1) ($(why1))"
+  [ "$RC" = 0 ] && [ "$OUT" = ran ] && [ "$(stat -c '%U %a %F' "$SH")" = "$SH_OWNER 700 directory" ] &&
+    pass "T13 control: without it, sbc makes $SH $SH_OWNER 700 and runs" || fail "T13 control: fresh $SH: $(stat -c '%U %a %F' "$SH" 2>&1) ($(why1))"
 fi
 
 echo "time: $((SECONDS - START)) s"

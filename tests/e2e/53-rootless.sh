@@ -203,6 +203,47 @@ run runuser -u "$U" -- env -i HOME="$H" PATH="$T_TMP/bin" sbc-run --rm --network
 [ "$RC" = 125 ] && [ "$(echo "$ERR" | wc -l)" = 1 ] && echo "$ERR" | grep -q "slirp4netns is not installed" &&
   pass "--network slirp4netns without the tool: one line ($ERR)" || fail "rootless missing tool ($(_why))"
 
+# ---- cgroups: a v2 subtree delegated to the user -----------------------------
+# (root makes it and moves the user's shell into a leaf of it, as systemd's
+# Delegate= would; without it, limits are refused above)
+V2=""
+if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then V2=/sys/fs/cgroup
+elif [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then V2=/sys/fs/cgroup/unified; fi
+if [ -z "$V2" ]; then
+  skip "rootless delegated cgroup: no cgroup v2 tree on this host"
+else
+  D=$V2/sbcrl$$
+  # (the user's namespace holder may be born in the leaf: it goes first)
+  mkdir -p "$D/leaf" && on_exit "pkill -u '$U' -x sbc-userns; sleep 0.3; rmdir '$D/sbc' '$D/leaf' '$D'"
+  for x in "$D" "$D/leaf"; do chown "$U:" "$x" "$x/cgroup.procs" "$x/cgroup.subtree_control" "$x/cgroup.threads"; done
+  ctl=$(tr ' ' '\n' <"$D/cgroup.controllers" | grep -xE 'memory|pids|cpu' | sort | paste -sd' ')
+  inside() { run bash -c "echo \$BASHPID >'$D/leaf/cgroup.procs' && exec runuser -u '$U' -- env -i HOME='$H' PATH='$T_TMP/bin:/usr/bin:/bin' XDG_RUNTIME_DIR= sh -c \"cd; $1\""; }
+  have=$(cat "$D/cgroup.controllers")
+  inside "sbc --version | grep ^cgroup:"
+  [ "$OUT" = "cgroup: v2, delegated /${D#$V2/} (controllers: ${have:-none})" ] &&
+    pass "--version names the delegated subtree and its controllers ($OUT)" || fail "rootless --version cgroup ($(_why))"
+  inside "sbc-run -d --name cg $IMG sleep 30"
+  sleep 0.3
+  cp=$(pgrep -u "$U" -f 'sleep 30' | head -1)
+  cgp=$(grep '^0::' "/proc/$cp/cgroup" 2>/dev/null | cut -d: -f3)
+  id=$(echo "$OUT" | tail -1)
+  [ "$RC" = 0 ] && [ "$cgp" = "/${D#$V2/}/sbc/$id" ] && pass "rootless container in its own cgroup under the delegated subtree ($cgp)" ||
+    fail "rootless delegated cgroup: process in '$cgp' ($(_why))"
+  as "sbc-rm -f cg"
+  [ "$RC" = 0 ] && [ ! -e "$D/sbc/$id" ] && pass "its cgroup is removed with it" || fail "rootless cgroup left: $(ls "$D/sbc" 2>&1)"
+  # a limit: applied when its controller is delegated, else one line naming it
+  if echo " $ctl " | grep -q ' pids '; then
+    inside "sbc-run --rm --pids-limit 7 $IMG cat /sys/fs/cgroup/pids.max"
+    [ "$OUT" = 7 ] && pass "rootless --pids-limit 7 through the delegated pids controller" || fail "rootless pids.max ($(_why))"
+  else
+    inside "sbc-run --rm --pids-limit 7 $IMG true"
+    [ "$RC" = 125 ] && [ "$(echo "$ERR" | wc -l)" = 1 ] && echo "$ERR" | grep -q "controller pids not delegated" &&
+      pass "rootless --pids-limit without a delegated pids controller: one line ($ERR)" || fail "rootless pids undelegated ($(_why))"
+  fi
+  inside "sbc-run --rm $IMG true"
+  [ "$RC" = 0 ] && pass "a run without limits in the delegated subtree" || fail "rootless run in delegated cgroup ($(_why))"
+fi
+
 # a user without /etc/subuid entries: one id, with a note of what that
 # cannot do, and the same container runs
 U2=${U}b
