@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include <linux/mount.h>
 #include <linux/bpf.h>
 
 #include "base/io.h"
@@ -778,7 +779,81 @@ int sbc_dev_nodes_host(const char *dir, sbc_dev_node **out, int *n, sbc_err *e)
     return 0;
 }
 
-int sbc_dev_node_make(int rootfd, const sbc_dev_node *n, sbc_err *e)
+/* In a user namespace no node can be made: the host's node at the same
+ * path is bound on an empty file instead (podman's and runc's way), when it
+ * is the device asked for. */
+static int is_node(const char *path, const sbc_dev_node *n)
+{
+    struct stat st;
+    return lstat(path, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) &&
+           (S_ISBLK(st.st_mode) ? 'b' : 'c') == n->type && major(st.st_rdev) == (unsigned)n->major &&
+           minor(st.st_rdev) == (unsigned)n->minor;
+}
+
+/* The host's node for n: at the same path, else the first of /dev and its
+ * subdirs (--device HOST:CTR gives the container's path only). */
+static int host_node(const sbc_dev_node *n, char *out, size_t on)
+{
+    if (is_node(n->path, n)) {
+        snprintf(out, on, "%s", n->path);
+        return 0;
+    }
+    const char *dirs[] = {"/dev", NULL};
+    DIR *d = opendir(dirs[0]);
+    struct dirent *de;
+    int found = -1;
+    while (d && found < 0 && (de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        snprintf(out, on, "/dev/%s", de->d_name);
+        if (is_node(out, n)) {
+            found = 0;
+        } else if (de->d_type == DT_DIR) {
+            DIR *sd = opendir(out);
+            struct dirent *se;
+            char sub[PATH_MAX];
+            while (sd && found < 0 && (se = readdir(sd)))
+                if (se->d_name[0] != '.' && snprintf(sub, sizeof sub, "%s/%s", out, se->d_name) < (int)sizeof sub &&
+                    is_node(sub, n)) {
+                    snprintf(out, on, "%s", sub);
+                    found = 0;
+                }
+            if (sd)
+                closedir(sd);
+        }
+    }
+    if (d)
+        closedir(d);
+    return found;
+}
+
+static int bind_host_node(int dfd, const char *comp, const sbc_dev_node *n, sbc_err *e)
+{
+    char host[PATH_MAX];
+    if (host_node(n, host, sizeof host) < 0)
+        return sbc_err_set(e, SBC_EXIT_FAIL, "device %s: in a user namespace only a host node can be bound, and the "
+                           "host has no %c %lld:%lld", n->path, n->type, (long long)n->major, (long long)n->minor);
+    struct stat st;
+    if (fstatat(dfd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) &&
+        (S_ISBLK(st.st_mode) ? 'b' : 'c') == n->type && major(st.st_rdev) == (unsigned)n->major &&
+        minor(st.st_rdev) == (unsigned)n->minor)
+        return 0; /* there already (the default nodes are bound so) */
+    if (fstatat(dfd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) && unlinkat(dfd, comp, 0) < 0)
+        return sbc_err_sys(e, "device %s: replace what is there", n->path); /* (e.g. the ptmx symlink) */
+    int f = openat(dfd, comp, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+    int t = f < 0 ? -1 : (int)syscall(SYS_open_tree, AT_FDCWD, host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    int rc = t < 0 ? -1
+                   : (int)syscall(SYS_move_mount, t, "", f, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+    if (rc < 0)
+        sbc_err_sys(e, "device %s: bind the host's node", n->path);
+    if (t >= 0)
+        close(t);
+    if (f >= 0)
+        close(f);
+    return rc;
+}
+
+int sbc_dev_node_make(int rootfd, const sbc_dev_node *n, int from_host, sbc_err *e)
 {
     char *p = sbc_xstrdup(n->path), *save = NULL;
     int dfd = fcntl(rootfd, F_DUPFD_CLOEXEC, 3), rc = -1;
@@ -807,6 +882,10 @@ int sbc_dev_node_make(int rootfd, const sbc_dev_node *n, sbc_err *e)
     }
     if (!strcmp(comp, ".") || !strcmp(comp, "..")) {
         sbc_err_set(e, SBC_EXIT_FAIL, "device %s: '.' or '..' in the path", n->path);
+        goto out;
+    }
+    if (from_host) {
+        rc = bind_host_node(dfd, comp, n, e);
         goto out;
     }
     mode_t m = (n->type == 'b' ? S_IFBLK : S_IFCHR) | (n->mode & 07777);

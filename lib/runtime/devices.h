@@ -131,6 +131,6 @@ int sbc_dev_nodes_host(const char *dir, sbc_dev_node **out, int *n, sbc_err *e);
 /* Create node n below the container's root (rootfd, before pivot_root):
  * parents made as directories (0755), no symlink followed, an existing
  * non-directory at the path replaced; mode, uid, gid applied. */
-int sbc_dev_node_make(int rootfd, const sbc_dev_node *n, sbc_err *e);
+int sbc_dev_node_make(int rootfd, const sbc_dev_node *n, int from_host, sbc_err *e);
 
 #endif

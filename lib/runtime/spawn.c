@@ -40,6 +40,7 @@
 #include "runtime/devices.h"
 #include "runtime/user.h"
 #include "runtime/userns.h"
+#include "base/config.h"
 #include "base/io.h"
 #include "image/rootfs.h"
 
@@ -890,6 +891,12 @@ static _Noreturn void exec_cmd(const sbc_spec *s, const sbc_confine *cf, int soc
             }
             close(sock);
             syscall(SYS_close_range, 3U, ~0U, 0U);
+            /* rootless: sbc-exec (an ordinary user, no CAP_SYS_PTRACE)
+             * joins through this PID 1, which the kernel allows only when
+             * it is dumpable; it holds no fd and no more than the
+             * container's capabilities by now */
+            if (sbc_rootless())
+                prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
             init_loop(c);
         }
         sigprocmask(SIG_SETMASK, &old, NULL);
@@ -1138,7 +1145,7 @@ static _Noreturn void child_main(const sbc_spec *s, const sbc_confine *cf, int s
             child_fail(sock, &e);
     /* linux.devices (--device, --privileged): on the fresh /dev, before "go" */
     for (int k = 0; k < s->ndevnodes; k++)
-        if (sbc_dev_node_make(rootfd, &s->devnodes[k], &e) < 0)
+        if (sbc_dev_node_make(rootfd, &s->devnodes[k], !!(s->ns & CLONE_NEWUSER), &e) < 0)
             child_fail(sock, &e);
     int sysfd = -1;
     if (s->nsysctl > 0 && (sysfd = sysctl_dir(rootfd, &e)) < 0)

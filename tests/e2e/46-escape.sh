@@ -139,7 +139,7 @@ else
   if [ "$(res mknod)" = ok ] && [ "$(res open)" = "errno EPERM (1)" ]; then
     pass "T1 mknod c $DMAJ:$DMIN works in a container, open is refused (EPERM)"
   elif [ -n "${HOSTNS[*]}" ] && [ "$(res mknod)" = "errno EPERM (1)" ]; then
-    pass "T1 remapped: mknod c $DMAJ:$DMIN itself is refused (no CAP_MKNOD over devices in a user namespace)"
+    pass "T1 in a user namespace (remapped or rootless): mknod c $DMAJ:$DMIN itself is refused (no CAP_MKNOD over devices in a user namespace)"
   else
     fail "T1 container root opened a host device: mknod c $DMAJ:$DMIN then open gave '$(res mknod)' / '$(res open)' (want mknod ok, open EPERM; $(why1))"
   fi

@@ -230,7 +230,7 @@ TEST(devices_node_make)
     int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     sbc_err e = {0};
     sbc_dev_node n = {.path = "/dev/snd/ctl", .type = 'c', .major = 1, .minor = 3, .mode = 0640, .uid = 1, .gid = 2};
-    CHECK_INT(sbc_dev_node_make(rfd, &n, &e), 0);
+    CHECK_INT(sbc_dev_node_make(rfd, &n, 0, &e), 0);
     struct stat st;
     char p[600];
     snprintf(p, sizeof p, "%s/dev/snd/ctl", root);
@@ -240,15 +240,15 @@ TEST(devices_node_make)
     CHECK(st.st_uid == 1 && st.st_gid == 2);
     /* an existing file is replaced; a symlinked parent is not followed */
     n.minor = 5;
-    CHECK_INT(sbc_dev_node_make(rfd, &n, &e), 0);
+    CHECK_INT(sbc_dev_node_make(rfd, &n, 0, &e), 0);
     CHECK(lstat(p, &st) == 0 && minor(st.st_rdev) == 5);
     snprintf(p, sizeof p, "%s/link", root);
     CHECK_INT(symlink("/tmp", p), 0);
     sbc_dev_node l = {.path = "/link/x", .type = 'c', .major = 1, .minor = 3, .mode = 0600};
-    CHECK_INT(sbc_dev_node_make(rfd, &l, &e), -1);
+    CHECK_INT(sbc_dev_node_make(rfd, &l, 0, &e), -1);
     CHECK(access("/tmp/x", F_OK) < 0 || errno != 0);
     sbc_dev_node dd = {.path = "/dev/../x", .type = 'c', .major = 1, .minor = 3, .mode = 0600};
-    CHECK_INT(sbc_dev_node_make(rfd, &dd, &e), -1);
+    CHECK_INT(sbc_dev_node_make(rfd, &dd, 0, &e), -1);
     close(rfd);
 }
 
