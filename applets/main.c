@@ -73,6 +73,8 @@ static void seal_if_needed(const struct sbc_applet_entry *a)
     if (a->main != run_main && a->main != start_main && a->main != exec_main)
         return;
     sbc_err e = {0};
+    if (a->main != exec_main) /* (sbc-exec's joiner is no init of a new user namespace) */
+        sbc_exe_seal_defer();
     if (sbc_exe_seal(orig_argv, environ, &e) < 0) {
         sbc_applet = a->name;
         exit(sbc_err_print(&e));

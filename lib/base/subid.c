@@ -119,14 +119,24 @@ int sbc_userns_run_helper(const char *name, int pid, const uint32_t (*lines)[3],
 
 int sbc_userns_subranges(uint32_t *uid, uint32_t *gid, uint32_t *count)
 {
-    struct passwd *pw = getpwuid(getuid());
-    uint32_t sc, gc;
-    if (!sbc_userns_helper("newuidmap") || !sbc_userns_helper("newgidmap") ||
-        !sbc_userns_subids("/etc/subuid", pw ? pw->pw_name : NULL, getuid(), uid, &sc) ||
-        !sbc_userns_subids("/etc/subgid", pw ? pw->pw_name : NULL, getuid(), gid, &gc))
-        return 0;
-    *count = sc < gc ? sc : gc;
-    return 1;
+    /* looked up once per process (a run asks several times); by uid, so a
+     * process that has since joined a namespace (getuid() 0) answers
+     * nothing */
+    static int known = -1;
+    static uid_t for_uid;
+    static uint32_t u, g, c;
+    if (known < 0 || for_uid != getuid()) {
+        for_uid = getuid();
+        struct passwd *pw = getpwuid(for_uid);
+        uint32_t sc = 0, gc = 0;
+        known = sbc_userns_helper("newuidmap") && sbc_userns_helper("newgidmap") &&
+                sbc_userns_subids("/etc/subuid", pw ? pw->pw_name : NULL, for_uid, &u, &sc) &&
+                sbc_userns_subids("/etc/subgid", pw ? pw->pw_name : NULL, for_uid, &g, &gc);
+        c = sc < gc ? sc : gc;
+    }
+    if (known)
+        *uid = u, *gid = g, *count = c;
+    return known;
 }
 
 /* ---- the holder: the user's namespace of its ids ------------------------ */

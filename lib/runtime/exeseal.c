@@ -241,6 +241,70 @@ int sbc_exe_host_fd(void)
     return host_fd;
 }
 
+/* A sealed in-memory copy of the binary open on src (-1 with e). */
+static int sealed_copy(int src, sbc_err *e)
+{
+    struct stat st;
+    if (fstat(src, &st) < 0)
+        return sbc_err_sys(e, "seal the sbc binary: stat /proc/self/exe");
+    /* MFD_EXEC: executable even where vm.memfd_noexec=1 makes memfds
+     * non-executable by default (older kernels reject the flag) */
+    int mfd = (int)syscall(SYS_memfd_create, "sbc", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+    if (mfd < 0 && errno == EINVAL)
+        mfd = (int)syscall(SYS_memfd_create, "sbc", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (mfd < 0)
+        return sbc_err_sys(e, "seal the sbc binary: memfd_create");
+    /* the copy, in the kernel; the size is set first (one allocation) */
+    off_t off = 0;
+    int rc = ftruncate(mfd, st.st_size);
+    while (rc == 0 && off < st.st_size) {
+        ssize_t n = sendfile(mfd, src, &off, (size_t)(st.st_size - off));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            rc = -1, errno = n < 0 ? errno : EIO;
+    }
+    if (rc == 0 && fcntl(mfd, F_ADD_SEALS, SEALS | F_SEAL_EXEC) < 0 &&
+        (errno != EINVAL || fcntl(mfd, F_ADD_SEALS, SEALS) < 0))
+        rc = -1;
+    if (rc < 0) {
+        int err = errno;
+        close(mfd);
+        errno = err;
+        return sbc_err_sys(e, "seal the sbc binary");
+    }
+    return mfd;
+}
+
+/* The sealed copy the container's init is to switch to (deferred seal). */
+static int pending = -1;
+static int defer_wanted;
+
+/* Deferring is for an ordinary user's run and start (whose containers'
+ * inits are roots of their user namespaces) on a kernel with PR_SET_MM_MAP. */
+static int defer_ok(void)
+{
+    unsigned size = 0;
+    return defer_wanted && geteuid() != 0 && !getenv("SBC_SEAL_COPY") &&
+           prctl(PR_SET_MM, MM_MAP_SIZE, &size, 0, 0) == 0 && size == sizeof(struct mm_map);
+}
+
+void sbc_exe_seal_defer(void)
+{
+    defer_wanted = 1;
+}
+
+int sbc_exe_seal_child(sbc_err *e)
+{
+    if (pending < 0)
+        return 0;
+    int r = detach(pending, e);
+    if (r == 0)
+        return 0;
+    return r < 0 ? -1 : sbc_err_set(e, SBC_EXIT_FAIL, "seal the sbc binary: the container's init could not switch "
+                                                      "to the sealed copy (PR_SET_MM_MAP refused)");
+}
+
 int sbc_exe_seal(char *const *argv, char *const *envp, sbc_err *e)
 {
     int src = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
@@ -262,39 +326,19 @@ int sbc_exe_seal(char *const *argv, char *const *envp, sbc_err *e)
             return r;
         }
     }
-    struct stat st;
-    if (fstat(src, &st) < 0) {
-        close(src);
-        return sbc_err_sys(e, "seal the sbc binary: stat /proc/self/exe");
-    }
-    /* MFD_EXEC: executable even where vm.memfd_noexec=1 makes memfds
-     * non-executable by default (older kernels reject the flag) */
-    int mfd = (int)syscall(SYS_memfd_create, "sbc", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
-    if (mfd < 0 && errno == EINVAL)
-        mfd = (int)syscall(SYS_memfd_create, "sbc", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    int mfd = sealed_copy(src, e);
     if (mfd < 0) {
         close(src);
-        return sbc_err_sys(e, "seal the sbc binary: memfd_create");
+        return -1;
     }
-    /* the copy, in the kernel; the size is set first (one allocation) */
-    off_t off = 0;
-    int rc = ftruncate(mfd, st.st_size);
-    while (rc == 0 && off < st.st_size) {
-        ssize_t n = sendfile(mfd, src, &off, (size_t)(st.st_size - off));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            rc = -1, errno = n < 0 ? errno : EIO;
-    }
-    if (rc == 0 && fcntl(mfd, F_ADD_SEALS, SEALS | F_SEAL_EXEC) < 0 &&
-        (errno != EINVAL || fcntl(mfd, F_ADD_SEALS, SEALS) < 0))
-        rc = -1;
-    if (rc < 0) {
-        int err = errno;
-        close(src);
-        close(mfd);
-        errno = err;
-        return sbc_err_sys(e, "seal the sbc binary");
+    /* rootless run/start: no exec here; the container's init switches to
+     * the copy as its first act (sbc_exe_seal_child), where it is root of
+     * its user namespace and so may (the processes a container can see
+     * are that init and what it forks; this one stays on the host side) */
+    if (defer_ok()) {
+        pending = mfd;
+        host_fd = src;
+        return 0;
     }
     /* the host binary goes along as an fd (SBC_EXE_FD), for the detached
      * monitor only: a host process no container sees, which so shares the

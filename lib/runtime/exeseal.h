@@ -34,5 +34,16 @@ int sbc_exe_host_fd(void);
  * /proc/self/exe into a sealed memfd and execveat it with argv and envp
  * (does not return on success).  0 when done; -1 with e on failure. */
 int sbc_exe_seal(char *const *argv, char *const *envp, sbc_err *e);
+/* Before sbc_exe_seal, for an ordinary user's run and start: when the
+ * host binary cannot be switched here, make the sealed copy but do not
+ * exec it; the container's init switches to it with sbc_exe_seal_child
+ * (root of its user namespace, it may: PR_SET_MM_MAP wants
+ * CAP_CHECKPOINT_RESTORE there), saving an exec (~1 ms).  This process,
+ * on the host side, keeps the host binary (nothing in a container sees
+ * it). */
+void sbc_exe_seal_defer(void);
+/* In the container's init, first thing: the deferred switch, if any;
+ * 0, or -1 with e (the init must not go on unsealed). */
+int sbc_exe_seal_child(sbc_err *e);
 
 #endif

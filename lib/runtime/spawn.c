@@ -38,6 +38,7 @@
 #include "runtime/cgroup.h"
 #include "runtime/confine.h"
 #include "runtime/devices.h"
+#include "runtime/exeseal.h"
 #include "runtime/user.h"
 #include "runtime/userns.h"
 #include "base/config.h"
@@ -1065,6 +1066,9 @@ static _Noreturn void child_main(const sbc_spec *s, const sbc_confine *cf, int s
     char go;
     reset_signals();
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    /* rootless: the sealed copy of sbc, before anything else (exeseal.h) */
+    if (sbc_exe_seal_child(&e) < 0)
+        child_fail(sock, &e);
     /* What needs nothing from the parent runs while it moves us into the
      * cgroup and sets the network up: the root and the kernel file systems.
      * Bind mounts wait for "go" (their sources, e.g. hosts and resolv.conf,

@@ -95,6 +95,16 @@ if [ "$SUB" != 0 ]; then
 else
   skip "rootless subordinate ids: newuidmap or an /etc/subuid entry for $U is missing"
 fi
+# the sbc a rootless container can reach is the sealed copy its init
+# switched to (no re-exec in the parent: exeseal.h): --init's PID 1 runs it,
+# a "#!/proc/self/exe" script runs it and cannot open it for writing
+SUM=$(sha256sum <"$T_TMP/bin/sbc")
+mkdir -p "$T_TMP/evil" && printf '#!/proc/self/exe --version\n' >"$T_TMP/evil/e" && chmod 755 "$T_TMP/evil" "$T_TMP/evil/e"
+as "sbc-run --rm --init $IMG readlink /proc/1/exe; sbc-run --rm -v $T_TMP/evil:/evil:ro $IMG /evil/e | head -1; sbc-run --rm --init $IMG sh -c '(echo x >>/proc/1/exe) 2>/dev/null && echo WROTE || echo refused'"
+[ "$(echo "$OUT" | head -1)" = "/memfd:sbc (deleted)" ] && echo "$OUT" | grep -q '^sbc version' && [ "$(echo "$OUT" | tail -1)" = refused ] &&
+  [ "$(sha256sum <"$T_TMP/bin/sbc")" = "$SUM" ] &&
+  pass "rootless: --init PID 1 and a #!/proc/self/exe script run the sealed copy; the user's sbc is unchanged" ||
+  fail "rootless seal ($(_why))"
 # a file the container's root writes into a volume is the user's on the host
 V=$H/vol
 runuser -u "$U" -- mkdir -p "$V"
