@@ -17,6 +17,10 @@
  *  - otherwise: re-execute from a sealed in-memory copy (a memfd written
  *    once, sealed against writes, growth and shrinking: crun's
  *    cloned_binary.c, runc's memfd path), so every later process has it.
+ *    An ordinary user's run and start skip that exec: the container's
+ *    init, root of its user namespace, switches to the copy itself as its
+ *    first act (the same remap and PR_SET_MM_MAP as above); the parent,
+ *    which no container sees, keeps the host binary.
  * A kernel bug that writes a read-only file's page cache (Dirty Pipe,
  * CVE-2022-0847) would reach the first but not the second; runc >= 1.2
  * (a private overlayfs) makes the same trade.  SBC_SEAL_COPY=1 forces
