@@ -144,26 +144,17 @@ int sbc_userns_subranges(uint32_t *uid, uint32_t *gid, uint32_t *count)
 #define HOLDER_IDLE_SECS 60
 #define HOLDER_NAME "sbc-userns"
 
-/* The start time of pid (/proc/PID/stat field 22) and its name; 0 when it
- * is gone. */
-static unsigned long long proc_start(pid_t pid, char *comm, size_t cn)
+/* pid's name (/proc/PID/comm) in comm; "" when it is gone. */
+static void proc_comm(pid_t pid, char *comm, size_t cn)
 {
-    char p[32], buf[1024];
-    snprintf(p, sizeof p, "/proc/%d/stat", (int)pid);
+    char p[32];
+    snprintf(p, sizeof p, "/proc/%d/comm", (int)pid);
     int fd = open(p, O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+    ssize_t n = fd >= 0 ? read(fd, comm, cn - 1) : -1;
     if (fd >= 0)
         close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = 0;
-    char *l = strchr(buf, '('), *s = strrchr(buf, ')');
-    if (!l || !s)
-        return 0;
-    snprintf(comm, cn, "%.*s", (int)(s - l - 1), l + 1);
-    for (int f = 2; s && f < 22; f++)
-        s = strchr(s + 1, ' ');
-    return s ? strtoull(s + 1, NULL, 10) : 0;
+    comm[n > 0 ? n : 0] = 0;
+    comm[strcspn(comm, "\n")] = 0;
 }
 
 static char *holder_file(const char *what)
@@ -179,10 +170,10 @@ static pid_t holder_pid(void)
     char *txt = sbc_read_file(AT_FDCWD, pf, 64, NULL, &e);
     free(pf);
     int pid = 0;
-    unsigned long long start = 0, now;
+    unsigned long long start = 0;
     char comm[32] = "";
-    int ok = txt && sscanf(txt, "%d %llu", &pid, &start) == 2 && pid > 1 &&
-             (now = proc_start(pid, comm, sizeof comm)) == start && start && !strcmp(comm, HOLDER_NAME);
+    int ok = txt && sscanf(txt, "%d %llu", &pid, &start) == 2 && pid > 1 && start &&
+             sbc_proc_starttime(pid) == start && (proc_comm(pid, comm, sizeof comm), !strcmp(comm, HOLDER_NAME));
     free(txt);
     return ok ? (pid_t)pid : 0;
 }
@@ -262,8 +253,8 @@ static pid_t holder_make(sbc_err *e)
     int rc = sbc_userns_run_helper("newuidmap", h, um, 2);
     if (rc == 0)
         rc = sbc_userns_run_helper("newgidmap", h, gm, 2);
-    char comm[32], line[64];
-    int n = snprintf(line, sizeof line, "%d %llu\n", (int)h, proc_start(h, comm, sizeof comm));
+    char line[64];
+    int n = snprintf(line, sizeof line, "%d %llu\n", (int)h, sbc_proc_starttime(h));
     char *pf = holder_file("pid");
     if (rc == 0 && sbc_write_atomic_scratch(AT_FDCWD, pf, line, (size_t)n, 0600, e) < 0)
         rc = -1;

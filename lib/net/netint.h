@@ -54,8 +54,6 @@ int net_user_start(pid_t pid, const int nsfd[2], const char *state_dir, sbc_neto
 void net_user_kill(const cJSON *j);
 /* The program name on PATH, or NULL (malloc'd). */
 char *net_find_tool(const char *name);
-/* A process's start time (/proc/PID/stat), 0 when it is gone. */
-unsigned long long net_proc_start(pid_t pid);
 
 /* etcfiles.c: write state_dir/hosts and state_dir/resolv.conf (c and ip
  * NULL outside the bridge). */

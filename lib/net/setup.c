@@ -362,7 +362,7 @@ static cJSON *other_record(const char *cid, const sbc_netopts *o, pid_t keeper, 
     for (int i = 0; i < 2; i++)
         if (pids[i] > 0) {
             cJSON_AddNumberToObject(j, keys[i][0], pids[i]);
-            cJSON_AddNumberToObject(j, keys[i][1], (double)net_proc_start(pids[i]));
+            cJSON_AddNumberToObject(j, keys[i][1], (double)sbc_proc_starttime(pids[i]));
         }
     net_ports_to_json(cJSON_AddArrayToObject(j, "ports"), o->ports, o->nports);
     return j;

@@ -454,27 +454,6 @@ static void relay(keeper *k, int pidfd)
     free(pf);
 }
 
-/* The start time of pid (/proc/PID/stat field 22), 0 when it is gone. */
-unsigned long long net_proc_start(pid_t pid)
-{
-    char p[32], buf[1024];
-    snprintf(p, sizeof p, "/proc/%d/stat", (int)pid);
-    int fd = open(p, O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
-    if (fd >= 0)
-        close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = 0;
-    char *s = strrchr(buf, ')');
-    unsigned long long v = 0;
-    for (int f = 2; s && f < 22; f++)
-        s = strchr(s + 1, ' ');
-    if (s)
-        v = strtoull(s + 1, NULL, 10);
-    return v;
-}
-
 /* ---- the keeper ---------------------------------------------------------- */
 
 /* Bind port p on the host; its socket, or -1 with msg.  Port 0: the port
@@ -674,7 +653,7 @@ void net_user_kill(const cJSON *j)
         pid_t pid = (pid_t)p->valuedouble;
         int fd = (int)syscall(SYS_pidfd_open, pid, 0);
         /* (checked after the pidfd is open: it cannot be reused then) */
-        if (fd >= 0 && s->valuedouble > 0 && net_proc_start(pid) == (unsigned long long)s->valuedouble &&
+        if (fd >= 0 && s->valuedouble > 0 && sbc_proc_starttime(pid) == (unsigned long long)s->valuedouble &&
             syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0) == 0)
             poll(&(struct pollfd){.fd = fd, .events = POLLIN}, 1, 1000); /* gone before the caller goes on */
         if (fd >= 0)

@@ -732,30 +732,6 @@ int sbc_container_remove(const char *root, sbc_container *c, sbc_err *e)
     return sbc_container_cleanup(root, c->id, c->name, c->cgroup, e);
 }
 
-unsigned long long sbc_proc_starttime(pid_t pid)
-{
-    char p[64], buf[1024];
-    snprintf(p, sizeof p, "/proc/%d/stat", (int)pid);
-    int fd = open(p, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = 0;
-    char *s = strrchr(buf, ')'); /* comm may hold spaces and parens */
-    if (!s || s[1] != ' ' || !s[2])
-        return 0;
-    s += 2; /* field 3, the state */
-    if (*s == 'Z' || *s == 'X')
-        return 0; /* a zombie is dead */
-    for (int field = 3; *s && field < 22; s++)
-        if (*s == ' ')
-            field++;
-    return strtoull(s, NULL, 10);
-}
-
 int sbc_proc_alive(pid_t pid, unsigned long long start)
 {
     if (pid <= 0)

@@ -22,6 +22,7 @@
 #include <cjson/cJSON.h>
 #include "base/digest.h"
 #include "base/err.h"
+#include "base/io.h"
 
 /* state.json: what a container is doing.  Parsed once when a container is
  * loaded, changed in place, written whole (sbc_ctr_state_write, which needs
@@ -129,8 +130,7 @@ cJSON *sbc_container_inspect_json(const char *root, const char *ref, sbc_err *e)
 int sbc_wait_fifo(sbc_container *c, char *path, size_t size, sbc_err *e); /* its fd; path: its name */
 void sbc_wait_notify(const char *dir, int code);
 
-/* Start time of pid in clock ticks since boot (0 if gone). */
-unsigned long long sbc_proc_starttime(pid_t pid);
+/* (sbc_proc_starttime: base/io.h) */
 /* Is pid alive with that start time? */
 int sbc_proc_alive(pid_t pid, unsigned long long start);
 /* The tmpfs scratch base (SBC_SCRATCH or /dev/shm/sbc). */
