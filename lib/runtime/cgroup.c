@@ -48,6 +48,8 @@ static int is_fs(const char *p, unsigned long magic)
 
 static char deleg[PATH_MAX]; /* relative to v2root; "" when none */
 static int deleg_known;
+/* rootless: a v2 tree is mounted (v2root), delegated to us or not */
+static int rootless_v2;
 
 static int owned_dir(const char *dir)
 {
@@ -63,11 +65,15 @@ static int owned_dir(const char *dir)
 }
 
 /* The top of the subtree delegated to us that holds our own cgroup: from
- * "0::PATH" of /proc/self/cgroup up while the dirs are ours (owner,
+ * "0::PATH" of /proc/self/cgroup up to the nearest dir that is ours (owner,
  * cgroup.procs and subtree_control writable, as systemd's Delegate= or an
- * admin's chown leaves them).  The container's cgroup goes under it, where
- * the common ancestor of where the init is born and where it goes is ours
- * to write (the kernel's rule for a move). */
+ * admin's chown leaves them: our own cgroup, or an ancestor), then on up
+ * while the parents are ours too (systemd's user@UID.service above the
+ * app.slice/... we run in).  The container's cgroup goes under it: the
+ * common ancestor of where the init is born (our cgroup) and where it goes
+ * is then ours to write, the kernel's rule for a move (and for
+ * CLONE_INTO_CGROUP); and the top holds no process of ours when we sit
+ * lower down (see rootless_enable for when it does). */
 static const char *delegated(const char *root)
 {
     if (deleg_known)
@@ -79,18 +85,23 @@ static const char *delegated(const char *root)
     for (l = txt ? strtok(txt, "\n") : NULL; l; l = strtok(NULL, "\n"))
         if (!strncmp(l, "0::/", 4))
             own = l + 4;
-    char d[PATH_MAX];
-    if (own && *own && snprintf(d, sizeof d, "%s/%s", root, own) < (int)sizeof d && owned_dir(d)) {
-        char *cut;
-        while ((cut = strrchr(d, '/')) && cut > d + strlen(root)) {
+    char d[PATH_MAX], *cut;
+    size_t rl = strlen(root);
+    int ok = own && *own && snprintf(d, sizeof d, "%s/%s", root, own) < (int)sizeof d;
+    while (ok && !owned_dir(d)) /* up to the nearest of ours */
+        if ((cut = strrchr(d, '/')) && cut > d + rl)
             *cut = 0;
-            if (!owned_dir(d)) {
-                *cut = '/';
-                break;
-            }
+        else
+            ok = 0;
+    while (ok && (cut = strrchr(d, '/')) && cut > d + rl) { /* the top of ours */
+        *cut = 0;
+        if (!owned_dir(d)) {
+            *cut = '/';
+            break;
         }
-        snprintf(deleg, sizeof deleg, "%s", d + strlen(root) + 1);
     }
+    if (ok)
+        snprintf(deleg, sizeof deleg, "%s", d + rl + 1);
     free(txt);
     return deleg;
 }
@@ -123,7 +134,22 @@ static int rootless_mode(void)
         v2root = CG_ROOT "/unified";
     else
         return mode = SBC_CG_NONE;
+    rootless_v2 = 1;
     return mode = *delegated(v2root) ? SBC_CG_V2 : SBC_CG_NONE;
+}
+
+/* name's v2 dir in p, for the calls that act on a container's cgroup by
+ * its name alone (signal, OOM count, destroy): on v2, and rootless wherever
+ * the v2 tree is mounted, also from a shell outside the subtree the
+ * container was made in (an sbc-rm from another terminal): the dirs are
+ * the user's own.  0 when name has no v2 dir here. */
+static int v2_named(const char *name, char *p, size_t n)
+{
+    int m = sbc_cgroup_mode();
+    if (m != SBC_CG_V2 && !(m == SBC_CG_NONE && rootless_v2))
+        return 0;
+    snprintf(p, n, "%s/%s", v2root, name);
+    return 1;
 }
 
 int sbc_cgroup_mode(void)
@@ -308,6 +334,102 @@ static void v2_enable(const char *name, sbc_err *why)
     }
 }
 
+/* ---- rootless: the delegated controllers ----------------------------------
+ *
+ * A rootless container's cgroup is <subtree>/sbc/<id> (delegated()).  The
+ * kernel enables a domain controller (memory) in a cgroup's subtree_control
+ * only while that cgroup holds no process (the no-internal-process rule),
+ * and the subtree's top is often where the user's own processes are: an
+ * admin chowns a cgroup and puts the user's shell in it, and sbc itself runs
+ * there.  Then, as podman does (containers/common's MoveUnderCgroup: every
+ * process of its cgroup into a child, "init" or "runtime"), what is in the
+ * top moves into a leaf of its own, <subtree>/sbc-caller (it stays, with
+ * the shell in it), and the controllers go in once.  Where the user's
+ * processes sit lower down (systemd keeps user@UID.service's in init.scope
+ * and app.slice) nothing moves.  All of ours that are delegated in one
+ * write: pids and cpu alone (threaded) would go in beside processes, but
+ * then memory could not follow. */
+#define CALLER_LEAF "sbc-caller"
+
+/* Move every process of dir into dir/leaf (made when missing); 0 when dir
+ * holds none afterwards.  A few rounds: one of them may fork meanwhile. */
+static int move_down(const char *dir, const char *leaf, sbc_err *why)
+{
+    char to[PATH_MAX], f[PATH_MAX];
+    snprintf(f, sizeof f, "%s/cgroup.procs", dir);
+    if (snprintf(to, sizeof to, "%s/%s", dir, leaf) >= (int)sizeof to || mkdir_ok(to) < 0)
+        return sbc_err_sys(why, "cgroup: mkdir %s", to);
+    for (int round = 0; round < 5; round++) {
+        sbc_err e = {0};
+        char *s = sbc_read_file(AT_FDCWD, f, 1 << 20, NULL, &e), *end;
+        if (!s)
+            return sbc_err_sys(why, "cgroup: read %s", f);
+        int left = 0;
+        for (char *l = s; *l; l = *end ? end + 1 : end) {
+            long pid = strtol(l, &end, 10);
+            if (end == l)
+                break;
+            char v[24];
+            snprintf(v, sizeof v, "%ld", pid);
+            if (put(to, "cgroup.procs", v) < 0 && errno != ESRCH && !left++)
+                sbc_err_sys(why, "cgroup: move process %ld from %s into %s", pid, dir, leaf);
+        }
+        int none = s[0] == 0;
+        free(s);
+        if (none)
+            return 0;
+        if (left)
+            return -1;
+    }
+    return sbc_err_set(why, 0, "cgroup: %s: its processes keep coming back", dir);
+}
+
+/* Enable what is delegated of memory, pids and cpu (the subtree's
+ * cgroup.controllers) in the subtree's subtree_control and in each dir
+ * below it down to name's parent; nothing above the subtree (not ours).
+ * why gets the reason when they could not go in, else is cleared. */
+static void rootless_enable(const char *name, sbc_err *why)
+{
+    static const char *const ours[] = {"memory", "pids", "cpu"};
+    char p[PATH_MAX], want[32] = "";
+    size_t dl = strlen(deleg);
+    sbc_err_clear(why);
+    if (!dl || strncmp(name, deleg, dl) || name[dl] != '/' ||
+        snprintf(p, sizeof p, "%s/%s/cgroup.controllers", v2root, deleg) >= (int)sizeof p)
+        return; /* (not under our subtree: made from another one) */
+    sbc_err e = {0};
+    char *c = sbc_read_file(AT_FDCWD, p, 4096, NULL, &e), have[4200], w[16];
+    if (!c)
+        return;
+    snprintf(have, sizeof have, " %.*s ", (int)strcspn(c, "\n"), c);
+    free(c);
+    for (size_t i = 0; i < sizeof ours / sizeof *ours; i++)
+        if (snprintf(w, sizeof w, " %s ", ours[i]) > 0 && strstr(have, w))
+            snprintf(want + strlen(want), sizeof want - strlen(want), "%s+%s", *want ? " " : "", ours[i]);
+    if (!*want)
+        return;
+    snprintf(p, sizeof p, "%s/%s", v2root, name);
+    char *top = p + strlen(v2root) + 1 + dl, *leaf = strrchr(p, '/');
+    for (char *s = top; s && s <= leaf; s = strchr(s + 1, '/')) {
+        *s = 0;
+        int rc = put(p, "cgroup.subtree_control", want);
+        if (rc < 0 && errno == EBUSY && s == top && move_down(p, CALLER_LEAF, why) == 0)
+            rc = put(p, "cgroup.subtree_control", want);
+        if (rc < 0 && !why->msg[0])
+            sbc_err_set(why, 0, "%s in %s/cgroup.subtree_control: %s", want, p, strerror(errno));
+        *s = '/';
+    }
+}
+
+/* Enable the controllers for name: rootless in its delegated subtree only. */
+static void enable(const char *name, sbc_err *why)
+{
+    if (sbc_rootless())
+        rootless_enable(name, why);
+    else
+        v2_enable(name, why);
+}
+
 static int apply(const char *dir, const char *file, const char *val, sbc_err *e)
 {
     if (put(dir, file, val) < 0)
@@ -317,7 +439,7 @@ static int apply(const char *dir, const char *file, const char *val, sbc_err *e)
 
 /* v2: set a limit; a missing file means its controller is not enabled above
  * us yet (sbc/ made by someone else, or just now by a concurrent create):
- * enable, then once more.  why: what the last v2_enable found, for the
+ * enable, then once more.  why: what the last enable found, for the
  * error. */
 static int v2_apply(const char *name, const char *dir, const char *file, const char *val,
                     int *enabled, sbc_err *why, sbc_err *e)
@@ -326,7 +448,7 @@ static int v2_apply(const char *name, const char *dir, const char *file, const c
         return 0;
     if (errno == ENOENT && !*enabled) {
         *enabled = 1;
-        v2_enable(name, why);
+        enable(name, why);
         if (put(dir, file, val) == 0)
             return 0;
     }
@@ -360,9 +482,12 @@ int sbc_cgroup_create(const char *name, const sbc_cg_limits *lim, sbc_err *e)
     int fresh = 0;
     switch (sbc_cgroup_mode()) {
     case SBC_CG_NONE:
-        if (lim->memory || lim->cpu_quota || lim->pids)
-            return sbc_err_set(e, 0, "cgroup: no cgroup file system mounted, limits unavailable");
-        return 0;
+        if (!(lim->memory || lim->cpu_quota || lim->pids))
+            return 0;
+        if (sbc_rootless()) /* (started from a shell outside the subtree) */
+            return sbc_err_set(e, 0, "cgroup: no cgroup v2 subtree delegated to uid %u here, limits unavailable",
+                               (unsigned)geteuid());
+        return sbc_err_set(e, 0, "cgroup: no cgroup file system mounted, limits unavailable");
     case SBC_CG_V2: {
         if (mk_below(v2root, name, &fresh) < 0)
             return sbc_err_sys(e, "cgroup: mkdir %s/%s", v2root, name);
@@ -371,7 +496,7 @@ int sbc_cgroup_create(const char *name, const sbc_cg_limits *lim, sbc_err *e)
         int enabled = fresh;
         sbc_err why = {0}; /* why a controller could not be enabled */
         if (fresh)
-            v2_enable(name, &why);
+            enable(name, &why);
         snprintf(d, sizeof d, "%s/%s", v2root, name);
         if (lim->memory) {
             snprintf(v, sizeof v, "%lld", lim->memory);
@@ -508,13 +633,14 @@ static long long keyed(const char *path, const char *key)
 
 long long sbc_cgroup_oom_kills(const char *name)
 {
-    char p[PATH_MAX];
+    char p[PATH_MAX], d[PATH_MAX - 16];
+    if (v2_named(name, d, sizeof d)) {
+        snprintf(p, sizeof p, "%s/memory.events", d);
+        return keyed(p, "oom_kill");
+    }
     switch (sbc_cgroup_mode()) {
     case SBC_CG_NONE:
         return 0;
-    case SBC_CG_V2:
-        snprintf(p, sizeof p, "%s/%s/memory.events", v2root, name);
-        return keyed(p, "oom_kill");
     default:
         snprintf(p, sizeof p, "%s/memory/%s/memory.oom_control", CG_ROOT, name);
         return keyed(p, "oom_kill");
@@ -523,10 +649,10 @@ long long sbc_cgroup_oom_kills(const char *name)
 
 /* Send sig to the processes listed in d/cgroup.procs (on v2 SIGKILL goes
  * through cgroup.kill); the number signalled, -1 when d is unreadable. */
-static int signal_in(const char *d, int sig)
+static int signal_in(const char *d, int sig, int v2)
 {
     char p[PATH_MAX + 16];
-    if (sig == SIGKILL && sbc_cgroup_mode() == SBC_CG_V2 && put(d, "cgroup.kill", "1") == 0)
+    if (sig == SIGKILL && v2 && put(d, "cgroup.kill", "1") == 0)
         return 1;
     snprintf(p, sizeof p, "%s/cgroup.procs", d);
     sbc_err e = {0};
@@ -558,7 +684,7 @@ static int v1_signal(const char *name, int sig)
         if (v1_missing & (1u << i))
             continue;
         snprintf(d, sizeof d, "%s/%s/%s", CG_ROOT, v1_ctrls[i], name);
-        int n = signal_in(d, sig);
+        int n = signal_in(d, sig, 0);
         if (n >= 0)
             return n;
         if (!v1_gone(i))
@@ -571,16 +697,12 @@ int sbc_cgroup_signal_all(const char *name, int sig)
 {
     char d[PATH_MAX];
     int n;
-    switch (sbc_cgroup_mode()) {
-    case SBC_CG_NONE:
+    if (v2_named(name, d, sizeof d))
+        n = signal_in(d, sig, 1);
+    else if (sbc_cgroup_mode() == SBC_CG_NONE)
         return 0;
-    case SBC_CG_V2:
-        snprintf(d, sizeof d, "%s/%s", v2root, name);
-        n = signal_in(d, sig);
-        break;
-    default:
+    else
         n = v1_signal(name, sig);
-    }
     return n < 0 ? 0 : n;
 }
 
@@ -604,18 +726,14 @@ int sbc_cgroup_destroy(const char *name, sbc_err *e)
     int rc = 0;
     if (!name || !*name || strstr(name, ".."))
         return 0;
-    switch (sbc_cgroup_mode()) {
-    case SBC_CG_NONE:
-        return 0;
-    case SBC_CG_V2:
-        snprintf(p, sizeof p, "%s/%s", v2root, name);
+    if (v2_named(name, p, sizeof p)) {
         if (access(p, F_OK) < 0)
             return 0;
-        signal_in(p, SIGKILL);
+        signal_in(p, SIGKILL, 1);
         return rm_leaf(p, e);
-    default:
-        break;
     }
+    if (sbc_cgroup_mode() == SBC_CG_NONE)
+        return 0;
     v1_signal(name, SIGKILL);
     for (int i = 0; i < NCTRL; i++) {
         if (v1_missing & (1u << i))

@@ -50,7 +50,18 @@ const char *sbc_cgroup_devices_how(void);
 /* Rootless: the v2 subtree delegated to the user (relative to the v2
  * mount; its containers' cgroups are "<it>/sbc/<id>"), with the
  * controllers it has in ctrls ("cpu memory pids", may be ""); NULL when
- * nothing is delegated (then sbc_cgroup_mode() is SBC_CG_NONE for it). */
+ * nothing is delegated (then sbc_cgroup_mode() is SBC_CG_NONE for it).
+ * The subtree is the top of the dirs the user owns (with cgroup.procs and
+ * cgroup.subtree_control writable) from its own cgroup, or the nearest
+ * owned ancestor of it, up: systemd's user@UID.service, or what an admin
+ * chowned.  sbc_cgroup_create enables what is delegated of memory, pids
+ * and cpu from the subtree down (never above it); when the user's own
+ * processes sit in the subtree's top (the no-internal-process rule forbids
+ * memory below them) they are moved into <it>/sbc-caller first, as podman
+ * moves its cgroup's processes into "init"/"runtime".  Destroy, signal and
+ * the OOM count act on the v2 dir of the name from any shell of the user,
+ * also one outside the subtree (an sbc-rm from another terminal); create
+ * and enter there refuse limits, or run without the cgroup. */
 const char *sbc_cgroup_rootless_base(char *ctrls, size_t n);
 /* Create the cgroup(s) for name and apply the limits and device rules. */
 int sbc_cgroup_create(const char *name, const sbc_cg_limits *lim, sbc_err *e);

@@ -57,7 +57,8 @@ typedef struct sbc_container {
     char *dir;            /* <root>/containers/<id> */
     /* the fields of config.json the runtime acts on, read once */
     char name[129];
-    char cgroup[80];      /* Resources.Cgroup, "" for none */
+    char cgroup[256];     /* Resources.Cgroup ("sbc/<id>", rootless "<delegated
+                           * subtree>/sbc/<id>"), "" for none */
     int autoremove;       /* HostConfig.AutoRemove */
     sbc_ctr_state state;
     cJSON *config;        /* config.json itself (Docker's Config, HostConfig, ...:

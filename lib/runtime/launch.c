@@ -981,6 +981,9 @@ static int fill(sbc_store *st, const sbc_create_opts *o, plan *p, sbc_container 
         p->cgroup = sbc_xasprintf("sbc/%s", c->id);
     else if ((cgbase = sbc_cgroup_rootless_base(NULL, 0))) /* a delegated subtree */
         p->cgroup = sbc_xasprintf("%s/sbc/%s", cgbase, c->id);
+    if (p->cgroup && strlen(p->cgroup) >= sizeof c->cgroup)
+        return sbc_err_set(e, SBC_EXIT_FAIL, "rootless: the container's cgroup /%s is longer than %zu bytes "
+                           "(the delegated subtree is too deep)", p->cgroup, sizeof c->cgroup - 1);
     config_json(o, p, c->config);
     snprintf(c->cgroup, sizeof c->cgroup, "%s", p->cgroup ? p->cgroup : "");
     c->autoremove = o->autoremove;

@@ -3,8 +3,10 @@
 # Debian kernel booted with qemu under software emulation (this host is hybrid
 # and must stay so).  The VM's init and its checks are tests/fixtures/vm/; each
 # "ok …" / "FAIL …" line of the VM's serial console becomes a check here.
-# v2 boot: root subtree_control empty, a systemd-like layout, sbc's parent
-# holding a process, v2 at /sys/fs/cgroup/unified only.  v1 boot: pure v1,
+# v2 boot: root subtree_control empty, rootless (an ordinary user with a
+# subtree delegated, memory and pids, its shell in the subtree's top), a
+# systemd-like layout, sbc's parent holding a process, v2 at
+# /sys/fs/cgroup/unified only.  v1 boot: pure v1,
 # v1 without the memory controller, no cgroup fs at all.
 # The kernel is fetched with apt-get download once and cached in build/vm/.
 # SBC_VM_TIMEOUT: seconds per boot (150).
