@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 ssize_t sbc_read_full(int fd, void *buf, size_t n)
@@ -507,4 +508,16 @@ unsigned long long sbc_proc_starttime(pid_t pid)
         if (*s == ' ')
             field++;
     return strtoull(s, NULL, 10);
+}
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+void sbc_fds_cloexec(unsigned low)
+{
+    if (syscall(SYS_close_range, low, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+        return;
+    for (int fd = (int)low; fd < 1024; fd++)
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
 }

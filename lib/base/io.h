@@ -52,14 +52,18 @@ int sbc_rm_rf(int dirfd, const char *path, sbc_err *e);
 typedef int (*sbc_rm_hook)(int dfd, const char *name, int fd, void *arg);
 int sbc_rm_rf_hook(int dirfd, const char *path, sbc_rm_hook hook, void *arg, sbc_err *e);
 
-/* Call fn for everything below the open dir dfd, children before their
- * dir (so fn may chown a dir it has walked), never following a symlink,
- * at most 512 levels deep; dfd itself is not visited.  st is the entry's
- * lstat.  Stops at fn's first -1 (its message in e). */
 /* Start time of pid in clock ticks since boot (/proc/PID/stat field 22);
  * 0 when it is gone or a zombie.  With the pid, it names one process. */
 unsigned long long sbc_proc_starttime(pid_t pid);
 
+/* Mark every fd from low up close-on-exec (close_range, else a loop to
+ * 1024). */
+void sbc_fds_cloexec(unsigned low);
+
+/* Call fn for everything below the open dir dfd, children before their
+ * dir (so fn may chown a dir it has walked), never following a symlink,
+ * at most 512 levels deep; dfd itself is not visited.  st is the entry's
+ * lstat.  Stops at fn's first -1 (its message in e). */
 typedef int (*sbc_walk_fn)(int dfd, const char *name, const struct stat *st, void *arg, sbc_err *e);
 int sbc_walk_below(int dfd, sbc_walk_fn fn, void *arg, sbc_err *e);
 /* The names in the directory dfd (not "." and ".."), sorted; 0, or -1 with

@@ -113,13 +113,8 @@ static pid_t tool_spawn(char *const argv[], int errfd, const int *keep, int nkee
     dup2(nul, 0);
     dup2(nul, 1);
     dup2(errfd, 2);
-    for (int fd = 3; fd < 1024; fd++) {
-        int k = 0;
-        for (int i = 0; i < nkeep; i++)
-            k |= keep[i] == fd;
-        if (!k)
-            close(fd);
-    }
+    /* Everything from 3 up closes on exec, the kept ones excepted. */
+    sbc_fds_cloexec(3);
     for (int i = 0; i < nkeep; i++)
         if (keep[i] >= 0)
             fcntl(keep[i], F_SETFD, 0);

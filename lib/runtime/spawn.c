@@ -45,9 +45,6 @@
 #include "base/io.h"
 #include "image/rootfs.h"
 
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
 #endif
@@ -921,11 +918,7 @@ static _Noreturn void exec_cmd(const sbc_spec *s, const sbc_confine *cf, int soc
         child_fail(sock, e);
     }
     /* no fd of sbc reaches the command */
-    if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
-        for (int fd = 3; fd < 1024; fd++)
-            if (fd != sock)
-                fcntl(fd, F_SETFD, FD_CLOEXEC);
-    }
+    sbc_fds_cloexec(3);
     signal(SIGPIPE, SIG_DFL);
     int err = ENOENT;
     if (strchr(cmd, '/')) {
