@@ -18,6 +18,10 @@ struct sbc_applet_entry {
 extern const struct sbc_applet_entry sbc_applets[];
 extern const int sbc_napplets;
 
+/* sbc-oci: 1 when the verb makes or enters a container (create, run,
+ * exec), which must run from the sealed copy of sbc (runtime/exeseal.h). */
+int oci_enters(int argc, char **argv);
+
 /* sbc --version and sbc-version (applets/version.c) */
 void sbc_version_print(FILE *f);
 

@@ -60,6 +60,8 @@ static const struct sbc_applet_entry *by_name(const char *name, int *multi)
     }
     if (!strncmp(name, "sbc-", 4))
         return find(name + 4);
+    if (!strcmp(name, "runc")) /* (linked under runc's name for a caller) */
+        return find("oci");
     return find(name);
 }
 
@@ -68,9 +70,10 @@ static char **orig_argv;
 /* The applets whose processes enter containers run from a sealed copy of
  * the binary (runtime/exeseal.h), whatever their arguments (a "--help"
  * may be the container command's). */
-static void seal_if_needed(const struct sbc_applet_entry *a)
+static void seal_if_needed(const struct sbc_applet_entry *a, int argc, char **argv)
 {
-    if (a->main != run_main && a->main != start_main && a->main != exec_main)
+    if (a->main != run_main && a->main != start_main && a->main != exec_main &&
+        !(a->main == oci_main && oci_enters(argc, argv)))
         return;
     sbc_err e = {0};
     if (a->main != exec_main) /* (sbc-exec's joiner is no init of a new user namespace) */
@@ -83,7 +86,7 @@ static void seal_if_needed(const struct sbc_applet_entry *a)
 
 static int run(const struct sbc_applet_entry *a, int argc, char **argv)
 {
-    seal_if_needed(a);
+    seal_if_needed(a, argc, argv);
     sbc_applet = a->name;
     sbc_usage_text = a->usage;
     /* short-lived applets allocate from a pre-faulted arena (see arena.h);

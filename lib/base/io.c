@@ -10,6 +10,8 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 ssize_t sbc_read_full(int fd, void *buf, size_t n)
@@ -520,4 +522,26 @@ void sbc_fds_cloexec(unsigned low)
         return;
     for (int fd = (int)low; fd < 1024; fd++)
         fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+int sbc_unix_addr(const char *path, struct sockaddr_un *a, int *dirfd)
+{
+    memset(a, 0, sizeof *a);
+    a->sun_family = AF_UNIX;
+    *dirfd = -1;
+    if (strlen(path) < sizeof a->sun_path) {
+        memcpy(a->sun_path, path, strlen(path) + 1);
+        return 0;
+    }
+    const char *slash = strrchr(path, '/');
+    if (!slash || strlen(slash + 1) > 64) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path) ? (int)(slash - path) : 1, path);
+    if ((*dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return -1;
+    snprintf(a->sun_path, sizeof a->sun_path, "/proc/self/fd/%d/%s", *dirfd, slash + 1);
+    return 0;
 }

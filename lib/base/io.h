@@ -56,6 +56,11 @@ int sbc_rm_rf_hook(int dirfd, const char *path, sbc_rm_hook hook, void *arg, sbc
  * 0 when it is gone or a zombie.  With the pid, it names one process. */
 unsigned long long sbc_proc_starttime(pid_t pid);
 
+/* A unix socket address for path; one too long for sun_path goes through
+ * its directory, opened O_PATH into *dirfd ("/proc/self/fd/N/name"; close
+ * it after the bind or connect; -1 when not needed).  -1 with errno. */
+struct sockaddr_un;
+int sbc_unix_addr(const char *path, struct sockaddr_un *a, int *dirfd);
 /* Mark every fd from low up close-on-exec (close_range, else a loop to
  * 1024). */
 void sbc_fds_cloexec(unsigned low);

@@ -75,6 +75,14 @@ int sbc_cgroup_v2_fd(const char *name);
 long long sbc_cgroup_oom_kills(const char *name);
 /* Send sig to every process in name (via the pids or unified hierarchy). */
 int sbc_cgroup_signal_all(const char *name, int sig);
+/* Freeze (on) or thaw name's processes: v2's cgroup.freeze (also the
+ * unified tree of a hybrid host), else v1's freezer; waits until frozen. */
+int sbc_cgroup_freeze(const char *name, int on, sbc_err *e);
+/* 1 when name is frozen, 0 when not, -1 when unknown. */
+int sbc_cgroup_frozen(const char *name);
+/* The pids in name (malloc'd; v2 dir, else the first v1 hierarchy of
+ * ours); -1 when name has no cgroup. */
+int sbc_cgroup_procs(const char *name, pid_t **pids, int *n);
 /* Kill what is left and remove the cgroup(s); missing is fine. */
 int sbc_cgroup_destroy(const char *name, sbc_err *e);
 /* Parse "512m", "1g", "100000" (bytes); -1 if invalid. */

@@ -26,6 +26,7 @@
 #include <sys/vfs.h>
 #include <linux/magic.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -37,6 +38,7 @@
 #include "runtime/caps.h"
 #include "runtime/cgroup.h"
 #include "runtime/confine.h"
+#include "runtime/hooks.h"
 #include "runtime/devices.h"
 #include "runtime/exeseal.h"
 #include "runtime/user.h"
@@ -49,7 +51,7 @@
 #define TIOCGPTPEER _IO('T', 0x41)
 #endif
 
-enum { MSG_PID = 1, MSG_ERR = 2, MSG_PTY = 3, MSG_USERNS = 4 };
+enum { MSG_PID = 1, MSG_ERR = 2, MSG_PTY = 3, MSG_USERNS = 4, MSG_PARKED = 5 };
 struct msg {
     int kind, code, pid, errnum;
     char text[480];
@@ -281,6 +283,73 @@ static int bind_by_fd(const sbc_mount *m, int dest)
 static int *bind_trees;
 static const sbc_mount *bind_mounts_base;
 
+static char *read_etc(const char *path, sbc_err *e);
+
+static int is_cgroup(const sbc_mount *m)
+{
+    return !m->bind && m->type && !strcmp(m->type, "cgroup");
+}
+
+/* OCI's "cgroup" mount: the container's own cgroups, after its cgroup
+ * namespace exists (then each hierarchy's root is the container's cgroup).
+ * v2: a cgroup2 mount; v1 and hybrid: a tmpfs with a mount of each
+ * hierarchy of /proc/self/cgroup (co-mounted ones once, with links), as
+ * runc does; read-only when the mount says ro. */
+static int resolve_in_root(int rootfd, const char *path, const char *like, sbc_err *e);
+static int mount_cgroup(int rootfd, int fd, const sbc_mount *m, sbc_err *e)
+{
+    char p[64], d[PATH_MAX];
+    unsigned long fl = (m->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME)) | (m->flags & MS_RDONLY);
+    fdpath(fd, p, sizeof p);
+    if (sbc_cgroup_mode() == SBC_CG_V2)
+        return mount("cgroup2", p, "cgroup2", fl, NULL) < 0 ? sbc_err_sys(e, "mount cgroup2 on %s", m->dest) : 0;
+    if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
+        return sbc_err_sys(e, "mount a tmpfs on %s", m->dest);
+    int tfd = resolve_in_root(rootfd, m->dest, NULL, e); /* the tmpfs */
+    if (tfd < 0)
+        return -1;
+    fdpath(tfd, p, sizeof p);
+    char *self = read_etc("/proc/self/cgroup", e);
+    if (!self)
+        return -1;
+    int rc = 0;
+    for (char *l = strtok(self, "\n"); l && rc == 0; l = strtok(NULL, "\n")) {
+        char *c1 = strchr(l, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (!c2)
+            continue;
+        *c2 = 0;
+        const char *ctrls = c1 + 1, *type = *ctrls ? "cgroup" : "cgroup2";
+        char name[128], data[160];
+        snprintf(name, sizeof name, "%s", !*ctrls ? "unified" : !strncmp(ctrls, "name=", 5) ? ctrls + 5 : ctrls);
+        snprintf(data, sizeof data, "%s%s", !strncmp(ctrls, "name=", 5) ? "none," : "", ctrls);
+        snprintf(d, sizeof d, "%s/%s", p, name);
+        if (mkdir(d, 0755) < 0 && errno != EEXIST) {
+            rc = sbc_err_sys(e, "mkdir %s/%s", m->dest, name);
+            break;
+        }
+        if (mount("cgroup", d, type, fl & ~MS_RDONLY, *ctrls ? data : NULL) < 0) {
+            rc = sbc_err_sys(e, "mount the %s cgroup on %s/%s", name, m->dest, name);
+            break;
+        }
+        if (fl & MS_RDONLY)
+            mount(NULL, d, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | (fl & ~MS_RDONLY), NULL);
+        if (strchr(name, ',')) /* cpu,cpuacct: cpu -> cpu,cpuacct */
+            for (char *t = name, *c; t; t = c ? c + 1 : NULL) {
+                char ln[PATH_MAX];
+                if ((c = strchr(t, ',')))
+                    *c = 0;
+                snprintf(ln, sizeof ln, "%s/%s", p, t);
+                if (symlink(strrchr(d, '/') + 1, ln) < 0 && errno != EEXIST)
+                    rc = sbc_err_sys(e, "link %s/%s", m->dest, t);
+            }
+    }
+    free(self);
+    if (rc == 0 && (fl & MS_RDONLY) && mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+        rc = sbc_err_sys(e, "make %s read-only", m->dest);
+    close(tfd);
+    return rc;
+}
+
 static int do_mount(int rootfd, const sbc_mount *m, sbc_err *e)
 {
     char p[64];
@@ -297,6 +366,11 @@ static int do_mount(int rootfd, const sbc_mount *m, sbc_err *e)
         rc = attach_tree(tree, fd); /* closes tree */
         close(fd);
         return rc < 0 ? sbc_err_sys(e, "bind %s on %s", m->source, m->dest) : 0;
+    }
+    if (is_cgroup(m)) {
+        rc = mount_cgroup(rootfd, fd, m, e);
+        close(fd);
+        return rc;
     }
     if (m->bind) {
         int r = bind_by_fd(m, fd);
@@ -824,6 +898,68 @@ static int setgroups_denied(void)
     return !strncmp(b, "deny", 4);
 }
 
+/* The command of s can be found (PATH from its env) and run: a create
+ * that parks says so, not the start (runc's LookPath). */
+static int cmd_check(const sbc_spec *s, sbc_err *e)
+{
+    const char *cmd = s->args[0];
+    struct stat st;
+    if (strchr(cmd, '/')) {
+        if (stat(cmd, &st) == 0 && S_ISREG(st.st_mode) && access(cmd, X_OK) == 0)
+            return 0;
+        if (errno == ENOENT || errno == ENOTDIR)
+            return sbc_err_set(e, SBC_EXIT_NOTFOUND, "exec: \"%s\": no such file or directory", cmd);
+        return sbc_err_set(e, SBC_EXIT_NOEXEC, "exec: \"%s\": permission denied", cmd);
+    }
+    const char *path = env_get(s, "PATH");
+    if (!path)
+        path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    while (*path) {
+        const char *end = strchrnul(path, ':');
+        char full[PATH_MAX];
+        snprintf(full, sizeof full, "%.*s/%s", (int)(end - path), path, cmd);
+        if (end > path && stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0)
+            return 0;
+        path = *end ? end + 1 : end;
+    }
+    return sbc_err_set(e, SBC_EXIT_NOTFOUND, "exec: \"%s\": executable file not found in $PATH", cmd);
+}
+
+/* The create/start split (spec.h's park): tell the parent, wait for
+ * sbc_spawn_release, read the state it hands over, run the
+ * startContainer hooks.  Returns the connection: the channel for what is
+ * left to report (EOF at the exec). */
+static int park(const sbc_spec *s, int sock, sbc_err *e)
+{
+    if (cmd_check(s, e) < 0)
+        child_fail(sock, e);
+    struct msg m = {.kind = MSG_PARKED};
+    send_msg(sock, &m, -1);
+    close(sock);
+    int c;
+    while ((c = accept4(s->park_fd, NULL, NULL, SOCK_CLOEXEC)) < 0)
+        if (errno != EINTR && errno != ECONNABORTED)
+            _exit(SBC_EXIT_FAIL);
+    close(s->park_fd);
+    sbc_buf state = {0};
+    for (;;) {
+        char b[4096];
+        ssize_t n = recv(c, b, sizeof b, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            _exit(SBC_EXIT_FAIL);
+        sbc_buf_add(&state, b, (size_t)n);
+        if (n < (ssize_t)sizeof b)
+            break;
+    }
+    sbc_buf_add(&state, "", 1);
+    if (s->hooks && sbc_hooks_run(s->hooks, "startContainer", state.data, -1, 0, e) < 0)
+        child_fail(c, e);
+    free(state.data);
+    return c;
+}
+
 /* user_code: the exit code of a user that cannot be resolved: 125 for a
  * container's start (Docker's CLI maps such a start error to 125), 126 for
  * sbc-exec (dockerd records 126 for an exec that failed to start). */
@@ -862,6 +998,8 @@ static _Noreturn void exec_cmd(const sbc_spec *s, const sbc_confine *cf, int soc
         sbc_err_set(e, SBC_EXIT_FAIL, "working directory %s is outside the container", cwd);
         child_fail(sock, e);
     }
+    if (s->park)
+        sock = park(s, sock, e);
     if (sbc_caps_drop_bounding(s->caps, e) < 0)
         child_fail(sock, e);
     /* the session keyring and the seccomp filter, while CAP_SYS_ADMIN is
@@ -917,8 +1055,10 @@ static _Noreturn void exec_cmd(const sbc_spec *s, const sbc_confine *cf, int soc
         sbc_err_sys(e, "no_new_privs");
         child_fail(sock, e);
     }
-    /* no fd of sbc reaches the command */
+    /* no fd of sbc reaches the command, but those it is to have */
     sbc_fds_cloexec(3);
+    for (int fd = 3; fd < 3 + s->preserve_fds; fd++)
+        fcntl(fd, F_SETFD, 0);
     signal(SIGPIPE, SIG_DFL);
     int err = ENOENT;
     if (strchr(cmd, '/')) {
@@ -1136,7 +1276,7 @@ static _Noreturn void child_main(const sbc_spec *s, const sbc_confine *cf, int s
         child_fail(sock, &e);
     }
     int i = 0;
-    for (; i < s->nmounts && !s->mounts[i].bind; i++)
+    for (; i < s->nmounts && !s->mounts[i].bind && !is_cgroup(&s->mounts[i]); i++)
         if (do_mount(rootfd, &s->mounts[i], &e) < 0 ||
             (is_dev_tmpfs(&s->mounts[i]) && make_dev(rootfd, !!(s->ns & CLONE_NEWUSER), &e) < 0))
             child_fail(sock, &e);
@@ -1256,6 +1396,10 @@ static int await_exec(int sock, int terminal, sbc_proc *p, sbc_err *e)
             p->pid = m.pid;
             continue;
         }
+        if (m.kind == MSG_PARKED) {
+            p->parked = 1;
+            continue;
+        }
         if (!failed) {
             m.text[sizeof m.text - 1] = 0;
             sbc_err_set(e, m.code ? m.code : SBC_EXIT_FAIL, "%s", m.text);
@@ -1285,6 +1429,7 @@ int sbc_spawn(const sbc_spec *s, sbc_proc *p, sbc_err *e)
     p->pid = -1;
     p->pidfd = -1;
     p->ptmx = -1;
+    p->parked = 0;
     if (confine_of(s, &cf, e) < 0)
         return -1;
     int rc = spawn_confined(s, &cf, p, e);
@@ -1676,6 +1821,39 @@ static int join_confined(pid_t target, const char *cgroup, const sbc_spec *s, co
         return sbc_err_set(e, SBC_EXIT_FAIL, "exec: the process did not start");
     p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
     return 0;
+}
+
+int sbc_spawn_release(const char *path, const char *state, sbc_err *e)
+{
+    struct sockaddr_un a;
+    int dfd, fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return sbc_err_sys(e, "socket");
+    if (sbc_unix_addr(path, &a, &dfd) < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+        int err = errno;
+        if (dfd >= 0)
+            close(dfd);
+        close(fd);
+        errno = err;
+        return sbc_err_sys(e, "reach the container's init at %s", path);
+    }
+    if (dfd >= 0)
+        close(dfd);
+    size_t len = strlen(state), off = 0;
+    for (;;) {
+        size_t n = len - off > 4096 ? 4096 : len - off;
+        if (send(fd, state + off, n, MSG_NOSIGNAL) < 0 && errno != EPIPE && errno != ECONNRESET) {
+            close(fd);
+            return sbc_err_sys(e, "start the container's init");
+        }
+        off += n;
+        if (n < 4096)
+            break;
+    }
+    sbc_proc p = {.pid = -1, .pidfd = -1, .ptmx = -1};
+    int rc = await_exec(fd, 0, &p, e);
+    close(fd);
+    return rc;
 }
 
 int sbc_status_code(int st)

@@ -235,6 +235,7 @@ int sbc_spec_from_oci(cJSON *j, sbc_spec *s, sbc_err *e)
         return sbc_err_set(e, 0, "config.json: linux.sbc.seccomp: %s (default or unconfined)", sd);
     }
     s->keyring = sbc_json_str(lx, "sbc.keyring");
+    s->hooks = sbc_json_obj(j, "hooks");
     s->seccomp_caps = s->caps;
     return 0;
 }

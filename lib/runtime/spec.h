@@ -87,8 +87,17 @@ typedef struct sbc_spec {
     uint64_t seccomp_caps;   /* the capabilities the filter is made for (the
                               * container's; sbc-exec --privileged keeps it) */
     const char *keyring;     /* container id for the session keyring, or NULL */
+    const cJSON *hooks;      /* the OCI hooks object (runtime/hooks.h), or NULL;
+                              * the engine runs only startContainer */
     /* filled by the caller, not from JSON */
     int stdio[3];            /* fds for 0, 1, 2 when !terminal; -1 = /dev/null */
+    int preserve_fds;        /* fds 3..3+N-1 reach the command (--preserve-fds) */
+    /* The create/start split: with park set, the init does everything but
+     * the exec, checks that the command can be found, tells sbc_spawn
+     * (which returns 0, p->parked set) and waits in accept() on park_fd, a
+     * listening SOCK_SEQPACKET socket; sbc_spawn_release() connects to it
+     * and lets it go on (startContainer hooks, then the exec). */
+    int park, park_fd;
     /* runs in the parent after the child exists in its namespaces and is in
      * its cgroup, before it goes on (network setup). */
     /* nsfd: the child's user and network namespaces (-1 when it has no
