@@ -276,6 +276,9 @@ static int do_create(int argc, char **argv, int and_start)
     const char *lf = getenv("LISTEN_FDS");
     if (lf && atoi(lf) > 0)
         o.preserve_fds += atoi(lf);
+    int pty = -1;
+    if (and_start && !val(create_opts, &p, "detach"))
+        o.pty = &pty; /* (a terminal then is ours to relay) */
     sbc_err e = {0};
     if (sbc_oci_create(g.root, id, &o, &e) < 0)
         return fail(&e);
@@ -293,7 +296,9 @@ static int do_create(int argc, char **argv, int and_start)
     if (val(create_opts, &p, "detach"))
         return 0;
     /* foreground: the init is our child; its code is ours, then it goes */
-    int code = sbc_monitor_foreground(pid, -1, -1, 0);
+    int code = sbc_monitor_foreground(pid, -1, pty, 1);
+    if (pty >= 0)
+        close(pty);
     sbc_oci_delete(g.root, id, 1, &e);
     return code;
 }

@@ -675,8 +675,9 @@ int sbc_dev_nodes_from_json(const cJSON *arr, sbc_dev_node **out, int *n, sbc_er
         const char *ty = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "type"));
         sbc_dev_node *d = &v[i];
         unsigned maj, min;
-        if (!path || path[0] != '/' || !ty || strlen(ty) != 1 || !strchr("bcu", ty[0]) ||
-            json_u32(o, "major", UINT_MAX, &maj) < 0 || json_u32(o, "minor", UINT_MAX, &min) < 0 ||
+        int fifo = ty && !strcmp(ty, "p"); /* (a FIFO has no numbers) */
+        if (!path || path[0] != '/' || !ty || strlen(ty) != 1 || !strchr("bcup", ty[0]) ||
+            json_u32(o, "major", fifo ? 0 : UINT_MAX, &maj) < 0 || json_u32(o, "minor", fifo ? 0 : UINT_MAX, &min) < 0 ||
             maj == UINT_MAX || min == UINT_MAX || json_u32(o, "fileMode", 0666, &d->mode) < 0 ||
             json_u32(o, "uid", 0, &d->uid) < 0 || json_u32(o, "gid", 0, &d->gid) < 0) {
             for (int j = 0; j < i; j++)
@@ -684,7 +685,7 @@ int sbc_dev_nodes_from_json(const cJSON *arr, sbc_dev_node **out, int *n, sbc_er
             free(v);
             return sbc_err_set(e, SBC_EXIT_FAIL, "linux.devices[%d]: invalid device", i);
         }
-        d->type = ty[0] == 'b' ? 'b' : 'c';
+        d->type = ty[0] == 'b' || ty[0] == 'p' ? ty[0] : 'c';
         d->major = maj;
         d->minor = min;
         d->mode &= 07777;
@@ -884,11 +885,11 @@ int sbc_dev_node_make(int rootfd, const sbc_dev_node *n, int from_host, sbc_err 
         sbc_err_set(e, SBC_EXIT_FAIL, "device %s: '.' or '..' in the path", n->path);
         goto out;
     }
-    if (from_host) {
+    if (from_host && n->type != 'p') {
         rc = bind_host_node(dfd, comp, n, e);
         goto out;
     }
-    mode_t m = (n->type == 'b' ? S_IFBLK : S_IFCHR) | (n->mode & 07777);
+    mode_t m = (n->type == 'b' ? S_IFBLK : n->type == 'p' ? S_IFIFO : S_IFCHR) | (n->mode & 07777);
     dev_t dev = makedev((unsigned)n->major, (unsigned)n->minor);
     struct stat st;
     if (mknodat(dfd, comp, m, dev) < 0) {

@@ -33,7 +33,7 @@ typedef struct sbc_dev_rule {
 
 typedef struct sbc_dev_node {
     char *path;             /* absolute, in the container (malloc'd) */
-    char type;              /* 'b' or 'c' */
+    char type;              /* 'b', 'c' or 'p' (a FIFO, OCI's) */
     long long major, minor;
     unsigned mode;          /* permission bits, e.g. 0660 */
     unsigned uid, gid;

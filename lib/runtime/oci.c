@@ -217,7 +217,7 @@ static int create_hooks(void *arg, pid_t pid, const int nsfd[2], sbc_err *e)
     create_ctx *x = arg;
     if (!x->hooks)
         return 0;
-    char *st = state_of(x->id, pid, x->bundle, x->ann, "creating");
+    char *st = state_of(x->id, pid, x->bundle, x->ann, "created");
     int rc = sbc_hooks_run(x->hooks, "prestart", st, -1, 0, e);
     if (rc == 0)
         rc = sbc_hooks_run(x->hooks, "createRuntime", st, -1, 0, e);
@@ -314,7 +314,8 @@ static void default_devices(sbc_spec *s)
     for (size_t i = 0; i < sizeof d / sizeof *d; i++)
         r[n++] = (sbc_dev_rule){1, d[i].t, d[i].acc, d[i].ma, d[i].mi};
     for (int i = 0; i < s->ndevnodes; i++)
-        r[n++] = (sbc_dev_rule){1, s->devnodes[i].type, SBC_DEV_RWM, s->devnodes[i].major, s->devnodes[i].minor};
+        if (s->devnodes[i].type != 'p')
+            r[n++] = (sbc_dev_rule){1, s->devnodes[i].type, SBC_DEV_RWM, s->devnodes[i].major, s->devnodes[i].minor};
     s->limits.devices = r;
     s->limits.ndevices = n;
 }
@@ -362,7 +363,9 @@ int sbc_oci_create(const char *root, const char *id, const sbc_oci_create_opts *
         goto out;
     }
     s.root = rootfs;
-    if (s.terminal && !o->console_socket) {
+    if (o->pty)
+        *o->pty = -1;
+    if (s.terminal && !o->console_socket && !o->pty) {
         sbc_err_set(e, 0, "cannot allocate tty if sbc-oci will detach without setting console socket");
         goto out;
     }
@@ -437,14 +440,16 @@ int sbc_oci_create(const char *root, const char *id, const sbc_oci_create_opts *
     if (dirfd >= 0)
         close(dirfd);
     cJSON_Delete(sj);
-    if (w || (s.terminal && send_console(o->console_socket, p.ptmx, e) < 0) ||
+    if (w || (s.terminal && o->console_socket && send_console(o->console_socket, p.ptmx, e) < 0) ||
         (o->pid_file && write_pid_file(o->pid_file, p.pid, e) < 0)) {
         kill(p.pid, SIGKILL);
         if (p.ptmx >= 0)
             close(p.ptmx);
         goto out;
     }
-    if (p.ptmx >= 0)
+    if (p.ptmx >= 0 && o->pty && !o->console_socket)
+        *o->pty = p.ptmx;
+    else if (p.ptmx >= 0)
         close(p.ptmx);
     rc = 0;
 out:

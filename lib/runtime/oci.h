@@ -29,6 +29,8 @@ typedef struct sbc_oci_create_opts {
     int no_pivot, no_new_keyring, preserve_fds;
     int cgroups_off;          /* --cgroup-manager disabled */
     int systemd;              /* --systemd-cgroup: cgroupsPath is slice:prefix:name */
+    int *pty;                 /* run in the foreground: a terminal without a
+                               * console socket is kept here (-1: none) */
 } sbc_oci_create_opts;
 
 /* Ids runc accepts: [A-Za-z0-9_+.-], at most 1024, not "." or "..". */
