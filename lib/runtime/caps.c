@@ -95,3 +95,21 @@ int sbc_caps_set(uint64_t perm, sbc_err *e)
         return sbc_err_sys(e, "capset");
     return 0;
 }
+
+int sbc_caps_set3(uint64_t eff, uint64_t prm, uint64_t inh, uint64_t amb, sbc_err *e)
+{
+    struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct d[2];
+    memset(d, 0, sizeof d);
+    for (int i = 0; i < 2; i++) {
+        d[i].effective = (uint32_t)(eff >> 32 * i);
+        d[i].permitted = (uint32_t)(prm >> 32 * i);
+        d[i].inheritable = (uint32_t)(inh >> 32 * i);
+    }
+    if (syscall(SYS_capset, &h, d) < 0)
+        return sbc_err_sys(e, "capset");
+    for (int c = 0; c < 64; c++)
+        if ((amb & (1ULL << c)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+            return sbc_err_sys(e, "raise the ambient capability CAP_%s", sbc_cap_name(c));
+    return 0;
+}

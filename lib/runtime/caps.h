@@ -16,5 +16,8 @@ const char *sbc_cap_name(int cap);
  * uid change (with PR_SET_KEEPCAPS set before it). */
 int sbc_caps_drop_bounding(uint64_t bounding, sbc_err *e);
 int sbc_caps_set(uint64_t perm, sbc_err *e);
+/* OCI's sets: effective, permitted, inheritable as given, then ambient
+ * raised (each must be permitted and inheritable). */
+int sbc_caps_set3(uint64_t eff, uint64_t prm, uint64_t inh, uint64_t amb, sbc_err *e);
 
 #endif

@@ -34,6 +34,7 @@
 #include <net/if.h>
 #include <linux/openat2.h>
 #include <linux/sched.h>
+#include <linux/nsfs.h>
 
 #include "runtime/caps.h"
 #include "runtime/cgroup.h"
@@ -794,6 +795,10 @@ static int setup_stdio(const sbc_spec *s, int sock, int console, sbc_err *e)
         int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (slave < 0)
             return sbc_err_sys(e, "open the pty slave");
+        if (s->rows || s->cols) {
+            struct winsize ws = {.ws_row = s->rows, .ws_col = s->cols};
+            ioctl(slave, TIOCSWINSZ, &ws);
+        }
         if (console) {
             int n;
             char pts[64];
@@ -998,6 +1003,8 @@ static _Noreturn void exec_cmd(const sbc_spec *s, const sbc_confine *cf, int soc
         sbc_err_set(e, SBC_EXIT_FAIL, "working directory %s is outside the container", cwd);
         child_fail(sock, e);
     }
+    if (sbc_procattr_apply(&s->attr, e) < 0)
+        child_fail(sock, e);
     if (s->park)
         sock = park(s, sock, e);
     if (sbc_caps_drop_bounding(s->caps, e) < 0)
@@ -1047,7 +1054,8 @@ static _Noreturn void exec_cmd(const sbc_spec *s, const sbc_confine *cf, int soc
         sbc_err_sys(e, "switch to user %s", s->user ? s->user : "0");
         child_fail(sock, e);
     }
-    if (sbc_caps_set(u.uid == 0 ? s->caps_eff : 0, e) < 0)
+    if (s->caps_oci ? sbc_caps_set3(s->caps_eff, s->caps_prm, s->caps_inh, s->caps_amb, e) < 0
+                    : sbc_caps_set(u.uid == 0 ? s->caps_eff : 0, e) < 0)
         child_fail(sock, e);
     if (u.uid != 0)
         prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
@@ -1193,11 +1201,21 @@ static int sysctl_write(int dfd, const char *key, const char *val, sbc_err *e)
     return 0;
 }
 
+/* The fds of spec->nsjoin (opened by the parent before the clone). */
+static int nsjoin_fd[6] = {-1, -1, -1, -1, -1, -1};
+
 static _Noreturn void child_main(const sbc_spec *s, const sbc_confine *cf, int sock, int netns_fd)
 {
     sbc_err e = {0};
     char go;
     reset_signals();
+    for (int k = 0; k < s->nnsjoin; k++) {
+        if (s->nsjoin[k].type != CLONE_NEWPID && setns(nsjoin_fd[k], s->nsjoin[k].type) < 0) {
+            sbc_err_sys(&e, "join the namespace %s", s->nsjoin[k].path);
+            child_fail(sock, &e);
+        }
+        close(nsjoin_fd[k]);
+    }
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     /* rootless: the sealed copy of sbc, before anything else (exeseal.h) */
     if (sbc_exe_seal_child(&e) < 0)
@@ -1623,6 +1641,34 @@ static int spawn_confined(const sbc_spec *s, const sbc_confine *cf, sbc_proc *p,
             close(cgfd);
         return -1;
     }
+    /* namespaces joined by path: open them all first (a wrong path is an
+     * error before anything runs); pid is joined here, for the child */
+    for (int k = 0; k < s->nnsjoin; k++) {
+        static const struct { int f; const char *n; } kinds[] = {
+            {CLONE_NEWPID, "pid"}, {CLONE_NEWIPC, "ipc"}, {CLONE_NEWUTS, "uts"}, {CLONE_NEWCGROUP, "cgroup"}};
+        int fd = open(s->nsjoin[k].path, O_RDONLY | O_CLOEXEC), ok = 0;
+        for (size_t i = 0; fd >= 0 && i < sizeof kinds / sizeof *kinds; i++)
+            if (kinds[i].f == s->nsjoin[k].type)
+                ok = ioctl(fd, NS_GET_NSTYPE) == kinds[i].f;
+        if (fd < 0 || !ok || (s->nsjoin[k].type == CLONE_NEWPID && setns(fd, CLONE_NEWPID) < 0)) {
+            if (fd >= 0 && !ok)
+                sbc_err_set(e, 0, "%s is not a namespace of the type asked for", s->nsjoin[k].path);
+            else
+                sbc_err_sys(e, "join the namespace %s", s->nsjoin[k].path);
+            if (fd >= 0)
+                close(fd);
+            for (int j = 0; j < k; j++)
+                close(nsjoin_fd[j]);
+            close(sv[0]);
+            close(sv[1]);
+            if (netns_fd >= 0)
+                close(netns_fd);
+            if (cgfd >= 0)
+                close(cgfd);
+            return -1;
+        }
+        nsjoin_fd[k] = fd;
+    }
     int nsflags = s->ns & ~CLONE_NEWCGROUP; /* joined after the cgroup move */
     if (netns_fd >= 0)
         nsflags &= ~CLONE_NEWNET;
@@ -1688,6 +1734,8 @@ static int spawn_confined(const sbc_spec *s, const sbc_confine *cf, sbc_proc *p,
     close(sv[1]);
     if (netns_fd >= 0)
         close(netns_fd);
+    for (int k = 0; k < s->nnsjoin; k++)
+        close(nsjoin_fd[k]);
     p->pid = (pid_t)pid;
     if (pidfd < 0)
         pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);

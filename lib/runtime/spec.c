@@ -107,18 +107,42 @@ int sbc_spec_from_oci(cJSON *j, sbc_spec *s, sbc_err *e)
     s->json = j;
     s->stdio[0] = s->stdio[1] = s->stdio[2] = -1;
     const cJSON *p = sbc_json_obj(j, "process"), *root = sbc_json_obj(j, "root"),
-                *lx = sbc_json_obj(j, "linux");
+                *lx = sbc_json_obj(j, "linux"), *it0;
     if (!p || !root)
         return sbc_err_set(e, 0, "config.json: process and root are required");
     s->args = strs(sbc_json_arr(p, "args"), &s->nargs);
     s->env = strs(sbc_json_arr(p, "env"), &s->nenv);
     s->cwd = sbc_json_str(p, "cwd");
     s->terminal = sbc_json_bool(p, "terminal", 0);
+    const cJSON *cs = sbc_json_obj(p, "consoleSize");
+    if (cs) {
+        long long h = sbc_json_int(cs, "height", -1), w = sbc_json_int(cs, "width", -1);
+        if (h < 0 || h > 65535 || w < 0 || w > 65535)
+            return sbc_err_set(e, 0, "config.json: process.consoleSize: height and width in 0..65535");
+        s->rows = (unsigned short)h;
+        s->cols = (unsigned short)w;
+    }
     s->no_new_privs = sbc_json_bool(p, "noNewPrivileges", 0);
     s->init = sbc_json_bool(p, "sbc.init", 0);
     s->user = sbc_json_str(p, "sbc.user");
-    s->groups = strs(sbc_json_arr(p, "sbc.groups"), &s->ngroups);
     const cJSON *u = sbc_json_obj(p, "user");
+    s->caps_oci = !s->user;
+    const cJSON *ag = sbc_json_arr(u, "additionalGids");
+    if (ag && !s->user) { /* (resolved with the groups of --group-add) */
+        cJSON *g = sbc_json_arr(p, "sbc.groups");
+        if (!g)
+            cJSON_AddItemToObject((cJSON *)p, "sbc.groups", g = cJSON_CreateArray());
+        cJSON_ArrayForEach(it0, ag) {
+            if (!cJSON_IsNumber(it0) || it0->valuedouble < 0 || it0->valuedouble > 2147483647.0)
+                return sbc_err_set(e, 0, "config.json: process.user.additionalGids: gids are 0..2^31-1");
+            char n[16];
+            snprintf(n, sizeof n, "%u", (unsigned)it0->valuedouble);
+            cJSON_AddItemToArray(g, cJSON_CreateString(n));
+        }
+    }
+    s->groups = strs(sbc_json_arr(p, "sbc.groups"), &s->ngroups);
+    if (sbc_procattr_parse(p, lx, &s->attr, e) < 0)
+        return -1;
     if (!s->user && u) {
         char *us = sbc_xasprintf("%lld:%lld", sbc_json_int(u, "uid", 0), sbc_json_int(u, "gid", 0));
         cJSON_AddItemToObject((cJSON *)p, "sbc.user", cJSON_CreateString(us));
@@ -130,13 +154,18 @@ int sbc_spec_from_oci(cJSON *j, sbc_spec *s, sbc_err *e)
         uint64_t eff, prm;
         if (cap_list(sbc_json_arr(caps, "bounding"), &s->caps, e) < 0 ||
             cap_list(sbc_json_arr(caps, "effective"), &eff, e) < 0 ||
-            cap_list(sbc_json_arr(caps, "permitted"), &prm, e) < 0)
+            cap_list(sbc_json_arr(caps, "permitted"), &prm, e) < 0 ||
+            cap_list(sbc_json_arr(caps, "inheritable"), &s->caps_inh, e) < 0 ||
+            cap_list(sbc_json_arr(caps, "ambient"), &s->caps_amb, e) < 0)
             return -1;
         /* effective must lie in permitted, permitted in bounding: the kernel
-         * gives no more, so the spec cannot ask for more */
+         * gives no more, so the spec cannot ask for more; ambient needs
+         * permitted and inheritable */
         s->caps_eff = eff & prm & s->caps;
+        s->caps_prm = prm & s->caps;
+        s->caps_amb &= s->caps_prm & s->caps_inh;
     } else {
-        s->caps = s->caps_eff = sbc_caps_default();
+        s->caps = s->caps_eff = s->caps_prm = sbc_caps_default();
     }
     s->root = sbc_json_str(root, "path");
     s->readonly = sbc_json_bool(root, "readonly", 0);
@@ -163,22 +192,34 @@ int sbc_spec_from_oci(cJSON *j, sbc_spec *s, sbc_err *e)
             m->bind = 1;
         s->nmounts++;
     }
+    int seen = 0;
     cJSON_ArrayForEach(it, sbc_json_arr(lx, "namespaces")) {
         static const struct { const char *n; int f; } ns[] = {
             {"pid", CLONE_NEWPID}, {"network", CLONE_NEWNET}, {"mount", CLONE_NEWNS},
             {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"cgroup", CLONE_NEWCGROUP},
             {"user", CLONE_NEWUSER},
         };
-        const char *t = sbc_json_str(it, "type");
-        if (sbc_json_str(it, "path")) {
-            if (!t || strcmp(t, "network"))
-                return sbc_err_set(e, 0, "config.json: joining namespace %s by path is not supported", t ? t : "?");
-            s->netns_path = sbc_json_str(it, "path");
+        const char *t = sbc_json_str(it, "type"), *path = sbc_json_str(it, "path");
+        size_t i = 0;
+        while (t && i < sizeof ns / sizeof ns[0] && strcmp(t, ns[i].n))
+            i++;
+        if (!t || i == sizeof ns / sizeof ns[0])
+            return sbc_err_set(e, 0, "config.json: linux.namespaces: unknown type %s", t ? t : "(none)");
+        if (seen & ns[i].f)
+            return sbc_err_set(e, 0, "config.json: linux.namespaces: %s given twice", t);
+        seen |= ns[i].f;
+        if (path && *path) {
+            if (ns[i].f == CLONE_NEWNET) {
+                s->netns_path = path;
+                continue;
+            }
+            if (ns[i].f == CLONE_NEWUSER || ns[i].f == CLONE_NEWNS)
+                return sbc_err_set(e, 0, "config.json: linux.namespaces: joining a %s namespace by path is not supported", t);
+            s->nsjoin[s->nnsjoin].type = ns[i].f;
+            s->nsjoin[s->nnsjoin++].path = path;
             continue;
         }
-        for (size_t i = 0; t && i < sizeof ns / sizeof ns[0]; i++)
-            if (!strcmp(t, ns[i].n))
-                s->ns |= ns[i].f;
+        s->ns |= ns[i].f;
     }
     if (!(s->ns & CLONE_NEWNS))
         return sbc_err_set(e, 0, "config.json: a mount namespace is required");

@@ -21,6 +21,7 @@
 #include <cjson/cJSON.h>
 #include "runtime/cgroup.h"
 #include "runtime/devices.h"
+#include "runtime/procattr.h"
 #include "runtime/seccomp.h"
 #include "base/err.h"
 
@@ -49,8 +50,15 @@ typedef struct sbc_spec {
     const char **groups;     /* process."sbc.groups": --group-add, names or gids */
     int ngroups;
     int terminal;
+    unsigned short rows, cols; /* process.consoleSize (0: as the pty comes) */
     uint64_t caps;           /* bounding (capabilities.bounding) */
     uint64_t caps_eff;       /* effective = permitted for uid 0 (a subset of caps) */
+    /* process.user given (OCI): the five sets apply as given whatever the
+     * uid (caps_eff, caps_prm, caps_inh, caps_amb); process."sbc.user"
+     * (Docker's rule): a user other than root gets none */
+    int caps_oci;
+    uint64_t caps_prm, caps_inh, caps_amb;
+    sbc_procattr attr;       /* rlimits, oomScoreAdj, umask, ... (procattr.h) */
     int no_new_privs;
     int init;                /* sbc serves as PID 1 */
     /* root */
@@ -68,6 +76,14 @@ typedef struct sbc_spec {
     int nuidmap, ngidmap;
     const char *netns_path;  /* join this network namespace (OCI namespace
                               * "network" with a "path"), e.g. /proc/PID/ns/net */
+    /* the other namespaces joined by path (pods): CLONE_NEW* and path;
+     * pid is joined by the parent before the clone, ipc, uts and cgroup by
+     * the child first thing (user and mount by path: refused) */
+    struct {
+        int type;
+        const char *path;
+    } nsjoin[6];
+    int nnsjoin;
     const char **masked;
     int nmasked;
     const char **ropaths;
