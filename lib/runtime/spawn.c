@@ -332,6 +332,17 @@ static int mount_cgroup(int rootfd, int fd, const sbc_mount *m, sbc_err *e)
             rc = sbc_err_sys(e, "mount the %s cgroup on %s/%s", name, m->dest, name);
             break;
         }
+        /* without a cgroup namespace the mount shows the whole hierarchy:
+         * the container's own cgroup goes on top, as runc binds it */
+        const char *own = c2 + 1;
+        if (strcmp(own, "/")) {
+            char sub[PATH_MAX];
+            snprintf(sub, sizeof sub, "%s%s", d, own);
+            if (mount(sub, d, NULL, MS_BIND, NULL) < 0) {
+                rc = sbc_err_sys(e, "bind the container's %s cgroup on %s/%s", name, m->dest, name);
+                break;
+            }
+        }
         if (fl & MS_RDONLY)
             mount(NULL, d, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | (fl & ~MS_RDONLY), NULL);
         if (strchr(name, ',')) /* cpu,cpuacct: cpu -> cpu,cpuacct */
