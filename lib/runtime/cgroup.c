@@ -475,7 +475,11 @@ static int devices_bpf(const char *dir, const sbc_cg_limits *lim, sbc_err *e)
     return -1;
 }
 
-int sbc_cgroup_create(const char *name, const sbc_cg_limits *lim, sbc_err *e)
+static int extra_create(const char *name, sbc_err *e);
+static void extra_enter(const char *name, const char *pid);
+static int writes_apply(const char *name, const sbc_cg_limits *lim, sbc_err *e);
+
+static int create_base(const char *name, const sbc_cg_limits *lim, sbc_err *e)
 {
     char d[PATH_MAX], v[64];
     long long period = lim->cpu_period > 0 ? lim->cpu_period : 100000;
@@ -596,6 +600,7 @@ int sbc_cgroup_enter(const char *name, pid_t pid, sbc_err *e)
         if (put(d, "cgroup.procs", v) < 0 && !v1_gone(i) && !((i == C_CPU || i == C_DEVICES) && errno == ENOENT))
             return sbc_err_sys(e, "cgroup: set %s/cgroup.procs to %s", d, v);
     }
+    extra_enter(name, v);
     if (sbc_cgroup_mode() == SBC_CG_HYBRID) {
         snprintf(d, sizeof d, "%s/unified/%s", CG_ROOT, name);
         if (apply(d, "cgroup.procs", v, e) < 0)
@@ -706,6 +711,119 @@ int sbc_cgroup_signal_all(const char *name, int sig)
     return n < 0 ? 0 : n;
 }
 
+/* ---- the other v1 hierarchies (OCI containers join all) ------------------- */
+
+static const char *const v1_extra[] = {"cpuacct", "cpuset", "blkio", "freezer", "net_cls", "net_prio",
+                                       "hugetlb", "perf_event", "rdma", "misc"};
+#define NEXTRA (int)(sizeof v1_extra / sizeof *v1_extra)
+
+/* cpuset: a new dir has no cpus or mems, so nothing can enter it; each
+ * level takes its parent's */
+static void cpuset_fill(const char *name)
+{
+    char p[PATH_MAX];
+    size_t base = strlen(CG_ROOT "/cpuset");
+    snprintf(p, sizeof p, "%s/cpuset/%s", CG_ROOT, name);
+    size_t len = strlen(p);
+    for (size_t end = base + 1; end <= len; end++) {
+        if (p[end] != '/' && p[end] != 0)
+            continue;
+        char save = p[end];
+        p[end] = 0; /* p: one level, from the top down */
+        static const char *const f[] = {"cpuset.cpus", "cpuset.mems"};
+        for (int i = 0; i < 2; i++) {
+            char q[PATH_MAX + 16], cur[4096] = "", par[4096] = "";
+            snprintf(q, sizeof q, "%s/%s", p, f[i]);
+            int fd = open(q, O_RDONLY | O_CLOEXEC);
+            ssize_t n = fd >= 0 ? read(fd, cur, sizeof cur - 1) : -1;
+            if (fd >= 0)
+                close(fd);
+            if (n > 1)
+                continue; /* (set) */
+            snprintf(q, sizeof q, "%.*s/%s", (int)(strrchr(p, '/') - p), p, f[i]);
+            fd = open(q, O_RDONLY | O_CLOEXEC);
+            n = fd >= 0 ? read(fd, par, sizeof par - 1) : -1;
+            if (fd >= 0)
+                close(fd);
+            if (n > 0) {
+                par[n] = 0;
+                put(p, f[i], par);
+            }
+        }
+        p[end] = save;
+    }
+}
+
+static int extra_mounted(int i)
+{
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s/%s", CG_ROOT, v1_extra[i]);
+    return is_fs(p, CGROUP_SUPER_MAGIC);
+}
+
+static int extra_create(const char *name, sbc_err *e)
+{
+    for (int i = 0; i < NEXTRA; i++) {
+        if (!extra_mounted(i))
+            continue;
+        char d[PATH_MAX];
+        int fresh = 0;
+        snprintf(d, sizeof d, "%s/%s", CG_ROOT, v1_extra[i]);
+        if (mk_below(d, name, &fresh) < 0)
+            return sbc_err_sys(e, "cgroup: mkdir %s/%s", d, name);
+        if (!strcmp(v1_extra[i], "cpuset"))
+            cpuset_fill(name);
+    }
+    return 0;
+}
+
+/* The hierarchy dir of a v1 controller (ours or an extra) for name; -1
+ * when the host has no such hierarchy. */
+static int v1_dir(const char *ctrl, const char *name, char *d, size_t n)
+{
+    snprintf(d, n, "%s/%s", CG_ROOT, ctrl);
+    if (!is_fs(d, CGROUP_SUPER_MAGIC))
+        return -1;
+    snprintf(d, n, "%s/%s/%s", CG_ROOT, ctrl, name);
+    return 0;
+}
+
+static int writes_apply(const char *name, const sbc_cg_limits *lim, sbc_err *e)
+{
+    char d[PATH_MAX];
+    for (int i = 0; i < lim->nwrites; i++) {
+        const struct sbc_cg_write *w = &lim->writes[i];
+        if (w->ctrl) {
+            if (v1_dir(w->ctrl, name, d, sizeof d) < 0)
+                return sbc_err_set(e, 0, "cgroup: no %s hierarchy under %s, %s unavailable", w->ctrl, CG_ROOT, w->file);
+            if (access(d, F_OK) < 0) {
+                int fresh = 0;
+                char b[PATH_MAX];
+                snprintf(b, sizeof b, "%s/%s", CG_ROOT, w->ctrl);
+                if (mk_below(b, name, &fresh) < 0)
+                    return sbc_err_sys(e, "cgroup: mkdir %s", d);
+            }
+        } else if (!v2_named(name, d, sizeof d)) {
+            snprintf(d, sizeof d, "%s/unified/%s", CG_ROOT, name);
+            if (sbc_cgroup_mode() != SBC_CG_HYBRID || access(d, F_OK) < 0)
+                return sbc_err_set(e, 0, "cgroup: %s is a cgroup v2 file, this host has no v2 cgroup for it", w->file);
+        }
+        if (apply(d, w->file, w->value, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void extra_enter(const char *name, const char *pid)
+{
+    char d[PATH_MAX];
+    for (int i = 0; i < NEXTRA; i++) {
+        snprintf(d, sizeof d, "%s/%s/%s", CG_ROOT, v1_extra[i], name);
+        if (access(d, F_OK) == 0)
+            put(d, "cgroup.procs", pid);
+    }
+}
+
 /* rmdir the leaf; retry while tasks are still exiting. */
 static int rm_leaf(const char *p, sbc_err *e)
 {
@@ -742,6 +860,11 @@ int sbc_cgroup_destroy(const char *name, sbc_err *e)
         if (rm_leaf(p, e) < 0)
             rc = -1;
     }
+    for (int i = 0; i < NEXTRA; i++) {
+        snprintf(p, sizeof p, "%s/%s/%s", CG_ROOT, v1_extra[i], name);
+        if (access(p, F_OK) == 0 && rm_leaf(p, e) < 0)
+            rc = -1;
+    }
     if (sbc_cgroup_mode() == SBC_CG_HYBRID) {
         snprintf(p, sizeof p, "%s/unified/%s", CG_ROOT, name);
         if (rm_leaf(p, e) < 0)
@@ -774,6 +897,16 @@ long long sbc_parse_bytes(const char *s)
     if (*end)
         return -1;
     return (long long)(v * (double)mult);
+}
+
+int sbc_cgroup_create(const char *name, const sbc_cg_limits *lim, sbc_err *e)
+{
+    if (create_base(name, lim, e) < 0)
+        return -1;
+    int m = sbc_cgroup_mode();
+    if (lim->all_hierarchies && (m == SBC_CG_V1 || m == SBC_CG_HYBRID) && extra_create(name, e) < 0)
+        return -1;
+    return lim->nwrites ? writes_apply(name, lim, e) : 0;
 }
 
 /* ---- freezer, process list ----------------------------------------------- */

@@ -36,7 +36,26 @@ typedef struct sbc_cg_limits {
      * is in the cgroup (v1) or cloned into it (v2). */
     const sbc_dev_rule *devices;
     int ndevices;
+    /* OCI: the cgroup is made in every v1 hierarchy the host mounts (cpu,
+     * cpuset, blkio, freezer, ... as runc's), cpuset's cpus and mems taken
+     * from its parent; enter, destroy and freeze follow the dirs there */
+    int all_hierarchies;
+    /* more of linux.resources as file writes (runtime/cgres.c), after the
+     * limits above: ctrl is the v1 hierarchy ("cpuset") or NULL for the v2
+     * dir; a file whose hierarchy the host lacks is an error */
+    struct sbc_cg_write {
+        const char *ctrl;
+        char *file, *value;
+    } *writes;
+    int nwrites;
 } sbc_cg_limits;
+/* Free what sbc_cg_resources put in lim (writes, devices). */
+void sbc_cg_limits_free(sbc_cg_limits *lim);
+/* linux.resources (OCI) into lim for this host's cgroup layout: memory,
+ * cpu, pids, blockIO, hugepageLimits, network, unified (rdma refused);
+ * devices are the caller's (devices.h). */
+struct cJSON;
+int sbc_cg_resources(const struct cJSON *res, sbc_cg_limits *lim, sbc_err *e);
 
 /* The host's layout (cached); SBC_CG_NONE when no cgroup fs is mounted.
  * sbc_cgroup_mode_name: "none", "v1", "hybrid" or "v2" (in sbc --version). */

@@ -350,6 +350,7 @@ int sbc_oci_create(const char *root, const char *id, const sbc_oci_create_opts *
         return -1;
     }
     default_devices(&s);
+    s.limits.all_hierarchies = 1; /* (runc's: every hierarchy) */
     const char *rp = s.root;
     if (rp[0] == '/')
         snprintf(rootfs, sizeof rootfs, "%s", rp);
@@ -632,6 +633,7 @@ int sbc_oci_update(sbc_oci *c, const cJSON *res, sbc_err *e)
     cJSON_AddItemToObject(lx, "resources", cJSON_Duplicate(res, 1));
     sbc_spec s;
     int rc = sbc_spec_from_oci(doc, &s, e);
+    s.limits.all_hierarchies = 1;
     if (rc == 0)
         rc = sbc_cgroup_create(c->cgroup, &s.limits, e);
     if (rc == 0) {

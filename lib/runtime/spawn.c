@@ -362,7 +362,25 @@ static int mount_cgroup(int rootfd, int fd, const sbc_mount *m, sbc_err *e)
     return rc;
 }
 
+static int do_mount1(int rootfd, const sbc_mount *m, sbc_err *e);
+
+/* A mount, then its propagation when it has one (a separate mount(2)). */
 static int do_mount(int rootfd, const sbc_mount *m, sbc_err *e)
+{
+    if (do_mount1(rootfd, m, e) < 0)
+        return -1;
+    if (!m->prop)
+        return 0;
+    char p[64];
+    int fd = resolve_in_root(rootfd, m->dest, NULL, e);
+    if (fd < 0)
+        return -1;
+    int rc = mount(NULL, fdpath(fd, p, sizeof p), NULL, m->prop, NULL);
+    close(fd);
+    return rc < 0 ? sbc_err_sys(e, "set the propagation of %s", m->dest) : 0;
+}
+
+static int do_mount1(int rootfd, const sbc_mount *m, sbc_err *e)
 {
     char p[64];
     int tree = bind_trees && m->bind ? bind_trees[m - bind_mounts_base] : -1;
@@ -1056,6 +1074,10 @@ static _Noreturn void exec_cmd(const sbc_spec *s, const sbc_confine *cf, int soc
         sigprocmask(SIG_SETMASK, &old, NULL);
         setpgid(0, 0);
     }
+    /* (an OCI spec may name capabilities this host withholds from root,
+     * e.g. SYS_RESOURCE in some VMs: it gets what there is, as the
+     * bounding set does) */
+    uint64_t have = s->caps_oci ? sbc_caps_all() : 0;
     /* raw syscalls: this process has one thread, so musl's broadcast of
      * set*id to every thread (three signal-mask changes each) is not needed */
     if ((u.uid != 0 && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) ||
@@ -1065,7 +1087,7 @@ static _Noreturn void exec_cmd(const sbc_spec *s, const sbc_confine *cf, int soc
         sbc_err_sys(e, "switch to user %s", s->user ? s->user : "0");
         child_fail(sock, e);
     }
-    if (s->caps_oci ? sbc_caps_set3(s->caps_eff, s->caps_prm, s->caps_inh, s->caps_amb, e) < 0
+    if (s->caps_oci ? sbc_caps_set3(s->caps_eff & have, s->caps_prm & have, s->caps_inh & have, s->caps_amb & have, e) < 0
                     : sbc_caps_set(u.uid == 0 ? s->caps_eff : 0, e) < 0)
         child_fail(sock, e);
     if (u.uid != 0)
@@ -1365,6 +1387,10 @@ static _Noreturn void child_main(const sbc_spec *s, const sbc_confine *cf, int s
         child_fail(sock, &e);
     }
     close(rootfd);
+    if (s->root_prop && mount(NULL, "/", NULL, s->root_prop, NULL) < 0) {
+        sbc_err_sys(&e, "set the root's propagation");
+        child_fail(sock, &e);
+    }
     if (setup_stdio(s, sock, 1, &e) < 0 || mask_paths(s, -1, masked, &e) < 0)
         child_fail(sock, &e);
     if (s->readonly && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | vfs_flags("/"), NULL) < 0) {

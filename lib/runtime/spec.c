@@ -39,13 +39,28 @@ static int cap_list(const cJSON *a, uint64_t *m, sbc_err *e)
     return 0;
 }
 
+unsigned long sbc_propagation(const char *o)
+{
+    static const struct { const char *n; unsigned long f; } t[] = {
+        {"shared", MS_SHARED}, {"slave", MS_SLAVE}, {"private", MS_PRIVATE}, {"unbindable", MS_UNBINDABLE}};
+    int rec = o[0] == 'r' && strcmp(o, "ro") && strcmp(o, "rw");
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++)
+        if (!strcmp(o + rec, t[i].n))
+            return t[i].f | (rec ? MS_REC : 0);
+    return 0;
+}
+
 void sbc_mount_options(const cJSON *opts, sbc_mount *m)
 {
     static const struct { const char *name; unsigned long set, clear; } t[] = {
         {"ro", MS_RDONLY, 0}, {"rw", 0, MS_RDONLY}, {"nosuid", MS_NOSUID, 0}, {"suid", 0, MS_NOSUID},
         {"nodev", MS_NODEV, 0}, {"dev", 0, MS_NODEV}, {"noexec", MS_NOEXEC, 0}, {"exec", 0, MS_NOEXEC},
         {"strictatime", MS_STRICTATIME, 0}, {"relatime", MS_RELATIME, 0}, {"noatime", MS_NOATIME, 0},
-        {"rprivate", 0, 0}, {"private", 0, 0}, {"rslave", 0, 0}, {"slave", 0, 0},
+        {"sync", MS_SYNCHRONOUS, 0}, {"dirsync", MS_DIRSYNC, 0}, {"mand", MS_MANDLOCK, 0},
+        {"nomand", 0, MS_MANDLOCK}, {"diratime", 0, MS_NODIRATIME}, {"nodiratime", MS_NODIRATIME, 0},
+        {"norelatime", 0, MS_RELATIME}, {"nostrictatime", 0, MS_STRICTATIME}, {"lazytime", MS_LAZYTIME, 0},
+        {"nolazytime", 0, MS_LAZYTIME}, {"silent", MS_SILENT, 0}, {"loud", 0, MS_SILENT},
+        {"iversion", MS_I_VERSION, 0}, {"noiversion", 0, MS_I_VERSION}, {"remount", MS_REMOUNT, 0},
     };
     sbc_buf d = {0};
     const cJSON *it;
@@ -61,6 +76,11 @@ void sbc_mount_options(const cJSON *opts, sbc_mount *m)
         if (!strcmp(o, "rbind")) {
             m->bind = 1;
             m->flags |= MS_REC;
+            continue;
+        }
+        unsigned long pr = sbc_propagation(o);
+        if (pr) {
+            m->prop = pr;
             continue;
         }
         for (i = 0; i < sizeof t / sizeof t[0]; i++)
@@ -178,6 +198,9 @@ int sbc_spec_from_oci(cJSON *j, sbc_spec *s, sbc_err *e)
         s->work = sbc_json_str(ov, "work");
     }
     s->hostname = sbc_json_str(j, "hostname");
+    const char *rp = sbc_json_str(lx, "rootfsPropagation");
+    if (rp && *rp && !(s->root_prop = sbc_propagation(rp)))
+        return sbc_err_set(e, 0, "config.json: linux.rootfsPropagation: %s is no propagation", rp);
     const cJSON *ms = sbc_json_arr(j, "mounts");
     s->mounts = sbc_xcalloc((size_t)cJSON_GetArraySize(ms) + 1, sizeof *s->mounts);
     cJSON_ArrayForEach(it, ms) {
@@ -235,14 +258,8 @@ int sbc_spec_from_oci(cJSON *j, sbc_spec *s, sbc_err *e)
         while (*s->cgroup == '/')
             s->cgroup++;
     const cJSON *r = sbc_json_obj(lx, "resources");
-    s->limits.memory = sbc_json_int(sbc_json_obj(r, "memory"), "limit", 0);
-    s->limits.cpu_quota = sbc_json_int(sbc_json_obj(r, "cpu"), "quota", 0);
-    s->limits.cpu_period = sbc_json_int(sbc_json_obj(r, "cpu"), "period", 0);
-    s->limits.pids = sbc_json_int(sbc_json_obj(r, "pids"), "limit", 0);
-    if (s->limits.cpu_quota < 0)
-        s->limits.cpu_quota = 0;
-    if (s->limits.pids < 0)
-        s->limits.pids = 0;
+    if (sbc_cg_resources(r, &s->limits, e) < 0)
+        return -1;
     sbc_dev_rule *dr = NULL;
     int ndr = 0;
     const cJSON *devs = sbc_json_arr(r, "devices");
@@ -293,6 +310,7 @@ void sbc_spec_free(sbc_spec *s)
     free(s->masked);
     free(s->ropaths);
     free((void *)s->limits.devices);
+    sbc_cg_limits_free(&s->limits);
     for (int i = 0; i < s->ndevnodes; i++)
         sbc_dev_node_free(&s->devnodes[i]);
     free(s->devnodes);

@@ -31,6 +31,8 @@ typedef struct sbc_mount {
     unsigned long flags;     /* MS_* */
     int bind;                /* bind or rbind */
     int ro;                  /* remount read-only after a bind */
+    unsigned long prop;      /* MS_SHARED|MS_SLAVE|MS_PRIVATE|MS_UNBINDABLE
+                              * (| MS_REC), set on it after the mount */
 } sbc_mount;
 
 /* One line of a user namespace's uid_map or gid_map (linux.uidMappings). */
@@ -68,6 +70,7 @@ typedef struct sbc_spec {
     int nlower;
     const char *upper, *work;
     const char *hostname;
+    unsigned long root_prop; /* linux.rootfsPropagation; 0: rprivate */
     sbc_mount *mounts;
     int nmounts;
     int ns;                  /* CLONE_NEW* flags (CLONE_NEWUSER: a user
@@ -126,6 +129,8 @@ typedef struct sbc_spec {
 /* Parse an OCI config.json document (takes ownership of j). */
 int sbc_spec_from_oci(cJSON *j, sbc_spec *s, sbc_err *e);
 void sbc_spec_free(sbc_spec *s);
+/* MS_SHARED, ... (| MS_REC for the r-forms) for a propagation name, or 0. */
+unsigned long sbc_propagation(const char *name);
 /* Parse one OCI mount option list into flags/data. */
 void sbc_mount_options(const cJSON *opts, sbc_mount *m);
 
