@@ -1682,7 +1682,8 @@ static int spawn_confined(const sbc_spec *s, const sbc_confine *cf, sbc_proc *p,
      * error before anything runs); pid is joined here, for the child */
     for (int k = 0; k < s->nnsjoin; k++) {
         static const struct { int f; const char *n; } kinds[] = {
-            {CLONE_NEWPID, "pid"}, {CLONE_NEWIPC, "ipc"}, {CLONE_NEWUTS, "uts"}, {CLONE_NEWCGROUP, "cgroup"}};
+            {CLONE_NEWPID, "pid"}, {CLONE_NEWIPC, "ipc"}, {CLONE_NEWUTS, "uts"}, {CLONE_NEWCGROUP, "cgroup"},
+            {CLONE_NEWNS, "mount"}};
         int fd = open(s->nsjoin[k].path, O_RDONLY | O_CLOEXEC), ok = 0;
         for (size_t i = 0; fd >= 0 && i < sizeof kinds / sizeof *kinds; i++)
             if (kinds[i].f == s->nsjoin[k].type)

@@ -236,7 +236,7 @@ int sbc_spec_from_oci(cJSON *j, sbc_spec *s, sbc_err *e)
                 s->netns_path = path;
                 continue;
             }
-            if (ns[i].f == CLONE_NEWUSER || ns[i].f == CLONE_NEWNS)
+            if (ns[i].f == CLONE_NEWUSER)
                 return sbc_err_set(e, 0, "config.json: linux.namespaces: joining a %s namespace by path is not supported", t);
             s->nsjoin[s->nnsjoin].type = ns[i].f;
             s->nsjoin[s->nnsjoin++].path = path;
@@ -244,8 +244,11 @@ int sbc_spec_from_oci(cJSON *j, sbc_spec *s, sbc_err *e)
         }
         s->ns |= ns[i].f;
     }
-    if (!(s->ns & CLONE_NEWNS))
-        return sbc_err_set(e, 0, "config.json: a mount namespace is required");
+    int joined_mnt = 0;
+    for (int k = 0; k < s->nnsjoin; k++)
+        joined_mnt |= s->nsjoin[k].type == CLONE_NEWNS;
+    if (!(s->ns & CLONE_NEWNS) && !joined_mnt)
+        return sbc_err_set(e, 0, "config.json: a mount namespace is required (a new one or one joined by path)");
     if (idmaps(sbc_json_arr(lx, "uidMappings"), "uidMappings", s->uidmap, &s->nuidmap, e) < 0 ||
         idmaps(sbc_json_arr(lx, "gidMappings"), "gidMappings", s->gidmap, &s->ngidmap, e) < 0)
         return -1;

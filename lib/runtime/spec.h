@@ -80,8 +80,9 @@ typedef struct sbc_spec {
     const char *netns_path;  /* join this network namespace (OCI namespace
                               * "network" with a "path"), e.g. /proc/PID/ns/net */
     /* the other namespaces joined by path (pods): CLONE_NEW* and path;
-     * pid is joined by the parent before the clone, ipc, uts and cgroup by
-     * the child first thing (user and mount by path: refused) */
+     * pid is joined by the parent before the clone, mount, ipc, uts and
+     * cgroup by the child first thing (the root is then set up in that
+     * mount namespace); user by path: refused */
     struct {
         int type;
         const char *path;
