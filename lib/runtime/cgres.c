@@ -118,10 +118,18 @@ int sbc_cg_resources(const cJSON *res, sbc_cg_limits *l, sbc_err *e)
             else
                 add(l, "memory", "memory.memsw.limit_in_bytes", "%lld", v);
         }
-        if (NUM(m, "kernel", v) > 0 && v != 0 && !v2)
+        /* kernel memory: v1 before 5.16 only (later kernels take the
+         * write and ignore it: cgroup.c checks it stuck) */
+        if (NUM(m, "kernel", v) > 0 && v != 0) {
+            if (v2)
+                return sbc_err_set(e, 0, "config.json: linux.resources.memory.kernel: cgroup v2 has no kernel memory limit");
             add(l, "memory", "memory.kmem.limit_in_bytes", "%lld", v);
-        if (NUM(m, "kernelTCP", v) > 0 && v != 0 && !v2)
+        }
+        if (NUM(m, "kernelTCP", v) > 0 && v != 0) {
+            if (v2)
+                return sbc_err_set(e, 0, "config.json: linux.resources.memory.kernelTCP: cgroup v2 has none");
             add(l, "memory", "memory.kmem.tcp.limit_in_bytes", "%lld", v);
+        }
         if (NUM(m, "swappiness", v) > 0) {
             if (v < 0 || v > 100)
                 return sbc_err_set(e, 0, "config.json: linux.resources.memory.swappiness: 0..100");

@@ -810,6 +810,18 @@ static int writes_apply(const char *name, const sbc_cg_limits *lim, sbc_err *e)
         }
         if (apply(d, w->file, w->value, e) < 0)
             return -1;
+        if (!strcmp(w->file, "memory.kmem.limit_in_bytes")) {
+            /* since 5.16 the kernel takes it and keeps no limit */
+            char p[PATH_MAX + 32], b[32] = "";
+            snprintf(p, sizeof p, "%s/%s", d, w->file);
+            int fd = open(p, O_RDONLY | O_CLOEXEC);
+            ssize_t n = fd >= 0 ? read(fd, b, sizeof b - 1) : -1;
+            if (fd >= 0)
+                close(fd);
+            if (n > 0 && strtoull(b, NULL, 10) != strtoull(w->value, NULL, 10))
+                return sbc_err_set(e, 0, "cgroup: memory.kmem.limit_in_bytes: this kernel does not limit kernel "
+                                   "memory any more (since Linux 5.16): linux.resources.memory.kernel cannot be applied");
+        }
     }
     return 0;
 }

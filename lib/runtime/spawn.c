@@ -1075,8 +1075,8 @@ static _Noreturn void exec_cmd(const sbc_spec *s, const sbc_confine *cf, int soc
         setpgid(0, 0);
     }
     /* (an OCI spec may name capabilities this host withholds from root,
-     * e.g. SYS_RESOURCE in some VMs: it gets what there is, as the
-     * bounding set does) */
+     * e.g. SYS_RESOURCE in some VMs: one that cannot be granted is an
+     * error, as config.md says; the bounding set keeps what there is) */
     uint64_t have = s->caps_oci ? sbc_caps_all() : 0;
     /* raw syscalls: this process has one thread, so musl's broadcast of
      * set*id to every thread (three signal-mask changes each) is not needed */
@@ -1087,7 +1087,14 @@ static _Noreturn void exec_cmd(const sbc_spec *s, const sbc_confine *cf, int soc
         sbc_err_sys(e, "switch to user %s", s->user ? s->user : "0");
         child_fail(sock, e);
     }
-    if (s->caps_oci ? sbc_caps_set3(s->caps_eff & have, s->caps_prm & have, s->caps_inh & have, s->caps_amb & have, e) < 0
+    uint64_t want = s->caps_eff | s->caps_prm | s->caps_inh;
+    if (s->caps_oci && (want & ~have)) {
+        int c = __builtin_ctzll(want & ~have);
+        sbc_err_set(e, 0, "capability CAP_%s cannot be granted: this runtime does not hold it (operation not permitted)",
+                    sbc_cap_name(c));
+        child_fail(sock, e);
+    }
+    if (s->caps_oci ? sbc_caps_set3(s->caps_eff, s->caps_prm, s->caps_inh, s->caps_amb, e) < 0
                     : sbc_caps_set(u.uid == 0 ? s->caps_eff : 0, e) < 0)
         child_fail(sock, e);
     if (u.uid != 0)

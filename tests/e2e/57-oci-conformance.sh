@@ -25,9 +25,9 @@ declare -A KNOWN=(
   [linux_cgroups_relative_hugetlb]="host: no hugetlb hierarchy mounted"
   [linux_cgroups_network]="host: no net_cls/net_prio hierarchy mounted"
   [linux_cgroups_relative_network]="host: no net_cls/net_prio hierarchy mounted"
-  [linux_cgroups_memory]="kernel 6.1: memory.kmem.limit_in_bytes takes a value and ignores it (kernel memory limits are gone since 5.16)"
-  [linux_cgroups_relative_memory]="kernel 6.1 ignores memory.kmem.limit_in_bytes"
-  [process_capabilities]="host: root here has no CAP_SYS_RESOURCE, so no process can be given it"
+  [linux_cgroups_memory]="kernel 6.1: it asks for a kernel memory limit, which kernels since 5.16 take and ignore: sbc-oci says it cannot be applied"
+  [linux_cgroups_relative_memory]="kernel 6.1 ignores memory.kmem.limit_in_bytes (as above)"
+  [process_capabilities]="host: root here has no CAP_SYS_RESOURCE, so it cannot be granted (an error, as config.md wants)"
   [process_rlimits]="runtimetest is Go >= 1.19, which raises its own soft RLIMIT_NOFILE to the hard one"
 )
 
