@@ -932,8 +932,9 @@ static int setgroups_denied(void)
     return !strncmp(b, "deny", 4);
 }
 
-/* The command of s can be found (PATH from its env) and run: a create
- * that parks says so, not the start (runc's LookPath). */
+/* The command of s can be found (PATH from its env) and run: checked by a
+ * parked init when it is released, so start (not the exec, which cannot
+ * report) says so. */
 static int cmd_check(const sbc_spec *s, sbc_err *e)
 {
     const char *cmd = s->args[0];
@@ -961,12 +962,10 @@ static int cmd_check(const sbc_spec *s, sbc_err *e)
 
 /* The create/start split (spec.h's park): tell the parent, wait for
  * sbc_spawn_release, read the state it hands over, run the
- * startContainer hooks.  Returns the connection: the channel for what is
- * left to report (EOF at the exec). */
+ * startContainer hooks, look for the command.  Returns the connection:
+ * the channel for what is left to report (EOF at the exec). */
 static int park(const sbc_spec *s, int sock, sbc_err *e)
 {
-    if (cmd_check(s, e) < 0)
-        child_fail(sock, e);
     struct msg m = {.kind = MSG_PARKED};
     send_msg(sock, &m, -1);
     close(sock);
@@ -990,6 +989,17 @@ static int park(const sbc_spec *s, int sock, sbc_err *e)
     sbc_buf_add(&state, "", 1);
     if (s->hooks && sbc_hooks_run(s->hooks, "startContainer", state.data, -1, 0, e) < 0)
         child_fail(c, e);
+    /* the command is looked for now, not at create: process.args belong to
+     * the start.  Not found is the process's end, not start's failure, as
+     * with crun: its message on the container's stderr and exit 127 (126:
+     * not executable), which podman, containerd and Docker report as such */
+    if (cmd_check(s, e) < 0) {
+        close(c);
+        char line[sizeof e->msg + 8];
+        int n = snprintf(line, sizeof line, "%s\n", e->msg);
+        sbc_write_full(2, line, (size_t)n);
+        _exit(e->code);
+    }
     free(state.data);
     return c;
 }

@@ -113,10 +113,11 @@ typedef struct sbc_spec {
     int stdio[3];            /* fds for 0, 1, 2 when !terminal; -1 = /dev/null */
     int preserve_fds;        /* fds 3..3+N-1 reach the command (--preserve-fds) */
     /* The create/start split: with park set, the init does everything but
-     * the exec, checks that the command can be found, tells sbc_spawn
+     * the exec, tells sbc_spawn
      * (which returns 0, p->parked set) and waits in accept() on park_fd, a
      * listening SOCK_SEQPACKET socket; sbc_spawn_release() connects to it
-     * and lets it go on (startContainer hooks, then the exec). */
+     * and lets it go on (startContainer hooks, the command looked for,
+     * then the exec). */
     int park, park_fd;
     /* runs in the parent after the child exists in its namespaces and is in
      * its cgroup, before it goes on (network setup). */

@@ -199,15 +199,28 @@ bad() { # name 'config edit' 'stderr regex' what
   else fail "$4 ($(_why); left: $(ls "$R" 2>&1))"; fi
 }
 rm -f "$LOG"
-bad nofile 'c["process"]["args"] = ["/no/such/prog"]' 'no such file or directory' "a process that cannot be found"
+# a command that is not there: process.args belong to the start (as crun
+# has it): the process ends with 127 and the message on its stderr
+B=$(bundle nofile 'c["process"]["args"] = ["/no/such/prog"]')
+run "${OCI[@]}" run --bundle "$B" nofile
+[ "$RC" = 127 ] && grep -q '"/no/such/prog": no such file or directory' "$T_TMP/err" && [ ! -e "$R/nofile" ] &&
+  pass "a process that cannot be found: exit 127, the message on its stderr, nothing left" || fail "missing command ($(_why))"
+B=$(bundle noexec 'c["process"]["args"] = ["/etc/passwd"]')
+expect_rc 126 "a command that is no executable: 126" "${OCI[@]}" run --bundle "$B" noexec
+
+B=$(bundle notpath 'c["process"]["args"] = ["no-such-command"]')
+run "${OCI[@]}" run --bundle "$B" notpath
+[ "$RC" = 127 ] && grep -q 'executable file not found in \$PATH' "$T_TMP/err" && pass "a command not in PATH: 127, runc's text" || fail "not in PATH ($(_why))"
+# the JSON log: one error object
+rm -f "$LOG"
+run "${OCI[@]}" --log "$LOG" --log-format json create --bundle "$T_TMP/nosuch" logged
 python3 -c '
 import json, sys, datetime
 lines = open(sys.argv[1]).read().splitlines()
 j = json.loads(lines[-1])
 datetime.datetime.strptime(j["time"][:26], "%Y-%m-%dT%H:%M:%S.%f")
-sys.exit(0 if len(lines) == 1 and j["level"] == "error" and "no such file" in j["msg"] else 1)' "$LOG" 2>/dev/null &&
+sys.exit(0 if len(lines) == 1 and j["level"] == "error" and "nosuch" in j["msg"] else 1)' "$LOG" 2>/dev/null &&
   pass "--log-format json: one error object with level, msg, RFC 3339 time" || fail "json log: $(cat "$LOG" 2>&1)"
-bad notpath 'c["process"]["args"] = ["no-such-command"]' 'executable file not found in \$PATH' "a command not in PATH"
 bad norootfs 'c["root"]["path"] = "missing"' 'root.path' "a missing rootfs"
 bad badns 'c["linux"]["namespaces"].append({"type": "bogus"})' 'bogus' "an unknown namespace type"
 bad hookfail 'c["hooks"] = {"createRuntime": [{"path": "/bin/false"}]}' 'createRuntime hook /bin/false' "a failing createRuntime hook"

@@ -17,7 +17,6 @@ declare -A KNOWN=(
   [start]="the test wants start to succeed for a config without process (a test bug; crun skips it)"
   [pidfile]="races: its process is 'true', gone before the test's kill, which must then fail (crun skips it as flaky)"
   [killsig]="races: the first signal may come before the shell set its trap (PID 1 ignores it then)"
-  [misc_props]="its first case runs /runtimetest without copying it into the bundle: create reports the missing command, as runc does"
   [linux_ns_itype]="asks for no mount namespace at all; sbc-oci refuses to set up a root in the host's"
   [linux_cgroups_blkio]="host: the blkio hierarchy has no blkio.weight (no BFQ/CFQ scheduler)"
   [linux_cgroups_relative_blkio]="host: no blkio.weight"
