@@ -208,6 +208,15 @@ static void log_line(const char *level, const char *msg)
     close(fd);
 }
 
+/* A warning (w->msg set) on stderr and in the log. */
+static void warn(const sbc_err *w)
+{
+    if (!w->msg[0])
+        return;
+    fprintf(stderr, "sbc-oci: warning: %s\n", w->msg);
+    log_line("warning", w->msg);
+}
+
 /* The error on stderr and in the log; runc's exit code 1. */
 static int fail(const sbc_err *e)
 {
@@ -285,12 +294,14 @@ static int do_create(int argc, char **argv, int and_start)
     if (!and_start)
         return 0;
     sbc_oci c;
-    if (sbc_oci_load(g.root, id, 1, &c, &e) < 0 || sbc_oci_start(&c, &e) < 0) {
+    sbc_err w = {0};
+    if (sbc_oci_load(g.root, id, 1, &c, &e) < 0 || sbc_oci_start(&c, &w, &e) < 0) {
         sbc_oci_free(&c);
         fail(&e);
-        sbc_oci_delete(g.root, id, 1, &e);
+        sbc_oci_delete(g.root, id, 1, &w, &e);
         return 1;
     }
+    warn(&w);
     pid_t pid = c.pid;
     sbc_oci_free(&c);
     if (val(create_opts, &p, "detach"))
@@ -299,7 +310,10 @@ static int do_create(int argc, char **argv, int and_start)
     int code = sbc_monitor_foreground(pid, -1, pty, 1);
     if (pty >= 0)
         close(pty);
-    sbc_oci_delete(g.root, id, 1, &e);
+    w = (sbc_err){0};
+    if (sbc_oci_delete(g.root, id, 1, &w, &e) < 0)
+        fail(&e);
+    warn(&w);
     return code;
 }
 
@@ -319,8 +333,9 @@ static int do_start(int argc, char **argv)
     parse(none_opts, argc, argv, &p, NULL, NULL);
     sbc_oci c;
     load(one_id(&p, "start"), 1, &c);
-    sbc_err e = {0};
-    int rc = sbc_oci_start(&c, &e) < 0 ? fail(&e) : 0;
+    sbc_err e = {0}, w = {0};
+    int rc = sbc_oci_start(&c, &w, &e) < 0 ? fail(&e) : 0;
+    warn(&w);
     sbc_oci_free(&c);
     return rc;
 }
@@ -360,8 +375,10 @@ static int do_delete(int argc, char **argv)
 {
     parsed p;
     parse(delete_opts, argc, argv, &p, NULL, NULL);
-    sbc_err e = {0};
-    return sbc_oci_delete(g.root, one_id(&p, "delete"), !!val(delete_opts, &p, "force"), &e) < 0 ? fail(&e) : 0;
+    sbc_err e = {0}, w = {0};
+    int rc = sbc_oci_delete(g.root, one_id(&p, "delete"), !!val(delete_opts, &p, "force"), &w, &e) < 0 ? fail(&e) : 0;
+    warn(&w);
+    return rc;
 }
 
 static int do_pause(int argc, char **argv, int on)

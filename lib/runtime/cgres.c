@@ -89,18 +89,10 @@ static int devices_io(const cJSON *a, const char *what, sbc_cg_limits *l, int v2
     return 0;
 }
 
-int sbc_cg_resources(const cJSON *res, sbc_cg_limits *l, sbc_err *e)
+static int memory(const cJSON *m, sbc_cg_limits *l, int v2, sbc_err *e)
 {
-    int v2 = sbc_cgroup_mode() == SBC_CG_V2, r = 0;
-    bad = 0;
     long long v;
-    static const char *const top[] = {"devices", "memory", "cpu", "pids", "blockIO", "hugepageLimits",
-                                      "network", "rdma", "unified", NULL};
-    if (!res)
-        return 0;
-    if (unknown(res, "", top, e) < 0)
-        return -1;
-    const cJSON *m = sbc_json_obj(res, "memory");
+    int r = 0;
     if (m) {
         static const char *const k[] = {"limit", "reservation", "swap", "kernel", "kernelTCP", "swappiness",
                                         "disableOOMKiller", "useHierarchy", "checkBeforeUpdate", NULL};
@@ -145,7 +137,13 @@ int sbc_cg_resources(const cJSON *res, sbc_cg_limits *l, sbc_err *e)
         if (r < 0)
             return -1;
     }
-    const cJSON *c = sbc_json_obj(res, "cpu");
+    return 0;
+}
+
+static int cpu(const cJSON *c, sbc_cg_limits *l, int v2, sbc_err *e)
+{
+    long long v;
+    int r = 0;
     if (c) {
         static const char *const k[] = {"shares", "quota", "burst", "period", "realtimeRuntime", "realtimePeriod",
                                         "cpus", "mems", "idle", NULL};
@@ -189,6 +187,22 @@ int sbc_cg_resources(const cJSON *res, sbc_cg_limits *l, sbc_err *e)
         if (r < 0)
             return -1;
     }
+    return 0;
+}
+
+int sbc_cg_resources(const cJSON *res, sbc_cg_limits *l, sbc_err *e)
+{
+    int v2 = sbc_cgroup_mode() == SBC_CG_V2, r = 0;
+    bad = 0;
+    long long v;
+    static const char *const top[] = {"devices", "memory", "cpu", "pids", "blockIO", "hugepageLimits",
+                                      "network", "rdma", "unified", NULL};
+    if (!res)
+        return 0;
+    if (unknown(res, "", top, e) < 0)
+        return -1;
+    if (memory(sbc_json_obj(res, "memory"), l, v2, e) < 0 || cpu(sbc_json_obj(res, "cpu"), l, v2, e) < 0)
+        return -1;
     if (NUM(sbc_json_obj(res, "pids"), "limit", v) > 0)
         l->pids = v > 0 ? v : 0;
     if (r < 0)

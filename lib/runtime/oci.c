@@ -320,6 +320,32 @@ static void default_devices(sbc_spec *s)
     s->limits.ndevices = n;
 }
 
+/* state.json and the config it was made from, in the state dir. */
+static int write_state(const char *dir, pid_t pid, const char *bundle, const char *rootfs, const char *cg,
+                       const cJSON *cfg, sbc_err *e)
+{
+    char now[SBC_TIME_MAX];
+    cJSON *sj = cJSON_CreateObject();
+    cJSON_AddNumberToObject(sj, "pid", pid);
+    cJSON_AddNumberToObject(sj, "start", (double)sbc_proc_starttime(pid));
+    sbc_json_add_str(sj, "bundle", bundle);
+    sbc_json_add_str(sj, "rootfs", rootfs);
+    sbc_json_add_str(sj, "created", sbc_time_now(now, SBC_TIME_NSEC));
+    sbc_json_add_str(sj, "cgroup", cg);
+    const cJSON *ann = sbc_json_obj(cfg, "annotations");
+    if (ann)
+        cJSON_AddItemToObject(sj, "annotations", cJSON_Duplicate(ann, 1));
+    int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int rc = dirfd < 0 || sbc_json_write_scratch(dirfd, "config.json", cfg, e) < 0 ||
+             sbc_json_write_scratch(dirfd, "state.json", sj, e) < 0 ? -1 : 0;
+    if (dirfd < 0)
+        sbc_err_sys(e, "open %s", dir);
+    else
+        close(dirfd);
+    cJSON_Delete(sj);
+    return rc;
+}
+
 int sbc_oci_create(const char *root, const char *id, const sbc_oci_create_opts *o, sbc_err *e)
 {
     if (sbc_oci_id_ok(id, e) < 0)
@@ -424,23 +450,7 @@ int sbc_oci_create(const char *root, const char *id, const sbc_oci_create_opts *
     if (p.pidfd >= 0)
         close(p.pidfd);
     /* the state, then the pty, then the pid file */
-    char now[SBC_TIME_MAX];
-    cJSON *sj = cJSON_CreateObject();
-    cJSON_AddNumberToObject(sj, "pid", p.pid);
-    cJSON_AddNumberToObject(sj, "start", (double)sbc_proc_starttime(p.pid));
-    sbc_json_add_str(sj, "bundle", bundle);
-    sbc_json_add_str(sj, "rootfs", rootfs);
-    sbc_json_add_str(sj, "created", sbc_time_now(now, SBC_TIME_NSEC));
-    sbc_json_add_str(sj, "cgroup", cg);
-    const cJSON *ann = sbc_json_obj(keep, "annotations");
-    if (ann)
-        cJSON_AddItemToObject(sj, "annotations", cJSON_Duplicate(ann, 1));
-    int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    int w = dirfd < 0 || sbc_json_write_scratch(dirfd, "config.json", keep, e) < 0 ||
-            sbc_json_write_scratch(dirfd, "state.json", sj, e) < 0;
-    if (dirfd >= 0)
-        close(dirfd);
-    cJSON_Delete(sj);
+    int w = write_state(dir, p.pid, bundle, rootfs, cg, keep, e) < 0;
     if (w || (s.terminal && o->console_socket && send_console(o->console_socket, p.ptmx, e) < 0) ||
         (o->pid_file && write_pid_file(o->pid_file, p.pid, e) < 0)) {
         kill(p.pid, SIGKILL);
@@ -475,7 +485,7 @@ out:
 
 /* ---- start, kill, delete, pause -------------------------------------- */
 
-int sbc_oci_start(sbc_oci *c, sbc_err *e)
+int sbc_oci_start(sbc_oci *c, sbc_err *w, sbc_err *e)
 {
     const char *st = sbc_oci_status(c);
     if (!strcmp(st, "stopped"))
@@ -489,9 +499,8 @@ int sbc_oci_start(sbc_oci *c, sbc_err *e)
     unlink(sp);
     if (rc == 0) {
         const cJSON *hooks = sbc_json_obj(c->config, "hooks");
-        sbc_err he = {0};
-        if (hooks && sbc_hooks_run(hooks, "poststart", state, -1, 0, &he) < 0)
-            fprintf(stderr, "sbc-oci: warning: %s\n", he.msg);
+        if (hooks)
+            sbc_hooks_run(hooks, "poststart", state, -1, 0, w);
     }
     free(state);
     return rc;
@@ -535,7 +544,7 @@ static int wait_gone(const sbc_oci *c, int ms)
     return alive(c) ? -1 : 0;
 }
 
-int sbc_oci_delete(const char *root, const char *id, int force, sbc_err *e)
+int sbc_oci_delete(const char *root, const char *id, int force, sbc_err *w, sbc_err *e)
 {
     sbc_oci c;
     if (sbc_oci_load(root, id, 1, &c, e) < 0) {
@@ -575,14 +584,12 @@ int sbc_oci_delete(const char *root, const char *id, int force, sbc_err *e)
             return -1;
         }
     }
-    sbc_err ce = {0};
-    if (*c.cgroup && sbc_cgroup_destroy(c.cgroup, &ce) < 0)
-        fprintf(stderr, "sbc-oci: warning: %s\n", ce.msg);
+    if (*c.cgroup)
+        sbc_cgroup_destroy(c.cgroup, w);
     const cJSON *hooks = sbc_json_obj(c.config, "hooks");
     if (hooks) {
         char *state = sbc_oci_state(&c, "stopped");
-        if (sbc_hooks_run(hooks, "poststop", state, -1, 0, &ce) < 0)
-            fprintf(stderr, "sbc-oci: warning: %s\n", ce.msg);
+        sbc_hooks_run(hooks, "poststop", state, -1, 0, w);
         free(state);
     }
     int rc = sbc_rm_rf(AT_FDCWD, c.dir, e);

@@ -45,11 +45,14 @@ void sbc_oci_free(sbc_oci *c);
 const char *sbc_oci_status(const sbc_oci *c);
 /* The state JSON of the spec (pid 0 when stopped); malloc'd, one line. */
 char *sbc_oci_state(const sbc_oci *c, const char *status);
-int sbc_oci_start(sbc_oci *c, sbc_err *e);
+/* start; a failing poststart hook is no failure: its message lands in w
+ * (the caller warns; w->msg[0] is 0 when there is none) */
+int sbc_oci_start(sbc_oci *c, sbc_err *w, sbc_err *e);
 int sbc_oci_kill(sbc_oci *c, int sig, int all, sbc_err *e);
 /* delete; with force a running container is killed first, an unknown id is
- * no error. */
-int sbc_oci_delete(const char *root, const char *id, int force, sbc_err *e);
+ * no error.  A failing poststop hook or a cgroup that cannot go is a
+ * warning in w, as for start. */
+int sbc_oci_delete(const char *root, const char *id, int force, sbc_err *w, sbc_err *e);
 int sbc_oci_pause(sbc_oci *c, int pause, sbc_err *e);
 /* The host pids of the container's processes (its cgroup, else the init). */
 int sbc_oci_pids(const sbc_oci *c, pid_t **pids, int *n, sbc_err *e);

@@ -1254,11 +1254,27 @@ static int sysctl_write(int dfd, const char *key, const char *val, sbc_err *e)
 /* The fds of spec->nsjoin (opened by the parent before the clone). */
 static int nsjoin_fd[6] = {-1, -1, -1, -1, -1, -1};
 
-static _Noreturn void child_main(const sbc_spec *s, const sbc_confine *cf, int sock, int netns_fd)
+/* pivot_root into the container's root (rootfd, closed), the old root
+ * detached; then linux.rootfsPropagation on the new one. */
+static void pivot(const sbc_spec *s, int rootfd, int sock)
 {
     sbc_err e = {0};
-    char go;
-    reset_signals();
+    if (fchdir(rootfd) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
+        umount2(".", MNT_DETACH) < 0 || chdir("/") < 0) {
+        sbc_err_sys(&e, "pivot_root to %s", s->root);
+        child_fail(sock, &e);
+    }
+    close(rootfd);
+    if (s->root_prop && mount(NULL, "/", NULL, s->root_prop, NULL) < 0) {
+        sbc_err_sys(&e, "set the root's propagation");
+        child_fail(sock, &e);
+    }
+}
+
+/* The child's first step: the namespaces the spec joins by path. */
+static void join_paths(const sbc_spec *s, int sock)
+{
+    sbc_err e = {0};
     for (int k = 0; k < s->nnsjoin; k++) {
         if (s->nsjoin[k].type != CLONE_NEWPID && setns(nsjoin_fd[k], s->nsjoin[k].type) < 0) {
             sbc_err_sys(&e, "join the namespace %s", s->nsjoin[k].path);
@@ -1266,6 +1282,14 @@ static _Noreturn void child_main(const sbc_spec *s, const sbc_confine *cf, int s
         }
         close(nsjoin_fd[k]);
     }
+}
+
+static _Noreturn void child_main(const sbc_spec *s, const sbc_confine *cf, int sock, int netns_fd)
+{
+    sbc_err e = {0};
+    char go;
+    reset_signals();
+    join_paths(s, sock);
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     /* rootless: the sealed copy of sbc, before anything else (exeseal.h) */
     if (sbc_exe_seal_child(&e) < 0)
@@ -1398,16 +1422,7 @@ static _Noreturn void child_main(const sbc_spec *s, const sbc_confine *cf, int s
         if (do_mount(rootfd, &s->mounts[i], &e) < 0 ||
             (is_dev_tmpfs(&s->mounts[i]) && make_dev(rootfd, !!(s->ns & CLONE_NEWUSER), &e) < 0))
             child_fail(sock, &e);
-    if (fchdir(rootfd) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
-        umount2(".", MNT_DETACH) < 0 || chdir("/") < 0) {
-        sbc_err_sys(&e, "pivot_root to %s", s->root);
-        child_fail(sock, &e);
-    }
-    close(rootfd);
-    if (s->root_prop && mount(NULL, "/", NULL, s->root_prop, NULL) < 0) {
-        sbc_err_sys(&e, "set the root's propagation");
-        child_fail(sock, &e);
-    }
+    pivot(s, rootfd, sock);
     if (setup_stdio(s, sock, 1, &e) < 0 || mask_paths(s, -1, masked, &e) < 0)
         child_fail(sock, &e);
     if (s->readonly && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | vfs_flags("/"), NULL) < 0) {
@@ -1666,6 +1681,42 @@ static int userns_binds(const sbc_spec *s, int sock, sbc_err *e)
     return 0;
 }
 
+static void close_all(const int *fds, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+}
+
+/* The namespaces spec joins by path, opened (and checked to be of their
+ * type) into nsjoin_fd before the clone; pid is joined here, for the
+ * child.  -1 with e, nothing left open. */
+static int open_paths(const sbc_spec *s, sbc_err *e)
+{
+    static const struct { int f; const char *n; } kinds[] = {
+        {CLONE_NEWPID, "pid"}, {CLONE_NEWIPC, "ipc"}, {CLONE_NEWUTS, "uts"}, {CLONE_NEWCGROUP, "cgroup"},
+        {CLONE_NEWNS, "mount"}};
+    for (int k = 0; k < s->nnsjoin; k++) {
+        int fd = open(s->nsjoin[k].path, O_RDONLY | O_CLOEXEC), ok = 0;
+        for (size_t i = 0; fd >= 0 && i < sizeof kinds / sizeof *kinds; i++)
+            if (kinds[i].f == s->nsjoin[k].type)
+                ok = ioctl(fd, NS_GET_NSTYPE) == kinds[i].f;
+        if (fd < 0 || !ok || (s->nsjoin[k].type == CLONE_NEWPID && setns(fd, CLONE_NEWPID) < 0)) {
+            if (fd >= 0 && !ok)
+                sbc_err_set(e, 0, "%s is not a namespace of the type asked for", s->nsjoin[k].path);
+            else
+                sbc_err_sys(e, "join the namespace %s", s->nsjoin[k].path);
+            if (fd >= 0)
+                close(fd);
+            for (int j = 0; j < k; j++)
+                close(nsjoin_fd[j]);
+            return -1;
+        }
+        nsjoin_fd[k] = fd;
+    }
+    return 0;
+}
+
 static int spawn_confined(const sbc_spec *s, const sbc_confine *cf, sbc_proc *p, sbc_err *e)
 {
     int sv[2];
@@ -1695,34 +1746,9 @@ static int spawn_confined(const sbc_spec *s, const sbc_confine *cf, sbc_proc *p,
             close(cgfd);
         return -1;
     }
-    /* namespaces joined by path: open them all first (a wrong path is an
-     * error before anything runs); pid is joined here, for the child */
-    for (int k = 0; k < s->nnsjoin; k++) {
-        static const struct { int f; const char *n; } kinds[] = {
-            {CLONE_NEWPID, "pid"}, {CLONE_NEWIPC, "ipc"}, {CLONE_NEWUTS, "uts"}, {CLONE_NEWCGROUP, "cgroup"},
-            {CLONE_NEWNS, "mount"}};
-        int fd = open(s->nsjoin[k].path, O_RDONLY | O_CLOEXEC), ok = 0;
-        for (size_t i = 0; fd >= 0 && i < sizeof kinds / sizeof *kinds; i++)
-            if (kinds[i].f == s->nsjoin[k].type)
-                ok = ioctl(fd, NS_GET_NSTYPE) == kinds[i].f;
-        if (fd < 0 || !ok || (s->nsjoin[k].type == CLONE_NEWPID && setns(fd, CLONE_NEWPID) < 0)) {
-            if (fd >= 0 && !ok)
-                sbc_err_set(e, 0, "%s is not a namespace of the type asked for", s->nsjoin[k].path);
-            else
-                sbc_err_sys(e, "join the namespace %s", s->nsjoin[k].path);
-            if (fd >= 0)
-                close(fd);
-            for (int j = 0; j < k; j++)
-                close(nsjoin_fd[j]);
-            close(sv[0]);
-            close(sv[1]);
-            if (netns_fd >= 0)
-                close(netns_fd);
-            if (cgfd >= 0)
-                close(cgfd);
-            return -1;
-        }
-        nsjoin_fd[k] = fd;
+    if (open_paths(s, e) < 0) {
+        close_all((int[]){sv[0], sv[1], netns_fd, cgfd}, 4);
+        return -1;
     }
     int nsflags = s->ns & ~CLONE_NEWCGROUP; /* joined after the cgroup move */
     if (netns_fd >= 0)

@@ -121,6 +121,48 @@ static int idmaps(const cJSON *arr, const char *what, sbc_idmap *m, int *n, sbc_
     return 0;
 }
 
+/* linux.namespaces: new ones into s->ns, joined ones (by path) into
+ * s->nsjoin or s->netns_path; a mount namespace, new or joined, is a must. */
+static int namespaces(const cJSON *lx, sbc_spec *s, sbc_err *e)
+{
+    const cJSON *it;
+    int seen = 0;
+    cJSON_ArrayForEach(it, sbc_json_arr(lx, "namespaces")) {
+        static const struct { const char *n; int f; } ns[] = {
+            {"pid", CLONE_NEWPID}, {"network", CLONE_NEWNET}, {"mount", CLONE_NEWNS},
+            {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"cgroup", CLONE_NEWCGROUP},
+            {"user", CLONE_NEWUSER},
+        };
+        const char *t = sbc_json_str(it, "type"), *path = sbc_json_str(it, "path");
+        size_t i = 0;
+        while (t && i < sizeof ns / sizeof ns[0] && strcmp(t, ns[i].n))
+            i++;
+        if (!t || i == sizeof ns / sizeof ns[0])
+            return sbc_err_set(e, 0, "config.json: linux.namespaces: unknown type %s", t ? t : "(none)");
+        if (seen & ns[i].f)
+            return sbc_err_set(e, 0, "config.json: linux.namespaces: %s given twice", t);
+        seen |= ns[i].f;
+        if (path && *path) {
+            if (ns[i].f == CLONE_NEWNET) {
+                s->netns_path = path;
+                continue;
+            }
+            if (ns[i].f == CLONE_NEWUSER)
+                return sbc_err_set(e, 0, "config.json: linux.namespaces: joining a %s namespace by path is not supported", t);
+            s->nsjoin[s->nnsjoin].type = ns[i].f;
+            s->nsjoin[s->nnsjoin++].path = path;
+            continue;
+        }
+        s->ns |= ns[i].f;
+    }
+    int joined_mnt = 0;
+    for (int k = 0; k < s->nnsjoin; k++)
+        joined_mnt |= s->nsjoin[k].type == CLONE_NEWNS;
+    if (!(s->ns & CLONE_NEWNS) && !joined_mnt)
+        return sbc_err_set(e, 0, "config.json: a mount namespace is required (a new one or one joined by path)");
+    return 0;
+}
+
 int sbc_spec_from_oci(cJSON *j, sbc_spec *s, sbc_err *e)
 {
     memset(s, 0, sizeof *s);
@@ -215,40 +257,8 @@ int sbc_spec_from_oci(cJSON *j, sbc_spec *s, sbc_err *e)
             m->bind = 1;
         s->nmounts++;
     }
-    int seen = 0;
-    cJSON_ArrayForEach(it, sbc_json_arr(lx, "namespaces")) {
-        static const struct { const char *n; int f; } ns[] = {
-            {"pid", CLONE_NEWPID}, {"network", CLONE_NEWNET}, {"mount", CLONE_NEWNS},
-            {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"cgroup", CLONE_NEWCGROUP},
-            {"user", CLONE_NEWUSER},
-        };
-        const char *t = sbc_json_str(it, "type"), *path = sbc_json_str(it, "path");
-        size_t i = 0;
-        while (t && i < sizeof ns / sizeof ns[0] && strcmp(t, ns[i].n))
-            i++;
-        if (!t || i == sizeof ns / sizeof ns[0])
-            return sbc_err_set(e, 0, "config.json: linux.namespaces: unknown type %s", t ? t : "(none)");
-        if (seen & ns[i].f)
-            return sbc_err_set(e, 0, "config.json: linux.namespaces: %s given twice", t);
-        seen |= ns[i].f;
-        if (path && *path) {
-            if (ns[i].f == CLONE_NEWNET) {
-                s->netns_path = path;
-                continue;
-            }
-            if (ns[i].f == CLONE_NEWUSER)
-                return sbc_err_set(e, 0, "config.json: linux.namespaces: joining a %s namespace by path is not supported", t);
-            s->nsjoin[s->nnsjoin].type = ns[i].f;
-            s->nsjoin[s->nnsjoin++].path = path;
-            continue;
-        }
-        s->ns |= ns[i].f;
-    }
-    int joined_mnt = 0;
-    for (int k = 0; k < s->nnsjoin; k++)
-        joined_mnt |= s->nsjoin[k].type == CLONE_NEWNS;
-    if (!(s->ns & CLONE_NEWNS) && !joined_mnt)
-        return sbc_err_set(e, 0, "config.json: a mount namespace is required (a new one or one joined by path)");
+    if (namespaces(lx, s, e) < 0)
+        return -1;
     if (idmaps(sbc_json_arr(lx, "uidMappings"), "uidMappings", s->uidmap, &s->nuidmap, e) < 0 ||
         idmaps(sbc_json_arr(lx, "gidMappings"), "gidMappings", s->gidmap, &s->ngidmap, e) < 0)
         return -1;
