@@ -158,3 +158,17 @@ int sbc_hooks_run(const cJSON *hooks, const char *kind, const char *state, int n
             return -1;
     return 0;
 }
+
+int sbc_hooks_run_all(const cJSON *hooks, const char *kind, const char *state, sbc_err *w)
+{
+    const cJSON *h;
+    int rc = 0;
+    cJSON_ArrayForEach(h, sbc_json_arr(hooks, kind)) {
+        sbc_err e = {0};
+        if (run_one(h, kind, state, -1, 0, &e) < 0 && rc == 0) {
+            *w = e;
+            rc = -1;
+        }
+    }
+    return rc;
+}

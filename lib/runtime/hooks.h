@@ -17,4 +17,8 @@ int sbc_hooks_check(const cJSON *hooks, sbc_err *e);
 int sbc_hooks_run(const cJSON *hooks, const char *kind, const char *state, int nspidfd, int nsflags,
                   sbc_err *e);
 
+/* poststart and poststop: every hook runs, a failure is no reason to stop
+ * (the spec: warn and go on); the first failure is in w, returns -1 then. */
+int sbc_hooks_run_all(const cJSON *hooks, const char *kind, const char *state, sbc_err *w);
+
 #endif

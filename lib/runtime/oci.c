@@ -500,7 +500,7 @@ int sbc_oci_start(sbc_oci *c, sbc_err *w, sbc_err *e)
     if (rc == 0) {
         const cJSON *hooks = sbc_json_obj(c->config, "hooks");
         if (hooks)
-            sbc_hooks_run(hooks, "poststart", state, -1, 0, w);
+            sbc_hooks_run_all(hooks, "poststart", state, w);
     }
     free(state);
     return rc;
@@ -589,7 +589,7 @@ int sbc_oci_delete(const char *root, const char *id, int force, sbc_err *w, sbc_
     const cJSON *hooks = sbc_json_obj(c.config, "hooks");
     if (hooks) {
         char *state = sbc_oci_state(&c, "stopped");
-        sbc_hooks_run(hooks, "poststop", state, -1, 0, w);
+        sbc_hooks_run_all(hooks, "poststop", state, w);
         free(state);
     }
     int rc = sbc_rm_rf(AT_FDCWD, c.dir, e);

@@ -172,6 +172,16 @@ int sbc_spec_from_oci(cJSON *j, sbc_spec *s, sbc_err *e)
                 *lx = sbc_json_obj(j, "linux"), *it0;
     if (!p || !root)
         return sbc_err_set(e, 0, "config.json: process and root are required");
+    /* ociVersion: 1.x.y with an optional -suffix (callers write 1.0.2-dev
+     * up to 1.2.x); run's own documents carry none */
+    const cJSON *ver = cJSON_GetObjectItemCaseSensitive(j, "ociVersion");
+    if (ver) {
+        unsigned a, b, c;
+        char tail = 0;
+        const char *v = cJSON_IsString(ver) ? ver->valuestring : "";
+        if (sscanf(v, "%u.%u.%u%c", &a, &b, &c, &tail) < 3 || a != 1 || (tail && tail != '-' && tail != '+'))
+            return sbc_err_set(e, 0, "config.json: ociVersion %s: sbc-oci reads 1.x.y", *v ? v : "(not a string)");
+    }
     s->args = strs(sbc_json_arr(p, "args"), &s->nargs);
     s->env = strs(sbc_json_arr(p, "env"), &s->nenv);
     s->cwd = sbc_json_str(p, "cwd");

@@ -28,6 +28,8 @@ declare -A KNOWN=(
   [linux_cgroups_relative_memory]="kernel 6.1 ignores memory.kmem.limit_in_bytes (as above)"
   [process_capabilities]="host: root here has no CAP_SYS_RESOURCE, so it cannot be granted (an error, as config.md wants)"
   [process_rlimits]="runtimetest is Go >= 1.19, which raises its own soft RLIMIT_NOFILE to the hard one"
+  [prestart]="it wants prestart hooks run at start (spec 1.0.2-dev); the spec since has them in create, as runc, crun and sbc-oci run them"
+  [hooks]="its expected output lacks the word 'called' after post-start1 (a test bug: no runtime can match it)"
 )
 
 B=$TOP/build/runtime-tools
@@ -58,14 +60,21 @@ suite() {
     (cd "$B" && RUNTIME=$rt timeout 60 "$t" >"$out/$n.tap" 2>"$out/$n.err" </dev/null); echo $? >"$out/$n.rc"
   done
 }
-# tally OUT: "clean ok notok", and OUT/unclean lists the programs not clean
+# tally OUT: "clean ok notok", and OUT/unclean lists the programs not clean.
+# Clean: exit 0, no "not ok", and at least one "ok" -- or, for the programs
+# that report only failures (the hook programs print a YAML "error" and
+# "1..0", the *_fail ones a message and a non-zero exit), "1..0" or nothing
+# and no error.  (The third_party README's rule wants an "ok" from all, so
+# those count as failed for every runtime even when they pass; either rule
+# applies to all runtimes alike.)
 tally() {
   local out=$1 f n a b clean=0 ok=0 nok=0
   : >"$out/unclean"
   for f in "$out"/*.tap; do
     n=$(basename "$f" .tap); a=$(grep -c '^ok' "$f"); b=$(grep -c '^not ok' "$f")
     ok=$((ok + a)); nok=$((nok + b))
-    if [ "$b" = 0 ] && [ "$a" -gt 0 ] && [ "$(cat "$out/$n.rc")" = 0 ]; then clean=$((clean + 1)); else echo "$n" >>"$out/unclean"; fi
+    if [ "$b" = 0 ] && [ "$(cat "$out/$n.rc")" = 0 ] &&
+       { [ "$a" -gt 0 ] || { { grep -q '^1\.\.0' "$f" || [ ! -s "$f" ]; } && ! grep -q '"error": "[^"]' "$f"; }; }; then clean=$((clean + 1)); else echo "$n" >>"$out/unclean"; fi
   done
   echo "$clean $ok $nok"
 }
