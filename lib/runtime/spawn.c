@@ -1798,10 +1798,8 @@ static int spawn_confined(const sbc_spec *s, const sbc_confine *cf, sbc_proc *p,
     }
     if (pid < 0) {
         sbc_err_sys(e, "clone the container's init");
-        close(sv[0]);
-        close(sv[1]);
-        if (netns_fd >= 0)
-            close(netns_fd);
+        close_all((int[]){sv[0], sv[1], netns_fd}, 3);
+        close_all(nsjoin_fd, s->nnsjoin);
         return -1;
     }
     if (pid == 0) {
