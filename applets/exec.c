@@ -80,7 +80,7 @@ static int exec_one(const char *root, const char *ref, sbc_container *ct, void *
     s.terminal = x->tty;
     s.init = 0;
     if (x->privileged)
-        s.caps = s.caps_eff = sbc_caps_all();
+        s.caps = s.caps_eff = s.caps_prm = sbc_caps_all();
     s.stdio[0] = x->inter && !x->detach ? STDIN_FILENO : -1;
     s.stdio[1] = x->detach ? -1 : STDOUT_FILENO;
     s.stdio[2] = x->detach ? -1 : STDERR_FILENO;

@@ -198,7 +198,7 @@ int sbc_spec_from_oci(cJSON *j, sbc_spec *s, sbc_err *e)
     s->init = sbc_json_bool(p, "sbc.init", 0);
     s->user = sbc_json_str(p, "sbc.user");
     const cJSON *u = sbc_json_obj(p, "user");
-    s->caps_oci = !s->user;
+    s->caps_oci = !s->user && u; /* (run's documents have sbc.user or no user) */
     const cJSON *ag = sbc_json_arr(u, "additionalGids");
     if (ag && !s->user) { /* (resolved with the groups of --group-add) */
         cJSON *g = sbc_json_arr(p, "sbc.groups");
