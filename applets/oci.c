@@ -288,14 +288,22 @@ static int do_create(int argc, char **argv, int and_start)
     int pty = -1;
     if (and_start && !val(create_opts, &p, "detach"))
         o.pty = &pty; /* (a terminal then is ours to relay) */
+    o.run_now = and_start;
     sbc_err e = {0};
-    if (sbc_oci_create(g.root, id, &o, &e) < 0)
-        return fail(&e);
+    if (sbc_oci_create(g.root, id, &o, &e) < 0) {
+        fail(&e);
+        /* (run: a command not found or not executable is the process's end) */
+        return and_start && (e.code == 126 || e.code == 127) ? e.code : 1;
+    }
     if (!and_start)
         return 0;
     sbc_oci c;
     sbc_err w = {0};
-    if (sbc_oci_load(g.root, id, 1, &c, &e) < 0 || sbc_oci_start(&c, &w, &e) < 0) {
+    char sp[4096];
+    snprintf(sp, sizeof sp, "%s/%s/start.sock", g.root, id);
+    int parked = access(sp, F_OK) == 0;
+    if (sbc_oci_load(g.root, id, 1, &c, &e) < 0 ||
+        (parked ? sbc_oci_start(&c, &w, &e) : (sbc_oci_poststart(&c, &w), 0)) < 0) {
         sbc_oci_free(&c);
         fail(&e);
         sbc_oci_delete(g.root, id, 1, &w, &e);

@@ -419,19 +419,19 @@ int sbc_oci_create(const char *root, const char *id, const sbc_oci_create_opts *
     if ((lock = sbc_lock_path(AT_FDCWD, lp, e)) < 0)
         goto out;
     /* the socket the parked init waits on */
+    s.park = !o->run_now || sbc_json_arr(s.hooks, "startContainer");
     char sp[PATH_MAX];
     snprintf(sp, sizeof sp, "%s/start.sock", dir);
     struct sockaddr_un a;
-    int dfd;
-    lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    if (lfd < 0 || sbc_unix_addr(sp, &a, &dfd) < 0 || bind(lfd, (struct sockaddr *)&a, sizeof a) < 0 ||
-        listen(lfd, 4) < 0) {
+    int dfd = -1;
+    lfd = s.park ? socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0) : -1;
+    if (s.park && (lfd < 0 || sbc_unix_addr(sp, &a, &dfd) < 0 || bind(lfd, (struct sockaddr *)&a, sizeof a) < 0 ||
+                   listen(lfd, 4) < 0)) {
         sbc_err_sys(e, "make %s", sp);
         goto out;
     }
     if (dfd >= 0)
         close(dfd);
-    s.park = 1;
     s.park_fd = lfd;
     s.preserve_fds = o->preserve_fds;
     for (int i = 0; i < 3; i++)
@@ -497,13 +497,20 @@ int sbc_oci_start(sbc_oci *c, sbc_err *w, sbc_err *e)
     char *state = sbc_oci_state(c, "running");
     int rc = sbc_spawn_release(sp, state, e);
     unlink(sp);
-    if (rc == 0) {
-        const cJSON *hooks = sbc_json_obj(c->config, "hooks");
-        if (hooks)
-            sbc_hooks_run_all(hooks, "poststart", state, w);
-    }
     free(state);
+    if (rc == 0)
+        sbc_oci_poststart(c, w);
     return rc;
+}
+
+void sbc_oci_poststart(sbc_oci *c, sbc_err *w)
+{
+    const cJSON *hooks = sbc_json_obj(c->config, "hooks");
+    if (!hooks)
+        return;
+    char *state = sbc_oci_state(c, "running");
+    sbc_hooks_run_all(hooks, "poststart", state, w);
+    free(state);
 }
 
 int sbc_oci_kill(sbc_oci *c, int sig, int all, sbc_err *e)

@@ -29,6 +29,8 @@ typedef struct sbc_oci_create_opts {
     int no_pivot, no_new_keyring, preserve_fds;
     int cgroups_off;          /* --cgroup-manager disabled */
     int systemd;              /* --systemd-cgroup: cgroupsPath is slice:prefix:name */
+    int run_now;              /* run: without startContainer hooks the init
+                               * execs at once, not parked (no start) */
     int *pty;                 /* run in the foreground: a terminal without a
                                * console socket is kept here (-1: none) */
 } sbc_oci_create_opts;
@@ -48,6 +50,8 @@ char *sbc_oci_state(const sbc_oci *c, const char *status);
 /* start; a failing poststart hook is no failure: its message lands in w
  * (the caller warns; w->msg[0] is 0 when there is none) */
 int sbc_oci_start(sbc_oci *c, sbc_err *w, sbc_err *e);
+/* The poststart hooks alone (run's, when its init was not parked). */
+void sbc_oci_poststart(sbc_oci *c, sbc_err *w);
 int sbc_oci_kill(sbc_oci *c, int sig, int all, sbc_err *e);
 /* delete; with force a running container is killed first, an unknown id is
  * no error.  A failing poststop hook or a cgroup that cannot go is a

@@ -1149,8 +1149,13 @@ static _Noreturn void exec_cmd(const sbc_spec *s, const sbc_confine *cf, int soc
             child_fail(sock, e);
         }
     }
-    errno = err;
-    sbc_err_sys(e, "exec: \"%s\"", cmd);
+    /* the texts callers match (podman: 127 and 126), lower case as runc's */
+    if (err == ENOENT || err == EACCES)
+        sbc_err_set(e, 0, "exec: \"%s\": %s", cmd, err == ENOENT ? "no such file or directory" : "permission denied");
+    else {
+        errno = err;
+        sbc_err_sys(e, "exec: \"%s\"", cmd);
+    }
     e->code = err == ENOENT ? SBC_EXIT_NOTFOUND : SBC_EXIT_NOEXEC;
     child_fail(sock, e);
 }
