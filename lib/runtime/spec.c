@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
 #include "runtime/caps.h"
 #include "base/io.h"
@@ -163,6 +164,49 @@ static int namespaces(const cJSON *lx, sbc_spec *s, sbc_err *e)
     return 0;
 }
 
+/* Fields sbc knows but cannot apply on this host: an error naming each
+ * (the spec: unknown properties are ignored, unsupported values refused). */
+static int unsupported(const cJSON *j, sbc_err *e)
+{
+    const cJSON *p = sbc_json_obj(j, "process"), *lx = sbc_json_obj(j, "linux"), *it;
+    const char *aa = sbc_json_str(p, "apparmorProfile"), *se = sbc_json_str(p, "selinuxLabel"),
+               *ml = sbc_json_str(lx, "mountLabel");
+    if (aa && *aa && access("/sys/kernel/security/apparmor", F_OK) < 0)
+        return sbc_err_set(e, 0, "config.json: process.apparmorProfile %s: this host has no AppArmor", aa);
+    if (aa && *aa)
+        return sbc_err_set(e, 0, "config.json: process.apparmorProfile: sbc-oci does not apply AppArmor profiles");
+    if ((se && *se) || (ml && *ml))
+        return sbc_err_set(e, 0, "config.json: %s: sbc-oci does not apply SELinux labels%s",
+                           se && *se ? "process.selinuxLabel" : "linux.mountLabel",
+                           access("/sys/fs/selinux", F_OK) < 0 ? " (and this host has no SELinux)" : "");
+    static const char *const lnone[] = {"intelRdt", "memoryPolicy", "netDevices", "timeOffsets"};
+    for (size_t i = 0; i < sizeof lnone / sizeof *lnone; i++) {
+        const cJSON *f = cJSON_GetObjectItemCaseSensitive(lx, lnone[i]);
+        if (f && !cJSON_IsNull(f) && (!cJSON_IsObject(f) || cJSON_GetArraySize(f) > 0))
+            return sbc_err_set(e, 0, "config.json: linux.%s is not supported by sbc-oci", lnone[i]);
+    }
+    if (cJSON_GetObjectItemCaseSensitive(p, "scheduler"))
+        return sbc_err_set(e, 0, "config.json: process.scheduler is not supported by sbc-oci");
+    cJSON_ArrayForEach(it, sbc_json_arr(j, "mounts"))
+        if (cJSON_GetArraySize(sbc_json_arr(it, "uidMappings")) > 0 || cJSON_GetArraySize(sbc_json_arr(it, "gidMappings")) > 0)
+            return sbc_err_set(e, 0, "config.json: mounts[].uidMappings (idmapped mounts) are not supported by sbc-oci");
+    return 0;
+}
+
+/* ociVersion: 1.x.y with an optional -suffix (callers write 1.0.2-dev
+ * up to 1.2.x); run's own documents carry none. */
+static int version_ok(const cJSON *ver, sbc_err *e)
+{
+    if (!ver)
+        return 0;
+    unsigned a, b, c;
+    char tail = 0;
+    const char *v = cJSON_IsString(ver) ? ver->valuestring : "";
+    if (sscanf(v, "%u.%u.%u%c", &a, &b, &c, &tail) < 3 || a != 1 || (tail && tail != '-' && tail != '+'))
+        return sbc_err_set(e, 0, "config.json: ociVersion %s: sbc-oci reads 1.x.y", *v ? v : "(not a string)");
+    return 0;
+}
+
 int sbc_spec_from_oci(cJSON *j, sbc_spec *s, sbc_err *e)
 {
     memset(s, 0, sizeof *s);
@@ -172,16 +216,8 @@ int sbc_spec_from_oci(cJSON *j, sbc_spec *s, sbc_err *e)
                 *lx = sbc_json_obj(j, "linux"), *it0;
     if (!p || !root)
         return sbc_err_set(e, 0, "config.json: process and root are required");
-    /* ociVersion: 1.x.y with an optional -suffix (callers write 1.0.2-dev
-     * up to 1.2.x); run's own documents carry none */
-    const cJSON *ver = cJSON_GetObjectItemCaseSensitive(j, "ociVersion");
-    if (ver) {
-        unsigned a, b, c;
-        char tail = 0;
-        const char *v = cJSON_IsString(ver) ? ver->valuestring : "";
-        if (sscanf(v, "%u.%u.%u%c", &a, &b, &c, &tail) < 3 || a != 1 || (tail && tail != '-' && tail != '+'))
-            return sbc_err_set(e, 0, "config.json: ociVersion %s: sbc-oci reads 1.x.y", *v ? v : "(not a string)");
-    }
+    if (version_ok(cJSON_GetObjectItemCaseSensitive(j, "ociVersion"), e) < 0 || unsupported(j, e) < 0)
+        return -1;
     s->args = strs(sbc_json_arr(p, "args"), &s->nargs);
     s->env = strs(sbc_json_arr(p, "env"), &s->nenv);
     s->cwd = sbc_json_str(p, "cwd");

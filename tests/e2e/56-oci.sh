@@ -223,6 +223,11 @@ sys.exit(0 if len(lines) == 1 and j["level"] == "error" and "nosuch" in j["msg"]
   pass "--log-format json: one error object with level, msg, RFC 3339 time" || fail "json log: $(cat "$LOG" 2>&1)"
 bad norootfs 'c["root"]["path"] = "missing"' 'root.path' "a missing rootfs"
 bad badns 'c["linux"]["namespaces"].append({"type": "bogus"})' 'bogus' "an unknown namespace type"
+if [ ! -e /sys/kernel/security/apparmor ]; then
+  bad aa 'c["process"]["apparmorProfile"] = "docker-default"' 'apparmorProfile .*no AppArmor' "an AppArmor profile on a host without AppArmor"
+else skip "apparmorProfile refused: this host has AppArmor"; fi
+bad rdt 'c["linux"]["intelRdt"] = {"closID": "x"}' 'linux.intelRdt' "linux.intelRdt (not supported)"
+bad badver 'c["ociVersion"] = "2.0.0"' 'ociVersion 2.0.0' "an ociVersion other than 1.x"
 bad hookfail 'c["hooks"] = {"createRuntime": [{"path": "/bin/false"}]}' 'createRuntime hook /bin/false' "a failing createRuntime hook"
 b=$T_TMP/badjson; mkdir -p "$b"; ln -sfn "$ROOTFS" "$b/rootfs"; echo '{"ociVersion": "1.0.2", ' >"$b/config.json"
 run "${OCI[@]}" create --bundle "$b" badjson
