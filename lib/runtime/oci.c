@@ -812,9 +812,12 @@ cJSON *sbc_oci_features(void)
 {
     static const char *const hooks[] = {"prestart", "createRuntime", "createContainer",
                                         "startContainer", "poststart", "poststop"};
-    static const char *const mopts[] = {"bind", "rbind", "ro", "rw", "nosuid", "suid", "nodev", "dev",
-                                        "noexec", "exec", "strictatime", "relatime", "noatime",
-                                        "private", "rprivate", "slave", "rslave"};
+    static const char *const mopts[] = {
+        "bind", "rbind", "ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec", "exec", "sync", "dirsync",
+        "mand", "nomand", "noatime", "diratime", "nodiratime", "relatime", "norelatime",
+        "strictatime", "nostrictatime", "lazytime", "nolazytime", "silent", "loud", "iversion",
+        "noiversion", "remount", "shared", "rshared", "slave", "rslave", "private", "rprivate",
+        "unbindable", "runbindable"};
     static const char *const ns[] = {"cgroup", "ipc", "mount", "network", "pid", "user", "uts"};
     cJSON *f = cJSON_CreateObject();
     sbc_json_add_str(f, "ociVersionMin", "1.0.0");
