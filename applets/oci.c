@@ -13,7 +13,6 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
-#include <dirent.h>
 
 #include "applets.h"
 #include "base/config.h"
@@ -299,9 +298,7 @@ static int do_create(int argc, char **argv, int and_start)
         return 0;
     sbc_oci c;
     sbc_err w = {0};
-    char sp[4096];
-    snprintf(sp, sizeof sp, "%s/%s/start.sock", g.root, id);
-    int parked = access(sp, F_OK) == 0;
+    int parked = sbc_oci_parked(g.root, id);
     if (sbc_oci_load(g.root, id, 1, &c, &e) < 0 ||
         (parked ? sbc_oci_start(&c, &w, &e) : (sbc_oci_poststart(&c, &w), 0)) < 0) {
         sbc_oci_free(&c);
@@ -546,17 +543,22 @@ static int do_list(int argc, char **argv)
     parse(format_opts, argc, argv, &p, NULL, NULL);
     const char *fmt = val(format_opts, &p, "format");
     int json = fmt && !strcmp(fmt, "json"), quiet = !!val(format_opts, &p, "quiet");
-    DIR *d = opendir(g.root);
+    char **ids;
+    size_t nids;
+    if (sbc_oci_ids(g.root, &ids, &nids) < 0) {
+        sbc_err e = {0};
+        sbc_err_sys(&e, "list %s", g.root);
+        return fail(&e);
+    }
     cJSON *all = cJSON_CreateArray();
     if (!json && !quiet)
         printf("%-24s %-8s %-10s %-40s %-30s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
-    struct dirent *de;
-    while (d && (de = readdir(d))) {
-        if (de->d_name[0] == '.')
-            continue;
+    for (size_t k = 0; k < nids; k++) {
         sbc_oci c;
         sbc_err e = {0};
-        if (sbc_oci_load(g.root, de->d_name, 0, &c, &e) < 0) {
+        if (ids[k][0] == '.')
+            continue;
+        if (sbc_oci_load(g.root, ids[k], 0, &c, &e) < 0) {
             sbc_oci_free(&c);
             continue;
         }
@@ -572,8 +574,7 @@ static int do_list(int argc, char **argv)
         free(s);
         sbc_oci_free(&c);
     }
-    if (d)
-        closedir(d);
+    sbc_names_free(ids, nids);
     if (json)
         sbc_json_print(stdout, all);
     cJSON_Delete(all);

@@ -806,6 +806,25 @@ int sbc_oci_exec(sbc_oci *c, const sbc_oci_exec_opts *o, int *code, sbc_err *e)
     return rc;
 }
 
+int sbc_oci_ids(const char *root, char ***ids, size_t *n)
+{
+    *ids = NULL;
+    *n = 0;
+    int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : -1;
+    int rc = sbc_dir_names(fd, ids, n);
+    close(fd);
+    return rc;
+}
+
+int sbc_oci_parked(const char *root, const char *id)
+{
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s/%s/start.sock", root, id);
+    return access(p, F_OK) == 0;
+}
+
 /* ---- features, spec -------------------------------------------------- */
 
 cJSON *sbc_oci_features(void)

@@ -76,6 +76,12 @@ typedef struct sbc_oci_exec_opts {
  * else waits and *code gets its exit code (128+N for signal N). */
 int sbc_oci_exec(sbc_oci *c, const sbc_oci_exec_opts *o, int *code, sbc_err *e);
 
+/* The ids under root (sorted; sbc_names_free them); 0 with none when root
+ * is not there. */
+int sbc_oci_ids(const char *root, char ***ids, size_t *n);
+/* 1 when the init of ROOT/ID waits for start (parked), else 0. */
+int sbc_oci_parked(const char *root, const char *id);
+
 /* features: what this runtime supports (runtime-spec features.md). */
 cJSON *sbc_oci_features(void);
 /* spec: a default config.json for a rootfs, as `runc spec` writes. */
