@@ -47,7 +47,8 @@ static int num(const cJSON *o, const char *k, long long *v)
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, k);
     if (!n || cJSON_IsNull(n))
         return 0;
-    if (!cJSON_IsNumber(n) || n->valuedouble != (double)(long long)n->valuedouble) {
+    if (!cJSON_IsNumber(n) || !(n->valuedouble > -9.2e18 && n->valuedouble < 9.2e18) ||
+        n->valuedouble != (double)(long long)n->valuedouble) {
         bad = 1;
         return -1;
     }
@@ -157,6 +158,8 @@ static int cpu(const cJSON *c, sbc_cg_limits *l, int v2, sbc_err *e)
         if (p > 0 && q <= 0) /* a period alone */
             add(l, v2 ? NULL : "cpu", v2 ? "cpu.max" : "cpu.cfs_period_us", v2 ? "max %lld" : "%lld", p);
         if (NUM(c, "shares", v) > 0) {
+            if (v < 2 || v > 262144)
+                return sbc_err_set(e, 0, "config.json: linux.resources.cpu.shares: 2..262144");
             if (v2)
                 add(l, NULL, "cpu.weight", "%lld", v < 2 ? 1 : 1 + ((v - 2) * 9999) / 262142);
             else
@@ -234,7 +237,9 @@ int sbc_cg_resources(const cJSON *res, sbc_cg_limits *l, sbc_err *e)
             long long ma, mi, w;
             if (NUM(it, "major", ma) != 1 || NUM(it, "minor", mi) != 1)
                 return sbc_err_set(e, 0, "config.json: linux.resources.blockIO.weightDevice: major, minor");
-            if (NUM(it, "weight", w) > 0)
+            if (NUM(it, "weight", w) > 0 && (w < 10 || w > 1000))
+                return sbc_err_set(e, 0, "config.json: linux.resources.blockIO.weightDevice: weight 10..1000");
+            if (r > 0)
                 add(l, v2 ? NULL : "blkio", v2 ? "io.weight" : "blkio.weight_device", "%lld:%lld %lld", ma, mi,
                     v2 ? 1 + (w - 10) * 9999 / 990 : w);
             if (NUM(it, "leafWeight", w) > 0 && !v2)

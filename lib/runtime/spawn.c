@@ -284,8 +284,6 @@ static int bind_by_fd(const sbc_mount *m, int dest)
 static int *bind_trees;
 static const sbc_mount *bind_mounts_base;
 
-static char *read_etc(const char *path, sbc_err *e);
-
 static int is_cgroup(const sbc_mount *m)
 {
     return !m->bind && m->type && !strcmp(m->type, "cgroup");
@@ -310,7 +308,7 @@ static int mount_cgroup(int rootfd, int fd, const sbc_mount *m, sbc_err *e)
     if (tfd < 0)
         return -1;
     fdpath(tfd, p, sizeof p);
-    char *self = read_etc("/proc/self/cgroup", e);
+    char *self = sbc_read_file(AT_FDCWD, "/proc/self/cgroup", 1 << 16, NULL, e);
     if (!self)
         return -1;
     int rc = 0;

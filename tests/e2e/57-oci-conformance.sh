@@ -7,8 +7,14 @@
 # with its reason, and one that fails unlisted is a failure.
 . "$(dirname "$0")/../lib.sh"
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-SRC=$TOP/../shared/third_party/runtime-tools
-[ -d "$SRC/validation" ] || { skip "runtime-tools: no snapshot at $SRC"; t_done; exit 0; }
+# the snapshot: $SBC_THIRD_PARTY, else ../shared/third_party beside the
+# project, else beside the repository this one was cloned from (CI's clone)
+SRC=
+origin=$(git -C "$TOP" remote get-url origin 2>/dev/null)
+for d in "${SBC_THIRD_PARTY:-}" "$TOP/../shared/third_party" ${origin:+"$origin/../shared/third_party"}; do
+  [ -n "$d" ] && [ -d "$d/runtime-tools/validation" ] && { SRC=$(cd "$d/runtime-tools" && pwd); break; }
+done
+[ -n "$SRC" ] || { skip "runtime-tools: no snapshot in \$SBC_THIRD_PARTY, $TOP/../shared/third_party or beside the origin (${origin:-none})"; t_done; exit 0; }
 command -v go >/dev/null || { skip "runtime-tools: no Go compiler (apt-get install golang-go)"; t_done; exit 0; }
 
 # the programs sbc-oci does not pass here, and why (host or test, not sbc)
