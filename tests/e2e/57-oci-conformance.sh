@@ -35,6 +35,8 @@ declare -A KNOWN=(
   [process_capabilities]="host: root here has no CAP_SYS_RESOURCE, so it cannot be granted (an error, as config.md wants)"
   [process_rlimits]="runtimetest is Go >= 1.19, which raises its own soft RLIMIT_NOFILE to the hard one"
   [prestart]="it wants prestart hooks run at start (spec 1.0.2-dev); the spec since has them in create, as runc, crun and sbc-oci run them"
+  [linux_mount_label]="host: no SELinux; sbc-oci refuses a mount label it cannot apply (config.md: unsupported values are errors)"
+  [linux_process_apparmor_profile]="host: no AppArmor; sbc-oci refuses a profile it cannot apply"
   [hooks]="its expected output lacks the word 'called' after post-start1 (a test bug: no runtime can match it)"
 )
 
