@@ -654,29 +654,47 @@ long long sbc_cgroup_oom_kills(const char *name)
 
 /* Send sig to the processes listed in d/cgroup.procs (on v2 SIGKILL goes
  * through cgroup.kill); the number signalled, -1 when d is unreadable. */
-static int signal_in(const char *d, int sig, int v2)
+/* The pids in d/cgroup.procs (at most max bytes of it; malloc'd); -1 with
+ * errno when it cannot be read. */
+static int procs_in(const char *d, size_t max, pid_t **pids, int *n)
 {
     char p[PATH_MAX + 16];
-    if (sig == SIGKILL && v2 && put(d, "cgroup.kill", "1") == 0)
-        return 1;
+    *pids = NULL;
+    *n = 0;
     snprintf(p, sizeof p, "%s/cgroup.procs", d);
     sbc_err e = {0};
-    char *s = sbc_read_file(AT_FDCWD, p, 1 << 20, NULL, &e);
+    char *s = sbc_read_file(AT_FDCWD, p, max, NULL, &e);
     if (!s) {
         errno = e.errnum;
-        return e.errnum == ENOENT ? -1 : 0;
+        return -1;
     }
-    int n = 0;
+    int cap = 0;
     for (char *l = s; *l;) {
         char *end;
         long pid = strtol(l, &end, 10);
         if (end == l)
             break;
-        if (pid > 0 && kill((pid_t)pid, sig) == 0)
-            n++;
+        if (*n == cap)
+            *pids = sbc_xrealloc(*pids, (size_t)(cap = cap ? cap * 2 : 16) * sizeof **pids);
+        (*pids)[(*n)++] = (pid_t)pid;
         l = *end ? end + 1 : end;
     }
     free(s);
+    return 0;
+}
+
+static int signal_in(const char *d, int sig, int v2)
+{
+    if (sig == SIGKILL && v2 && put(d, "cgroup.kill", "1") == 0)
+        return 1;
+    pid_t *pids;
+    int np, n = 0;
+    if (procs_in(d, 1 << 20, &pids, &np) < 0)
+        return errno == ENOENT ? -1 : 0;
+    for (int i = 0; i < np; i++)
+        if (pids[i] > 0 && kill(pids[i], sig) == 0)
+            n++;
+    free(pids);
     return n;
 }
 
@@ -986,7 +1004,7 @@ int sbc_cgroup_freeze(const char *name, int on, sbc_err *e)
 
 int sbc_cgroup_procs(const char *name, pid_t **pids, int *n)
 {
-    char d[PATH_MAX], p[PATH_MAX + 16];
+    char d[PATH_MAX];
     *pids = NULL;
     *n = 0;
     int found = 0;
@@ -1000,24 +1018,5 @@ int sbc_cgroup_procs(const char *name, pid_t **pids, int *n)
             found = access(d, F_OK) == 0;
         }
     }
-    if (!found)
-        return -1;
-    snprintf(p, sizeof p, "%s/cgroup.procs", d);
-    sbc_err e = {0};
-    char *s = sbc_read_file(AT_FDCWD, p, 1 << 22, NULL, &e);
-    if (!s)
-        return -1;
-    int cap = 0;
-    for (char *l = s; *l;) {
-        char *end;
-        long pid = strtol(l, &end, 10);
-        if (end == l)
-            break;
-        if (*n == cap)
-            *pids = sbc_xrealloc(*pids, (size_t)(cap = cap ? cap * 2 : 16) * sizeof **pids);
-        (*pids)[(*n)++] = (pid_t)pid;
-        l = *end ? end + 1 : end;
-    }
-    free(s);
-    return 0;
+    return found ? procs_in(d, 1 << 22, pids, n) : -1;
 }
