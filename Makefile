@@ -9,16 +9,17 @@ OPT     := -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tabl
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation
 GIT     := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 BEARSSL := $(shell awk '$$1=="bearssl"{print $$2}' build/deps/VERSIONS 2>/dev/null)
+ISAL    := $(shell awk '$$1=="libisal"{print $$2}' build/deps/VERSIONS 2>/dev/null)
 # the Debian source revisions built (sbc --version), lines joined with '|'
 DEPVERS := $(shell tr -d '"\\' < build/deps/VERSIONS 2>/dev/null | tr '\n' '|')
 LICENSES_GZ := $(CURDIR)/build/gen/licenses.gz
-DEFS    := -D_GNU_SOURCE -DSBC_GIT='"$(GIT)"' -DSBC_DEPS_BEARSSL='"$(or $(BEARSSL),0.6)"' \
+DEFS    := -D_GNU_SOURCE -DSBC_GIT='"$(GIT)"' -DSBC_DEPS_BEARSSL='"$(or $(BEARSSL),0.6)"' -DSBC_DEPS_ISAL='"$(or $(ISAL),unknown)"' \
            -DSBC_DEPS_VERSIONS='"$(DEPVERS)"' -DSBC_LICENSES_GZ='"$(LICENSES_GZ)"'
 CFLAGS  := -std=c11 $(OPT) $(WARN) $(DEFS) -DSBC_ARENA -I. -Ilib -Iapplets -Ibuild/gen -I$(DEPS)/include -idirafter $(DEPS)/kinc
 # malloc goes through lib/base/arena.c first (see arena.h)
 WRAP    := -Wl,--wrap=malloc,--wrap=free,--wrap=calloc,--wrap=realloc
 LDFLAGS := -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-Map=build/sbc.map $(WRAP)
-LIBS    := -L$(DEPS)/lib -larchive -lzstd -lz -lbearssl -lcjson -lseccomp
+LIBS    := -L$(DEPS)/lib -larchive -lzstd -lisal -lz -lbearssl -lcjson -lseccomp
 
 LIB_SRC    := $(sort $(wildcard lib/*/*.c))
 LIB_HDR    := $(wildcard lib/*/*.h)
@@ -77,7 +78,7 @@ build/unit: $(UNIT_LIB_OBJ) $(UNIT_SRC) tests/unit/unit.h
 # Debug: glibc + ASan/UBSan against Debian's -dev packages of the same libraries.
 DBG_CFLAGS := -I/usr/include/bearssl -std=c11 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
   -fno-sanitize-recover=undefined $(WARN) $(DEFS) -I. -Ilib -Iapplets -Itests/unit -Ibuild/gen
-DBG_LIBS   := -larchive -lzstd -lz -lbearssl -lcjson -lseccomp
+DBG_LIBS   := -larchive -lzstd -lisal -lz -lbearssl -lcjson -lseccomp
 build/unit-asan: $(LICENSES_GZ) build/gen/seccomp_default.h $(LIB_SRC) $(filter-out applets/main.c,$(APPLET_SRC)) $(UNIT_SRC) $(LIB_HDR) tests/unit/unit.h
 	@mkdir -p build
 	@echo "  CC+LD $@ (glibc, ASan+UBSan)"

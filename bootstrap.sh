@@ -1,8 +1,8 @@
 #!/bin/sh
 # bootstrap.sh -- set up a fresh Debian/Ubuntu machine for sbc (as root):
 #   1. apt-installs the build and test packages (musl-tools, registry, skopeo, umoci, ...)
-#   2. fetches the Debian source packages of sbc's six libraries (bearssl, cjson,
-#      libarchive, zlib, libzstd, libseccomp), each at the newest revision the mirror serves
+#   2. fetches the Debian source packages of sbc's seven libraries (bearssl, cjson,
+#      libarchive, libisal, zlib, libzstd, libseccomp), each at the newest revision the mirror serves
 #      (an indexed revision it does not serve falls back to the one before, with a
 #      warning line: tools/apt-fetch.sh), applies Debian's patches, and builds them
 #      as static musl libraries into build/deps (ignored by git).
@@ -24,13 +24,13 @@ TOP=${BOOTSTRAP_DIR:-$(pwd)/build/deps}
 PREFIX=$TOP/prefix
 SRC=$TOP/src
 JOBS=${JOBS:-$(nproc)}
-PKGS=${BOOTSTRAP_PKGS:-"bearssl cjson libarchive zlib libzstd libseccomp"}
-BUILD_PKGS="musl-tools dpkg-dev make gcc xz-utils bzip2 linux-libc-dev ca-certificates file binutils gperf"
+PKGS=${BOOTSTRAP_PKGS:-"bearssl cjson libarchive libisal zlib libzstd libseccomp"}
+BUILD_PKGS="musl-tools dpkg-dev make gcc xz-utils bzip2 linux-libc-dev ca-certificates file binutils gperf nasm"
 TEST_PKGS="docker-registry skopeo umoci busybox-static openssl python3 iproute2 nftables tmux
  debootstrap hyperfine time util-linux procps zstd vagrant vagrant-libvirt btrfs-progs qemu-system-x86 cpio
  podman keyutils uidmap passt slirp4netns
  conmon catatonit crun runc containerd golang-go
- libbearssl-dev libcjson-dev libarchive-dev zlib1g-dev libzstd-dev libseccomp-dev"
+ libbearssl-dev libcjson-dev libarchive-dev libisal-dev zlib1g-dev libzstd-dev libseccomp-dev"
 # the stamp: a hash of the build steps (this script from the "build steps"
 # line down, and the package list) and of the revisions built (VERSIONS)
 stamp_key() {
@@ -140,9 +140,21 @@ ln -sfn "/usr/include/$(gcc -print-multiarch)/asm" "$KINC/asm"
 
 build_zlib() {
   cd "$(srcdir zlib)"
-  # -O2, not -Os: inflate is on the pull's critical path (+~10 KB)
-  CFLAGS="-O2 ${OPT#-Os}" ./configure --static --prefix="$PREFIX" >/dev/null
+  # only deflate is used (commit, push, save; raw deflate in our own gzip
+  # members): no gzip wrapper, so zlib's crc32 tables stay out
+  CFLAGS="$OPT -DNO_GZIP" ./configure --static --prefix="$PREFIX" >/dev/null
   make -j"$JOBS" libz.a >/dev/null && make install >/dev/null
+}
+build_libisal() {
+  cd "$(srcdir libisal)"
+  # ISA-L's gzip decoder (igzip; its crc unit comes along): the pull's
+  # inflate.  The pregenerated tables for fixed-Huffman blocks (42 KB) are
+  # left out: such blocks are rare in layers and get their table built.
+  make -f Makefile.unx -j"$JOBS" units=igzip CC=musl-gcc \
+    "CFLAGS_musl-gcc=-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -DNO_STATIC_INFLATE_H" \
+    lib >/dev/null
+  cp bin/isa-l.a "$PREFIX/lib/libisal.a"
+  mkdir -p "$PREFIX/include/isa-l"; cp include/*.h "$PREFIX/include/isa-l/"
 }
 build_zstd() {
   cd "$(srcdir libzstd)"
@@ -182,7 +194,7 @@ build_libseccomp() {
   make -j"$JOBS" -C src libseccomp.la >/dev/null
   cp src/.libs/libseccomp.a "$PREFIX/lib/"; cp include/seccomp.h include/seccomp-syscalls.h "$PREFIX/include/"
 }
-for lib in zlib zstd bearssl cjson libarchive libseccomp; do
+for lib in zlib libisal zstd bearssl cjson libarchive libseccomp; do
   t0=$(date +%s); log "building $lib"
   ( build_$lib ) || { log "building $lib failed"; exit 1; }
   log "built $lib in $(( $(date +%s) - t0 )) s"

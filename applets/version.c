@@ -20,7 +20,7 @@ const char version_usage[] =
     "Usage: sbc-version\n"
     "\n"
     "Show the sbc version, the versions of the libraries built in\n"
-    "(BearSSL, libarchive, zlib, zstd, cJSON, libseccomp) and the storage driver.\n";
+    "(BearSSL, libarchive, ISA-L, zlib, zstd, cJSON, libseccomp) and the storage driver.\n";
 
 /* From build/deps/VERSIONS (the Makefile): the Debian source revisions
  * bootstrap.sh built, one "package revision[ (note)]" a line, lines joined
@@ -31,6 +31,9 @@ const char version_usage[] =
 #ifndef SBC_DEPS_BEARSSL
 #define SBC_DEPS_BEARSSL "unknown"
 #endif
+#ifndef SBC_DEPS_ISAL
+#define SBC_DEPS_ISAL "unknown"
+#endif
 #ifndef SBC_GIT
 #define SBC_GIT "unknown"
 #endif
@@ -40,7 +43,8 @@ void sbc_version_print(FILE *f)
     fprintf(f, "sbc version %s (git %s)\n", SBC_VERSION, SBC_GIT);
     fprintf(f, "  BearSSL    %s\n", SBC_DEPS_BEARSSL);
     fprintf(f, "  libarchive %s\n", archive_version_string() + sizeof "libarchive");
-    fprintf(f, "  zlib       %s\n", zlibVersion());
+    fprintf(f, "  ISA-L      %s (inflate)\n", SBC_DEPS_ISAL);
+    fprintf(f, "  zlib       %s (deflate)\n", zlibVersion());
     fprintf(f, "  zstd       %s\n", ZSTD_versionString());
     fprintf(f, "  cJSON      %s\n", cJSON_Version());
     const struct scmp_version *sv = seccomp_version();

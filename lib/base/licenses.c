@@ -3,7 +3,7 @@
  * .incbin and inflated on demand: ~9 KiB in the binary instead of ~31. */
 #include "base/licenses.h"
 
-#include <zlib.h>
+#include "base/unz.h"
 
 #ifdef SBC_LICENSES_GZ
 __asm__(".section .rodata.sbc_licenses,\"a\",@progbits\n"
@@ -17,29 +17,21 @@ extern const unsigned char sbc_licenses_gz[], sbc_licenses_gz_end[];
 
 int sbc_licenses_print(FILE *f, sbc_err *e)
 {
-    z_stream z = {0};
     unsigned char out[16384];
-    int rc;
-    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
-        return sbc_err_set(e, SBC_EXIT_FAIL, "licenses: inflateInit failed");
-    z.next_in = (unsigned char *)sbc_licenses_gz;
-    z.avail_in = (unsigned)(sbc_licenses_gz_end - sbc_licenses_gz);
-    do {
-        z.next_out = out;
-        z.avail_out = sizeof out;
-        rc = inflate(&z, Z_NO_FLUSH);
-        if (rc != Z_OK && rc != Z_STREAM_END) {
-            inflateEnd(&z);
-            return sbc_err_set(e, SBC_EXIT_FAIL, "licenses: the built-in text is corrupt (%d)", rc);
-        }
-        size_t n = sizeof out - z.avail_out;
-        if (n && fwrite(out, 1, n, f) != n) {
-            inflateEnd(&z);
-            return sbc_err_sys(e, "licenses: write");
-        }
-    } while (rc != Z_STREAM_END);
-    inflateEnd(&z);
-    if (fflush(f))
+    const unsigned char *in = sbc_licenses_gz;
+    size_t left = (size_t)(sbc_licenses_gz_end - sbc_licenses_gz);
+    sbc_unz *u = sbc_unz_new(SBC_COMP_GZIP, e);
+    if (!u)
+        return -1;
+    ssize_t n;
+    sbc_err ze = {0};
+    while ((n = sbc_unz_run(u, &in, &left, 1, out, sizeof out, &ze)) > 0)
+        if (fwrite(out, 1, (size_t)n, f) != (size_t)n)
+            break;
+    sbc_unz_free(u);
+    if (n < 0)
+        return sbc_err_set(e, SBC_EXIT_FAIL, "licenses: the built-in text is corrupt (%s)", ze.msg);
+    if (n > 0 || fflush(f))
         return sbc_err_sys(e, "licenses: write");
     return 0;
 }

@@ -12,11 +12,10 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include "base/cleanup.h"
 #include "base/digest.h"
+#include "base/unz.h"
 #include "image/imgbuild.h"
 #include "base/io.h"
 #include "base/path.h"
@@ -103,26 +102,16 @@ static int sv_fd(struct saver *sv, const char *name, int fd, long long size)
  * straight into the archive: the size is known).  Returns bytes or -1. */
 static long long decompress(struct saver *sv, int in, int comp, int out_fd)
 {
+    sbc_unz *u = sbc_unz_new(comp, sv->e);
+    if (!u)
+        return -1;
     unsigned char *ib = sbc_xmalloc(CHUNK), *ob = sbc_xmalloc(CHUNK);
+    const unsigned char *ip = ib;
     long long total = 0;
-    int rc = -1, zinit = 0, in_member = 0, eof = 0;
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    ZSTD_DStream *zs = NULL;
-    size_t zret = 1;
-    if (comp == SBC_COMP_GZIP) {
-        if (inflateInit2(&z, 15 + 16) != Z_OK)
-            goto out;
-        zinit = 1;
-    } else {
-        zs = ZSTD_createDStream();
-        if (!zs)
-            goto out;
-        ZSTD_initDStream(zs);
-    }
-    size_t il = 0, ipos = 0;
+    int rc = -1, eof = 0;
+    size_t il = 0;
     for (;;) {
-        if (ipos == il && !eof) {
+        if (il == 0 && !eof) {
             ssize_t r = read(in, ib, CHUNK);
             if (r < 0 && errno == EINTR)
                 continue;
@@ -130,74 +119,31 @@ static long long decompress(struct saver *sv, int in, int comp, int out_fd)
                 sbc_err_sys(sv->e, "read blob");
                 goto out;
             }
-            if (r == 0)
-                eof = 1;
+            eof = r == 0;
             il = (size_t)r;
-            ipos = 0;
+            ip = ib;
         }
-        size_t got;
-        if (comp == SBC_COMP_GZIP) {
-            if (!in_member) {
-                if (ipos == il && eof)
-                    break;
-                if (ipos == il)
-                    continue;
-                inflateReset(&z);
-                in_member = 1;
-            }
-            z.next_in = ib + ipos;
-            z.avail_in = (uInt)(il - ipos);
-            z.next_out = ob;
-            z.avail_out = CHUNK;
-            int r = inflate(&z, Z_NO_FLUSH);
-            ipos = il - z.avail_in;
-            if (r == Z_STREAM_END)
-                in_member = 0;
-            else if (r != Z_OK && r != Z_BUF_ERROR) {
-                sbc_err_set(sv->e, 0, "gzip: %s", z.msg ? z.msg : "corrupt blob");
-                goto out;
-            }
-            got = CHUNK - z.avail_out;
-            if (!got && eof && ipos == il && in_member) {
-                sbc_err_set(sv->e, 0, "gzip: unexpected end of blob");
-                goto out;
-            }
-        } else {
-            if (ipos == il && eof) {
-                if (zret != 0) {
-                    sbc_err_set(sv->e, 0, "zstd: unexpected end of blob");
-                    goto out;
-                }
+        ssize_t got = sbc_unz_run(u, &ip, &il, eof, ob, CHUNK, sv->e);
+        if (got < 0)
+            goto out;
+        if (got == 0) {
+            if (eof && il == 0)
                 break;
-            }
-            ZSTD_inBuffer zi = {ib, il, ipos};
-            ZSTD_outBuffer zo = {ob, CHUNK, 0};
-            zret = ZSTD_decompressStream(zs, &zo, &zi);
-            if (ZSTD_isError(zret)) {
-                sbc_err_set(sv->e, 0, "zstd: %s", ZSTD_getErrorName(zret));
-                goto out;
-            }
-            ipos = zi.pos;
-            got = zo.pos;
+            continue;
         }
-        if (got) {
-            if (out_fd >= 0 ? sbc_write_full(out_fd, ob, got) < 0
-                            : archive_write_data(sv->a, ob, got) != (la_ssize_t)got) {
-                if (out_fd >= 0)
-                    sbc_err_sys(sv->e, "write");
-                else
-                    sv_err(sv, "layer");
-                goto out;
-            }
-            total += (long long)got;
+        if (out_fd >= 0 ? sbc_write_full(out_fd, ob, (size_t)got) < 0
+                        : archive_write_data(sv->a, ob, (size_t)got) != (la_ssize_t)got) {
+            if (out_fd >= 0)
+                sbc_err_sys(sv->e, "write");
+            else
+                sv_err(sv, "layer");
+            goto out;
         }
+        total += (long long)got;
     }
     rc = 0;
 out:
-    if (zinit)
-        inflateEnd(&z);
-    if (zs)
-        ZSTD_freeDStream(zs);
+    sbc_unz_free(u);
     free(ib);
     free(ob);
     return rc < 0 ? -1 : total;
@@ -230,8 +176,7 @@ static int save_layer_plain(struct saver *sv, const sbc_newlayer *l, long long *
         return -1;
     unsigned char magic[4] = {0};
     ssize_t m = pread(fd, magic, 4, 0);
-    int comp = m >= 2 && magic[0] == 0x1f && magic[1] == 0x8b ? SBC_COMP_GZIP
-             : m == 4 && !memcmp(magic, "\x28\xb5\x2f\xfd", 4) ? SBC_COMP_ZSTD : SBC_COMP_NONE;
+    int comp = sbc_comp_sniff(magic, m > 0 ? (size_t)m : 0);
     int rc = -1;
     if (comp == SBC_COMP_NONE) {
         *size = bsize;
@@ -605,15 +550,65 @@ static ssize_t ent_read(void *ctx, void *buf, size_t n, sbc_err *e)
     return k;
 }
 
+/* The archive's bytes for libarchive: read from fd, through a gzip or zstd
+ * decoder when the first bytes say so (ours: ISA-L's inflate, and no second
+ * copy of a gzip reader in the binary). */
+struct arc_src {
+    int fd, eof, comp;
+    sbc_unz *u;
+    unsigned char *ib, *ob;
+    const unsigned char *ip;
+    size_t il;
+    sbc_err e;
+};
+
+static la_ssize_t arc_read(struct archive *a, void *ctx, const void **buf)
+{
+    struct arc_src *r = ctx;
+    for (;;) {
+        if (r->il == 0 && !r->eof) {
+            ssize_t n = read(r->fd, r->ib, CHUNK);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0) {
+                archive_set_error(a, errno, "read: %s", strerror(errno));
+                return -1;
+            }
+            r->eof = n == 0;
+            r->ip = r->ib;
+            r->il = (size_t)n;
+            if (r->comp < 0) /* the first read: sniff */
+                r->comp = sbc_comp_sniff(r->ib, r->il);
+            if (r->comp != SBC_COMP_NONE && !r->u && !(r->u = sbc_unz_new(r->comp, &r->e)))
+                goto fail;
+        }
+        if (r->comp <= SBC_COMP_NONE) {
+            *buf = r->ip;
+            size_t n = r->il;
+            r->il = 0;
+            return (la_ssize_t)n;
+        }
+        ssize_t n = sbc_unz_run(r->u, &r->ip, &r->il, r->eof, r->ob, CHUNK, &r->e);
+        if (n < 0)
+            goto fail;
+        if (n > 0 || (r->eof && r->il == 0)) {
+            *buf = r->ob;
+            return n;
+        }
+    }
+fail:
+    archive_set_error(a, EIO, "%s", r->e.msg);
+    return -1;
+}
+
 static int read_members(struct loader *L, int fd)
 {
     sbc_err *e = L->e;
     struct archive *a = archive_read_new();
     archive_read_support_format_tar(a);
-    archive_read_support_filter_gzip(a);
-    archive_read_support_filter_zstd(a);
+    struct arc_src src = {.fd = fd, .comp = -1, .ib = sbc_xmalloc(CHUNK), .ob = sbc_xmalloc(CHUNK)};
     int rc = -1;
-    if (archive_read_open_fd(a, fd, CHUNK) != ARCHIVE_OK) {
+    if (archive_read_open(a, &src, NULL, arc_read, NULL) != ARCHIVE_OK) {
         sbc_err_set(e, 0, "archive: %s", archive_error_string(a));
         goto out;
     }
@@ -713,6 +708,9 @@ static int read_members(struct loader *L, int fd)
     rc = 0;
 out:
     archive_read_free(a);
+    sbc_unz_free(src.u);
+    free(src.ib);
+    free(src.ob);
     return rc;
 }
 

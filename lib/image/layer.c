@@ -31,8 +31,7 @@
 #include <archive_entry.h>
 #include "base/cleanup.h"
 #include "base/digest.h"
-#include <zlib.h>
-#include <zstd.h>
+#include "base/unz.h"
 
 #include "image/layer.h"
 #include "base/io.h"
@@ -61,10 +60,7 @@ struct src {
     size_t il;
     int raw_eof;
     int comp;
-    z_stream z;
-    int z_init, in_member;
-    ZSTD_DStream *zs;
-    size_t zret;
+    sbc_unz *u;
     sbc_sha256 hraw, htar;
     long long nraw, ntar;
     /* Threaded mode (compressed layers): a second thread reads, hashes and
@@ -127,47 +123,19 @@ static ssize_t src_produce(struct src *s, const void **p)
             got = s->il;
             s->ip += got;
             s->il = 0;
-        } else if (s->comp == SBC_COMP_GZIP) {
-            if (!s->in_member) {
-                if (s->il == 0)
-                    return 0; /* clean end after a complete member */
-                if (s->ip[0] != 0x1f)
-                    return src_fail(s, "gzip: trailing garbage after compressed data");
-                inflateReset(&s->z);
-                s->in_member = 1;
-            }
-            s->z.next_in = (unsigned char *)s->ip;
-            s->z.avail_in = (uInt)s->il;
-            s->z.next_out = s->out;
-            s->z.avail_out = BUFSZ;
-            int rc = inflate(&s->z, Z_NO_FLUSH);
-            s->ip = s->z.next_in;
-            s->il = s->z.avail_in;
-            if (rc == Z_STREAM_END)
-                s->in_member = 0;
-            else if (rc != Z_OK && rc != Z_BUF_ERROR)
-                return src_fail(s, "gzip: %s", s->z.msg ? s->z.msg : "corrupt data");
-            got = BUFSZ - s->z.avail_out;
-            *p = s->out;
-            if (!got && s->il == 0 && s->raw_eof && s->in_member)
-                return src_fail(s, "gzip: unexpected end of compressed data");
         } else {
-            ZSTD_inBuffer in = { s->ip, s->il, 0 };
-            ZSTD_outBuffer out = { s->out, BUFSZ, 0 };
-            if (s->il == 0 && s->raw_eof && s->zret == 0)
-                return 0;
-            s->zret = ZSTD_decompressStream(s->zs, &out, &in);
-            if (ZSTD_isError(s->zret))
-                return src_fail(s, "zstd: %s", ZSTD_getErrorName(s->zret));
-            s->ip += in.pos;
-            s->il -= in.pos;
-            got = out.pos;
-            *p = s->out;
-            if (!got && s->il == 0 && s->raw_eof) {
-                if (s->zret != 0)
-                    return src_fail(s, "zstd: unexpected end of compressed data");
-                return 0;
+            ssize_t n = sbc_unz_run(s->u, &s->ip, &s->il, s->raw_eof, s->out, BUFSZ, s->e);
+            if (n < 0) {
+                s->failed = 1;
+                return -1;
             }
+            if (n == 0) {
+                if (s->raw_eof && s->il == 0)
+                    return 0;
+                continue; /* more input */
+            }
+            got = (size_t)n;
+            *p = s->out;
         }
         if (got) {
             /* Uncompressed: the diff ID is the digest; hash once. */
@@ -832,10 +800,7 @@ static void src_release(struct src *s)
 {
     src_join(s);
     free(s->tbuf);
-    if (s->z_init)
-        inflateEnd(&s->z);
-    if (s->zs)
-        ZSTD_freeDStream(s->zs);
+    sbc_unz_free(s->u);
     free(s->raw);
     free(s->out);
 }
@@ -871,18 +836,9 @@ static int src_open(struct src *s)
     }
     s->ip = s->raw;
     s->il = have;
-    if (have >= 2 && s->raw[0] == 0x1f && s->raw[1] == 0x8b) {
-        s->comp = SBC_COMP_GZIP;
-        if (inflateInit2(&s->z, 15 + 16) != Z_OK)
-            return sbc_err_set(s->e, 0, "gzip: cannot initialize");
-        s->z_init = 1;
-    } else if (have >= 4 && !memcmp(s->raw, "\x28\xb5\x2f\xfd", 4)) {
-        s->comp = SBC_COMP_ZSTD;
-        s->zs = ZSTD_createDStream();
-        if (!s->zs)
-            return sbc_err_set(s->e, 0, "zstd: cannot initialize");
-        ZSTD_initDStream(s->zs);
-    }
+    s->comp = sbc_comp_sniff(s->raw, have);
+    if (s->comp != SBC_COMP_NONE && !(s->u = sbc_unz_new(s->comp, s->e)))
+        return -1;
     return 0;
 }
 
@@ -924,7 +880,6 @@ int sbc_layer_unpack(sbc_read_fn rd, void *ctx, const char *dest_dir, unsigned f
     s.rd = rd;
     s.ctx = ctx;
     s.e = e;
-    s.zret = 1;
     x.e = e;
     x.flags = flags | (geteuid() != 0 ? SBC_LAYER_NO_CHOWN : 0); /* rootless: the user's own files */
     x.cfd = -1;

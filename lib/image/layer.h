@@ -19,6 +19,7 @@
 #include <sys/types.h>
 #include "base/digest.h"
 #include "base/err.h"
+#include "base/unz.h" /* SBC_COMP_*: the compression of a layer */
 
 /* Read callback for the raw (compressed) blob: read up to n bytes into buf;
  * returns the byte count, 0 at EOF, or -1 with e filled. */
@@ -26,12 +27,6 @@ typedef ssize_t (*sbc_read_fn)(void *ctx, void *buf, size_t n, sbc_err *e);
 /* The sbc_read_fn of an fd (ctx: an int *), retrying on EINTR. */
 ssize_t sbc_read_fd(void *ctx, void *buf, size_t n, sbc_err *e);
 
-/* Compression of a layer (detected from magic bytes on unpack). */
-enum {
-    SBC_COMP_NONE = 0,
-    SBC_COMP_GZIP = 1,
-    SBC_COMP_ZSTD = 2,
-};
 
 typedef struct sbc_layer_info {
     char digest[SBC_DIGEST_SIZE];  /* "sha256:<hex>" of the bytes read (compressed blob) */

@@ -169,7 +169,7 @@ static int pgz_member(z_stream *z, const unsigned char *in, size_t n, unsigned c
             return -1;
         o += z->total_out;
     }
-    put_le32(out + o, (uint32_t)crc32(crc32(0, NULL, 0), in, (uInt)n));
+    put_le32(out + o, sbc_crc32(0, in, n));
     put_le32(out + o + 4, (uint32_t)n);
     *outlen = o + 8;
     return 0;

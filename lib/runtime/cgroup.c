@@ -352,14 +352,19 @@ static void v2_enable(const char *name, sbc_err *why)
 #define CALLER_LEAF "sbc-caller"
 
 /* Move every process of dir into dir/leaf (made when missing); 0 when dir
- * holds none afterwards.  A few rounds: one of them may fork meanwhile. */
+ * holds none afterwards.  Rounds with a growing pause (1 ms doubling, about
+ * 1 s in all): one of them may fork meanwhile, and a process in the middle
+ * of exiting is still listed while the kernel no longer moves it (seen in
+ * CI: five back-to-back rounds found it every time). */
 static int move_down(const char *dir, const char *leaf, sbc_err *why)
 {
     char to[PATH_MAX], f[PATH_MAX];
     snprintf(f, sizeof f, "%s/cgroup.procs", dir);
     if (snprintf(to, sizeof to, "%s/%s", dir, leaf) >= (int)sizeof to || mkdir_ok(to) < 0)
         return sbc_err_sys(why, "cgroup: mkdir %s", to);
-    for (int round = 0; round < 5; round++) {
+    for (int round = 0; round < 16; round++) {
+        if (round)
+            usleep(1000u << (round < 7 ? round - 1 : 6));
         sbc_err e = {0};
         char *s = sbc_read_file(AT_FDCWD, f, 1 << 20, NULL, &e), *end;
         if (!s)

@@ -41,7 +41,7 @@ mkdir -p "$OUT/obj" "$OUT/corpus" "$OUT/artifacts" "$OUT/logs"
 CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE -DSBC_GIT=\"fuzz\" -DSBC_DEPS_BEARSSL=\"0.6\"
   -I/usr/include/bearssl -I. -Ilib -Iapplets -Itests/fuzz -Wall -Wextra -Wno-unused-parameter"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
-LIBS="-larchive -lzstd -lz -lbearssl -lcjson -lseccomp -lpthread"
+LIBS="-larchive -lzstd -lisal -lz -lbearssl -lcjson -lseccomp -lpthread"
 
 # ---- build: lib/*/*.c instrumented into an archive, then one binary per target
 echo "== building fuzz targets into build/fuzz/"

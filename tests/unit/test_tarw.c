@@ -172,30 +172,49 @@ static int zw_run(const unsigned char *d, size_t n, size_t step, int level, unsi
 }
 
 /* Inflate every member of a gzip stream (as a reader must); -1 if corrupt. */
+/* Decode concatenated gzip members with zlib, independently of sbc's own
+ * reader (ISA-L): the header (sbc writes no optional fields, FLG 0), a raw
+ * deflate stream, and the trailer checked here with zlib's crc32.  Bytes
+ * out, or -1. */
 static long long inflate_members(const unsigned char *b, size_t n, unsigned char *out, size_t cap,
                                  int *members)
 {
     z_stream z;
     memset(&z, 0, sizeof z);
-    if (inflateInit2(&z, 31) != Z_OK)
+    if (inflateInit2(&z, -15) != Z_OK)
         return -1;
-    z.next_in = (unsigned char *)b;
-    z.avail_in = (uInt)n;
-    z.next_out = out;
-    z.avail_out = (uInt)cap;
     *members = 0;
+    size_t pos = 0, o = 0;
     long long rc = 0;
-    while (z.avail_in) {
-        int r = inflate(&z, Z_FINISH);
-        if (r != Z_STREAM_END) {
+    while (pos < n) {
+        if (n - pos < 18 || b[pos] != 0x1f || b[pos + 1] != 0x8b || b[pos + 2] != 8 || b[pos + 3] != 0) {
             rc = -1;
             break;
         }
-        (*members)++;
         inflateReset(&z);
+        z.next_in = (unsigned char *)b + pos + 10;
+        z.avail_in = (uInt)(n - pos - 10);
+        z.next_out = out + o;
+        z.avail_out = (uInt)(cap - o);
+        if (inflate(&z, Z_FINISH) != Z_STREAM_END || z.avail_in < 8) {
+            rc = -1;
+            break;
+        }
+        size_t len = cap - o - z.avail_out;
+        const unsigned char *t = z.next_in;
+        uint32_t crc = (uint32_t)crc32(0, out + o, (uInt)len);
+        uint32_t want = (uint32_t)t[0] | (uint32_t)t[1] << 8 | (uint32_t)t[2] << 16 | (uint32_t)t[3] << 24;
+        uint32_t isize = (uint32_t)t[4] | (uint32_t)t[5] << 8 | (uint32_t)t[6] << 16 | (uint32_t)t[7] << 24;
+        if (crc != want || isize != (uint32_t)len) {
+            rc = -1;
+            break;
+        }
+        o += len;
+        pos = (size_t)(t + 8 - b);
+        (*members)++;
     }
     if (rc == 0)
-        rc = (long long)(cap - z.avail_out);
+        rc = (long long)o;
     inflateEnd(&z);
     return rc;
 }
