@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -403,6 +405,12 @@ static int tcp_connect(conn *c, const char *host, int port, int timeout_ms, sbc_
         fd = -1;
     }
     freeaddrinfo(res);
+    /* TLS writes a handshake flight and an HTTP request as several small
+     * records: with Nagle's algorithm the later ones wait for the ACK of the
+     * first, which the peer delays (~40 ms), once per connection and
+     * request.  curl and Go's net/http set it too. */
+    if (fd >= 0)
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
     if (fd < 0) {
         if (timed_out && !lasterr)
             return sbc_err_set(e, 0, "%s: connect timed out", c->hostport);
