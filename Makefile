@@ -100,6 +100,19 @@ check-layers:
 demo: build/sbc
 	bash tests/demo.sh
 
+# All the benches in one run (as root, minutes): start latency, pull, size;
+# bench/report.py prints one table with the goals and redraws bench/svg/*.svg
+# (the charts in the README).  Figures land in build/bench/.
+BENCH_RUNS_START ?= 100
+BENCH_RUNS_PULL ?= 5
+bench: build/sbc
+	sh bench/install-peers
+	@mkdir -p build/bench
+	BENCH_JSON=$(CURDIR)/build/bench bash bench/start $(BENCH_RUNS_START)
+	BENCH_JSON=$(CURDIR)/build/bench bash bench/pull $(BENCH_RUNS_PULL)
+	BENCH_JSON=$(CURDIR)/build/bench bash bench/size
+	python3 bench/report.py build/bench bench/svg
+
 clean:
 	rm -rf build/obj build/gen build/fuzz build/seccomp-gen build/sbc build/sbc.unstripped build/sbc.map build/unit build/unit-asan build/sbc-debug
 
@@ -108,4 +121,4 @@ clean:
 fuzz:
 	bash tests/fuzz/run.sh
 
-.PHONY: all test demo clean debug check-layers fuzz
+.PHONY: all test demo clean debug check-layers fuzz bench

@@ -6,10 +6,13 @@
 Runs every command RUNS times, interleaved (A B C A B C ...), so a noisy
 machine hits them alike; prints the median, p25..p75 and the ratio of each
 median to the first command's (the reference).  --rss also measures the
-peak RSS of each run with GNU time (median KiB).  Commands run with sh -c;
+peak RSS of each run with GNU time (median KiB).  {i} in a command or in
+the setup is the run's number (fresh target directories: nothing is deleted
+between timed runs).  --json FILE also writes the figures.  Commands run with sh -c;
 their output is discarded; a failing run is reported and aborts.
 """
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -19,6 +22,7 @@ import time
 
 
 def run_once(cmd, rss):
+    """One timed run of cmd (sh -c); its ms and peak RSS KiB."""
     if rss:
         with tempfile.NamedTemporaryFile('r', suffix='.time') as tf:
             t0 = time.perf_counter()
@@ -42,6 +46,7 @@ def main():
     ap.add_argument('--warmup', type=int, default=1)
     ap.add_argument('--rss', action='store_true')
     ap.add_argument('--setup', help='shell command run before every single run (not timed)')
+    ap.add_argument('--json', help='also write {name: {median, p25, p75, ratio, rss}} here')
     ap.add_argument('cmds', nargs='+', metavar='NAME=CMD')
     a = ap.parse_args()
     cmds = []
@@ -55,8 +60,8 @@ def main():
     for i in range(a.warmup + a.runs):
         for name, cmd in cmds:
             if a.setup:
-                subprocess.run(['sh', '-c', a.setup], check=True)
-            ms, kib = run_once(cmd, a.rss)
+                subprocess.run(['sh', '-c', a.setup.replace('{i}', str(i))], check=True)
+            ms, kib = run_once(cmd.replace('{i}', str(i)), a.rss)
             if i >= a.warmup:
                 times[name].append(ms)
                 rss[name].append(kib)
@@ -71,6 +76,16 @@ def main():
             line += f'  {int(statistics.median(rss[name])):>12}'
         print(line)
     print(f'(ratio = median / median of {cmds[0][0]}; {a.runs} interleaved runs each, {a.warmup} warm-up)')
+    if a.json:
+        out = {}
+        for name, _ in cmds:
+            t = sorted(times[name])
+            q = statistics.quantiles(t, n=4) if len(t) >= 2 else [t[0], t[0], t[0]]
+            med = statistics.median(t)
+            out[name] = {'median': med, 'p25': q[0], 'p75': q[2], 'ratio': med / ref,
+                         'rss': int(statistics.median(rss[name]))}
+        with open(a.json, 'w') as f:
+            json.dump(out, f, indent=1)
 
 
 if __name__ == '__main__':

@@ -40,6 +40,7 @@
 #include "image/tarw.h"
 
 #define BUFSZ (128 * 1024)
+#define NSLOT 4 /* buffers between the decompressing thread and the extractor */
 #define SBC_LAYER_MAX_DEPTH 256 /* directory levels in a layer (sbc_rm_rf goes to 512) */
 #define SBC_STR_(x) #x
 #define SBC_STR(x) SBC_STR_(x)
@@ -64,13 +65,19 @@ struct src {
     sbc_sha256 hraw, htar;
     long long nraw, ntar;
     /* Threaded mode (compressed layers): a second thread reads, hashes and
-     * decompresses, and hands the tar over a pipe, so inflate runs beside
-     * the extraction (as gzip -dc | tar -x does).  Its errors go to terr and
-     * are copied to the caller's error once it is joined. */
-    int threaded, joined, pfd[2];
+     * decompresses, so inflate runs beside the extraction (as gzip -dc |
+     * tar -x does).  It decompresses straight into a ring of NSLOT buffers
+     * the extractor reads in place (a pipe cost two copies of every tar
+     * byte and a syscall each way).  Its errors go to terr and are copied
+     * to the caller's error once it is joined. */
+    int threaded, joined;
     pthread_t th;
     sbc_err terr, *ecaller;
-    unsigned char *tbuf;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned char *slot[NSLOT];
+    size_t slen[NSLOT];
+    int head, count, held, done, quit; /* ring state, under mu */
 };
 
 static int src_fail(struct src *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -150,17 +157,33 @@ static ssize_t src_produce(struct src *s, const void **p)
 static void *decomp_main(void *arg)
 {
     struct src *s = arg;
-    sigset_t ss;
-    sigemptyset(&ss);
-    sigaddset(&ss, SIGPIPE); /* an extractor that gave up gives EPIPE */
-    pthread_sigmask(SIG_BLOCK, &ss, NULL);
-    const void *p;
-    ssize_t n;
-    while ((n = src_produce(s, &p)) > 0)
-        if (sbc_write_full(s->pfd[1], p, (size_t)n) < 0)
-            break; /* the reader closed its end: it has its own error */
-    close(s->pfd[1]);
-    s->pfd[1] = -1;
+    unsigned char *own = s->out;
+    for (;;) {
+        pthread_mutex_lock(&s->mu);
+        while (s->count == NSLOT && !s->quit)
+            pthread_cond_wait(&s->cv, &s->mu);
+        int k = (s->head + s->count) % NSLOT, quit = s->quit;
+        pthread_mutex_unlock(&s->mu);
+        if (quit)
+            break; /* the extractor gave up: it has its own error */
+        s->out = s->slot[k]; /* the decoder writes into the slot itself */
+        const void *p;
+        ssize_t n = src_produce(s, &p);
+        if (n <= 0)
+            break;
+        if (p != s->slot[k])
+            memcpy(s->slot[k], p, (size_t)n);
+        pthread_mutex_lock(&s->mu);
+        s->slen[k] = (size_t)n;
+        s->count++;
+        pthread_cond_broadcast(&s->cv);
+        pthread_mutex_unlock(&s->mu);
+    }
+    s->out = own;
+    pthread_mutex_lock(&s->mu);
+    s->done = 1;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
     return NULL;
 }
 
@@ -169,21 +192,24 @@ static void src_join(struct src *s)
 {
     if (!s->threaded || s->joined)
         return;
-    if (s->pfd[0] >= 0)
-        close(s->pfd[0]); /* unblocks a writer */
-    s->pfd[0] = -1;
+    pthread_mutex_lock(&s->mu);
+    s->quit = 1; /* unblocks a producer waiting for a slot */
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
     pthread_join(s->th, NULL);
     s->joined = 1;
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
     if (s->failed)
         *s->ecaller = s->terr;
 }
 
 static int src_start_thread(struct src *s)
 {
-    if (pipe2(s->pfd, O_CLOEXEC) < 0)
-        return -1;
-    fcntl(s->pfd[1], F_SETPIPE_SZ, 1 << 20);
-    s->tbuf = sbc_xmalloc(BUFSZ);
+    for (int i = 0; i < NSLOT; i++)
+        s->slot[i] = sbc_xmalloc(BUFSZ);
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
     s->ecaller = s->e;
     s->e = &s->terr;
     pthread_attr_t at;
@@ -192,8 +218,8 @@ static int src_start_thread(struct src *s)
     int rc = pthread_create(&s->th, &at, decomp_main, s);
     pthread_attr_destroy(&at);
     if (rc) {
-        close(s->pfd[0]);
-        close(s->pfd[1]);
+        pthread_mutex_destroy(&s->mu);
+        pthread_cond_destroy(&s->cv);
         s->e = s->ecaller;
         return -1; /* stay single-threaded */
     }
@@ -201,26 +227,33 @@ static int src_start_thread(struct src *s)
     return 0;
 }
 
-/* Next tar bytes: from the thread's pipe, or produced right here. */
+/* Next tar bytes: the next slot of the ring (the one handed out before is
+ * given back: libarchive is done with it), or produced right here. */
 static ssize_t src_next(struct src *s, const void **p)
 {
     if (!s->threaded)
         return src_produce(s, p);
     if (s->joined)
         return s->failed ? -1 : 0;
-    ssize_t n;
-    do
-        n = read(s->pfd[0], s->tbuf, BUFSZ);
-    while (n < 0 && errno == EINTR);
-    if (n > 0) {
-        *p = s->tbuf;
+    pthread_mutex_lock(&s->mu);
+    if (s->held) {
+        s->head = (s->head + 1) % NSLOT;
+        s->count--;
+        s->held = 0;
+        pthread_cond_broadcast(&s->cv);
+    }
+    while (s->count == 0 && !s->done)
+        pthread_cond_wait(&s->cv, &s->mu);
+    ssize_t n = 0;
+    if (s->count) {
+        *p = s->slot[s->head];
+        n = (ssize_t)s->slen[s->head];
+        s->held = 1;
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (n)
         return n;
-    }
     src_join(s);
-    if (n < 0 && !s->failed) {
-        s->failed = 1;
-        return sbc_err_sys(s->ecaller, "layer pipe");
-    }
     return s->failed ? -1 : 0;
 }
 
@@ -799,7 +832,8 @@ static int apply_dir_times(struct ex *x)
 static void src_release(struct src *s)
 {
     src_join(s);
-    free(s->tbuf);
+    for (int i = 0; i < NSLOT; i++)
+        free(s->slot[i]);
     sbc_unz_free(s->u);
     free(s->raw);
     free(s->out);
