@@ -51,7 +51,7 @@ def caption():
 
 def bar_chart(path, title, unit, rows, note):
     """rows: (label, value, lo, hi, is_sbc); horizontal bars, p25..p75 whiskers."""
-    w, left, right, bar, gap, top = 760, 190, 120, 22, 10, 48
+    w, left, right, bar, gap, top = 800, 240, 110, 22, 10, 48
     h = top + len(rows) * (bar + gap) + 46
     vmax = max((r[3] if r[3] is not None else r[1]) for r in rows) or 1
     scale = (w - left - right) / vmax

@@ -70,7 +70,7 @@ struct src {
      * the extractor reads in place (a pipe cost two copies of every tar
      * byte and a syscall each way).  Its errors go to terr and are copied
      * to the caller's error once it is joined. */
-    int threaded, joined;
+    int threaded, joined, tar_hashed_by_reader;
     pthread_t th;
     sbc_err terr, *ecaller;
     pthread_mutex_t mu;
@@ -145,8 +145,10 @@ static ssize_t src_produce(struct src *s, const void **p)
             *p = s->out;
         }
         if (got) {
-            /* Uncompressed: the diff ID is the digest; hash once. */
-            if (s->comp != SBC_COMP_NONE)
+            /* Uncompressed: the diff ID is the digest; hash once.  In
+             * threaded mode the extractor hashes the tar (src_next): the
+             * inflating thread is the busier one. */
+            if (s->comp != SBC_COMP_NONE && !s->tar_hashed_by_reader)
                 sbc_sha256_update(&s->htar, *p, got);
             s->ntar += (long long)got;
             return (ssize_t)got;
@@ -212,6 +214,7 @@ static int src_start_thread(struct src *s)
     pthread_cond_init(&s->cv, NULL);
     s->ecaller = s->e;
     s->e = &s->terr;
+    s->tar_hashed_by_reader = 1;
     pthread_attr_t at;
     pthread_attr_init(&at);
     pthread_attr_setstacksize(&at, 256 << 10);
@@ -220,6 +223,7 @@ static int src_start_thread(struct src *s)
     if (rc) {
         pthread_mutex_destroy(&s->mu);
         pthread_cond_destroy(&s->cv);
+        s->tar_hashed_by_reader = 0;
         s->e = s->ecaller;
         return -1; /* stay single-threaded */
     }
@@ -251,8 +255,10 @@ static ssize_t src_next(struct src *s, const void **p)
         s->held = 1;
     }
     pthread_mutex_unlock(&s->mu);
-    if (n)
+    if (n) {
+        sbc_sha256_update(&s->htar, *p, (size_t)n);
         return n;
+    }
     src_join(s);
     return s->failed ? -1 : 0;
 }
@@ -283,6 +289,14 @@ struct ex {
     struct dtime *dt;
     size_t ndt, cap;
     size_t kept_owners; /* rootless: owners recorded in user.sbc.owner */
+    /* What a file we create gets by itself, so make_file can spare the
+     * fchown and fchmod that would change nothing (two of its six syscalls):
+     * our euid, the gid of a new file in the root and in the cached parent
+     * (egid, or the dir's own when it is set-group-ID; -1: unknown), the
+     * umask (-1: unknown). */
+    uid_t euid;
+    gid_t egid, rgid, cgid;
+    int umask;
 };
 
 static int ent_err(struct ex *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -384,11 +398,33 @@ static void drop_cache(struct ex *x)
     if (x->cfd >= 0)
         close(x->cfd);
     x->cfd = -1;
+    x->cgid = (gid_t)-1;
     free(x->cpath);
     x->cpath = NULL;
 }
 
 /* The parent dir fd of an entry (not to be closed by the caller). */
+/* The group a file created in dir fd gets (set-group-ID dirs pass theirs on). */
+static gid_t new_file_gid(struct ex *x, int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return (gid_t)-1;
+    return st.st_mode & S_ISGID ? st.st_gid : x->egid;
+}
+
+/* The process's umask, from /proc (umask(2) would change it for every
+ * thread while it is read); -1 when it cannot be told. */
+static int read_umask(void)
+{
+    sbc_err e = {0};
+    char *st = sbc_read_file(AT_FDCWD, "/proc/self/status", 1 << 16, NULL, &e);
+    char *u = st ? strstr(st, "\nUmask:\t") : NULL;
+    int m = u ? (int)strtol(u + 8, NULL, 8) : -1;
+    free(st);
+    return m;
+}
+
 static int get_parent(struct ex *x, const char *ppath)
 {
     if (!*ppath)
@@ -401,6 +437,7 @@ static int get_parent(struct ex *x, const char *ppath)
         return -1;
     x->cfd = fd;
     x->cpath = sbc_xstrdup(ppath);
+    x->cgid = new_file_gid(x, fd);
     return fd;
 }
 
@@ -446,15 +483,19 @@ static int entry_owner(struct ex *x, struct archive_entry *en, uid_t *u, gid_t *
     return 0;
 }
 
-/* Owner, mode (after chown, which clears setuid), xattrs of an open fd. */
-static int meta_fd(struct ex *x, int fd, struct archive_entry *en)
+/* Owner, mode (after chown, which clears setuid), xattrs of an open fd.
+ * fresh_gid: the fd is a file make_file just created with the entry's
+ * permission bits (less umask), owned by euid and this group; else -1. */
+static int meta_fd(struct ex *x, int fd, struct archive_entry *en, gid_t fresh_gid)
 {
     uid_t u;
     gid_t g;
     if (entry_owner(x, en, &u, &g) < 0)
         return -1;
+    mode_t perm = archive_entry_perm(en) & 07777;
+    int fresh = fresh_gid != (gid_t)-1;
     if (!(x->flags & SBC_LAYER_NO_CHOWN)) {
-        if (fchown(fd, u, g) < 0)
+        if (!(fresh && u == x->euid && g == fresh_gid) && fchown(fd, u, g) < 0)
             return ent_sys(x, "chown");
     } else if (u || g) {
         /* not ours to give: the image's owner is kept beside the file */
@@ -464,7 +505,8 @@ static int meta_fd(struct ex *x, int fd, struct archive_entry *en)
             return ent_sys(x, "set xattr " OWNER_XATTR);
         x->kept_owners++;
     }
-    if (fchmod(fd, archive_entry_perm(en) & 07777) < 0)
+    int mode_set = fresh && !(perm & 07000) && x->umask >= 0 && !(perm & (mode_t)x->umask);
+    if (!mode_set && fchmod(fd, perm) < 0)
         return ent_sys(x, "chmod");
     if (x->flags & SBC_LAYER_NO_XATTRS)
         return 0;
@@ -538,11 +580,14 @@ static int data_err(struct ex *x, struct src *s)
 
 static int make_file(struct ex *x, struct src *s, int pfd, const char *name, struct archive_entry *en)
 {
-    int fd = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    /* Made with its permission bits (never the set-ID ones: those after the
+     * chown), so that meta_fd needs no chmod for most files. */
+    mode_t cmode = archive_entry_perm(en) & 0777;
+    int fd = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, cmode);
     if (fd < 0 && errno == EEXIST) {
         if (remove_at(x, pfd, name) < 0)
             return -1;
-        fd = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        fd = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, cmode);
     }
     if (fd < 0)
         return ent_sys(x, "create");
@@ -576,7 +621,7 @@ static int make_file(struct ex *x, struct src *s, int pfd, const char *name, str
         ent_sys(x, "truncate");
         goto out;
     }
-    if (meta_fd(x, fd, en) < 0)
+    if (meta_fd(x, fd, en, pfd == x->root ? x->rgid : pfd == x->cfd ? x->cgid : (gid_t)-1) < 0)
         goto out;
     struct timespec t[2];
     entry_times(en, t);
@@ -625,7 +670,7 @@ static int make_dir(struct ex *x, int pfd, const char *name, const char *path, s
         if (fd < 0)
             return ent_sys(x, "open directory");
     }
-    int rc = meta_fd(x, fd, en);
+    int rc = meta_fd(x, fd, en, (gid_t)-1);
     if (fd != x->root)
         close(fd);
     if (rc < 0)
@@ -920,6 +965,11 @@ int sbc_layer_unpack(sbc_read_fn rd, void *ctx, const char *dest_dir, unsigned f
     x.root = open(dest_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (x.root < 0)
         return sbc_err_sys(e, "open %s", dest_dir);
+    x.euid = geteuid();
+    x.egid = getegid();
+    x.umask = read_umask();
+    x.rgid = new_file_gid(&x, x.root);
+    x.cgid = (gid_t)-1;
     s.raw = sbc_xmalloc(BUFSZ);
     s.out = sbc_xmalloc(BUFSZ);
     sbc_sha256_init(&s.hraw);

@@ -661,3 +661,65 @@ TEST(layer_unpack_depth_bound)
     CHECK_INT(sbc_rm_rf(AT_FDCWD, d, &e), 0);
     sbc_buf_free(&b);
 }
+
+/* make_file leaves out the fchown and fchmod that would change nothing:
+ * the owners and modes must come out exactly as the entries say anyway,
+ * in a set-group-ID directory (new files take its group), for bits the
+ * umask takes away, for set-ID bits and read-only files. */
+static void add_entry(struct archive *a, const char *path, int type, int perm, int uid, int gid)
+{
+    struct archive_entry *en = archive_entry_new();
+    archive_entry_set_pathname(en, path);
+    archive_entry_set_filetype(en, (unsigned)type);
+    archive_entry_set_perm(en, (unsigned)perm);
+    archive_entry_set_uid(en, uid);
+    archive_entry_set_gid(en, gid);
+    archive_entry_set_size(en, type == AE_IFREG ? 2 : 0);
+    archive_write_header(a, en);
+    if (type == AE_IFREG)
+        archive_write_data(a, "x\n", 2);
+    archive_entry_free(en);
+}
+
+TEST(layer_unpack_owner_mode_exact)
+{
+    if (geteuid() != 0)
+        return; /* owners are the point */
+    sbc_buf b = {0};
+    b.data = sbc_xmalloc(1 << 16);
+    b.cap = 1 << 16;
+    size_t used = 0;
+    struct archive *a = archive_write_new();
+    archive_write_set_format_pax_restricted(a);
+    archive_write_open_memory(a, b.data, b.cap, &used);
+    add_entry(a, "mail", AE_IFDIR, 02775, 0, 8);
+    add_entry(a, "mail/root", AE_IFREG, 0660, 0, 0);      /* the dir's group would stick */
+    add_entry(a, "mail/user", AE_IFREG, 0660, 0, 8);
+    add_entry(a, "shared", AE_IFREG, 0666, 0, 0);         /* the umask would take 022 */
+    add_entry(a, "ro", AE_IFREG, 0444, 0, 0);
+    add_entry(a, "suid", AE_IFREG, 04755, 0, 0);
+    add_entry(a, "other", AE_IFREG, 0644, 1000, 1000);
+    add_entry(a, "plain", AE_IFREG, 0755, 0, 0);
+    archive_write_close(a);
+    archive_write_free(a);
+    mode_t old = umask(022);
+    struct mem m = {b.data, used, 0, 0, -1};
+    sbc_err e = {0};
+    const char *d = fresh("ownmode");
+    CHECK_INT(sbc_layer_unpack(mem_read, &m, d, 0, NULL, &e), 0);
+    umask(old);
+    static const struct { const char *p; int mode, uid, gid; } want[] = {
+        {"mail", S_IFDIR | 02775, 0, 8}, {"mail/root", S_IFREG | 0660, 0, 0}, {"mail/user", S_IFREG | 0660, 0, 8},
+        {"shared", S_IFREG | 0666, 0, 0}, {"ro", S_IFREG | 0444, 0, 0}, {"suid", S_IFREG | 04755, 0, 0},
+        {"other", S_IFREG | 0644, 1000, 1000}, {"plain", S_IFREG | 0755, 0, 0}};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        struct stat st;
+        CHECK(at_stat(d, want[i].p, &st) == 0);
+        if ((int)st.st_mode != want[i].mode || (int)st.st_uid != want[i].uid || (int)st.st_gid != want[i].gid)
+            fprintf(stderr, "  %s: mode %o uid %d gid %d\n", want[i].p, st.st_mode, st.st_uid, st.st_gid);
+        CHECK_INT(st.st_mode, want[i].mode);
+        CHECK_INT(st.st_uid, want[i].uid);
+        CHECK_INT(st.st_gid, want[i].gid);
+    }
+    free(b.data);
+}
