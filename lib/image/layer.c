@@ -145,9 +145,10 @@ static ssize_t src_produce(struct src *s, const void **p)
             *p = s->out;
         }
         if (got) {
-            /* Uncompressed: the diff ID is the digest; hash once.  (Here,
-             * in the inflating thread: with ISA-L's inflate the extractor
-             * is the busier one, perf sched: 440 ms on CPU against 260.) */
+            /* Uncompressed: the diff ID is the digest; hash once.  Here, in
+             * the inflating thread: hashed in the extractor instead, that
+             * thread became the longest (perf sched of a pull: 440 ms on
+             * CPU against the inflater's 260). */
             if (s->comp != SBC_COMP_NONE)
                 sbc_sha256_update(&s->htar, *p, got);
             s->ntar += (long long)got;

@@ -92,14 +92,15 @@ static void ta_list_free(ta_list *l)
     memset(l, 0, sizeof *l);
 }
 
-/* Base64 (RFC 4648) of p[0..n) appended to out, skipping whitespace;
- * -1 on any other character outside the alphabet. */
+/* The value of a base64 (RFC 4648) character, -1 outside the alphabet. */
 static int b64_val(unsigned char c)
 {
     return c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26
          : c >= '0' && c <= '9' ? c - '0' + 52 : c == '+' ? 62 : c == '/' ? 63 : -1;
 }
 
+/* Base64 of p[0..n) decoded and appended to out, skipping whitespace and
+ * padding; -1 on any other character. */
 static int b64_append(sbc_buf *out, const char *p, size_t n)
 {
     unsigned acc = 0, bits = 0;
