@@ -236,6 +236,40 @@ add("seccomp", '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[' + ','.join(
     '{"names":["n%d"],"action":"SCMP_ACT_ALLOW","args":[{"index":%d,"value":%d,"op":"SCMP_CMP_GT"}]}' % (i, i % 6, i)
     for i in range(40)) + ']}')
 
+# ---- unz: byte 0 gzip (even) / zstd (odd), chunk sizes, the stream ------------
+import struct
+import zlib
+
+def member(data, flags=0, extra=b"", name=b"", comment=b"", level=6):
+    h = bytearray(b"\x1f\x8b\x08" + bytes([flags]) + b"\0\0\0\0\0\x03")
+    if flags & 4:
+        h += struct.pack("<H", len(extra)) + extra
+    if flags & 8:
+        h += name + b"\0"
+    if flags & 16:
+        h += comment + b"\0"
+    if flags & 2:
+        h += struct.pack("<H", zlib.crc32(bytes(h)) & 0xffff)
+    c = zlib.compressobj(level, zlib.DEFLATED, -15)
+    body = c.compress(data) + c.flush()
+    return bytes(h) + body + struct.pack("<II", zlib.crc32(data), len(data) & 0xffffffff)
+
+text = b"layer data, a little repetitive, layer data " * 40
+for ich, och in ((0, 0), (6, 3), (255, 255)):
+    add("unz", bytes([0, ich, och]) + member(text))
+    add("unz", bytes([0, ich, och]) + member(text, 2 | 4 | 8 | 16, b"ab\0\1", b"layer.tar", b"c") + member(b"", level=1))
+    add("unz", bytes([0, ich, och]) + member(bytes(range(256)) * 8, level=0))
+add("unz", bytes([0, 1, 1]) + member(text)[:-3])                 # truncated
+add("unz", bytes([0, 9, 9]) + member(text) + b"\x1f")           # a member begun
+add("unz", bytes([0, 9, 9]) + member(text) + b"junk")            # garbage after
+add("unz", bytes([0, 9, 9]) + gzip.compress(text, mtime=0))      # Python's own writer
+try:
+    z = subprocess.run(["zstd", "-q", "-c", "-3"], input=text, capture_output=True, check=True).stdout
+    add("unz", bytes([1, 7, 5]) + z + z)
+    add("unz", bytes([1, 255, 255]) + z[:-2])
+except (OSError, subprocess.CalledProcessError):
+    pass
+
 for target, items in seeds.items():
     d = os.path.join(OUT, target)
     os.makedirs(d, exist_ok=True)
