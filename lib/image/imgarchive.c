@@ -98,55 +98,94 @@ static int sv_fd(struct saver *sv, const char *name, int fd, long long size)
     return 0;
 }
 
+/* An fd's bytes, through a gzip or zstd decoder (ours: ISA-L's inflate,
+ * and no second copy of a gzip reader in the binary) when comp says so or,
+ * with comp < 0, the first bytes do.  One reader for blobs being saved and
+ * for archives being loaded. */
+struct unz_src {
+    int fd, eof, comp;
+    sbc_unz *u;
+    unsigned char *ib, *ob;
+    const unsigned char *ip;
+    size_t il;
+    sbc_err e;
+};
+
+static void unz_src_init(struct unz_src *r, int fd, int comp)
+{
+    memset(r, 0, sizeof *r);
+    r->fd = fd;
+    r->comp = comp;
+    r->ib = sbc_xmalloc(CHUNK);
+    r->ob = sbc_xmalloc(CHUNK);
+}
+
+static void unz_src_free(struct unz_src *r)
+{
+    sbc_unz_free(r->u);
+    free(r->ib);
+    free(r->ob);
+}
+
+/* The next bytes in *buf: their count, 0 at the end, -1 with r->e set
+ * (what names the read in its message). */
+static ssize_t unz_next(struct unz_src *r, const void **buf, const char *what)
+{
+    for (;;) {
+        if (r->il == 0 && !r->eof) {
+            ssize_t n = read(r->fd, r->ib, CHUNK);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                return sbc_err_sys(&r->e, "%s", what);
+            r->eof = n == 0;
+            r->ip = r->ib;
+            r->il = (size_t)n;
+            if (r->comp < 0) /* the first read: sniff */
+                r->comp = sbc_comp_sniff(r->ib, r->il);
+            if (r->comp != SBC_COMP_NONE && !r->u && !(r->u = sbc_unz_new(r->comp, &r->e)))
+                return -1;
+        }
+        if (r->comp == SBC_COMP_NONE) {
+            *buf = r->ip;
+            size_t n = r->il;
+            r->il = 0;
+            return (ssize_t)n;
+        }
+        ssize_t n = sbc_unz_run(r->u, &r->ip, &r->il, r->eof, r->ob, CHUNK, &r->e);
+        if (n < 0)
+            return -1;
+        if (n > 0 || (r->eof && r->il == 0)) {
+            *buf = r->ob;
+            return n;
+        }
+    }
+}
+
 /* Decompress blob fd (gzip or zstd) into out_fd (or, when out_fd < 0,
  * straight into the archive: the size is known).  Returns bytes or -1. */
 static long long decompress(struct saver *sv, int in, int comp, int out_fd)
 {
-    sbc_unz *u = sbc_unz_new(comp, sv->e);
-    if (!u)
-        return -1;
-    unsigned char *ib = sbc_xmalloc(CHUNK), *ob = sbc_xmalloc(CHUNK);
-    const unsigned char *ip = ib;
+    struct unz_src r;
+    unz_src_init(&r, in, comp);
     long long total = 0;
-    int rc = -1, eof = 0;
-    size_t il = 0;
-    for (;;) {
-        if (il == 0 && !eof) {
-            ssize_t r = read(in, ib, CHUNK);
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r < 0) {
-                sbc_err_sys(sv->e, "read blob");
-                goto out;
-            }
-            eof = r == 0;
-            il = (size_t)r;
-            ip = ib;
-        }
-        ssize_t got = sbc_unz_run(u, &ip, &il, eof, ob, CHUNK, sv->e);
-        if (got < 0)
-            goto out;
-        if (got == 0) {
-            if (eof && il == 0)
-                break;
-            continue;
-        }
-        if (out_fd >= 0 ? sbc_write_full(out_fd, ob, (size_t)got) < 0
-                        : archive_write_data(sv->a, ob, (size_t)got) != (la_ssize_t)got) {
+    const void *buf;
+    ssize_t got;
+    while ((got = unz_next(&r, &buf, "read blob")) > 0) {
+        if (out_fd >= 0 ? sbc_write_full(out_fd, buf, (size_t)got) < 0
+                        : archive_write_data(sv->a, buf, (size_t)got) != (la_ssize_t)got) {
             if (out_fd >= 0)
                 sbc_err_sys(sv->e, "write");
             else
                 sv_err(sv, "layer");
-            goto out;
+            break;
         }
         total += (long long)got;
     }
-    rc = 0;
-out:
-    sbc_unz_free(u);
-    free(ib);
-    free(ob);
-    return rc < 0 ? -1 : total;
+    if (got < 0)
+        *sv->e = r.e;
+    unz_src_free(&r);
+    return got != 0 ? -1 : total;
 }
 
 static int blob_open(sbc_store *s, const char *digest, long long *size, sbc_err *e)
@@ -550,55 +589,14 @@ static ssize_t ent_read(void *ctx, void *buf, size_t n, sbc_err *e)
     return k;
 }
 
-/* The archive's bytes for libarchive: read from fd, through a gzip or zstd
- * decoder when the first bytes say so (ours: ISA-L's inflate, and no second
- * copy of a gzip reader in the binary). */
-struct arc_src {
-    int fd, eof, comp;
-    sbc_unz *u;
-    unsigned char *ib, *ob;
-    const unsigned char *ip;
-    size_t il;
-    sbc_err e;
-};
-
+/* The archive's bytes for libarchive, through unz_next. */
 static la_ssize_t arc_read(struct archive *a, void *ctx, const void **buf)
 {
-    struct arc_src *r = ctx;
-    for (;;) {
-        if (r->il == 0 && !r->eof) {
-            ssize_t n = read(r->fd, r->ib, CHUNK);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0) {
-                archive_set_error(a, errno, "read: %s", strerror(errno));
-                return -1;
-            }
-            r->eof = n == 0;
-            r->ip = r->ib;
-            r->il = (size_t)n;
-            if (r->comp < 0) /* the first read: sniff */
-                r->comp = sbc_comp_sniff(r->ib, r->il);
-            if (r->comp != SBC_COMP_NONE && !r->u && !(r->u = sbc_unz_new(r->comp, &r->e)))
-                goto fail;
-        }
-        if (r->comp <= SBC_COMP_NONE) {
-            *buf = r->ip;
-            size_t n = r->il;
-            r->il = 0;
-            return (la_ssize_t)n;
-        }
-        ssize_t n = sbc_unz_run(r->u, &r->ip, &r->il, r->eof, r->ob, CHUNK, &r->e);
-        if (n < 0)
-            goto fail;
-        if (n > 0 || (r->eof && r->il == 0)) {
-            *buf = r->ob;
-            return n;
-        }
-    }
-fail:
-    archive_set_error(a, EIO, "%s", r->e.msg);
-    return -1;
+    struct unz_src *r = ctx;
+    ssize_t n = unz_next(r, buf, "read");
+    if (n < 0)
+        archive_set_error(a, r->e.errnum ? r->e.errnum : EIO, "%s", r->e.msg);
+    return n;
 }
 
 static int read_members(struct loader *L, int fd)
@@ -606,7 +604,8 @@ static int read_members(struct loader *L, int fd)
     sbc_err *e = L->e;
     struct archive *a = archive_read_new();
     archive_read_support_format_tar(a);
-    struct arc_src src = {.fd = fd, .comp = -1, .ib = sbc_xmalloc(CHUNK), .ob = sbc_xmalloc(CHUNK)};
+    struct unz_src src;
+    unz_src_init(&src, fd, -1);
     int rc = -1;
     if (archive_read_open(a, &src, NULL, arc_read, NULL) != ARCHIVE_OK) {
         sbc_err_set(e, 0, "archive: %s", archive_error_string(a));
@@ -708,9 +707,7 @@ static int read_members(struct loader *L, int fd)
     rc = 0;
 out:
     archive_read_free(a);
-    sbc_unz_free(src.u);
-    free(src.ib);
-    free(src.ob);
+    unz_src_free(&src);
     return rc;
 }
 
