@@ -5,7 +5,7 @@
 #   make debug      build/sbc-debug: glibc, -O1 -g, ASan + UBSan
 DEPS    ?= build/deps/prefix
 CC      := musl-gcc
-OPT     := -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables
+OPT     := -Os -fno-pie -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation
 GIT     := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 BEARSSL := $(shell awk '$$1=="bearssl"{print $$2}' build/deps/VERSIONS 2>/dev/null)
@@ -18,7 +18,7 @@ DEFS    := -D_GNU_SOURCE -DSBC_GIT='"$(GIT)"' -DSBC_DEPS_BEARSSL='"$(or $(BEARSS
 CFLAGS  := -std=c11 $(OPT) $(WARN) $(DEFS) -DSBC_ARENA -I. -Ilib -Iapplets -Ibuild/gen -I$(DEPS)/include -idirafter $(DEPS)/kinc
 # malloc goes through lib/base/arena.c first (see arena.h)
 WRAP    := -Wl,--wrap=malloc,--wrap=free,--wrap=calloc,--wrap=realloc
-LDFLAGS := -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-Map=build/sbc.map $(WRAP)
+LDFLAGS := -static -no-pie -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-Map=build/sbc.map $(WRAP)
 LIBS    := -L$(DEPS)/lib -larchive -lzstd -lisal -lz -lbearssl -lcjson -lseccomp
 
 LIB_SRC    := $(sort $(wildcard lib/*/*.c))

@@ -225,17 +225,15 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
     o->ncmd = p.nrest - 1;
 }
 
-/* Look the image up, pulling it per policy. */
-static int ensure_image(sbc_store *st, const char *image, const char *pull, sbc_err *e)
+/* Look the image up into img, pulling it per policy; or leave img zeroed
+ * for sbc_launch_create to look it up after a pull. */
+static int ensure_image(sbc_store *st, const char *image, const char *pull, sbc_image *img, sbc_err *e)
 {
-    sbc_image img;
     if (!pull)
         pull = "missing";
     if (strcmp(pull, "always")) {
-        if (sbc_image_lookup(st, image, &img, e) == 0) {
-            sbc_image_free(&img);
+        if (sbc_image_lookup(st, image, img, e) == 0)
             return 0;
-        }
         if (e->errnum != ENOENT || !strcmp(pull, "never"))
             return -1;
         fprintf(stderr, "Unable to find image '%s' locally\n", image);
@@ -252,16 +250,27 @@ int sbc_run_create(run_cli *r, sbc_container *c, sbc_store *st, sbc_err *e)
 {
     if (sbc_rootfs_driver_check(e) < 0) /* before any pull or container */
         return -1;
-    if (ensure_image(st, r->o.image, r->pull, e) < 0)
+    sbc_image img;
+    memset(&img, 0, sizeof img);
+    if (ensure_image(st, r->o.image, r->pull, &img, e) < 0)
         return -1;
     if (r->cidfile) {
         int fd = open(r->cidfile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (fd < 0)
+        if (fd < 0) {
+            int err = errno;
+            sbc_image_free(&img);
+            errno = err;
             return errno == EEXIST ? sbc_err_set(e, 0, "Container ID file found, make sure the other container isn't running or delete %s", r->cidfile)
                                    : sbc_err_sys(e, "--cidfile %s", r->cidfile);
+        }
         close(fd);
     }
-    if (sbc_launch_create(st, &r->o, c, e) < 0) {
+    r->o.found = img.config ? &img : NULL; /* (taken over by sbc_launch_create) */
+    int rc = sbc_launch_create(st, &r->o, c, e);
+    if (r->o.found)
+        sbc_image_free(r->o.found); /* (nothing left when taken over) */
+    r->o.found = NULL;
+    if (rc < 0) {
         if (r->cidfile)
             unlink(r->cidfile);
         return -1;

@@ -15,7 +15,7 @@
 #define SBC_ARENA_H
 #include <stddef.h>
 
-#define SBC_ARENA_SIZE (256 << 10)
+#define SBC_ARENA_SIZE (128 << 10)
 
 /* Set up the arena with size bytes (once; 0 when it is in use). */
 int sbc_arena_init(size_t size);

@@ -120,13 +120,12 @@ static int rootless_store(const char **lower, int n)
     return n > 0 && stat(lower[0], &st) == 0 && st.st_uid != 0;
 }
 
-static int overlay_new_api(const char *target, const char **lower, int n, const char *upper,
-                           const char *work)
+int sbc_rootfs_overlay_detached(const char **lower, int n, const char *upper, const char *work)
 {
     int fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
     if (fs < 0)
         return -1;
-    int rc = -1, mnt = -1;
+    int mnt = -1;
     /* lowerdir+ appends below the ones before it: topmost layer first */
     for (int i = n - 1; i >= 0; i--)
         if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir+", lower[i], 0) < 0)
@@ -141,14 +140,22 @@ static int overlay_new_api(const char *target, const char **lower, int n, const 
     if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
         goto out;
     mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0);
-    if (mnt < 0)
-        goto out;
-    rc = (int)syscall(SYS_move_mount, mnt, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH);
 out:;
     int saved = errno;
-    if (mnt >= 0)
-        close(mnt);
     close(fs);
+    errno = saved;
+    return mnt;
+}
+
+static int overlay_new_api(const char *target, const char **lower, int n, const char *upper,
+                           const char *work)
+{
+    int mnt = sbc_rootfs_overlay_detached(lower, n, upper, work);
+    if (mnt < 0)
+        return -1;
+    int rc = (int)syscall(SYS_move_mount, mnt, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH);
+    int saved = errno;
+    close(mnt);
     errno = saved;
     return rc;
 }

@@ -41,6 +41,10 @@ const char *sbc_rootfs_driver_name(char *buf, size_t n);
  * limit) or, on older kernels, the legacy option string. */
 int sbc_rootfs_mount_overlay(const char *target, const char **lower, int n,
                              const char *upper, const char *work, sbc_err *e);
+/* The same overlay as a detached mount (fd, close-on-exec), made with the
+ * new mount API only; -1 with errno (ENOSYS, EINVAL: an older kernel,
+ * which the mount above serves). */
+int sbc_rootfs_overlay_detached(const char **lower, int n, const char *upper, const char *work);
 /* The same overlay for a container in a user namespace, as a detached mount
  * (fd, close-on-exec) for the container to attach: each lower layer seen
  * through an idmapped mount of the namespace userns_fd (the store's shared

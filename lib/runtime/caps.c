@@ -41,11 +41,12 @@ uint64_t sbc_caps_all(void)
     if (syscall(SYS_capget, &h, d) < 0)
         return 0;
     uint64_t m = (uint64_t)d[0].permitted | (uint64_t)d[1].permitted << 32, known = 0;
+    int user = geteuid() != 0;
     for (int i = 0; i < 64 && strcmp(sbc_cap_name(i), "?"); i++) {
         known |= 1ULL << i;
         /* rootless: the root of the container's user namespace gets every
          * capability of the bounding set there (over that namespace only) */
-        if (geteuid() != 0 && prctl(PR_CAPBSET_READ, i, 0, 0, 0) == 1)
+        if (user && prctl(PR_CAPBSET_READ, i, 0, 0, 0) == 1)
             m |= 1ULL << i;
     }
     return m & known;

@@ -294,6 +294,20 @@ void sbc_exe_seal_defer(void)
     defer_wanted = 1;
 }
 
+int sbc_exe_seal_here(sbc_err *e)
+{
+    if (pending < 0 || geteuid() != 0)
+        return 0; /* (an ordinary user's copy can only be switched to by the init) */
+    int r = detach(pending, e);
+    if (r < 0)
+        return -1;
+    if (r > 0)
+        return sbc_err_set(e, SBC_EXIT_FAIL, "seal the sbc binary: PR_SET_MM_MAP refused");
+    close(pending);
+    pending = -1;
+    return 0;
+}
+
 int sbc_exe_seal_child(sbc_err *e)
 {
     if (pending < 0)
@@ -318,6 +332,15 @@ int sbc_exe_seal(char *const *argv, char *const *envp, sbc_err *e)
     /* the cheap way, no exec: this process switches to the read-only
      * mount before it forks anything, so every child inherits it */
     int ro = getenv("SBC_SEAL_COPY") || !can_switch_exe() ? -1 : ro_clone(); /* (the variable: tests of the fallback) */
+    if (ro >= 0 && defer_wanted) {
+        /* run and start: the container's init switches as its first act,
+         * while this process sets its cgroup up (the remap costs ~0.4 ms
+         * here); this one switches before its clone only when the init is
+         * born where others can see it (sbc_exe_seal_here) */
+        close(src);
+        pending = ro;
+        return 0;
+    }
     if (ro >= 0) {
         int r = detach(ro, e);
         close(ro);

@@ -21,6 +21,11 @@
  *    init, root of its user namespace, switches to the copy itself as its
  *    first act (the same remap and PR_SET_MM_MAP as above); the parent,
  *    which no container sees, keeps the host binary.
+ * Root's run and start defer the first way the same: the init switches
+ * to the read-only clone first thing after its clone, while the parent
+ * sets its cgroup up (~0.4 ms off a start); the parent switches itself
+ * before the clone when the init joins a pid namespace others are in, or
+ * gets none of its own, and so is seen before it could switch.
  * A kernel bug that writes a read-only file's page cache (Dirty Pipe,
  * CVE-2022-0847) would reach the first but not the second; runc >= 1.2
  * (a private overlayfs) makes the same trade.  SBC_SEAL_COPY=1 forces
@@ -46,6 +51,10 @@ int sbc_exe_seal(char *const *argv, char *const *envp, sbc_err *e);
  * on the host side, keeps the host binary (nothing in a container sees
  * it). */
 void sbc_exe_seal_defer(void);
+/* Before the clone of an init that others can see from birth (a pid
+ * namespace it joins, or none of its own): the deferred switch, made here
+ * when this process may (root); 0, or -1 with e. */
+int sbc_exe_seal_here(sbc_err *e);
 /* In the container's init, first thing: the deferred switch, if any;
  * 0, or -1 with e (the init must not go on unsealed). */
 int sbc_exe_seal_child(sbc_err *e);

@@ -1016,8 +1016,12 @@ int sbc_launch_create(sbc_store *st, const sbc_create_opts *o, sbc_container *c,
     memset(c, 0, sizeof *c);
     c->lockfd = -1;
     /* what can be checked is checked before anything is made */
-    if (sbc_image_lookup(st, o->image, &p.img, e) < 0)
+    if (o->found) {
+        p.img = *o->found;
+        memset(o->found, 0, sizeof *o->found);
+    } else if (sbc_image_lookup(st, o->image, &p.img, e) < 0) {
         return -1;
+    }
     p.icfg = sbc_json_obj(p.img.config, "config");
     p.driver = sbc_rootfs_driver(st->root);
     if (netopts_of(st->root, o, &p, e) < 0 || command_of(o, &p, e) < 0 || security_of(o, &p, e) < 0 ||

@@ -22,6 +22,7 @@ typedef struct sbc_tmpfs {
 
 typedef struct sbc_create_opts {
     const char *image;
+    sbc_image *found; /* the image, when the caller has looked it up (taken over) */
     char **cmd;
     int ncmd;
     const char *name, *workdir, *user, *entrypoint, *hostname, *network, *stop_signal;
