@@ -40,6 +40,9 @@ typedef struct sbc_layer_info {
 #define SBC_LAYER_NO_DEVICES 0x1 /* reject block/char device entries (fifos ok) */
 #define SBC_LAYER_NO_CHOWN   0x2 /* do not chown (not root); ownership is kept as is */
 #define SBC_LAYER_NO_XATTRS  0x4 /* ignore pax SCHILY.xattr records */
+/* the caller hashes the bytes rd hands over: out->digest is left empty for
+ * a compressed layer (an uncompressed one's is its diff ID, made anyway) */
+#define SBC_LAYER_CALLER_HASHES 0x8
 
 /* Read a layer blob from rd (gzip, zstd or plain tar, auto-detected), and
  * extract it into dest_dir, which must exist and be empty.  The whole stream

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,7 +79,71 @@ struct blob_reader {
     int started;
     int prod_rc;
     sbc_err prod_err;
+    /* The partial file is written around the page cache (O_DIRECT, whole
+     * aligned MiBs from abuf; the unaligned head and the tail through
+     * partfd): copying 50 MB into the page cache took ~100 ms of CPU from
+     * the threads that inflate and extract on a two-core machine, ~120 ms
+     * of a Debian pull.  dirfd is -1 where the file system cannot (tmpfs). */
+    int dirfd;
+    long long off;       /* the partial file's size, abuf not counted */
+    unsigned char *abuf; /* PART_CHUNK bytes, PART_ALIGN-aligned */
+    size_t alen;
+    /* the blob's digest, of the replayed bytes (here) then of the network's
+     * (in the producer, started after the replay) */
+    sbc_sha256 h;
 };
+
+#define PART_ALIGN 4096
+#define PART_CHUNK (1 << 20)
+
+/* Append n bytes to the partial file; -1 with errno. */
+static int part_write(struct blob_reader *r, const unsigned char *p, size_t n)
+{
+    if (r->dirfd < 0 || !r->abuf) {
+        r->off += (long long)n;
+        return sbc_write_full(r->partfd, p, n);
+    }
+    while (n) {
+        size_t k;
+        if (r->alen == 0 && r->off % PART_ALIGN) { /* (a resumed download's head) */
+            k = PART_ALIGN - (size_t)(r->off % PART_ALIGN);
+            k = k < n ? k : n;
+            if (sbc_write_full(r->partfd, p, k) < 0)
+                return -1;
+            r->off += (long long)k;
+        } else {
+            k = PART_CHUNK - r->alen < n ? PART_CHUNK - r->alen : n;
+            memcpy(r->abuf + r->alen, p, k);
+            r->alen += k;
+            if (r->alen == PART_CHUNK) {
+                ssize_t w = pwrite(r->dirfd, r->abuf, PART_CHUNK, r->off);
+                if (w != PART_CHUNK) { /* short or refused: the page cache from here on */
+                    close(r->dirfd);
+                    r->dirfd = -1;
+                    if (w > 0 && ftruncate(r->partfd, r->off) < 0)
+                        return -1;
+                    if (sbc_write_full(r->partfd, r->abuf, PART_CHUNK) < 0)
+                        return -1;
+                }
+                r->off += PART_CHUNK;
+                r->alen = 0;
+            }
+        }
+        p += k;
+        n -= k;
+    }
+    return 0;
+}
+
+/* What abuf holds, through the page cache (the file stays a prefix of the
+ * blob for a later resume). */
+static int part_flush(struct blob_reader *r)
+{
+    int rc = r->alen ? sbc_write_full(r->partfd, r->abuf, r->alen) : 0;
+    r->off += (long long)r->alen;
+    r->alen = 0;
+    return rc;
+}
 
 static void *producer_main(void *arg)
 {
@@ -91,7 +156,8 @@ static void *producer_main(void *arg)
     ssize_t got;
     r->prod_rc = 0;
     while ((got = sbc_blob_read(r->blob, buf, 128 << 10, &r->prod_err)) > 0) {
-        if (sbc_write_full(r->partfd, buf, (size_t)got) < 0) {
+        sbc_sha256_update(&r->h, buf, (size_t)got);
+        if (part_write(r, (unsigned char *)buf, (size_t)got) < 0) {
             sbc_err_sys(&r->prod_err, "partial download");
             r->prod_rc = -1;
             break;
@@ -105,6 +171,10 @@ static void *producer_main(void *arg)
     }
     if (got < 0)
         r->prod_rc = -1;
+    if (part_flush(r) < 0 && r->prod_rc == 0) {
+        sbc_err_sys(&r->prod_err, "partial download");
+        r->prod_rc = -1;
+    }
     free(buf);
     close(r->pipefd[1]);
     r->pipefd[1] = -1;
@@ -125,6 +195,7 @@ static ssize_t blob_read_cb(void *ctx, void *buf, size_t n, sbc_err *e)
             r->replay_left = 0;
             return sbc_err_set(e, 0, "partial download shrank"), -1;
         }
+        sbc_sha256_update(&r->h, buf, (size_t)got);
         r->replay_left -= got;
     } else {
         if (!r->started) {
@@ -239,11 +310,31 @@ static int fetch_layer(struct pull_ctx *p, struct layer_job *j, sbc_err *e)
     j->done = 0;
     report(p, j);
     pthread_mutex_unlock(&p->mu);
-    struct blob_reader r = {partfd, have, blob, p, j, {-1, -1}, 0, 0, 0, {0}};
+    struct blob_reader r;
+    memset(&r, 0, sizeof r);
+    r.partfd = partfd;
+    r.replay_left = r.off = have;
+    r.blob = blob;
+    r.p = p;
+    r.j = j;
+    r.pipefd[0] = r.pipefd[1] = -1;
+    r.dirfd = openat(s->fd, partrel, O_WRONLY | O_DIRECT | O_CLOEXEC);
+    sbc_sha256_init(&r.h);
+    if (r.dirfd >= 0) { /* (page-aligned, and faulted in by the kernel at once) */
+        r.abuf = mmap(NULL, PART_CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+        if (r.abuf == MAP_FAILED)
+            r.abuf = NULL;
+    }
     char *dest = sbc_store_path(s, tmprel);
     sbc_layer_info info;
-    rc = sbc_layer_unpack(blob_read_cb, &r, dest, 0, &info, e);
+    rc = sbc_layer_unpack(blob_read_cb, &r, dest, SBC_LAYER_CALLER_HASHES, &info, e);
+    if (rc == 0) /* (the producer is joined: the stream ended) */
+        sbc_sha256_final(&r.h, info.digest);
     blob_reader_stop(&r);
+    if (r.dirfd >= 0)
+        close(r.dirfd);
+    if (r.abuf)
+        munmap(r.abuf, PART_CHUNK);
     free(dest);
     if (rc < 0)
         goto out;

@@ -15,6 +15,7 @@
 #include <bearssl.h>
 
 #include "base/config.h"
+#include "base/digest.h"
 #include "base/io.h"
 #include "registry/tls.h"
 
@@ -23,6 +24,12 @@
 typedef struct ta_list {
     br_x509_trust_anchor *v;
     size_t n, cap;
+    /* the sha256 of every certificate taken, so each is decoded once: with
+     * SSL_CERT_DIR=/etc/ssl/certs (Debian's own environments set it) every
+     * root is there three times (the bundle, its .pem, its hash link) and
+     * decoding them all cost ~40 ms of a pull */
+    unsigned char (*seen)[32];
+    size_t nseen, capseen;
 } ta_list;
 
 static void *memdup(const void *p, size_t n)
@@ -40,6 +47,19 @@ static void buf_append(void *ctx, const void *data, size_t len)
 /* DER certificate -> trust anchor (subject DN + public key). */
 static void add_der(ta_list *l, const unsigned char *der, size_t len)
 {
+    sbc_sha256 h;
+    unsigned char md[32];
+    sbc_sha256_init(&h);
+    sbc_sha256_update(&h, der, len);
+    sbc_sha256_raw(&h, md);
+    for (size_t i = 0; i < l->nseen; i++)
+        if (!memcmp(l->seen[i], md, sizeof md))
+            return;
+    if (l->nseen == l->capseen) {
+        l->capseen = l->capseen ? 2 * l->capseen : 64;
+        l->seen = sbc_xrealloc(l->seen, l->capseen * sizeof *l->seen);
+    }
+    memcpy(l->seen[l->nseen++], md, sizeof md);
     br_x509_decoder_context dc;
     sbc_buf dn = {0};
     br_x509_trust_anchor ta;
@@ -89,6 +109,7 @@ static void ta_list_free(ta_list *l)
         }
     }
     free(l->v);
+    free(l->seen);
     memset(l, 0, sizeof *l);
 }
 
@@ -196,10 +217,14 @@ static size_t load_dir(ta_list *l, const char *dir, const char *suffix)
     return n;
 }
 
-static ta_list system_tas;
-static pthread_once_t system_once = PTHREAD_ONCE_INIT;
+/* The system's anchors in two tiers, each loaded once on first need (see
+ * x509_wrap): the bundle, then SSL_CERT_DIR's files (OpenSSL looks those
+ * up by subject hash when it needs one; sbc reads them all, but only when
+ * the bundle did not do: ~300 files, ~25 ms). */
+static ta_list bundle_tas, dir_tas;
+static pthread_once_t bundle_once = PTHREAD_ONCE_INIT, dir_once = PTHREAD_ONCE_INIT;
 
-static void load_system(void)
+static void load_bundle(void)
 {
     static const char *const bundles[] = {
         "/etc/ssl/certs/ca-certificates.crt",                /* Debian, Alpine */
@@ -210,22 +235,34 @@ static void load_system(void)
     };
     const char *f = getenv("SSL_CERT_FILE");
     if (f && *f) {
-        load_pem(&system_tas, AT_FDCWD, f);
+        load_pem(&bundle_tas, AT_FDCWD, f);
     } else {
         for (size_t i = 0; i < sizeof bundles / sizeof bundles[0]; i++)
-            if (load_pem(&system_tas, AT_FDCWD, bundles[i]) > 0)
+            if (load_pem(&bundle_tas, AT_FDCWD, bundles[i]) > 0)
                 break;
     }
+    SBC_DEBUG("tls: %zu trust anchors in the system bundle", bundle_tas.n);
+}
+
+static void load_certdir(void)
+{
+    pthread_once(&bundle_once, load_bundle);
     const char *d = getenv("SSL_CERT_DIR");
-    if (d && *d)
-        load_dir(&system_tas, d, NULL);
-    SBC_DEBUG("tls: %zu system trust anchors", system_tas.n);
+    if (!d || !*d)
+        return;
+    /* what the bundle has is not taken twice */
+    dir_tas.seen = sbc_xcalloc(bundle_tas.nseen ? bundle_tas.nseen : 1, sizeof *dir_tas.seen);
+    memcpy(dir_tas.seen, bundle_tas.seen, bundle_tas.nseen * sizeof *dir_tas.seen);
+    dir_tas.nseen = dir_tas.capseen = bundle_tas.nseen;
+    load_dir(&dir_tas, d, NULL);
+    SBC_DEBUG("tls: %zu more trust anchors in SSL_CERT_DIR %s", dir_tas.n, d);
 }
 
 size_t sbc_tls_system_anchors(void)
 {
-    pthread_once(&system_once, load_system);
-    return system_tas.n;
+    pthread_once(&bundle_once, load_bundle);
+    pthread_once(&dir_once, load_certdir);
+    return bundle_tas.n + dir_tas.n;
 }
 
 /* ---- x509 wrapper: IP SAN check and insecure mode ----------------------- */
@@ -241,7 +278,20 @@ typedef struct x509_wrap {
     int index; /* certificate number in the chain */
     unsigned char *ee;
     size_t ee_len, ee_size;
+    /* The anchors come in tiers, the next one loaded only when the chain
+     * is not trusted with those before (a chain one tier's anchors accept
+     * all of them accept): the host's certs.d CAs, the system bundle,
+     * SSL_CERT_DIR.  The chain is kept to be checked again. */
+    int tier, ntiers;
+    sbc_buf chain;      /* per certificate: 4-byte length, DER */
+    size_t cert_at;     /* where the current one's length is */
+    int chain_lost;     /* too big to keep: no second check */
+    char server_name[256];
+    int has_name;
+    struct sbc_tls *owner;
 } x509_wrap;
+
+#define CHAIN_MAX (256 << 10)
 
 #define WRAP(ctx) ((x509_wrap *)(void *)(ctx))
 #define INNER(w) (&(w)->minimal.vtable)
@@ -256,6 +306,10 @@ static void xw_start_chain(const br_x509_class **ctx, const char *server_name)
     x509_wrap *w = WRAP(ctx);
     w->index = 0;
     w->ee_len = 0;
+    w->chain.len = 0;
+    w->chain_lost = 0;
+    w->has_name = server_name != NULL;
+    snprintf(w->server_name, sizeof w->server_name, "%s", server_name ? server_name : "");
     if (w->insecure)
         br_x509_decoder_init(&w->dec, nop_append, NULL);
     else
@@ -273,6 +327,16 @@ static void xw_start_cert(const br_x509_class **ctx, uint32_t length)
     }
     if (!w->insecure)
         w->minimal.vtable->start_cert(INNER(w), length);
+    if (w->tier + 1 < w->ntiers && !w->chain_lost) {
+        if (w->chain.len + 4 + length > CHAIN_MAX) {
+            w->chain_lost = 1;
+        } else {
+            unsigned char l[4] = {(unsigned char)(length >> 24), (unsigned char)(length >> 16),
+                                  (unsigned char)(length >> 8), (unsigned char)length};
+            w->cert_at = w->chain.len;
+            sbc_buf_add(&w->chain, l, 4);
+        }
+    }
 }
 
 static void xw_append(const br_x509_class **ctx, const unsigned char *buf, size_t len)
@@ -288,6 +352,12 @@ static void xw_append(const br_x509_class **ctx, const unsigned char *buf, size_
     }
     if (!w->insecure)
         w->minimal.vtable->append(INNER(w), buf, len);
+    if (w->tier + 1 < w->ntiers && !w->chain_lost) {
+        if (w->chain.len + len > CHAIN_MAX)
+            w->chain_lost = 1;
+        else
+            sbc_buf_add(&w->chain, buf, len);
+    }
 }
 
 static void xw_end_cert(const br_x509_class **ctx)
@@ -375,12 +445,31 @@ static int san_has_ip(const unsigned char *der, size_t derlen, const unsigned ch
     return 0;
 }
 
+static int set_tier(struct sbc_tls *t, int tier);
+
 static unsigned xw_end_chain(const br_x509_class **ctx)
 {
     x509_wrap *w = WRAP(ctx);
     if (w->insecure)
         return br_x509_decoder_get_pkey(&w->dec) ? 0 : BR_ERR_X509_NOT_TRUSTED;
     unsigned err = w->minimal.vtable->end_chain(INNER(w));
+    /* not trusted yet: the next tier's anchors too, the same chain again */
+    while (err == BR_ERR_X509_NOT_TRUSTED && !w->chain_lost && w->tier + 1 < w->ntiers &&
+           set_tier(w->owner, w->tier + 1) == 0) {
+        const br_x509_class **in = INNER(w);
+        (*in)->start_chain(in, w->has_name ? w->server_name : NULL);
+        for (size_t at = 0; at + 4 <= w->chain.len;) {
+            const unsigned char *c = (const unsigned char *)w->chain.data + at;
+            size_t n = (size_t)c[0] << 24 | (size_t)c[1] << 16 | (size_t)c[2] << 8 | c[3];
+            if (n > w->chain.len - at - 4)
+                break;
+            (*in)->start_cert(in, (uint32_t)n);
+            (*in)->append(in, c + 4, n);
+            (*in)->end_cert(in);
+            at += 4 + n;
+        }
+        err = (*in)->end_chain(in);
+    }
     if (err == 0 && w->want_ip &&
         !(w->ee && w->ee_len == w->ee_size && san_has_ip(w->ee, w->ee_len, w->ip, w->iplen)))
         err = BR_ERR_X509_BAD_SERVER_NAME;
@@ -482,19 +571,58 @@ static const uint16_t suites[] = {
     BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 };
 
-static void client_init(sbc_tls *t, const br_x509_trust_anchor *tas, size_t n)
+static void minimal_init(br_x509_minimal_context *xc, const br_x509_trust_anchor *tas, size_t n)
 {
-    br_ssl_client_context *cc = &t->sc;
-    br_x509_minimal_context *xc = &t->xw.minimal;
-    br_ssl_client_zero(cc);
-    br_ssl_engine_set_versions(&cc->eng, BR_TLS12, BR_TLS12);
-    br_ssl_engine_set_suites(&cc->eng, suites, sizeof suites / sizeof suites[0]);
     br_x509_minimal_init(xc, &br_sha256_vtable, tas, n);
     br_x509_minimal_set_hash(xc, br_sha256_ID, &br_sha256_vtable);
     br_x509_minimal_set_hash(xc, br_sha384_ID, &br_sha384_vtable);
     br_x509_minimal_set_hash(xc, br_sha512_ID, &br_sha512_vtable);
     br_x509_minimal_set_rsa(xc, br_rsa_pkcs1_vrfy_get_default());
     br_x509_minimal_set_ecdsa(xc, br_ec_get_default(), br_ecdsa_vrfy_asn1_get_default());
+}
+
+/* The anchors of tiers 0..tier (the host's, the bundle, SSL_CERT_DIR; the
+ * host's tier is left out when it has none) into t->tas and the x509
+ * context; -1 when there is no such tier. */
+static int set_tier(sbc_tls *t, int tier)
+{
+    const ta_list *l[3];
+    int k = 0;
+    if (t->host_tas.n)
+        l[k++] = &t->host_tas;
+    if (tier >= k)
+        pthread_once(&bundle_once, load_bundle);
+    l[k++] = &bundle_tas;
+    if (tier >= k)
+        pthread_once(&dir_once, load_certdir);
+    l[k++] = &dir_tas;
+    if (tier >= k)
+        return -1;
+    size_t n = 0;
+    for (int i = 0; i <= tier; i++)
+        n += l[i]->n;
+    free(t->tas);
+    t->tas = sbc_xcalloc(n ? n : 1, sizeof *t->tas);
+    n = 0;
+    for (int i = 0; i <= tier; i++) {
+        if (l[i]->n)
+            memcpy(t->tas + n, l[i]->v, l[i]->n * sizeof *t->tas);
+        n += l[i]->n;
+    }
+    t->xw.tier = tier;
+    t->xw.ntiers = k;
+    minimal_init(&t->xw.minimal, t->tas, n);
+    return 0;
+}
+
+static void client_init(sbc_tls *t)
+{
+    br_ssl_client_context *cc = &t->sc;
+    br_ssl_client_zero(cc);
+    br_ssl_engine_set_versions(&cc->eng, BR_TLS12, BR_TLS12);
+    br_ssl_engine_set_suites(&cc->eng, suites, sizeof suites / sizeof suites[0]);
+    t->xw.owner = t;
+    set_tier(t, 0);
     t->xw.vtable = &xw_vtable;
     br_ssl_engine_set_x509(&cc->eng, &t->xw.vtable);
     br_ssl_engine_set_hash(&cc->eng, br_sha256_ID, &br_sha256_vtable);
@@ -568,19 +696,12 @@ sbc_tls *sbc_tls_connect(int fd, const char *host, const char *hostport, int ins
     t->io.fd = fd;
     t->io.timeout_ms = timeout_ms;
 
-    size_t nsys = sbc_tls_system_anchors();
     if (!insecure)
         host_cas(&t->host_tas, hostport);
-    size_t n = nsys + t->host_tas.n;
-    t->tas = sbc_xcalloc(n ? n : 1, sizeof *t->tas);
-    if (nsys)
-        memcpy(t->tas, system_tas.v, nsys * sizeof *t->tas);
-    if (t->host_tas.n)
-        memcpy(t->tas + nsys, t->host_tas.v, t->host_tas.n * sizeof *t->tas);
     SBC_DEBUG("tls: %s: %zu host trust anchors%s", hostport, t->host_tas.n,
               insecure ? " (insecure: not verifying)" : "");
 
-    client_init(t, t->tas, n);
+    client_init(t);
     t->xw.insecure = insecure;
     /* IP literal: no SNI (RFC 6066), BearSSL checks DNS names only, so the
      * IP SAN is checked by our wrapper. */
@@ -639,6 +760,7 @@ void sbc_tls_close(sbc_tls *t)
     close(t->io.fd);
     free(t->xw.ee);
     free(t->tas);
+    sbc_buf_free(&t->xw.chain);
     ta_list_free(&t->host_tas);
     free(t);
 }

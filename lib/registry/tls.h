@@ -4,7 +4,10 @@
  * plus every file in SSL_CERT_DIR when set), loaded once on first use and
  * shared read-only, plus for the host being contacted only:
  * $SBC_CONFIG_DIR/certs.d/HOST[:PORT]/ *.crt (default /etc/sbc) and
- * /etc/docker/certs.d/HOST[:PORT]/ *.crt.  The server name is checked against
+ * /etc/docker/certs.d/HOST[:PORT]/ *.crt.  A chain is trusted when any of
+ * them is its root; they are tried in tiers (the host's, the bundle,
+ * SSL_CERT_DIR), a tier read only when those before do not trust the chain,
+ * so a registry with its CA in certs.d costs no system bundle.  The server name is checked against
  * DNS SANs (BearSSL); for an IP-literal host the IP SAN is checked here (and
  * no SNI is sent).  A minimal profile: TLS 1.2, ECDHE with AES-GCM or
  * ChaCha20-Poly1305, RSA or ECDSA certificates.

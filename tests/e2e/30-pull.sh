@@ -182,6 +182,23 @@ expect_rc 1 "inspect of a missing image fails" sbc-inspect nosuchimage:nope
 run env SBC_CONFIG_DIR="$T_TMP/noca" SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt sbc-pull "$R/busybox"
 if [ "$RC" != 0 ] && grep -Eqi "certificate|authority|x509|trust" "$T_TMP/err"; then pass "unknown CA refused: $(head -c 100 "$T_TMP/err")"; else fail "unknown CA ($(_why))"; fi
 
+# --- TLS: the trust anchors come in tiers (the host's certs.d CAs, the
+# system bundle, SSL_CERT_DIR), each read only when the ones before do not
+# trust the chain: the registry's CA found in each tier, certs.d holding
+# another CA first (the chain is checked again, not refused)
+other=$(ls /etc/ssl/certs/*.pem | head -1)
+mkdir -p "$T_TMP/tier/certs.d/$R" "$T_TMP/tierdir"
+cp "$other" "$T_TMP/tier/certs.d/$R/other.crt"
+cp "$CA_CERT" "$T_TMP/tierdir/registry-ca.pem"
+empty=$T_TMP/tier-empty.pem; : >"$empty"
+for how in "bundle:SSL_CERT_FILE=$CA_CERT SSL_CERT_DIR=" "dir:SSL_CERT_FILE=$empty SSL_CERT_DIR=$T_TMP/tierdir"; do
+  # shellcheck disable=SC2086
+  run env SBC_CONFIG_DIR="$T_TMP/tier" SBC_ROOT="$T_TMP/tier-store" ${how#*:} sbc-pull -q "$R/busybox"
+  if [ "$RC" = 0 ]; then pass "the CA in the ${how%%:*} tier, an unrelated CA in certs.d: pulled"; else fail "CA in the ${how%%:*} tier ($(_why))"; fi
+done
+run env SBC_CONFIG_DIR="$T_TMP/tier" SBC_ROOT="$T_TMP/tier-store" SSL_CERT_FILE="$empty" SSL_CERT_DIR= sbc-pull -q "$R/busybox"
+if [ "$RC" != 0 ] && grep -qi "unknown authority" "$T_TMP/err"; then pass "the CA in no tier: refused"; else fail "CA in no tier ($(_why))"; fi
+
 # --- bad references
 for bad in "UPPER/case" "a//b" "x:" "x@sha256:1234" "-x" "a:b:c"; do
   run sbc-pull -- "$bad"
