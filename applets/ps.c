@@ -43,7 +43,7 @@ static void status_text(const sbc_container *c, time_t now, char *out, size_t n)
         snprintf(out, n, "Up %s", d);
     } else if (s->status == SBC_CTR_EXITED) {
         since(s->finished, now, d, sizeof d);
-        snprintf(out, n, "Exited (%d) %s ago", s->exit_code, d);
+        snprintf(out, n, "%s (%d) %s ago", s->restarting ? "Restarting" : "Exited", s->exit_code, d);
     } else {
         snprintf(out, n, "Created");
     }

@@ -46,6 +46,11 @@
     "                          range of host ids (default: config.json's userns-remap)\n" \
     "      --cidfile FILE      write the container ID to FILE\n" \
     "      --stop-signal SIG   signal to stop the container (default SIGTERM)\n" \
+    "      --restart POLICY    no (default), on-failure[:N], always or unless-stopped:\n" \
+    "                          the monitor of a detached container restarts it\n" \
+    "                          (100 ms back-off doubling to 1 min, reset after\n" \
+    "                          10 s up); a user's stop or kill holds it until a\n" \
+    "                          start; after a reboot `sbc-start --all-restart`\n" \
     "      --pull POLICY       missing (default), always or never\n"
 
 typedef struct run_cli {

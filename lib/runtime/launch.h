@@ -52,6 +52,7 @@ typedef struct sbc_create_opts {
     const char *seccomp_json;
     /* --userns host|remap (NULL: config.json's "userns-remap" decides) */
     const char *userns;
+    const char *restart; /* --restart, validated (restart.h) */
     long long memory, pids;
     double cpus;
 } sbc_create_opts;
