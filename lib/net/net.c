@@ -107,6 +107,34 @@ void net_mac_of(uint32_t ip, uint8_t mac[6])
 
 void net_veth_of(uint32_t ip, char name[16]) { snprintf(name, 16, "vsbc%08x", ip); }
 
+/* ---- whose bridge ---- */
+static void owner_mark(char out[256]) { snprintf(out, 256, "sbc:%s", sbc_root_dir()); }
+
+int net_bridge_owner(const char *br, char other[256])
+{
+    char p[64], mine[256];
+    snprintf(p, sizeof p, "/sys/class/net/%s/ifalias", br);
+    other[0] = 0;
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    ssize_t k = fd < 0 ? -1 : sbc_read_full(fd, other, 255);
+    if (fd >= 0)
+        close(fd);
+    other[k > 0 ? k : 0] = 0;
+    other[strcspn(other, "\n")] = 0;
+    owner_mark(mine);
+    if (strncmp(other, "sbc:", 4))
+        return 0;
+    return strcmp(other, mine) ? -1 : 1;
+}
+
+int net_bridge_claim(const char *br)
+{
+    char p[64], mine[256];
+    snprintf(p, sizeof p, "/sys/class/net/%s/ifalias", br);
+    owner_mark(mine);
+    return net_write_proc(p, mine);
+}
+
 /* ---- configuration ---- */
 void sbc_net_config_free(sbc_netconf *c)
 {
@@ -235,7 +263,8 @@ int sbc_net_prune(sbc_net_report_fn *report, void *arg, sbc_err *e)
     if (n)
         r = sbc_leases_save(&l, e);
     /* rules of no live lease, found while the leases are locked */
-    if (r == 0)
+    char other[256]; /* (another store's bridge: its table is not ours either) */
+    if (r == 0 && net_bridge_owner(c.bridge, other) >= 0)
         r = net_nft_del_rules(c.dir, c.table, NULL, &l, report, arg, e);
     sbc_leases_close(&l);
     net_clean_stale(&c, st, n, report, arg);
@@ -277,11 +306,14 @@ int sbc_net_remove(const char *name, int force, sbc_err *e)
         net_veth_of(l.v[i].ip, veth);
         r = sbc_link_del(&nl, veth, e);
     }
-    /* the bridge goes only when sbc made it (or it is sbc's and unused) */
-    if (r == 0 && sbc_link_index(c.bridge) > 0 && c.remembered)
+    /* the bridge goes only when sbc made it (or it is sbc's and unused);
+     * another store's bridge and table stay */
+    char other[256];
+    int foreign = sbc_link_index(c.bridge) > 0 && net_bridge_owner(c.bridge, other) < 0;
+    if (r == 0 && !foreign && sbc_link_index(c.bridge) > 0 && c.remembered)
         r = sbc_link_del(&nl, c.bridge, e);
     sbc_nl_close(&nl);
-    if (r == 0 && sbc_nft_table_exists(c.table, e) == 1) {
+    if (r == 0 && !foreign && sbc_nft_table_exists(c.table, e) == 1) {
         sbc_nlb b = {0};
         sbc_nft_begin(&b);
         sbc_nft_del_table(&b, c.table);

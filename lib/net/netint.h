@@ -25,6 +25,13 @@ void net_veth_of(uint32_t ip, char name[16]);
  * was just created. */
 int net_remember(sbc_netconf *c, int bridge_created, sbc_err *e);
 
+/* Whose bridge: sbc marks the bridges it makes or adopts with the interface
+ * alias "sbc:$SBC_ROOT" (`ip link show` prints it), so that two stores on
+ * one host never share one (with two lease files, one subnet or two).
+ * 1: this store's, 0: no mark, -1: another store's (its mark in other). */
+int net_bridge_owner(const char *br, char other[256]);
+int net_bridge_claim(const char *br);
+
 /* options.c: split "host:ip" (--add-host) at the first ':'; 0 or -1 */
 int net_add_host_split(const char *s, char *host, size_t hn, const char **ip);
 

@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,31 +182,67 @@ int net_nft_del_rules(const char *netdir, const char *table, const char *cid, co
 }
 
 /* ---- setup ---- */
+/* The bridge's IPv4 addresses: 1 when c's gateway (with its prefix) is one
+ * of them, 0 when it has none, -1 when it has others only (one in oa, ol). */
+static int bridge_addr(const sbc_netconf *c, uint32_t *oa, int *ol)
+{
+    struct ifaddrs *ifa, *i;
+    int r = 0;
+    if (getifaddrs(&ifa) < 0)
+        return 0;
+    for (i = ifa; i && r < 1; i = i->ifa_next) {
+        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || strcmp(i->ifa_name, c->bridge))
+            continue;
+        uint32_t a = ntohl(((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr.s_addr), m = 0;
+        if (i->ifa_netmask)
+            m = ntohl(((struct sockaddr_in *)(void *)i->ifa_netmask)->sin_addr.s_addr);
+        int len = __builtin_popcount(m);
+        if (a == c->gateway && len == c->subnet.len)
+            r = 1;
+        else
+            *oa = a, *ol = len, r = -1;
+    }
+    freeifaddrs(ifa);
+    return r;
+}
+
+/* Make the bridge, or adopt one that is there: refused when another store
+ * marked it or it has an address that is not the network's gateway (two
+ * stores on one bridge: the second's containers would get a gateway that
+ * does not exist).  A bridge made here is marked and, on failure, removed. */
 static int ensure_bridge(const sbc_netconf *c, sbc_err *e)
 {
-    char p[96];
-    int idx = sbc_link_index(c->bridge);
-    if (idx > 0) {
-        snprintf(p, sizeof p, "/sys/class/net/%s/bridge", c->bridge);
-        if (access(p, F_OK) < 0)
-            return sbc_err_set(e, SBC_EXIT_FAIL, "%s exists and is not a bridge", c->bridge);
-        return idx;
-    }
+    char p[96], other[256], a[16], g[16];
+    int idx = sbc_link_index(c->bridge), made = 0, r = 0, own = 0, have = 0, ol = 0;
+    uint32_t oa = 0;
     sbc_nl nl;
     if (sbc_nl_open(&nl, NETLINK_ROUTE, e) < 0)
         return -1;
     sbc_nlb b = {0};
-    uint8_t mac[6];
-    net_mac_of(c->gateway, mac);
-    sbc_rtnl_msg_bridge(&b, c->bridge, mac);
-    int r = sbc_nl_talk(&nl, &b, NULL, NULL, e);
-    if (r < 0 && e->errnum == EEXIST)
-        r = 0;
-    if (r < 0)
-        sbc_err_wrap(e, "create bridge %s", c->bridge);
-    if (r == 0 && (idx = sbc_link_index(c->bridge)) <= 0)
-        r = sbc_err_set(e, SBC_EXIT_FAIL, "bridge %s vanished", c->bridge);
-    if (r == 0) {
+    if (idx <= 0) {
+        uint8_t mac[6];
+        net_mac_of(c->gateway, mac);
+        sbc_rtnl_msg_bridge(&b, c->bridge, mac);
+        r = sbc_nl_talk(&nl, &b, NULL, NULL, e);
+        made = r == 0;
+        if (r < 0 && e->errnum == EEXIST)
+            r = 0;
+        if (r < 0)
+            sbc_err_wrap(e, "create bridge %s", c->bridge);
+        if (r == 0 && (idx = sbc_link_index(c->bridge)) <= 0)
+            r = sbc_err_set(e, SBC_EXIT_FAIL, "bridge %s vanished", c->bridge);
+    }
+    snprintf(p, sizeof p, "/sys/class/net/%s/bridge", c->bridge);
+    if (r == 0 && access(p, F_OK) < 0)
+        r = sbc_err_set(e, SBC_EXIT_FAIL, "%s exists and is not a bridge", c->bridge);
+    if (r == 0 && (own = net_bridge_owner(c->bridge, other)) < 0)
+        r = sbc_err_set(e, SBC_EXIT_FAIL, "bridge %s belongs to another sbc store (%.200s): give this store a bridge "
+                        "of its own (\"bridge\" in %s/config.json)", c->bridge, other + 4, sbc_config_dir());
+    if (r == 0 && (have = bridge_addr(c, &oa, &ol)) < 0)
+        r = sbc_err_set(e, SBC_EXIT_FAIL, "bridge %s has address %s/%d, not the gateway %s/%d of network %s: remove "
+                        "the bridge or choose another (\"bridge\" in %s/config.json)", c->bridge, sbc_ip_fmt(oa, a),
+                        ol, sbc_ip_fmt(c->gateway, g), c->subnet.len, c->name, sbc_config_dir());
+    if (r == 0 && !have) {
         b.len = b.msg = 0;
         sbc_rtnl_msg_addr(&b, 1, idx, c->gateway, c->subnet.len);
         r = sbc_nl_talk(&nl, &b, NULL, NULL, e);
@@ -213,6 +250,12 @@ static int ensure_bridge(const sbc_netconf *c, sbc_err *e)
             r = 0;
         if (r < 0)
             sbc_err_wrap(e, "address of bridge %s", c->bridge);
+    }
+    if (r == 0 && own == 0 && net_bridge_claim(c->bridge) < 0)
+        SBC_DEBUG("mark bridge %s: %s", c->bridge, strerror(errno));
+    if (r < 0 && made) {
+        sbc_err e2 = {0};
+        sbc_link_del(&nl, c->bridge, &e2);
     }
     sbc_nlb_free(&b);
     sbc_nl_close(&nl);
@@ -222,8 +265,8 @@ static int ensure_bridge(const sbc_netconf *c, sbc_err *e)
     net_write_proc(p, "1");
     snprintf(p, sizeof p, "/proc/sys/net/ipv6/conf/%s/disable_ipv6", c->bridge);
     net_write_proc(p, "1");
-    sbc_netconf *cc = (sbc_netconf *)c;
-    net_remember(cc, 1, e);
+    if (own == 0) /* made or adopted now */
+        net_remember((sbc_netconf *)c, made, e);
     return idx;
 }
 
