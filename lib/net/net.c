@@ -203,8 +203,12 @@ int sbc_net_config(sbc_netconf *c, int create, sbc_err *e)
     if (rj && sbc_cidr_parse(sbc_json_str(rj, "subnet"), &rs, 0) == 0 &&
         sbc_ip_parse(sbc_json_str(rj, "gateway"), &rg) == 0 && sbc_json_str(rj, "bridge")) {
         c->remembered = 1;
-        if (strcmp(sbc_json_str(rj, "bridge"), c->bridge) || (sub && (rs.addr != cs.addr || rs.len != cs.len)) ||
-            (gw && cg != rg)) {
+        int differs = strcmp(sbc_json_str(rj, "bridge"), c->bridge) || (sub && (rs.addr != cs.addr || rs.len != cs.len)) ||
+                      (gw && cg != rg);
+        if (differs && create < 0) { /* rm, prune: the network as it was made */
+            snprintf(c->bridge, sizeof c->bridge, "%.15s", sbc_json_str(rj, "bridge"));
+            snprintf(c->table, sizeof c->table, "sbc-%s", c->bridge);
+        } else if (differs) {
             char a[16];
             sbc_err_set(e, SBC_EXIT_FAIL,
                         "network %s exists with bridge %s and subnet %s/%d, but the configuration differs: "
@@ -220,7 +224,7 @@ int sbc_net_config(sbc_netconf *c, int create, sbc_err *e)
         c->gateway = gw ? cg : cs.addr + 1;
     }
     cJSON_Delete(rj);
-    if (!c->subnet.len && create) {
+    if (!c->subnet.len && create > 0) {
         sbc_prefix *used = NULL;
         int n = 0;
         char defif[16];
@@ -235,7 +239,7 @@ int sbc_net_config(sbc_netconf *c, int create, sbc_err *e)
         char a[16];
         SBC_DEBUG("network %s: chose subnet %s/%d", c->name, sbc_ip_fmt(c->subnet.addr, a), c->subnet.len);
     }
-    if (create && !c->remembered && net_remember(c, 0, e) < 0)
+    if (create > 0 && !c->remembered && (c->fresh = 1) && net_remember(c, 0, e) < 0)
         return -1;
     return 0;
 }
@@ -244,7 +248,7 @@ int sbc_net_config(sbc_netconf *c, int create, sbc_err *e)
 int sbc_net_prune(sbc_net_report_fn *report, void *arg, sbc_err *e)
 {
     sbc_netconf c;
-    if (sbc_net_config(&c, 0, e) < 0) {
+    if (sbc_net_config(&c, -1, e) < 0) {
         sbc_net_config_free(&c);
         return -1;
     }
@@ -280,7 +284,7 @@ int sbc_net_remove(const char *name, int force, sbc_err *e)
     if (strcmp(name, SBC_NET_DEFAULT))
         return sbc_err_set(e, SBC_EXIT_FAIL, "network %.64s not found", name);
     sbc_netconf c;
-    if (sbc_net_config(&c, 0, e) < 0) {
+    if (sbc_net_config(&c, -1, e) < 0) {
         sbc_net_config_free(&c);
         return -1;
     }

@@ -46,12 +46,14 @@ typedef struct sbc_netconf {
     sbc_prefix subnet; /* len 0: not chosen yet */
     uint32_t gateway;
     int remembered;    /* network.json exists */
+    int fresh;         /* network.json written by this sbc_net_config */
     cJSON *dns;        /* config's default nameservers, or NULL */
     cJSON *cfg;        /* the config document (owns dns) */
 } sbc_netconf;
-/* Load the configuration and the remembered network.  create: choose and
- * remember a subnet when none is configured or remembered (caller holds the
- * leases lock). */
+/* Load the configuration and the remembered network.  create > 0: choose
+ * and remember a subnet when none is configured or remembered (caller holds
+ * the leases lock); create < 0 (rm, prune): a remembered network wins over a
+ * configuration that differs, which is otherwise refused. */
 int sbc_net_config(sbc_netconf *c, int create, sbc_err *e);
 void sbc_net_config_free(sbc_netconf *c);
 

@@ -485,8 +485,14 @@ int sbc_net_setup(const char *cid, pid_t pid, const int nsfd[2], const char *sta
     }
     if (sbc_lease_pick(&l, c.subnet, c.gateway, o.ip, 0, &ip, e) < 0 || net_resolve_ports(&o, &l, e) < 0)
         goto fail;
-    if ((bridx = ensure_bridge(&c, e)) < 0)
+    if ((bridx = ensure_bridge(&c, e)) < 0) {
+        if (c.fresh && !l.n) { /* refused: not remembered, so another bridge can be configured */
+            char *np = sbc_xasprintf("%s/network.json", c.dir);
+            unlink(np);
+            free(np);
+        }
         goto fail;
+    }
     cJSON *rec = net_record(cid, &c, ip, &o);
     r = net_put_json(state_dir, "net.json", rec, e);
     cJSON_Delete(rec);
