@@ -39,7 +39,9 @@
 
 /* ---- the network ---- */
 typedef struct sbc_netconf {
-    char name[16];     /* "bridge" */
+    char name[64];     /* "bridge", or a user network's */
+    char id[65];       /* a user network's id (hex), "" for bridge */
+    cJSON *labels;     /* a user network's labels (owned), or NULL */
     char bridge[16];
     char table[24];    /* "sbc-<bridge>" */
     char *dir;         /* $SBC_ROOT/network/<name> */
@@ -56,6 +58,20 @@ typedef struct sbc_netconf {
  * configuration that differs, which is otherwise refused. */
 int sbc_net_config(sbc_netconf *c, int create, sbc_err *e);
 void sbc_net_config_free(sbc_netconf *c);
+/* The network called name: "bridge" (or NULL) as sbc_net_config, else a
+ * user network (network create), which must exist. */
+int sbc_net_load(sbc_netconf *c, const char *name, int create, sbc_err *e);
+
+/* ---- user networks ---- */
+/* $SBC_ROOT/network/NAME/network.json, with the bridge "sbc-" + 11 of its id,
+ * its own leases and nf_tables table "ip sbc-sbc-ID".  subnet/gateway NULL:
+ * a free private subnet (none of the host's prefixes or the store's
+ * networks), its first address.  The bridge is made now.  labels: an object
+ * of strings or NULL (not kept).  id gets the network's id. */
+int sbc_net_create(const char *name, const char *subnet, const char *gateway, const cJSON *labels, char id[65],
+                   sbc_err *e);
+/* The names of the user networks (sorted, malloc'd; sbc_names_free). */
+int sbc_net_user_names(char ***names, size_t *n);
 
 /* Check parsed options against the network before anything is created
  * (--ip in the subnet, not the gateway); 0 or -1 with a clear message. */

@@ -68,6 +68,8 @@ int net_write_etc(const char *state_dir, const char *cid, const sbc_netopts *o, 
                   const char *ip, sbc_err *e);
 
 /* setup.c */
+/* Make the bridge of c or adopt the one there (see setup.c); its ifindex or -1. */
+int net_ensure_bridge(const sbc_netconf *c, sbc_err *e);
 int net_nft_lock(const char *netdir, sbc_err *e);
 /* Delete cid's rules (cid NULL: the rules of no lease in live), reporting each. */
 int net_nft_del_rules(const char *netdir, const char *table, const char *cid, const sbc_leases *live,

@@ -210,7 +210,7 @@ static int bridge_addr(const sbc_netconf *c, uint32_t *oa, int *ol)
  * marked it or it has an address that is not the network's gateway (two
  * stores on one bridge: the second's containers would get a gateway that
  * does not exist).  A bridge made here is marked and, on failure, removed. */
-static int ensure_bridge(const sbc_netconf *c, sbc_err *e)
+int net_ensure_bridge(const sbc_netconf *c, sbc_err *e)
 {
     char p[96], other[256], a[16], g[16];
     int idx = sbc_link_index(c->bridge), made = 0, r = 0, own = 0, have = 0, ol = 0;
@@ -475,8 +475,10 @@ int sbc_net_setup(const char *cid, pid_t pid, const int nsfd[2], const char *sta
     int nst = 0, bridx = -1, recorded = 0;
     char *dir = NULL;
     uint32_t ip = 0;
-    dir = sbc_xasprintf("%s/network/%s", sbc_root_dir(), SBC_NET_DEFAULT);
-    if (sbc_leases_open(&l, dir, e) < 0 || sbc_net_config(&c, 1, e) < 0)
+    dir = sbc_xasprintf("%s/network/%s", sbc_root_dir(), o.network ? o.network : SBC_NET_DEFAULT);
+    if (o.network && (sbc_net_load(&c, o.network, 0, e) < 0 || (sbc_net_config_free(&c), 0)))
+        goto fail; /* (a user network must exist: sbc_leases_open would make its dir) */
+    if (sbc_leases_open(&l, dir, e) < 0 || sbc_net_load(&c, o.network, 1, e) < 0)
         goto fail;
     nst = net_take_stale(&l, &st);
     if (sbc_lease_find(&l, cid) >= 0) {
@@ -485,7 +487,7 @@ int sbc_net_setup(const char *cid, pid_t pid, const int nsfd[2], const char *sta
     }
     if (sbc_lease_pick(&l, c.subnet, c.gateway, o.ip, 0, &ip, e) < 0 || net_resolve_ports(&o, &l, e) < 0)
         goto fail;
-    if ((bridx = ensure_bridge(&c, e)) < 0) {
+    if ((bridx = net_ensure_bridge(&c, e)) < 0) {
         if (c.fresh && !l.n) { /* refused: not remembered, so another bridge can be configured */
             char *np = sbc_xasprintf("%s/network.json", c.dir);
             unlink(np);
