@@ -67,6 +67,12 @@ char *net_find_tool(const char *name);
 int net_write_etc(const char *state_dir, const char *cid, const sbc_netopts *o, const sbc_netconf *c,
                   const char *ip, sbc_err *e);
 
+/* names.c: a user network's names in its members' hosts files (see there).
+ * join: cid (its net.json written) gets the others' lines and they its own;
+ * leave (the leases of net locked, the leaver's gone): ip's lines go. */
+void net_names_join(const sbc_netconf *c, const char *cid, const char *state_dir);
+void net_names_leave(const sbc_leases *l, const char *net, const char *ip);
+
 /* setup.c */
 /* Make the bridge of c or adopt the one there (see setup.c); its ifindex or -1. */
 int net_ensure_bridge(const sbc_netconf *c, sbc_err *e);

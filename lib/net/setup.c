@@ -390,6 +390,13 @@ static cJSON *net_record(const char *cid, const sbc_netconf *c, uint32_t ip, con
     cJSON_AddStringToObject(j, "mac", mac);
     cJSON_AddStringToObject(j, "veth", veth);
     net_ports_to_json(cJSON_AddArrayToObject(j, "ports"), o->ports, o->nports);
+    if (c->id[0]) { /* a user network: the names others see (names.c) */
+        cJSON_AddBoolToObject(j, "user", 1);
+        if (o->name)
+            cJSON_AddStringToObject(j, "name", o->name);
+        if (o->aliases)
+            cJSON_AddItemToObject(j, "aliases", cJSON_Duplicate(o->aliases, 1));
+    }
     return j;
 }
 
@@ -530,6 +537,8 @@ int sbc_net_setup(const char *cid, pid_t pid, const int nsfd[2], const char *sta
     char a[16];
     if ((r = net_write_etc(state_dir, cid, &o, &c, sbc_ip_fmt(ip, a), e)) < 0)
         goto fail;
+    if (c.id[0])
+        net_names_join(&c, cid, state_dir);
     net_clean_stale(&c, st, nst, NULL, NULL);
     free(st);
     free(o.ports);
@@ -590,6 +599,8 @@ static int teardown(const char *state_dir, int del_veth, sbc_err *e)
             sbc_lease_del(&l, i);
             r = sbc_leases_save(&l, e);
         }
+        if (sbc_json_bool(j, "user", 0) && sbc_json_str(j, "network"))
+            net_names_leave(&l, sbc_json_str(j, "network"), ips);
         for (int k = 0; k < l.n; k++)
             other |= l.v[k].ip == ip;
         sbc_leases_close(&l);

@@ -1,5 +1,8 @@
 #!/bin/bash
-# 66-usernet: bridges and stores.  Two stores (two SBC_ROOTs) on one host
+# 66-usernet: user networks and stores.  sbc-network create/ls/inspect/rm/
+# prune, run --network NAME --network-alias: names resolve within a network
+# (hosts files kept up to date), not across networks, which are isolated;
+# the default bridge has no names.  Two stores (two SBC_ROOTs) on one host
 # never share a bridge: the second is refused with one line and leaves no
 # veth, lease or rule; a bridge that is not sbc's is adopted when it has no
 # address (or the gateway) and refused when it has another.  Every bridge,
@@ -34,6 +37,9 @@ N3hex=$(printf %02x "$N3")
 # leaked: a veth of subnet $1 (its name is the address in hex)
 leaked() { local a b c; IFS=. read -r a b c <<<"$1"; ip -o link show | grep -q "vsbc$(printf %02x%02x%02x "$a" "$b" "$c")"; }
 not_leaked() { ! leaked "$1"; }
+fails() { ! "$@"; }
+# hosts_has CTR WORD: store A's container CTR's /etc/hosts has WORD
+hosts_has() { st a sbc-exec "$1" busybox grep -qw "$2" /etc/hosts; }
 alias_of() { cat "/sys/class/net/$1/ifalias" 2>/dev/null; }
 
 for s in a b c; do st $s bash "$FIX/mkimage.sh" busybox >/dev/null || fail "mkimage in store $s"; done
@@ -87,4 +93,74 @@ check "the adopted bridge got the gateway $SY.1" sh -c "ip -4 -o addr show dev $
 check "the adopted bridge is marked as store C's" test "$(alias_of "$BRY")" = "sbc:$ROOTC"
 
 st a sbc-rm -f longa >/dev/null 2>&1
+
+# --- user networks (store A)
+S1=10.221.$N3; S2=10.222.$N3
+on_exit 'for n in n1 n2 n3; do st a sbc-network rm -f $n; done'
+run st a sbc-network create --subnet "$S1.0/24" --label tier=front n1
+ID1=$OUT
+check "create n1 prints its id" sh -c "echo '$ID1' | grep -Eq '^[0-9a-f]{64}$'"
+BR1=sbc-${ID1:0:11}
+on_exit "ip link del $BR1"; on_exit "nft delete table ip sbc-$BR1"
+check "n1's bridge $BR1 has the gateway $S1.1" sh -c "ip -4 -o addr show dev $BR1 | grep -q ' $S1.1/24 '"
+check "n1's bridge is marked as store A's" test "$(alias_of "$BR1")" = "sbc:$ROOTA"
+expect_rc 125 "create n1 again is refused" st a sbc-network create n1
+expect_err_match "network with name n1 already exists" "that refusal is one line"
+expect_rc 125 "a subnet overlapping n1's is refused" st a sbc-network create --subnet "${S1%.*}.0.0/16" nx
+expect_err_match "overlaps $S1.0/24" "that refusal names the other subnet"
+expect_rc 125 "a bad network name is refused" st a sbc-network create 'a/b'
+expect_rc 0 "create n2" st a sbc-network create --subnet "$S2.0/24" n2
+BR2=sbc-${OUT:0:11}
+on_exit "ip link del $BR2"; on_exit "nft delete table ip sbc-$BR2"
+expect_rc 0 "create n3 without a subnet" st a sbc-network create n3
+BR3=sbc-${OUT:0:11}
+on_exit "ip link del $BR3"; on_exit "nft delete table ip sbc-$BR3"
+run st a sbc-network inspect n3
+check "n3 got a private subnet of its own" sh -c "echo '$OUT' | grep -Eq '\"Subnet\":[[:space:]]*\"(172|10|192)\.' && ! echo '$OUT' | grep -q '\"Subnet\":[[:space:]]*\"$S1'"
+expect_rc 0 "rm n3" st a sbc-network rm n3
+check "n3's bridge is gone" test ! -e "/sys/class/net/$BR3"
+run st a sbc-network ls
+check "ls lists bridge, n1 and n2 with their subnets" sh -c "echo '$OUT' | grep -q '^n1 .* $S1.0/24' && echo '$OUT' | grep -q '^n2 .* $S2.0/24' && ! echo '$OUT' | grep -q '^n3 '"
+run st a sbc-network inspect n1
+check "inspect n1 has its label" sh -c "echo '$OUT' | tr -d ' \t\n' | grep -q '\"Labels\":{\"tier\":\"front\"}'"
+expect_rc 125 "run --network nosuch is refused" st a sbc-run --rm --network nosuch "$IMG" busybox true
+expect_err_match "network nosuch not found" "that refusal is one line"
+expect_rc 125 "--network-alias on the default bridge is refused" st a sbc-run --rm --network-alias x "$IMG" busybox true
+
+st a sbc-run -d --network n1 --name web1 --network-alias www "$IMG" busybox sh -c \
+  'echo hello >/tmp/index.html; exec busybox httpd -f -p 8080 -h /tmp' >/dev/null
+st a sbc-run -d --network n1 --name cli1 "$IMG" busybox sleep 600 >/dev/null
+st a sbc-run -d --network n2 --name cli2 "$IMG" busybox sleep 600 >/dev/null
+st a sbc-run -d --name def1 "$IMG" busybox sleep 600 >/dev/null
+IPW=$(st a sbc-exec web1 busybox ip -4 -o addr show eth0 | sed -n 's/.* inet \([0-9.]*\)\/.*/\1/p')
+IP2=$(st a sbc-exec cli2 busybox ip -4 -o addr show eth0 | sed -n 's/.* inet \([0-9.]*\)\/.*/\1/p')
+check "web1 is on n1 ($S1.0/24)" sh -c "echo '$IPW' | grep -q '^$S1\.'"
+check "cli2 is on n2 ($S2.0/24)" sh -c "echo '$IP2' | grep -q '^$S2\.'"
+wait_for 10 st a sbc-exec cli1 busybox wget -q -O /dev/null http://web1:8080/index.html
+expect_out hello "same network: cli1 reaches web1 by name over TCP" st a sbc-exec cli1 busybox wget -q -O - http://web1:8080/index.html
+expect_out hello "same network: cli1 reaches web1 by its alias www" st a sbc-exec cli1 busybox wget -q -O - http://www:8080/index.html
+expect_rc 0 "same network: web1 pings cli1 by name (names both ways)" st a sbc-exec web1 busybox ping -c1 -W2 cli1
+expect_rc 1 "another network: cli2 does not resolve web1" st a sbc-exec cli2 busybox ping -c1 -W1 web1
+check "another network: cli2 cannot reach web1's address over TCP" fails st a sbc-exec cli2 timeout 3 busybox wget -q -O - "http://$IPW:8080/index.html"
+expect_rc 1 "another network: web1 cannot ping cli2's address" st a sbc-exec web1 busybox ping -c1 -W1 "$IP2"
+expect_rc 1 "the default bridge: def1 does not resolve web1" st a sbc-exec def1 busybox ping -c1 -W1 web1
+check "the default bridge: def1 cannot reach web1's address over TCP" fails st a sbc-exec def1 timeout 3 busybox wget -q -O - "http://$IPW:8080/index.html"
+check "the default bridge keeps no names in /etc/hosts" fails hosts_has def1 net
+# leaving: the others' /etc/hosts (bind mounts) lose the line in place
+check "web1's /etc/hosts names cli1" hosts_has web1 cli1
+expect_rc 125 "rm n1 with containers attached is refused" st a sbc-network rm n1
+expect_err_match "network n1 has 2 active containers" "that refusal is one line"
+st a sbc-rm -f cli1 >/dev/null
+check "after cli1 is removed, web1's /etc/hosts no longer names it" fails hosts_has web1 cli1
+check "web1's /etc/hosts still names web1 itself" hosts_has web1 web1
+st a sbc-run -d --network n1 --name cli3 "$IMG" busybox sleep 600 >/dev/null
+expect_out hello "a container joining later reaches web1 by name" st a sbc-exec cli3 busybox wget -q -O - http://web1:8080/index.html
+check "and web1's /etc/hosts names it" hosts_has web1 cli3
+for c in web1 cli2 cli3 def1; do st a sbc-rm -f $c >/dev/null; done
+run st a sbc-network prune
+check "prune removes the unused user networks" sh -c "echo '$OUT' | grep -q 'network n1' && echo '$OUT' | grep -q 'network n2'"
+check "their bridges are gone" sh -c "[ ! -e /sys/class/net/$BR1 ] && [ ! -e /sys/class/net/$BR2 ]"
+check "their nft tables are gone" sh -c "! nft list table ip sbc-$BR1 && ! nft list table ip sbc-$BR2"
+check "no veth of n1 is left" not_leaked "$S1"
+check "no veth of n2 is left" not_leaked "$S2"
 t_done
