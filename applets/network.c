@@ -8,6 +8,8 @@
 #include "base/json.h"
 #include "net/net.h"
 #include "opt.h"
+#include "base/config.h"
+#include "runtime/container.h"
 
 const char network_usage[] =
     "Usage: sbc-network COMMAND [OPTIONS]\n"
@@ -20,6 +22,9 @@ const char network_usage[] =
     "\n"
     "Commands:\n"
     "  create NAME        a user network (sbc-run --network NAME)\n"
+    "  connect [--alias A] NAME CONTAINER\n"
+    "                     attach a running container to a user network too\n"
+    "  disconnect NAME CONTAINER  detach it again\n"
     "  ls                 list networks\n"
     "  inspect [NAME...]  show networks as JSON (default: bridge), with the\n"
     "                     egress interface and the containers' addresses\n"
@@ -32,6 +37,7 @@ const char network_usage[] =
     "      --subnet CIDR  create: the IPv4 subnet (default: a free private one)\n"
     "      --gateway IP   create: the bridge's address (default: the first)\n"
     "      --label K=V    create: a label (repeatable)\n"
+    "      --alias A      connect: another name there (repeatable)\n"
     "  -f, --force        rm: even with containers attached\n"
     "      --format json  ls: one JSON object per line\n"
     "  -q, --quiet        ls: names only; prune: print nothing\n";
@@ -95,6 +101,28 @@ static int ls(int json, int quiet, sbc_err *e)
     return 0;
 }
 
+/* connect/disconnect NET CONTAINER (aliases: connect's, or NULL) */
+static int attach(int on, const char *net, const char *ref, cJSON *aliases, sbc_err *e)
+{
+    sbc_container t;
+    if (sbc_container_open(sbc_root_dir(), ref, &t, e) < 0)
+        return -1;
+    int r;
+    if (sbc_container_lock(&t, e) < 0) {
+        r = -1;
+    } else {
+        if (sbc_container_refresh(&t) != 1)
+            r = sbc_err_set(e, SBC_EXIT_FAIL, "container %s is not running", ref);
+        else if (on)
+            r = sbc_net_connect(net, t.id, t.state.pid, t.dir, sbc_container_name(&t), aliases, e);
+        else
+            r = sbc_net_disconnect(net, t.dir, e);
+        sbc_container_unlock(&t);
+    }
+    sbc_container_free(&t);
+    return r;
+}
+
 /* prune: a line per item removed, on the stream arg */
 static void report(void *arg, const char *what)
 {
@@ -103,20 +131,21 @@ static void report(void *arg, const char *what)
 
 int network_main(int argc, char **argv)
 {
-    enum { O_FORCE = 'f', O_QUIET = 'q', O_DRIVER = 'd', O_FORMAT = 256, O_SUBNET, O_GATEWAY, O_LABEL };
+    enum { O_FORCE = 'f', O_QUIET = 'q', O_DRIVER = 'd', O_FORMAT = 256, O_SUBNET, O_GATEWAY, O_LABEL, O_ALIAS };
     static const sbc_option opts[] = {
         {"force", 'f', SBC_OPT_NOARG, O_FORCE},
         {"driver", 'd', SBC_OPT_ARG, O_DRIVER},
         {"subnet", 0, SBC_OPT_ARG, O_SUBNET},
         {"gateway", 0, SBC_OPT_ARG, O_GATEWAY},
         {"label", 0, SBC_OPT_ARG, O_LABEL},
+        {"alias", 0, SBC_OPT_ARG, O_ALIAS},
         {"quiet", 'q', SBC_OPT_NOARG, O_QUIET},
         {"format", 0, SBC_OPT_ARG, O_FORMAT},
         {0},
     };
     int force = 0, json = 0, quiet = 0, c;
     const char *subnet = NULL, *gateway = NULL;
-    cJSON *labels = NULL;
+    cJSON *labels = NULL, *aliases = NULL;
     sbc_opts o;
     sbc_opts_init(&o, argc, argv, 1);
     while ((c = sbc_opt_next(&o, opts))) {
@@ -128,6 +157,11 @@ int network_main(int argc, char **argv)
                 sbc_usage_error("--driver %s: only \"bridge\" is supported", o.arg);
             break;
         case O_SUBNET: subnet = o.arg; break;
+        case O_ALIAS:
+            if (!aliases)
+                aliases = cJSON_CreateArray();
+            cJSON_AddItemToArray(aliases, cJSON_CreateString(o.arg));
+            break;
         case O_GATEWAY: gateway = o.arg; break;
         case O_LABEL: {
             const char *eq = strchr(o.arg, '=');
@@ -160,6 +194,13 @@ int network_main(int argc, char **argv)
         return 0;
     }
     cJSON_Delete(labels);
+    if (!strcmp(cmd, "connect") || !strcmp(cmd, "disconnect")) {
+        sbc_opt_operands(&o, 3, 3);
+        int on = !strcmp(cmd, "connect"), r = attach(on, o.rest[1], o.rest[2], aliases, &e);
+        cJSON_Delete(aliases);
+        return r < 0 ? sbc_err_print(&e) : 0;
+    }
+    cJSON_Delete(aliases);
     if (!strcmp(cmd, "ls") || !strcmp(cmd, "list")) {
         sbc_opt_operands(&o, 1, 1);
         return ls(json, quiet, &e) < 0 ? sbc_err_print(&e) : 0;

@@ -64,26 +64,37 @@ static void hosts_edit(const char *dir, const char *net, const char *ip, const c
     free(mark);
 }
 
-static cJSON *net_json_of(const char *dir)
+static cJSON *net_json_of(const char *dir, const char *file)
 {
-    char *p = sbc_xasprintf("%s/net.json", dir);
+    char *p = sbc_xasprintf("%s/%s", dir, file);
     sbc_err e = {0};
     cJSON *j = sbc_json_read(AT_FDCWD, p, &e);
     free(p);
     return j;
 }
 
-void net_names_join(const sbc_netconf *c, const char *cid, const char *state_dir)
+/* (a member's record: net.json, or net-NET.json when it was connected later) */
+static cJSON *record_of(const char *dir, const char *net)
+{
+    char *f = sbc_xasprintf("net-%s.json", net);
+    cJSON *j = net_json_of(dir, f);
+    free(f);
+    if (!j)
+        j = net_json_of(dir, "net.json");
+    return j;
+}
+
+void net_names_join(const sbc_netconf *c, const char *cid, const char *state_dir, const char *file)
 {
     sbc_leases l;
     sbc_err e = {0};
-    cJSON *me = net_json_of(state_dir);
+    cJSON *me = net_json_of(state_dir, file);
     char *mine = me ? member_line(me, c->name) : NULL;
     if (mine && sbc_leases_open(&l, c->dir, &e) == 0) {
         for (int i = 0; i < l.n; i++) {
             if (!strcmp(l.v[i].cid, cid) || !sbc_lease_live(&l.v[i]))
                 continue;
-            cJSON *j = net_json_of(l.v[i].state_dir);
+            cJSON *j = record_of(l.v[i].state_dir, c->name);
             char *line = j && !strcmp(sbc_json_str(j, "cid") ? sbc_json_str(j, "cid") : "", l.v[i].cid)
                              ? member_line(j, c->name) : NULL;
             if (line) {

@@ -70,6 +70,13 @@ int sbc_net_load(sbc_netconf *c, const char *name, int create, sbc_err *e);
  * of strings or NULL (not kept).  id gets the network's id. */
 int sbc_net_create(const char *name, const char *subnet, const char *gateway, const cJSON *labels, char id[65],
                    sbc_err *e);
+/* Connect the running container cid (its first process pid, its state
+ * dir, name and aliases for the others' hosts files) to the user network
+ * net: a veth ethN, no default route; undone by disconnect, teardown and
+ * release. */
+int sbc_net_connect(const char *net, const char *cid, pid_t pid, const char *state_dir, const char *name,
+                    const cJSON *aliases, sbc_err *e);
+int sbc_net_disconnect(const char *net, const char *state_dir, sbc_err *e);
 /* The names of the user networks (sorted, malloc'd; sbc_names_free). */
 int sbc_net_user_names(char ***names, size_t *n);
 

@@ -70,10 +70,16 @@ int net_write_etc(const char *state_dir, const char *cid, const sbc_netopts *o, 
 /* names.c: a user network's names in its members' hosts files (see there).
  * join: cid (its net.json written) gets the others' lines and they its own;
  * leave (the leases of net locked, the leaver's gone): ip's lines go. */
-void net_names_join(const sbc_netconf *c, const char *cid, const char *state_dir);
+void net_names_join(const sbc_netconf *c, const char *cid, const char *state_dir, const char *file);
 void net_names_leave(const sbc_leases *l, const char *net, const char *ip);
 
 /* setup.c */
+int net_make_veth(const sbc_netconf *c, int bridx, pid_t pid, uint32_t ip, const char *ifname, sbc_err *e);
+void net_nft_base(sbc_nlb *b, const sbc_netconf *c);
+cJSON *net_record(const char *cid, const sbc_netconf *c, uint32_t ip, const sbc_netopts *o);
+/* Undo the record state_dir/file (net.json, net-NAME.json): rules, lease,
+ * names, and the veth when del_veth. */
+int net_teardown_file(const char *state_dir, const char *file, int del_veth, sbc_err *e);
 /* Make the bridge of c or adopt the one there (see setup.c); its ifindex or -1. */
 int net_ensure_bridge(const sbc_netconf *c, sbc_err *e);
 int net_nft_lock(const char *netdir, sbc_err *e);

@@ -28,7 +28,7 @@
 #include "net/nft.h"
 
 /* ---- nf_tables ---- */
-static void nft_base(sbc_nlb *b, const sbc_netconf *c)
+void net_nft_base(sbc_nlb *b, const sbc_netconf *c)
 {
     const char *t = c->table, *br = c->bridge;
     sbc_nft_add_table(b, t);
@@ -270,9 +270,10 @@ int net_ensure_bridge(const sbc_netconf *c, sbc_err *e)
     return idx;
 }
 
-/* Create the veth pair with its peer eth0 directly in pid's netns, then
- * address, routes and lo there through one socket made inside it. */
-static int make_veth(const sbc_netconf *c, int bridx, pid_t pid, uint32_t ip, sbc_err *e)
+/* Create the veth pair with its peer ifname directly in pid's netns, then
+ * address and (eth0) the default route there through one socket made
+ * inside it. */
+int net_make_veth(const sbc_netconf *c, int bridx, pid_t pid, uint32_t ip, const char *ifname, sbc_err *e)
 {
     char veth[16];
     uint8_t mac[6];
@@ -285,7 +286,7 @@ static int make_veth(const sbc_netconf *c, int bridx, pid_t pid, uint32_t ip, sb
     int r = -1;
     for (int attempt = 0; attempt < 6; attempt++) {
         b.len = b.msg = 0;
-        sbc_rtnl_msg_veth(&b, veth, bridx, "eth0", pid, -1, mac);
+        sbc_rtnl_msg_veth(&b, veth, bridx, ifname, pid, -1, mac);
         r = sbc_nl_talk(&nl, &b, NULL, NULL, e);
         if (r == 0 || e->errnum != EEXIST || attempt == 5)
             break;
@@ -305,17 +306,18 @@ static int make_veth(const sbc_netconf *c, int bridx, pid_t pid, uint32_t ip, sb
     }
     if ((r = sbc_nl_open_netns(&nl, pid, e)) < 0)
         goto out;
-    int idx = sbc_link_get(&nl, "eth0", e);
+    int idx = sbc_link_get(&nl, ifname, e);
     if (idx < 0) {
         r = -1;
     } else {
         b.len = b.msg = 0;
         sbc_rtnl_msg_setlink(&b, idx, NULL, 1, NULL, 0, -1);
         sbc_rtnl_msg_addr(&b, 1, idx, ip, c->subnet.len);
-        sbc_rtnl_msg_route(&b, 1, 0, 0, c->gateway, idx);
+        if (!strcmp(ifname, "eth0"))
+            sbc_rtnl_msg_route(&b, 1, 0, 0, c->gateway, idx);
         r = sbc_nl_talk(&nl, &b, NULL, NULL, e);
         if (r < 0)
-            sbc_err_wrap(e, "configure eth0 in the container");
+            sbc_err_wrap(e, "configure %s in the container", ifname);
     }
     sbc_nl_close(&nl);
 out:
@@ -370,7 +372,7 @@ int net_take_stale(sbc_leases *l, struct net_stale **st)
     return n;
 }
 
-static cJSON *net_record(const char *cid, const sbc_netconf *c, uint32_t ip, const sbc_netopts *o)
+cJSON *net_record(const char *cid, const sbc_netconf *c, uint32_t ip, const sbc_netopts *o)
 {
     char a[16], g[16], mac[18], veth[16];
     uint8_t m[6];
@@ -516,12 +518,12 @@ int sbc_net_setup(const char *cid, pid_t pid, const int nsfd[2], const char *sta
         goto fail;
     sbc_leases_close(&l);
     /* 2. the pair, the address, the routes */
-    if ((r = make_veth(&c, bridx, pid, ip, e)) < 0)
+    if ((r = net_make_veth(&c, bridx, pid, ip, "eth0", e)) < 0)
         goto fail;
     /* 3. one nf_tables transaction: table, chains, fixed rules, ports */
     sbc_nlb b = {0};
     sbc_nft_begin(&b);
-    nft_base(&b, &c);
+    net_nft_base(&b, &c);
     for (int i = 0; i < o.nports; i++)
         nft_port_rule(&b, &c, &o.ports[i], ip, cid);
     sbc_nft_end(&b);
@@ -538,7 +540,7 @@ int sbc_net_setup(const char *cid, pid_t pid, const int nsfd[2], const char *sta
     if ((r = net_write_etc(state_dir, cid, &o, &c, sbc_ip_fmt(ip, a), e)) < 0)
         goto fail;
     if (c.id[0])
-        net_names_join(&c, cid, state_dir);
+        net_names_join(&c, cid, state_dir, "net.json");
     net_clean_stale(&c, st, nst, NULL, NULL);
     free(st);
     free(o.ports);
@@ -561,9 +563,9 @@ fail:
 }
 
 /* ---- teardown ---- */
-static int teardown(const char *state_dir, int del_veth, sbc_err *e)
+int net_teardown_file(const char *state_dir, const char *file, int del_veth, sbc_err *e)
 {
-    char *p = sbc_xasprintf("%s/net.json", state_dir);
+    char *p = sbc_xasprintf("%s/%s", state_dir, file);
     if (access(p, F_OK) < 0) {
         free(p);
         return 0;
@@ -619,6 +621,29 @@ static int teardown(const char *state_dir, int del_veth, sbc_err *e)
     }
     cJSON_Delete(j);
     return r;
+}
+
+/* The networks connected later (net-NAME.json, connect.c) go first. */
+static int teardown(const char *state_dir, int del_veth, sbc_err *e)
+{
+    int dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
+    char **names = NULL;
+    size_t n = 0;
+    if (dfd >= 0) {
+        sbc_dir_names(dfd, &names, &n);
+        close(dfd);
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t k = strlen(names[i]);
+        if (r == 0 && !strncmp(names[i], "net-", 4) && k > 9 && !strcmp(names[i] + k - 5, ".json") &&
+            (r = net_teardown_file(state_dir, names[i], del_veth, e)) == 0) {
+            char *p = sbc_xasprintf("%s/%s", state_dir, names[i]);
+            unlink(p);
+            free(p);
+        }
+    }
+    sbc_names_free(names, n);
+    return r < 0 ? -1 : net_teardown_file(state_dir, "net.json", del_veth, e);
 }
 
 int sbc_net_teardown(const char *state_dir, sbc_err *e)
