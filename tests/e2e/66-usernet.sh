@@ -156,7 +156,24 @@ check "web1's /etc/hosts still names web1 itself" hosts_has web1 web1
 st a sbc-run -d --network n1 --name cli3 "$IMG" busybox sleep 600 >/dev/null
 expect_out hello "a container joining later reaches web1 by name" st a sbc-exec cli3 busybox wget -q -O - http://web1:8080/index.html
 check "and web1's /etc/hosts names it" hosts_has web1 cli3
+# connect/disconnect: cli2 (n2) joins n1 too, with an alias
+expect_rc 0 "network connect --alias c2 n1 cli2" st a sbc-network connect --alias c2 n1 cli2
+run st a sbc-exec cli2 busybox ip -4 -o addr show eth1
+check "cli2 has a second interface eth1 in $S1.0/24" sh -c "echo '$OUT' | grep -q ' $S1\.'"
+expect_rc 0 "connected: cli2 reaches web1 by name" st a sbc-exec cli2 busybox ping -c1 -W2 web1
+expect_rc 0 "connected: web1 reaches cli2 by its alias c2" st a sbc-exec web1 busybox ping -c1 -W2 c2
+run st a sbc-exec cli2 busybox ip route
+check "cli2's default route stays on its first network" sh -c "echo '$OUT' | grep -q '^default via $S2.1 dev eth0'"
+expect_rc 125 "connecting again is refused" st a sbc-network connect n1 cli2
+expect_err_match "already connected to network n1" "that refusal is one line"
+expect_rc 125 "disconnecting the first network is refused" st a sbc-network disconnect n2 cli2
+expect_rc 0 "network disconnect n1 cli2" st a sbc-network disconnect n1 cli2
+expect_rc 1 "disconnected: cli2 no longer resolves web1" st a sbc-exec cli2 busybox ping -c1 -W1 web1
+check "disconnected: web1's /etc/hosts no longer names c2" fails hosts_has web1 c2
+check "disconnected: no eth1 in cli2" fails st a sbc-exec cli2 busybox ip link show eth1
+expect_rc 0 "connect again" st a sbc-network connect n1 cli2
 for c in web1 cli2 cli3 def1; do st a sbc-rm -f $c >/dev/null; done
+check "rm -f of a connected container frees its lease on n1 too" fails grep -q . "$ROOTA/network/n1/leases"
 run st a sbc-network prune
 check "prune removes the unused user networks" sh -c "echo '$OUT' | grep -q 'network n1' && echo '$OUT' | grep -q 'network n2'"
 check "their bridges are gone" sh -c "[ ! -e /sys/class/net/$BR1 ] && [ ! -e /sys/class/net/$BR2 ]"
