@@ -174,6 +174,12 @@ check "disconnected: no eth1 in cli2" fails st a sbc-exec cli2 busybox ip link s
 expect_rc 0 "connect again" st a sbc-network connect n1 cli2
 for c in web1 cli2 cli3 def1; do st a sbc-rm -f $c >/dev/null; done
 check "rm -f of a connected container frees its lease on n1 too" fails grep -q . "$ROOTA/network/n1/leases"
+# a reboot loses bridges and tables: the network comes back with its first container
+ip link del "$BR1"; nft delete table ip "sbc-$BR1"
+check "(reboot simulated: n1's bridge is gone)" test ! -e "/sys/class/net/$BR1"
+expect_rc 0 "after a reboot, a container on n1 runs" st a sbc-run --rm --network n1 "$IMG" busybox true
+check "n1's bridge is back with its gateway $S1.1" sh -c "ip -4 -o addr show dev $BR1 | grep -q ' $S1.1/24 '"
+check "n1's nft table is back" nft list table ip "sbc-$BR1"
 run st a sbc-network prune
 check "prune removes the unused user networks" sh -c "echo '$OUT' | grep -q 'network n1' && echo '$OUT' | grep -q 'network n2'"
 check "their bridges are gone" sh -c "[ ! -e /sys/class/net/$BR1 ] && [ ! -e /sys/class/net/$BR2 ]"
