@@ -35,6 +35,7 @@ enum {
     O_RM = 256, O_NAME, O_ENVFILE, O_ENTRY, O_TMPFS, O_RO, O_CPUS, O_PIDS, O_NET, O_INIT,
     O_CIDFILE, O_STOPSIG, O_PULL, O_IP, O_DNS, O_DNSSEARCH, O_DNSOPT, O_ADDHOST, O_GROUPADD,
     O_PRIV, O_CAPADD, O_CAPDROP, O_SECOPT, O_DEVICE, O_SYSCTL, O_USERNS, O_RESTART,
+    O_NETALIAS,
     O_PUB = 'p', O_PUBALL = 'P',
 };
 
@@ -119,7 +120,7 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
         {"tmpfs", 0, SBC_OPT_ARG, O_TMPFS}, {"read-only", 0, SBC_OPT_NOARG, O_RO},
         {"memory", 'm', SBC_OPT_ARG, O_MEM}, {"cpus", 0, SBC_OPT_ARG, O_CPUS},
         {"pids-limit", 0, SBC_OPT_ARG, O_PIDS}, {"network", 0, SBC_OPT_ARG, O_NET},
-        {"net", 0, SBC_OPT_ARG | SBC_OPT_HIDDEN, O_NET}, {"init", 0, SBC_OPT_NOARG, O_INIT},
+        {"net", 0, SBC_OPT_ARG | SBC_OPT_HIDDEN, O_NET}, {"network-alias", 0, SBC_OPT_ARG, O_NETALIAS}, {"init", 0, SBC_OPT_NOARG, O_INIT},
         {"cidfile", 0, SBC_OPT_ARG, O_CIDFILE}, {"stop-signal", 0, SBC_OPT_ARG, O_STOPSIG},
         {"pull", 0, SBC_OPT_ARG, O_PULL}, {"ip", 0, SBC_OPT_ARG, O_IP},
         {"restart", 0, SBC_OPT_ARG, O_RESTART},
@@ -190,6 +191,7 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
         }
         case O_NET: o->network = p.arg; break;
         case O_IP: o->ip = p.arg; break;
+        case O_NETALIAS: add(&o->net_aliases, &o->nnet_aliases, p.arg); break;
         case O_PUB: add(&o->publish, &o->npublish, p.arg); break;
         case O_PUBALL: o->publish_all = sbc_opt_bool(&p); break;
         case O_DNS: add(&o->dns, &o->ndns, p.arg); break;

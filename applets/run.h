@@ -24,7 +24,9 @@
     "  -m, --memory BYTES      memory limit (e.g. 64m)\n" \
     "      --cpus N            CPU quota (e.g. 0.5)\n" \
     "      --pids-limit N      maximum number of processes\n" \
-    "      --network MODE      bridge (default), none, host or container:NAME\n" \
+    "      --network MODE      bridge (default), none, host, container:NAME or a\n" \
+    "                          user network (sbc-network create)\n" \
+    "      --network-alias A   another name of the container on a user network\n" \
     "      --ip ADDR           fixed IPv4 address on the bridge network\n" \
     "  -p, --publish [IP:][HOSTPORT:]PORT[/tcp|udp]  publish a container port\n" \
     "  -P, --publish-all       publish the image's exposed ports on random ports\n" \

@@ -291,9 +291,18 @@ static int netopts_of(const char *root, const sbc_create_opts *o, plan *p, sbc_e
         p->netns = netns_of(t.dir, p->netns_buf);
         sbc_container_free(&t);
     } else {
-        return sbc_err_set(e, SBC_EXIT_FAIL, "network %s not found (use bridge, none, host, container:NAME, pasta or "
-                           "slirp4netns)", net);
+        sbc_netconf nc; /* a user network */
+        int found = !sbc_rootless() && sbc_net_load(&nc, net, 0, e) == 0;
+        sbc_net_config_free(&nc);
+        if (!found)
+            return sbc_err_set(e, SBC_EXIT_FAIL, "network %s not found (use bridge, none, host, container:NAME, pasta, "
+                               "slirp4netns or a network of sbc-network create)", net);
+        cJSON_AddStringToObject(j, "mode", "bridge");
+        cJSON_AddStringToObject(j, "network", net);
+        p->netmode = sbc_xstrdup(net);
     }
+    if (o->nnet_aliases)
+        cJSON_AddItemToObject(j, "aliases", str_array(o->net_aliases, o->nnet_aliases));
     if (o->name)
         cJSON_AddStringToObject(j, "name", o->name);
     if (o->hostname)

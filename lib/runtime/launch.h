@@ -40,6 +40,8 @@ typedef struct sbc_create_opts {
     const char *ip;
     const char **publish, **dns, **dns_search, **dns_options, **add_hosts;
     int npublish, ndns, ndns_search, ndns_options, nadd_hosts, publish_all;
+    const char **net_aliases; /* --network-alias (a user network's) */
+    int nnet_aliases;
     int read_only, init, interactive, tty, autoremove;
     /* security: --privileged, --cap-add/--cap-drop (names as given),
      * --device HOST[:CONTAINER][:PERMS], --sysctl KEY=VALUE, --security-opt
