@@ -13,6 +13,7 @@
 #include "base/err.h"
 #include "base/version.h"
 #include "image/store.h"
+#include "net/net.h"
 
 /* The script asks the binary for everything it completes: the applets
  * (--list), an applet's options (--complete-options, "=" after those that
@@ -239,6 +240,14 @@ int sbc_complete_names(FILE *f, const char *kind)
         names_in(f, dir);
     } else if (!strcmp(kind, "networks")) {
         fputs("bridge\nhost\nnone\n", f);
+        char **names = NULL;
+        size_t n = 0;
+        if (sbc_net_user_names(&names, &n) == 0)
+            for (size_t i = 0; i < n; i++) {
+                fprintf(f, "%s\n", names[i]);
+                free(names[i]);
+            }
+        free(names);
     } else if (!strcmp(kind, "images")) {
         sbc_err e = {0};
         sbc_store s;

@@ -20,9 +20,9 @@ const char system_usage[] =
     "  df                 images, containers, volumes and build cache: count,\n"
     "                     in use, size (layers two images share counted once)\n"
     "                     and what a prune would free\n"
-    "  prune              remove stopped containers, the addresses and rules of\n"
-    "                     containers gone, dangling images (-a: every unused\n"
-    "                     image)\n"
+    "  prune              remove stopped containers, the user networks no container\n"
+    "                     uses (and the addresses and rules of containers gone),\n"
+    "                     dangling images (-a: every unused image)\n"
     "\n"
     "Options:\n"
     "  -a, --all          prune: every image no container uses, not only dangling\n"
@@ -58,7 +58,7 @@ static void df_print(const sbc_df_row *r, int json)
 static void net_removed(void *arg, const char *what)
 {
     (void)arg;
-    printf("Deleted Network leftover: %s\n", what);
+    printf("Deleted Networks: %s\n", what);
 }
 
 int system_main(int argc, char **argv)
@@ -91,9 +91,11 @@ int system_main(int argc, char **argv)
     if (!strcmp(cmd, "df")) {
         sbc_df_row rows[4];
         rc = sbc_df(&s, rows, &e) < 0 ? sbc_err_print(&e) : (df_print(rows, json), 0);
-    } else if (sbc_prune_confirm(force, all ? "all stopped containers, all images without at least one "
-                                               "container associated to them"
-                                             : "all stopped containers, all dangling images")) {
+    } else if (sbc_prune_confirm(force, all ? "all stopped containers, all networks not used by at least one "
+                                               "container, all images without at least one container "
+                                               "associated to them"
+                                             : "all stopped containers, all networks not used by at least "
+                                               "one container, all dangling images")) {
         long long freed = 0, f = 0;
         sbc_prune_report rep = {0};
         if (sbc_prune_containers(&s, sbc_prune_print, &rep, &f, &e) < 0)
