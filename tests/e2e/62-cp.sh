@@ -96,19 +96,28 @@ sbc-cp r:/tmp/l "$H/ev" >/dev/null 2>&1
 check "host untouched after the symlink attacks" host_clean
 
 # ---- a swap race: /w/x is a dir and a symlink to / in turn ----
+# (the container has no /etc/$S and no /w/x/etc/$S: any copy out that
+# succeeds read the host's; a copy in through /w/x/etc lands in the
+# container's /w/x/etc or /etc, never the host's)
+Q=sbc-cp-race-$$
+on_exit rm -f "/etc/$Q" "/$Q"
 sbc-exec -d r sh -c 'mkdir -p /w; while :; do rm -rf /w/x; mkdir -p /w/x/etc; echo inner >/w/x/etc/f; rm -rf /w/x; ln -s / /w/x; done'
 leak=0
 for i in $(seq 40); do
-  sbc-cp r:/w/x/etc/$S "$H/race$i" >/dev/null 2>&1
+  sbc-cp r:/w/x/etc/$S "$H/race$i" >/dev/null 2>&1 && leak=1
   sbc-cp r:/w/x - 2>/dev/null | grep -qa HOSTSECRET && leak=1
   sbc-cp -L r:/w/x/etc "$H/rd$i" >/dev/null 2>&1
-  sbc-cp "$H/plant" r:/w/x/etc/$P >/dev/null 2>&1
-  sbc-cp "$H/plant" r:/w/x/$P >/dev/null 2>&1
+  sbc-cp "$H/plant" r:/w/x/etc/$Q >/dev/null 2>&1
+  sbc-cp "$H/plant" r:/w/x/$Q >/dev/null 2>&1
 done
 grep -rqas HOSTSECRET "$H"/race* "$H"/rd* && leak=1
+ls "$H"/rd*/$S >/dev/null 2>&1 && leak=1
 [ "$leak" = 0 ] && pass "swap race: nothing of the host read" || fail "swap race: host file leaked"
-check "swap race: nothing of the host written" host_clean
-sbc-exec r sh -c "test -e /etc/$P" && pass "  the copies in went to the container" || skip "race: no copy landed in the container's /etc"
+[ ! -e "/etc/$Q" ] && [ ! -e "/$Q" ] && pass "swap race: nothing of the host written" || fail "swap race: written on the host"
+check "  sentinel intact" host_clean
+ls "$H"/rd*/f >/dev/null 2>&1 && pass "  copies of the dir state happened" || skip "race: the dir state never copied"
+sbc-exec r sh -c "test -e /etc/$Q -o -e /$Q" && pass "  copies through the symlink state went into the container" ||
+  skip "race: no copy in met the symlink state"
 
 # ---- stopped containers: exited and created ----
 expect_rc 0 "stop" sbc-stop -t 1 r
@@ -124,6 +133,27 @@ expect_rc 0 "out of it" sbc-cp c:/tmp/dir3/sub/b "$H/cb"
 [ "$(cat "$H/cb")" = b ] && pass "  content" || fail "  content"
 expect_rc 0 "start r again" sbc-start r
 expect_out "b" "  the copy in is in its root" sbc-exec r cat /tmp/dir3/sub/b
+
+# ---- the copy driver's rootfs dir ----
+if SBC_STORAGE_DRIVER=copy sbc-create --network none --name cc busybox true >/dev/null 2>&1; then
+  expect_rc 0 "copy driver: dir in" sbc-cp "$H/dir" cc:/tmp/d
+  expect_rc 0 "copy driver: out" sbc-cp cc:/tmp/d/sub/b "$H/ccb"
+  [ "$(cat "$H/ccb")" = b ] && pass "  content" || fail "  content"
+  python3 -c '
+import sys, tarfile
+t = tarfile.open(sys.argv[1], "w")
+for n, l in (("abs", "/etc"), ("rel", "../../../../../etc")):
+    i = tarfile.TarInfo(n); i.type = tarfile.SYMTYPE; i.linkname = l; t.addfile(i)
+t.close()' "$H/links.tar"
+  sbc-cp - cc:/ <"$H/links.tar" >/dev/null 2>&1 && pass "copy driver: symlinks in by tar" || fail "copy driver: tar in"
+  expect_rc 0 "copy driver: abs symlink as DEST parent" sbc-cp "$H/plant" cc:/abs/$P
+  expect_rc 0 "copy driver: ../ symlink as DEST parent" sbc-cp "$H/plant" cc:/rel/
+  expect_rc 1 "copy driver: abs symlink as SRC parent" sbc-cp cc:/abs/$S "$H/leak7"
+  check "  host untouched" host_clean
+  expect_rc 0 "  the copy is in its /etc" sbc-cp cc:/etc/$P "$H/ccp"
+else
+  skip "copy driver: cannot create a container with it here"
+fi
 
 # ---- errors ----
 expect_rc 1 "no such container" sbc-cp nosuch:/x "$H/q"
