@@ -77,7 +77,8 @@ int cp_main(int argc, char **argv)
     if (sbc_ctrfs_open(sbc_root_dir(), sc ? sc : dc, &f, &e) < 0 || hroot < 0) {
         rc = -1;
     } else {
-        sbc_cp_end ce = {f.root, sc ? sp : dp}, he = {hroot, host_path(host, hb, sizeof hb)};
+        sbc_cp_end ce = {f.root, sc ? sp : dp, f.uid, f.gid, f.size},
+                   he = {hroot, host_path(host, hb, sizeof hb), 0, 0, 0};
         co.uid = sc ? getuid() : 0;
         co.gid = sc ? getgid() : 0;
         if (!strcmp(host, "-"))

@@ -65,6 +65,14 @@ int sbc_ctrfs_open(const char *store_root, const char *ref, sbc_ctrfs *f, sbc_er
         return -1;
     }
     f->loaded = 1;
+    const cJSON *un = sbc_json_obj(f->c.config, "Userns");
+    if (un && !sbc_json_int(un, "SubSize", 0)) {
+        f->uid = (uint32_t)sbc_json_int(un, "UidBase", 0);
+        f->gid = (uint32_t)sbc_json_int(un, "GidBase", 0);
+        f->size = (uint32_t)sbc_json_int(un, "Size", 0);
+    } else if (un) {
+        return sbc_err_set(e, SBC_EXIT_FAIL, "container %s: rootless with subordinate ids: not supported yet", ref);
+    }
     if (sbc_container_refresh(&f->c) == 1) {
         char p[64];
         snprintf(p, sizeof p, "/proc/%d/root", (int)f->c.state.pid);
@@ -197,6 +205,7 @@ static int src_open(const sbc_cp_end *s, int follow, struct cpath *c, int *pfd, 
 struct ux {
     struct archive *a;
     int dir;
+    const sbc_cp_end *to; /* (its id map) */
     const sbc_cp_opts *o;
     sbc_err *e;
     char buf[65536];
@@ -275,6 +284,10 @@ static int ux_meta(struct ux *u, struct archive_entry *en, int pfd, const char *
 {
     uid_t uid = u->o->archive ? (uid_t)archive_entry_uid(en) : u->o->uid;
     gid_t gid = u->o->archive ? (gid_t)archive_entry_gid(en) : u->o->gid;
+    if (uid < u->to->size)
+        uid += u->to->uid;
+    if (gid < u->to->size)
+        gid += u->to->gid;
     if (fchownat(pfd, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && (errno != EPERM || geteuid() == 0))
         return -1;
     struct timespec ts[2] = {{archive_entry_mtime(en), 0}, {archive_entry_mtime(en), 0}};
@@ -332,10 +345,10 @@ static int ux_entry(struct ux *u, struct archive_entry *en)
     return rc < 0 ? sbc_err_sys(u->e, "entry %s", name) : 0;
 }
 
-static int untar(int dir, int in_fd, const sbc_cp_opts *o, sbc_err *e)
+static int untar(int dir, const sbc_cp_end *to, int in_fd, const sbc_cp_opts *o, sbc_err *e)
 {
     struct ux *u = sbc_xcalloc(1, sizeof *u);
-    u->dir = dir, u->o = o, u->e = e;
+    u->dir = dir, u->to = to, u->o = o, u->e = e;
     u->a = archive_read_new();
     archive_read_support_format_tar(u->a);
     int rc = 0, r;
@@ -355,9 +368,12 @@ static int untar(int dir, int in_fd, const sbc_cp_opts *o, sbc_err *e)
 
 /* ---- the copies ---- */
 
-static void tar_opts(sbc_tarw_opts *t)
+static void tar_opts(sbc_tarw_opts *t, const sbc_cp_end *from)
 {
     sbc_tarw_opts_init(t);
+    t->shift_uid = from->uid;
+    t->shift_gid = from->gid;
+    t->shift_size = from->size;
     t->compression = SBC_COMP_NONE;
     t->plain = 1;
     t->mtime = -1;
@@ -373,7 +389,7 @@ int sbc_cp_tar_out(const sbc_cp_end *src, const sbc_cp_opts *o, int out_fd, sbc_
     struct cpath orig;
     split(src->path, &orig, e);
     sbc_tarw_opts t;
-    tar_opts(&t);
+    tar_opts(&t, src);
     int rc = sbc_tarw_entry(pfd, c.base, c.dot ? "." : orig.base, out_fd, &t, e);
     close(pfd);
     return rc;
@@ -385,7 +401,7 @@ int sbc_cp_tar_in(const sbc_cp_end *dst, const sbc_cp_opts *o, int in_fd, sbc_er
     if (d < 0)
         return errno == ENOTDIR ? sbc_err_set(e, 1, "%s: not a directory", dst->path)
                                 : no_path(e, dst->path);
-    int rc = untar(d, in_fd, o, e);
+    int rc = untar(d, dst, in_fd, o, e);
     close(d);
     return rc;
 }
@@ -440,12 +456,12 @@ int sbc_cp(const sbc_cp_end *src, const sbc_cp_end *dst, const sbc_cp_opts *o, s
     if (pid == 0) { /* the reader: the source as a tar into the pipe */
         close(p[0]);
         sbc_tarw_opts t;
-        tar_opts(&t);
+        tar_opts(&t, src);
         _exit(sbc_tarw_entry(pfd, c.base, name, p[1], &t, ce) < 0);
     }
     close(p[1]);
     close(pfd);
-    int rc = pid < 0 ? sbc_err_sys(e, "fork") : untar(dfd, p[0], o, e), st2 = 0;
+    int rc = pid < 0 ? sbc_err_sys(e, "fork") : untar(dfd, dst, p[0], o, e), st2 = 0;
     close(p[0]);
     close(dfd);
     if (pid > 0 && (waitpid(pid, &st2, 0) < 0 || st2 != 0)) {

@@ -18,6 +18,7 @@
  */
 #ifndef SBC_CTRFS_H
 #define SBC_CTRFS_H
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "base/err.h"
@@ -26,6 +27,9 @@
 typedef struct sbc_ctrfs {
     sbc_container c;
     int root;     /* dir fd of the container's / */
+    /* a remapped container (--userns remap): its ids 0..size-1 are
+     * uid+n, gid+n on the host (size 0: not remapped) */
+    uint32_t uid, gid, size;
     int loaded;   /* c is loaded (to free) */
 } sbc_ctrfs;
 
@@ -38,13 +42,14 @@ void sbc_ctrfs_close(sbc_ctrfs *f);
 typedef struct sbc_cp_end {
     int root;
     const char *path;
+    uint32_t uid, gid, size; /* its ids on the host, as in sbc_ctrfs */
 } sbc_cp_end;
 
 typedef struct sbc_cp_opts {
     int follow;       /* -L: follow the source if it is a symlink (in its root) */
     int archive;      /* -a: keep the owners of the source */
-    uid_t uid;        /* else: the owner given to what is written */
-    gid_t gid;
+    uid_t uid;        /* else: the owner given to what is written (as seen */
+    gid_t gid;        /* in the destination's root) */
 } sbc_cp_opts;
 
 /* docker cp: src (file, symlink or dir; "DIR/." its contents) to dst (an

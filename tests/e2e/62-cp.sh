@@ -155,6 +155,23 @@ else
   skip "copy driver: cannot create a container with it here"
 fi
 
+# ---- a remapped container (--userns remap): owners as it sees them ----
+if sbc-run -d --userns remap --network none --name um busybox sh -c 'echo x >/mine; chown 7:7 /mine; touch /ready; sleep 1000' >/dev/null 2>&1 &&
+   wait_for 20 sbc-exec um test -e /ready; then
+  expect_rc 0 "remapped: file in" sbc-cp "$H/f.bin" um:/tmp/f.bin
+  expect_out "0:0" "  root's inside" sbc-exec um stat -c %u:%g /tmp/f.bin
+  expect_rc 0 "remapped: -a keeps the owner" sbc-cp -a "$H/f.bin" um:/tmp/fa.bin
+  expect_out "1234:1234" "  1234 inside" sbc-exec um stat -c %u:%g /tmp/fa.bin
+  sbc-cp -a um:/mine - 2>/dev/null | tar tvf - 2>/dev/null | grep -q ' 7/7 ' && pass "remapped: tar out has its ids" || fail "remapped: tar out ids ($(sbc-cp -a um:/mine - 2>&1 | tar tvf - 2>&1))"
+  sbc-stop -t 1 um >/dev/null 2>&1
+  expect_rc 0 "remapped, exited: file in" sbc-cp "$H/plant" um:/tmp/p2
+  expect_rc 0 "start it again" sbc-start um
+  wait_for 20 sbc-exec um test -e /tmp/p2
+  expect_out "0:0" "  root's inside" sbc-exec um stat -c %u:%g /tmp/p2
+else
+  skip "remapped: --userns remap does not run here"
+fi
+
 # ---- errors ----
 expect_rc 1 "no such container" sbc-cp nosuch:/x "$H/q"
 expect_err_match "No such container: nosuch" "  one line"
