@@ -26,6 +26,7 @@ const char cp_usage[] =
     "Options:\n"
     "  -a, --archive       keep the owners (uid:gid) of the source; else files\n"
     "                      copied in are root's, copied out the caller's\n"
+    "                      (and without their setuid and setgid bits)\n"
     "  -L, --follow-link   follow SRC_PATH if it is a symlink\n";
 
 /* "NAME:PATH" names a container unless it starts like a local path. */
@@ -77,16 +78,15 @@ int cp_main(int argc, char **argv)
     if (sbc_ctrfs_open(sbc_root_dir(), sc ? sc : dc, &f, &e) < 0 || hroot < 0) {
         rc = -1;
     } else {
-        sbc_cp_end ce = {f.root, sc ? sp : dp, f.uid, f.gid, f.size},
-                   he = {hroot, host_path(host, hb, sizeof hb), 0, 0, 0};
+        sbc_cp_end ce = {f.root, sc ? sp : dp, sc ? sc : dc, f.uid, f.gid, f.size},
+                   he = {hroot, host_path(host, hb, sizeof hb), NULL, 0, 0, 0};
         co.uid = sc ? getuid() : 0;
         co.gid = sc ? getgid() : 0;
+        co.nosuid = sc && !co.archive;
         if (!strcmp(host, "-"))
             rc = sc ? sbc_cp_tar_out(&ce, &co, 1, &e) : sbc_cp_tar_in(&ce, &co, 0, &e);
         else
             rc = sc ? sbc_cp(&ce, &he, &co, &e) : sbc_cp(&he, &ce, &co, &e);
-        if (rc < 0 && e.code == 1)
-            sbc_err_wrap(&e, "%s", sc ? sc : dc);
     }
     sbc_ctrfs_close(&f);
     if (hroot >= 0)

@@ -752,8 +752,11 @@ static int tw_entry(struct tw *t, int dfd, const char *name, size_t plen, int de
         return rc;
     }
     int fd = -1; /* a regular file is opened first: it may be gone by now */
-    if (S_ISREG(st.st_mode) && (fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-        return vanished() ? 0 : tw_sys(t, "open");
+    if (S_ISREG(st.st_mode) && (fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) < 0)
+        return vanished() || errno == ENXIO ? 0 : tw_sys(t, "open");
+    /* (a running container may have made it a fifo meanwhile: not waited on) */
+    if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)))
+        return close(fd), 0;
     set_common(t, &st, t->path);
     if (st.st_nlink > 1) {
         const char *first = sbc_links_find(&t->links, st.st_dev, st.st_ino);

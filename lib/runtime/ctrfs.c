@@ -158,12 +158,26 @@ static int split(const char *p, struct cpath *c, sbc_err *e)
     return 0;
 }
 
-static int no_path(sbc_err *e, const char *p)
+/* " in container NAME" or " on the host" */
+static const char *where(const sbc_cp_end *x, char *b, size_t n)
+{
+    snprintf(b, n, x->name ? " in container %s" : " on the host", x->name);
+    return b;
+}
+
+static int no_path(sbc_err *e, const sbc_cp_end *x, const char *p)
 {
     int en = errno;
-    sbc_err_set(e, 1, "Could not find the file %s: %s", p, strerror(en));
+    char w[160];
+    sbc_err_set(e, 1, "Could not find the file %s%s: %s", p, where(x, w, sizeof w), strerror(en));
     e->errnum = en;
     return -1;
+}
+
+static int not_dir(sbc_err *e, const sbc_cp_end *x, const char *p)
+{
+    char w[160];
+    return sbc_err_set(e, 1, "%s%s: not a directory", p, where(x, w, sizeof w));
 }
 
 /* The source: its parent dir (*pfd), name and stat; with follow (or a
@@ -176,13 +190,15 @@ static int src_open(const sbc_cp_end *s, int follow, struct cpath *c, int *pfd, 
     int dot = c->dot, slash = c->slash;
     for (int hops = 0;; hops++) {
         if ((*pfd = in_root(s->root, c->parent, O_PATH | O_DIRECTORY)) < 0)
-            return no_path(e, s->path);
+            return no_path(e, s, s->path);
         if (fstatat(*pfd, c->base, st, AT_SYMLINK_NOFOLLOW) < 0)
             break;
-        if (!S_ISLNK(st->st_mode) || !(follow || dot || slash))
-            return (dot || slash) && !S_ISDIR(st->st_mode)
-                       ? (close(*pfd), sbc_err_set(e, 1, "%s: not a directory", s->path))
-                       : 0;
+        if (!S_ISLNK(st->st_mode) || !(follow || dot || slash)) {
+            if (!(dot || slash) || S_ISDIR(st->st_mode))
+                return 0;
+            close(*pfd);
+            return not_dir(e, s, s->path);
+        }
         char t[PATH_MAX], np[2 * PATH_MAX + 1];
         ssize_t n = hops < 40 ? readlinkat(*pfd, c->base, t, sizeof t - 1) : (errno = ELOOP, -1);
         if (n < 0)
@@ -197,7 +213,7 @@ static int src_open(const sbc_cp_end *s, int follow, struct cpath *c, int *pfd, 
     int en = errno;
     close(*pfd);
     errno = en;
-    return no_path(e, s->path);
+    return no_path(e, s, s->path);
 }
 
 /* ---- writing a tar into a dir ---- */
@@ -298,7 +314,7 @@ static int ux_meta(struct ux *u, struct archive_entry *en, int pfd, const char *
         return -1;
     char p[64];
     snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
-    int rc = chmod(p, archive_entry_perm(en) & 07777);
+    int rc = chmod(p, archive_entry_perm(en) & (u->o->nosuid ? 01777 : 07777));
     if (rc == 0 && archive_entry_filetype(en) != AE_IFDIR)
         rc = utimensat(AT_FDCWD, p, ts, 0);
     close(fd);
@@ -399,8 +415,7 @@ int sbc_cp_tar_in(const sbc_cp_end *dst, const sbc_cp_opts *o, int in_fd, sbc_er
 {
     int d = in_root(dst->root, dst->path, O_PATH | O_DIRECTORY);
     if (d < 0)
-        return errno == ENOTDIR ? sbc_err_set(e, 1, "%s: not a directory", dst->path)
-                                : no_path(e, dst->path);
+        return errno == ENOTDIR ? not_dir(e, dst, dst->path) : no_path(e, dst, dst->path);
     int rc = untar(d, dst, in_fd, o, e);
     close(d);
     return rc;
@@ -411,6 +426,7 @@ static int dst_plan(const sbc_cp_end *d, int src_dir, const char *as, int *dfd, 
                     sbc_err *e)
 {
     struct cpath c;
+    char w[160];
     if (split(d->path, &c, e) < 0)
         return -1;
     struct stat st;
@@ -423,16 +439,16 @@ static int dst_plan(const sbc_cp_end *d, int src_dir, const char *as, int *dfd, 
     if (fd >= 0) {
         close(fd);
         if (src_dir)
-            return sbc_err_set(e, 1, "cannot copy a directory to a file: %s", d->path);
+            return sbc_err_set(e, 1, "cannot copy a directory to a file: %s%s", d->path, where(d, w, sizeof w));
         if (c.slash || c.dot)
-            return sbc_err_set(e, 1, "%s: not a directory", d->path);
+            return not_dir(e, d, d->path);
     } else if (errno != ENOENT) {
-        return no_path(e, d->path);
+        return no_path(e, d, d->path);
     } else if ((c.slash || c.dot) && !src_dir) {
-        return sbc_err_set(e, 1, "destination directory %s does not exist", d->path);
+        return sbc_err_set(e, 1, "destination directory %s%s does not exist", d->path, where(d, w, sizeof w));
     }
     if ((*dfd = in_root(d->root, c.parent, O_PATH | O_DIRECTORY)) < 0)
-        return no_path(e, c.parent);
+        return no_path(e, d, c.parent);
     snprintf(name, NAME_MAX + 1, "%s", c.base);
     return 0;
 }

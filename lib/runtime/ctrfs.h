@@ -42,6 +42,7 @@ void sbc_ctrfs_close(sbc_ctrfs *f);
 typedef struct sbc_cp_end {
     int root;
     const char *path;
+    const char *name;        /* the container's name for messages; NULL: the host */
     uint32_t uid, gid, size; /* its ids on the host, as in sbc_ctrfs */
 } sbc_cp_end;
 
@@ -50,6 +51,7 @@ typedef struct sbc_cp_opts {
     int archive;      /* -a: keep the owners of the source */
     uid_t uid;        /* else: the owner given to what is written (as seen */
     gid_t gid;        /* in the destination's root) */
+    int nosuid;       /* setuid and setgid bits dropped from what is written */
 } sbc_cp_opts;
 
 /* docker cp: src (file, symlink or dir; "DIR/." its contents) to dst (an

@@ -58,6 +58,12 @@ check "  the contents" diff -r --no-dereference "$H/dir" "$H/o3"
 expect_rc 1 "dir onto a file refused" sbc-cp r:/tmp/dir "$H/f.bin"
 expect_err_match "cannot copy a directory to a file" "  one line"
 
+sbc-exec r sh -c 'cp /bin/busybox /tmp/suid; chmod 4755 /tmp/suid'
+expect_rc 0 "a setuid file out" sbc-cp r:/tmp/suid "$H/suid"
+expect_out "755" "  without its setuid bit" stat -c %a "$H/suid"
+expect_rc 0 "-a: with it" sbc-cp -a r:/tmp/suid "$H/suid-a"
+expect_out "4755" "  4755" stat -c %a "$H/suid-a"
+
 # ---- tar streams ----
 sbc-cp r:/tmp/dir - >"$H/t1.tar" 2>/dev/null
 [ "$(tar tf "$H/t1.tar" | sort | tr '\n' ' ')" = "dir/ dir/a dir/link dir/sub/ dir/sub/b " ] && pass "tar out: names under dir/" || fail "tar out ($(tar tf "$H/t1.tar" | tr '\n' ' '))"
@@ -176,7 +182,9 @@ fi
 expect_rc 1 "no such container" sbc-cp nosuch:/x "$H/q"
 expect_err_match "No such container: nosuch" "  one line"
 expect_rc 1 "no such path in the container" sbc-cp r:/nope "$H/q"
-expect_err_match "^sbc-cp: r: .*/nope" "  one line naming it"
+expect_err_match "^sbc-cp: Could not find the file /nope in container r: No such file" "  one line naming it"
+expect_rc 1 "no such path on the host" sbc-cp "$H/nope" r:/tmp/
+expect_err_match "^sbc-cp: Could not find the file $H/nope on the host" "  one line naming it"
 expect_rc 125 "no container named" sbc-cp "$H/a" "$H/b"
 expect_rc 125 "two containers" sbc-cp r:/a c:/b
 expect_rc 125 "one operand" sbc-cp r:/a
