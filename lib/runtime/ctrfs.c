@@ -480,10 +480,11 @@ int sbc_cp(const sbc_cp_end *src, const sbc_cp_end *dst, const sbc_cp_opts *o, s
     int rc = pid < 0 ? sbc_err_sys(e, "fork") : untar(dfd, dst, p[0], o, e), st2 = 0;
     close(p[0]);
     close(dfd);
-    if (pid > 0 && (waitpid(pid, &st2, 0) < 0 || st2 != 0)) {
+    /* (the extraction's own error first: the reader's is then a broken pipe) */
+    if (pid > 0 && (waitpid(pid, &st2, 0) < 0 || st2 != 0) && rc == 0) {
         if (ce->msg[0])
             *e = *ce;
-        else if (rc == 0)
+        else
             sbc_err_set(e, SBC_EXIT_FAIL, "copy %s: the reader failed", src->path);
         rc = -1;
     }
