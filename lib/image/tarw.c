@@ -537,6 +537,7 @@ struct tw {
     char *buf;
     int owner_dfd;          /* the entry being written: dir fd and name, */
     const char *owner_name; /* for recorded_owner (-1: none) */
+    const char *top_as;     /* sbc_tarw_entry: the first entry's name in the tar */
 };
 
 static la_ssize_t tw_write(struct archive *a, void *cd, const void *p, size_t n)
@@ -704,12 +705,14 @@ static int tw_dir(struct tw *t, int dfd, size_t plen, int depth);
 
 static int tw_entry(struct tw *t, int dfd, const char *name, size_t plen, int depth)
 {
-    size_t nl = strlen(name);
+    const char *tn = t->top_as ? t->top_as : name;
+    t->top_as = NULL;
+    size_t nl = strlen(tn);
     if (plen + nl + 3 > sizeof t->path) {
         errno = ENAMETOOLONG;
         return tw_sys(t, "path below");
     }
-    memcpy(t->path + plen, name, nl + 1);
+    memcpy(t->path + plen, tn, nl + 1);
     size_t np = plen + nl;
     for (const char *const *x = t->o->exclude; x && *x; x++)
         if (!strcmp(*x, t->path))
@@ -749,8 +752,11 @@ static int tw_entry(struct tw *t, int dfd, const char *name, size_t plen, int de
         return rc;
     }
     int fd = -1; /* a regular file is opened first: it may be gone by now */
-    if (S_ISREG(st.st_mode) && (fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-        return vanished() ? 0 : tw_sys(t, "open");
+    if (S_ISREG(st.st_mode) && (fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) < 0)
+        return vanished() || errno == ENXIO ? 0 : tw_sys(t, "open");
+    /* (a running container may have made it a fifo meanwhile: not waited on) */
+    if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)))
+        return close(fd), 0;
     set_common(t, &st, t->path);
     if (st.st_nlink > 1) {
         const char *first = sbc_links_find(&t->links, st.st_dev, st.st_ino);
@@ -864,7 +870,7 @@ static int tw_run(struct tw *t, int dfd, sbc_layer_info *out)
         if (archive_write_header(t->a, t->en) != ARCHIVE_OK)
             return tw_err(t, "write");
     }
-    if (tw_dir(t, dfd, 0, 0) < 0)
+    if ((t->top_as ? tw_entry(t, dfd, t->o->top_name, 0, 0) : tw_dir(t, dfd, 0, 0)) < 0)
         return -1;
     if (archive_write_close(t->a) != ARCHIVE_OK)
         return tw_err(t, "tar");
@@ -937,4 +943,22 @@ int sbc_tarw_dir(const char *dir, int out_fd, const sbc_tarw_opts *o, sbc_layer_
         return -1;
     }
     return 0;
+}
+
+int sbc_tarw_entry(int dfd, const char *name, const char *as, int out_fd, const sbc_tarw_opts *o,
+                   sbc_err *e)
+{
+    sbc_tarw_opts oo = *o;
+    oo.top_name = name;
+    oo.with_root = 0;
+    __attribute__((cleanup(tw_release))) struct tw t;
+    memset(&t, 0, sizeof t);
+    t.o = &oo;
+    t.e = e;
+    t.top_as = as;
+    t.z = sbc_zw_new(out_fd, oo.compression, oo.level, oo.tee_fd);
+    t.buf = sbc_xmalloc(ZBUF);
+    t.en = archive_entry_new();
+    t.a = archive_write_new();
+    return tw_run(&t, dfd, NULL);
 }

@@ -53,6 +53,7 @@ typedef struct sbc_tarw_opts {
     uint32_t shift_uid, shift_gid, shift_size;
     /* rootless with subordinate ids: sub_uid + n is written as 1 + n */
     uint32_t sub_uid, sub_gid, sub_size;
+    const char *top_name; /* (set by sbc_tarw_entry) */
 } sbc_tarw_opts;
 
 /* Defaults: gzip, default level, mtime -1 (or $SOURCE_DATE_EPOCH), tee -1. */
@@ -60,6 +61,14 @@ void sbc_tarw_opts_init(sbc_tarw_opts *o);
 
 int sbc_tarw_dir(const char *dir, int out_fd, const sbc_tarw_opts *o, sbc_layer_info *out,
                  sbc_err *e);
+
+/* The one entry name in dfd (a file, a symlink - never followed - or a
+ * dir with all below it; "." for dfd itself) as a tar whose first entry is
+ * named as (the names below it "as/..."), with o's options.  Every open is
+ * one name relative to an open dir fd, O_NOFOLLOW: a tree changed while it
+ * is read never leads out of dfd.  sbc-cp's. */
+int sbc_tarw_entry(int dfd, const char *name, const char *as, int out_fd, const sbc_tarw_opts *o,
+                   sbc_err *e);
 
 /* Parse "gzip" / "zstd" / "none" (also "uncompressed", "zstd:19", "gzip:1");
  * -1 if unknown.  *level gets an explicit ":N" level or 0. */
