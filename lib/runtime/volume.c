@@ -1,5 +1,9 @@
 /* volume.c - named and anonymous volumes (volume.h). */
 #include <ctype.h>
+#include <dirent.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,6 +15,8 @@
 
 #include "base/io.h"
 #include "base/json.h"
+#include "base/path.h"
+#include "image/rootfs.h"
 #include "base/time.h"
 #include "runtime/container.h"
 #include "runtime/volume.h"
@@ -212,4 +218,60 @@ int sbc_volume_remove(const char *root, const char *name, unsigned long long *by
     free(vj);
     free(dir);
     return rc;
+}
+
+int sbc_volume_empty(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int empty = 1;
+    while (d && empty && (de = readdir(d)))
+        empty = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
+    if (d)
+        closedir(d);
+    return empty;
+}
+
+int sbc_volume_copy_up(const char *data, const char *const *layers, int n, const char *path, sbc_err *e)
+{
+    char rel[PATH_MAX];
+    if (sbc_path_norm(path, rel, sizeof rel) < 0 || !*rel)
+        return 0; /* (the root is no volume's content) */
+    int *fds = sbc_xrealloc(NULL, (size_t)(n ? n : 1) * sizeof *fds), m = 0;
+    char **paths = sbc_xrealloc(NULL, (size_t)(n ? n : 1) * sizeof *paths);
+    for (int i = 0; i < n; i++) {
+        int lfd = open(layers[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+        struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                               .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+        int fd = lfd < 0 ? -1 : (int)syscall(SYS_openat2, lfd, rel, &how, sizeof how);
+        if (lfd >= 0)
+            close(lfd);
+        if (fd >= 0) {
+            fds[m] = fd;
+            paths[m++] = sbc_xasprintf("/proc/self/fd/%d", fd);
+        }
+    }
+    int rc = m ? sbc_rootfs_copy_layers(data, (const char **)paths, m, e) : 0;
+    for (int i = 0; i < m; i++) {
+        close(fds[i]);
+        free(paths[i]);
+    }
+    free(fds);
+    free(paths);
+    if (rc < 0)
+        sbc_err_wrap(e, "copy the image's %s into its volume", path);
+    return rc;
+}
+
+void sbc_volume_drop_anonymous(const char *root, const cJSON *config)
+{
+    cJSON *m;
+    cJSON_ArrayForEach(m, sbc_json_arr(config, "Mounts")) {
+        const char *t = sbc_json_str(m, "Type"), *v = sbc_json_str(m, "Name");
+        sbc_err e = {0};
+        cJSON *j = t && v && !strcmp(t, "volume") ? vol_read(root, v, &e) : NULL;
+        if (j && sbc_volume_anonymous(j))
+            sbc_volume_remove(root, v, NULL, &e);
+        cJSON_Delete(j);
+    }
 }

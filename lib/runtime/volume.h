@@ -35,5 +35,17 @@ int sbc_volume_users(const char *root, const char *name, char *who, size_t n, sb
 /* Remove an unused volume ("volume is in use - [ID]" otherwise, code 1);
  * *bytes (may be NULL) gets the size of what was removed. */
 int sbc_volume_remove(const char *root, const char *name, unsigned long long *bytes, sbc_err *e);
+/* 1 if the directory dir has no entries (or cannot be read). */
+int sbc_volume_empty(const char *dir);
+/* Docker's copy-up: fill the empty dir data with what the image (its
+ * layer dirs, bottom first) has at path: each layer's path opened without
+ * following any symlink (a layer where a component is one is left out),
+ * so nothing outside the layers is read; modes, owners, symlinks and
+ * whiteouts as sbc_rootfs_copy_layers keeps them.  0 when the image has
+ * nothing there. */
+int sbc_volume_copy_up(const char *data, const char *const *layers, int n, const char *path, sbc_err *e);
+/* sbc-rm -v: remove the anonymous volumes in a container's config.json
+ * Mounts (named ones, and ones another container uses, stay). */
+void sbc_volume_drop_anonymous(const char *root, const cJSON *config);
 
 #endif
