@@ -37,7 +37,7 @@ const char volume_usage[] =
 typedef struct vol_cli {
     const char **labels;
     int nlabels, quiet, json, force, all, dangling; /* dangling: -1 any, 0, 1 */
-    const char *name_sub;
+    const char *name_sub, *bad_driver, *bad_opt;
 } vol_cli;
 
 static int do_create(const char *root, vol_cli *v, char **names, int n)
@@ -46,6 +46,13 @@ static int do_create(const char *root, vol_cli *v, char **names, int n)
     char out[SBC_VOLUME_NAME_MAX + 1];
     if (n > 1)
         sbc_usage_error("create takes at most one NAME");
+    if (v->bad_driver || v->bad_opt) {
+        const char *nm = n ? names[0] : "";
+        sbc_err_set(&e, SBC_EXIT_FAIL, v->bad_driver ? "create %s: driver %s: only \"local\" is supported"
+                                                     : "create %s: unknown option %s (the local driver takes none here)",
+                    nm, v->bad_driver ? v->bad_driver : v->bad_opt);
+        return sbc_err_print(&e);
+    }
     if (sbc_volume_create(root, n ? names[0] : NULL, v->labels, v->nlabels, out, &e) < 0)
         return sbc_err_print(&e);
     printf("%s\n", out);
@@ -169,11 +176,8 @@ int volume_main(int argc, char **argv)
             v.labels = sbc_xrealloc(v.labels, (size_t)(v.nlabels + 1) * sizeof *v.labels);
             v.labels[v.nlabels++] = o.arg;
             break;
-        case O_DRIVER:
-            if (strcmp(o.arg, "local"))
-                sbc_usage_error("create: driver %s: only \"local\" is supported", o.arg);
-            break;
-        case O_OPT: sbc_usage_error("create: option %s: the local driver takes no options here", o.arg); break;
+        case O_DRIVER: v.bad_driver = strcmp(o.arg, "local") ? o.arg : NULL; break;
+        case O_OPT: v.bad_opt = o.arg; break;
         case O_QUIET: v.quiet = sbc_opt_bool(&o); break;
         case O_FORMAT:
             if (strcmp(o.arg, "json"))

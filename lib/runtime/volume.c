@@ -252,6 +252,10 @@ int sbc_volume_copy_up(const char *data, const char *const *layers, int n, const
         }
     }
     int rc = m ? sbc_rootfs_copy_layers(data, (const char **)paths, m, e) : 0;
+    struct stat st; /* _data gets the image dir's own mode and owner, as Docker's */
+    if (rc == 0 && m && fstat(fds[m - 1], &st) == 0 &&
+        (chown(data, st.st_uid, st.st_gid) < 0 || chmod(data, st.st_mode & 07777) < 0))
+        rc = sbc_err_sys(e, "chown %s", data);
     for (int i = 0; i < m; i++) {
         close(fds[i]);
         free(paths[i]);
