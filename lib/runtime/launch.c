@@ -979,6 +979,19 @@ static int chown_in(const char *dir, const char *name, const sbc_userns_range *r
     return rc;
 }
 
+/* --rm: its anonymous volumes, one a line in anon-volumes, for the monitor
+ * to remove with it (it reads no config.json) */
+static int anon_volumes(const sbc_create_opts *o, const sbc_container *c, sbc_err *e)
+{
+    sbc_buf b = {0};
+    for (int i = 0; i < o->nbinds; i++)
+        if (o->binds[i].anon)
+            sbc_buf_printf(&b, "%s\n", o->binds[i].volume);
+    int rc = b.data ? write_file(c->dir, "anon-volumes", b.data, e) : 0;
+    sbc_buf_free(&b);
+    return rc;
+}
+
 /* Everything create makes once the container (its dir and name) exists:
  * config.json and state.json first (they record what it owns), then
  * /etc/hostname, the root file system and spec.json. */
@@ -1011,6 +1024,8 @@ static int fill(sbc_store *st, const sbc_create_opts *o, plan *p, sbc_container 
     if (p->remap && chown_in(c->dir, "hostname", &p->ur, e) < 0)
         return -1;
     if (sbc_container_save_config(c, e) < 0 || sbc_container_save_state(c, e) < 0)
+        return -1;
+    if (o->autoremove && anon_volumes(o, c, e) < 0)
         return -1;
     if (make_rootfs(st->root, o, p, e) < 0)
         return -1;

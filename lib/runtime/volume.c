@@ -279,3 +279,42 @@ void sbc_volume_drop_anonymous(const char *root, const cJSON *config)
         cJSON_Delete(j);
     }
 }
+
+/* 1 if some container's config.json (compact JSON) has "Name":"name" */
+static int named_in_configs(const char *root, const char *name)
+{
+    char **ids, pat[SBC_VOLUME_NAME_MAX + 16];
+    int nids, used = 0;
+    sbc_err ign = {0};
+    if (sbc_container_list(root, &ids, &nids, &ign) < 0)
+        return 1;
+    snprintf(pat, sizeof pat, "\"Name\":\"%s\"", name);
+    for (int i = 0; i < nids; i++) {
+        char *p = sbc_xasprintf("%s/containers/%s/config.json", root, ids[i]);
+        char *t = used ? NULL : sbc_read_file(AT_FDCWD, p, 16 << 20, NULL, &ign);
+        used |= t && strstr(t, pat);
+        free(t);
+        free(p);
+        free(ids[i]);
+    }
+    free(ids);
+    return used;
+}
+
+void sbc_volume_drop_names(const char *root, const char *names)
+{
+    char nm[SBC_VOLUME_NAME_MAX + 1];
+    for (const char *l = names; l && *l; l += strcspn(l, "\n"), l += *l == '\n') {
+        size_t n = strcspn(l, "\n");
+        if (n >= sizeof nm)
+            continue;
+        snprintf(nm, sizeof nm, "%.*s", (int)n, l);
+        if (!sbc_volume_name_ok(nm) || named_in_configs(root, nm))
+            continue;
+        char *dir = sbc_xasprintf("%s/volumes/%s", root, nm), *vj = sbc_xasprintf("%s/volume.json", dir);
+        if (unlink(vj) == 0)
+            sbc_rm_rf(AT_FDCWD, dir, &(sbc_err){0});
+        free(vj);
+        free(dir);
+    }
+}

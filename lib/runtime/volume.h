@@ -47,5 +47,9 @@ int sbc_volume_copy_up(const char *data, const char *const *layers, int n, const
 /* sbc-rm -v: remove the anonymous volumes in a container's config.json
  * Mounts (named ones, and ones another container uses, stay). */
 void sbc_volume_drop_anonymous(const char *root, const cJSON *config);
+/* --rm: the anonymous volumes named in names (one a line, what create
+ * wrote to the container's anon-volumes), each unless another container's
+ * config.json names it.  No cJSON: the monitor calls it. */
+void sbc_volume_drop_names(const char *root, const char *names);
 
 #endif

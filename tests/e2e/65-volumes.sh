@@ -131,6 +131,14 @@ check "rm without -v keeps the anonymous volume (dangling)" test "$(sbc-volume l
 sbc-rm -v "$cid" >/dev/null
 [ ! -e "$V/$hv" ] && pass "rm -v removes the container's anonymous volumes" || fail "rm -v left $hv"
 check "rm -v keeps named volumes" test -d "$V/named1/_data"
+before=$(sbc-volume ls -q | sort)
+expect_rc 0 "--rm with -v /DIR and a named volume" sbc-run --rm --network none -v /rmanon -v rmnamed:/n volimg true
+[ "$(sbc-volume ls -q | sort)" = "$(printf '%s\nrmnamed' "$before" | sed '/^$/d' | sort)" ] && pass "--rm removes its anonymous volumes (the image's too), keeps the named one" || fail "--rm volumes ($(comm -3 <(echo "$before") <(sbc-volume ls -q | sort) | tr '\n' ' '))"
+bid=$(sbc-run -d --network none --rm -v /rmanon2 busybox sleep 60)
+rv=$(sbc-inspect "$bid" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Mounts"][0]["Name"])')
+sbc-kill "$bid" >/dev/null
+wait_for 20 test ! -e "$V/$rv"
+[ -n "$rv" ] && [ ! -e "$V/$rv" ] && pass "-d --rm: the monitor removes the anonymous volume" || fail "-d --rm left $rv"
 busy=$(sbc-run -d --network none -v /busyanon busybox sleep 60)
 ba=$(sbc-inspect "$busy" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Mounts"][0]["Name"])')
 run sbc-volume prune -f
@@ -138,7 +146,7 @@ echo "$OUT" | head -1 | grep -qx 'Deleted Volumes:' && echo "$OUT" | tail -1 | g
 [ -d "$V/$ba" ] && [ -d "$V/named1" ] && [ -d "$V/v1" ] && [ -z "$(sbc-volume ls -q --filter dangling=true | grep -E '^[0-9a-f]{64}$')" ] && pass "prune: unused anonymous ones gone, used and named kept" || fail "prune kept/removed wrong ($(sbc-volume ls -q | tr '\n' ' '))"
 sbc-rm -f "$busy" >/dev/null
 run sbc-volume prune -a -f
-[ ! -e "$V/named1" ] && [ ! -e "$V/v1" ] && [ -z "$(sbc-volume ls -q)" ] && pass "prune -a: every unused volume" || fail "prune -a ($(sbc-volume ls -q | tr '\n' ' '))"
+[ ! -e "$V/named1" ] && [ ! -e "$V/v1" ] && [ ! -e "$V/rmnamed" ] && [ -z "$(sbc-volume ls -q)" ] && pass "prune -a: every unused volume" || fail "prune -a ($(sbc-volume ls -q | tr '\n' ' '))"
 
 # --- remapped containers ---
 if run sbc-run --rm --network none --userns remap busybox true && [ "$RC" = 0 ]; then
