@@ -40,6 +40,11 @@ check "refused creates made nothing" test ! -e "$V/v9"
 for bad in '../x' 'a/b' '.hidden' '-x' "$(printf 'a%.0s' {1..200})"; do
   expect_rc 125 "create '${bad:0:20}' refused" sbc-volume create "$bad"
 done
+mkdir -p "$SBC_ROOT/outside"
+expect_rc 1 "volume rm ../outside refused" sbc-volume rm ../outside
+expect_err_match 'No such volume: \.\./outside' "rm of a hostile name: no such volume"
+check "rm ../outside removed nothing outside the volumes" test -d "$SBC_ROOT/outside"
+expect_rc 1 "volume inspect ../outside refused" sbc-volume inspect ../outside
 check "no volume escaped the store" test ! -e "$SBC_ROOT/x" -a ! -e "$V/a"
 expect_rc 125 "-v ../x:/d refused" "${R[@]}" -v ../x:/d busybox true
 expect_err_match 'invalid volume specification' "-v ../x: one clear line"
