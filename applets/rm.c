@@ -6,24 +6,29 @@
 #include "applets.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
+#include "runtime/volume.h"
 #include "base/json.h"
 #include "opt.h"
 
 const char rm_usage[] =
-    "Usage: sbc-rm [-f] CONTAINER [CONTAINER...]\n"
+    "Usage: sbc-rm [-f] [-v] CONTAINER [CONTAINER...]\n"
     "\n"
     "Remove containers: their cgroup, network, root file system and state.\n"
     "\n"
     "Options:\n"
     "  -f, --force     kill a running container first\n"
-    "  -v, --volumes   remove the container's anonymous volumes: sbc makes none\n"
-    "                  (-v needs HOST:CONTAINER), and bind mounts stay, as\n"
-    "                  with Docker, so there is nothing more to remove\n";
+    "  -v, --volumes   remove the container's anonymous volumes (named volumes\n"
+    "                  and bind mounts stay, as with Docker)\n";
+
+typedef struct rm_cli {
+    int force, volumes;
+} rm_cli;
 
 static int rm_one(const char *root, const char *ref, sbc_container *ct, void *arg, sbc_err *e)
 {
+    const rm_cli *r = arg;
     if (sbc_container_refresh(ct) == 1) {
-        if (!*(int *)arg)
+        if (!r->force)
             return sbc_err_set(e, 0, "cannot remove container %s: container is running: stop the container before removing or force remove", ref);
         pid_t pid = ct->state.pid;
         unsigned long long ps = ct->state.pid_start;
@@ -36,11 +41,13 @@ static int rm_one(const char *root, const char *ref, sbc_container *ct, void *ar
         }
     }
     /* the monitor records the exit under the lock: let it finish first */
-    if (sbc_container_settle(ct, SBC_SETTLE_SECS) == 2 && !*(int *)arg)
+    if (sbc_container_settle(ct, SBC_SETTLE_SECS) == 2 && !r->force)
         return sbc_err_set(e, 0, "cannot remove container %s: its monitor is still recording the exit", ref);
     sbc_container_lock(ct, e);
     if (sbc_container_remove(root, ct, e) < 0)
         return -1;
+    if (r->volumes)
+        sbc_volume_drop_anonymous(root, ct->config);
     printf("%s\n", ref);
     return 0;
 }
@@ -49,11 +56,11 @@ int rm_main(int argc, char **argv)
 {
     static const sbc_option opts[] = {{"force", 'f', SBC_OPT_NOARG, 'f'}, {"volumes", 'v', SBC_OPT_NOARG, 'v'}, {0}};
     sbc_opts o;
-    int c, force = 0;
+    int c;
+    rm_cli r = {0};
     sbc_opts_init(&o, argc, argv, 1);
     while ((c = sbc_opt_next(&o, opts)))
-        if (c == 'f')
-            force = sbc_opt_bool(&o);
+        *(c == 'f' ? &r.force : &r.volumes) = sbc_opt_bool(&o);
     sbc_opt_operands(&o, 1, -1);
-    return sbc_container_each(o.rest, o.nrest, rm_one, &force);
+    return sbc_container_each(o.rest, o.nrest, rm_one, &r);
 }

@@ -19,6 +19,7 @@
 #include "image/rootfs.h"
 #include "image/store.h"
 #include "runtime/seccomp.h"
+#include "runtime/volume.h"
 
 const char run_usage[] =
     "Usage: sbc-run [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
@@ -35,7 +36,7 @@ enum {
     O_RM = 256, O_NAME, O_ENVFILE, O_ENTRY, O_TMPFS, O_RO, O_CPUS, O_PIDS, O_NET, O_INIT,
     O_CIDFILE, O_STOPSIG, O_PULL, O_IP, O_DNS, O_DNSSEARCH, O_DNSOPT, O_ADDHOST, O_GROUPADD,
     O_PRIV, O_CAPADD, O_CAPDROP, O_SECOPT, O_DEVICE, O_SYSCTL, O_USERNS, O_RESTART,
-    O_NETALIAS,
+    O_NETALIAS, O_MOUNT,
     O_PUB = 'p', O_PUBALL = 'P',
 };
 
@@ -45,7 +46,8 @@ static void add(const char ***v, int *n, const char *s)
     (*v)[(*n)++] = s;
 }
 
-/* -v /HOST:/CONTAINER[:ro|rw] (dst points into src's allocation) */
+/* -v /HOST:/CONTAINER[:ro|rw], NAME:/CONTAINER[:ro|rw] (a named volume) or
+ * /CONTAINER (an anonymous one); dst points into src's allocation */
 static int bind_parse(const char *spec, sbc_bind *b, sbc_err *e)
 {
     char *src = sbc_xstrdup(spec), *dst = strchr(src, ':'), *mode = NULL;
@@ -55,12 +57,80 @@ static int bind_parse(const char *spec, sbc_bind *b, sbc_err *e)
         if (mode)
             *mode++ = 0;
     }
-    if (!dst || *src != '/' || *dst != '/' || (mode && strcmp(mode, "ro") && strcmp(mode, "rw"))) {
+    int vol = *src != '/', anon = !dst && *src == '/';
+    if ((!dst && !anon) || (vol && !sbc_volume_name_ok(src)) || (dst && *dst != '/') ||
+        (mode && strcmp(mode, "ro") && strcmp(mode, "rw"))) {
         free(src);
-        return sbc_err_set(e, 0, "invalid volume specification: '%s' (want /HOST:/CONTAINER[:ro])", spec);
+        return sbc_err_set(e, 0, "invalid volume specification: '%s' (want /HOST:/CONTAINER[:ro], NAME:/CONTAINER[:ro] "
+                           "with NAME [a-zA-Z0-9][a-zA-Z0-9_.-]*, or /CONTAINER)", spec);
     }
-    *b = (sbc_bind){.spec = spec, .src = src, .dst = dst, .ro = mode && !strcmp(mode, "ro")};
+    *b = (sbc_bind){.spec = spec, .src = src, .dst = anon ? src : dst, .ro = mode && !strcmp(mode, "ro"),
+                    .volume = vol ? src : NULL, .anon = anon};
     return 0;
+}
+
+/* --mount type=bind|volume|tmpfs,source=,target=[,readonly][,volume-nocopy]
+ * [,tmpfs-size=][,tmpfs-mode=] (Docker's keys; src, dst, destination, ro
+ * too).  Into a bind or a tmpfs of o. */
+static int mount_parse(const char *spec, sbc_create_opts *o, sbc_err *e)
+{
+    char *s = sbc_xstrdup(spec), *tok, *save = NULL, *type = NULL, *src = NULL, *dst = NULL;
+    int ro = 0, nocopy = 0;
+    sbc_buf tm = {0};
+    for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *v = strchr(tok, '=');
+        if (v)
+            *v++ = 0;
+        int yes = !v || !strcmp(v, "true") || !strcmp(v, "1");
+        if (!strcmp(tok, "type") && v)
+            type = v;
+        else if ((!strcmp(tok, "source") || !strcmp(tok, "src")) && v)
+            src = v;
+        else if ((!strcmp(tok, "target") || !strcmp(tok, "dst") || !strcmp(tok, "destination")) && v)
+            dst = v;
+        else if (!strcmp(tok, "readonly") || !strcmp(tok, "ro"))
+            ro = yes;
+        else if (!strcmp(tok, "volume-nocopy"))
+            nocopy = yes;
+        else if ((!strcmp(tok, "tmpfs-size") || !strcmp(tok, "tmpfs-mode")) && v && *v && !strpbrk(v, ",:"))
+            sbc_buf_printf(&tm, "%s%s=%s", tm.data ? "," : "", tok + 6, v);
+        else {
+            sbc_err_set(e, 0, "invalid --mount '%s': unknown or malformed key '%s'", spec, tok);
+            goto bad;
+        }
+    }
+    const char *t = type ? type : "volume";
+    if (!dst || *dst != '/' || (strcmp(t, "bind") && strcmp(t, "volume") && strcmp(t, "tmpfs"))) {
+        sbc_err_set(e, 0, "invalid --mount '%s': want type=bind|volume|tmpfs and an absolute target", spec);
+        goto bad;
+    }
+    if (!strcmp(t, "tmpfs")) {
+        if (src || ro || nocopy)
+            goto badkey;
+        o->tmpfs = sbc_xrealloc(o->tmpfs, (size_t)(o->ntmpfs + 1) * sizeof *o->tmpfs);
+        o->tmpfs[o->ntmpfs++] = (sbc_tmpfs){.spec = spec, .dst = dst, .opts = tm.data ? tm.data : ""};
+        return 0;
+    }
+    if (tm.data || (!strcmp(t, "bind") && (nocopy || !src || *src != '/')) ||
+        (!strcmp(t, "volume") && src && *src && !sbc_volume_name_ok(src)))
+        goto badkey;
+    if (!strcmp(t, "bind") && access(src, F_OK) < 0) {
+        sbc_err_set(e, 0, "invalid --mount '%s': bind source path does not exist: %s", spec, src);
+        goto bad;
+    }
+    o->binds = sbc_xrealloc(o->binds, (size_t)(o->nbinds + 1) * sizeof *o->binds);
+    int vol = !strcmp(t, "volume"), anon = vol && (!src || !*src);
+    o->binds[o->nbinds++] = (sbc_bind){.spec = spec, .src = src, .dst = dst, .ro = ro,
+                                       .volume = vol && !anon ? src : NULL, .anon = anon, .nocopy = nocopy};
+    return 0;
+badkey:
+    sbc_err_set(e, 0, "invalid --mount '%s': type=%s takes %s", spec, t,
+                !strcmp(t, "tmpfs") ? "target, tmpfs-size and tmpfs-mode" : !strcmp(t, "bind") ?
+                "an absolute source, target and readonly" : "source NAME ([a-zA-Z0-9][a-zA-Z0-9_.-]*), target, readonly and volume-nocopy");
+bad:
+    sbc_buf_free(&tm);
+    free(s);
+    return -1;
 }
 
 /* --security-opt no-new-privileges[=true|false] | seccomp=unconfined|FILE
@@ -131,7 +201,9 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
         {"privileged", 0, SBC_OPT_NOARG, O_PRIV},
         {"cap-add", 0, SBC_OPT_ARG, O_CAPADD}, {"cap-drop", 0, SBC_OPT_ARG, O_CAPDROP},
         {"security-opt", 0, SBC_OPT_ARG, O_SECOPT}, {"device", 0, SBC_OPT_ARG, O_DEVICE},
-        {"sysctl", 0, SBC_OPT_ARG, O_SYSCTL}, {"userns", 0, SBC_OPT_ARG, O_USERNS}, {0},
+        {"sysctl", 0, SBC_OPT_ARG, O_SYSCTL}, {"userns", 0, SBC_OPT_ARG, O_USERNS},
+        {"mount", 0, SBC_OPT_ARG, O_MOUNT},
+        {0},
     };
     sbc_opts p;
     sbc_err e = {0};
@@ -165,6 +237,10 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
         case O_TMPFS:
             o->tmpfs = sbc_xrealloc(o->tmpfs, (size_t)(o->ntmpfs + 1) * sizeof *o->tmpfs);
             if (tmpfs_parse(p.arg, &o->tmpfs[o->ntmpfs++], &e) < 0)
+                exit(sbc_err_print(&e));
+            break;
+        case O_MOUNT:
+            if (mount_parse(p.arg, o, &e) < 0)
                 exit(sbc_err_print(&e));
             break;
         case O_RO: o->read_only = sbc_opt_bool(&p); break;

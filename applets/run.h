@@ -18,7 +18,11 @@
     "      --group-add GROUP   an additional group (name or gid)\n" \
     "      --entrypoint CMD    override the image's entrypoint\n" \
     "  -h, --hostname NAME     container host name\n" \
-    "  -v, --volume HOST:CTR[:ro]  bind mount a host path\n" \
+    "  -v, --volume HOST:CTR[:ro]  bind mount a host path (/HOST), a named volume\n" \
+    "                          (NAME: made on first use) or, with /CTR alone, an\n" \
+    "                          anonymous volume\n" \
+    "      --mount type=bind|volume|tmpfs,source=,target=[,readonly][,volume-nocopy]\n" \
+    "                          [,tmpfs-size=][,tmpfs-mode=]  Docker's long form\n" \
     "      --tmpfs PATH[:OPTS] mount a tmpfs\n" \
     "      --read-only         mount the root file system read-only\n" \
     "  -m, --memory BYTES      memory limit (e.g. 64m)\n" \

@@ -22,11 +22,13 @@ const char system_usage[] =
     "                     and what a prune would free\n"
     "  prune              remove stopped containers, the user networks no container\n"
     "                     uses (and the addresses and rules of containers gone),\n"
-    "                     dangling images (-a: every unused image)\n"
+    "                     dangling images (-a: every unused image), with\n"
+    "                     --volumes the unused anonymous volumes\n"
     "\n"
     "Options:\n"
     "  -a, --all          prune: every image no container uses, not only dangling\n"
     "  -f, --force        prune: do not ask for confirmation\n"
+    "      --volumes      prune: volumes too\n"
     "      --format json  df: one JSON object per line\n";
 
 static void df_print(const sbc_df_row *r, int json)
@@ -63,12 +65,13 @@ static void net_removed(void *arg, const char *what)
 
 int system_main(int argc, char **argv)
 {
-    enum { O_ALL = 'a', O_FORCE = 'f', O_FORMAT = 256 };
+    enum { O_ALL = 'a', O_FORCE = 'f', O_FORMAT = 256, O_VOLUMES };
     static const sbc_option opts[] = {{"all", 'a', SBC_OPT_NOARG, O_ALL},
                                       {"force", 'f', SBC_OPT_NOARG, O_FORCE},
                                       {"format", 0, SBC_OPT_ARG, O_FORMAT},
+                                      {"volumes", 0, SBC_OPT_NOARG, O_VOLUMES},
                                       {0}};
-    int all = 0, force = 0, json = 0, c;
+    int all = 0, force = 0, json = 0, volumes = 0, c;
     sbc_opts o;
     sbc_opts_init(&o, argc, argv, 1);
     while ((c = sbc_opt_next(&o, opts))) {
@@ -76,6 +79,8 @@ int system_main(int argc, char **argv)
             all = sbc_opt_bool(&o);
         else if (c == O_FORCE)
             force = sbc_opt_bool(&o);
+        else if (c == O_VOLUMES)
+            volumes = sbc_opt_bool(&o);
         else if (c == O_FORMAT && !(json = !strcmp(o.arg, "json")))
             sbc_usage_error("--format: only json is supported");
     }
@@ -108,6 +113,10 @@ int system_main(int argc, char **argv)
         if (sbc_prune_images(&s, all, sbc_prune_print, &rep, &f, &e) < 0)
             rc = sbc_err_print(&e);
         freed += f;
+        sbc_err_clear(&e);
+        if (volumes && sbc_prune_volumes(&s, 0, sbc_prune_print, &rep, &f, &e) < 0)
+            rc = sbc_err_print(&e);
+        freed += volumes ? f : 0;
         sbc_prune_total(freed);
     }
     sbc_store_close(&s);

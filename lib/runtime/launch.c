@@ -36,6 +36,7 @@
 #include "runtime/exeseal.h"
 #include "runtime/restart.h"
 #include "runtime/userns.h"
+#include "runtime/volume.h"
 #include "base/config.h"
 
 int sbc_signal_from_name(const char *s)
@@ -235,6 +236,11 @@ typedef struct plan {
     sbc_userns_range ur;
     uint32_t sub_uid, sub_gid, sub_count; /* rootless: the user's subordinate
                                            * ids as the container's 1.. */
+    sbc_bind *binds;         /* -v, --mount and the image's Volumes (volumes_of) */
+    char **vstr;             /* the volumes' names and _data paths */
+    int nvstr;
+    const char **made;       /* the anonymous volumes made (names in vstr), */
+    int nmade;               /* removed again when create fails */
 } plan;
 
 static void plan_free(plan *p)
@@ -256,6 +262,11 @@ static void plan_free(plan *p)
     free(p->nodes);
     free(p->devnode);
     cJSON_Delete(p->seccomp);
+    free(p->binds);
+    for (int i = 0; i < p->nvstr; i++)
+        free(p->vstr[i]);
+    free(p->vstr);
+    free(p->made);
 }
 
 /* The netopts of net.h from the options; p->netmode gets
@@ -600,7 +611,8 @@ static void config_user(const sbc_create_opts *o, plan *p, cJSON *cf)
     cJSON_AddNumberToObject(hc, "PidsLimit", (double)o->pids);
     cJSON *binds = cJSON_AddArrayToObject(hc, "Binds"), *tmpfs = cJSON_AddArrayToObject(hc, "Tmpfs");
     for (int i = 0; i < o->nbinds; i++)
-        cJSON_AddItemToArray(binds, cJSON_CreateString(o->binds[i].spec));
+        if (o->binds[i].spec)
+            cJSON_AddItemToArray(binds, cJSON_CreateString(o->binds[i].spec));
     for (int i = 0; i < o->ntmpfs; i++)
         cJSON_AddItemToArray(tmpfs, cJSON_CreateString(o->tmpfs[i].spec));
     cJSON_AddBoolToObject(hc, "Privileged", o->privileged);
@@ -683,7 +695,11 @@ static void config_json(const sbc_create_opts *o, plan *p, cJSON *cf)
     cJSON *mj = cJSON_AddArrayToObject(cf, "Mounts");
     for (int i = 0; i < o->nbinds; i++) {
         cJSON *m = cJSON_CreateObject();
-        cJSON_AddStringToObject(m, "Type", "bind");
+        cJSON_AddStringToObject(m, "Type", o->binds[i].volume ? "volume" : "bind");
+        if (o->binds[i].volume) {
+            cJSON_AddStringToObject(m, "Name", o->binds[i].volume);
+            cJSON_AddStringToObject(m, "Driver", "local");
+        }
         cJSON_AddStringToObject(m, "Source", o->binds[i].src);
         cJSON_AddStringToObject(m, "Destination", o->binds[i].dst);
         cJSON_AddBoolToObject(m, "RW", !o->binds[i].ro);
@@ -978,6 +994,19 @@ static int chown_in(const char *dir, const char *name, const sbc_userns_range *r
     return rc;
 }
 
+/* --rm: its anonymous volumes, one a line in anon-volumes, for the monitor
+ * to remove with it (it reads no config.json) */
+static int anon_volumes(const sbc_create_opts *o, const sbc_container *c, sbc_err *e)
+{
+    sbc_buf b = {0};
+    for (int i = 0; i < o->nbinds; i++)
+        if (o->binds[i].anon)
+            sbc_buf_printf(&b, "%s\n", o->binds[i].volume);
+    int rc = b.data ? write_file(c->dir, "anon-volumes", b.data, e) : 0;
+    sbc_buf_free(&b);
+    return rc;
+}
+
 /* Everything create makes once the container (its dir and name) exists:
  * config.json and state.json first (they record what it owns), then
  * /etc/hostname, the root file system and spec.json. */
@@ -1011,6 +1040,8 @@ static int fill(sbc_store *st, const sbc_create_opts *o, plan *p, sbc_container 
         return -1;
     if (sbc_container_save_config(c, e) < 0 || sbc_container_save_state(c, e) < 0)
         return -1;
+    if (o->autoremove && anon_volumes(o, c, e) < 0)
+        return -1;
     if (make_rootfs(st->root, o, p, e) < 0)
         return -1;
     cJSON *spec = spec_json(o, p, c);
@@ -1022,6 +1053,56 @@ static int fill(sbc_store *st, const sbc_create_opts *o, plan *p, sbc_container 
     }
     c->spec = spec; /* a run starts from it, not from the file again */
     return 0;
+}
+
+/* A volume of a container being made: created on first use (as Docker
+ * does), an empty one filled from the image (unless nocopy) and, for a
+ * remapped container, made its root's; b->src becomes its _data. */
+static int volume_bind(const char *root, plan *p, sbc_bind *b, sbc_err *e)
+{
+    char nm[SBC_VOLUME_NAME_MAX + 1];
+    int made = sbc_volume_create(root, b->anon ? NULL : b->volume, NULL, 0, nm, e);
+    if (made < 0)
+        return -1;
+    p->vstr = sbc_xrealloc(p->vstr, (size_t)(p->nvstr + 2) * sizeof *p->vstr);
+    b->volume = p->vstr[p->nvstr++] = sbc_xstrdup(nm);
+    b->src = p->vstr[p->nvstr++] = sbc_volume_data(root, nm);
+    if (b->anon && made) {
+        p->made = sbc_xrealloc(p->made, (size_t)(p->nmade + 1) * sizeof *p->made);
+        p->made[p->nmade++] = b->volume;
+    }
+    if (!made && !sbc_volume_empty(b->src))
+        return 0;
+    if (!b->nocopy && !sbc_rootless() &&
+        sbc_volume_copy_up(b->src, (const char *const *)p->img.layer_dirs, p->img.nlayers, b->dst, e) < 0)
+        return -1;
+    if (p->remap && !sbc_rootless() && sbc_userns_shift_tree(b->src, &p->ur, e) < 0)
+        return -1;
+    return 0;
+}
+
+/* o's binds and the image's Volumes (an anonymous volume each, where no
+ * -v, --mount or --tmpfs already is) into p->binds, the volumes made. */
+static int volumes_of(const char *root, const sbc_create_opts *o, plan *p, sbc_err *e)
+{
+    const cJSON *iv = sbc_json_obj(p->icfg, "Volumes"), *v;
+    p->binds = sbc_xrealloc(NULL, (size_t)(o->nbinds + cJSON_GetArraySize(iv) + 1) * sizeof *p->binds);
+    if (o->nbinds)
+        memcpy(p->binds, o->binds, (size_t)o->nbinds * sizeof *p->binds);
+    int n = o->nbinds;
+    cJSON_ArrayForEach(v, iv) {
+        int taken = !v->string || *v->string != '/';
+        for (int i = 0; i < n && !taken; i++)
+            taken = !strcmp(p->binds[i].dst, v->string);
+        for (int i = 0; i < o->ntmpfs && !taken; i++)
+            taken = !strcmp(o->tmpfs[i].dst, v->string);
+        if (!taken)
+            p->binds[n++] = (sbc_bind){.dst = v->string, .anon = 1};
+    }
+    for (int i = 0; i < n; i++)
+        if ((p->binds[i].volume || p->binds[i].anon) && volume_bind(root, p, &p->binds[i], e) < 0)
+            return -1;
+    return n;
 }
 
 int sbc_launch_create(sbc_store *st, const sbc_create_opts *o, sbc_container *c, sbc_err *e)
@@ -1042,12 +1123,18 @@ int sbc_launch_create(sbc_store *st, const sbc_create_opts *o, sbc_container *c,
     if (netopts_of(st->root, o, &p, e) < 0 || command_of(o, &p, e) < 0 || security_of(o, &p, e) < 0 ||
         userns_of(st->root, o, &p, e) < 0)
         return -1;
-    if (sbc_container_new(st->root, o->name, o->autoremove && p.driver == SBC_ROOTFS_OVERLAY, c, e) < 0)
-        return -1;
-    if (fill(st, o, &p, c, e) < 0) {
+    sbc_create_opts ov = *o; /* its binds with the volumes resolved */
+    int nb = volumes_of(st->root, o, &p, e);
+    ov.binds = p.binds, ov.nbinds = nb;
+    int made = nb >= 0 && sbc_container_new(st->root, o->name, o->autoremove && p.driver == SBC_ROOTFS_OVERLAY, c, e) == 0;
+    if (!made || fill(st, &ov, &p, c, e) < 0) {
         sbc_err ce;
-        sbc_container_remove(st->root, c, &ce);
-        sbc_container_free(c);
+        if (made) {
+            sbc_container_remove(st->root, c, &ce);
+            sbc_container_free(c);
+        }
+        for (int i = 0; i < p.nmade; i++)
+            sbc_volume_remove(st->root, p.made[i], NULL, &ce);
         return -1;
     }
     return 0;

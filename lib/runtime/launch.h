@@ -11,9 +11,13 @@
  * applet before anything is made; spec is the option as given (what
  * HostConfig.Binds and .Tmpfs record). */
 typedef struct sbc_bind {
-    const char *spec;
+    const char *spec;  /* as given (NULL: one of the image's Volumes) */
     char *src, *dst;
     int ro;
+    /* a volume: named (volume), or anonymous (anon: -v /DIR, the image's
+     * Volumes); create makes it when missing and sets src to its _data */
+    const char *volume;
+    int anon, nocopy;
 } sbc_bind;
 typedef struct sbc_tmpfs {
     const char *spec;

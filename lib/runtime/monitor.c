@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
@@ -25,6 +26,7 @@
 #include "runtime/pty.h"
 #include "runtime/restart.h"
 #include "runtime/spawn.h"
+#include "runtime/volume.h"
 
 static int reap(pid_t pid, int *code)
 {
@@ -422,7 +424,11 @@ void sbc_monitor_finish(const sbc_monitor_args *a, int code)
         SBC_DEBUG("network release: %s", e.msg);
     if (a->autoremove) {
         sbc_wait_notify(a->dir, code);
+        char *av = sbc_xasprintf("%s/anon-volumes", a->dir), *names = sbc_read_file(AT_FDCWD, av, 1 << 16, NULL, &e);
         sbc_container_cleanup(a->root, a->id, a->name, a->cgroup, &e);
+        sbc_volume_drop_names(a->root, names); /* (Docker's --rm removes them too) */
+        free(names);
+        free(av);
     } else {
         sbc_ctr_state old, s = {.status = SBC_CTR_EXITED, .last_pid = a->pid, .pid_start = a->pidstart,
                                 .exit_code = code, .oom_killed = oom};

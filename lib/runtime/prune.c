@@ -11,6 +11,7 @@
 #include "base/digest.h"
 #include "base/json.h"
 #include "runtime/container.h"
+#include "runtime/volume.h"
 
 /* ---- du ---------------------------------------------------------------- */
 
@@ -274,19 +275,51 @@ int sbc_df(sbc_store *s, sbc_df_row rows[4], sbc_err *e)
             rows[1].reclaimable += b;
     }
     sbc_containers_free(cs, n);
-    /* volumes: $SBC_ROOT/volumes/NAME */
-    int vfd = openat(s->fd, "volumes", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d = vfd >= 0 ? fdopendir(vfd) : NULL;
-    struct dirent *de;
-    while (d && (de = readdir(d))) {
-        if (de->d_name[0] == '.')
-            continue;
-        rows[2].total++;
-        rows[2].size += sbc_du(dirfd(d), de->d_name);
+    /* volumes (volume.h): in use when a container's Mounts name one */
+    char **names = NULL;
+    size_t nv = 0;
+    sbc_err ve = {0};
+    if (sbc_volume_list(s->root, &names, &nv, &ve) == 0) {
+        for (size_t i = 0; i < nv; i++) {
+            char rel[300], who[SBC_HEX_SIZE];
+            snprintf(rel, sizeof rel, "volumes/%s", names[i]);
+            long long b = sbc_du(s->fd, rel);
+            int used = sbc_volume_users(s->root, names[i], who, sizeof who, &ve) == 1;
+            rows[2].total++;
+            rows[2].size += b;
+            rows[2].active += used;
+            rows[2].reclaimable += used ? 0 : b;
+            free(names[i]);
+        }
+        free(names);
     }
-    if (d)
-        closedir(d);
-    else if (vfd >= 0)
-        close(vfd);
     return 0;
+}
+
+int sbc_prune_volumes(sbc_store *s, int all, sbc_prune_fn fn, void *arg, long long *freed, sbc_err *e)
+{
+    *freed = 0;
+    char **names = NULL;
+    size_t n = 0;
+    if (sbc_volume_list(s->root, &names, &n, e) < 0)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        char who[SBC_HEX_SIZE];
+        sbc_err ve = {0};
+        cJSON *v = all ? NULL : sbc_volume_inspect(s->root, names[i], &ve);
+        int take = (all || sbc_volume_anonymous(v)) && sbc_volume_users(s->root, names[i], who, sizeof who, &ve) == 0;
+        cJSON_Delete(v);
+        unsigned long long bytes = 0;
+        if (take && sbc_volume_remove(s->root, names[i], &bytes, e) == 0) {
+            fn(arg, "volume", names[i]);
+            *freed += (long long)bytes;
+        } else if (take) {
+            rc = -1;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
 }

@@ -29,6 +29,10 @@ int sbc_prune_containers(sbc_store *s, sbc_prune_fn fn, void *arg, long long *fr
  * Takes the store lock. */
 int sbc_prune_images(sbc_store *s, int all, sbc_prune_fn fn, void *arg, long long *freed, sbc_err *e);
 
+/* Remove the volumes no container names: the anonymous ones, or with all
+ * every one; *freed gets their bytes. */
+int sbc_prune_volumes(sbc_store *s, int all, sbc_prune_fn fn, void *arg, long long *freed, sbc_err *e);
+
 /* Bytes a tree uses on disk (st_blocks), not following symlinks nor
  * crossing mounts; 0 when it is missing. */
 long long sbc_du(int dirfd, const char *path);

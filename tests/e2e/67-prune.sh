@@ -58,6 +58,24 @@ else fail "system prune -a ($(_why))"; fi
 run sbc-system df
 if row Images | grep -Eq '^Images +0 +0 +0B'; then pass "df after prune: nothing left"; else fail "df after prune ($(_why))"; fi
 
+# --- volumes: df counts them, system prune --volumes takes the unused
+# anonymous ones, never a named one nor one a container names
+bash "$FIX/mkimage.sh" busybox >/dev/null
+sbc-volume create named1 >/dev/null
+sbc-run --name anonuser -v /data busybox sh -c 'echo x > /data/f' >/dev/null
+anon=$(sbc-inspect anonuser | python3 -c 'import json,sys; print([m["Name"] for m in json.load(sys.stdin)[0]["Mounts"] if m.get("Type")=="volume"][0])')
+keep=$(sbc-create -v named1:/n busybox true)
+sbc-rm anonuser >/dev/null   # (without -v: its anonymous volume stays, dangling)
+run sbc-system df
+if row 'Local Volumes' | grep -Eq '^Local Volumes +2 +1 '; then pass "df: two volumes, one in use"; else fail "df volumes ($(_why))"; fi
+run sbc-system prune -f
+if sbc-volume ls -q | grep -qx "$anon"; then pass "system prune without --volumes keeps volumes"; else fail "prune took a volume without --volumes"; fi
+run sbc-system prune -f --volumes
+if [ "$RC" = 0 ] && grep -q '^Deleted Volumes:$' "$T_TMP/out" && ! sbc-volume ls -q | grep -qx "$anon" && sbc-volume ls -q | grep -qx named1; then
+  pass "system prune --volumes: the unused anonymous volume goes, the named one stays"
+else fail "prune --volumes ($(_why); left: $(sbc-volume ls -q | tr '\n' ' '))"; fi
+sbc-rm "$keep" >/dev/null
+
 # --- usage errors
 expect_rc 125 "system: unknown command" sbc-system frob
 expect_rc 125 "image: unknown command" sbc-image frob
