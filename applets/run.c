@@ -34,6 +34,7 @@ enum {
     O_RM = 256, O_NAME, O_ENVFILE, O_ENTRY, O_TMPFS, O_RO, O_CPUS, O_PIDS, O_NET, O_INIT,
     O_CIDFILE, O_STOPSIG, O_PULL, O_IP, O_DNS, O_DNSSEARCH, O_DNSOPT, O_ADDHOST, O_GROUPADD,
     O_PRIV, O_CAPADD, O_CAPDROP, O_SECOPT, O_DEVICE, O_SYSCTL, O_USERNS,
+    O_LABEL = 'l', O_LABELFILE = 300,
     O_PUB = 'p', O_PUBALL = 'P',
 };
 
@@ -106,6 +107,26 @@ static int tmpfs_parse(const char *spec, sbc_tmpfs *t, sbc_err *e)
     return 0;
 }
 
+/* --label-file FILE: a KEY=VALUE label a line (blank and # lines skipped),
+ * before the --label options after it, as Docker reads it */
+static void label_file(sbc_create_opts *o, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        sbc_die(SBC_EXIT_FAIL, "--label-file %s: %s", path, strerror(errno));
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, f)) > 0) {
+        line[strcspn(line, "\r\n")] = 0;
+        const char *l = line + strspn(line, " \t");
+        if (*l && *l != '#')
+            add(&o->labels, &o->nlabels, sbc_xstrdup(l));
+    }
+    free(line);
+    fclose(f);
+}
+
 void sbc_run_parse(int argc, char **argv, run_cli *r)
 {
     static const sbc_option opts[] = {
@@ -128,7 +149,8 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
         {"privileged", 0, SBC_OPT_NOARG, O_PRIV},
         {"cap-add", 0, SBC_OPT_ARG, O_CAPADD}, {"cap-drop", 0, SBC_OPT_ARG, O_CAPDROP},
         {"security-opt", 0, SBC_OPT_ARG, O_SECOPT}, {"device", 0, SBC_OPT_ARG, O_DEVICE},
-        {"sysctl", 0, SBC_OPT_ARG, O_SYSCTL}, {"userns", 0, SBC_OPT_ARG, O_USERNS}, {0},
+        {"sysctl", 0, SBC_OPT_ARG, O_SYSCTL}, {"userns", 0, SBC_OPT_ARG, O_USERNS},
+        {"label", 'l', SBC_OPT_ARG, O_LABEL}, {"label-file", 0, SBC_OPT_ARG, O_LABELFILE}, {0},
     };
     sbc_opts p;
     sbc_err e = {0};
@@ -201,6 +223,8 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
         case O_DEVICE: add(&o->devices, &o->ndevices, p.arg); break;
         case O_SYSCTL: add(&o->sysctls, &o->nsysctls, p.arg); break;
         case O_USERNS: o->userns = p.arg; break;
+        case O_LABEL: add(&o->labels, &o->nlabels, p.arg); break;
+        case O_LABELFILE: label_file(o, p.arg); break;
         case O_SECOPT:
             add(&o->security_opts, &o->nsecurity_opts, p.arg);
             if (secopt_parse(p.arg, o, &e) < 0)
