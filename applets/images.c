@@ -103,7 +103,7 @@ int images_main(int argc, char **argv)
     sbc_opt_operands(&o, 0, 1);
     for (int i = 0; i < flt.n; i++)
         if (!strcmp(flt.key[i], "dangling") && strcmp(flt.val[i], "true") && strcmp(flt.val[i], "false"))
-            sbc_usage_error("invalid filter 'dangling=%s' (true or false)", flt.val[i]);
+            sbc_filter_invalid("dangling", 8, flt.val[i]);
     sbc_fmt fm;
     sbc_fmt_init(&fm, quiet ? NULL : format, images_titles);
     sbc_err e = {0};

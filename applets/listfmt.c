@@ -62,16 +62,24 @@ void sbc_fmt_free(sbc_fmt *f)
     memset(f, 0, sizeof *f);
 }
 
+void sbc_filter_invalid(const char *key, int keylen, const char *val)
+{
+    sbc_warn("invalid filter '%.*s%s%s'", keylen, key, val ? "=" : "", val ? val : "");
+    exit(SBC_EXIT_FAIL);
+}
+
 void sbc_filter_add(sbc_filters *f, const char *arg, const char *const *keys)
 {
     const char *eq = strchr(arg, '=');
-    if (!eq)
-        sbc_usage_error("bad format of filter (expected name=value): %s", arg);
+    if (!eq) {
+        sbc_warn("bad format of filter (expected name=value): %s", arg);
+        exit(SBC_EXIT_FAIL);
+    }
     int known = 0;
     for (int k = 0; keys[k]; k++)
         known |= strlen(keys[k]) == (size_t)(eq - arg) && !strncmp(keys[k], arg, (size_t)(eq - arg));
     if (!known)
-        sbc_usage_error("invalid filter '%.*s'", (int)(eq - arg), arg);
+        sbc_filter_invalid(arg, (int)(eq - arg), NULL);
     f->key = sbc_xrealloc(f->key, (size_t)(f->n + 1) * sizeof *f->key);
     f->val = sbc_xrealloc(f->val, (size_t)(f->n + 1) * sizeof *f->val);
     f->key[f->n] = sbc_xasprintf("%.*s", (int)(eq - arg), arg);

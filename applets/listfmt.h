@@ -7,7 +7,8 @@
  * evaluation error prints nothing of the listing.
  *
  * --filter KEY=VALUE, repeatable: the same key ORs, different keys AND
- * (Docker's rule).  Unknown keys and "KEY" without "=" are usage errors.
+ * (Docker's rule).  Unknown keys and "KEY" without "=" print one line and
+ * exit 125.
  */
 #ifndef SBC_LISTFMT_H
 #define SBC_LISTFMT_H
@@ -34,8 +35,10 @@ typedef struct sbc_filters {
     int n;
 } sbc_filters;
 
-/* Add "KEY=VALUE" when KEY is one of keys (NULL-terminated), else a usage
- * error "invalid filter 'KEY'". */
+/* "sbc-APPLET: invalid filter 'KEY[=VAL]'", exit 125 */
+_Noreturn void sbc_filter_invalid(const char *key, int keylen, const char *val);
+/* Add "KEY=VALUE" when KEY is one of keys (NULL-terminated), else
+ * sbc_filter_invalid. */
 void sbc_filter_add(sbc_filters *f, const char *arg, const char *const *keys);
 /* 1 when every key given has a value m(key, value, ctx) accepts */
 typedef int (*sbc_filter_fn)(const char *key, const char *val, void *ctx);

@@ -151,7 +151,9 @@ static int ps_match(const char *key, const char *val, void *ctx)
     /* ancestor: the image as named (busybox = busybox:latest) or its ID */
     const char *img = sbc_json_str(cf, "Image"), *iid = sbc_json_str(cf, "ImageID");
     size_t vl = strlen(val);
-    if (img && (!strcmp(img, val) || (!strncmp(img, val, vl) && !strcmp(img + vl, ":latest"))))
+    size_t il = img ? strlen(img) : 0;
+    if (img && (!strcmp(img, val) || (!strncmp(img, val, vl) && !strcmp(img + vl, ":latest")) ||
+                (!strncmp(val, img, il) && !strcmp(val + il, ":latest"))))
         return 1;
     const char *hex = !strncmp(val, "sha256:", 7) ? val + 7 : val;
     return iid && strlen(hex) >= 4 && !strncmp(sbc_digest_hex(iid), hex, strlen(hex));
@@ -199,7 +201,7 @@ int ps_main(int argc, char **argv)
         for (size_t k = 0; !ok && k < sizeof states / sizeof *states; k++)
             ok = !strcmp(flt.val[i], states[k]);
         if (!ok)
-            sbc_usage_error("invalid filter 'status=%s'", flt.val[i]);
+            sbc_filter_invalid("status", 6, flt.val[i]);
     }
     all |= sbc_filter_get(&flt, "status") != NULL; /* as Docker: status= looks at all */
     sbc_fmt fm;

@@ -107,9 +107,9 @@ static int tmpfs_parse(const char *spec, sbc_tmpfs *t, sbc_err *e)
     return 0;
 }
 
-/* --label-file FILE: a KEY=VALUE label a line (blank and # lines skipped),
- * before the --label options after it, as Docker reads it */
-static void label_file(sbc_create_opts *o, const char *path)
+/* --label-file FILE: a KEY=VALUE label a line (blank and # lines skipped);
+ * as Docker, the files' labels come first, then --label's */
+static void label_file(const char ***v, int *nv, const char *path)
 {
     FILE *f = fopen(path, "r");
     if (!f)
@@ -121,7 +121,7 @@ static void label_file(sbc_create_opts *o, const char *path)
         line[strcspn(line, "\r\n")] = 0;
         const char *l = line + strspn(line, " \t");
         if (*l && *l != '#')
-            add(&o->labels, &o->nlabels, sbc_xstrdup(l));
+            add(v, nv, sbc_xstrdup(l));
     }
     free(line);
     fclose(f);
@@ -157,6 +157,8 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
     int c;
     memset(r, 0, sizeof *r);
     sbc_create_opts *o = &r->o;
+    const char **lfiles = NULL, **labels = NULL;
+    int nlfiles = 0, nlabels = 0;
     sbc_opts_init(&p, argc, argv, 0);
     while ((c = sbc_opt_next(&p, opts))) {
         switch (c) {
@@ -224,7 +226,7 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
         case O_SYSCTL: add(&o->sysctls, &o->nsysctls, p.arg); break;
         case O_USERNS: o->userns = p.arg; break;
         case O_LABEL: add(&o->labels, &o->nlabels, p.arg); break;
-        case O_LABELFILE: label_file(o, p.arg); break;
+        case O_LABELFILE: add(&lfiles, &nlfiles, p.arg); break;
         case O_SECOPT:
             add(&o->security_opts, &o->nsecurity_opts, p.arg);
             if (secopt_parse(p.arg, o, &e) < 0)
@@ -243,6 +245,13 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
             break;
         }
     }
+    for (int i = 0; i < nlfiles; i++)
+        label_file(&labels, &nlabels, lfiles[i]);
+    for (int i = 0; i < o->nlabels; i++)
+        add(&labels, &nlabels, o->labels[i]);
+    free(lfiles);
+    free(o->labels);
+    o->labels = labels, o->nlabels = nlabels;
     sbc_opt_operands(&p, 1, -1);
     o->image = p.rest[0];
     o->cmd = p.rest + 1;
