@@ -7,6 +7,7 @@
 #include "net/ipam.h"
 #include "base/json.h"
 #include "net/net.h"
+#include "listfmt.h"
 #include "opt.h"
 
 const char network_usage[] =
@@ -24,7 +25,8 @@ const char network_usage[] =
     "\n"
     "Options:\n"
     "  -f, --force        rm: even with containers attached\n"
-    "      --format json  ls: one JSON object per line\n"
+    "      --format FORMAT  ls: 'json' (one JSON object per line) or a Go template:\n"
+    "                     {{.Name}} {{.Driver}} {{.Bridge}} {{.Subnet}} {{.Gateway}}\n"
     "  -q, --quiet        ls: names only; prune: print nothing\n";
 
 /* prune: a line per item removed, on the stream arg */
@@ -43,17 +45,14 @@ int network_main(int argc, char **argv)
         {0},
     };
     int force = 0, json = 0, quiet = 0, c;
+    const char *format = NULL;
     sbc_opts o;
     sbc_opts_init(&o, argc, argv, 1);
     while ((c = sbc_opt_next(&o, opts))) {
         switch (c) {
         case O_FORCE: force = sbc_opt_bool(&o); break;
         case O_QUIET: quiet = sbc_opt_bool(&o); break;
-        case O_FORMAT:
-            if (strcmp(o.arg, "json"))
-                sbc_usage_error("--format: only \"json\" is supported");
-            json = 1;
-            break;
+        case O_FORMAT: format = o.arg, json = 1; break;
         }
     }
     sbc_opt_operands(&o, 1, -1);
@@ -77,6 +76,10 @@ int network_main(int argc, char **argv)
                                   {"none", "null", "-", "-", "-"}};
         if (!json && !quiet)
             printf("%-10s %-8s %-16s %-18s %s\n", "NAME", "DRIVER", "BRIDGE", "SUBNET", "GATEWAY");
+        static const char *const titles[] = {"Name", "NAME", "Driver", "DRIVER", "Bridge", "BRIDGE",
+                                             "Subnet", "SUBNET", "Gateway", "GATEWAY", NULL};
+        sbc_fmt fm;
+        sbc_fmt_init(&fm, quiet ? NULL : format, titles);
         for (int i = 0; i < 3; i++) {
             if (quiet) {
                 puts(rows[i][0]);
@@ -85,14 +88,18 @@ int network_main(int argc, char **argv)
                 static const char *const keys[] = {"Name", "Driver", "Bridge", "Subnet", "Gateway"};
                 for (int k = 0; k < 5; k++)
                     cJSON_AddStringToObject(j, keys[k], strcmp(rows[i][k], "-") ? rows[i][k] : "");
-                char *s = cJSON_PrintUnformatted(j);
-                puts(s);
-                free(s);
+                int r = sbc_fmt_row(&fm, j, &e);
                 cJSON_Delete(j);
+                if (r < 0) {
+                    sbc_fmt_free(&fm);
+                    sbc_net_config_free(&nc);
+                    return sbc_err_print(&e);
+                }
             } else {
                 printf("%-10s %-8s %-16s %-18s %s\n", rows[i][0], rows[i][1], rows[i][2], rows[i][3], rows[i][4]);
             }
         }
+        sbc_fmt_end(&fm);
         sbc_net_config_free(&nc);
         return 0;
     }

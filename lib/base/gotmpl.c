@@ -167,7 +167,7 @@ static int parse_cmd(parser *p, node *n, const char *q, const char *end, size_t 
             int line, col;
             where(p, at, &line, &col);
             return sbc_err_set(p->e, SBC_EXIT_FAIL, "template: :%d:%d: executing \"\" at <.%s>: can't evaluate field %s",
-                               line, col, n->text, first);
+                               line, col + 2, n->text, first);
         }
     }
     while ((w = word(&q, end, &quoted, &bad))) {
@@ -359,7 +359,7 @@ typedef struct exec {
 
 static int xerr(exec *x, const node *n, const char *fmt, const char *a, const char *b)
 {
-    sbc_err_set(x->e, SBC_EXIT_FAIL, "template: :%d:%d: executing \"\" at <%s%s>: ", n->line, n->col,
+    sbc_err_set(x->e, SBC_EXIT_FAIL, "template: :%d:%d: executing \"\" at <%s%s>: ", n->line, n->col + 2,
                 n->fn == F_JSON ? "json ." : n->fn == F_INDEX ? "index ." : ".", n->text);
     size_t l = strlen(x->e->msg);
     snprintf(x->e->msg + l, sizeof x->e->msg - l, fmt, a, b);

@@ -65,7 +65,7 @@ run sbc-ps -a -f name=c1 --format json
 echo "$OUT" | python3 -c 'import json,sys; d=json.loads(sys.stdin.readline()); assert d["Names"]=="c1" and "a=1" in d["Labels"].split(",") and d["State"]=="created"' \
   && pass "ps --format json keeps one object a line (with Labels)" || fail "ps json ($(_why))"
 expect_out '"c1"' "ps {{json .Names}}" sbc-ps -a -f name=c1 --format '{{json .Names}}'
-expect_refused "sbc-ps: --format: template: :1:[0-9]+: executing .*can't evaluate field Nope" "ps unknown field: 125 before any output" \
+expect_refused "sbc-ps: --format: template: :1:13: executing .*can't evaluate field Nope" "ps unknown field: 125 before any output" \
   sbc-ps -a --format '{{.Names}} {{.Nope}}'
 expect_refused "sbc-ps: --format: template: .*unclosed action" "ps unterminated {{: refused" sbc-ps -a --format '{{.Names'
 expect_refused "sbc-ps: --format: template: .*unexpected EOF" "ps {{if}} without {{end}}: refused" sbc-ps -a --format '{{if .Names}}x'
@@ -115,4 +115,13 @@ python3 -c 'import json,sys; r=[json.loads(l) for l in sys.stdin]; assert len(r)
 expect_refused "sbc-images: --format: template: .*can't evaluate field Names" "images unknown field: 125" sbc-images --format '{{.Names}}'
 expect_refused "^sbc-images: invalid filter 'dangling=maybe'$" "images -f dangling=maybe: 125" sbc-images -f dangling=maybe
 expect_refused "sbc-images: invalid filter 'name'" "images -f name=x: 125" sbc-images -f name=x
+
+# --- network ls (json as before; templates)
+expect_sorted "bridge:bridge host:host none:null" "network ls --format {{.Name}}:{{.Driver}}" sbc-network ls --format '{{.Name}}:{{.Driver}}'
+run sbc-network ls --format 'table {{.Name}}\t{{.Driver}}'
+[ "$(head -1 "$T_TMP/out")" = "NAME      DRIVER" ] && grep -qx "none      null" "$T_TMP/out" && pass "network ls table" || fail "network ls table ($(_why))"
+run sbc-network ls --format json
+python3 -c 'import json,sys; r=[json.loads(l) for l in sys.stdin]; assert len(r)==3 and r[2]["Driver"]=="null"' <"$T_TMP/out" \
+  && pass "network ls --format json unchanged" || fail "network json ($(_why))"
+expect_refused "sbc-network: --format: template: .*can't evaluate field X" "network ls unknown field: 125" sbc-network ls --format '{{.X}}'
 t_done

@@ -71,7 +71,7 @@ TEST(gotmpl_if_range)
 TEST(gotmpl_errors)
 {
     CHECK_FAILS("{{.Nope}}", NULL, "can't evaluate field Nope");
-    CHECK_FAILS("x {{.Nope}}", titles, ":1:2: executing \"\" at <.Nope>: can't evaluate field Nope");
+    CHECK_FAILS("x {{.Nope}}", titles, ":1:4: executing \"\" at <.Nope>: can't evaluate field Nope");
     CHECK_FAILS("{{.ID", NULL, "unclosed action");
     CHECK_FAILS("{{if .ID}}x", NULL, "unexpected EOF");
     CHECK_FAILS("{{end}}", NULL, "unexpected {{end}}");
