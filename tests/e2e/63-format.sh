@@ -45,7 +45,7 @@ run sbc-create --name c2 --network none busybox
 C2=$OUT
 mkdir -p "$T_TMP/vol"
 run sbc-create --name v3 --network none -v "$T_TMP/vol:/data" busybox
-run sbc-run -d --name r1 --network none busybox sleep 60
+run sbc-run -d --name r1 --network none -l role=web busybox sleep 60
 [ "$RC" = 0 ] && pass "run -d r1" || fail "run r1 ($(_why))"
 
 # --- ps --format
@@ -79,6 +79,7 @@ expect_refused "longer than" "ps 70 KB template: refused" sbc-ps -a --format "$b
 expect_sorted "c1 c2" "ps -f name=c (substring)" sbc-ps -a -f name=c --format '{{.Names}}'
 expect_sorted "c1 c2 r1" "ps -f name=c -f name=r: OR" sbc-ps -a -f name=c -f name=r --format '{{.Names}}'
 expect_sorted "c1" "ps -f name=c -f label=a=1: AND" sbc-ps -a -f name=c --filter label=a=1 --format '{{.Names}}'
+expect_sorted "r1" "ps -f label=role=web (run -l)" sbc-ps -f label=role=web --format '{{.Names}}'
 expect_sorted "c1" "ps -f label=img (key only, from the image)" sbc-ps -a -f label=img --format '{{.Names}}'
 expect_sorted "" "ps -f label=over=image: overridden by --label" sbc-ps -a -f label=over=image --format '{{.Names}}'
 expect_sorted "r1" "ps -f status=running (without -a)" sbc-ps -f status=running --format '{{.Names}}'
