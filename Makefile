@@ -121,4 +121,11 @@ clean:
 fuzz:
 	bash tests/fuzz/run.sh
 
-.PHONY: all test demo clean debug check-layers fuzz bench
+# Man pages from the usage texts (sbc --man): build/man/sbc.1, sbc-COMMAND.1
+man: build/sbc
+	@mkdir -p build/man
+	@build/sbc --man sbc > build/man/sbc.1
+	@for a in $$(build/sbc --list); do build/sbc --man $$a > build/man/sbc-$$a.1 || exit 1; done
+	@echo "build/man: $$(ls build/man | wc -l) pages (man -l build/man/sbc-run.1)"
+
+.PHONY: all test demo clean debug check-layers fuzz bench man

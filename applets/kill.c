@@ -6,6 +6,7 @@
 #include "runtime/container.h"
 #include "base/json.h"
 #include "runtime/launch.h"
+#include "runtime/restart.h"
 #include "opt.h"
 
 const char kill_usage[] =
@@ -20,7 +21,11 @@ static int kill_one(const char *root, const char *ref, sbc_container *ct, void *
 {
     if (sbc_container_refresh(ct) != 1)
         return sbc_err_set(e, 0, "cannot kill container: %s: container %s is not running", ref, ct->id);
-    if (kill(ct->state.pid, *(int *)arg) < 0)
+    /* a user's kill to end it: no restart policy brings it back */
+    int sig = *(int *)arg;
+    if ((sig == SIGKILL || sig == SIGTERM) && sbc_restart_mark_stopped(ct, e) < 0)
+        return -1;
+    if (kill(ct->state.pid, sig) < 0)
         return sbc_err_sys(e, "cannot kill container %s", ref);
     printf("%s\n", ref);
     return 0;

@@ -3,7 +3,8 @@
  * argv[0]'s basename picks the applet: "sbc-pull" (or plain "pull") runs
  * pull; "sbc" takes the applet from argv[1].  A name that is neither is
  * followed through its chain of symlinks until one is.  Multiplexer flags:
- * --list, --install DIR [--force], --version, --licenses, --help, --debug.
+ * --list, --install DIR [--force], --version, --licenses, --help, --debug,
+ * --completion bash, --man NAME (docgen.h) and the hidden --complete KIND.
  */
 #include <errno.h>
 #include <limits.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "applets.h"
+#include "docgen.h"
 #include "base/arena.h"
 #include "base/config.h"
 #include "base/err.h"
@@ -33,6 +35,7 @@ static const char sbc_usage[] =
     "Usage: sbc [--debug] COMMAND [ARG...]\n"
     "       sbc-COMMAND [ARG...]\n"
     "       sbc --list | --version | --licenses | --install DIR [--force]\n"
+    "       sbc --completion bash | --man COMMAND\n"
     "\n"
     "A container tool in one static binary.  Run 'sbc COMMAND --help' for\n"
     "more on a command.  Run 'sbc --list' for the commands.\n";
@@ -170,6 +173,18 @@ static int multiplexer(int argc, char **argv)
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(sbc_usage, stdout);
             return 0;
+        } else if ((!strcmp(a, "--completion") || !strcmp(a, "--man") || !strcmp(a, "--complete")) &&
+                   i + 1 < argc) {
+            int r = !strcmp(a, "--completion") ? sbc_completion_print(stdout, argv[i + 1])
+                    : !strcmp(a, "--man")      ? sbc_man_print(stdout, argv[i + 1], sbc_usage)
+                                               : sbc_complete_names(stdout, argv[i + 1]);
+            if (r < 0) {
+                sbc_usage_text = sbc_usage;
+                sbc_usage_error("%s: unknown %s \"%s\"", a,
+                                !strcmp(a, "--completion") ? "shell (bash is)" : !strcmp(a, "--man") ? "command" : "kind",
+                                argv[i + 1]);
+            }
+            return fflush(stdout) ? 1 : 0;
         } else if (!strcmp(a, "--install")) {
             int force = 0;
             const char *dir = NULL;

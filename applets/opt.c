@@ -9,7 +9,7 @@
 #include "base/err.h"
 #include "base/io.h"
 
-enum { ID_HELP = -1000, ID_DEBUG = -1001, ID_LIST = -1002 };
+enum { ID_HELP = -1000, ID_DEBUG = -1001, ID_LIST = -1002, ID_COMPLETE = -1003 };
 
 const char *sbc_usage_text = "";
 
@@ -71,10 +71,30 @@ static _Noreturn void list_options(const sbc_option *t)
     exit(0);
 }
 
+/* --complete-options: the applet's options for bash completion (docgen.c),
+ * on one line: "--long= -s" ("=": it takes a value), hidden ones left out. */
+static _Noreturn void complete_options(const sbc_option *t)
+{
+    for (; t && (t->lng || t->shrt); t++) {
+        if (t->arg & SBC_OPT_HIDDEN)
+            continue;
+        const char *eq = (t->arg & SBC_OPT_ARG) ? "=" : "";
+        if (t->lng)
+            printf("--%s%s ", t->lng, eq);
+        if (t->shrt)
+            printf("-%c%s ", t->shrt, eq);
+    }
+    printf("--help\n");
+    fflush(stdout);
+    exit(0);
+}
+
 static int special(const sbc_option *table, int id)
 {
     if (id == ID_LIST)
         list_options(table);
+    if (id == ID_COMPLETE)
+        complete_options(table);
     if (id == ID_HELP) {
         fputs(sbc_usage_text, stdout);
         fflush(stdout);
@@ -89,6 +109,7 @@ static const sbc_option builtin[] = {
     {"help", 0, SBC_OPT_NOARG, ID_HELP},
     {"debug", 0, SBC_OPT_NOARG, ID_DEBUG},
     {"list-options", 0, SBC_OPT_NOARG | SBC_OPT_HIDDEN, ID_LIST},
+    {"complete-options", 0, SBC_OPT_NOARG | SBC_OPT_HIDDEN, ID_COMPLETE},
     {NULL, 0, 0, 0},
 };
 

@@ -54,7 +54,7 @@ static void status_text(const sbc_container *c, time_t now, char *out, size_t n)
         snprintf(out, n, "Up %s", d);
     } else if (s->status == SBC_CTR_EXITED) {
         since(s->finished, now, d, sizeof d);
-        snprintf(out, n, "Exited (%d) %s ago", s->exit_code, d);
+        snprintf(out, n, "%s (%d) %s ago", s->restarting ? "Restarting" : "Exited", s->exit_code, d);
     } else {
         snprintf(out, n, "Created");
     }
@@ -132,7 +132,7 @@ static int ps_match(const char *key, const char *val, void *ctx)
     if (!strcmp(key, "id"))
         return !strncmp(ct->id, val, strlen(val));
     if (!strcmp(key, "status"))
-        return !strcmp(sbc_ctr_status_str(ct->state.status), val);
+        return !strcmp(ct->state.restarting ? "restarting" : sbc_ctr_status_str(ct->state.status), val);
     if (!strcmp(key, "label"))
         return sbc_filter_label(sbc_json_obj(sbc_json_obj(cf, "Config"), "Labels"), val);
     if (!strcmp(key, "network")) {

@@ -13,6 +13,7 @@
 #include "runtime/container.h"
 #include "base/io.h"
 #include "runtime/launch.h"
+#include "runtime/restart.h"
 #include "opt.h"
 #include "image/pull.h"
 #include "image/rootfs.h"
@@ -33,7 +34,8 @@ enum {
     O_HOST = 'h', O_VOL = 'v', O_MEM = 'm',
     O_RM = 256, O_NAME, O_ENVFILE, O_ENTRY, O_TMPFS, O_RO, O_CPUS, O_PIDS, O_NET, O_INIT,
     O_CIDFILE, O_STOPSIG, O_PULL, O_IP, O_DNS, O_DNSSEARCH, O_DNSOPT, O_ADDHOST, O_GROUPADD,
-    O_PRIV, O_CAPADD, O_CAPDROP, O_SECOPT, O_DEVICE, O_SYSCTL, O_USERNS,
+    O_PRIV, O_CAPADD, O_CAPDROP, O_SECOPT, O_DEVICE, O_SYSCTL, O_USERNS, O_RESTART,
+    O_NETALIAS,
     O_LABEL = 'l', O_LABELFILE = 300,
     O_PUB = 'p', O_PUBALL = 'P',
 };
@@ -139,9 +141,10 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
         {"tmpfs", 0, SBC_OPT_ARG, O_TMPFS}, {"read-only", 0, SBC_OPT_NOARG, O_RO},
         {"memory", 'm', SBC_OPT_ARG, O_MEM}, {"cpus", 0, SBC_OPT_ARG, O_CPUS},
         {"pids-limit", 0, SBC_OPT_ARG, O_PIDS}, {"network", 0, SBC_OPT_ARG, O_NET},
-        {"net", 0, SBC_OPT_ARG | SBC_OPT_HIDDEN, O_NET}, {"init", 0, SBC_OPT_NOARG, O_INIT},
+        {"net", 0, SBC_OPT_ARG | SBC_OPT_HIDDEN, O_NET}, {"network-alias", 0, SBC_OPT_ARG, O_NETALIAS}, {"init", 0, SBC_OPT_NOARG, O_INIT},
         {"cidfile", 0, SBC_OPT_ARG, O_CIDFILE}, {"stop-signal", 0, SBC_OPT_ARG, O_STOPSIG},
         {"pull", 0, SBC_OPT_ARG, O_PULL}, {"ip", 0, SBC_OPT_ARG, O_IP},
+        {"restart", 0, SBC_OPT_ARG, O_RESTART},
         {"publish", 'p', SBC_OPT_ARG, O_PUB}, {"publish-all", 'P', SBC_OPT_NOARG, O_PUBALL},
         {"dns", 0, SBC_OPT_ARG, O_DNS}, {"dns-search", 0, SBC_OPT_ARG, O_DNSSEARCH},
         {"dns-option", 0, SBC_OPT_ARG, O_DNSOPT}, {"dns-opt", 0, SBC_OPT_ARG | SBC_OPT_HIDDEN, O_DNSOPT},
@@ -212,6 +215,7 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
         }
         case O_NET: o->network = p.arg; break;
         case O_IP: o->ip = p.arg; break;
+        case O_NETALIAS: add(&o->net_aliases, &o->nnet_aliases, p.arg); break;
         case O_PUB: add(&o->publish, &o->npublish, p.arg); break;
         case O_PUBALL: o->publish_all = sbc_opt_bool(&p); break;
         case O_DNS: add(&o->dns, &o->ndns, p.arg); break;
@@ -243,6 +247,13 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
                 sbc_usage_error("invalid --pull: %s (missing, always or never)", p.arg);
             r->pull = p.arg;
             break;
+        case O_RESTART: {
+            int pol, max;
+            if (sbc_restart_parse(p.arg, &pol, &max) < 0)
+                sbc_usage_error("invalid restart policy: %s (no, on-failure[:N], always or unless-stopped)", p.arg);
+            o->restart = p.arg;
+            break;
+        }
         }
     }
     for (int i = 0; i < nlfiles; i++)
@@ -252,6 +263,8 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
     free(lfiles);
     free(o->labels);
     o->labels = labels, o->nlabels = nlabels;
+    if (o->restart && strcmp(o->restart, "no") && o->autoremove)
+        sbc_usage_error("Conflicting options: --restart and --rm");
     sbc_opt_operands(&p, 1, -1);
     o->image = p.rest[0];
     o->cmd = p.rest + 1;
@@ -324,6 +337,8 @@ int run_main(int argc, char **argv)
         return sbc_launch_monitor_main(argc - 2, argv + 2);
     run_cli r;
     sbc_run_parse(argc, argv, &r);
+    if (r.o.restart && strcmp(r.o.restart, "no") && !r.detach) /* (its monitor is this process) */
+        sbc_usage_error("--restart needs -d: a foreground sbc-run is its container's monitor");
     sbc_err e = {0};
     sbc_store st;
     if (sbc_store_open(&st, &e) < 0)

@@ -26,7 +26,9 @@
     "  -m, --memory BYTES      memory limit (e.g. 64m)\n" \
     "      --cpus N            CPU quota (e.g. 0.5)\n" \
     "      --pids-limit N      maximum number of processes\n" \
-    "      --network MODE      bridge (default), none, host or container:NAME\n" \
+    "      --network MODE      bridge (default), none, host, container:NAME or a\n" \
+    "                          user network (sbc-network create)\n" \
+    "      --network-alias A   another name of the container on a user network\n" \
     "      --ip ADDR           fixed IPv4 address on the bridge network\n" \
     "  -p, --publish [IP:][HOSTPORT:]PORT[/tcp|udp]  publish a container port\n" \
     "  -P, --publish-all       publish the image's exposed ports on random ports\n" \
@@ -48,6 +50,11 @@
     "                          range of host ids (default: config.json's userns-remap)\n" \
     "      --cidfile FILE      write the container ID to FILE\n" \
     "      --stop-signal SIG   signal to stop the container (default SIGTERM)\n" \
+    "      --restart POLICY    no (default), on-failure[:N], always or unless-stopped:\n" \
+    "                          the monitor of a detached container restarts it\n" \
+    "                          (100 ms back-off doubling to 1 min, reset after\n" \
+    "                          10 s up); a user's stop or kill holds it until a\n" \
+    "                          start; after a reboot `sbc-start --all-restart`\n" \
     "      --pull POLICY       missing (default), always or never\n"
 
 typedef struct run_cli {

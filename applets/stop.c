@@ -9,6 +9,7 @@
 #include "runtime/container.h"
 #include "base/json.h"
 #include "runtime/launch.h"
+#include "runtime/restart.h"
 #include "opt.h"
 
 const char stop_usage[] =
@@ -43,6 +44,9 @@ static int wait_gone(pid_t pid, unsigned long long ps, double secs)
 
 static int stop_one(const char *root, const char *ref, sbc_container *ct, void *arg, sbc_err *e)
 {
+    /* a user's stop: no restart policy brings it back (nor ends a back-off) */
+    if (sbc_restart_mark_stopped(ct, e) < 0)
+        return -1;
     if (sbc_container_refresh(ct) == 1) {
         double secs = *(double *)arg;
         pid_t pid = ct->state.pid;

@@ -107,10 +107,39 @@ void net_mac_of(uint32_t ip, uint8_t mac[6])
 
 void net_veth_of(uint32_t ip, char name[16]) { snprintf(name, 16, "vsbc%08x", ip); }
 
+/* ---- whose bridge ---- */
+static void owner_mark(char out[256]) { snprintf(out, 256, "sbc:%s", sbc_root_dir()); }
+
+int net_bridge_owner(const char *br, char other[256])
+{
+    char p[64], mine[256];
+    snprintf(p, sizeof p, "/sys/class/net/%s/ifalias", br);
+    other[0] = 0;
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    ssize_t k = fd < 0 ? -1 : sbc_read_full(fd, other, 255);
+    if (fd >= 0)
+        close(fd);
+    other[k > 0 ? k : 0] = 0;
+    other[strcspn(other, "\n")] = 0;
+    owner_mark(mine);
+    if (strncmp(other, "sbc:", 4))
+        return 0;
+    return strcmp(other, mine) ? -1 : 1;
+}
+
+int net_bridge_claim(const char *br)
+{
+    char p[64], mine[256];
+    snprintf(p, sizeof p, "/sys/class/net/%s/ifalias", br);
+    owner_mark(mine);
+    return net_write_proc(p, mine);
+}
+
 /* ---- configuration ---- */
 void sbc_net_config_free(sbc_netconf *c)
 {
     free(c->dir);
+    cJSON_Delete(c->labels);
     cJSON_Delete(c->cfg);
     memset(c, 0, sizeof *c);
 }
@@ -128,6 +157,11 @@ int net_remember(sbc_netconf *c, int bridge_created, sbc_err *e)
     cJSON_AddStringToObject(j, "gateway", sbc_ip_fmt(c->gateway, g));
     cJSON_AddStringToObject(j, "table", c->table);
     cJSON_AddBoolToObject(j, "bridge_created", bridge_created);
+    if (c->id[0]) {
+        cJSON_AddStringToObject(j, "id", c->id);
+        if (c->labels)
+            cJSON_AddItemToObject(j, "labels", cJSON_Duplicate(c->labels, 1));
+    }
     int r = sbc_mkdir_p(c->dir, 0700, e) < 0 ? -1 : net_put_json(c->dir, "network.json", j, e);
     cJSON_Delete(j);
     if (r == 0)
@@ -175,8 +209,12 @@ int sbc_net_config(sbc_netconf *c, int create, sbc_err *e)
     if (rj && sbc_cidr_parse(sbc_json_str(rj, "subnet"), &rs, 0) == 0 &&
         sbc_ip_parse(sbc_json_str(rj, "gateway"), &rg) == 0 && sbc_json_str(rj, "bridge")) {
         c->remembered = 1;
-        if (strcmp(sbc_json_str(rj, "bridge"), c->bridge) || (sub && (rs.addr != cs.addr || rs.len != cs.len)) ||
-            (gw && cg != rg)) {
+        int differs = strcmp(sbc_json_str(rj, "bridge"), c->bridge) || (sub && (rs.addr != cs.addr || rs.len != cs.len)) ||
+                      (gw && cg != rg);
+        if (differs && create < 0) { /* rm, prune: the network as it was made */
+            snprintf(c->bridge, sizeof c->bridge, "%.15s", sbc_json_str(rj, "bridge"));
+            snprintf(c->table, sizeof c->table, "sbc-%s", c->bridge);
+        } else if (differs) {
             char a[16];
             sbc_err_set(e, SBC_EXIT_FAIL,
                         "network %s exists with bridge %s and subnet %s/%d, but the configuration differs: "
@@ -192,7 +230,7 @@ int sbc_net_config(sbc_netconf *c, int create, sbc_err *e)
         c->gateway = gw ? cg : cs.addr + 1;
     }
     cJSON_Delete(rj);
-    if (!c->subnet.len && create) {
+    if (!c->subnet.len && create > 0) {
         sbc_prefix *used = NULL;
         int n = 0;
         char defif[16];
@@ -207,16 +245,171 @@ int sbc_net_config(sbc_netconf *c, int create, sbc_err *e)
         char a[16];
         SBC_DEBUG("network %s: chose subnet %s/%d", c->name, sbc_ip_fmt(c->subnet.addr, a), c->subnet.len);
     }
-    if (create && !c->remembered && net_remember(c, 0, e) < 0)
+    if (create > 0 && !c->remembered && (c->fresh = 1) && net_remember(c, 0, e) < 0)
         return -1;
     return 0;
 }
 
+/* ---- user networks ---- */
+static int valid_netname(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 63 || !isalnum((unsigned char)*s))
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
+            return 0;
+    return 1;
+}
+
+int sbc_net_load(sbc_netconf *c, const char *name, int create, sbc_err *e)
+{
+    if (!name || !strcmp(name, SBC_NET_DEFAULT) || !strcmp(name, "default"))
+        return sbc_net_config(c, create, e);
+    memset(c, 0, sizeof *c);
+    if (!valid_netname(name))
+        return sbc_err_set(e, SBC_EXIT_FAIL, "network %.64s not found", name);
+    snprintf(c->name, sizeof c->name, "%s", name);
+    c->dir = sbc_xasprintf("%s/network/%s", sbc_root_dir(), name);
+    char *np = sbc_xasprintf("%s/network.json", c->dir);
+    sbc_err e2 = {0};
+    cJSON *j = access(np, F_OK) == 0 ? sbc_json_read(AT_FDCWD, np, &e2) : NULL;
+    free(np);
+    const char *br = sbc_json_str(j, "bridge"), *id = sbc_json_str(j, "id");
+    if (!j || !br || !net_valid_ifname(br) || !id || strlen(id) > 64 ||
+        sbc_cidr_parse(sbc_json_str(j, "subnet"), &c->subnet, 0) < 0 ||
+        sbc_ip_parse(sbc_json_str(j, "gateway"), &c->gateway) < 0) {
+        cJSON_Delete(j);
+        return sbc_err_set(e, SBC_EXIT_FAIL, "network %.64s not found", name);
+    }
+    snprintf(c->bridge, sizeof c->bridge, "%s", br);
+    snprintf(c->table, sizeof c->table, "sbc-%s", br);
+    snprintf(c->id, sizeof c->id, "%s", id);
+    c->labels = cJSON_DetachItemFromObjectCaseSensitive(j, "labels");
+    c->remembered = 1;
+    cJSON_Delete(j);
+    return 0;
+}
+
+int sbc_net_user_names(char ***names, size_t *n)
+{
+    char *p = sbc_xasprintf("%s/network", sbc_root_dir());
+    int dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(p);
+    *names = NULL, *n = 0;
+    if (dfd < 0)
+        return 0;
+    char **all;
+    size_t k = 0;
+    int r = sbc_dir_names(dfd, &all, &k);
+    for (size_t i = 0; r == 0 && i < k; i++) {
+        char *f = sbc_xasprintf("%s/network.json", all[i]);
+        if (strcmp(all[i], SBC_NET_DEFAULT) && valid_netname(all[i]) && faccessat(dfd, f, F_OK, 0) == 0) {
+            *names = sbc_xrealloc(*names, sizeof **names * (*n + 1));
+            (*names)[(*n)++] = all[i];
+            all[i] = NULL;
+        }
+        free(f);
+    }
+    if (r == 0)
+        sbc_names_free(all, k);
+    close(dfd);
+    return r;
+}
+
+/* The subnet of a new network: given (checked) or chosen, free of the
+ * host's prefixes and of the store's other networks. */
+static int new_subnet(sbc_netconf *c, const char *subnet, const char *gateway, sbc_err *e)
+{
+    sbc_prefix *used = NULL;
+    int n = 0;
+    char defif[16], a[16];
+    if (subnet && (sbc_cidr_parse(subnet, &c->subnet, 0) < 0 || c->subnet.len < 8 || c->subnet.len > 30))
+        return sbc_err_set(e, SBC_EXIT_FAIL, "invalid subnet \"%.40s\": want an IPv4 network a.b.c.d/8..30", subnet);
+    if (gateway && (!subnet || sbc_ip_parse(gateway, &c->gateway) < 0 || !sbc_prefix_contains(c->subnet, c->gateway) ||
+                    c->gateway == c->subnet.addr || c->gateway == (c->subnet.addr | (0xffffffffu >> c->subnet.len))))
+        return sbc_err_set(e, SBC_EXIT_FAIL, "invalid gateway \"%.40s\": want a host address of the subnet", gateway);
+    if (sbc_host_prefixes(&used, &n, defif, e) < 0)
+        return -1;
+    char **names;
+    size_t k;
+    sbc_net_user_names(&names, &k);
+    for (size_t i = 0; i <= k; i++) {
+        sbc_netconf o;
+        sbc_err e2 = {0};
+        if (sbc_net_load(&o, i < k ? names[i] : NULL, 0, &e2) == 0 && o.subnet.len) {
+            used = sbc_xrealloc(used, sizeof *used * (size_t)(n + 1));
+            used[n++] = o.subnet;
+        }
+        sbc_net_config_free(&o);
+    }
+    sbc_names_free(names, k);
+    int r = 0;
+    if (subnet) {
+        for (int i = 0; i < n && r == 0; i++)
+            if (sbc_prefix_overlap(used[i], c->subnet))
+                r = sbc_err_set(e, SBC_EXIT_FAIL, "subnet %s/%d overlaps %s/%d, in use on this host", sbc_ip_fmt(c->subnet.addr, a),
+                                c->subnet.len, sbc_ip_fmt(used[i].addr, defif), used[i].len);
+    } else if (sbc_subnet_pick(used, n, &c->subnet) < 0) {
+        r = sbc_err_set(e, SBC_EXIT_FAIL, "no free private subnet: give one with --subnet");
+    }
+    if (!gateway)
+        c->gateway = c->subnet.addr + 1;
+    free(used);
+    return r;
+}
+
+int sbc_net_create(const char *name, const char *subnet, const char *gateway, const cJSON *labels, char id[65],
+                   sbc_err *e)
+{
+    if (!valid_netname(name) || !strcmp(name, "host") || !strcmp(name, "none") || !strcmp(name, "default") ||
+        !strcmp(name, SBC_NET_DEFAULT))
+        return sbc_err_set(e, SBC_EXIT_FAIL, "invalid network name \"%.64s\" (want [a-zA-Z0-9][a-zA-Z0-9_.-]*, not "
+                           "bridge, default, host or none)", name);
+    char *p = sbc_xasprintf("%s/network", sbc_root_dir());
+    if (sbc_mkdir_p(p, 0700, e) < 0) {
+        free(p);
+        return -1;
+    }
+    char *lp = sbc_xasprintf("%s/create.lock", p);
+    int lk = sbc_lock_path(AT_FDCWD, lp, e), r = -1;
+    free(lp);
+    free(p);
+    if (lk < 0)
+        return -1;
+    sbc_netconf c = {0};
+    snprintf(c.name, sizeof c.name, "%s", name);
+    c.dir = sbc_xasprintf("%s/network/%s", sbc_root_dir(), name);
+    unsigned char rnd[32];
+    if (access(c.dir, F_OK) == 0) {
+        sbc_err_set(e, SBC_EXIT_FAIL, "network with name %s already exists", name);
+    } else if (getentropy(rnd, sizeof rnd) < 0) {
+        sbc_err_sys(e, "getentropy");
+    } else if (new_subnet(&c, subnet, gateway, e) == 0) {
+        for (int i = 0; i < 32; i++)
+            snprintf(c.id + 2 * i, 3, "%02x", rnd[i]);
+        snprintf(c.bridge, sizeof c.bridge, "sbc-%.11s", c.id);
+        snprintf(c.table, sizeof c.table, "sbc-%s", c.bridge);
+        c.labels = labels ? cJSON_Duplicate(labels, 1) : NULL;
+        r = net_remember(&c, 0, e) < 0 || net_ensure_bridge(&c, e) < 0 ? -1 : 0;
+        if (r < 0) {
+            sbc_err e2 = {0};
+            sbc_rm_rf(AT_FDCWD, c.dir, &e2);
+        } else {
+            memcpy(id, c.id, 65);
+        }
+    }
+    close(lk);
+    sbc_net_config_free(&c);
+    return r;
+}
+
 /* ---- the applet's operations ---- */
-int sbc_net_prune(sbc_net_report_fn *report, void *arg, sbc_err *e)
+/* Stale leases of the network name, with their veths and rules. */
+static int prune_leases(const char *name, sbc_net_report_fn *report, void *arg, sbc_err *e)
 {
     sbc_netconf c;
-    if (sbc_net_config(&c, 0, e) < 0) {
+    if (sbc_net_load(&c, name, -1, e) < 0) {
         sbc_net_config_free(&c);
         return -1;
     }
@@ -235,7 +428,8 @@ int sbc_net_prune(sbc_net_report_fn *report, void *arg, sbc_err *e)
     if (n)
         r = sbc_leases_save(&l, e);
     /* rules of no live lease, found while the leases are locked */
-    if (r == 0)
+    char other[256]; /* (another store's bridge: its table is not ours either) */
+    if (r == 0 && net_bridge_owner(c.bridge, other) >= 0)
         r = net_nft_del_rules(c.dir, c.table, NULL, &l, report, arg, e);
     sbc_leases_close(&l);
     net_clean_stale(&c, st, n, report, arg);
@@ -244,14 +438,35 @@ int sbc_net_prune(sbc_net_report_fn *report, void *arg, sbc_err *e)
     return r;
 }
 
+int sbc_net_prune(sbc_net_report_fn *report, void *arg, sbc_err *e)
+{
+    int r = prune_leases(NULL, report, arg, e);
+    /* and the user networks that no container uses */
+    char **names;
+    size_t k;
+    sbc_net_user_names(&names, &k);
+    for (size_t i = 0; r == 0 && i < k; i++) {
+        sbc_err e2 = {0};
+        if (prune_leases(names[i], report, arg, e) < 0)
+            r = -1;
+        else if (sbc_net_remove(names[i], 0, &e2) < 0) {
+            SBC_DEBUG("prune: network %s kept: %s", names[i], e2.msg);
+        } else if (report) {
+            char *m = sbc_xasprintf("network %s", names[i]);
+            report(arg, m);
+            free(m);
+        }
+    }
+    sbc_names_free(names, k);
+    return r;
+}
+
 int sbc_net_remove(const char *name, int force, sbc_err *e)
 {
     if (!strcmp(name, "host") || !strcmp(name, "none"))
         return sbc_err_set(e, SBC_EXIT_FAIL, "%s is a pre-defined network and cannot be removed", name);
-    if (strcmp(name, SBC_NET_DEFAULT))
-        return sbc_err_set(e, SBC_EXIT_FAIL, "network %.64s not found", name);
     sbc_netconf c;
-    if (sbc_net_config(&c, 0, e) < 0) {
+    if (sbc_net_load(&c, name, -1, e) < 0) {
         sbc_net_config_free(&c);
         return -1;
     }
@@ -277,11 +492,14 @@ int sbc_net_remove(const char *name, int force, sbc_err *e)
         net_veth_of(l.v[i].ip, veth);
         r = sbc_link_del(&nl, veth, e);
     }
-    /* the bridge goes only when sbc made it (or it is sbc's and unused) */
-    if (r == 0 && sbc_link_index(c.bridge) > 0 && c.remembered)
+    /* the bridge goes only when sbc made it (or it is sbc's and unused);
+     * another store's bridge and table stay */
+    char other[256];
+    int foreign = sbc_link_index(c.bridge) > 0 && net_bridge_owner(c.bridge, other) < 0;
+    if (r == 0 && !foreign && sbc_link_index(c.bridge) > 0 && c.remembered)
         r = sbc_link_del(&nl, c.bridge, e);
     sbc_nl_close(&nl);
-    if (r == 0 && sbc_nft_table_exists(c.table, e) == 1) {
+    if (r == 0 && !foreign && sbc_nft_table_exists(c.table, e) == 1) {
         sbc_nlb b = {0};
         sbc_nft_begin(&b);
         sbc_nft_del_table(&b, c.table);
@@ -306,19 +524,16 @@ cJSON *sbc_net_inspect(const char *name, sbc_err *e)
         return j;
     }
     sbc_netconf c;
-    if (strcmp(name, SBC_NET_DEFAULT)) {
-        cJSON_Delete(j);
-        sbc_err_set(e, SBC_EXIT_FAIL, "network %.64s not found", name);
-        return NULL;
-    }
-    if (sbc_net_config(&c, 0, e) < 0) {
+    if (sbc_net_load(&c, name, 0, e) < 0) {
         sbc_net_config_free(&c);
         cJSON_Delete(j);
         return NULL;
     }
     char a[16], sub[24], defif[16] = "";
     cJSON_AddStringToObject(j, "Name", c.name);
+    cJSON_AddStringToObject(j, "Id", c.id);
     cJSON_AddStringToObject(j, "Driver", "bridge");
+    cJSON_AddItemToObject(j, "Labels", c.labels ? cJSON_Duplicate(c.labels, 1) : cJSON_CreateObject());
     cJSON_AddStringToObject(j, "Bridge", c.bridge);
     if (c.subnet.len) {
         snprintf(sub, sizeof sub, "%s/%d", sbc_ip_fmt(c.subnet.addr, a), c.subnet.len);

@@ -39,21 +39,46 @@
 
 /* ---- the network ---- */
 typedef struct sbc_netconf {
-    char name[16];     /* "bridge" */
+    char name[64];     /* "bridge", or a user network's */
+    char id[65];       /* a user network's id (hex), "" for bridge */
+    cJSON *labels;     /* a user network's labels (owned), or NULL */
     char bridge[16];
     char table[24];    /* "sbc-<bridge>" */
     char *dir;         /* $SBC_ROOT/network/<name> */
     sbc_prefix subnet; /* len 0: not chosen yet */
     uint32_t gateway;
     int remembered;    /* network.json exists */
+    int fresh;         /* network.json written by this sbc_net_config */
     cJSON *dns;        /* config's default nameservers, or NULL */
     cJSON *cfg;        /* the config document (owns dns) */
 } sbc_netconf;
-/* Load the configuration and the remembered network.  create: choose and
- * remember a subnet when none is configured or remembered (caller holds the
- * leases lock). */
+/* Load the configuration and the remembered network.  create > 0: choose
+ * and remember a subnet when none is configured or remembered (caller holds
+ * the leases lock); create < 0 (rm, prune): a remembered network wins over a
+ * configuration that differs, which is otherwise refused. */
 int sbc_net_config(sbc_netconf *c, int create, sbc_err *e);
 void sbc_net_config_free(sbc_netconf *c);
+/* The network called name: "bridge" (or NULL) as sbc_net_config, else a
+ * user network (network create), which must exist. */
+int sbc_net_load(sbc_netconf *c, const char *name, int create, sbc_err *e);
+
+/* ---- user networks ---- */
+/* $SBC_ROOT/network/NAME/network.json, with the bridge "sbc-" + 11 of its id,
+ * its own leases and nf_tables table "ip sbc-sbc-ID".  subnet/gateway NULL:
+ * a free private subnet (none of the host's prefixes or the store's
+ * networks), its first address.  The bridge is made now.  labels: an object
+ * of strings or NULL (not kept).  id gets the network's id. */
+int sbc_net_create(const char *name, const char *subnet, const char *gateway, const cJSON *labels, char id[65],
+                   sbc_err *e);
+/* Connect the running container cid (its first process pid, its state
+ * dir, name and aliases for the others' hosts files) to the user network
+ * net: a veth ethN, no default route; undone by disconnect, teardown and
+ * release. */
+int sbc_net_connect(const char *net, const char *cid, pid_t pid, const char *state_dir, const char *name,
+                    const cJSON *aliases, sbc_err *e);
+int sbc_net_disconnect(const char *net, const char *state_dir, sbc_err *e);
+/* The names of the user networks (sorted, malloc'd; sbc_names_free). */
+int sbc_net_user_names(char ***names, size_t *n);
 
 /* Check parsed options against the network before anything is created
  * (--ip in the subnet, not the gateway); 0 or -1 with a clear message. */

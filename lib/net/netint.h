@@ -25,6 +25,13 @@ void net_veth_of(uint32_t ip, char name[16]);
  * was just created. */
 int net_remember(sbc_netconf *c, int bridge_created, sbc_err *e);
 
+/* Whose bridge: sbc marks the bridges it makes or adopts with the interface
+ * alias "sbc:$SBC_ROOT" (`ip link show` prints it), so that two stores on
+ * one host never share one (with two lease files, one subnet or two).
+ * 1: this store's, 0: no mark, -1: another store's (its mark in other). */
+int net_bridge_owner(const char *br, char other[256]);
+int net_bridge_claim(const char *br);
+
 /* options.c: split "host:ip" (--add-host) at the first ':'; 0 or -1 */
 int net_add_host_split(const char *s, char *host, size_t hn, const char **ip);
 
@@ -60,7 +67,21 @@ char *net_find_tool(const char *name);
 int net_write_etc(const char *state_dir, const char *cid, const sbc_netopts *o, const sbc_netconf *c,
                   const char *ip, sbc_err *e);
 
+/* names.c: a user network's names in its members' hosts files (see there).
+ * join: cid (its net.json written) gets the others' lines and they its own;
+ * leave (the leases of net locked, the leaver's gone): ip's lines go. */
+void net_names_join(const sbc_netconf *c, const char *cid, const char *state_dir, const char *file);
+void net_names_leave(const sbc_leases *l, const char *net, const char *ip);
+
 /* setup.c */
+int net_make_veth(const sbc_netconf *c, int bridx, pid_t pid, uint32_t ip, const char *ifname, sbc_err *e);
+void net_nft_base(sbc_nlb *b, const sbc_netconf *c);
+cJSON *net_record(const char *cid, const sbc_netconf *c, uint32_t ip, const sbc_netopts *o);
+/* Undo the record state_dir/file (net.json, net-NAME.json): rules, lease,
+ * names, and the veth when del_veth. */
+int net_teardown_file(const char *state_dir, const char *file, int del_veth, sbc_err *e);
+/* Make the bridge of c or adopt the one there (see setup.c); its ifindex or -1. */
+int net_ensure_bridge(const sbc_netconf *c, sbc_err *e);
 int net_nft_lock(const char *netdir, sbc_err *e);
 /* Delete cid's rules (cid NULL: the rules of no lease in live), reporting each. */
 int net_nft_del_rules(const char *netdir, const char *table, const char *cid, const sbc_leases *live,

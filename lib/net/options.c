@@ -73,6 +73,11 @@ int sbc_netopts_parse(const cJSON *j, sbc_netopts *o, sbc_err *e)
     o->name = sbc_json_str(j, "name");
     o->hostname = sbc_json_str(j, "hostname");
     o->ctr_dir = sbc_json_str(j, "container_state_dir");
+    o->network = sbc_json_str(j, "network");
+    if (o->network && (o->mode != SBC_NET_BRIDGE || !net_valid_hostname(o->network) || strlen(o->network) > 63))
+        return sbc_err_set(e, SBC_EXIT_FAIL, "network options: network: want a user network's name");
+    if (o->network && !strcmp(o->network, SBC_NET_DEFAULT))
+        o->network = NULL;
     if (o->name && *o->name == '/')
         o->name++;
     if (o->name && *o->name && !net_valid_hostname(o->name))
@@ -89,7 +94,8 @@ int sbc_netopts_parse(const cJSON *j, sbc_netopts *o, sbc_err *e)
     const cJSON *pub, *it;
     if (str_array(j, "publish", &pub, e) < 0 || str_array(j, "exposed", &o->exposed, e) < 0 ||
         str_array(j, "dns", &o->dns, e) < 0 || str_array(j, "dns_search", &o->search, e) < 0 ||
-        str_array(j, "dns_options", &o->options, e) < 0 || str_array(j, "add_hosts", &o->add_hosts, e) < 0)
+        str_array(j, "dns_options", &o->options, e) < 0 || str_array(j, "add_hosts", &o->add_hosts, e) < 0 ||
+        str_array(j, "aliases", &o->aliases, e) < 0)
         return -1;
     o->publish_all = sbc_json_bool(j, "publish_all", 0);
     cJSON_ArrayForEach(it, pub) {
@@ -149,6 +155,10 @@ int sbc_netopts_parse(const cJSON *j, sbc_netopts *o, sbc_err *e)
         sbc_err_set(e, SBC_EXIT_FAIL, "invalid DNS option \"%.64s\"", it->valuestring);
         goto bad;
     }
+    cJSON_ArrayForEach(it, o->aliases) if (!net_valid_hostname(it->valuestring) || !o->network) {
+        sbc_err_set(e, SBC_EXIT_FAIL, "--network-alias \"%.64s\": want a host name, on a user network", it->valuestring);
+        goto bad;
+    }
     cJSON_ArrayForEach(it, o->add_hosts) {
         char host[256];
         const char *hip;
@@ -176,14 +186,14 @@ void sbc_netopts_free(sbc_netopts *o)
 
 int sbc_net_validate(const sbc_netopts *o, sbc_err *e)
 {
-    if (!o->ip)
+    if (!o->ip && !o->network)
         return 0;
     /* against the network when it is known, without creating anything */
     sbc_netconf c;
     int r = 0;
-    if (sbc_net_config(&c, 0, e) < 0) {
+    if (sbc_net_load(&c, o->network, 0, e) < 0) {
         r = -1;
-    } else if (c.subnet.len && (!sbc_prefix_contains(c.subnet, o->ip) || o->ip == c.gateway ||
+    } else if (o->ip && c.subnet.len && (!sbc_prefix_contains(c.subnet, o->ip) || o->ip == c.gateway ||
                                 o->ip == c.subnet.addr || o->ip == (c.subnet.addr | (0xffffffffu >> c.subnet.len)))) {
         char a[16], b[16];
         r = sbc_err_set(e, SBC_EXIT_FAIL, "address %s is not a free host address of network %s (%s/%d)",

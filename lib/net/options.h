@@ -16,6 +16,8 @@
  *   "exposed":    ["80/tcp", "53/udp", ...] (the image's ExposedPorts keys)
  *   "dns": [...], "dns_search": [...], "dns_options": [...]
  *   "add_hosts":  ["host:ip", ...] (ip may be "host-gateway")
+ *   "network":    a user network's name (mode "bridge"), and
+ *   "aliases":    [names...] the container's other names there
  *
  *
  * sbc_netopts_parse checks that document (it may be hostile) once and
@@ -41,7 +43,9 @@ typedef struct sbc_netopts {
     /* these point into the parsed document, which must outlive the struct */
     const char *name, *hostname;
     const char *ctr_dir;            /* container: the target's state dir */
+    const char *network;            /* a user network's name (NULL: bridge) */
     const cJSON *dns, *search, *options, *add_hosts, *exposed;  /* string arrays or NULL */
+    const cJSON *aliases;           /* --network-alias: names on a user network */
 } sbc_netopts;
 
 /* Parse and check netopts j (NULL: the defaults); 0, or -1 with a clear

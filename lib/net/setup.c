@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +28,7 @@
 #include "net/nft.h"
 
 /* ---- nf_tables ---- */
-static void nft_base(sbc_nlb *b, const sbc_netconf *c)
+void net_nft_base(sbc_nlb *b, const sbc_netconf *c)
 {
     const char *t = c->table, *br = c->bridge;
     sbc_nft_add_table(b, t);
@@ -181,31 +182,67 @@ int net_nft_del_rules(const char *netdir, const char *table, const char *cid, co
 }
 
 /* ---- setup ---- */
-static int ensure_bridge(const sbc_netconf *c, sbc_err *e)
+/* The bridge's IPv4 addresses: 1 when c's gateway (with its prefix) is one
+ * of them, 0 when it has none, -1 when it has others only (one in oa, ol). */
+static int bridge_addr(const sbc_netconf *c, uint32_t *oa, int *ol)
 {
-    char p[96];
-    int idx = sbc_link_index(c->bridge);
-    if (idx > 0) {
-        snprintf(p, sizeof p, "/sys/class/net/%s/bridge", c->bridge);
-        if (access(p, F_OK) < 0)
-            return sbc_err_set(e, SBC_EXIT_FAIL, "%s exists and is not a bridge", c->bridge);
-        return idx;
+    struct ifaddrs *ifa, *i;
+    int r = 0;
+    if (getifaddrs(&ifa) < 0)
+        return 0;
+    for (i = ifa; i && r < 1; i = i->ifa_next) {
+        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || strcmp(i->ifa_name, c->bridge))
+            continue;
+        uint32_t a = ntohl(((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr.s_addr), m = 0;
+        if (i->ifa_netmask)
+            m = ntohl(((struct sockaddr_in *)(void *)i->ifa_netmask)->sin_addr.s_addr);
+        int len = __builtin_popcount(m);
+        if (a == c->gateway && len == c->subnet.len)
+            r = 1;
+        else
+            *oa = a, *ol = len, r = -1;
     }
+    freeifaddrs(ifa);
+    return r;
+}
+
+/* Make the bridge, or adopt one that is there: refused when another store
+ * marked it or it has an address that is not the network's gateway (two
+ * stores on one bridge: the second's containers would get a gateway that
+ * does not exist).  A bridge made here is marked and, on failure, removed. */
+int net_ensure_bridge(const sbc_netconf *c, sbc_err *e)
+{
+    char p[96], other[256], a[16], g[16];
+    int idx = sbc_link_index(c->bridge), made = 0, r = 0, own = 0, have = 0, ol = 0;
+    uint32_t oa = 0;
     sbc_nl nl;
     if (sbc_nl_open(&nl, NETLINK_ROUTE, e) < 0)
         return -1;
     sbc_nlb b = {0};
-    uint8_t mac[6];
-    net_mac_of(c->gateway, mac);
-    sbc_rtnl_msg_bridge(&b, c->bridge, mac);
-    int r = sbc_nl_talk(&nl, &b, NULL, NULL, e);
-    if (r < 0 && e->errnum == EEXIST)
-        r = 0;
-    if (r < 0)
-        sbc_err_wrap(e, "create bridge %s", c->bridge);
-    if (r == 0 && (idx = sbc_link_index(c->bridge)) <= 0)
-        r = sbc_err_set(e, SBC_EXIT_FAIL, "bridge %s vanished", c->bridge);
-    if (r == 0) {
+    if (idx <= 0) {
+        uint8_t mac[6];
+        net_mac_of(c->gateway, mac);
+        sbc_rtnl_msg_bridge(&b, c->bridge, mac);
+        r = sbc_nl_talk(&nl, &b, NULL, NULL, e);
+        made = r == 0;
+        if (r < 0 && e->errnum == EEXIST)
+            r = 0;
+        if (r < 0)
+            sbc_err_wrap(e, "create bridge %s", c->bridge);
+        if (r == 0 && (idx = sbc_link_index(c->bridge)) <= 0)
+            r = sbc_err_set(e, SBC_EXIT_FAIL, "bridge %s vanished", c->bridge);
+    }
+    snprintf(p, sizeof p, "/sys/class/net/%s/bridge", c->bridge);
+    if (r == 0 && access(p, F_OK) < 0)
+        r = sbc_err_set(e, SBC_EXIT_FAIL, "%s exists and is not a bridge", c->bridge);
+    if (r == 0 && (own = net_bridge_owner(c->bridge, other)) < 0)
+        r = sbc_err_set(e, SBC_EXIT_FAIL, "bridge %s belongs to another sbc store (%.200s): give this store a bridge "
+                        "of its own (\"bridge\" in %s/config.json)", c->bridge, other + 4, sbc_config_dir());
+    if (r == 0 && (have = bridge_addr(c, &oa, &ol)) < 0)
+        r = sbc_err_set(e, SBC_EXIT_FAIL, "bridge %s has address %s/%d, not the gateway %s/%d of network %s: remove "
+                        "the bridge or choose another (\"bridge\" in %s/config.json)", c->bridge, sbc_ip_fmt(oa, a),
+                        ol, sbc_ip_fmt(c->gateway, g), c->subnet.len, c->name, sbc_config_dir());
+    if (r == 0 && !have) {
         b.len = b.msg = 0;
         sbc_rtnl_msg_addr(&b, 1, idx, c->gateway, c->subnet.len);
         r = sbc_nl_talk(&nl, &b, NULL, NULL, e);
@@ -213,6 +250,12 @@ static int ensure_bridge(const sbc_netconf *c, sbc_err *e)
             r = 0;
         if (r < 0)
             sbc_err_wrap(e, "address of bridge %s", c->bridge);
+    }
+    if (r == 0 && own == 0 && net_bridge_claim(c->bridge) < 0)
+        SBC_DEBUG("mark bridge %s: %s", c->bridge, strerror(errno));
+    if (r < 0 && made) {
+        sbc_err e2 = {0};
+        sbc_link_del(&nl, c->bridge, &e2);
     }
     sbc_nlb_free(&b);
     sbc_nl_close(&nl);
@@ -222,14 +265,15 @@ static int ensure_bridge(const sbc_netconf *c, sbc_err *e)
     net_write_proc(p, "1");
     snprintf(p, sizeof p, "/proc/sys/net/ipv6/conf/%s/disable_ipv6", c->bridge);
     net_write_proc(p, "1");
-    sbc_netconf *cc = (sbc_netconf *)c;
-    net_remember(cc, 1, e);
+    if (own == 0) /* made or adopted now */
+        net_remember((sbc_netconf *)c, made, e);
     return idx;
 }
 
-/* Create the veth pair with its peer eth0 directly in pid's netns, then
- * address, routes and lo there through one socket made inside it. */
-static int make_veth(const sbc_netconf *c, int bridx, pid_t pid, uint32_t ip, sbc_err *e)
+/* Create the veth pair with its peer ifname directly in pid's netns, then
+ * address and (eth0) the default route there through one socket made
+ * inside it. */
+int net_make_veth(const sbc_netconf *c, int bridx, pid_t pid, uint32_t ip, const char *ifname, sbc_err *e)
 {
     char veth[16];
     uint8_t mac[6];
@@ -242,7 +286,7 @@ static int make_veth(const sbc_netconf *c, int bridx, pid_t pid, uint32_t ip, sb
     int r = -1;
     for (int attempt = 0; attempt < 6; attempt++) {
         b.len = b.msg = 0;
-        sbc_rtnl_msg_veth(&b, veth, bridx, "eth0", pid, -1, mac);
+        sbc_rtnl_msg_veth(&b, veth, bridx, ifname, pid, -1, mac);
         r = sbc_nl_talk(&nl, &b, NULL, NULL, e);
         if (r == 0 || e->errnum != EEXIST || attempt == 5)
             break;
@@ -262,17 +306,18 @@ static int make_veth(const sbc_netconf *c, int bridx, pid_t pid, uint32_t ip, sb
     }
     if ((r = sbc_nl_open_netns(&nl, pid, e)) < 0)
         goto out;
-    int idx = sbc_link_get(&nl, "eth0", e);
+    int idx = sbc_link_get(&nl, ifname, e);
     if (idx < 0) {
         r = -1;
     } else {
         b.len = b.msg = 0;
         sbc_rtnl_msg_setlink(&b, idx, NULL, 1, NULL, 0, -1);
         sbc_rtnl_msg_addr(&b, 1, idx, ip, c->subnet.len);
-        sbc_rtnl_msg_route(&b, 1, 0, 0, c->gateway, idx);
+        if (!strcmp(ifname, "eth0"))
+            sbc_rtnl_msg_route(&b, 1, 0, 0, c->gateway, idx);
         r = sbc_nl_talk(&nl, &b, NULL, NULL, e);
         if (r < 0)
-            sbc_err_wrap(e, "configure eth0 in the container");
+            sbc_err_wrap(e, "configure %s in the container", ifname);
     }
     sbc_nl_close(&nl);
 out:
@@ -327,7 +372,7 @@ int net_take_stale(sbc_leases *l, struct net_stale **st)
     return n;
 }
 
-static cJSON *net_record(const char *cid, const sbc_netconf *c, uint32_t ip, const sbc_netopts *o)
+cJSON *net_record(const char *cid, const sbc_netconf *c, uint32_t ip, const sbc_netopts *o)
 {
     char a[16], g[16], mac[18], veth[16];
     uint8_t m[6];
@@ -347,6 +392,13 @@ static cJSON *net_record(const char *cid, const sbc_netconf *c, uint32_t ip, con
     cJSON_AddStringToObject(j, "mac", mac);
     cJSON_AddStringToObject(j, "veth", veth);
     net_ports_to_json(cJSON_AddArrayToObject(j, "ports"), o->ports, o->nports);
+    if (c->id[0]) { /* a user network: the names others see (names.c) */
+        cJSON_AddBoolToObject(j, "user", 1);
+        if (o->name)
+            cJSON_AddStringToObject(j, "name", o->name);
+        if (o->aliases)
+            cJSON_AddItemToObject(j, "aliases", cJSON_Duplicate(o->aliases, 1));
+    }
     return j;
 }
 
@@ -432,8 +484,10 @@ int sbc_net_setup(const char *cid, pid_t pid, const int nsfd[2], const char *sta
     int nst = 0, bridx = -1, recorded = 0;
     char *dir = NULL;
     uint32_t ip = 0;
-    dir = sbc_xasprintf("%s/network/%s", sbc_root_dir(), SBC_NET_DEFAULT);
-    if (sbc_leases_open(&l, dir, e) < 0 || sbc_net_config(&c, 1, e) < 0)
+    dir = sbc_xasprintf("%s/network/%s", sbc_root_dir(), o.network ? o.network : SBC_NET_DEFAULT);
+    if (o.network && (sbc_net_load(&c, o.network, 0, e) < 0 || (sbc_net_config_free(&c), 0)))
+        goto fail; /* (a user network must exist: sbc_leases_open would make its dir) */
+    if (sbc_leases_open(&l, dir, e) < 0 || sbc_net_load(&c, o.network, 1, e) < 0)
         goto fail;
     nst = net_take_stale(&l, &st);
     if (sbc_lease_find(&l, cid) >= 0) {
@@ -442,8 +496,14 @@ int sbc_net_setup(const char *cid, pid_t pid, const int nsfd[2], const char *sta
     }
     if (sbc_lease_pick(&l, c.subnet, c.gateway, o.ip, 0, &ip, e) < 0 || net_resolve_ports(&o, &l, e) < 0)
         goto fail;
-    if ((bridx = ensure_bridge(&c, e)) < 0)
+    if ((bridx = net_ensure_bridge(&c, e)) < 0) {
+        if (c.fresh && !l.n) { /* refused: not remembered, so another bridge can be configured */
+            char *np = sbc_xasprintf("%s/network.json", c.dir);
+            unlink(np);
+            free(np);
+        }
         goto fail;
+    }
     cJSON *rec = net_record(cid, &c, ip, &o);
     r = net_put_json(state_dir, "net.json", rec, e);
     cJSON_Delete(rec);
@@ -458,12 +518,12 @@ int sbc_net_setup(const char *cid, pid_t pid, const int nsfd[2], const char *sta
         goto fail;
     sbc_leases_close(&l);
     /* 2. the pair, the address, the routes */
-    if ((r = make_veth(&c, bridx, pid, ip, e)) < 0)
+    if ((r = net_make_veth(&c, bridx, pid, ip, "eth0", e)) < 0)
         goto fail;
     /* 3. one nf_tables transaction: table, chains, fixed rules, ports */
     sbc_nlb b = {0};
     sbc_nft_begin(&b);
-    nft_base(&b, &c);
+    net_nft_base(&b, &c);
     for (int i = 0; i < o.nports; i++)
         nft_port_rule(&b, &c, &o.ports[i], ip, cid);
     sbc_nft_end(&b);
@@ -479,6 +539,8 @@ int sbc_net_setup(const char *cid, pid_t pid, const int nsfd[2], const char *sta
     char a[16];
     if ((r = net_write_etc(state_dir, cid, &o, &c, sbc_ip_fmt(ip, a), e)) < 0)
         goto fail;
+    if (c.id[0])
+        net_names_join(&c, cid, state_dir, "net.json");
     net_clean_stale(&c, st, nst, NULL, NULL);
     free(st);
     free(o.ports);
@@ -501,9 +563,9 @@ fail:
 }
 
 /* ---- teardown ---- */
-static int teardown(const char *state_dir, int del_veth, sbc_err *e)
+int net_teardown_file(const char *state_dir, const char *file, int del_veth, sbc_err *e)
 {
-    char *p = sbc_xasprintf("%s/net.json", state_dir);
+    char *p = sbc_xasprintf("%s/%s", state_dir, file);
     if (access(p, F_OK) < 0) {
         free(p);
         return 0;
@@ -539,6 +601,8 @@ static int teardown(const char *state_dir, int del_veth, sbc_err *e)
             sbc_lease_del(&l, i);
             r = sbc_leases_save(&l, e);
         }
+        if (sbc_json_bool(j, "user", 0) && sbc_json_str(j, "network"))
+            net_names_leave(&l, sbc_json_str(j, "network"), ips);
         for (int k = 0; k < l.n; k++)
             other |= l.v[k].ip == ip;
         sbc_leases_close(&l);
@@ -557,6 +621,29 @@ static int teardown(const char *state_dir, int del_veth, sbc_err *e)
     }
     cJSON_Delete(j);
     return r;
+}
+
+/* The networks connected later (net-NAME.json, connect.c) go first. */
+static int teardown(const char *state_dir, int del_veth, sbc_err *e)
+{
+    int dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
+    char **names = NULL;
+    size_t n = 0;
+    if (dfd >= 0) {
+        sbc_dir_names(dfd, &names, &n);
+        close(dfd);
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t k = strlen(names[i]);
+        if (r == 0 && !strncmp(names[i], "net-", 4) && k > 9 && !strcmp(names[i] + k - 5, ".json") &&
+            (r = net_teardown_file(state_dir, names[i], del_veth, e)) == 0) {
+            char *p = sbc_xasprintf("%s/%s", state_dir, names[i]);
+            unlink(p);
+            free(p);
+        }
+    }
+    sbc_names_free(names, n);
+    return r < 0 ? -1 : net_teardown_file(state_dir, "net.json", del_veth, e);
 }
 
 int sbc_net_teardown(const char *state_dir, sbc_err *e)

@@ -232,9 +232,14 @@ int sbc_ctr_state_parse(const char *text, size_t len, sbc_ctr_state *s)
     copy_str(s->started, sizeof s->started, sbc_json_str(j, "StartedAt"));
     copy_str(s->finished, sizeof s->finished, sbc_json_str(j, "FinishedAt"));
     copy_str(s->error, sizeof s->error, sbc_json_str(j, "Error"));
+    s->restart_count = (int)sbc_json_int(j, "RestartCount", 0);
+    s->restarting = sbc_json_bool(j, "Restarting", 0);
+    s->manual_stop = sbc_json_bool(j, "ManuallyStopped", 0);
+    s->backoff_ms = sbc_json_int(j, "BackoffMs", 0);
     cJSON_Delete(j);
     return 0;
 }
+
 
 /* A fixed buffer the state is formatted into: no allocation, so the
  * monitor's exit path stays small. */
@@ -310,6 +315,19 @@ static void config_view(sbc_container *c)
     c->autoremove = sbc_json_bool(sbc_json_obj(c->config, "HostConfig"), "AutoRemove", 0);
 }
 
+/* The restart fields, where set. */
+static void fb_restart(fbuf *b, const sbc_ctr_state *s)
+{
+    if (s->restart_count)
+        fb_printf(b, ",\"RestartCount\":%d", s->restart_count);
+    if (s->restarting)
+        fb_printf(b, ",\"Restarting\":true");
+    if (s->manual_stop)
+        fb_printf(b, ",\"ManuallyStopped\":true");
+    if (s->backoff_ms)
+        fb_printf(b, ",\"BackoffMs\":%lld", s->backoff_ms);
+}
+
 int sbc_ctr_state_write(const char *dir, const sbc_ctr_state *s, sbc_err *e)
 {
     fbuf b;
@@ -319,6 +337,7 @@ int sbc_ctr_state_write(const char *dir, const sbc_ctr_state *s, sbc_err *e)
         if (s->exit_code)
             fb_printf(&b, ",\"ExitCode\":%d", s->exit_code);
         fb_str(&b, "Error", s->error);
+        fb_restart(&b, s);
         fb_printf(&b, "}");
         return write_quick(dir, "state.json", b.d, b.n, e);
     }
@@ -332,6 +351,7 @@ int sbc_ctr_state_write(const char *dir, const sbc_ctr_state *s, sbc_err *e)
     fb_str(&b, "StartedAt", s->started);
     fb_str(&b, "FinishedAt", s->finished);
     fb_str(&b, "Error", s->error);
+    fb_restart(&b, s);
     fb_printf(&b, "}");
     return write_quick(dir, "state.json", b.d, b.n, e);
 }
@@ -808,8 +828,9 @@ static cJSON *container_json(sbc_container *c)
     cJSON_AddItemToObject(j, "Args", a ? cJSON_Duplicate(a, 1) : cJSON_CreateArray());
     cJSON *st = cJSON_AddObjectToObject(j, "State");
     int running = s->status == SBC_CTR_RUNNING;
-    cJSON_AddStringToObject(st, "Status", sbc_ctr_status_str(s->status));
+    cJSON_AddStringToObject(st, "Status", s->restarting && !running ? "restarting" : sbc_ctr_status_str(s->status));
     cJSON_AddBoolToObject(st, "Running", running);
+    cJSON_AddBoolToObject(st, "Restarting", s->restarting && !running);
     cJSON_AddNumberToObject(st, "Pid", s->pid);
     cJSON_AddNumberToObject(st, "ExitCode", s->exit_code);
     cJSON_AddBoolToObject(st, "OOMKilled", s->oom_killed);
@@ -817,6 +838,7 @@ static cJSON *container_json(sbc_container *c)
     cJSON_AddStringToObject(st, "StartedAt", *s->started ? s->started : zero_time);
     cJSON_AddStringToObject(st, "FinishedAt", *s->finished ? s->finished : zero_time);
     sbc_json_add_str(j, "Image", sbc_json_str(cf, "ImageID"));
+    cJSON_AddNumberToObject(j, "RestartCount", s->restart_count);
     char *name = sbc_xasprintf("/%s", c->name);
     cJSON_AddStringToObject(j, "Name", name);
     free(name);

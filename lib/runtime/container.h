@@ -40,6 +40,11 @@ typedef struct sbc_ctr_state {
     int oom_killed;
     char started[40], finished[40];   /* RFC 3339 */
     char error[256];                  /* why the last start failed */
+    /* restart policy (HostConfig.RestartPolicy): the restarts so far, the
+     * back-off in progress, and a stop or kill asked by a user (no restart
+     * until a start; --all-restart skips unless-stopped ones) */
+    int restart_count, restarting, manual_stop;
+    long long backoff_ms;
 } sbc_ctr_state;
 
 /* "created", "running", "exited" */

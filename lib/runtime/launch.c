@@ -34,6 +34,7 @@
 #include "runtime/spec.h"
 #include "runtime/user.h"
 #include "runtime/exeseal.h"
+#include "runtime/restart.h"
 #include "runtime/userns.h"
 #include "base/config.h"
 
@@ -290,9 +291,18 @@ static int netopts_of(const char *root, const sbc_create_opts *o, plan *p, sbc_e
         p->netns = netns_of(t.dir, p->netns_buf);
         sbc_container_free(&t);
     } else {
-        return sbc_err_set(e, SBC_EXIT_FAIL, "network %s not found (use bridge, none, host, container:NAME, pasta or "
-                           "slirp4netns)", net);
+        sbc_netconf nc; /* a user network */
+        int found = !sbc_rootless() && sbc_net_load(&nc, net, 0, e) == 0;
+        sbc_net_config_free(&nc);
+        if (!found)
+            return sbc_err_set(e, SBC_EXIT_FAIL, "network %s not found (use bridge, none, host, container:NAME, pasta, "
+                               "slirp4netns or a network of sbc-network create)", net);
+        cJSON_AddStringToObject(j, "mode", "bridge");
+        cJSON_AddStringToObject(j, "network", net);
+        p->netmode = sbc_xstrdup(net);
     }
+    if (o->nnet_aliases)
+        cJSON_AddItemToObject(j, "aliases", str_array(o->net_aliases, o->nnet_aliases));
     if (o->name)
         cJSON_AddStringToObject(j, "name", o->name);
     if (o->hostname)
@@ -578,6 +588,11 @@ static void config_user(const sbc_create_opts *o, plan *p, cJSON *cf)
     cJSON_AddItemToObject(cc, "Labels", lb);
     cJSON *hc = cJSON_AddObjectToObject(cf, "HostConfig");
     cJSON_AddBoolToObject(hc, "AutoRemove", o->autoremove);
+    int rpol = SBC_RESTART_NO, rmax = 0;
+    sbc_restart_parse(o->restart, &rpol, &rmax);
+    cJSON *rp = cJSON_AddObjectToObject(hc, "RestartPolicy");
+    cJSON_AddStringToObject(rp, "Name", rpol == SBC_RESTART_NO ? "no" : sbc_restart_name(rpol));
+    cJSON_AddNumberToObject(rp, "MaximumRetryCount", rmax);
     cJSON_AddStringToObject(hc, "NetworkMode", p->netmode);
     if (o->ngroup_add)
         cJSON_AddItemToObject(hc, "GroupAdd", str_array(o->group_add, o->ngroup_add));
@@ -1087,9 +1102,13 @@ static void net_release(const char *dir)
 static void state_running(sbc_container *c, const sbc_proc *p)
 {
     sbc_ctr_state *s = &c->state;
+    /* a restart policy's start keeps the count and the back-off; a user's
+     * start begins again (and ends a stop's hold) */
+    int again = getenv("SBC_RESTARTING") != NULL;
     *s = (sbc_ctr_state){
         .status = SBC_CTR_RUNNING, .pid = p->pid, .pid_start = sbc_proc_starttime(p->pid),
         .monitor_pid = getpid(), .monitor_start = sbc_proc_starttime(getpid()),
+        .restart_count = again ? s->restart_count : 0, .backoff_ms = again ? s->backoff_ms : 0,
     };
     sbc_time_now(s->started, SBC_TIME_NSEC);
     snprintf(s->finished, sizeof s->finished, "0001-01-01T00:00:00Z");
@@ -1112,11 +1131,16 @@ static void spawn_failed(sbc_container *c, const sbc_spec *s, const sbc_err *err
 static sbc_monitor_args monitor_args(const char *root, const sbc_container *c, const sbc_spec *s,
                                      const sbc_proc *p, int out, int err)
 {
+    int restart = SBC_RESTART_NO, rmax = 0;
+    const cJSON *rp = sbc_json_obj(sbc_json_obj(c->config, "HostConfig"), "RestartPolicy");
+    if (sbc_restart_parse(sbc_json_str(rp, "Name"), &restart, &rmax) == 0 && restart == SBC_RESTART_ON_FAILURE)
+        rmax = (int)sbc_json_int(rp, "MaximumRetryCount", 0);
     return (sbc_monitor_args){
         .root = root, .id = c->id, .name = c->name, .dir = c->dir,
         .cgroup = s->cgroup ? s->cgroup : "", .started = c->state.started,
         .pid = p->pid, .pidstart = c->state.pid_start,
         .out = out, .err = err, .pidfd = p->pidfd, .autoremove = c->autoremove,
+        .restart = restart, .restart_max = rmax, .config = sbc_config_dir(),
     };
 }
 
@@ -1141,6 +1165,9 @@ static const struct mon_field {
     {"err", MON_INT, offsetof(sbc_monitor_args, err)},
     {"pidfd", MON_INT, offsetof(sbc_monitor_args, pidfd)},
     {"autoremove", MON_INT, offsetof(sbc_monitor_args, autoremove)},
+    {"restart", MON_INT, offsetof(sbc_monitor_args, restart)},
+    {"restartmax", MON_INT, offsetof(sbc_monitor_args, restart_max)},
+    {"config", MON_STR, offsetof(sbc_monitor_args, config)},
 };
 #define MON_NFIELDS (sizeof mon_fields / sizeof *mon_fields)
 

@@ -42,6 +42,8 @@ typedef struct sbc_create_opts {
     const char *ip;
     const char **publish, **dns, **dns_search, **dns_options, **add_hosts;
     int npublish, ndns, ndns_search, ndns_options, nadd_hosts, publish_all;
+    const char **net_aliases; /* --network-alias (a user network's) */
+    int nnet_aliases;
     int read_only, init, interactive, tty, autoremove;
     /* security: --privileged, --cap-add/--cap-drop (names as given),
      * --device HOST[:CONTAINER][:PERMS], --sysctl KEY=VALUE, --security-opt
@@ -54,6 +56,7 @@ typedef struct sbc_create_opts {
     const char *seccomp_json;
     /* --userns host|remap (NULL: config.json's "userns-remap" decides) */
     const char *userns;
+    const char *restart; /* --restart, validated (restart.h) */
     long long memory, pids;
     double cpus;
 } sbc_create_opts;

@@ -14,6 +14,7 @@
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "runtime/cgroup.h"
@@ -22,6 +23,7 @@
 #include "base/time.h"
 #include "net/net.h"
 #include "runtime/pty.h"
+#include "runtime/restart.h"
 #include "runtime/spawn.h"
 
 static int reap(pid_t pid, int *code)
@@ -272,8 +274,78 @@ static void trim_text(void)
     }
 }
 
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Under the container's lock: 1 while the restart is still wanted (no
+ * user's stop, start or rm meanwhile); next: it is due now (counted). */
+static int restart_step(const sbc_monitor_args *a, int next)
+{
+    int lk = open(a->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), go = 0;
+    if (lk < 0)
+        return 0; /* removed */
+    flock(lk, LOCK_EX);
+    sbc_ctr_state st;
+    sbc_err e = {0};
+    if (sbc_ctr_state_read(a->dir, &st, &e) == 0 && st.status == SBC_CTR_EXITED && !st.manual_stop &&
+        (next ? st.restarting : 1)) {
+        go = 1;
+        if (next) {
+            st.restarting = 0;
+            st.restart_count++;
+            sbc_ctr_state_write(a->dir, &st, &e);
+        }
+    }
+    close(lk);
+    return go;
+}
+
+/* The restart policy after an exit: the back-off (Docker's: 100 ms,
+ * doubling up to a minute, from 100 ms again after 10 s up), watching for
+ * a user's stop, start or rm, then this process becomes `sbc-start ID`,
+ * whose monitor takes over. */
+static void restart_maybe(const sbc_monitor_args *a, int code, int ran_long)
+{
+    int lk = open(a->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (lk < 0)
+        return;
+    flock(lk, LOCK_EX);
+    sbc_ctr_state st;
+    sbc_err e = {0};
+    long long delay = 0;
+    if (sbc_ctr_state_read(a->dir, &st, &e) == 0 && st.status == SBC_CTR_EXITED &&
+        sbc_restart_due(a->restart, a->restart_max, code, &st, 0)) {
+        delay = ran_long || st.backoff_ms <= 0 ? 100 : st.backoff_ms * 2;
+        if (delay > 60000)
+            delay = 60000;
+        st.restarting = 1;
+        st.backoff_ms = delay;
+        sbc_ctr_state_write(a->dir, &st, &e);
+    }
+    close(lk);
+    for (long long left = delay; left > 0; left -= 100) {
+        struct timespec ts = {0, (left < 100 ? left : 100) * 1000000L};
+        nanosleep(&ts, NULL);
+        if (!restart_step(a, 0))
+            return;
+    }
+    if (!delay || !restart_step(a, 1))
+        return;
+    char root[4200], cfg[4200];
+    snprintf(root, sizeof root, "SBC_ROOT=%s", a->root);
+    snprintf(cfg, sizeof cfg, "SBC_CONFIG_DIR=%s", a->config ? a->config : "");
+    char *const argv[] = {"sbc-start", (char *)a->id, NULL};
+    char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", root, cfg, "SBC_RESTARTING=1", NULL};
+    execve("/proc/self/exe", argv, envp);
+}
+
 int sbc_monitor_detached(const sbc_monitor_args *a)
 {
+    long long t0 = now_ms();
     char path[512], buf[2048];
     trim_text();
     snprintf(path, sizeof path, "%s/container.log", a->dir);
@@ -330,6 +402,8 @@ int sbc_monitor_detached(const sbc_monitor_args *a)
         if (fds[i] >= 0)
             close(fds[i]);
     sbc_monitor_finish(a, code);
+    if (!a->autoremove && a->restart)
+        restart_maybe(a, code, (now_ms() - t0) >= 10000);
     return code;
 }
 
@@ -350,8 +424,13 @@ void sbc_monitor_finish(const sbc_monitor_args *a, int code)
         sbc_wait_notify(a->dir, code);
         sbc_container_cleanup(a->root, a->id, a->name, a->cgroup, &e);
     } else {
-        sbc_ctr_state s = {.status = SBC_CTR_EXITED, .last_pid = a->pid, .pid_start = a->pidstart,
-                           .exit_code = code, .oom_killed = oom};
+        sbc_ctr_state old, s = {.status = SBC_CTR_EXITED, .last_pid = a->pid, .pid_start = a->pidstart,
+                                .exit_code = code, .oom_killed = oom};
+        if (sbc_ctr_state_read(a->dir, &old, &e) == 0) { /* (a restart policy's record) */
+            s.restart_count = old.restart_count;
+            s.manual_stop = old.manual_stop;
+            s.backoff_ms = old.backoff_ms;
+        }
         snprintf(s.started, sizeof s.started, "%s", a->started ? a->started : "");
         sbc_time_now(s.finished, SBC_TIME_NSEC);
         sbc_ctr_state_write(a->dir, &s, &e);

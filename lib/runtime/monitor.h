@@ -26,6 +26,8 @@ typedef struct sbc_monitor_args {
     unsigned long long pidstart;
     int out, err, pidfd;   /* log sources (-1 = none) */
     int autoremove;
+    int restart, restart_max; /* restart.h's policy */
+    const char *config;       /* SBC_CONFIG_DIR, for a restart's sbc-start */
 } sbc_monitor_args;
 
 /* The detached monitor's loop; returns the container's exit code. */

@@ -117,12 +117,4 @@ expect_refused "sbc-images: --format: template: .*can't evaluate field Names" "i
 expect_refused "^sbc-images: invalid filter 'dangling=maybe'$" "images -f dangling=maybe: 125" sbc-images -f dangling=maybe
 expect_refused "sbc-images: invalid filter 'name'" "images -f name=x: 125" sbc-images -f name=x
 
-# --- network ls (json as before; templates)
-expect_sorted "bridge:bridge host:host none:null" "network ls --format {{.Name}}:{{.Driver}}" sbc-network ls --format '{{.Name}}:{{.Driver}}'
-run sbc-network ls --format 'table {{.Name}}\t{{.Driver}}'
-[ "$(head -1 "$T_TMP/out")" = "NAME      DRIVER" ] && grep -qx "none      null" "$T_TMP/out" && pass "network ls table" || fail "network ls table ($(_why))"
-run sbc-network ls --format json
-python3 -c 'import json,sys; r=[json.loads(l) for l in sys.stdin]; assert len(r)==3 and r[2]["Driver"]=="null"' <"$T_TMP/out" \
-  && pass "network ls --format json unchanged" || fail "network json ($(_why))"
-expect_refused "sbc-network: --format: template: .*can't evaluate field X" "network ls unknown field: 125" sbc-network ls --format '{{.X}}'
 t_done

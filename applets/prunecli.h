@@ -1,0 +1,19 @@
+/* prunecli.h - what the prune applets (system, container, image) print
+ * and ask, as Docker does. */
+#ifndef SBC_PRUNECLI_H
+#define SBC_PRUNECLI_H
+
+/* Unless force: "WARNING! This will remove WHAT." and a [y/N] question on
+ * stdin; 1 to go on. */
+int sbc_prune_confirm(int force, const char *what);
+
+/* The sbc_prune_fn (runtime/prune.h) that prints each removal under its
+ * heading ("Deleted Containers:", "Deleted Images:"); arg: a report. */
+typedef struct sbc_prune_report {
+    const char *heading; /* the last heading printed */
+} sbc_prune_report;
+void sbc_prune_print(void *arg, const char *kind, const char *what);
+/* "Total reclaimed space: 1.2MB" after a blank line. */
+void sbc_prune_total(long long bytes);
+
+#endif

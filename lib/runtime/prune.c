@@ -1,0 +1,292 @@
+/* prune.c - disk usage of the store and the prunes (prune.h). */
+#include "runtime/prune.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/digest.h"
+#include "base/json.h"
+#include "runtime/container.h"
+
+/* ---- du ---------------------------------------------------------------- */
+
+static long long du_fd(int fd, dev_t dev, int depth)
+{
+    long long n = 0;
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return 0;
+    }
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        struct stat st;
+        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != dev)
+            continue;
+        n += (long long)st.st_blocks * 512;
+        if (S_ISDIR(st.st_mode) && depth < 256) {
+            int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub >= 0)
+                n += du_fd(sub, dev, depth + 1);
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+long long sbc_du(int dirfd, const char *path)
+{
+    int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        if (fd >= 0)
+            close(fd);
+        return 0;
+    }
+    return (long long)st.st_blocks * 512 + du_fd(fd, st.st_dev, 0);
+}
+
+/* ---- images -------------------------------------------------------------- */
+
+/* The images and how many use each layer: ids[i], used[i] (a container
+ * uses it), and per layer (diff ID hex) its count and size. */
+typedef struct layer_use {
+    char hex[SBC_HEX_SIZE];
+    int images;
+    long long size;
+} layer_use;
+
+typedef struct image_set {
+    char **ids;
+    size_t n;
+    int *used;
+    int *dangling;
+    layer_use *layers;
+    size_t nlayers;
+} image_set;
+
+static void image_set_free(image_set *is)
+{
+    for (size_t i = 0; i < is->n; i++)
+        free(is->ids[i]);
+    free(is->ids);
+    free(is->used);
+    free(is->dangling);
+    free(is->layers);
+    memset(is, 0, sizeof *is);
+}
+
+static layer_use *layer_of(image_set *is, const char *hex)
+{
+    for (size_t i = 0; i < is->nlayers; i++)
+        if (!strcmp(is->layers[i].hex, hex))
+            return &is->layers[i];
+    is->layers = sbc_xrealloc(is->layers, (is->nlayers + 1) * sizeof *is->layers);
+    layer_use *l = &is->layers[is->nlayers++];
+    memset(l, 0, sizeof *l);
+    snprintf(l->hex, sizeof l->hex, "%s", hex);
+    l->size = -1;
+    return l;
+}
+
+static int image_set_load(sbc_store *s, image_set *is, sbc_err *e)
+{
+    memset(is, 0, sizeof *is);
+    if (sbc_store_image_ids(s, &is->ids, &is->n, e) < 0)
+        return -1;
+    is->used = sbc_xcalloc(is->n + 1, sizeof *is->used);
+    is->dangling = sbc_xcalloc(is->n + 1, sizeof *is->dangling);
+    sbc_image_row *rows = NULL;
+    size_t nrows = 0;
+    if (sbc_image_list(s, NULL, &rows, &nrows, e) < 0)
+        return -1;
+    for (size_t i = 0; i < is->n; i++) {
+        char who[SBC_HEX_SIZE];
+        sbc_err ue = {0};
+        is->used[i] = sbc_container_using_image(s->root, is->ids[i], who, sizeof who, &ue) == 1;
+        is->dangling[i] = 1;
+        for (size_t r = 0; r < nrows; r++)
+            if (!strcmp(rows[r].id, is->ids[i]) && strcmp(rows[r].repo, "<none>"))
+                is->dangling[i] = 0;
+        sbc_image img;
+        sbc_err le = {0};
+        if (sbc_image_lookup(s, is->ids[i], &img, &le) < 0)
+            continue;
+        const cJSON *l;
+        cJSON_ArrayForEach(l, sbc_json_arr(img.record, "Layers")) {
+            const char *d = sbc_json_str(l, "DiffID");
+            if (!d || !sbc_digest_valid(d))
+                continue;
+            layer_use *u = layer_of(is, sbc_digest_hex(d));
+            u->images++;
+            if (u->size < 0) {
+                char rel[128];
+                snprintf(rel, sizeof rel, "layers/%s", u->hex);
+                u->size = sbc_du(s->fd, rel);
+            }
+        }
+        sbc_image_free(&img);
+    }
+    sbc_image_rows_free(rows, nrows);
+    return 0;
+}
+
+/* The bytes of layers only image i (of the set) uses. */
+static long long own_bytes(sbc_store *s, image_set *is, size_t i)
+{
+    sbc_image img;
+    sbc_err e = {0};
+    long long n = 0;
+    if (sbc_image_lookup(s, is->ids[i], &img, &e) < 0)
+        return 0;
+    const cJSON *l;
+    cJSON_ArrayForEach(l, sbc_json_arr(img.record, "Layers")) {
+        const char *d = sbc_json_str(l, "DiffID");
+        if (d && sbc_digest_valid(d)) {
+            layer_use *u = layer_of(is, sbc_digest_hex(d));
+            if (u->images == 1 && u->size > 0)
+                n += u->size;
+        }
+    }
+    sbc_image_free(&img);
+    return n;
+}
+
+int sbc_prune_images(sbc_store *s, int all, sbc_prune_fn fn, void *arg, long long *freed, sbc_err *e)
+{
+    *freed = 0;
+    if (sbc_store_lock(s, e) < 0)
+        return -1;
+    image_set is;
+    int rc = image_set_load(s, &is, e);
+    for (size_t i = 0; rc == 0 && i < is.n; i++) {
+        if (is.used[i] || (!all && !is.dangling[i]))
+            continue;
+        long long own = own_bytes(s, &is, i);
+        sbc_image img;
+        if (sbc_image_lookup(s, is.ids[i], &img, e) < 0) {
+            rc = -1;
+            break;
+        }
+        /* every name of it goes: remove by ID with force (nothing uses it) */
+        sbc_image_removal r = {0};
+        rc = sbc_image_remove(s, is.ids[i], &img, NULL, 1, &r, e);
+        for (size_t k = 0; k < r.nuntagged; k++)
+            fn(arg, "untagged", r.untagged[k]);
+        if (r.deleted) {
+            fn(arg, "deleted", img.id);
+            *freed += own;
+            /* its layers now have one image fewer */
+            const cJSON *l;
+            cJSON_ArrayForEach(l, sbc_json_arr(img.record, "Layers")) {
+                const char *d = sbc_json_str(l, "DiffID");
+                if (d && sbc_digest_valid(d))
+                    layer_of(&is, sbc_digest_hex(d))->images--;
+            }
+        }
+        sbc_image_removal_free(&r);
+        sbc_image_free(&img);
+    }
+    image_set_free(&is);
+    sbc_store_unlock(s);
+    return rc;
+}
+
+/* ---- containers ----------------------------------------------------------- */
+
+int sbc_prune_containers(sbc_store *s, sbc_prune_fn fn, void *arg, long long *freed, sbc_err *e)
+{
+    *freed = 0;
+    sbc_container *cs = NULL;
+    int n = 0, rc = 0;
+    if (sbc_container_list_all(s->root, 1, NULL, &cs, &n, e) < 0)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        sbc_container *c = &cs[i];
+        if (sbc_container_refresh(c) != 0)
+            continue; /* running, or its exit is being recorded */
+        if (sbc_container_lock(c, e) < 0 || sbc_container_refresh(c) != 0) {
+            sbc_container_unlock(c);
+            sbc_err_clear(e);
+            continue; /* started meanwhile */
+        }
+        char rel[600];
+        snprintf(rel, sizeof rel, "%s/upper", c->dir);
+        long long bytes = sbc_du(AT_FDCWD, rel);
+        char id[SBC_HEX_SIZE];
+        snprintf(id, sizeof id, "%s", c->id);
+        if (sbc_container_remove(s->root, c, e) < 0) {
+            rc = -1;
+            break;
+        }
+        fn(arg, "container", id);
+        *freed += bytes;
+    }
+    sbc_containers_free(cs, n);
+    return rc;
+}
+
+/* ---- df --------------------------------------------------------------------- */
+
+int sbc_df(sbc_store *s, sbc_df_row rows[4], sbc_err *e)
+{
+    rows[0] = (sbc_df_row){.type = "Images"};
+    rows[1] = (sbc_df_row){.type = "Containers"};
+    rows[2] = (sbc_df_row){.type = "Local Volumes"};
+    rows[3] = (sbc_df_row){.type = "Build Cache"};
+    image_set is;
+    if (image_set_load(s, &is, e) < 0) {
+        image_set_free(&is);
+        return -1;
+    }
+    rows[0].total = (int)is.n;
+    for (size_t i = 0; i < is.nlayers; i++) {
+        long long b = is.layers[i].size > 0 ? is.layers[i].size : 0;
+        rows[0].size += b;
+        if (is.layers[i].images > 1)
+            rows[0].shared += b;
+    }
+    for (size_t i = 0; i < is.n; i++) {
+        rows[0].active += is.used[i];
+        if (!is.used[i])
+            rows[0].reclaimable += own_bytes(s, &is, i);
+    }
+    image_set_free(&is);
+    sbc_container *cs = NULL;
+    int n = 0;
+    if (sbc_container_list_all(s->root, 1, NULL, &cs, &n, e) < 0)
+        return -1;
+    rows[1].total = n;
+    for (int i = 0; i < n; i++) {
+        char rel[600];
+        snprintf(rel, sizeof rel, "%s/upper", cs[i].dir);
+        long long b = sbc_du(AT_FDCWD, rel);
+        rows[1].size += b;
+        if (cs[i].state.status == SBC_CTR_RUNNING)
+            rows[1].active++;
+        else
+            rows[1].reclaimable += b;
+    }
+    sbc_containers_free(cs, n);
+    /* volumes: $SBC_ROOT/volumes/NAME */
+    int vfd = openat(s->fd, "volumes", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = vfd >= 0 ? fdopendir(vfd) : NULL;
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        rows[2].total++;
+        rows[2].size += sbc_du(dirfd(d), de->d_name);
+    }
+    if (d)
+        closedir(d);
+    else if (vfd >= 0)
+        close(vfd);
+    return 0;
+}
