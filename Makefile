@@ -70,7 +70,7 @@ build/sbc: $(OBJ)
 	@test $$(stat -c %s $@) -le 1048576 || { echo "build/sbc is over the 1 MiB budget" >&2; exit 1; }
 
 # Unit tests: the lib/ objects (no applets/main.c) + tests/unit/*.c.
-UNIT_LIB_OBJ := $(patsubst %.c,build/obj/%.o,$(LIB_SRC)) $(patsubst %.c,build/obj/%.o,$(filter-out applets/main.c,$(APPLET_SRC)))
+UNIT_LIB_OBJ := $(patsubst %.c,build/obj/%.o,$(LIB_SRC)) $(patsubst %.c,build/obj/%.o,$(filter-out applets/main.c applets/docgen.c,$(APPLET_SRC)))
 build/unit: $(UNIT_LIB_OBJ) $(UNIT_SRC) tests/unit/unit.h
 	@echo "  LD $@"
 	@$(CC) $(CFLAGS) -Itests/unit -static $(WRAP) $(UNIT_SRC) $(UNIT_LIB_OBJ) $(LIBS) -o $@
@@ -79,10 +79,10 @@ build/unit: $(UNIT_LIB_OBJ) $(UNIT_SRC) tests/unit/unit.h
 DBG_CFLAGS := -I/usr/include/bearssl -std=c11 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
   -fno-sanitize-recover=undefined $(WARN) $(DEFS) -I. -Ilib -Iapplets -Itests/unit -Ibuild/gen
 DBG_LIBS   := -larchive -lzstd -lisal -lz -lbearssl -lcjson -lseccomp
-build/unit-asan: $(LICENSES_GZ) build/gen/seccomp_default.h $(LIB_SRC) $(filter-out applets/main.c,$(APPLET_SRC)) $(UNIT_SRC) $(LIB_HDR) tests/unit/unit.h
+build/unit-asan: $(LICENSES_GZ) build/gen/seccomp_default.h $(LIB_SRC) $(filter-out applets/main.c applets/docgen.c,$(APPLET_SRC)) $(UNIT_SRC) $(LIB_HDR) tests/unit/unit.h
 	@mkdir -p build
 	@echo "  CC+LD $@ (glibc, ASan+UBSan)"
-	@gcc $(DBG_CFLAGS) $(UNIT_SRC) $(LIB_SRC) $(filter-out applets/main.c,$(APPLET_SRC)) $(DBG_LIBS) -o $@
+	@gcc $(DBG_CFLAGS) $(UNIT_SRC) $(LIB_SRC) $(filter-out applets/main.c applets/docgen.c,$(APPLET_SRC)) $(DBG_LIBS) -o $@
 build/sbc-debug: $(LICENSES_GZ) build/gen/seccomp_default.h $(LIB_SRC) $(APPLET_SRC) $(LIB_HDR)
 	@mkdir -p build
 	@echo "  CC+LD $@ (glibc, ASan+UBSan)"

@@ -7,6 +7,7 @@
 #include "runtime/container.h"
 #include "image/imageinfo.h"
 #include "base/json.h"
+#include "listfmt.h"
 #include "opt.h"
 #include "image/store.h"
 
@@ -17,20 +18,29 @@ const char inspect_usage[] =
     "or ID first, else an image.\n"
     "\n"
     "Options:\n"
+    "  -f, --format FORMAT         a Go template run on each object, e.g.\n"
+    "                              {{.State.Status}}, {{json .Config}},\n"
+    "                              {{index .Config.Labels \"k\"}} ('json': {{json .}})\n"
     "      --type container|image  look only for that kind of object\n";
 
 int inspect_main(int argc, char **argv)
 {
-    static const sbc_option opts[] = {{"type", 0, SBC_OPT_ARG, 1}, {0}};
+    static const sbc_option opts[] = {{"format", 'f', SBC_OPT_ARG, 'f'}, {"type", 0, SBC_OPT_ARG, 1}, {0}};
     sbc_opts o;
     int c;
-    const char *type = NULL;
+    const char *type = NULL, *format = NULL;
     sbc_opts_init(&o, argc, argv, 1);
     while ((c = sbc_opt_next(&o, opts))) {
+        if (c == 'f') {
+            format = !strcmp(o.arg, "json") ? "{{json .}}" : o.arg;
+            continue;
+        }
         type = o.arg;
         if (strcmp(type, "container") && strcmp(type, "image"))
             sbc_usage_error("invalid --type: %s (container or image)", type);
     }
+    sbc_fmt fm;
+    sbc_fmt_init(&fm, format, NULL);
     sbc_opt_operands(&o, 1, -1);
     sbc_err e = {0};
     sbc_store st;
@@ -52,11 +62,23 @@ int inspect_main(int argc, char **argv)
             rc = sbc_err_print(&e);
             continue;
         }
+        if (format) {
+            /* an error in the template: nothing printed, as Docker */
+            int r = sbc_fmt_row(&fm, j, &e);
+            cJSON_Delete(j);
+            if (r < 0) {
+                sbc_store_close(&st);
+                sbc_fmt_free(&fm);
+                return sbc_err_print(&e);
+            }
+            continue;
+        }
         cJSON *arr = cJSON_CreateArray();
         cJSON_AddItemToArray(arr, j);
         sbc_json_print(stdout, arr);
         cJSON_Delete(arr);
     }
     sbc_store_close(&st);
+    sbc_fmt_end(&fm);
     return rc ? 1 : 0;
 }

@@ -37,6 +37,7 @@ enum {
     O_CIDFILE, O_STOPSIG, O_PULL, O_IP, O_DNS, O_DNSSEARCH, O_DNSOPT, O_ADDHOST, O_GROUPADD,
     O_PRIV, O_CAPADD, O_CAPDROP, O_SECOPT, O_DEVICE, O_SYSCTL, O_USERNS, O_RESTART,
     O_NETALIAS, O_MOUNT,
+    O_LABEL = 'l', O_LABELFILE = 300,
     O_PUB = 'p', O_PUBALL = 'P',
 };
 
@@ -178,6 +179,26 @@ static int tmpfs_parse(const char *spec, sbc_tmpfs *t, sbc_err *e)
     return 0;
 }
 
+/* --label-file FILE: a KEY=VALUE label a line (blank and # lines skipped);
+ * as Docker, the files' labels come first, then --label's */
+static void label_file(const char ***v, int *nv, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        sbc_die(SBC_EXIT_FAIL, "--label-file %s: %s", path, strerror(errno));
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, f)) > 0) {
+        line[strcspn(line, "\r\n")] = 0;
+        const char *l = line + strspn(line, " \t");
+        if (*l && *l != '#')
+            add(v, nv, sbc_xstrdup(l));
+    }
+    free(line);
+    fclose(f);
+}
+
 void sbc_run_parse(int argc, char **argv, run_cli *r)
 {
     static const sbc_option opts[] = {
@@ -203,13 +224,15 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
         {"security-opt", 0, SBC_OPT_ARG, O_SECOPT}, {"device", 0, SBC_OPT_ARG, O_DEVICE},
         {"sysctl", 0, SBC_OPT_ARG, O_SYSCTL}, {"userns", 0, SBC_OPT_ARG, O_USERNS},
         {"mount", 0, SBC_OPT_ARG, O_MOUNT},
-        {0},
+        {"label", 'l', SBC_OPT_ARG, O_LABEL}, {"label-file", 0, SBC_OPT_ARG, O_LABELFILE}, {0},
     };
     sbc_opts p;
     sbc_err e = {0};
     int c;
     memset(r, 0, sizeof *r);
     sbc_create_opts *o = &r->o;
+    const char **lfiles = NULL, **labels = NULL;
+    int nlfiles = 0, nlabels = 0;
     sbc_opts_init(&p, argc, argv, 0);
     while ((c = sbc_opt_next(&p, opts))) {
         switch (c) {
@@ -281,6 +304,8 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
         case O_DEVICE: add(&o->devices, &o->ndevices, p.arg); break;
         case O_SYSCTL: add(&o->sysctls, &o->nsysctls, p.arg); break;
         case O_USERNS: o->userns = p.arg; break;
+        case O_LABEL: add(&o->labels, &o->nlabels, p.arg); break;
+        case O_LABELFILE: add(&lfiles, &nlfiles, p.arg); break;
         case O_SECOPT:
             add(&o->security_opts, &o->nsecurity_opts, p.arg);
             if (secopt_parse(p.arg, o, &e) < 0)
@@ -306,6 +331,13 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
         }
         }
     }
+    for (int i = 0; i < nlfiles; i++)
+        label_file(&labels, &nlabels, lfiles[i]);
+    for (int i = 0; i < o->nlabels; i++)
+        add(&labels, &nlabels, o->labels[i]);
+    free(lfiles);
+    free(o->labels);
+    o->labels = labels, o->nlabels = nlabels;
     if (o->restart && strcmp(o->restart, "no") && o->autoremove)
         sbc_usage_error("Conflicting options: --restart and --rm");
     sbc_opt_operands(&p, 1, -1);

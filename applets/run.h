@@ -13,6 +13,8 @@
     "      --name NAME         assign a name to the container\n" \
     "  -e, --env KEY=VALUE     set an environment variable (KEY alone: the caller's)\n" \
     "      --env-file FILE     read environment variables from a file\n" \
+    "  -l, --label KEY=VALUE   set a label (over the image's), shown by inspect\n" \
+    "      --label-file FILE   read labels from a file (KEY=VALUE lines, # comments)\n" \
     "  -w, --workdir DIR       working directory inside the container\n" \
     "  -u, --user USER[:GROUP] user (name or uid) and group\n" \
     "      --group-add GROUP   an additional group (name or gid)\n" \

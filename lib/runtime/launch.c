@@ -586,6 +586,17 @@ static void config_user(const sbc_create_opts *o, plan *p, cJSON *cf)
     cJSON_AddStringToObject(cc, "Image", o->image);
     cJSON_AddStringToObject(cc, "WorkingDir", p->wd);
     cJSON_AddStringToObject(cc, "StopSignal", p->stopsig ? p->stopsig : "SIGTERM");
+    /* Labels: the image's, then --label-file's and --label's (KEY alone: "") */
+    cJSON *lb = cJSON_Duplicate(sbc_json_obj(p->icfg, "Labels"), 1);
+    lb = lb ? lb : cJSON_CreateObject();
+    for (int i = 0; i < o->nlabels; i++) {
+        size_t kl = strcspn(o->labels[i], "=");
+        char *k = sbc_xasprintf("%.*s", (int)kl, o->labels[i]);
+        cJSON_DeleteItemFromObjectCaseSensitive(lb, k);
+        cJSON_AddStringToObject(lb, k, o->labels[i][kl] ? o->labels[i] + kl + 1 : "");
+        free(k);
+    }
+    cJSON_AddItemToObject(cc, "Labels", lb);
     cJSON *hc = cJSON_AddObjectToObject(cf, "HostConfig");
     cJSON_AddBoolToObject(hc, "AutoRemove", o->autoremove);
     int rpol = SBC_RESTART_NO, rmax = 0;

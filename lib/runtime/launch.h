@@ -33,6 +33,8 @@ typedef struct sbc_create_opts {
     int entrypoint_set;
     const char **env, **env_files;
     int nenv, nenv_files;
+    const char **labels;     /* --label KEY=VALUE (and --label-file's lines), over the image's */
+    int nlabels;
     const char **group_add;  /* --group-add: group names or gids */
     int ngroup_add;
     sbc_bind *binds;

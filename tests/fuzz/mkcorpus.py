@@ -270,6 +270,14 @@ try:
 except (OSError, subprocess.CalledProcessError):
     pass
 
+# ---- gotmpl: --format templates (first byte odd: checked against titles) ----------
+for t in [b"{{.ID}}\\t{{.Names}}", b"\x01table {{.ID}}\\t{{.Names}}\\t{{.State.Status}}", b"{{json .}}",
+          b"{{index .Config.Labels \"k\"}} {{index .Config.Nested 1 1 0}}", b"{{index .Labels \"b\"}}",
+          b"{{range .Config.Env}}[{{.}}]{{else}}none{{end}}", b"{{if .Config.Tty}}a{{else}}b{{end}}",
+          b"{{range .Config.Nested}}{{range .}}{{json .}}{{end}}{{end}}", b"x {{- .ID -}} y {{/* c */}}",
+          b"{{.Nope}}", b"{{if .ID}}", b"{{.ID", b"{{index .Labels \"k}}", b"{{end}}{{else}}"]:
+    add("gotmpl", t)
+
 for target, items in seeds.items():
     d = os.path.join(OUT, target)
     os.makedirs(d, exist_ok=True)
