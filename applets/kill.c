@@ -6,6 +6,7 @@
 #include "runtime/container.h"
 #include "base/json.h"
 #include "runtime/launch.h"
+#include "runtime/lifecycle.h"
 #include "opt.h"
 
 const char kill_usage[] =
@@ -22,6 +23,8 @@ static int kill_one(const char *root, const char *ref, sbc_container *ct, void *
         return sbc_err_set(e, 0, "cannot kill container: %s: container %s is not running", ref, ct->id);
     if (kill(ct->state.pid, *(int *)arg) < 0)
         return sbc_err_sys(e, "cannot kill container %s", ref);
+    if (*(int *)arg == SIGKILL)
+        sbc_container_thaw(ct); /* (a paused one dies now; v1's freezer holds even SIGKILL) */
     printf("%s\n", ref);
     return 0;
 }

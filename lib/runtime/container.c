@@ -20,6 +20,7 @@
 #include <linux/magic.h>
 
 #include "runtime/cgroup.h"
+#include "runtime/lifecycle.h"
 #include "base/config.h"
 #include "base/io.h"
 #include "base/json.h"
@@ -808,8 +809,10 @@ static cJSON *container_json(sbc_container *c)
     cJSON_AddItemToObject(j, "Args", a ? cJSON_Duplicate(a, 1) : cJSON_CreateArray());
     cJSON *st = cJSON_AddObjectToObject(j, "State");
     int running = s->status == SBC_CTR_RUNNING;
-    cJSON_AddStringToObject(st, "Status", sbc_ctr_status_str(s->status));
+    int paused = sbc_container_paused(c);
+    cJSON_AddStringToObject(st, "Status", paused ? "paused" : sbc_ctr_status_str(s->status));
     cJSON_AddBoolToObject(st, "Running", running);
+    cJSON_AddBoolToObject(st, "Paused", paused);
     cJSON_AddNumberToObject(st, "Pid", s->pid);
     cJSON_AddNumberToObject(st, "ExitCode", s->exit_code);
     cJSON_AddBoolToObject(st, "OOMKilled", s->oom_killed);
