@@ -167,6 +167,25 @@ static int read_name_link(const char *lp, char hex[SBC_HEX_SIZE])
     return id_from_target(t, hex);
 }
 
+/* Make the name link lp -> sid (EEXIST when the name is taken); a name left
+ * by a container that no longer exists is free. */
+static int name_link(const char *root, const char *lp, const char *sid)
+{
+    int rc = symlink(sid, lp);
+    if (rc < 0 && errno == EEXIST) {
+        char t[SBC_HEX_SIZE], *cd;
+        if (read_name_link(lp, t) == 0) {
+            cd = sbc_xasprintf("%s/containers/%s", root, t);
+            if (access(cd, F_OK) < 0 && errno == ENOENT && unlink(lp) == 0)
+                rc = symlink(sid, lp);
+            free(cd);
+            if (rc < 0)
+                errno = EEXIST;
+        }
+    }
+    return rc;
+}
+
 static int valid_name(const char *n)
 {
     if (!isalnum((unsigned char)*n))
@@ -370,17 +389,7 @@ int sbc_container_new(const char *root, const char *name, int scratch, sbc_conta
                 snprintf(nm + strlen(nm), sizeof nm - strlen(nm), "%d", attempt);
         }
         char *lp = sbc_xasprintf("%s/%s", names, nm);
-        int rc = symlink(sid, lp);
-        if (rc < 0 && errno == EEXIST) {
-            /* a name left by a container that no longer exists is free */
-            char t[SBC_HEX_SIZE], *cd;
-            if (read_name_link(lp, t) == 0) {
-                cd = sbc_xasprintf("%s/containers/%s", root, t);
-                if (access(cd, F_OK) < 0 && errno == ENOENT && unlink(lp) == 0)
-                    rc = symlink(sid, lp);
-                free(cd);
-            }
-        }
+        int rc = name_link(root, lp, sid);
         int err = errno;
         free(lp);
         if (rc == 0)
@@ -425,6 +434,43 @@ int sbc_container_new(const char *root, const char *name, int scratch, sbc_conta
         unlink(lp);
         free(lp);
     }
+    return rc;
+}
+
+int sbc_container_rename(const char *root, sbc_container *c, const char *name, sbc_err *e)
+{
+    if (!valid_name(name))
+        return sbc_err_set(e, 1, "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name);
+    if (!strcmp(name, c->name))
+        return sbc_err_set(e, 1, "Renaming a container with the same name as its current name");
+    if (sbc_container_lock(c, e) < 0)
+        return -1;
+    char sid[44], t[SBC_HEX_SIZE];
+    id_short(c->id, sid);
+    char *lp = sbc_xasprintf("%s/containers/.names/%s", root, name);
+    char *old = sbc_xasprintf("%s/containers/.names/%s", root, c->name);
+    int rc = -1;
+    if (name_link(root, lp, sid) < 0) {
+        if (errno == EEXIST)
+            sbc_err_set(e, 1, "Conflict. The container name \"/%s\" is already in use. "
+                              "You have to remove (or rename) that container to be able to reuse that name.", name);
+        else
+            sbc_err_sys(e, "reserve the name %s", name);
+        goto out;
+    }
+    cJSON_ReplaceItemInObjectCaseSensitive(c->config, "Name", cJSON_CreateString(name));
+    if (sbc_container_save_config(c, e) < 0) {
+        cJSON_ReplaceItemInObjectCaseSensitive(c->config, "Name", cJSON_CreateString(c->name));
+        unlink(lp);
+        goto out;
+    }
+    if (read_name_link(old, t) == 0 && !strcmp(t, c->id))
+        unlink(old);
+    copy_str(c->name, sizeof c->name, name);
+    rc = 0;
+out:
+    free(lp);
+    free(old);
     return rc;
 }
 

@@ -48,4 +48,47 @@ sbc-start p1 >/dev/null && sbc-pause p1 >/dev/null
 expect_rc 0 "rm -f of a paused container" sbc-rm -f p1
 expect_out "" "gone" sbc-ps -aq
 
+# ---- restart
+run sbc-run -d --name r1 busybox sh -c 'echo start >>/log; while :; do sleep 0.1; done'
+pid1=$(inspect r1 'd["State"]["Pid"]')
+expect_out "r1" "restart a running container" sbc-restart -t 1 r1
+pid2=$(inspect r1 'd["State"]["Pid"]')
+[ "$pid2" -gt 0 ] && [ "$pid2" != "$pid1" ] && [ -d "/proc/$pid2" ] && pass "restart: a new process runs" || fail "restart: pid $pid1 -> $pid2"
+[ -d "/proc/$pid1" ] && fail "restart: the old process $pid1 lives on" || pass "restart: the old process is gone"
+expect_out "running False True" "restart: running" state r1
+wait_for 10 sh -c "[ \$(sbc-exec r1 cat /log | wc -l) = 2 ]" && pass "restart: same root, two starts" || fail "restart: /log $(sbc-exec r1 cat /log | tr '\n' ' ')"
+sbc-stop -t 1 r1 >/dev/null
+expect_out "r1" "restart a stopped container" sbc-restart r1
+expect_out "running False True" "restart of a stopped one: running" state r1
+sbc-pause r1 >/dev/null
+expect_out "r1" "restart a paused container" sbc-restart -t 1 r1
+expect_out "running False True" "restart of a paused one: running, not paused" state r1
+expect_rc 125 "restart: bad -t" sbc-restart -t x r1
+expect_rc 125 "restart of an unknown container" sbc-restart nosuch
+
+# ---- rename
+run sbc-run -d --name n1 busybox sleep 100
+id=$(inspect n1 'd["Id"]')
+run sbc-run -d --name n2 busybox sleep 100
+expect_rc 0 "rename" sbc-rename n1 m1
+expect_out "/m1" "inspect shows the new name" inspect m1 'd["Name"]'
+expect_out "$id" "the new name finds the container" inspect m1 'd["Id"]'
+expect_rc 1 "the old name is gone" sbc-inspect n1
+run sbc-ps
+echo "$OUT" | grep -qw m1 && ! echo "$OUT" | grep -qw n1 && pass "ps shows the new name" || fail "ps after rename ($(_why))"
+expect_rc 1 "rename onto a name in use" sbc-rename m1 n2
+expect_err_match 'sbc-rename: Conflict\. The container name "/n2" is already in use' "conflict message"
+expect_out "/m1" "a refused rename changes nothing" inspect m1 'd["Name"]'
+expect_rc 1 "invalid name" sbc-rename m1 'bad/name'
+expect_err_match 'Invalid container name \(bad/name\)' "invalid name message"
+expect_rc 1 "invalid first character" sbc-rename m1 '_x'
+expect_rc 1 "same name" sbc-rename m1 m1
+expect_rc 125 "rename of an unknown container" sbc-rename nosuch x1
+expect_rc 125 "rename: one operand" sbc-rename m1
+expect_rc 0 "the old name is free for another" sbc-run -d --name n1 busybox true
+sbc-stop -t 1 m1 >/dev/null
+expect_rc 0 "rename a stopped container" sbc-rename m1 k1
+expect_rc 0 "start it under the new name" sbc-start k1
+expect_rc 0 "rm by the new name" sbc-rm -f k1
+
 t_done
