@@ -1,9 +1,16 @@
 /* lifecycle.c - stop, pause and unpause of a container (see lifecycle.h). */
 #include "runtime/lifecycle.h"
 
+#include <dirent.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <time.h>
 
+#include "base/io.h"
 #include "base/json.h"
 #include "runtime/cgroup.h"
 #include "runtime/launch.h"
@@ -77,4 +84,49 @@ void sbc_container_stop(sbc_container *c, double secs)
     }
     /* stopped means recorded: let the monitor write the exit first */
     sbc_container_settle(c, SBC_SETTLE_SECS);
+}
+
+/* The pid namespace of pid ("pid:[4026...]"), "" when unknown. */
+static void pidns_of(pid_t pid, char *ns, size_t n)
+{
+    char p[64];
+    snprintf(p, sizeof p, "/proc/%d/ns/pid", (int)pid);
+    ssize_t r = readlink(p, ns, n - 1);
+    ns[r > 0 ? r : 0] = 0;
+}
+
+int sbc_container_pids(sbc_container *c, pid_t **pids, int *n, sbc_err *e)
+{
+    *pids = NULL;
+    *n = 0;
+    if (sbc_container_refresh(c) != 1)
+        return sbc_err_set(e, 1, "Container %s is not running", c->id);
+    if (*c->cgroup && sbc_cgroup_procs(c->cgroup, pids, n) == 0 && *n > 0)
+        return 0;
+    free(*pids);
+    *pids = NULL;
+    *n = 0;
+    char want[64], ns[64];
+    pidns_of(c->state.pid, want, sizeof want);
+    DIR *d = opendir("/proc");
+    if (!d || !*want) {
+        if (d)
+            closedir(d);
+        return sbc_err_sys(e, "Container %s: its processes", c->id);
+    }
+    struct dirent *de;
+    int cap = 0;
+    while ((de = readdir(d))) {
+        pid_t pid = (pid_t)atoi(de->d_name);
+        if (pid <= 0)
+            continue;
+        pidns_of(pid, ns, sizeof ns);
+        if (strcmp(ns, want))
+            continue;
+        if (*n == cap)
+            *pids = sbc_xrealloc(*pids, (size_t)(cap = cap ? cap * 2 : 16) * sizeof **pids);
+        (*pids)[(*n)++] = pid;
+    }
+    closedir(d);
+    return 0;
 }

@@ -24,5 +24,9 @@ void sbc_container_thaw(sbc_container *c);
  * SIGKILL to every process after secs; waits until the monitor recorded
  * the exit.  Nothing to do when c does not run. */
 void sbc_container_stop(sbc_container *c, double secs);
+/* sbc-top, sbc-stats: the host pids of c's processes (malloc'd), from its
+ * cgroup, else every process in the pid namespace of its init; "Container
+ * ID is not running" (exit 1) when it does not run. */
+int sbc_container_pids(sbc_container *c, pid_t **pids, int *n, sbc_err *e);
 
 #endif

@@ -91,4 +91,49 @@ expect_rc 0 "rename a stopped container" sbc-rename m1 k1
 expect_rc 0 "start it under the new name" sbc-start k1
 expect_rc 0 "rm by the new name" sbc-rm -f k1
 
+# ---- top
+run sbc-run -d --name t1 busybox sh -c 'sleep 1001 & sleep 1002 & wait'
+tpid=$(inspect t1 'd["State"]["Pid"]')
+wait_for 10 sh -c "sbc-top t1 | grep -q 'sleep 1002'"
+run sbc-top t1
+echo "$OUT" | head -1 | grep -Eq '^UID +PID +PPID +C +STIME +TTY +TIME +CMD$' && pass "top: ps -ef header" || fail "top header ($(_why))"
+[ "$(echo "$OUT" | sed 1d | wc -l)" = 3 ] && pass "top: the container's three processes" || fail "top rows ($(_why))"
+echo "$OUT" | grep -Eq "^root +$tpid +[0-9]+ .*sh -c sleep 1001" && pass "top: the init with its host pid and command" || fail "top init ($(_why))"
+echo "$OUT" | grep -Eq "^root +[0-9]+ +$tpid .*sleep 1002$" && pass "top: a child, its PPID the init" || fail "top child ($(_why))"
+echo "$OUT" | grep -q "sbc-top" && fail "top: a host process listed ($(_why))" || pass "top: no host process"
+if command -v ps >/dev/null && ps -o pid,comm >/dev/null 2>&1; then
+  run sbc-top t1 -o pid,args
+  [ "$RC" = 0 ] && echo "$OUT" | head -1 | grep -q PID && [ "$(echo "$OUT" | sed 1d | wc -l)" = 3 ] &&
+    echo "$OUT" | grep -q 'sleep 1001' && pass "top with ps options: the container's rows of the host's ps" || fail "top -o ($(_why))"
+  expect_rc 1 "top with ps options without a PID column" sbc-top t1 -o comm
+  expect_err_match "Couldn't find PID field in ps output" "no PID column message"
+else
+  skip "top with ps options: no host ps"
+fi
+sbc-stop -t 1 t1 >/dev/null
+expect_rc 1 "top of a stopped container" sbc-top t1
+expect_err_match 'sbc-top: Container [0-9a-f]+ is not running' "top: not running message"
+expect_rc 125 "top of an unknown container" sbc-top nosuch
+
+# ---- port
+hp=$(free_port); hq=$(free_port)
+run sbc-run -d --name o1 -p "$hp:80" -p "127.0.0.1:$hq:53/udp" busybox sleep 100
+if [ "$RC" = 0 ]; then
+  run sbc-port o1
+  [ "$RC" = 0 ] && [ "$OUT" = "80/tcp -> 0.0.0.0:$hp
+53/udp -> 127.0.0.1:$hq" ] && pass "port: every mapping" || fail "port ($(_why))"
+  expect_out "0.0.0.0:$hp" "port 80" sbc-port o1 80
+  expect_out "0.0.0.0:$hp" "port 80/tcp" sbc-port o1 80/tcp
+  expect_out "127.0.0.1:$hq" "port 53/udp" sbc-port o1 53/udp
+  expect_rc 1 "port not published" sbc-port o1 81
+  expect_err_match "sbc-port: No public port '81/tcp' published for o1" "not published message"
+  expect_rc 1 "port 53/tcp is not 53/udp" sbc-port o1 53
+  expect_rc 125 "port: invalid port" sbc-port o1 80/sctp
+  expect_rc 125 "port: unknown container" sbc-port nosuch
+  sbc-stop -t 1 o1 >/dev/null
+  expect_out "" "port of a stopped container: nothing" sbc-port o1
+else
+  fail "run -p ($(_why))"
+fi
+
 t_done
