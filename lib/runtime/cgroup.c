@@ -1064,3 +1064,20 @@ int sbc_cgroup_procs(const char *name, pid_t **pids, int *n)
     }
     return found ? procs_in(d, 1 << 22, pids, n) : -1;
 }
+
+int sbc_cgroup_dir(const char *name, const char *ctrl, char *d, size_t n)
+{
+    int m = sbc_cgroup_mode();
+    if (!ctrl) {
+        if (!v2_named(name, d, n)) {
+            if (m != SBC_CG_HYBRID)
+                return -1;
+            snprintf(d, n, "%s/unified/%s", CG_ROOT, name);
+        }
+    } else if (m != SBC_CG_V1 && m != SBC_CG_HYBRID) {
+        return -1;
+    } else if (v1_dir(ctrl, name, d, n) < 0) {
+        return -1;
+    }
+    return access(d, F_OK);
+}

@@ -136,4 +136,53 @@ else
   fail "run -p ($(_why))"
 fi
 
+# ---- stats
+cleanup_all >/dev/null
+run sbc-run -d --name s1 -m 64m busybox sh -c 'head -c 20m /dev/zero >/dev/shm/x; while :; do :; done'
+run sbc-run -d --name s2 --network none busybox sleep 100
+wait_for 10 sh -c "[ \$(stat -c %s /proc/$(inspect s1 'd["State"]["Pid"]')/root/dev/shm/x 2>/dev/null || echo 0) = 20971520 ]"
+run timeout 20 sbc-stats --format json
+lines=$(echo "$OUT" | wc -l)
+[ "$RC" = 0 ] && [ "$lines" = 2 ] && pass "stats to a pipe: one snapshot of the two running containers" || fail "stats snapshot ($(_why))"
+echo "$OUT" | python3 -c '
+import json,sys
+for l in sys.stdin:
+    d=json.loads(l)
+    assert sorted(d)==["BlockIO","CPUPerc","Container","ID","MemPerc","MemUsage","Name","NetIO","PIDs"], sorted(d)
+' && pass "stats json: Docker's keys" || fail "stats json keys ($(_why))"
+s1=$(echo "$OUT" | grep '"Name":"s1"')
+echo "$s1" | python3 -c '
+import json,sys,re
+d=json.load(sys.stdin)
+cpu=float(d["CPUPerc"].rstrip("%"))
+assert cpu>=10, d
+m=re.match(r"([0-9.]+)(B|KiB|MiB|GiB) / 64MiB$", d["MemUsage"]); assert m, d
+mib=float(m.group(1))*{"B":1/1048576,"KiB":1/1024,"MiB":1,"GiB":1024}[m.group(2)]
+assert 20<=mib<64, d
+assert 30<=float(d["MemPerc"].rstrip("%"))<100, d
+assert int(d["PIDs"])>=1, d
+assert re.match(r"[0-9.]+[kMG]?B / [0-9.]+[kMG]?B$", d["NetIO"]) and re.match(r"[0-9.]+[kMG]?B / [0-9.]+[kMG]?B$", d["BlockIO"]), d
+' && pass "stats: a busy loop's CPU %, 20 MiB of its 64 MiB limit, pids" || fail "stats values ($s1)"
+run timeout 20 sbc-stats --no-stream s2
+echo "$OUT" | head -1 | grep -Eq '^CONTAINER ID +NAME +CPU % +MEM USAGE / LIMIT +MEM % +NET I/O +BLOCK I/O +PIDS$' && pass "stats table header" || fail "stats header ($(_why))"
+echo "$OUT" | sed -n 2p | grep -Eq "^[0-9a-f]{12} +s2 +0\.[0-9]{2}% +.* 0B / 0B +.* 1$" && pass "stats: an idle container without a network: 0B net, 1 pid" || fail "stats s2 ($(_why))"
+[ "$(echo "$OUT" | wc -l)" = 2 ] && pass "stats CONTAINER: only that one" || fail "stats s2 lines ($(_why))"
+sbc-stop -t 1 s2 >/dev/null
+run timeout 20 sbc-stats -a --no-stream --format json
+echo "$OUT" | grep '"Name":"s2"' | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["CPUPerc"]=="0.00%" and d["PIDs"]=="0" and d["MemUsage"].startswith("0B /"), d' &&
+  pass "stats -a: a stopped container at zero" || fail "stats stopped ($(_why))"
+run timeout 20 sbc-stats --no-stream
+echo "$OUT" | grep -q ' s2 ' && fail "stats without -a lists a stopped container ($(_why))" || pass "stats: running ones only by default"
+expect_rc 1 "stats of an unknown container" sbc-stats --no-stream nosuch
+expect_err_match 'No such container: nosuch' "stats: unknown container message"
+expect_rc 125 "stats --format other" sbc-stats --format table
+# on a terminal it redraws until interrupted
+if command -v script >/dev/null; then
+  timeout 4 script -qc "sbc-stats s1" /dev/null >"$T_TMP/tty" 2>&1
+  [ "$(grep -o $'\033\[2J' "$T_TMP/tty" | wc -l)" -ge 2 ] && pass "stats on a tty: redrawn each second" || fail "stats tty ($(head -c 300 "$T_TMP/tty" | od -c | head -5))"
+else
+  skip "stats on a tty: no script(1)"
+fi
+sbc-rm -f s1 s2 >/dev/null
+
 t_done
