@@ -185,4 +185,20 @@ else
 fi
 sbc-rm -f s1 s2 >/dev/null
 
+# ---- diff
+run sbc-run --name df1 busybox sh -c 'echo n >/new; mkdir -p /d/e; : >/d/e/f; echo c >>/etc/passwd; rm /etc/group; echo w >/etc/whiteme'
+expect_out "A /d
+A /d/e
+A /d/e/f
+C /etc
+D /etc/group
+C /etc/passwd
+A /etc/whiteme
+A /new" "diff: A/C/D sorted (a file the image's top layer whited out is A)" sbc-diff df1
+run sbc-create --name df2 busybox true
+expect_out "" "diff of a container never started: nothing" sbc-diff df2
+expect_rc 1 "diff of an unknown container" sbc-diff nosuch
+expect_err_match 'sbc-diff: No such container: nosuch' "diff: unknown container message"
+expect_rc 125 "diff: two operands" sbc-diff df1 df2
+
 t_done
