@@ -201,4 +201,27 @@ expect_rc 1 "diff of an unknown container" sbc-diff nosuch
 expect_err_match 'sbc-diff: No such container: nosuch' "diff: unknown container message"
 expect_rc 125 "diff: two operands" sbc-diff df1 df2
 
+# ---- history
+run sbc-run --name h1 busybox sh -c 'echo hi >/hi'
+run sbc-commit -m "a note" h1 hist:1
+hid=$(sbc-images -q --no-trunc hist:1 2>/dev/null | head -1)
+run sbc-history hist:1
+echo "$OUT" | head -1 | grep -Eq '^IMAGE +CREATED +CREATED BY +SIZE +COMMENT$' && pass "history header" || fail "history header ($(_why))"
+[ "$(echo "$OUT" | wc -l)" = 4 ] && pass "history: the commit's step and the two layers below" || fail "history rows ($(_why))"
+echo "$OUT" | sed -n 2p | grep -Eq '^[0-9a-f]{12} +(Less than a second|[0-9]+ seconds?) ago +sh -c echo hi >/hi +3B +a note$' &&
+  pass "history: ID, created, command, layer size, comment" || fail "history top row ($(_why))"
+echo "$OUT" | sed -n 4p | grep -Eq '^<missing> +.* [0-9.]+MB +$' && pass "history: the base layer's size, <missing> ID" || fail "history base row ($(_why))"
+run sbc-history -q hist:1
+[ "$(echo "$OUT" | head -1)" = "$(echo "$hid" | sed 's/^sha256://' | cut -c1-12)" ] && [ "$(echo "$OUT" | sed -n 2p)" = "<missing>" ] && pass "history -q" || fail "history -q ($(_why); $hid)"
+run sbc-history --no-trunc --format json hist:1
+echo "$OUT" | head -1 | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["ID"].startswith("sha256:") and len(d["ID"])==71 and d["CreatedBy"]=="sh -c echo hi >/hi" and d["Comment"]=="a note" and d["Size"]=="3B", d' &&
+  pass "history --no-trunc --format json" || fail "history json ($(_why))"
+run sbc-run --name h2 busybox sh -c 'echo 0123456789012345678901234567890123456789012345678901234567890 >/x'
+run sbc-commit h2 hist:2
+run sbc-history hist:2
+echo "$OUT" | sed -n 2p | grep -q 'sh -c echo 01234567890123456789012345678901…' && pass "history: CREATED BY cut at 45" || fail "history trunc ($(_why))"
+expect_rc 1 "history of an unknown image" sbc-history nosuch:1
+expect_err_match 'sbc-history: No such image: nosuch:1' "history: unknown image message"
+expect_rc 125 "history --format other" sbc-history --format table hist:1
+
 t_done
