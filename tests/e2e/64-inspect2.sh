@@ -219,7 +219,7 @@ echo "$OUT" | head -1 | python3 -c 'import json,sys; d=json.load(sys.stdin); ass
 run sbc-run --name h2 busybox sh -c 'echo 0123456789012345678901234567890123456789012345678901234567890 >/x'
 run sbc-commit h2 hist:2
 run sbc-history hist:2
-echo "$OUT" | sed -n 2p | grep -q 'sh -c echo 01234567890123456789012345678901…' && pass "history: CREATED BY cut at 45" || fail "history trunc ($(_why))"
+echo "$OUT" | sed -n 2p | grep -q 'sh -c echo 012345678901234567890123456789012… ' && pass "history: CREATED BY cut at 45" || fail "history trunc ($(_why))"
 expect_rc 1 "history of an unknown image" sbc-history nosuch:1
 expect_err_match 'sbc-history: No such image: nosuch:1' "history: unknown image message"
 expect_rc 125 "history --format other" sbc-history --format table hist:1
