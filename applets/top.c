@@ -200,7 +200,8 @@ int top_main(int argc, char **argv)
     if (sbc_container_open(st.root, o.rest[0], &ct, &e) < 0 || sbc_container_pids(&ct, &pids, &n, &e) < 0)
         rc = -1;
     else {
-        qsort(pids, (size_t)n, sizeof *pids, by_pid);
+        if (n)
+            qsort(pids, (size_t)n, sizeof *pids, by_pid);
         if (o.nrest > 1)
             rc = host_ps(o.rest + 1, o.nrest - 1, pids, n, &e);
         else

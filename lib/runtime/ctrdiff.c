@@ -139,7 +139,8 @@ int sbc_container_diff(sbc_store *s, const char *ref, sbc_change **out, int *n, 
         sbc_changes_free(w.v, w.n);
         return -1;
     }
-    qsort(w.v, (size_t)w.n, sizeof *w.v, by_path);
+    if (w.n) /* (qsort wants an array, even of none) */
+        qsort(w.v, (size_t)w.n, sizeof *w.v, by_path);
     *out = w.v;
     *n = w.n;
     return 0;
