@@ -7,6 +7,7 @@
 #include "base/json.h"
 #include "runtime/launch.h"
 #include "runtime/restart.h"
+#include "runtime/lifecycle.h"
 #include "opt.h"
 
 const char kill_usage[] =
@@ -27,6 +28,8 @@ static int kill_one(const char *root, const char *ref, sbc_container *ct, void *
         return -1;
     if (kill(ct->state.pid, sig) < 0)
         return sbc_err_sys(e, "cannot kill container %s", ref);
+    if (*(int *)arg == SIGKILL)
+        sbc_container_thaw(ct); /* (a paused one dies now; v1's freezer holds even SIGKILL) */
     printf("%s\n", ref);
     return 0;
 }

@@ -6,6 +6,7 @@
 
 #include "applets.h"
 #include "runtime/container.h"
+#include "runtime/lifecycle.h"
 #include "base/digest.h"
 #include "base/io.h"
 #include "base/json.h"
@@ -51,7 +52,7 @@ static void status_text(const sbc_container *c, time_t now, char *out, size_t n)
     char d[64];
     if (s->status == SBC_CTR_RUNNING) {
         since(s->started, now, d, sizeof d);
-        snprintf(out, n, "Up %s", d);
+        snprintf(out, n, "Up %s%s", d, sbc_container_paused(c) ? " (Paused)" : "");
     } else if (s->status == SBC_CTR_EXITED) {
         since(s->finished, now, d, sizeof d);
         snprintf(out, n, "%s (%d) %s ago", s->restarting ? "Restarting" : "Exited", s->exit_code, d);
@@ -102,7 +103,9 @@ static cJSON *ps_row(const sbc_container *ct, time_t now, int idw, const char *p
     cJSON_AddStringToObject(j, "Command", cmd);
     sbc_json_add_str(j, "CreatedAt", sbc_json_str(ct->config, "Created"));
     cJSON_AddStringToObject(j, "RunningFor", created);
-    cJSON_AddStringToObject(j, "State", sbc_ctr_status_str(ct->state.status));
+    cJSON_AddStringToObject(j, "State", sbc_container_paused(ct)                          ? "paused"
+                                        : ct->state.restarting && ct->state.status != SBC_CTR_RUNNING ? "restarting"
+                                                                                                     : sbc_ctr_status_str(ct->state.status));
     cJSON_AddStringToObject(j, "Status", status);
     cJSON_AddStringToObject(j, "Ports", ports);
     cJSON_AddStringToObject(j, "Names", sbc_container_name(ct));

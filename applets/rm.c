@@ -7,6 +7,7 @@
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
 #include "runtime/volume.h"
+#include "runtime/lifecycle.h"
 #include "base/json.h"
 #include "opt.h"
 
@@ -35,6 +36,7 @@ static int rm_one(const char *root, const char *ref, sbc_container *ct, void *ar
         kill(pid, SIGKILL);
         if (*ct->cgroup)
             sbc_cgroup_signal_all(ct->cgroup, SIGKILL);
+        sbc_container_thaw(ct); /* (a paused one dies now) */
         for (int t = 0; t < 1000 && sbc_proc_alive(pid, ps); t++) {
             struct timespec ts = {0, 5 * 1000 * 1000};
             nanosleep(&ts, NULL);

@@ -982,10 +982,49 @@ int sbc_cgroup_frozen(const char *name)
     return v2 ? b[0] == '1' : !strncmp(b, "FROZEN", 6);
 }
 
+/* v1 without a v2 tree: name's freezer cgroup is made at the first pause
+ * (a container's cgroups are those its limits need) and every process of
+ * name joins it; rounds until none is left outside (one may fork).  1 when
+ * there is no v1 freezer to use, 0 when joined, -1 + e. */
+static int v1_freezer_join(const char *name, sbc_err *e)
+{
+    char d[PATH_MAX], b[PATH_MAX];
+    int fresh = 0;
+    if (sbc_cgroup_mode() != SBC_CG_V1 || v1_dir("freezer", name, d, sizeof d) < 0)
+        return 1;
+    snprintf(b, sizeof b, "%s/freezer", CG_ROOT);
+    if (mk_below(b, name, &fresh) < 0)
+        return sbc_err_sys(e, "cgroup: mkdir %s", d);
+    for (int round = 0; round < 8; round++) {
+        pid_t *pids, *in;
+        int n, nin, moved = 0;
+        if (sbc_cgroup_procs(name, &pids, &n) < 0)
+            return sbc_err_set(e, 0, "cgroup %s: no process list", name);
+        if (procs_in(d, 1 << 22, &in, &nin) < 0)
+            nin = 0, in = NULL;
+        for (int i = 0; i < n; i++) {
+            int there = 0;
+            for (int k = 0; k < nin && !there; k++)
+                there = in[k] == pids[i];
+            char v[24];
+            snprintf(v, sizeof v, "%d", (int)pids[i]);
+            if (!there && put(d, "cgroup.procs", v) == 0)
+                moved++;
+        }
+        free(pids);
+        free(in);
+        if (!moved)
+            return 0;
+    }
+    return 0;
+}
+
 int sbc_cgroup_freeze(const char *name, int on, sbc_err *e)
 {
     char d[PATH_MAX];
     int v2;
+    if (freezer_dir(name, d, sizeof d, &v2) < 0 && on && v1_freezer_join(name, e) < 0)
+        return -1;
     if (freezer_dir(name, d, sizeof d, &v2) < 0)
         return sbc_err_set(e, 0, "cgroup %s: no freezer (no cgroup v2 tree and no v1 freezer hierarchy)", name);
     if (apply(d, v2 ? "cgroup.freeze" : "freezer.state", v2 ? (on ? "1" : "0") : (on ? "FROZEN" : "THAWED"), e) < 0)
@@ -1024,4 +1063,21 @@ int sbc_cgroup_procs(const char *name, pid_t **pids, int *n)
         }
     }
     return found ? procs_in(d, 1 << 22, pids, n) : -1;
+}
+
+int sbc_cgroup_dir(const char *name, const char *ctrl, char *d, size_t n)
+{
+    int m = sbc_cgroup_mode();
+    if (!ctrl) {
+        if (!v2_named(name, d, n)) {
+            if (m != SBC_CG_HYBRID)
+                return -1;
+            snprintf(d, n, "%s/unified/%s", CG_ROOT, name);
+        }
+    } else if (m != SBC_CG_V1 && m != SBC_CG_HYBRID) {
+        return -1;
+    } else if (v1_dir(ctrl, name, d, n) < 0) {
+        return -1;
+    }
+    return access(d, F_OK);
 }

@@ -102,6 +102,10 @@ int sbc_cgroup_frozen(const char *name);
 /* The pids in name (malloc'd; v2 dir, else the first v1 hierarchy of
  * ours); -1 when name has no cgroup. */
 int sbc_cgroup_procs(const char *name, pid_t **pids, int *n);
+/* sbc-stats: the dir of name's cgroup in the v1 hierarchy ctrl ("memory",
+ * "cpuacct", ...), or with ctrl NULL its v2 dir (on a hybrid host the
+ * unified tree's); -1 when the host or name has no such dir. */
+int sbc_cgroup_dir(const char *name, const char *ctrl, char *d, size_t n);
 /* Kill what is left and remove the cgroup(s); missing is fine. */
 int sbc_cgroup_destroy(const char *name, sbc_err *e);
 /* Parse "512m", "1g", "100000" (bytes); -1 if invalid. */

@@ -20,6 +20,7 @@
 #include <linux/magic.h>
 
 #include "runtime/cgroup.h"
+#include "runtime/lifecycle.h"
 #include "base/config.h"
 #include "base/io.h"
 #include "base/json.h"
@@ -164,6 +165,25 @@ static int read_name_link(const char *lp, char hex[SBC_HEX_SIZE])
         return -1;
     t[n] = 0;
     return id_from_target(t, hex);
+}
+
+/* Make the name link lp -> sid (EEXIST when the name is taken); a name left
+ * by a container that no longer exists is free. */
+static int name_link(const char *root, const char *lp, const char *sid)
+{
+    int rc = symlink(sid, lp);
+    if (rc < 0 && errno == EEXIST) {
+        char t[SBC_HEX_SIZE], *cd;
+        if (read_name_link(lp, t) == 0) {
+            cd = sbc_xasprintf("%s/containers/%s", root, t);
+            if (access(cd, F_OK) < 0 && errno == ENOENT && unlink(lp) == 0)
+                rc = symlink(sid, lp);
+            free(cd);
+            if (rc < 0)
+                errno = EEXIST;
+        }
+    }
+    return rc;
 }
 
 static int valid_name(const char *n)
@@ -389,17 +409,7 @@ int sbc_container_new(const char *root, const char *name, int scratch, sbc_conta
                 snprintf(nm + strlen(nm), sizeof nm - strlen(nm), "%d", attempt);
         }
         char *lp = sbc_xasprintf("%s/%s", names, nm);
-        int rc = symlink(sid, lp);
-        if (rc < 0 && errno == EEXIST) {
-            /* a name left by a container that no longer exists is free */
-            char t[SBC_HEX_SIZE], *cd;
-            if (read_name_link(lp, t) == 0) {
-                cd = sbc_xasprintf("%s/containers/%s", root, t);
-                if (access(cd, F_OK) < 0 && errno == ENOENT && unlink(lp) == 0)
-                    rc = symlink(sid, lp);
-                free(cd);
-            }
-        }
+        int rc = name_link(root, lp, sid);
         int err = errno;
         free(lp);
         if (rc == 0)
@@ -444,6 +454,43 @@ int sbc_container_new(const char *root, const char *name, int scratch, sbc_conta
         unlink(lp);
         free(lp);
     }
+    return rc;
+}
+
+int sbc_container_rename(const char *root, sbc_container *c, const char *name, sbc_err *e)
+{
+    if (!valid_name(name))
+        return sbc_err_set(e, 1, "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name);
+    if (!strcmp(name, c->name))
+        return sbc_err_set(e, 1, "Renaming a container with the same name as its current name");
+    if (sbc_container_lock(c, e) < 0)
+        return -1;
+    char sid[44], t[SBC_HEX_SIZE];
+    id_short(c->id, sid);
+    char *lp = sbc_xasprintf("%s/containers/.names/%s", root, name);
+    char *old = sbc_xasprintf("%s/containers/.names/%s", root, c->name);
+    int rc = -1;
+    if (name_link(root, lp, sid) < 0) {
+        if (errno == EEXIST)
+            sbc_err_set(e, 1, "Conflict. The container name \"/%s\" is already in use. "
+                              "You have to remove (or rename) that container to be able to reuse that name.", name);
+        else
+            sbc_err_sys(e, "reserve the name %s", name);
+        goto out;
+    }
+    cJSON_ReplaceItemInObjectCaseSensitive(c->config, "Name", cJSON_CreateString(name));
+    if (sbc_container_save_config(c, e) < 0) {
+        cJSON_ReplaceItemInObjectCaseSensitive(c->config, "Name", cJSON_CreateString(c->name));
+        unlink(lp);
+        goto out;
+    }
+    if (read_name_link(old, t) == 0 && !strcmp(t, c->id))
+        unlink(old);
+    copy_str(c->name, sizeof c->name, name);
+    rc = 0;
+out:
+    free(lp);
+    free(old);
     return rc;
 }
 
@@ -828,8 +875,12 @@ static cJSON *container_json(sbc_container *c)
     cJSON_AddItemToObject(j, "Args", a ? cJSON_Duplicate(a, 1) : cJSON_CreateArray());
     cJSON *st = cJSON_AddObjectToObject(j, "State");
     int running = s->status == SBC_CTR_RUNNING;
-    cJSON_AddStringToObject(st, "Status", s->restarting && !running ? "restarting" : sbc_ctr_status_str(s->status));
+    int paused = sbc_container_paused(c);
+    cJSON_AddStringToObject(st, "Status", paused ? "paused"
+                                          : s->restarting && !running ? "restarting"
+                                                                      : sbc_ctr_status_str(s->status));
     cJSON_AddBoolToObject(st, "Running", running);
+    cJSON_AddBoolToObject(st, "Paused", paused);
     cJSON_AddBoolToObject(st, "Restarting", s->restarting && !running);
     cJSON_AddNumberToObject(st, "Pid", s->pid);
     cJSON_AddNumberToObject(st, "ExitCode", s->exit_code);

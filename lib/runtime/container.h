@@ -75,6 +75,10 @@ typedef struct sbc_container {
 /* Allocate an ID, reserve the name (generated when NULL), make the dir
  * (in the tmpfs scratch when scratch != 0). */
 int sbc_container_new(const char *root, const char *name, int scratch, sbc_container *c, sbc_err *e);
+/* sbc-rename: the new name's link is made first (refused when taken:
+ * "Conflict. ..."; a name must match [a-zA-Z0-9][a-zA-Z0-9_.-]*), then
+ * config.json's Name (atomically), then the old link goes.  Under the lock. */
+int sbc_container_rename(const char *root, sbc_container *c, const char *name, sbc_err *e);
 /* Find by full ID, name or unique ID prefix and load config and state.
  * "No such container: REF" (e->errnum ENOENT) when unknown or ambiguous. */
 int sbc_container_open(const char *root, const char *ref, sbc_container *c, sbc_err *e);
