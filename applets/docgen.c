@@ -3,7 +3,6 @@
  * (docgen.h). */
 #include "docgen.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,8 @@
 #include "base/version.h"
 #include "image/store.h"
 #include "net/net.h"
+#include "runtime/container.h"
+#include "runtime/volume.h"
 
 /* The script asks the binary for everything it completes: the applets
  * (--list), an applet's options (--complete-options, "=" after those that
@@ -217,37 +218,31 @@ int sbc_man_print(FILE *f, const char *name, const char *multi_usage)
 
 /* ---- names for completion ----------------------------------------------- */
 
-/* Every entry of dir (but dot files), one a line. */
-static void names_in(FILE *f, const char *dir)
+/* Print a list of names and free it. */
+static void put_names(FILE *f, char **names, size_t n)
 {
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    while (d && (de = readdir(d)))
-        if (de->d_name[0] != '.')
-            fprintf(f, "%s\n", de->d_name);
-    if (d)
-        closedir(d);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(f, "%s\n", names[i]);
+        free(names[i]);
+    }
+    free(names);
 }
 
 int sbc_complete_names(FILE *f, const char *kind)
 {
-    char dir[4096];
+    char **names = NULL;
+    size_t n = 0;
+    sbc_err ne = {0};
     if (!strcmp(kind, "containers")) {
-        snprintf(dir, sizeof dir, "%s/containers/.names", sbc_root_dir());
-        names_in(f, dir);
+        if (sbc_container_names(sbc_root_dir(), &names, &n, &ne) == 0)
+            put_names(f, names, n);
     } else if (!strcmp(kind, "volumes")) {
-        snprintf(dir, sizeof dir, "%s/volumes", sbc_root_dir());
-        names_in(f, dir);
+        if (sbc_volume_list(sbc_root_dir(), &names, &n, &ne) == 0)
+            put_names(f, names, n);
     } else if (!strcmp(kind, "networks")) {
         fputs("bridge\nhost\nnone\n", f);
-        char **names = NULL;
-        size_t n = 0;
         if (sbc_net_user_names(&names, &n) == 0)
-            for (size_t i = 0; i < n; i++) {
-                fprintf(f, "%s\n", names[i]);
-                free(names[i]);
-            }
-        free(names);
+            put_names(f, names, n);
     } else if (!strcmp(kind, "images")) {
         sbc_err e = {0};
         sbc_store s;

@@ -252,7 +252,8 @@ static void load_certdir(void)
         return;
     /* what the bundle has is not taken twice */
     dir_tas.seen = sbc_xcalloc(bundle_tas.nseen ? bundle_tas.nseen : 1, sizeof *dir_tas.seen);
-    memcpy(dir_tas.seen, bundle_tas.seen, bundle_tas.nseen * sizeof *dir_tas.seen);
+    if (bundle_tas.nseen)
+        memcpy(dir_tas.seen, bundle_tas.seen, bundle_tas.nseen * sizeof *dir_tas.seen);
     dir_tas.nseen = dir_tas.capseen = bundle_tas.nseen;
     load_dir(&dir_tas, d, NULL);
     SBC_DEBUG("tls: %zu more trust anchors in SSL_CERT_DIR %s", dir_tas.n, d);

@@ -90,6 +90,8 @@ int sbc_container_save_state(sbc_container *c, sbc_err *e);
 /* Exclusive lock on the container (start, stop, rm, monitor exit). */
 int sbc_container_lock(sbc_container *c, sbc_err *e);
 void sbc_container_unlock(sbc_container *c);
+/* The names of all containers, sorted (sbc_names_free); completion's. */
+int sbc_container_names(const char *root, char ***names, size_t *n, sbc_err *e);
 /* IDs of all containers (malloc'd array of malloc'd strings). */
 int sbc_container_list(const char *root, char ***ids, int *n, sbc_err *e);
 

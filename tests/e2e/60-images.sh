@@ -78,7 +78,7 @@ if [ -z "$(ls "$SBC_ROOT/tmp" 2>/dev/null)" ]; then pass "failed imports leave n
 run sh -c "sbc-save src:1 imp:zstd | SBC_ROOT='$ROOT2' sbc-load"
 if [ "$RC" = 0 ] && grep -q "Loaded image: docker.io/library/src:1" "$T/out"; then pass "save | load into a second store"; else fail "save|load ($(_why))"; fi
 if [ "$(imgid src:1 "$ROOT2")" = "$ID1" ]; then pass "save then load keeps the image ID"; else fail "image ID changed: $(imgid src:1 "$ROOT2") vs $ID1"; fi
-run sh -c "SBC_ROOT='$ROOT2' sbc-run --rm src:1"
+run sh -c "SBC_ROOT='$ROOT2' sbc-run --rm --network none src:1"
 if [ "$OUT" = keep ]; then pass "the loaded image runs"; else fail "run loaded ($(_why))"; fi
 expect_rc 0 "save -o FILE --format oci" sbc-save -o "$T/oci.tar" --format oci src:1 imp:zstd
 if tar -tf "$T/oci.tar" | grep -qx oci-layout && tar -tf "$T/oci.tar" | grep -qx index.json && ! tar -tf "$T/oci.tar" | grep -qx manifest.json; then pass "OCI archive layout"; else fail "oci layout: $(tar -tf "$T/oci.tar" | head)"; fi
@@ -208,7 +208,7 @@ print(n)' "$BLOB" 2>&1)
   D6=$(record "$SBC_ROOT" "$OUT" 1 Digest)
   if [ "$RC" = 0 ] && [ "$D6" != "$D" ] && [ "$(diffids "$SBC_ROOT" "$OUT")" = "$(diffids "$SBC_ROOT" "$BIGID")" ]; then pass "commit --compress gzip:6: another blob, the same diff ID"; else fail "gzip:6 ($(_why))"; fi
   sbc-save committed:big >"$T/big.tar"
-  run sh -c "SBC_ROOT='$ROOT2' sbc-load -i '$T/big.tar' >/dev/null && SBC_ROOT='$ROOT2' sbc-run --rm committed:big busybox sha256sum /big /text"
+  run sh -c "SBC_ROOT='$ROOT2' sbc-load -i '$T/big.tar' >/dev/null && SBC_ROOT='$ROOT2' sbc-run --rm --network none committed:big busybox sha256sum /big /text"
   if [ "$RC" = 0 ] && [ "$OUT" = "$SUMS" ]; then pass "commit -> save -> load into a second store -> run: the big files are intact"; else fail "big round trip ($(_why))"; fi
   if command -v skopeo >/dev/null; then
     run skopeo copy "docker-archive:$T/big.tar" "oci:$T/sk:big"
