@@ -38,6 +38,7 @@ declare -A KNOWN=(
   [linux_mount_label]="host: no SELinux; sbc-oci refuses a mount label it cannot apply (config.md: unsupported values are errors)"
   [linux_process_apparmor_profile]="host: no AppArmor; sbc-oci refuses a profile it cannot apply"
   [hooks]="its expected output lacks the word 'called' after post-start1 (a test bug: no runtime can match it)"
+  [poststart]="flaky: in one fresh-clone run of 2026-12-05 sbc-oci, crun and runc all failed it, in the run before sbc-oci and crun passed it (a hook's output file read right after start)"
 )
 
 B=$TOP/build/runtime-tools

@@ -15,8 +15,8 @@ if [ "$RC" = 0 ] && head -1 "$T_TMP/out" | grep -Eq '^TYPE +TOTAL +ACTIVE +SIZE 
    row Images | grep -Eq '^Images +1 +0 ' && row Containers | grep -Eq '^Containers +0 +0 +0B'; then
   pass "df: Docker's columns, one unused image, no container"
 else fail "df empty ($(_why))"; fi
-sbc-create --name stopped1 busybox true >/dev/null
-sbc-run --name wrote busybox sh -c 'dd if=/dev/zero of=/big bs=1k count=512 2>/dev/null' >/dev/null
+sbc-create --name stopped1 --network none busybox true >/dev/null
+sbc-run --name wrote --network none busybox sh -c 'dd if=/dev/zero of=/big bs=1k count=512 2>/dev/null' >/dev/null
 up=$(sbc-run -d --name up --network none busybox sleep 60)
 sbc-commit wrote >/dev/null   # an untagged (dangling) image sharing busybox's layer
 run sbc-system df
@@ -62,9 +62,9 @@ if row Images | grep -Eq '^Images +0 +0 +0B'; then pass "df after prune: nothing
 # anonymous ones, never a named one nor one a container names
 bash "$FIX/mkimage.sh" busybox >/dev/null
 sbc-volume create named1 >/dev/null
-sbc-run --name anonuser -v /data busybox sh -c 'echo x > /data/f' >/dev/null
+sbc-run --name anonuser --network none -v /data busybox sh -c 'echo x > /data/f' >/dev/null
 anon=$(sbc-inspect anonuser | python3 -c 'import json,sys; print([m["Name"] for m in json.load(sys.stdin)[0]["Mounts"] if m.get("Type")=="volume"][0])')
-keep=$(sbc-create -v named1:/n busybox true)
+keep=$(sbc-create --network none -v named1:/n busybox true)
 sbc-rm anonuser >/dev/null   # (without -v: its anonymous volume stays, dangling)
 run sbc-system df
 if row 'Local Volumes' | grep -Eq '^Local Volumes +2 +1 '; then pass "df: two volumes, one in use"; else fail "df volumes ($(_why))"; fi
