@@ -369,6 +369,18 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+int sbc_dir_names_at(const char *path, char ***names, size_t *n, sbc_err *e)
+{
+    *names = NULL;
+    *n = 0;
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : sbc_err_sys(e, "open %s", path);
+    int rc = sbc_dir_names(fd, names, n) < 0 ? sbc_err_sys(e, "read %s", path) : 0;
+    close(fd);
+    return rc;
+}
+
 int sbc_dir_names(int dfd, char ***out, size_t *nout)
 {
     int dup_fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);

@@ -74,6 +74,8 @@ int sbc_walk_below(int dfd, sbc_walk_fn fn, void *arg, sbc_err *e);
 /* The names in the directory dfd (not "." and ".."), sorted; 0, or -1 with
  * errno.  dfd itself is left as it was.  Free with sbc_names_free. */
 int sbc_dir_names(int dfd, char ***names, size_t *n);
+/* The same for the directory at path; a missing one has none (0). */
+int sbc_dir_names_at(const char *path, char ***names, size_t *n, sbc_err *e);
 void sbc_names_free(char **names, size_t n);
 /* Copy the rest of in to out: copy_file_range, else read/write; 0, or -1
  * with errno (EIO-like errors of either side). */

@@ -920,14 +920,7 @@ cJSON *sbc_container_inspect_json(const char *root, const char *ref, sbc_err *e)
 int sbc_container_names(const char *root, char ***names, size_t *n, sbc_err *e)
 {
     char *p = sbc_xasprintf("%s/containers/.names", root);
-    int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
-    *names = NULL;
-    *n = 0;
-    if (fd >= 0) {
-        if (sbc_dir_names(fd, names, n) < 0)
-            rc = sbc_err_sys(e, "read %s", p);
-        close(fd);
-    }
+    int rc = sbc_dir_names_at(p, names, n, e);
     free(p);
     return rc;
 }

@@ -142,16 +142,8 @@ cJSON *sbc_volume_inspect(const char *root, const char *name, sbc_err *e)
 
 int sbc_volume_list(const char *root, char ***names, size_t *n, sbc_err *e)
 {
-    *names = NULL;
-    *n = 0;
     char *p = sbc_xasprintf("%s/volumes", root);
-    int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int rc = fd < 0 ? (errno == ENOENT ? 0 : sbc_err_sys(e, "open %s", p)) : 0;
-    if (fd >= 0) {
-        if (sbc_dir_names(fd, names, n) < 0)
-            rc = sbc_err_sys(e, "read %s", p);
-        close(fd);
-    }
+    int rc = sbc_dir_names_at(p, names, n, e);
     free(p);
     return rc;
 }
