@@ -109,6 +109,9 @@ if [ -x build/sbc-debug ] && [ -n "${SBC_FIXTURE_ENV:-}" ] && { [ -z "${1:-}" ] 
       timeout 900 bash "$t" >"$WORK/t.log" 2>&1
     grep -v '^ok ' "$WORK/t.log" | grep -Ev "$RESULT_RE" | head -20
     add_counts "$WORK/t.log" "$t (asan)"
+    # as above: each test's store gives the suite's bridge back (the next
+    # store is refused a bridge another store owns)
+    [ -d "$SBC_ROOT/network/bridge" ] && "$TOP/build/sbc" network rm -f bridge >/dev/null 2>&1
     rm -rf --one-file-system "$SBC_ROOT" 2>/dev/null || true
   done
   for r in "$WORK"/san/*; do
