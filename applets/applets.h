@@ -32,6 +32,12 @@ void sbc_version_print(FILE *f);
  * last failure's exit code (Docker's), or 0. */
 struct sbc_container;
 struct sbc_err;
+/* sbc-run --sig-proxy=false (applets/logs.c): print the log records of c
+ * (logfd: its log, opened before the start, so a --rm one's is not gone
+ * first) of the streams in mask (2 stdout, 4 stderr) as they come, until
+ * it exits; its exit code (told through fifo, sbc_wait_fifo's, for a --rm
+ * one), 255 when unknown. */
+int logs_attach(const char *root, struct sbc_container *c, int logfd, int mask, int fifo);
 typedef int (*sbc_container_fn)(const char *root, const char *ref, struct sbc_container *c,
                                 void *arg, struct sbc_err *e);
 int sbc_container_each(char *const *refs, int n, sbc_container_fn fn, void *arg);

@@ -26,6 +26,7 @@ const char logs_usage[] =
     "      --since TIME    only since TIME (RFC 3339, unix seconds, or 10s/5m/2h ago)\n";
 
 static int ts_flag, follow; /* the options, for emit() and logs_one() */
+static int stream_mask = 6, attach_fifo = -1, attach_code = 255, attach_log = -1; /* (logs_attach) */
 static long tail = -1;
 static double since;
 
@@ -54,12 +55,13 @@ static void emit(const char *line, size_t len)
         return;
     const cJSON *lg = cJSON_GetObjectItemCaseSensitive(j, "log");
     const char *stream = sbc_json_str(j, "stream"), *t = sbc_json_str(j, "time");
-    if (cJSON_IsString(lg)) {
+    int err = stream && !strcmp(stream, "stderr");
+    if (cJSON_IsString(lg) && (stream_mask & (err ? 4 : 2))) {
         struct timespec ts; /* (one that does not parse: 1970) */
         sbc_time_parse(t, &ts);
         double when = (double)ts.tv_sec + ts.tv_nsec / 1e9;
         if (!since || when >= since) {
-            FILE *f = stream && !strcmp(stream, "stderr") ? stderr : stdout;
+            FILE *f = err ? stderr : stdout;
             if (ts_flag)
                 fprintf(f, "%s ", t ? t : "");
             fputs(lg->valuestring, f);
@@ -69,10 +71,32 @@ static void emit(const char *line, size_t len)
     cJSON_Delete(j);
 }
 
+/* Whether the container id has ended (its code into attach_code: through
+ * attach_fifo for a --rm one, whose record goes with it). */
+static int ended(const char *root, const char *id)
+{
+    char b[16];
+    ssize_t n = attach_fifo >= 0 ? read(attach_fifo, b, sizeof b - 1) : -1;
+    if (n > 0) {
+        b[n] = 0;
+        attach_code = atoi(b);
+        return 1;
+    }
+    sbc_container c2;
+    sbc_err e;
+    if (sbc_container_load(root, id, &c2, &e) < 0)
+        return 1;
+    int running = sbc_container_refresh(&c2) || (attach_fifo >= 0 && c2.state.status == SBC_CTR_CREATED);
+    if (!running)
+        attach_code = c2.state.exit_code;
+    sbc_container_free(&c2);
+    return !running;
+}
+
 static int logs_one(const char *root, const char *ref, sbc_container *ct, void *arg, sbc_err *e)
 {
     char *path = sbc_container_log_path(ct);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = attach_log >= 0 ? attach_log : open(path, O_RDONLY | O_CLOEXEC);
     sbc_buf b = {0};
     size_t done = 0;
     if (fd >= 0) {
@@ -113,12 +137,7 @@ static int logs_one(const char *root, const char *ref, sbc_container *ct, void *
         }
         if (fd < 0)
             fd = open(path, O_RDONLY | O_CLOEXEC);
-        sbc_container c2;
-        if (sbc_container_load(root, ct->id, &c2, e) < 0)
-            break;
-        int running = sbc_container_refresh(&c2);
-        sbc_container_free(&c2);
-        if (!running) {
+        if (ended(root, ct->id)) {
             /* the monitor is done: read what is left, then stop */
             while (fd >= 0 && (r = read(fd, buf, sizeof buf)) > 0)
                 sbc_buf_add(&b, buf, (size_t)r);
@@ -133,6 +152,14 @@ static int logs_one(const char *root, const char *ref, sbc_container *ct, void *
     sbc_buf_free(&b);
     free(path);
     return 0;
+}
+
+int logs_attach(const char *root, sbc_container *c, int logfd, int mask, int fifo)
+{
+    sbc_err e;
+    stream_mask = mask, attach_fifo = fifo, attach_log = logfd, follow = 1;
+    logs_one(root, c->id, c, NULL, &e);
+    return attach_code;
 }
 
 int logs_main(int argc, char **argv)

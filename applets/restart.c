@@ -15,8 +15,9 @@ const char restart_usage[] =
     "again detached; a stopped or created container is just started.\n"
     "\n"
     "Options:\n"
-    "  -t, --timeout SECONDS  the grace period before SIGKILL (default 10;\n"
-    "                         --time is Docker's older spelling)\n";
+    "  -t, --timeout SECONDS  the grace period before SIGKILL (default: the\n"
+    "                         container's --stop-timeout, else 10; --time is\n"
+    "                         Docker's older spelling)\n";
 
 static int restart_one(const char *root, const char *ref, sbc_container *ct, void *arg, sbc_err *e)
 {
@@ -32,7 +33,7 @@ int restart_main(int argc, char **argv)
 {
     static const sbc_option opts[] = {{"time", 't', SBC_OPT_ARG, 't'}, {"timeout", 0, SBC_OPT_ARG, 't'}, {0}};
     sbc_opts o;
-    double secs = 10;
+    double secs = -1; /* the container's */
     sbc_opts_init(&o, argc, argv, 1);
     while (sbc_opt_next(&o, opts)) {
         char *end;

@@ -1,9 +1,11 @@
 /* run.c - sbc-run: create a container from an image and start it. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "applets.h"
@@ -18,6 +20,7 @@
 #include "image/pull.h"
 #include "image/rootfs.h"
 #include "image/store.h"
+#include "runtime/procattr.h"
 #include "runtime/seccomp.h"
 #include "runtime/volume.h"
 
@@ -36,8 +39,9 @@ enum {
     O_RM = 256, O_NAME, O_ENVFILE, O_ENTRY, O_TMPFS, O_RO, O_CPUS, O_PIDS, O_NET, O_INIT,
     O_CIDFILE, O_STOPSIG, O_PULL, O_IP, O_DNS, O_DNSSEARCH, O_DNSOPT, O_ADDHOST, O_GROUPADD,
     O_PRIV, O_CAPADD, O_CAPDROP, O_SECOPT, O_DEVICE, O_SYSCTL, O_USERNS, O_RESTART,
-    O_NETALIAS, O_MOUNT,
-    O_LABEL = 'l', O_LABELFILE = 300,
+    O_NETALIAS, O_MOUNT, O_ULIMIT, O_SHM, O_SIGPROXY, O_EXPOSE, O_STOPTIME, O_CGNS, O_PIDNS,
+    O_IPCNS, O_UTSNS,
+    O_LABEL = 'l', O_LABELFILE = 400, O_ATTACH = 'a',
     O_PUB = 'p', O_PUBALL = 'P',
 };
 
@@ -179,6 +183,30 @@ static int tmpfs_parse(const char *spec, sbc_tmpfs *t, sbc_err *e)
     return 0;
 }
 
+/* -a STDIN|STDOUT|STDERR (any case): its bit (1, 2, 4) */
+static int attach_stream(const char *s)
+{
+    static const char *const names[] = {"stdin", "stdout", "stderr"};
+    for (int i = 0; i < 3; i++)
+        if (!strcasecmp(s, names[i]))
+            return 1 << i;
+    sbc_usage_error("invalid -a/--attach: %s (STDIN, STDOUT or STDERR)", s);
+}
+
+/* --expose PORT[-PORT][/tcp|udp]: each port as "PORT/PROTO" */
+static void expose_parse(sbc_create_opts *o, const char *s)
+{
+    char *end, *end2;
+    long a = strtol(s, &end, 10), b = a;
+    if (*end == '-')
+        b = strtol(end + 1, &end2, 10), end = end2;
+    const char *proto = *end == '/' ? end + 1 : "tcp";
+    if (end == s || (*end && *end != '/') || a < 1 || b < a || b > 65535 || (strcmp(proto, "tcp") && strcmp(proto, "udp")))
+        sbc_usage_error("invalid --expose: %s (PORT[-PORT][/tcp|udp])", s);
+    for (long port = a; port <= b; port++)
+        add(&o->expose, &o->nexpose, sbc_xasprintf("%ld/%s", port, proto));
+}
+
 /* --label-file FILE: a KEY=VALUE label a line (blank and # lines skipped);
  * as Docker, the files' labels come first, then --label's */
 static void label_file(const char ***v, int *nv, const char *path)
@@ -197,6 +225,62 @@ static void label_file(const char ***v, int *nv, const char *path)
     }
     free(line);
     fclose(f);
+}
+
+/* The process and namespace options (--ulimit ... --uts); 0 when c is
+ * none of them. */
+static int parse_more(run_cli *r, int c, sbc_opts *op)
+{
+    sbc_create_opts *o = &r->o;
+    const char *a = op->arg;
+    sbc_err e = {0};
+    switch (c) {
+    case O_CPUS: {
+        char *end;
+        o->cpus = strtod(a, &end);
+        if (*end || o->cpus < 0)
+            sbc_usage_error("invalid --cpus: %s", a);
+        break;
+    }
+    case O_PIDS: {
+        char *end;
+        o->pids = strtoll(a, &end, 10);
+        if (*end)
+            sbc_usage_error("invalid --pids-limit: %s", a);
+        if (o->pids < 0)
+            o->pids = 0;
+        break;
+    }
+    case O_ULIMIT: {
+        char t[24];
+        unsigned long long sl, hl;
+        if (sbc_ulimit_parse(a, t, &sl, &hl, &e) < 0)
+            sbc_usage_error("%s", e.msg);
+        add(&o->ulimits, &o->nulimits, a);
+        break;
+    }
+    case O_SHM:
+        if ((o->shm_size = sbc_parse_bytes(a)) <= 0)
+            sbc_usage_error("invalid --shm-size: %s", a);
+        break;
+    case O_ATTACH: r->attach |= attach_stream(a); break;
+    case O_SIGPROXY: r->sig_proxy = sbc_opt_bool(op); break;
+    case O_EXPOSE: expose_parse(o, a); break;
+    case O_STOPTIME: {
+        char *end;
+        long v = strtol(a, &end, 10);
+        if (*end || end == a || v < -1 || v > 1000000)
+            sbc_usage_error("invalid --stop-timeout: %s (seconds, -1: no limit)", a);
+        o->stop_timeout = (int)v, o->stop_timeout_set = 1;
+        break;
+    }
+    case O_CGNS: o->cgroupns = a; break;
+    case O_PIDNS: o->pid_mode = a; break;
+    case O_IPCNS: o->ipc_mode = a; break;
+    case O_UTSNS: o->uts_mode = a; break;
+    default: return 0;
+    }
+    return 1;
 }
 
 void sbc_run_parse(int argc, char **argv, run_cli *r)
@@ -224,12 +308,18 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
         {"security-opt", 0, SBC_OPT_ARG, O_SECOPT}, {"device", 0, SBC_OPT_ARG, O_DEVICE},
         {"sysctl", 0, SBC_OPT_ARG, O_SYSCTL}, {"userns", 0, SBC_OPT_ARG, O_USERNS},
         {"mount", 0, SBC_OPT_ARG, O_MOUNT},
-        {"label", 'l', SBC_OPT_ARG, O_LABEL}, {"label-file", 0, SBC_OPT_ARG, O_LABELFILE}, {0},
+        {"label", 'l', SBC_OPT_ARG, O_LABEL}, {"label-file", 0, SBC_OPT_ARG, O_LABELFILE},
+        {"ulimit", 0, SBC_OPT_ARG, O_ULIMIT}, {"shm-size", 0, SBC_OPT_ARG, O_SHM},
+        {"attach", 'a', SBC_OPT_ARG, O_ATTACH}, {"sig-proxy", 0, SBC_OPT_NOARG, O_SIGPROXY},
+        {"expose", 0, SBC_OPT_ARG, O_EXPOSE}, {"stop-timeout", 0, SBC_OPT_ARG, O_STOPTIME},
+        {"cgroupns", 0, SBC_OPT_ARG, O_CGNS}, {"pid", 0, SBC_OPT_ARG, O_PIDNS},
+        {"ipc", 0, SBC_OPT_ARG, O_IPCNS}, {"uts", 0, SBC_OPT_ARG, O_UTSNS}, {0},
     };
     sbc_opts p;
     sbc_err e = {0};
     int c;
     memset(r, 0, sizeof *r);
+    r->sig_proxy = 1;
     sbc_create_opts *o = &r->o;
     const char **lfiles = NULL, **labels = NULL;
     int nlfiles = 0, nlabels = 0;
@@ -272,22 +362,6 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
             if (o->memory < 0)
                 sbc_usage_error("invalid --memory: %s", p.arg);
             break;
-        case O_CPUS: {
-            char *end;
-            o->cpus = strtod(p.arg, &end);
-            if (*end || o->cpus < 0)
-                sbc_usage_error("invalid --cpus: %s", p.arg);
-            break;
-        }
-        case O_PIDS: {
-            char *end;
-            o->pids = strtoll(p.arg, &end, 10);
-            if (*end)
-                sbc_usage_error("invalid --pids-limit: %s", p.arg);
-            if (o->pids < 0)
-                o->pids = 0;
-            break;
-        }
         case O_NET: o->network = p.arg; break;
         case O_IP: o->ip = p.arg; break;
         case O_NETALIAS: add(&o->net_aliases, &o->nnet_aliases, p.arg); break;
@@ -329,6 +403,7 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
             o->restart = p.arg;
             break;
         }
+        default: parse_more(r, c, &p); break;
         }
     }
     for (int i = 0; i < nlfiles; i++)
@@ -414,6 +489,14 @@ int run_main(int argc, char **argv)
     sbc_run_parse(argc, argv, &r);
     if (r.o.restart && strcmp(r.o.restart, "no") && !r.detach) /* (its monitor is this process) */
         sbc_usage_error("--restart needs -d: a foreground sbc-run is its container's monitor");
+    if (r.attach && r.detach)
+        sbc_usage_error("Conflicting options: -a and -d");
+    /* --sig-proxy=false: the container runs under its own monitor (as
+     * detached) and this process only shows its output: a signal here
+     * ends the watching, not the container */
+    int watch = !r.sig_proxy && !r.detach && !r.o.tty;
+    if (watch && r.o.interactive)
+        sbc_usage_error("--sig-proxy=false with -i: stdin cannot reach a container this process does not run (use -d and sbc-exec)");
     sbc_err e = {0};
     sbc_store st;
     if (sbc_store_open(&st, &e) < 0)
@@ -423,8 +506,28 @@ int run_main(int argc, char **argv)
         sbc_store_close(&st);
         return sbc_err_print(&e);
     }
-    int code = 0;
-    int rc = sbc_launch_start(st.root, &c, r.detach, r.o.interactive, &code, &e);
+    int code = 0, fifo = -1, io = r.o.interactive && (!r.attach || (r.attach & 1)) ? SBC_START_STDIN : 0;
+    if (r.attach && !(r.attach & 2))
+        io |= SBC_START_NO_STDOUT;
+    if (r.attach && !(r.attach & 4))
+        io |= SBC_START_NO_STDERR;
+    char fifo_path[PATH_MAX], *lp = sbc_container_log_path(&c);
+    int logfd = watch ? open(lp, O_RDONLY | O_CREAT | O_CLOEXEC, 0640) : -1;
+    free(lp);
+    if (watch && (logfd < 0 || (r.o.autoremove && (fifo = sbc_wait_fifo(&c, fifo_path, sizeof fifo_path, &e)) < 0))) {
+        if (logfd < 0)
+            sbc_err_sys(&e, "the log of %s", c.name);
+        sbc_err e2;
+        sbc_container_remove(st.root, &c, &e2);
+        return sbc_err_print(&e);
+    }
+    int rc = sbc_launch_start(st.root, &c, r.detach || watch, io, &code, &e);
+    if (rc == 0 && watch)
+        code = logs_attach(st.root, &c, logfd, r.attach & 6 ? r.attach : 6, fifo); /* (closes logfd) */
+    if (fifo >= 0) {
+        close(fifo);
+        unlink(fifo_path);
+    }
     if (rc < 0) {
         if (r.o.autoremove) {
             sbc_err e2;

@@ -59,11 +59,32 @@
     "                          (100 ms back-off doubling to 1 min, reset after\n" \
     "                          10 s up); a user's stop or kill holds it until a\n" \
     "                          start; after a reboot `sbc-start --all-restart`\n" \
-    "      --pull POLICY       missing (default), always or never\n"
+    "      --pull POLICY       missing (default), always or never\n" \
+    "      --stop-timeout N    seconds sbc-stop waits before SIGKILL (default 10;\n" \
+    "                          -1: no limit)\n" \
+    "      --ulimit NAME=SOFT[:HARD]  a resource limit (nofile, nproc, core, stack,\n" \
+    "                          memlock, ...; -1 or unlimited: none)\n" \
+    "      --shm-size BYTES    size of /dev/shm (default 64m)\n" \
+    "      --expose PORT[-PORT][/PROTO]  expose ports (for -P) without publishing\n" \
+    "      --pid MODE          host, private (default) or container:NAME (its PID\n" \
+    "                          namespace)\n" \
+    "      --ipc MODE          private (default), shareable, none (no /dev/shm),\n" \
+    "                          host or container:NAME (a shareable one's IPC\n" \
+    "                          namespace and /dev/shm)\n" \
+    "      --uts MODE          host (the host's name; no -h) or private (default)\n" \
+    "      --cgroupns MODE     private (default: /sys/fs/cgroup shows the\n" \
+    "                          container's own cgroup) or host\n" \
+    "  -a, --attach STREAM     STDIN, STDOUT or STDERR: only these (repeatable; not\n" \
+    "                          with -d)\n" \
+    "      --sig-proxy=false   signals to sbc-run are not passed on: it only shows\n" \
+    "                          the output of the container, which its own monitor\n" \
+    "                          runs (default true; not with -t or -i)\n"
 
 typedef struct run_cli {
     sbc_create_opts o;
     int detach;
+    int attach;     /* -a: 1 stdin, 2 stdout, 4 stderr (0: as Docker, all) */
+    int sig_proxy;  /* --sig-proxy (default 1) */
     const char *cidfile, *pull;
 } run_cli;
 

@@ -12,7 +12,8 @@ const char stop_usage[] =
     "Usage: sbc-stop [-t SECONDS] CONTAINER [CONTAINER...]\n"
     "\n"
     "Send the stop signal (the image's StopSignal or --stop-signal, default\n"
-    "SIGTERM), then SIGKILL after the grace period (default 10 s).\n"
+    "SIGTERM), then SIGKILL after the grace period (default: the container's\n"
+    "--stop-timeout, else 10 s).\n"
     "\n"
     "Options:\n"
     "  -t, --timeout SECONDS  the grace period (fractions allowed; --time is\n"
@@ -34,7 +35,7 @@ int stop_main(int argc, char **argv)
     static const sbc_option opts[] = {{"time", 't', SBC_OPT_ARG, 't'}, {"timeout", 0, SBC_OPT_ARG, 't'}, {0}};
     sbc_opts o;
     int c;
-    double secs = 10;
+    double secs = -1; /* the container's */
     sbc_opts_init(&o, argc, argv, 1);
     while ((c = sbc_opt_next(&o, opts)))
         if (c == 't') {

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -752,6 +753,30 @@ static int net_teardown(const char *dir, sbc_err *e)
     return sbc_net_teardown(dir, e);
 }
 
+int sbc_container_shm_mount(const char *dir, long long size, sbc_err *e)
+{
+    char p[PATH_MAX], o[64];
+    struct statfs sf;
+    struct stat a, b;
+    snprintf(p, sizeof p, "%s/shm", dir);
+    if (mkdir(p, 0700) < 0 && errno != EEXIST)
+        return sbc_err_sys(e, "mkdir %s", p);
+    if (statfs(p, &sf) == 0 && sf.f_type == TMPFS_MAGIC && stat(p, &a) == 0 && stat(dir, &b) == 0 && a.st_dev != b.st_dev)
+        return 0;
+    snprintf(o, sizeof o, "mode=1777,size=%lld", size);
+    if (mount("shm", p, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, o) < 0)
+        return sbc_err_sys(e, "mount the shareable /dev/shm on %s", p);
+    return 0;
+}
+
+void sbc_container_shm_release(const char *dir)
+{
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s/shm", dir);
+    while (umount2(p, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+        ;
+}
+
 int sbc_container_cleanup(const char *root, const char *id, const char *name,
                           const char *cgroup, sbc_err *e)
 {
@@ -766,6 +791,7 @@ int sbc_container_cleanup(const char *root, const char *id, const char *name,
         *e = e2;
         rc = -1;
     }
+    sbc_container_shm_release(dir);
     char *rootfs = sbc_xasprintf("%s/rootfs", dir);
     struct statfs sf;
     if (statfs(rootfs, &sf) == 0 && sf.f_type == BTRFS_SUPER_MAGIC)

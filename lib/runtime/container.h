@@ -129,6 +129,12 @@ int sbc_container_list_all(const char *root, int all, const char *const *keep, s
 void sbc_containers_free(sbc_container *cs, int n);
 /* The json-file log of a detached container (malloc'd path). */
 char *sbc_container_log_path(const sbc_container *c);
+/* --ipc shareable: the container's /dev/shm is a tmpfs on the host side,
+ * DIR/shm (as Docker's), so the containers joining its IPC namespace bind
+ * the same one.  Mounted at each start (size bytes; kept when it already
+ * is), unmounted when the container stops and before it is removed. */
+int sbc_container_shm_mount(const char *dir, long long size, sbc_err *e);
+void sbc_container_shm_release(const char *dir);
 
 /* The Docker-like inspect object (Id, Name, State{Status, Running, Pid,
  * ExitCode, OOMKilled, StartedAt, FinishedAt}, Config, HostConfig, Mounts,

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -195,16 +196,17 @@ static const char *const readonly_paths[] = {
     "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 };
 
-/* The netns of the running container whose state dir is dir, as a path
- * into buf ("/proc/PID/ns/net"), or NULL when it does not run. */
-static const char *netns_of(const char *dir, char buf[32])
+/* Namespace ns ("net", "pid", "ipc") of the running container whose state
+ * dir is dir, as a path into buf ("/proc/PID/ns/net"), or NULL when it does
+ * not run. */
+static const char *ns_of(const char *dir, const char *ns, char buf[32])
 {
     sbc_err e2 = {0};
     sbc_ctr_state st;
     if (sbc_ctr_state_read(dir, &st, &e2) < 0 || st.status != SBC_CTR_RUNNING ||
         !sbc_proc_alive(st.pid, st.pid_start))
         return NULL;
-    snprintf(buf, 32, "/proc/%d/ns/net", (int)st.pid);
+    snprintf(buf, 32, "/proc/%d/ns/%s", (int)st.pid, ns);
     return buf;
 }
 
@@ -219,6 +221,10 @@ typedef struct plan {
     char *netmode;           /* HostConfig.NetworkMode */
     char netns_buf[32];
     const char *netns;       /* container:NAME's netns when it runs, else NULL */
+    /* --pid/--ipc container:NAME: the target's state dir and id (the
+     * namespace is looked up at every start) */
+    char *pid_dir, *ipc_dir, *pid_mode, *ipc_mode;
+    char *shm_src;           /* /dev/shm's: the host's or a shareable target's */
     cJSON *ep, *cmd, *args;  /* entrypoint, cmd, and the two together */
     cJSON *env;
     char hostname[128];
@@ -248,6 +254,7 @@ static void plan_free(plan *p)
     sbc_image_free(&p->img);
     cJSON_Delete(p->netopts);
     free(p->netmode);
+    free(p->pid_dir), free(p->ipc_dir), free(p->pid_mode), free(p->ipc_mode), free(p->shm_src);
     cJSON_Delete(p->ep);
     cJSON_Delete(p->cmd);
     cJSON_Delete(p->args);
@@ -299,7 +306,7 @@ static int netopts_of(const char *root, const sbc_create_opts *o, plan *p, sbc_e
         cJSON_AddStringToObject(j, "mode", "container");
         cJSON_AddStringToObject(j, "container_state_dir", t.dir);
         p->netmode = sbc_xasprintf("container:%s", t.id);
-        p->netns = netns_of(t.dir, p->netns_buf);
+        p->netns = ns_of(t.dir, "net", p->netns_buf);
         sbc_container_free(&t);
     } else {
         sbc_netconf nc; /* a user network */
@@ -329,6 +336,8 @@ static int netopts_of(const char *root, const sbc_create_opts *o, plan *p, sbc_e
         cJSON_ArrayForEach(it, sbc_json_obj(p->icfg, "ExposedPorts"))
             if (it->string)
                 cJSON_AddItemToArray(ex, cJSON_CreateString(it->string));
+        for (int i = 0; i < o->nexpose; i++)
+            cJSON_AddItemToArray(ex, cJSON_CreateString(o->expose[i]));
     }
     if (o->ndns)
         cJSON_AddItemToObject(j, "dns", str_array(o->dns, o->ndns));
@@ -346,6 +355,66 @@ static int netopts_of(const char *root, const sbc_create_opts *o, plan *p, sbc_e
     int r = sbc_net_validate(&no, e);
     sbc_netopts_free(&no);
     return r;
+}
+
+#define HOSTNS(m) ((m) && !strcmp((m), "host"))
+
+/* One of the words of a --pid/--ipc/--uts/--cgroupns mode, or "container:"
+ * where allowed (ctr); 1 when it is one. */
+static int mode_ok(const char *v, const char *words, int ctr)
+{
+    if (ctr && !strncmp(v, "container:", 10) && v[10])
+        return 1;
+    for (const char *w = words; *w; w += strlen(w) + 1)
+        if (!strcmp(v, w))
+            return 1;
+    return 0;
+}
+
+/* A container:NAME mode: the target's dir into *dir and "container:ID"
+ * into *mode; --ipc needs a target that shares its own (Docker's rule). */
+static int ns_target(const char *root, const char *flag, const char *v, char **dir, char **mode, plan *p, sbc_err *e)
+{
+    sbc_container t;
+    if (sbc_container_open(root, v + 10, &t, e) < 0)
+        return -1;
+    const char *im = sbc_json_str(sbc_json_obj(t.config, "HostConfig"), "IpcMode");
+    int rc = 0;
+    if (!strcmp(flag, "ipc") && (!im || (strcmp(im, "shareable") && strcmp(im, "host"))))
+        rc = sbc_err_set(e, SBC_EXIT_FAIL, "--ipc %s: container %s has a private IPC namespace (run it with --ipc shareable)", v, t.name);
+    *dir = sbc_xstrdup(t.dir);
+    *mode = sbc_xasprintf("container:%s", t.id);
+    if (!strcmp(flag, "ipc"))
+        p->shm_src = im && !strcmp(im, "host") ? sbc_xstrdup("/dev/shm") : sbc_xasprintf("%s/shm", t.dir);
+    sbc_container_free(&t);
+    return rc;
+}
+
+/* --pid, --ipc, --uts and --cgroupns, checked; container:NAME targets
+ * looked up. */
+static int nsmodes_of(const char *root, const sbc_create_opts *o, plan *p, sbc_err *e)
+{
+    if (o->pid_mode && !mode_ok(o->pid_mode, "host\0private\0", 1))
+        return sbc_err_set(e, SBC_EXIT_FAIL, "invalid --pid: %s (host, private or container:NAME)", o->pid_mode);
+    if (o->ipc_mode && !mode_ok(o->ipc_mode, "none\0private\0shareable\0host\0", 1))
+        return sbc_err_set(e, SBC_EXIT_FAIL, "invalid --ipc: %s (none, private, shareable, host or container:NAME)", o->ipc_mode);
+    if (o->uts_mode && !mode_ok(o->uts_mode, "host\0private\0", 0))
+        return sbc_err_set(e, SBC_EXIT_FAIL, "invalid --uts: %s (host or private)", o->uts_mode);
+    if (o->cgroupns && !mode_ok(o->cgroupns, "host\0private\0", 0))
+        return sbc_err_set(e, SBC_EXIT_FAIL, "invalid --cgroupns: %s (host or private)", o->cgroupns);
+    if (o->hostname && o->uts_mode && !strcmp(o->uts_mode, "host"))
+        return sbc_err_set(e, SBC_EXIT_FAIL, "Conflicting options: hostname and the UTS mode");
+    if (o->pid_mode && !strncmp(o->pid_mode, "container:", 10) &&
+        ns_target(root, "pid", o->pid_mode, &p->pid_dir, &p->pid_mode, p, e) < 0)
+        return -1;
+    if (o->ipc_mode && !strncmp(o->ipc_mode, "container:", 10) &&
+        ns_target(root, "ipc", o->ipc_mode, &p->ipc_dir, &p->ipc_mode, p, e) < 0)
+        return -1;
+    if (o->ipc_mode && !strcmp(o->ipc_mode, "shareable") && sbc_rootless())
+        return sbc_err_set(e, SBC_EXIT_FAIL, "--ipc shareable needs root (its /dev/shm is mounted on the host side)");
+    if (HOSTNS(o->ipc_mode))
+        p->shm_src = sbc_xstrdup("/dev/shm");
+    return 0;
 }
 
 /* --cap-add/--cap-drop over the default set (or all with --privileged), as
@@ -514,7 +583,7 @@ static int env_of(const sbc_create_opts *o, const sbc_container *c, plan *p, sbc
     cJSON *env = p->env = ienv ? cJSON_Duplicate(ienv, 1) : cJSON_CreateArray();
     if (!env_has(env, "PATH"))
         env_set(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-    int host = p->mode == SBC_NET_HOST;
+    int host = p->mode == SBC_NET_HOST || HOSTNS(o->uts_mode);
     if (o->hostname)
         snprintf(p->hostname, sizeof p->hostname, "%s", o->hostname);
     else if (!host || gethostname(p->hostname, sizeof p->hostname) < 0)
@@ -656,6 +725,40 @@ static void config_user(const sbc_create_opts *o, plan *p, cJSON *cf)
     sysctls_into(o, cJSON_AddObjectToObject(hc, "Sysctls"));
 }
 
+/* The namespace modes, ulimits, /dev/shm size, exposed ports and stop
+ * timeout into Config (cc) and HostConfig (hc), as Docker names them. */
+static void config_modes(const sbc_create_opts *o, const plan *p, cJSON *cc, cJSON *hc)
+{
+    cJSON *ex = cJSON_Duplicate(sbc_json_obj(p->icfg, "ExposedPorts"), 1);
+    ex = ex ? ex : cJSON_CreateObject();
+    for (int i = 0; i < o->nexpose; i++)
+        if (!cJSON_GetObjectItemCaseSensitive(ex, o->expose[i]))
+            cJSON_AddObjectToObject(ex, o->expose[i]);
+    cJSON_AddItemToObject(cc, "ExposedPorts", ex);
+    if (o->stop_timeout_set)
+        cJSON_AddNumberToObject(cc, "StopTimeout", o->stop_timeout);
+    cJSON_AddStringToObject(hc, "PidMode", p->pid_mode ? p->pid_mode : o->pid_mode && !strcmp(o->pid_mode, "host") ? "host" : "");
+    cJSON_AddStringToObject(hc, "IpcMode", p->ipc_mode ? p->ipc_mode : o->ipc_mode ? o->ipc_mode : "private");
+    cJSON_AddStringToObject(hc, "UTSMode", HOSTNS(o->uts_mode) ? "host" : "");
+    cJSON_AddStringToObject(hc, "CgroupnsMode", HOSTNS(o->cgroupns) ? "host" : "private");
+    cJSON_AddNumberToObject(hc, "ShmSize", (double)(o->shm_size ? o->shm_size : 64LL << 20));
+    cJSON *ul = cJSON_AddArrayToObject(hc, "Ulimits");
+    for (int i = 0; i < o->nulimits; i++) {
+        char t[24];
+        unsigned long long sl, hl;
+        sbc_err e;
+        if (sbc_ulimit_parse(o->ulimits[i], t, &sl, &hl, &e) < 0)
+            continue; /* (checked by the applet) */
+        cJSON *u = cJSON_CreateObject();
+        for (char *c = t + 7; *c; c++)
+            *c = (char)(*c + 32);
+        cJSON_AddStringToObject(u, "Name", t + 7);
+        cJSON_AddNumberToObject(u, "Hard", hl == RLIM_INFINITY ? -1 : (double)hl);
+        cJSON_AddNumberToObject(u, "Soft", sl == RLIM_INFINITY ? -1 : (double)sl);
+        cJSON_AddItemToArray(ul, u);
+    }
+}
+
 /* Docker's config.json: Created, Image, Path, Args, Config, HostConfig,
  * and what the container owns (Resources, GraphDriver, Mounts). */
 static void config_json(const sbc_create_opts *o, plan *p, cJSON *cf)
@@ -669,6 +772,7 @@ static void config_json(const sbc_create_opts *o, plan *p, cJSON *cf)
     cJSON_DeleteItemFromArray(rest, 0);
     cJSON_AddItemToObject(cf, "Args", rest);
     config_user(o, p, cf);
+    config_modes(o, p, sbc_json_obj(cf, "Config"), sbc_json_obj(cf, "HostConfig"));
     const char *drv = sbc_rootfs_driver_str(p->driver);
     cJSON_AddStringToObject(cf, "Driver", drv);
     cJSON *res = cJSON_AddObjectToObject(cf, "Resources");
@@ -753,10 +857,23 @@ static void spec_process(const sbc_create_opts *o, plan *p, cJSON *spec)
         }
     cJSON_AddItemToObject(caps, "effective", cJSON_Duplicate(bnd, 1));
     cJSON_AddItemToObject(caps, "permitted", cJSON_Duplicate(bnd, 1));
+    cJSON *rl = o->nulimits ? cJSON_AddArrayToObject(proc, "rlimits") : NULL;
+    for (int i = 0; i < o->nulimits; i++) {
+        char t[24];
+        unsigned long long sl, hl;
+        sbc_err e;
+        if (sbc_ulimit_parse(o->ulimits[i], t, &sl, &hl, &e) < 0)
+            continue;
+        cJSON *u = cJSON_CreateObject(); /* (RLIM_INFINITY reads back as 2^64: procattr.c) */
+        cJSON_AddStringToObject(u, "type", t);
+        cJSON_AddNumberToObject(u, "soft", (double)sl);
+        cJSON_AddNumberToObject(u, "hard", (double)hl);
+        cJSON_AddItemToArray(rl, u);
+    }
 }
 
 /* The spec's mounts: the standard ones, /etc's three files, -v, --tmpfs. */
-static void spec_mounts(const sbc_create_opts *o, const sbc_container *c, cJSON *spec)
+static void spec_mounts(const sbc_create_opts *o, const plan *p, const sbc_container *c, cJSON *spec)
 {
     cJSON *ms = cJSON_AddArrayToObject(spec, "mounts");
     cJSON_AddItemToArray(ms, mount_obj("/proc", "proc", "proc", "nosuid,noexec,nodev"));
@@ -768,7 +885,18 @@ static void spec_mounts(const sbc_create_opts *o, const sbc_container *c, cJSON 
     /* --privileged: /sys read-write, as Docker */
     cJSON_AddItemToArray(ms, mount_obj("/sys", "sysfs", "sysfs", o->privileged ? "nosuid,noexec,nodev" : "nosuid,noexec,nodev,ro"));
     cJSON_AddItemToArray(ms, mount_obj("/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev"));
-    cJSON_AddItemToArray(ms, mount_obj("/dev/shm", "tmpfs", "shm", "nosuid,noexec,nodev,mode=1777,size=65536k"));
+    /* /dev/shm: the host's (--ipc host), a shareable target's (--ipc
+     * container:), a host-side one of its own (shareable: others may join),
+     * none (--ipc none) or its own tmpfs */
+    const char *ipc = o->ipc_mode ? o->ipc_mode : "private";
+    sbc_cleanup_free char *own = !strcmp(ipc, "shareable") ? sbc_xasprintf("%s/shm", c->dir) : NULL;
+    if (p->shm_src || own) {
+        cJSON_AddItemToArray(ms, mount_obj("/dev/shm", "bind", own ? own : p->shm_src, "rbind,nosuid,noexec,nodev"));
+    } else if (strcmp(ipc, "none")) {
+        char so[80];
+        snprintf(so, sizeof so, "nosuid,noexec,nodev,mode=1777,size=%lld", o->shm_size ? o->shm_size : 64LL << 20);
+        cJSON_AddItemToArray(ms, mount_obj("/dev/shm", "tmpfs", "shm", so));
+    }
     /* hosts and resolv.conf are written by sbc_net_setup at every start,
      * before the container goes on */
     static const char *const etc[] = {"resolv.conf", "hostname", "hosts"};
@@ -825,19 +953,26 @@ static cJSON *spec_json(const sbc_create_opts *o, plan *p, const sbc_container *
         cJSON_AddStringToObject(ov, "upper", p->upper);
         cJSON_AddStringToObject(ov, "work", p->work);
     }
-    cJSON_AddStringToObject(spec, "hostname", p->hostname);
-    spec_mounts(o, c, spec);
+    if (!HOSTNS(o->uts_mode))
+        cJSON_AddStringToObject(spec, "hostname", p->hostname);
+    spec_mounts(o, p, c, spec);
     cJSON *lx = cJSON_AddObjectToObject(spec, "linux");
     cJSON *nss = cJSON_AddArrayToObject(lx, "namespaces");
     for (ns_kind k = 0; k < NS_COUNT; k++) {
-        if (k == NS_NETWORK && p->mode == SBC_NET_HOST)
-            continue;
-        if (k == NS_CGROUP && access("/proc/self/ns/cgroup", F_OK) < 0)
+        if ((k == NS_NETWORK && p->mode == SBC_NET_HOST) || (k == NS_PID && HOSTNS(o->pid_mode)) ||
+            (k == NS_IPC && HOSTNS(o->ipc_mode)) || (k == NS_UTS && HOSTNS(o->uts_mode)) ||
+            (k == NS_CGROUP && (HOSTNS(o->cgroupns) || access("/proc/self/ns/cgroup", F_OK) < 0)))
             continue;
         cJSON *n = cJSON_CreateObject();
         cJSON_AddStringToObject(n, "type", ns_names[k]);
         if (k == NS_NETWORK && p->netns) /* container:NAME; start re-resolves it */
             cJSON_AddStringToObject(n, "path", p->netns);
+        /* --pid/--ipc container:NAME: the path is found at each start */
+        const char *tdir = k == NS_PID ? p->pid_dir : k == NS_IPC ? p->ipc_dir : NULL;
+        if (tdir) {
+            cJSON_AddStringToObject(n, "path", "");
+            cJSON_AddStringToObject(n, "sbc.container", tdir);
+        }
         cJSON_AddItemToArray(nss, n);
     }
     if (p->remap) {
@@ -933,7 +1068,8 @@ static int userns_of(const char *store_root, const sbc_create_opts *o, plan *p, 
     p->remap = rc == 0 && (o->userns ? !strcmp(o->userns, "remap") : cfg.userns_remap != NULL);
     if (p->remap) {
         const char *why = o->privileged ? "--privileged" : p->mode == SBC_NET_HOST ? "--network host" :
-                          o->ndevices ? "--device" : NULL;
+                          o->ndevices ? "--device" : HOSTNS(o->pid_mode) ? "--pid host" :
+                          HOSTNS(o->ipc_mode) ? "--ipc host" : HOSTNS(o->uts_mode) ? "--uts host" : NULL;
         if (why)
             rc = sbc_err_set(e, SBC_EXIT_FAIL, "%s cannot be used in a remapped user namespace (add --userns=host)", why);
         else
@@ -1131,8 +1267,8 @@ int sbc_launch_create(sbc_store *st, const sbc_create_opts *o, sbc_container *c,
     }
     p.icfg = sbc_json_obj(p.img.config, "config");
     p.driver = sbc_rootfs_driver(st->root);
-    if (netopts_of(st->root, o, &p, e) < 0 || command_of(o, &p, e) < 0 || security_of(o, &p, e) < 0 ||
-        userns_of(st->root, o, &p, e) < 0)
+    if (netopts_of(st->root, o, &p, e) < 0 || nsmodes_of(st->root, o, &p, e) < 0 || command_of(o, &p, e) < 0 ||
+        security_of(o, &p, e) < 0 || userns_of(st->root, o, &p, e) < 0)
         return -1;
     sbc_create_opts ov = *o; /* its binds with the volumes resolved */
     int nb = volumes_of(st->root, o, &p, e);
@@ -1157,6 +1293,7 @@ typedef struct net_ctx {
     const char *id, *dir;
     sbc_netopts opts;       /* config.json's NetOpts, parsed */
     char netns[32];         /* container:NAME's netns path */
+    char nsbuf[6][32];      /* --pid/--ipc container:NAME's namespace paths */
     const sbc_userns_range *remap; /* remapped: hosts and resolv.conf are its root's */
     sbc_userns_range ur;
 } net_ctx;
@@ -1308,6 +1445,25 @@ static int load_spec(sbc_container *c, sbc_spec *s, sbc_err *e)
     return sbc_spec_from_oci(j, s, e);
 }
 
+/* --pid/--ipc container:NAME: the namespace the target has now; -1 when
+ * it does not run. */
+static int ns_targets(sbc_spec *s, net_ctx *nc, sbc_err *e)
+{
+    for (int k = 0; k < s->nnsjoin; k++) {
+        const char *t = s->nsjoin[k].ctr, *kind = s->nsjoin[k].type == CLONE_NEWIPC ? "ipc" : "pid";
+        if (!t)
+            continue;
+        if (!(s->nsjoin[k].path = ns_of(t, kind, nc->nsbuf[k]))) {
+            sbc_err e2 = {0};
+            sbc_cleanup_json cJSON *tc = sbc_json_read_in(t, "config.json", &e2);
+            const char *nm = sbc_json_str(tc, "Name");
+            return sbc_err_set(e, SBC_EXIT_FAIL, "cannot join the %s namespace of a non running container: %s", kind,
+                               nm ? nm : strrchr(t, '/') + 1);
+        }
+    }
+    return 0;
+}
+
 /* Start's first step: c is neither running nor exiting, is locked, its
  * spec is loaded with the network hook, and a container:NAME target's
  * netns is the one it has now. */
@@ -1333,22 +1489,28 @@ static int start_prepare(sbc_container *c, sbc_spec *s, net_ctx *nc, sbc_err *e)
         nc->remap = &nc->ur;
     }
     const char *tdir = nc->opts.ctr_dir;
-    if (tdir && !(s->netns_path = netns_of(tdir, nc->netns))) {
+    if (tdir && !(s->netns_path = ns_of(tdir, "net", nc->netns))) {
         sbc_err e2 = {0};
         sbc_cleanup_json cJSON *tc = sbc_json_read_in(tdir, "config.json", &e2);
         const char *nm = sbc_json_str(tc, "Name");
         return sbc_err_set(e, SBC_EXIT_FAIL, "cannot join network of a non running container: %s",
                            nm ? nm : strrchr(tdir, '/') + 1);
     }
+    if (ns_targets(s, nc, e) < 0)
+        return -1;
+    const cJSON *hc = sbc_json_obj(c->config, "HostConfig");
+    const char *im = sbc_json_str(hc, "IpcMode");
+    if (im && !strcmp(im, "shareable"))
+        return sbc_container_shm_mount(c->dir, sbc_json_int(hc, "ShmSize", 64LL << 20), e);
     return 0;
 }
 
 static int start_foreground(const char *root, sbc_container *c, sbc_spec *s, int interactive,
                             int *exit_code, sbc_err *e)
 {
-    s->stdio[0] = interactive ? STDIN_FILENO : -1;
-    s->stdio[1] = STDOUT_FILENO;
-    s->stdio[2] = STDERR_FILENO;
+    s->stdio[0] = interactive & SBC_START_STDIN ? STDIN_FILENO : -1;
+    s->stdio[1] = interactive & SBC_START_NO_STDOUT ? -1 : STDOUT_FILENO;
+    s->stdio[2] = interactive & SBC_START_NO_STDERR ? -1 : STDERR_FILENO;
     /* signals arriving between spawn and the wait loop are forwarded */
     sigset_t set, old;
     sbc_monitor_sigset(&set);
@@ -1363,7 +1525,7 @@ static int start_foreground(const char *root, sbc_container *c, sbc_spec *s, int
     sbc_err se;
     sbc_container_save_state(c, &se);
     sbc_container_unlock(c);
-    int code = sbc_monitor_foreground(p.pid, p.pidfd, p.ptmx, interactive);
+    int code = sbc_monitor_foreground(p.pid, p.pidfd, p.ptmx, interactive & SBC_START_STDIN);
     sigprocmask(SIG_SETMASK, &old, NULL);
     sbc_monitor_args ma = monitor_args(root, c, s, &p, -1, -1);
     sbc_monitor_finish(&ma, code);

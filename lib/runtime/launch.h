@@ -63,14 +63,26 @@ typedef struct sbc_create_opts {
     const char *restart; /* --restart, validated (restart.h) */
     long long memory, pids;
     double cpus;
+    /* --ulimit NAME=SOFT[:HARD] (validated), --shm-size (0: 64 MiB),
+     * --expose PORT[-PORT][/PROTO], --stop-timeout (when stop_timeout_set) */
+    const char **ulimits, **expose;
+    int nulimits, nexpose, stop_timeout, stop_timeout_set;
+    long long shm_size;
+    /* --pid host|private|container:NAME, --ipc none|private|shareable|host|
+     * container:NAME, --uts host|private, --cgroupns host|private (NULL:
+     * private, as Docker on cgroup v2; the ipc default is "private") */
+    const char *pid_mode, *ipc_mode, *uts_mode, *cgroupns;
 } sbc_create_opts;
 
 /* Create the container; c is filled (state "created"). */
 int sbc_launch_create(sbc_store *st, const sbc_create_opts *o, sbc_container *c, sbc_err *e);
 
 /* Start c.  Foreground (detached = 0): waits, *exit_code gets the
- * container's code; stdin is passed when `interactive`.  Detached: returns
+ * container's code; stdin is passed when `interactive` has SBC_START_STDIN
+ * (1), stdout and stderr unless it has SBC_START_NO_STDOUT/NO_STDERR
+ * (-a: those go to /dev/null).  Detached: returns
  * once the command runs under its monitor. */
+enum { SBC_START_STDIN = 1, SBC_START_NO_STDOUT = 2, SBC_START_NO_STDERR = 4 };
 int sbc_launch_start(const char *root, sbc_container *c, int detached, int interactive,
                      int *exit_code, sbc_err *e);
 

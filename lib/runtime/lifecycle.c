@@ -70,7 +70,10 @@ void sbc_container_stop(sbc_container *c, double secs)
     if (sbc_container_refresh(c) == 1) {
         pid_t pid = c->state.pid;
         unsigned long long ps = c->state.pid_start;
-        int sig = sbc_signal_from_name(sbc_json_str(sbc_json_obj(c->config, "Config"), "StopSignal"));
+        const cJSON *cc = sbc_json_obj(c->config, "Config"), *st = cJSON_GetObjectItemCaseSensitive(cc, "StopTimeout");
+        if (secs < 0)
+            secs = !cJSON_IsNumber(st) ? 10 : st->valuedouble < 0 ? 1e9 : st->valuedouble;
+        int sig = sbc_signal_from_name(sbc_json_str(cc, "StopSignal"));
         if (sig <= 0)
             sig = SIGTERM;
         kill(pid, sig);

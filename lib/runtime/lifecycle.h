@@ -21,7 +21,8 @@ int sbc_container_pause(sbc_container *c, int on, sbc_err *e);
 /* Thaw c if it is paused (after a signal that must be delivered). */
 void sbc_container_thaw(sbc_container *c);
 /* sbc-stop: the stop signal (the image's StopSignal, else SIGTERM), then
- * SIGKILL to every process after secs; waits until the monitor recorded
+ * SIGKILL to every process after secs (< 0: the container's --stop-timeout,
+ * -1 there waiting for ever, else 10); waits until the monitor recorded
  * the exit.  Nothing to do when c does not run. */
 void sbc_container_stop(sbc_container *c, double secs);
 /* sbc-top, sbc-stats: the host pids of c's processes (malloc'd), from its

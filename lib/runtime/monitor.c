@@ -422,6 +422,7 @@ void sbc_monitor_finish(const sbc_monitor_args *a, int code)
      * deletes the veth with the netns) */
     if (sbc_net_release(a->dir, &e) < 0)
         SBC_DEBUG("network release: %s", e.msg);
+    sbc_container_shm_release(a->dir);
     if (a->autoremove) {
         sbc_wait_notify(a->dir, code);
         char *av = sbc_xasprintf("%s/anon-volumes", a->dir), *names = sbc_read_file(AT_FDCWD, av, 1 << 16, NULL, &e);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
 #include <sys/resource.h>
@@ -36,14 +37,50 @@ static const char *rname(int res)
 }
 
 /* A JSON number that is a whole value in 0..2^64-1 (cJSON holds doubles:
- * above 2^53 only as exact as that). */
+ * above 2^53 only as exact as that; 2^64-1, RLIM_INFINITY, reads as 2^64). */
 static int u64(const cJSON *o, const char *key, unsigned long long *v)
 {
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (cJSON_IsNumber(n) && n->valuedouble == 18446744073709551616.0) {
+        *v = ~0ULL;
+        return 0;
+    }
     if (!cJSON_IsNumber(n) || n->valuedouble < 0 || n->valuedouble >= 18446744073709551616.0 ||
         n->valuedouble != (double)(unsigned long long)n->valuedouble)
         return -1;
     *v = (unsigned long long)n->valuedouble;
+    return 0;
+}
+
+static int ulimit_value(const char *s, size_t n, unsigned long long *v)
+{
+    if ((n == 2 && !strncmp(s, "-1", 2)) || (n == 9 && !strncmp(s, "unlimited", 9))) {
+        *v = RLIM_INFINITY;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    *v = strtoull(s, &end, 10);
+    return n && *s >= '0' && *s <= '9' && end == s + n && !errno ? 0 : -1;
+}
+
+int sbc_ulimit_parse(const char *spec, char *type, unsigned long long *soft, unsigned long long *hard, sbc_err *e)
+{
+    size_t kl = strcspn(spec, "="), i = 0;
+    char up[24] = "RLIMIT_";
+    for (size_t k = 0; k < kl && k < 16; k++)
+        up[7 + k] = (char)(spec[k] >= 'a' && spec[k] <= 'z' ? spec[k] - 32 : spec[k]);
+    while (kl < 16 && i < sizeof rlims / sizeof *rlims && strcmp(rlims[i].name, up))
+        i++;
+    if (kl >= 16 || i == sizeof rlims / sizeof *rlims)
+        return sbc_err_set(e, 0, "invalid ulimit type: %.*s", (int)kl, spec);
+    const char *v = spec[kl] ? spec + kl + 1 : "", *colon = strchr(v, ':');
+    size_t sl = colon ? (size_t)(colon - v) : strlen(v);
+    if (ulimit_value(v, sl, soft) < 0 || ulimit_value(colon ? colon + 1 : v, colon ? strlen(colon + 1) : sl, hard) < 0)
+        return sbc_err_set(e, 0, "invalid ulimit argument: %s (want NAME=SOFT[:HARD], -1 for unlimited)", spec);
+    if (*soft > *hard)
+        return sbc_err_set(e, 0, "ulimit soft limit must be less than or equal to hard limit: %s", v);
+    strcpy(type, rlims[i].name);
     return 0;
 }
 

@@ -25,6 +25,11 @@ typedef struct sbc_procattr {
     int has_ioprio, ioprio;
 } sbc_procattr;
 
+/* Docker's --ulimit NAME=SOFT[:HARD] (NAME nofile, nproc, core, ...; -1 or
+ * "unlimited" for no limit; HARD defaults to SOFT): the OCI type name
+ * ("RLIMIT_NOFILE") into type (>= 24 bytes) and the limits
+ * (RLIM_INFINITY for none); -1 with e on a bad one. */
+int sbc_ulimit_parse(const char *spec, char *type, unsigned long long *soft, unsigned long long *hard, sbc_err *e);
 /* Parse from the config's process and linux objects (either may be NULL). */
 int sbc_procattr_parse(const cJSON *process, const cJSON *lx, sbc_procattr *a, sbc_err *e);
 /* Apply in the process itself; errors name the attribute ("setrlimit

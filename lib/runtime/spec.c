@@ -143,7 +143,8 @@ static int namespaces(const cJSON *lx, sbc_spec *s, sbc_err *e)
         if (seen & ns[i].f)
             return sbc_err_set(e, 0, "config.json: linux.namespaces: %s given twice", t);
         seen |= ns[i].f;
-        if (path && *path) {
+        const char *ctr = sbc_json_str(it, "sbc.container");
+        if ((path && *path) || (ctr && path)) {
             if (ns[i].f == CLONE_NEWNET) {
                 s->netns_path = path;
                 continue;
@@ -151,6 +152,7 @@ static int namespaces(const cJSON *lx, sbc_spec *s, sbc_err *e)
             if (ns[i].f == CLONE_NEWUSER)
                 return sbc_err_set(e, 0, "config.json: linux.namespaces: joining a %s namespace by path is not supported", t);
             s->nsjoin[s->nnsjoin].type = ns[i].f;
+            s->nsjoin[s->nnsjoin].ctr = ctr;
             s->nsjoin[s->nnsjoin++].path = path;
             continue;
         }

@@ -86,6 +86,9 @@ typedef struct sbc_spec {
     struct {
         int type;
         const char *path;
+        const char *ctr;     /* "sbc.container": the state dir of the sbc
+                              * container whose namespace this is (its
+                              * path is found at each start; sbc-run) */
     } nsjoin[6];
     int nnsjoin;
     const char **masked;

@@ -1,9 +1,23 @@
+#include "runtime/procattr.h"
+#include <sys/resource.h>
 /* Unit tests for the runtime helpers: sizes, signals, times, caps, spec. */
+#include "runtime/procattr.h"
+#include <sys/resource.h>
 #include <signal.h>
+#include "runtime/procattr.h"
+#include <sys/resource.h>
 #include <sched.h>
+#include "runtime/procattr.h"
+#include <sys/resource.h>
 #include <stdlib.h>
+#include "runtime/procattr.h"
+#include <sys/resource.h>
 #include <unistd.h>
+#include "runtime/procattr.h"
+#include <sys/resource.h>
 
+#include "runtime/procattr.h"
+#include <sys/resource.h>
 #include "runtime/caps.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
@@ -70,4 +84,31 @@ TEST(spec_from_oci)
     sbc_spec_free(&s);
     CHECK(sbc_spec_from_oci(cJSON_Parse("{\"process\":{}}"), &s, &e) < 0);
     sbc_spec_free(&s);
+}
+
+TEST(ulimit_parse)
+{
+    char t[24];
+    unsigned long long s, h;
+    sbc_err e = {0};
+    CHECK(sbc_ulimit_parse("nofile=100:200", t, &s, &h, &e) == 0);
+    CHECK_STR(t, "RLIMIT_NOFILE");
+    CHECK(s == 100 && h == 200);
+    CHECK(sbc_ulimit_parse("NPROC=5", t, &s, &h, &e) == 0 && s == 5 && h == 5);
+    CHECK_STR(t, "RLIMIT_NPROC");
+    CHECK(sbc_ulimit_parse("core=-1", t, &s, &h, &e) == 0 && s == RLIM_INFINITY && h == RLIM_INFINITY);
+    CHECK(sbc_ulimit_parse("stack=1:unlimited", t, &s, &h, &e) == 0 && s == 1 && h == RLIM_INFINITY);
+    CHECK(sbc_ulimit_parse("nofile=200:100", t, &s, &h, &e) < 0);
+    CHECK(sbc_ulimit_parse("nofile=-2", t, &s, &h, &e) < 0);
+    CHECK(sbc_ulimit_parse("nofile=", t, &s, &h, &e) < 0);
+    CHECK(sbc_ulimit_parse("nofile=1:", t, &s, &h, &e) < 0);
+    CHECK(sbc_ulimit_parse("nofile=1x", t, &s, &h, &e) < 0);
+    CHECK(sbc_ulimit_parse("bogus=1", t, &s, &h, &e) < 0);
+    CHECK(sbc_ulimit_parse("averyveryverylongname=1", t, &s, &h, &e) < 0);
+    CHECK(sbc_ulimit_parse("nofile", t, &s, &h, &e) < 0);
+    /* RLIM_INFINITY through JSON (a double: 2^64) reads back as itself */
+    sbc_procattr a;
+    cJSON *p = cJSON_Parse("{\"rlimits\":[{\"type\":\"RLIMIT_CORE\",\"soft\":18446744073709551615,\"hard\":18446744073709551615}]}");
+    CHECK(sbc_procattr_parse(p, NULL, &a, &e) == 0 && a.nrl == 1 && a.rl[0].soft == RLIM_INFINITY);
+    cJSON_Delete(p);
 }
