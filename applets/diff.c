@@ -15,12 +15,8 @@ const char diff_usage[] =
 
 int diff_main(int argc, char **argv)
 {
-    static const sbc_option opts[] = {{0}};
     sbc_opts o;
-    sbc_opts_init(&o, argc, argv, 1);
-    while (sbc_opt_next(&o, opts))
-        ;
-    sbc_opt_operands(&o, 1, 1);
+    sbc_opt_plain(&o, argc, argv, 1, 1);
     sbc_err e = {0};
     sbc_store st;
     if (sbc_store_open(&st, &e) < 0)

@@ -17,12 +17,8 @@ const char logout_usage[] =
 
 int logout_main(int argc, char **argv)
 {
-    static const sbc_option opts[] = {{0}};
     sbc_opts o;
-    sbc_opts_init(&o, argc, argv, 1);
-    while (sbc_opt_next(&o, opts))
-        ;
-    sbc_opt_operands(&o, 0, 1);
+    sbc_opt_plain(&o, argc, argv, 0, 1);
     const char *s = o.nrest ? o.rest[0] : SBC_DOCKER_DOMAIN;
     const char *p = strstr(s, "://");
     char *d = sbc_xstrdup(p ? p + 3 : s);

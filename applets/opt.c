@@ -222,3 +222,12 @@ void sbc_opt_operands(const sbc_opts *o, int min, int max)
         sbc_usage_error("accepts at most %d argument%s", max, max == 1 ? "" : "s");
     }
 }
+
+void sbc_opt_plain(sbc_opts *o, int argc, char **argv, int min, int max)
+{
+    static const sbc_option none[] = {{0}};
+    sbc_opts_init(o, argc, argv, 1);
+    while (sbc_opt_next(o, none))
+        ;
+    sbc_opt_operands(o, min, max);
+}

@@ -47,6 +47,9 @@ int sbc_opt_next(sbc_opts *o, const sbc_option *table);
 int sbc_opt_bool(const sbc_opts *o);
 /* Require between min and max operands (max < 0: unlimited), else usage error. */
 void sbc_opt_operands(const sbc_opts *o, int min, int max);
+/* An applet without options of its own (--help and --debug only): parse,
+ * then sbc_opt_operands(o, min, max). */
+void sbc_opt_plain(sbc_opts *o, int argc, char **argv, int min, int max);
 
 /* The running applet's usage (set by main), for --help and usage errors. */
 extern const char *sbc_usage_text;

@@ -24,11 +24,7 @@ static int pause_one(const char *root, const char *ref, sbc_container *ct, void 
 
 int pause_main(int argc, char **argv)
 {
-    static const sbc_option opts[] = {{0}};
     sbc_opts o;
-    sbc_opts_init(&o, argc, argv, 1);
-    while (sbc_opt_next(&o, opts))
-        ;
-    sbc_opt_operands(&o, 1, -1);
+    sbc_opt_plain(&o, argc, argv, 1, -1);
     return sbc_container_each(o.rest, o.nrest, pause_one, NULL);
 }

@@ -27,12 +27,8 @@ static void bindings(const cJSON *a, const char *prefix)
 
 int port_main(int argc, char **argv)
 {
-    static const sbc_option opts[] = {{0}};
     sbc_opts o;
-    sbc_opts_init(&o, argc, argv, 1);
-    while (sbc_opt_next(&o, opts))
-        ;
-    sbc_opt_operands(&o, 1, 2);
+    sbc_opt_plain(&o, argc, argv, 1, 2);
     char key[64] = "";
     if (o.nrest == 2) {
         const char *arg = o.rest[1], *sl = strchr(arg, '/');

@@ -19,11 +19,7 @@ static int rename_one(const char *root, const char *ref, sbc_container *ct, void
 
 int rename_main(int argc, char **argv)
 {
-    static const sbc_option opts[] = {{0}};
     sbc_opts o;
-    sbc_opts_init(&o, argc, argv, 1);
-    while (sbc_opt_next(&o, opts))
-        ;
-    sbc_opt_operands(&o, 2, 2);
+    sbc_opt_plain(&o, argc, argv, 2, 2);
     return sbc_container_each(o.rest, 1, rename_one, o.rest[1]);
 }

@@ -14,12 +14,8 @@ const char tag_usage[] =
 
 int tag_main(int argc, char **argv)
 {
-    static const sbc_option opts[] = {{0}};
     sbc_opts o;
-    sbc_opts_init(&o, argc, argv, 1);
-    while (sbc_opt_next(&o, opts))
-        ;
-    sbc_opt_operands(&o, 2, 2);
+    sbc_opt_plain(&o, argc, argv, 2, 2);
     sbc_err e = {0};
     sbc_ref r;
     if (sbc_ref_parse(o.rest[1], &r, &e) < 0)

@@ -33,12 +33,8 @@ static int empty_or_missing(const char *dir)
 
 int unpack_main(int argc, char **argv)
 {
-    static const sbc_option opts[] = {{0}};
     sbc_opts o;
-    sbc_opts_init(&o, argc, argv, 1);
-    while (sbc_opt_next(&o, opts))
-        ;
-    sbc_opt_operands(&o, 2, 2);
+    sbc_opt_plain(&o, argc, argv, 2, 2);
     sbc_err e = {0};
     if (!empty_or_missing(o.rest[1])) {
         sbc_err_set(&e, 0, "%s: directory not empty", o.rest[1]);

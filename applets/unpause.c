@@ -22,11 +22,7 @@ static int unpause_one(const char *root, const char *ref, sbc_container *ct, voi
 
 int unpause_main(int argc, char **argv)
 {
-    static const sbc_option opts[] = {{0}};
     sbc_opts o;
-    sbc_opts_init(&o, argc, argv, 1);
-    while (sbc_opt_next(&o, opts))
-        ;
-    sbc_opt_operands(&o, 1, -1);
+    sbc_opt_plain(&o, argc, argv, 1, -1);
     return sbc_container_each(o.rest, o.nrest, unpause_one, NULL);
 }

@@ -23,7 +23,7 @@ else
   skip "--ulimit core=-1: this shell's hard core limit is $(ulimit -Hc), raising it needs CAP_SYS_RESOURCE"
 fi
 c=$(sbc-create --network none --ulimit nofile=100:200 busybox true)
-expect_out '[{"Hard":200,"Name":"nofile","Soft":100}]' "inspect: HostConfig.Ulimits" insp "$c" '{{json .HostConfig.Ulimits}}'
+expect_out '[{"Name":"nofile","Hard":200,"Soft":100}]' "inspect: HostConfig.Ulimits" insp "$c" '{{json .HostConfig.Ulimits}}'
 sbc-rm "$c" >/dev/null
 expect_rc 125 "--ulimit foo=1 refused" $R --ulimit foo=1 busybox true
 grep -q 'invalid ulimit type: foo' "$T_TMP/err" && pass "  ... naming the type" || fail "ulimit type message ($(_why))"
