@@ -8,6 +8,7 @@
 
 #include "applets.h"
 #include "base/digest.h"
+#include "base/time.h"
 #include "run.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
@@ -39,6 +40,7 @@ enum {
     O_NETALIAS, O_MOUNT,
     O_LABEL = 'l', O_LABELFILE = 300,
     O_PUB = 'p', O_PUBALL = 'P',
+    O_HEALTH = 320, O_HEALTH_END = O_HEALTH + 6, /* health_opt's */
 };
 
 static void add(const char ***v, int *n, const char *s)
@@ -179,6 +181,38 @@ static int tmpfs_parse(const char *spec, sbc_tmpfs *t, sbc_err *e)
     return 0;
 }
 
+/* --health-*, --no-healthcheck (Docker's checks: durations >= 1ms, or 0
+ * for the default; no --no-healthcheck with the others) */
+static void health_opt(int c, sbc_opts *p, sbc_create_opts *o)
+{
+    static const char *const names[] = {"interval", "timeout", "start-period", "start-interval"};
+    int i = c - O_HEALTH;
+    if (c == 0) {
+        int others = o->health_cmd || o->health_retries;
+        for (int k = 0; k < 4; k++)
+            others |= o->health_ns[k] != 0;
+        if (o->no_healthcheck && others)
+            sbc_usage_error("--no-healthcheck conflicts with --health-* options");
+    } else if (c == O_HEALTH_END) {
+        o->no_healthcheck = sbc_opt_bool(p);
+    } else if (i == 4) {
+        o->health_cmd = *p->arg ? p->arg : NULL;
+    } else if (i == 5) {
+        char *end;
+        long v = strtol(p->arg, &end, 10);
+        if (!*p->arg || *end || v < 0 || v > 0x7fffffff)
+            sbc_usage_error("invalid --health-retries: %s (a number >= 0)", p->arg);
+        o->health_retries = (int)v;
+    } else if (c >= O_HEALTH && c < O_HEALTH + 4) {
+        long long ns;
+        if (*p->arg == '-')
+            sbc_usage_error("--health-%s cannot be negative", names[i]);
+        if (sbc_go_duration(p->arg, &ns) < 0 || (ns && ns < 1000000))
+            sbc_usage_error("invalid --health-%s: %s (a duration of at least 1ms, e.g. 30s, 1m30s, 500ms)", names[i], p->arg);
+        o->health_ns[i] = ns;
+    }
+}
+
 /* --label-file FILE: a KEY=VALUE label a line (blank and # lines skipped);
  * as Docker, the files' labels come first, then --label's */
 static void label_file(const char ***v, int *nv, const char *path)
@@ -224,8 +258,11 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
         {"security-opt", 0, SBC_OPT_ARG, O_SECOPT}, {"device", 0, SBC_OPT_ARG, O_DEVICE},
         {"sysctl", 0, SBC_OPT_ARG, O_SYSCTL}, {"userns", 0, SBC_OPT_ARG, O_USERNS},
         {"mount", 0, SBC_OPT_ARG, O_MOUNT},
-        {"label", 'l', SBC_OPT_ARG, O_LABEL}, {"label-file", 0, SBC_OPT_ARG, O_LABELFILE}, {0},
-    };
+        {"label", 'l', SBC_OPT_ARG, O_LABEL}, {"label-file", 0, SBC_OPT_ARG, O_LABELFILE},
+        {"health-interval", 0, SBC_OPT_ARG, O_HEALTH}, {"health-timeout", 0, SBC_OPT_ARG, O_HEALTH + 1},
+        {"health-start-period", 0, SBC_OPT_ARG, O_HEALTH + 2}, {"health-start-interval", 0, SBC_OPT_ARG, O_HEALTH + 3},
+        {"health-cmd", 0, SBC_OPT_ARG, O_HEALTH + 4}, {"health-retries", 0, SBC_OPT_ARG, O_HEALTH + 5},
+        {"no-healthcheck", 0, SBC_OPT_NOARG, O_HEALTH_END}, {0}};
     sbc_opts p;
     sbc_err e = {0};
     int c;
@@ -306,6 +343,7 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
         case O_USERNS: o->userns = p.arg; break;
         case O_LABEL: add(&o->labels, &o->nlabels, p.arg); break;
         case O_LABELFILE: add(&lfiles, &nlfiles, p.arg); break;
+        default: health_opt(c, &p, o); break;
         case O_SECOPT:
             add(&o->security_opts, &o->nsecurity_opts, p.arg);
             if (secopt_parse(p.arg, o, &e) < 0)
@@ -338,6 +376,7 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
     free(lfiles);
     free(o->labels);
     o->labels = labels, o->nlabels = nlabels;
+    health_opt(0, &p, o);
     if (o->restart && strcmp(o->restart, "no") && o->autoremove)
         sbc_usage_error("Conflicting options: --restart and --rm");
     sbc_opt_operands(&p, 1, -1);

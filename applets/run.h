@@ -59,7 +59,15 @@
     "                          (100 ms back-off doubling to 1 min, reset after\n" \
     "                          10 s up); a user's stop or kill holds it until a\n" \
     "                          start; after a reboot `sbc-start --all-restart`\n" \
-    "      --pull POLICY       missing (default), always or never\n"
+    "      --pull POLICY       missing (default), always or never\n" \
+    "      --health-cmd CMD    health check run in the container (/bin/sh -c CMD):\n" \
+    "                          exit 0 healthy, else a failure\n" \
+    "      --health-interval D time between checks (default 30s; D as 1m30s, 500ms)\n" \
+    "      --health-timeout D  a longer check is killed and fails (default 30s)\n" \
+    "      --health-retries N  failures in a row that make it unhealthy (default 3)\n" \
+    "      --health-start-period D  failures within it do not count until healthy\n" \
+    "      --health-start-interval D  time between checks in the start period (5s)\n" \
+    "      --no-healthcheck    disable the image's HEALTHCHECK\n"
 
 typedef struct run_cli {
     sbc_create_opts o;

@@ -63,6 +63,12 @@ typedef struct sbc_create_opts {
     const char *restart; /* --restart, validated (restart.h) */
     long long memory, pids;
     double cpus;
+    /* health checks (health.h): --no-healthcheck, --health-cmd, the
+     * durations (ns: interval, timeout, start period, start interval) and
+     * --health-retries; over the image's Healthcheck */
+    int no_healthcheck, health_retries;
+    const char *health_cmd;
+    long long health_ns[4];
 } sbc_create_opts;
 
 /* Create the container; c is filled (state "created"). */
