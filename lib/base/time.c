@@ -167,12 +167,22 @@ int sbc_go_duration(const char *s, long long *ns)
         return 0;
     }
     while (*s) {
-        char *end;
-        if (!(*s >= '0' && *s <= '9') && *s != '.')
+        const char *end = s;
+        double v = 0, scale = 1;
+        int digits = 0, dot = 0;
+        for (; (*end >= '0' && *end <= '9') || (*end == '.' && !dot); end++) {
+            if (*end == '.') {
+                dot = 1;
+                continue;
+            }
+            digits++;
+            if (dot)
+                scale /= 10;
+            v = v * 10 + (*end - '0');
+        }
+        if (!digits)
             return -1;
-        double v = strtod(s, &end);
-        if (end == s)
-            return -1;
+        v *= scale;
         size_t best = 0, bl = 0;
         for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
             size_t l = strlen(units[i].u);
