@@ -347,6 +347,25 @@ out:
     sbc_time_now(r->end, SBC_TIME_NSEC);
 }
 
+/* in as valid UTF-8 into out: a byte that starts no valid sequence (or a
+ * NUL) becomes U+FFFD, as Go's JSON encoder has it */
+static void valid_utf8(const sbc_buf *in, sbc_buf *out)
+{
+    const unsigned char *d = (const unsigned char *)in->data;
+    for (size_t i = 0, n; i < in->len; i += n) {
+        unsigned c = d[i];
+        n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+        for (size_t k = 1; k < n; k++)
+            if (i + k >= in->len || (d[i + k] & 0xc0) != 0x80)
+                n = 0;
+        if (n && c)
+            sbc_buf_add(out, d + i, n);
+        else
+            sbc_buf_adds(out, "\xef\xbf\xbd"), n = 1;
+    }
+    sbc_buf_add(out, "", 0);
+}
+
 /* Docker's handleProbeResult on the record; returns the status. */
 static int record(const sbc_container *c, const cJSON *hc, const result *r)
 {
@@ -358,9 +377,11 @@ static int record(const sbc_container *c, const cJSON *hc, const result *r)
     cJSON_AddStringToObject(l, "Start", sbc_time_fmt(t, &r->start, SBC_TIME_NSEC));
     cJSON_AddStringToObject(l, "End", r->end);
     cJSON_AddNumberToObject(l, "ExitCode", r->code);
-    char *o = sbc_xasprintf("%.*s%s", (int)r->out.len, r->out.data ? r->out.data : "", r->trunc ? "..." : "");
-    cJSON_AddStringToObject(l, "Output", o);
-    free(o);
+    sbc_buf o = {0};
+    valid_utf8(&r->out, &o);
+    sbc_buf_adds(&o, r->trunc ? "..." : "");
+    cJSON_AddStringToObject(l, "Output", o.data);
+    sbc_buf_free(&o);
     cJSON_AddItemToArray(log, l);
     while (cJSON_GetArraySize(log) > LOG_MAX)
         cJSON_DeleteItemFromArray(log, 0);
