@@ -75,6 +75,8 @@ int sbc_monitor_foreground(pid_t pid, int pidfd, int ptmx, int interactive, sbc_
         if (done) /* the process ended: drain what the pty still holds */
             p[0].fd = p[2].fd = -1;
         int n = poll(p, 4, done ? 100 : sbc_health_wait(hs));
+        if (done)
+            sbc_health_stop(hs);
         sbc_health_step(hs);
         if (n < 0 && errno != EINTR)
             break;
