@@ -90,10 +90,19 @@ h=$(insp "$m" 'd["Config"]["Healthcheck"]')
 wait_for 15 is "$m" healthy
 if [ "$h" = "{'Test': ['CMD-SHELL', 'echo from-image; exit 0'], 'Interval': 200000000, 'Retries': 7}" ]; then pass "a flag overrides one field of the image's check"; else fail "merge: $h"; fi
 
+# sbc-commit keeps the container's check in the image's config
+if sbc-commit h-ok hc-committed >/dev/null; then
+  com=$(sbc-run -d $R --name h-com hc-committed sleep 300)
+  h=$(sbc-inspect hc-committed | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Config"].get("Healthcheck"))')
+  if [ "$h" = "{'Test': ['CMD-SHELL', 'echo fine; exit 0'], 'Interval': 200000000}" ] && wait_for 15 is "$com" healthy; then
+    pass "sbc-commit: the image has the container's Healthcheck, and runs it"
+  else fail "committed image: $h $(hstatus "$com")"; fi
+else fail "sbc-commit h-ok"; fi
+
 # ps --filter health=
 names() { sbc-ps -a --filter "health=$1" --format '{{.Names}}' | sort | tr '\n' ' '; }
 h="$(names starting)|$(names healthy)|$(names unhealthy)|$(names none)"
-if [ "$h" = "h-st |h-big h-img h-merge h-ok h-usr |h-bad h-hang h-sp |h-inone h-none h-plain |" ]; then pass "ps --filter health=starting|healthy|unhealthy|none"; else fail "filters: $h"; fi
+if [ "$h" = "h-st |h-big h-com h-img h-merge h-ok h-usr |h-bad h-hang h-sp |h-inone h-none h-plain |" ]; then pass "ps --filter health=starting|healthy|unhealthy|none"; else fail "filters: $h"; fi
 expect_rc 125 "ps --filter health=bogus" sbc-ps --filter health=bogus
 
 # a restart by the policy begins at "starting" again (no streak)
@@ -127,7 +136,7 @@ if ! pgrep -f 'sleep 7[23]7[23]' >/dev/null && ! pgrep -f -- "--sbc-health .*($s
 else fail "left: $(pgrep -af 'sleep 7[23]7[23]|--sbc-health' | tr '\n' '|')"; fi
 h=$(insp "$st" 'd["State"]["Status"]')
 if [ "$h" = exited ] && ! pgrep -f -- "--sbc-health .*$st" >/dev/null; then pass "a stopped container is checked no more"; else fail "after stop: $h"; fi
-sbc-rm -f "$st0" "$ok" "$bad" "$hang" "$sp" "$usr" "$big" "$img" "$none" "$inone" "$plain" "$m" "$cr" h-fg "$st" >/dev/null
+sbc-rm -f "$st0" "$com" "$ok" "$bad" "$hang" "$sp" "$usr" "$big" "$img" "$none" "$inone" "$plain" "$m" "$cr" h-fg "$st" >/dev/null
 if ! pgrep -f -- "--sbc-health $SBC_ROOT " >/dev/null; then pass "no probe outlives its container"; else fail "probes left: $(pgrep -af -- --sbc-health)"; fi
 
 # refused as Docker refuses them
