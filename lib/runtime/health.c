@@ -54,6 +54,8 @@ cJSON *sbc_health_merge(int none, const char *cmd, const long long ns[4], int re
     int r = retries ? retries : (int)sbc_json_int(image, "Retries", 0);
     if (r)
         cJSON_AddNumberToObject(h, "Retries", r);
+    if (!cJSON_GetArraySize(sbc_json_arr(h, "Test"))) /* (Docker's omitempty) */
+        cJSON_DeleteItemFromObjectCaseSensitive(h, "Test");
     return h;
 }
 

@@ -48,6 +48,9 @@ TEST(health_merge_and_times)
     m = sbc_health_merge(0, NULL, ns, 2, img); /* the image's test, the flag's retries */
     CHECK_STR(p = cJSON_PrintUnformatted(m), "{\"Test\":[\"CMD\",\"true\"],\"Interval\":1000000000,\"Retries\":2}");
     free(p), cJSON_Delete(m);
+    m = sbc_health_merge(0, NULL, two, 0, NULL); /* no test anywhere: none to run */
+    CHECK_STR(p = cJSON_PrintUnformatted(m), "{\"Interval\":2000000000}");
+    free(p), cJSON_Delete(m);
     m = sbc_health_merge(1, NULL, ns, 0, NULL);
     CHECK_STR(p = cJSON_PrintUnformatted(m), "{\"Test\":[\"NONE\"]}");
     cJSON *cf = cJSON_CreateObject();
