@@ -96,6 +96,17 @@ h=$(insp "$m" 'd["Config"]["Healthcheck"]')
 wait_for 15 is "$m" healthy
 if [ "$h" = "{'Test': ['CMD-SHELL', 'echo from-image; exit 0'], 'Interval': 3600000000000, 'StartPeriod': 3600000000000, 'StartInterval': 200000000, 'Retries': 7}" ]; then pass "a flag overrides one field of the image's check"; else fail "merge: $h"; fi
 
+# the exec form (CMD), and one whose program is missing: ExitCode -1, the error
+HEALTHCHECK='{"Test":["CMD","echo","exec","form"],"Interval":200000000}' bash "$FIX/mkimage.sh" hccmd >/dev/null
+HEALTHCHECK='{"Test":["CMD","/nonexistent"],"Interval":200000000}' bash "$FIX/mkimage.sh" hcmiss >/dev/null
+e1=$(sbc-run -d $R --name h-exec hccmd sleep 300)
+e2=$(sbc-run -d $R --name h-miss hcmiss sleep 300)
+wait_for 15 is "$e1" healthy
+wait_for 15 is "$e2" unhealthy
+h=$(insp "$e1" 'd["State"]["Health"]["Log"][-1]["Output"]')/$(insp "$e2" 'd["State"]["Health"]["Log"][-1]["ExitCode"], "/nonexistent" in d["State"]["Health"]["Log"][-1]["Output"]')
+if [ "$h" = "exec form/(-1, True)" ]; then pass "CMD exec form runs; a missing program fails with ExitCode -1 and the error"; else fail "exec form: $h"; fi
+sbc-rm -f "$e1" "$e2" >/dev/null
+
 # sbc-commit keeps the container's check in the image's config
 if sbc-commit h-ok hc-committed >/dev/null; then
   com=$(sbc-run -d $R --name h-com hc-committed sleep 300)
