@@ -420,6 +420,10 @@ int sbc_health_probe_main(int argc, char **argv)
         return 3;
     const cJSON *hc = check_of(c.config);
     int st = 3;
+    long long tmo = sbc_json_int(hc, "Timeout", 0) / 1000000000LL;
+    /* a probe wedged before or after its test (the test has its timeout)
+     * ends, and the monitor starts the next one: Docker's 30 s on top */
+    alarm((unsigned)((tmo > 0 && tmo < 86400 ? tmo : 30) + 30));
     if (hc && sbc_container_refresh(&c) == 1 && !sbc_container_paused(&c)) {
         result r = {0};
         run_test(&c, hc, &r);
