@@ -8,6 +8,7 @@
 #include "applets.h"
 #include "runtime/caps.h"
 #include "runtime/container.h"
+#include "runtime/health.h"
 #include "base/io.h"
 #include "base/json.h"
 #include "runtime/monitor.h"
@@ -94,13 +95,15 @@ static int exec_one(const char *root, const char *ref, sbc_container *ct, void *
         return -1;
     int code = 0;
     if (!x->detach)
-        code = sbc_monitor_foreground(p.pid, p.pidfd, p.ptmx, x->inter);
+        code = sbc_monitor_foreground(p.pid, p.pidfd, p.ptmx, x->inter, NULL);
     sbc_spec_free(&s);
     return code;
 }
 
 int exec_main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "--sbc-health")) /* a health check (runtime/health.h) */
+        return sbc_health_probe_main(argc - 2, argv + 2);
     static const sbc_option opts[] = {
         {"interactive", 'i', SBC_OPT_NOARG, 'i'}, {"tty", 't', SBC_OPT_NOARG, 't'},
         {"detach", 'd', SBC_OPT_NOARG, 'd'}, {"env", 'e', SBC_OPT_ARG, 'e'},

@@ -6,6 +6,7 @@
 
 #include "applets.h"
 #include "runtime/container.h"
+#include "runtime/health.h"
 #include "runtime/lifecycle.h"
 #include "base/digest.h"
 #include "base/io.h"
@@ -29,7 +30,8 @@ const char ps_usage[] =
     "                      substring of the name), id= (a prefix), status=\n"
     "                      (created|running|paused|exited|...), label=KEY[=VALUE],\n"
     "                      ancestor=IMAGE, network=, volume= (a mount's source\n"
-    "                      or destination); the same key ORs, different keys AND\n"
+    "                      or destination), health=starting|healthy|unhealthy|none;\n"
+    "                      the same key ORs, different keys AND\n"
     "      --format FORMAT json: one JSON object per line; else a Go template:\n"
     "                      {{.ID}} {{.Image}} {{.Command}} {{.CreatedAt}}\n"
     "                      {{.RunningFor}} {{.Ports}} {{.Status}} {{.Names}}\n"
@@ -52,7 +54,9 @@ static void status_text(const sbc_container *c, time_t now, char *out, size_t n)
     char d[64];
     if (s->status == SBC_CTR_RUNNING) {
         since(s->started, now, d, sizeof d);
-        snprintf(out, n, "Up %s%s", d, sbc_container_paused(c) ? " (Paused)" : "");
+        int h = sbc_health_status(c), p = sbc_container_paused(c);
+        snprintf(out, n, "Up %s%s%s%s%s", d, p ? " (Paused)" : "", !p && h ? " (" : "",
+                 p || !h ? "" : h == SBC_HEALTH_STARTING ? "health: starting" : sbc_health_name(h), !p && h ? ")" : "");
     } else if (s->status == SBC_CTR_EXITED) {
         since(s->finished, now, d, sizeof d);
         snprintf(out, n, "%s (%d) %s ago", s->restarting ? "Restarting" : "Exited", s->exit_code, d);
@@ -124,7 +128,7 @@ static cJSON *ps_row(const sbc_container *ct, time_t now, int idw, const char *p
     return j;
 }
 
-static const char *const ps_filter_keys[] = {"name", "id", "status", "label", "ancestor", "network", "volume", NULL};
+static const char *const ps_filter_keys[] = {"name", "id", "status", "label", "ancestor", "network", "volume", "health", NULL};
 
 static int ps_match(const char *key, const char *val, void *ctx)
 {
@@ -136,6 +140,8 @@ static int ps_match(const char *key, const char *val, void *ctx)
         return !strncmp(ct->id, val, strlen(val));
     if (!strcmp(key, "status"))
         return !strcmp(ct->state.restarting ? "restarting" : sbc_ctr_status_str(ct->state.status), val);
+    if (!strcmp(key, "health"))
+        return !strcmp(sbc_health_name(sbc_health_status(ct)), val);
     if (!strcmp(key, "label"))
         return sbc_filter_label(sbc_json_obj(sbc_json_obj(cf, "Config"), "Labels"), val);
     if (!strcmp(key, "network")) {
@@ -200,11 +206,13 @@ int ps_main(int argc, char **argv)
     sbc_opt_operands(&o, 0, 0);
     static const char *const states[] = {"created", "restarting", "running", "removing", "paused", "exited", "dead"};
     for (int i = 0; i < flt.n; i++) {
-        int ok = strcmp(flt.key[i], "status") != 0;
+        int ok = strcmp(flt.key[i], "status") != 0, hl = !strcmp(flt.key[i], "health");
         for (size_t k = 0; !ok && k < sizeof states / sizeof *states; k++)
             ok = !strcmp(flt.val[i], states[k]);
-        if (!ok)
-            sbc_filter_invalid("status", 6, flt.val[i]);
+        for (int k = 0; hl && k < 4; k++)
+            hl = strcmp(flt.val[i], sbc_health_name(k)) != 0;
+        if (!ok || hl)
+            sbc_filter_invalid(flt.key[i], (int)strlen(flt.key[i]), flt.val[i]);
     }
     all |= sbc_filter_get(&flt, "status") != NULL; /* as Docker: status= looks at all */
     sbc_fmt fm;

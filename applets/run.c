@@ -10,6 +10,7 @@
 
 #include "applets.h"
 #include "base/digest.h"
+#include "base/time.h"
 #include "run.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
@@ -43,6 +44,7 @@ enum {
     O_IPCNS, O_UTSNS,
     O_LABEL = 'l', O_LABELFILE = 400, O_ATTACH = 'a',
     O_PUB = 'p', O_PUBALL = 'P',
+    O_HEALTH = 320, O_HEALTH_END = O_HEALTH + 6, /* health_opt's */
 };
 
 static void add(const char ***v, int *n, const char *s)
@@ -207,6 +209,38 @@ static void expose_parse(sbc_create_opts *o, const char *s)
         add(&o->expose, &o->nexpose, sbc_xasprintf("%ld/%s", port, proto));
 }
 
+/* --health-*, --no-healthcheck (Docker's checks: durations >= 1ms, or 0
+ * for the default; no --no-healthcheck with the others) */
+static void health_opt(int c, sbc_opts *p, sbc_create_opts *o)
+{
+    static const char *const names[] = {"interval", "timeout", "start-period", "start-interval"};
+    int i = c - O_HEALTH;
+    if (c == 0) {
+        int others = o->health_cmd || o->health_retries;
+        for (int k = 0; k < 4; k++)
+            others |= o->health_ns[k] != 0;
+        if (o->no_healthcheck && others)
+            sbc_usage_error("--no-healthcheck conflicts with --health-* options");
+    } else if (c == O_HEALTH_END) {
+        o->no_healthcheck = sbc_opt_bool(p);
+    } else if (i == 4) {
+        o->health_cmd = *p->arg ? p->arg : NULL;
+    } else if (i == 5) {
+        char *end;
+        long v = strtol(p->arg, &end, 10);
+        if (!*p->arg || *end || v < 0 || v > 0x7fffffff)
+            sbc_usage_error("invalid --health-retries: %s (a number >= 0)", p->arg);
+        o->health_retries = (int)v;
+    } else if (c >= O_HEALTH && c < O_HEALTH + 4) {
+        long long ns;
+        if (*p->arg == '-')
+            sbc_usage_error("--health-%s cannot be negative", names[i]);
+        if (sbc_go_duration(p->arg, &ns) < 0 || (ns && ns < 1000000))
+            sbc_usage_error("invalid --health-%s: %s (a duration of at least 1ms, e.g. 30s, 1m30s, 500ms)", names[i], p->arg);
+        o->health_ns[i] = ns;
+    }
+}
+
 /* --label-file FILE: a KEY=VALUE label a line (blank and # lines skipped);
  * as Docker, the files' labels come first, then --label's */
 static void label_file(const char ***v, int *nv, const char *path)
@@ -313,8 +347,11 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
         {"attach", 'a', SBC_OPT_ARG, O_ATTACH}, {"sig-proxy", 0, SBC_OPT_NOARG, O_SIGPROXY},
         {"expose", 0, SBC_OPT_ARG, O_EXPOSE}, {"stop-timeout", 0, SBC_OPT_ARG, O_STOPTIME},
         {"cgroupns", 0, SBC_OPT_ARG, O_CGNS}, {"pid", 0, SBC_OPT_ARG, O_PIDNS},
-        {"ipc", 0, SBC_OPT_ARG, O_IPCNS}, {"uts", 0, SBC_OPT_ARG, O_UTSNS}, {0},
-    };
+        {"ipc", 0, SBC_OPT_ARG, O_IPCNS}, {"uts", 0, SBC_OPT_ARG, O_UTSNS},
+        {"health-interval", 0, SBC_OPT_ARG, O_HEALTH}, {"health-timeout", 0, SBC_OPT_ARG, O_HEALTH + 1},
+        {"health-start-period", 0, SBC_OPT_ARG, O_HEALTH + 2}, {"health-start-interval", 0, SBC_OPT_ARG, O_HEALTH + 3},
+        {"health-cmd", 0, SBC_OPT_ARG, O_HEALTH + 4}, {"health-retries", 0, SBC_OPT_ARG, O_HEALTH + 5},
+        {"no-healthcheck", 0, SBC_OPT_NOARG, O_HEALTH_END}, {0}};
     sbc_opts p;
     sbc_err e = {0};
     int c;
@@ -403,7 +440,10 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
             o->restart = p.arg;
             break;
         }
-        default: parse_more(r, c, &p); break;
+        default:
+            if (!parse_more(r, c, &p))
+                health_opt(c, &p, o);
+            break;
         }
     }
     for (int i = 0; i < nlfiles; i++)
@@ -413,6 +453,7 @@ void sbc_run_parse(int argc, char **argv, run_cli *r)
     free(lfiles);
     free(o->labels);
     o->labels = labels, o->nlabels = nlabels;
+    health_opt(0, &p, o);
     if (o->restart && strcmp(o->restart, "no") && o->autoremove)
         sbc_usage_error("Conflicting options: --restart and --rm");
     sbc_opt_operands(&p, 1, -1);

@@ -78,7 +78,15 @@
     "                          with -d)\n" \
     "      --sig-proxy=false   signals to sbc-run are not passed on: it only shows\n" \
     "                          the output of the container, which its own monitor\n" \
-    "                          runs (default true; not with -t or -i)\n"
+    "                          runs (default true; not with -t or -i)\n" \
+    "      --health-cmd CMD    health check run in the container (/bin/sh -c CMD):\n" \
+    "                          exit 0 healthy, else a failure\n" \
+    "      --health-interval D time between checks (default 30s; D as 1m30s, 500ms)\n" \
+    "      --health-timeout D  a longer check is killed and fails (default 30s)\n" \
+    "      --health-retries N  failures in a row that make it unhealthy (default 3)\n" \
+    "      --health-start-period D  failures within it do not count until healthy\n" \
+    "      --health-start-interval D  time between checks in the start period (5s)\n" \
+    "      --no-healthcheck    disable the image's HEALTHCHECK\n"
 
 typedef struct run_cli {
     sbc_create_opts o;

@@ -152,3 +152,77 @@ void sbc_human_size(long long b, char *buf, size_t n)
     else
         snprintf(buf, n, "%.3g%s", v, u[i]);
 }
+
+int sbc_go_duration(const char *s, long long *ns)
+{
+    static const struct {
+        const char *u;
+        double mul;
+    } units[] = {{"ns", 1}, {"us", 1e3}, {"\xc2\xb5s", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 6e10}, {"h", 3.6e12}};
+    double total = 0;
+    if (!s || !*s)
+        return -1;
+    if (!strcmp(s, "0")) {
+        *ns = 0;
+        return 0;
+    }
+    while (*s) {
+        const char *end = s;
+        double v = 0, scale = 1;
+        int digits = 0, dot = 0;
+        for (; (*end >= '0' && *end <= '9') || (*end == '.' && !dot); end++) {
+            if (*end == '.') {
+                dot = 1;
+                continue;
+            }
+            digits++;
+            if (dot)
+                scale /= 10;
+            v = v * 10 + (*end - '0');
+        }
+        if (!digits)
+            return -1;
+        v *= scale;
+        size_t best = 0, bl = 0;
+        for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
+            size_t l = strlen(units[i].u);
+            if (!strncmp(end, units[i].u, l) && l > bl)
+                best = i, bl = l;
+        }
+        if (!bl)
+            return -1;
+        total += v * units[best].mul;
+        s = end + bl;
+    }
+    if (total > 9.2e18)
+        return -1;
+    *ns = (long long)(total + 0.5);
+    return 0;
+}
+
+void sbc_go_duration_str(long long ns, char *buf, size_t n)
+{
+    char frac[16] = "";
+    if (ns < 1000000000LL) {
+        long long ms = ns / 1000000, f = ns % 1000000;
+        if (f) {
+            snprintf(frac, sizeof frac, ".%06lld", f);
+            for (size_t l = strlen(frac); frac[l - 1] == '0'; l--)
+                frac[l - 1] = 0;
+        }
+        snprintf(buf, n, ns ? "%lld%sms" : "0s", ms, frac);
+        return;
+    }
+    long long s = ns / 1000000000LL, f = ns % 1000000000LL, h = s / 3600, m = s / 60 % 60;
+    if (f) {
+        snprintf(frac, sizeof frac, ".%09lld", f);
+        for (size_t l = strlen(frac); frac[l - 1] == '0'; l--)
+            frac[l - 1] = 0;
+    }
+    if (h)
+        snprintf(buf, n, "%lldh%lldm%lld%ss", h, m, s % 60, frac);
+    else if (m)
+        snprintf(buf, n, "%lldm%lld%ss", m, s % 60, frac);
+    else
+        snprintf(buf, n, "%lld%ss", s, frac);
+}

@@ -39,6 +39,12 @@ void sbc_human_duration(long long secs, char *buf, size_t n);
  * "N/A" when it does not parse or is before 1970 (Go's zero time
  * "0001-01-01T00:00:00Z" that some image builders write). */
 void sbc_human_since(const char *rfc3339, char *buf, size_t n);
+/* Go's time.ParseDuration ("1m30s", "500ms", "1.5h", "0"; units ns us µs
+ * ms s m h, no sign) into *ns; -1 when malformed or out of range. */
+int sbc_go_duration(const char *s, long long *ns);
+/* Go's Duration.String of ns >= 0 ("30s", "1m30s", "1h0m0s", "1.5s",
+ * "500ms", "0s"; below a millisecond in ms fractions) into buf. */
+void sbc_go_duration_str(long long ns, char *buf, size_t n);
 /* Docker's decimal sizes: "512B", "4.26MB", "1.2GB" (3 significant digits). */
 void sbc_human_size(long long bytes, char *buf, size_t n);
 

@@ -51,7 +51,7 @@ int sbc_container_for_commit(sbc_store *s, const char *ref, sbc_build_ctr *out, 
     out->rootfs = mg ? sbc_xstrdup(mg) : sbc_xasprintf("%s/rootfs", c.dir);
     cJSON *cc = sbc_json_obj(c.config, "Config");
     out->fields = cJSON_CreateObject();
-    static const char *const keep[] = {"Cmd", "Entrypoint", "Env", "WorkingDir", "User", NULL};
+    static const char *const keep[] = {"Cmd", "Entrypoint", "Env", "WorkingDir", "User", "Healthcheck", NULL};
     for (int i = 0; keep[i]; i++) {
         cJSON *v = cJSON_GetObjectItemCaseSensitive(cc, keep[i]);
         /* empty values: the image's stay */

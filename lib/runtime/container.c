@@ -1,5 +1,6 @@
 /* container.c - container state dirs, IDs, names, lookup (see container.h). */
 #include "runtime/container.h"
+#include "runtime/health.h"
 #include "runtime/userns.h"
 
 #include <ctype.h>
@@ -914,6 +915,9 @@ static cJSON *container_json(sbc_container *c)
     cJSON_AddStringToObject(st, "Error", s->error);
     cJSON_AddStringToObject(st, "StartedAt", *s->started ? s->started : zero_time);
     cJSON_AddStringToObject(st, "FinishedAt", *s->finished ? s->finished : zero_time);
+    cJSON *health = sbc_health_json(c);
+    if (health)
+        cJSON_AddItemToObject(st, "Health", health);
     sbc_json_add_str(j, "Image", sbc_json_str(cf, "ImageID"));
     cJSON_AddNumberToObject(j, "RestartCount", s->restart_count);
     char *name = sbc_xasprintf("/%s", c->name);

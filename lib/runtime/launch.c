@@ -35,6 +35,7 @@
 #include "runtime/spec.h"
 #include "runtime/user.h"
 #include "runtime/exeseal.h"
+#include "runtime/health.h"
 #include "runtime/restart.h"
 #include "runtime/userns.h"
 #include "runtime/volume.h"
@@ -666,6 +667,10 @@ static void config_user(const sbc_create_opts *o, plan *p, cJSON *cf)
         free(k);
     }
     cJSON_AddItemToObject(cc, "Labels", lb);
+    cJSON *hck = sbc_health_merge(o->no_healthcheck, o->health_cmd, o->health_ns, o->health_retries,
+                                  sbc_json_obj(p->icfg, "Healthcheck"));
+    if (hck)
+        cJSON_AddItemToObject(cc, "Healthcheck", hck);
     cJSON *hc = cJSON_AddObjectToObject(cf, "HostConfig");
     cJSON_AddBoolToObject(hc, "AutoRemove", o->autoremove);
     int rpol = SBC_RESTART_NO, rmax = 0;
@@ -1359,7 +1364,10 @@ static sbc_monitor_args monitor_args(const char *root, const sbc_container *c, c
     const cJSON *rp = sbc_json_obj(sbc_json_obj(c->config, "HostConfig"), "RestartPolicy");
     if (sbc_restart_parse(sbc_json_str(rp, "Name"), &restart, &rmax) == 0 && restart == SBC_RESTART_ON_FAILURE)
         rmax = (int)sbc_json_int(rp, "MaximumRetryCount", 0);
+    int hms[3];
+    sbc_health_times(c->config, hms);
     return (sbc_monitor_args){
+        .health = {hms[0], hms[1], hms[2]},
         .root = root, .id = c->id, .name = c->name, .dir = c->dir,
         .cgroup = s->cgroup ? s->cgroup : "", .started = c->state.started,
         .pid = p->pid, .pidstart = c->state.pid_start,
@@ -1392,6 +1400,9 @@ static const struct mon_field {
     {"restart", MON_INT, offsetof(sbc_monitor_args, restart)},
     {"restartmax", MON_INT, offsetof(sbc_monitor_args, restart_max)},
     {"config", MON_STR, offsetof(sbc_monitor_args, config)},
+    {"hcinterval", MON_INT, offsetof(sbc_monitor_args, health[0])},
+    {"hcstartint", MON_INT, offsetof(sbc_monitor_args, health[1])},
+    {"hcperiod", MON_INT, offsetof(sbc_monitor_args, health[2])},
 };
 #define MON_NFIELDS (sizeof mon_fields / sizeof *mon_fields)
 
@@ -1525,7 +1536,11 @@ static int start_foreground(const char *root, sbc_container *c, sbc_spec *s, int
     sbc_err se;
     sbc_container_save_state(c, &se);
     sbc_container_unlock(c);
-    int code = sbc_monitor_foreground(p.pid, p.pidfd, p.ptmx, interactive & SBC_START_STDIN);
+    int hms[3];
+    sbc_health_sched hs;
+    sbc_health_times(c->config, hms);
+    sbc_health_init(&hs, root, c->id, sbc_config_dir(), hms);
+    int code = sbc_monitor_foreground(p.pid, p.pidfd, p.ptmx, interactive & SBC_START_STDIN, &hs);
     sigprocmask(SIG_SETMASK, &old, NULL);
     sbc_monitor_args ma = monitor_args(root, c, s, &p, -1, -1);
     sbc_monitor_finish(&ma, code);

@@ -72,6 +72,12 @@ typedef struct sbc_create_opts {
      * container:NAME, --uts host|private, --cgroupns host|private (NULL:
      * private, as Docker on cgroup v2; the ipc default is "private") */
     const char *pid_mode, *ipc_mode, *uts_mode, *cgroupns;
+    /* health checks (health.h): --no-healthcheck, --health-cmd, the
+     * durations (ns: interval, timeout, start period, start interval) and
+     * --health-retries; over the image's Healthcheck */
+    int no_healthcheck, health_retries;
+    const char *health_cmd;
+    long long health_ns[4];
 } sbc_create_opts;
 
 /* Create the container; c is filled (state "created"). */

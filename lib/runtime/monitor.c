@@ -51,7 +51,7 @@ void sbc_monitor_sigset(sigset_t *set)
         sigaddset(set, sigs[i]);
 }
 
-int sbc_monitor_foreground(pid_t pid, int pidfd, int ptmx, int interactive)
+int sbc_monitor_foreground(pid_t pid, int pidfd, int ptmx, int interactive, sbc_health_sched *hs)
 {
     sigset_t set, old;
     sbc_monitor_sigset(&set);
@@ -70,11 +70,14 @@ int sbc_monitor_foreground(pid_t pid, int pidfd, int ptmx, int interactive)
     if (reap(pid, &code))
         done = 1;
     while (!done || pty_open) {
-        struct pollfd p[3] = {{sfd, POLLIN, 0}, {pty_open ? ptmx : -1, POLLIN, 0},
-                              {in_open ? STDIN_FILENO : -1, POLLIN, 0}};
+        struct pollfd p[4] = {{sfd, POLLIN, 0}, {pty_open ? ptmx : -1, POLLIN, 0},
+                              {in_open ? STDIN_FILENO : -1, POLLIN, 0}, {sbc_health_fd(hs), POLLIN, 0}};
         if (done) /* the process ended: drain what the pty still holds */
             p[0].fd = p[2].fd = -1;
-        int n = poll(p, 3, done ? 100 : -1);
+        int n = poll(p, 4, done ? 100 : sbc_health_wait(hs));
+        if (done)
+            sbc_health_stop(hs);
+        sbc_health_step(hs);
         if (n < 0 && errno != EINTR)
             break;
         if (done && n == 0)
@@ -121,6 +124,7 @@ int sbc_monitor_foreground(pid_t pid, int pidfd, int ptmx, int interactive)
             ;
         code = sbc_status_code(st);
     }
+    sbc_health_stop(hs);
     if (raw)
         sbc_tty_restore(STDIN_FILENO, &saved);
     if (sfd >= 0)
@@ -358,15 +362,18 @@ int sbc_monitor_detached(const sbc_monitor_args *a)
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
+    sbc_health_sched hs;
+    sbc_health_init(&hs, a->root, a->id, a->config, a->health);
     for (;;) {
-        struct pollfd p[3] = {{fds[0], POLLIN, 0}, {fds[1], POLLIN, 0},
-                              {exited ? -1 : a->pidfd, POLLIN, 0}};
+        struct pollfd p[4] = {{fds[0], POLLIN, 0}, {fds[1], POLLIN, 0},
+                              {exited ? -1 : a->pidfd, POLLIN, 0}, {sbc_health_fd(&hs), POLLIN, 0}};
         if (fds[0] < 0 && fds[1] < 0 && exited)
             break;
         /* after a second without output, drop the code pages touched
          * since: an idle monitor stays small (they come back on use) */
-        int idle = exited ? 1000 : (a->pidfd < 0 ? 500 : (dirty ? 1000 : -1));
-        int n = poll(p, 3, idle);
+        int idle = exited ? 1000 : (a->pidfd < 0 ? 500 : (dirty ? 1000 : -1)), hw = sbc_health_wait(&hs);
+        int n = poll(p, 4, hw >= 0 && (idle < 0 || hw < idle) ? hw : idle);
+        sbc_health_step(&hs);
         if (n < 0 && errno != EINTR)
             break;
         if (n == 0 && exited)
@@ -395,7 +402,10 @@ int sbc_monitor_detached(const sbc_monitor_args *a)
             code = sbc_proc_wait(a->pid);
             exited = 1;
         }
+        if (exited) /* stopping the container stops its checks */
+            sbc_health_stop(&hs);
     }
+    sbc_health_stop(&hs);
     if (!exited)
         code = sbc_proc_wait(a->pid);
     if (log >= 0)

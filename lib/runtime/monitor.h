@@ -12,13 +12,15 @@
 #include <signal.h>
 #include <sys/types.h>
 #include "base/err.h"
+#include "runtime/health.h"
 
 /* The signals a foreground run forwards or waits for (INT, TERM, HUP,
  * QUIT, CHLD, WINCH): blocked from before the spawn, read by a signalfd. */
 void sbc_monitor_sigset(sigset_t *set);
 /* Wait for pid; ptmx >= 0: pump stdin (when `interactive`) to it and it to
- * stdout.  Returns the Docker-style exit code. */
-int sbc_monitor_foreground(pid_t pid, int pidfd, int ptmx, int interactive);
+ * stdout; hs: its health checks, or NULL (stopped when it exits).  Returns
+ * the Docker-style exit code. */
+int sbc_monitor_foreground(pid_t pid, int pidfd, int ptmx, int interactive, sbc_health_sched *hs);
 
 typedef struct sbc_monitor_args {
     const char *root, *id, *name, *dir, *cgroup, *started;
@@ -28,6 +30,7 @@ typedef struct sbc_monitor_args {
     int autoremove;
     int restart, restart_max; /* restart.h's policy */
     const char *config;       /* SBC_CONFIG_DIR, for a restart's sbc-start */
+    int health[3];            /* health.h's times (ms; 0: no checks) */
 } sbc_monitor_args;
 
 /* The detached monitor's loop; returns the container's exit code. */

@@ -85,6 +85,18 @@ check_comp "an option of sbc-COMMAND" --all sbc-ps --a
 check_comp "a container name from the store" compl-target sbc-start compl
 check_comp "an image from the store" busybox:latest sbc run busy
 check_comp "a subcommand" prune sbc network pr
+check_comp "a health-check flag of sbc-create" --health-start-interval sbc-create --health-start-i
+# the health-check flags are options of run and create, and named in their usage and man pages
+for a in run create; do
+  run "sbc-$a" --list-options; o=$OUT
+  run "sbc-$a" --help; u=$OUT
+  m=$("$SBC_BIN" --man "$a")
+  miss=""
+  for f in --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --no-healthcheck; do
+    { grep -q -- "^$f" <<<"$o" && grep -q -- " $f" <<<"$u" && grep -q -- "${f//-/\\\\-}" <<<"$m"; } || miss+=" $f"
+  done
+  if [ -z "$miss" ]; then pass "sbc-$a: the health-check flags in options, usage and man page"; else fail "sbc-$a: missing$miss"; fi
+done
 got=$(comp sbc-start nosuch | tr '\n' ' ')
 if [ -z "${got// /}" ]; then pass "completion offers no name the store does not have"; else fail "completion of nosuch: '$got'"; fi
 sbc-rm "$ctr" >/dev/null

@@ -317,6 +317,38 @@ TEST(time_parse)
     CHECK(t.tv_sec == u.tv_sec && t.tv_nsec == u.tv_nsec);
 }
 
+TEST(go_duration)
+{
+    static const struct {
+        const char *s;
+        long long ns;
+        const char *str; /* Go's String() */
+    } d[] = {
+        {"0", 0, "0s"}, {"30s", 30000000000LL, "30s"}, {"1m30s", 90000000000LL, "1m30s"},
+        {"500ms", 500000000, "500ms"}, {"1.5s", 1500000000, "1.5s"}, {"1h", 3600000000000LL, "1h0m0s"},
+        {"1.5h", 5400000000000LL, "1h30m0s"}, {"2m", 120000000000LL, "2m0s"}, {"1ms", 1000000, "1ms"},
+        {"10us", 10000, "0.01ms"}, {"3h2m1.25s", 10921250000000LL, "3h2m1.25s"}, {".5s", 500000000, "500ms"},
+    };
+    char b[40];
+    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
+        long long ns = -7;
+        if (sbc_go_duration(d[i].s, &ns) != 0 || ns != d[i].ns)
+            fprintf(stderr, "  %s: %lld\n", d[i].s, ns);
+        CHECK_INT(ns, d[i].ns);
+        sbc_go_duration_str(d[i].ns, b, sizeof b);
+        CHECK_STR(b, d[i].str);
+    }
+    static const char *const bad[] = {"", "10", "1x", "s", "-1s", "+1s", "1s ", " 1s", "1.2.3s", "1e3s", "9999999999h"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        long long ns;
+        if (sbc_go_duration(bad[i], &ns) != -1) {
+            fprintf(stderr, "  taken: \"%s\"\n", bad[i]);
+            CHECK(0);
+        }
+    }
+    CHECK_INT(sbc_go_duration(NULL, &(long long){0}), -1);
+}
+
 TEST(time_human)
 {
     static const struct {

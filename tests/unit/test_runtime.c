@@ -21,6 +21,7 @@
 #include "runtime/caps.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
+#include "runtime/health.h"
 #include "runtime/launch.h"
 #include "runtime/spec.h"
 #include "unit.h"
@@ -41,6 +42,44 @@ TEST(signal_names)
     CHECK_INT(sbc_signal_from_name("kill"), SIGKILL);
     CHECK_INT(sbc_signal_from_name("10"), 10);
     CHECK_INT(sbc_signal_from_name("NOPE"), -1);
+}
+
+/* Docker's merge of the flags over the image's Healthcheck, and the times
+ * the monitor schedules with */
+TEST(health_merge_and_times)
+{
+    char *p;
+    long long ns[4] = {0}, two[4] = {2000000000LL, 0, 0, 0};
+    cJSON *img = cJSON_Parse("{\"Test\":[\"CMD\",\"true\"],\"Interval\":1000000000,\"Retries\":5}");
+    cJSON *m = sbc_health_merge(0, NULL, ns, 0, NULL);
+    CHECK(m == NULL);
+    m = sbc_health_merge(0, NULL, ns, 0, img); /* no flag: the image's */
+    CHECK_STR(p = cJSON_PrintUnformatted(m), "{\"Test\":[\"CMD\",\"true\"],\"Interval\":1000000000,\"Retries\":5}");
+    free(p), cJSON_Delete(m);
+    m = sbc_health_merge(0, "curl x", two, 0, img);
+    CHECK_STR(p = cJSON_PrintUnformatted(m), "{\"Test\":[\"CMD-SHELL\",\"curl x\"],\"Interval\":2000000000,\"Retries\":5}");
+    free(p), cJSON_Delete(m);
+    m = sbc_health_merge(0, NULL, ns, 2, img); /* the image's test, the flag's retries */
+    CHECK_STR(p = cJSON_PrintUnformatted(m), "{\"Test\":[\"CMD\",\"true\"],\"Interval\":1000000000,\"Retries\":2}");
+    free(p), cJSON_Delete(m);
+    m = sbc_health_merge(0, NULL, two, 0, NULL); /* no test anywhere: none to run */
+    CHECK_STR(p = cJSON_PrintUnformatted(m), "{\"Interval\":2000000000}");
+    free(p), cJSON_Delete(m);
+    m = sbc_health_merge(1, NULL, ns, 0, NULL);
+    CHECK_STR(p = cJSON_PrintUnformatted(m), "{\"Test\":[\"NONE\"]}");
+    cJSON *cf = cJSON_CreateObject();
+    cJSON_AddItemToObject(cJSON_AddObjectToObject(cf, "Config"), "Healthcheck", m);
+    int ms[3] = {7, 7, 7};
+    sbc_health_times(cf, ms); /* NONE: nothing to run */
+    CHECK(ms[0] == 0 && ms[1] == 0 && ms[2] == 0);
+    free(p), cJSON_Delete(cf);
+    cf = cJSON_CreateObject();
+    cJSON_AddItemToObject(cJSON_AddObjectToObject(cf, "Config"), "Healthcheck", cJSON_Parse("{\"Test\":[\"CMD-SHELL\",\"x\"]}"));
+    sbc_health_times(cf, ms); /* Docker's defaults: 30s, 5s, 0 */
+    CHECK(ms[0] == 30000 && ms[1] == 5000 && ms[2] == 0);
+    cJSON_Delete(cf);
+    cJSON_Delete(img);
+    CHECK_STR(sbc_health_name(SBC_HEALTH_STARTING), "starting");
 }
 
 TEST(caps_default_is_docker_14)
