@@ -354,9 +354,9 @@ static void pax_records(const sbc_tar_entry *en, sbc_buf *b, struct hdr *d, char
     }
     if (d->size >= 1LL << 33)
         need = 1;
-    if ((unsigned)d->gid >= 1u << 18)
+    if (d->gid >= 1 << 18) /* (libarchive compared (unsigned) ids: the same below 2^32) */
         pax_int(b, "gid", d->gid), need = 1;
-    if ((unsigned)d->uid >= 1u << 18)
+    if (d->uid >= 1 << 18)
         pax_int(b, "uid", d->uid), need = 1;
     if (en->type == SBC_TAR_CHR || en->type == SBC_TAR_BLK) {
         if (en->devmajor >= 1u << 18)
