@@ -611,7 +611,7 @@ static int read_header(sbc_tar_reader *r, int depth, sbc_err *e)
 
 int sbc_tar_next(sbc_tar_reader *r, sbc_tar_entry **en, sbc_err *e)
 {
-    int skipped = take(r, NULL, (unsigned long long)(r->left + r->pad), e);
+    int skipped = take(r, NULL, (unsigned long long)r->left + (unsigned long long)r->pad, e);
     if (skipped != 0)
         return skipped > 0 ? truncated(e) : -1;
     r->left = r->pad = 0;

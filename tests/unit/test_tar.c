@@ -441,6 +441,29 @@ TEST(tar_read_hostile)
     add_end(&b);
     CHECK_INT(read_all_entries(&b, 0, &out, &e), -1);
     CHECK(strstr(e.msg, "size") != NULL);
+    /* the largest size: its skip (size + padding) must not overflow */
+    b.len = 0;
+    raw_header(h, "huge", '0', 0, 1);
+    memset(h + 124, 0, 12);
+    h[124] = 0x80;
+    memset(h + 128, 0xff, 8);
+    h[128] = 0x7f;
+    h[135] = 0xfe; /* 2^63 - 2 */
+    seal(h);
+    add_block(&b, h);
+    add_end(&b);
+    CHECK_INT(read_all_entries(&b, 4096, &out, &e), -1);
+    CHECK(strstr(e.msg, "truncated") != NULL);
+    {
+        struct chunks c = {(const unsigned char *)b.data, b.len, 0, 0};
+        sbc_tar_reader *r = sbc_tar_reader_new(chunk_fn, &c);
+        sbc_tar_entry *en;
+        CHECK_INT(sbc_tar_next(r, &en, &e), 1);
+        CHECK_INT(en->size, INT64_MAX - 1);
+        CHECK_INT(sbc_tar_next(r, &en, &e), -1); /* skipping it */
+        CHECK(strstr(e.msg, "truncated") != NULL);
+        sbc_tar_reader_free(r);
+    }
     /* GNU sparse files and multi-volume parts are refused */
     const int refused[] = {'S', 'M'};
     for (int i = 0; i < 2; i++) {
