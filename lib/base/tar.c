@@ -572,6 +572,8 @@ static int parse_entry(sbc_tar_reader *r, sbc_err *e)
         return -1;
     if (psize >= 0)
         r->left = psize;
+    if (en->type == SBC_TAR_HARDLINK && !en->linkpath)
+        en->type = SBC_TAR_REG; /* a link to nothing: libarchive's regular file */
     if (en->type != SBC_TAR_HARDLINK && en->type != SBC_TAR_SYMLINK) {
         free(en->linkpath);
         en->linkpath = NULL;

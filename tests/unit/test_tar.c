@@ -297,6 +297,14 @@ TEST(tar_read_hardlink_size)
     add_end(&b);
     CHECK_INT(read_all_entries(&b, 0, &out, &e), 0);
     CHECK_STR(out.data, "h|1|5|hbody;next|0|1|n;");
+    /* a hardlink to nothing is a regular file (libarchive) */
+    b.len = 0;
+    raw_header(h, "e", '1', 0, 0);
+    seal(h);
+    add_block(&b, h);
+    add_end(&b);
+    CHECK_INT(read_all_entries(&b, 0, &out, &e), 0);
+    CHECK_STR(out.data, "e|0|0|;");
     sbc_buf_free(&b);
     sbc_buf_free(&out);
     sbc_buf_free(&recs);
