@@ -11,7 +11,8 @@ GIT     := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 BEARSSL := $(shell awk '$$1=="bearssl"{print $$2}' build/deps/VERSIONS 2>/dev/null)
 ISAL    := $(shell awk '$$1=="libisal"{print $$2}' build/deps/VERSIONS 2>/dev/null)
 # the Debian source revisions built (sbc --version), lines joined with '|'
-DEPVERS := $(shell tr -d '"\\' < build/deps/VERSIONS 2>/dev/null | tr '\n' '|')
+# (not libarchive, which an older bootstrap.sh built: tar is lib/base/tar.c)
+DEPVERS := $(shell grep -v '^libarchive ' build/deps/VERSIONS 2>/dev/null | tr -d '"\\' | tr '\n' '|')
 LICENSES_GZ := $(CURDIR)/build/gen/licenses.gz
 DEFS    := -D_GNU_SOURCE -DSBC_GIT='"$(GIT)"' -DSBC_DEPS_BEARSSL='"$(or $(BEARSSL),0.6)"' -DSBC_DEPS_ISAL='"$(or $(ISAL),unknown)"' \
            -DSBC_DEPS_VERSIONS='"$(DEPVERS)"' -DSBC_LICENSES_GZ='"$(LICENSES_GZ)"'
@@ -19,7 +20,7 @@ CFLAGS  := -std=c11 $(OPT) $(WARN) $(DEFS) -DSBC_ARENA -I. -Ilib -Iapplets -Ibui
 # malloc goes through lib/base/arena.c first (see arena.h)
 WRAP    := -Wl,--wrap=malloc,--wrap=free,--wrap=calloc,--wrap=realloc
 LDFLAGS := -static -no-pie -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-Map=build/sbc.map $(WRAP)
-LIBS    := -L$(DEPS)/lib -larchive -lzstd -lisal -lz -lbearssl -lcjson -lseccomp
+LIBS    := -L$(DEPS)/lib -lzstd -lisal -lz -lbearssl -lcjson -lseccomp
 
 LIB_SRC    := $(sort $(wildcard lib/*/*.c))
 LIB_HDR    := $(wildcard lib/*/*.h)
@@ -29,12 +30,12 @@ UNIT_SRC   := $(sort $(wildcard tests/unit/*.c))
 
 all: build/sbc
 
-$(DEPS)/lib/libarchive.a:
+$(DEPS)/lib/libbearssl.a:
 	@echo "dependencies missing: run 'sh bootstrap.sh' first" >&2; exit 1
 
 # each object depends on the headers it includes (-MMD -MP: build/obj/**/*.d);
 # an object without its .d is rebuilt
-build/obj/%.o: %.c build/obj/%.d | $(DEPS)/lib/libarchive.a
+build/obj/%.o: %.c build/obj/%.d | $(DEPS)/lib/libbearssl.a
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
 	@$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
@@ -78,7 +79,7 @@ build/unit: $(UNIT_LIB_OBJ) $(UNIT_SRC) tests/unit/unit.h
 # Debug: glibc + ASan/UBSan against Debian's -dev packages of the same libraries.
 DBG_CFLAGS := -I/usr/include/bearssl -std=c11 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
   -fno-sanitize-recover=undefined $(WARN) $(DEFS) -I. -Ilib -Iapplets -Itests/unit -Ibuild/gen
-DBG_LIBS   := -larchive -lzstd -lisal -lz -lbearssl -lcjson -lseccomp
+DBG_LIBS   := -lzstd -lisal -lz -lbearssl -lcjson -lseccomp
 build/unit-asan: $(LICENSES_GZ) build/gen/seccomp_default.h $(LIB_SRC) $(filter-out applets/main.c applets/docgen.c,$(APPLET_SRC)) $(UNIT_SRC) $(LIB_HDR) tests/unit/unit.h
 	@mkdir -p build
 	@echo "  CC+LD $@ (glibc, ASan+UBSan)"

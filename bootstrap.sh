@@ -1,8 +1,8 @@
 #!/bin/sh
 # bootstrap.sh -- set up a fresh Debian/Ubuntu machine for sbc (as root):
 #   1. apt-installs the build and test packages (musl-tools, registry, skopeo, umoci, ...)
-#   2. fetches the Debian source packages of sbc's seven libraries (bearssl, cjson,
-#      libarchive, libisal, zlib, libzstd, libseccomp), each at the newest revision the mirror serves
+#   2. fetches the Debian source packages of sbc's six libraries (bearssl, cjson,
+#      libisal, zlib, libzstd, libseccomp), each at the newest revision the mirror serves
 #      (an indexed revision it does not serve falls back to the one before, with a
 #      warning line: tools/apt-fetch.sh), applies Debian's patches, and builds them
 #      as static musl libraries into build/deps (ignored by git).
@@ -24,13 +24,13 @@ TOP=${BOOTSTRAP_DIR:-$(pwd)/build/deps}
 PREFIX=$TOP/prefix
 SRC=$TOP/src
 JOBS=${JOBS:-$(nproc)}
-PKGS=${BOOTSTRAP_PKGS:-"bearssl cjson libarchive libisal zlib libzstd libseccomp"}
+PKGS=${BOOTSTRAP_PKGS:-"bearssl cjson libisal zlib libzstd libseccomp"}
 BUILD_PKGS="musl-tools dpkg-dev make gcc xz-utils bzip2 linux-libc-dev ca-certificates file binutils gperf nasm"
 TEST_PKGS="docker-registry skopeo umoci busybox-static openssl python3 iproute2 nftables tmux
  debootstrap hyperfine time util-linux procps zstd vagrant vagrant-libvirt btrfs-progs qemu-system-x86 cpio
  podman keyutils uidmap passt slirp4netns
  conmon catatonit crun runc containerd golang-go
- libbearssl-dev libcjson-dev libarchive-dev libisal-dev zlib1g-dev libzstd-dev libseccomp-dev"
+ libbearssl-dev libcjson-dev libisal-dev zlib1g-dev libzstd-dev libseccomp-dev"
 # the stamp: a hash of the build steps (this script from the "build steps"
 # line down, and the package list) and of the revisions built (VERSIONS)
 stamp_key() {
@@ -173,18 +173,6 @@ build_cjson() {
   musl-gcc $OPT -std=c89 -c cJSON.c -o cJSON.o && ar rcs libcjson.a cJSON.o
   cp libcjson.a "$PREFIX/lib/"; mkdir -p "$PREFIX/include/cjson"; cp cJSON.h "$PREFIX/include/cjson/"
 }
-build_libarchive() {
-  cd "$(srcdir libarchive)"
-  CFLAGS="$OPT" CPPFLAGS="-I$PREFIX/include -idirafter $KINC" LDFLAGS="-L$PREFIX/lib" \
-  ./configure --prefix="$PREFIX" --host=x86_64-linux-musl --disable-maintainer-mode \
-    --disable-shared --enable-static --disable-bsdtar --disable-bsdcat --disable-bsdcpio \
-    --disable-bsdunzip --disable-acl --enable-xattr --disable-rpath --disable-posix-regex-lib \
-    --with-zlib --with-zstd --without-lzma --without-bz2lib --without-libb2 --without-iconv \
-    --without-lz4 --without-lzo2 --without-cng --without-mbedtls --without-nettle \
-    --without-openssl --without-xml2 --without-expat > "$TOP/libarchive-configure.log" 2>&1
-  make -j"$JOBS" libarchive.la >/dev/null
-  make install-libLTLIBRARIES install-includeHEADERS >/dev/null
-}
 build_libseccomp() {
   cd "$(srcdir libseccomp)"
   # the filter compiler for custom profiles (the default one is compiled at
@@ -194,7 +182,7 @@ build_libseccomp() {
   make -j"$JOBS" -C src libseccomp.la >/dev/null
   cp src/.libs/libseccomp.a "$PREFIX/lib/"; cp include/seccomp.h include/seccomp-syscalls.h "$PREFIX/include/"
 }
-for lib in zlib libisal zstd bearssl cjson libarchive libseccomp; do
+for lib in zlib libisal zstd bearssl cjson libseccomp; do
   t0=$(date +%s); log "building $lib"
   ( build_$lib ) || { log "building $lib failed"; exit 1; }
   log "built $lib in $(( $(date +%s) - t0 )) s"

@@ -1,5 +1,4 @@
 /* version.c - sbc version: the version of sbc and of the libraries in it. */
-#include <archive.h>
 #include <cjson/cJSON.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -20,7 +19,7 @@ const char version_usage[] =
     "Usage: sbc-version\n"
     "\n"
     "Show the sbc version, the versions of the libraries built in\n"
-    "(BearSSL, libarchive, ISA-L, zlib, zstd, cJSON, libseccomp) and the storage driver.\n";
+    "(BearSSL, ISA-L, zlib, zstd, cJSON, libseccomp) and the storage driver.\n";
 
 /* From build/deps/VERSIONS (the Makefile): the Debian source revisions
  * bootstrap.sh built, one "package revision[ (note)]" a line, lines joined
@@ -42,7 +41,6 @@ void sbc_version_print(FILE *f)
 {
     fprintf(f, "sbc version %s (git %s)\n", SBC_VERSION, SBC_GIT);
     fprintf(f, "  BearSSL    %s\n", SBC_DEPS_BEARSSL);
-    fprintf(f, "  libarchive %s\n", archive_version_string() + sizeof "libarchive");
     fprintf(f, "  ISA-L      %s (inflate)\n", SBC_DEPS_ISAL);
     fprintf(f, "  zlib       %s (deflate)\n", zlibVersion());
     fprintf(f, "  zstd       %s\n", ZSTD_versionString());

@@ -10,8 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 
 #include "base/cleanup.h"
 #include "base/digest.h"
@@ -19,6 +17,7 @@
 #include "image/imgbuild.h"
 #include "base/io.h"
 #include "base/path.h"
+#include "base/tar.h"
 #include "base/mediatype.h"
 #include "base/json.h"
 #include "registry/ref.h"
@@ -30,8 +29,7 @@
 /* ---- save --------------------------------------------------------------------- */
 
 struct saver {
-    struct archive *a;
-    struct archive_entry *en;
+    sbc_tar_writer *a;
     sbc_store *s;
     sbc_err *e;
     char **done; /* blob names already written */
@@ -39,24 +37,16 @@ struct saver {
     char *buf;
 };
 
-static int sv_err(struct saver *sv, const char *what)
-{
-    if (sv->e->msg[0])
-        return -1;
-    return sbc_err_set(sv->e, 0, "write %s: %s", what,
-                       archive_error_string(sv->a) ? archive_error_string(sv->a) : "error");
-}
-
 static int sv_header(struct saver *sv, const char *name, long long size, int dir)
 {
-    archive_entry_clear(sv->en);
-    archive_entry_set_pathname(sv->en, name);
-    archive_entry_set_filetype(sv->en, dir ? AE_IFDIR : AE_IFREG);
-    archive_entry_set_perm(sv->en, dir ? 0755 : 0644);
-    archive_entry_set_size(sv->en, dir ? 0 : size);
-    archive_entry_set_mtime(sv->en, 0, 0);
-    if (archive_write_header(sv->a, sv->en) != ARCHIVE_OK)
-        return sv_err(sv, name);
+    sbc_tar_entry en = {
+        .path = (char *)name,
+        .type = dir ? SBC_TAR_DIR : SBC_TAR_REG,
+        .mode = dir ? 0755 : 0644,
+        .size = dir ? 0 : size,
+    };
+    if (sbc_tar_write_header(sv->a, &en, sv->e) < 0)
+        return sbc_err_wrap(sv->e, "write %s", name), -1;
     return 0;
 }
 
@@ -64,9 +54,7 @@ static int sv_mem(struct saver *sv, const char *name, const void *p, size_t n)
 {
     if (sv_header(sv, name, (long long)n, 0) < 0)
         return -1;
-    if (n && archive_write_data(sv->a, p, n) != (la_ssize_t)n)
-        return sv_err(sv, name);
-    return 0;
+    return n ? sbc_tar_write_data(sv->a, p, n, sv->e) : 0;
 }
 
 static int sv_seen(struct saver *sv, const char *name)
@@ -91,8 +79,8 @@ static int sv_fd(struct saver *sv, const char *name, int fd, long long size)
         if (r <= 0)
             return r < 0 ? sbc_err_sys(sv->e, "read %s", name)
                          : sbc_err_set(sv->e, 0, "read %s: file shrank", name);
-        if (archive_write_data(sv->a, sv->buf, (size_t)r) != r)
-            return sv_err(sv, name);
+        if (sbc_tar_write_data(sv->a, sv->buf, (size_t)r, sv->e) < 0)
+            return -1;
         left -= r;
     }
     return 0;
@@ -173,11 +161,9 @@ static long long decompress(struct saver *sv, int in, int comp, int out_fd)
     ssize_t got;
     while ((got = unz_next(&r, &buf, "read blob")) > 0) {
         if (out_fd >= 0 ? sbc_write_full(out_fd, buf, (size_t)got) < 0
-                        : archive_write_data(sv->a, buf, (size_t)got) != (la_ssize_t)got) {
+                        : sbc_tar_write_data(sv->a, buf, (size_t)got, sv->e) < 0) {
             if (out_fd >= 0)
                 sbc_err_sys(sv->e, "write");
-            else
-                sv_err(sv, "layer");
             break;
         }
         total += (long long)got;
@@ -277,17 +263,10 @@ struct save_ctx {
     int fd;
 };
 
-static la_ssize_t sv_write_cb(struct archive *a, void *cd, const void *p, size_t n)
+static int sv_write_cb(void *cd, const void *p, size_t n, sbc_err *e)
 {
     struct save_ctx *cx = cd;
-    struct saver *sv = &cx->sv;
-    int fd = cx->fd;
-    if (sbc_write_full(fd, p, n) < 0) {
-        sbc_err_sys(sv->e, "write");
-        archive_set_error(a, EIO, "write failed");
-        return -1;
-    }
-    return (la_ssize_t)n;
+    return sbc_write_full(cx->fd, p, n) < 0 ? sbc_err_sys(e, "write") : 0;
 }
 
 /* The names an image is saved under: "name:tag" (familiar), the full
@@ -474,8 +453,6 @@ int sbc_save(sbc_store *s, char *const *names, int n, int format, int out_fd, sb
     sv->s = s;
     sv->e = e;
     sv->buf = sbc_xmalloc(CHUNK);
-    sv->en = archive_entry_new();
-    sv->a = archive_write_new();
     sbc_image *imgs = sbc_xcalloc((size_t)n + 1, sizeof *imgs);
     cJSON *dman = cJSON_CreateArray(), *repos = cJSON_CreateObject();
     cJSON *index = cJSON_CreateObject();
@@ -487,11 +464,8 @@ int sbc_save(sbc_store *s, char *const *names, int n, int format, int out_fd, sb
     for (int i = 0; i < n; i++, nimg++)
         if (sbc_image_lookup(s, names[i], &imgs[i], e) < 0)
             goto out;
-    archive_write_set_format_pax_restricted(sv->a);
-    if (archive_write_open(sv->a, &ctx, NULL, sv_write_cb, NULL) != ARCHIVE_OK) {
-        sv_err(sv, "archive");
-        goto out;
-    }
+    /* (tar's 10240-byte records, as libarchive wrote them) */
+    sv->a = sbc_tar_writer_new(sv_write_cb, &ctx, SBC_TAR_PAD_BLOCK);
     if (sv_mem(sv, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}", 30) < 0)
         goto out;
     for (int i = 0; i < n; i++)
@@ -501,10 +475,8 @@ int sbc_save(sbc_store *s, char *const *names, int n, int format, int out_fd, sb
         }
     if (save_toplevel(sv, format, index, repos, dman) < 0)
         goto out;
-    if (archive_write_close(sv->a) != ARCHIVE_OK) {
-        sv_err(sv, "archive");
+    if (sbc_tar_writer_close(sv->a, e) < 0)
         goto out;
-    }
     rc = 0;
 out:
     for (int i = 0; i < nimg; i++)
@@ -513,10 +485,7 @@ out:
     cJSON_Delete(dman);
     cJSON_Delete(repos);
     cJSON_Delete(index);
-    if (sv->a)
-        archive_write_free(sv->a);
-    if (sv->en)
-        archive_entry_free(sv->en);
+    sbc_tar_writer_free(sv->a);
     for (int i = 0; i < sv->ndone; i++)
         free(sv->done[i]);
     free(sv->done);
@@ -569,7 +538,7 @@ static struct member *find_member(struct loader *L, const char *name)
 }
 
 struct ent_rd {
-    struct archive *a;
+    sbc_tar_reader *a;
     const char *peek;
     size_t npeek, off;
 };
@@ -583,44 +552,39 @@ static ssize_t ent_read(void *ctx, void *buf, size_t n, sbc_err *e)
         r->off += k;
         return (ssize_t)k;
     }
-    la_ssize_t k = archive_read_data(r->a, buf, n);
+    ssize_t k = sbc_tar_read(r->a, buf, n, e);
     if (k < 0)
-        return sbc_err_set(e, 0, "archive: %s", archive_error_string(r->a)), -1;
+        sbc_err_wrap(e, "archive");
     return k;
 }
 
-/* The archive's bytes for libarchive, through unz_next. */
-static la_ssize_t arc_read(struct archive *a, void *ctx, const void **buf)
+/* The archive's bytes for the tar reader, through unz_next. */
+static ssize_t arc_read(void *ctx, const void **buf, sbc_err *e)
 {
     struct unz_src *r = ctx;
     ssize_t n = unz_next(r, buf, "read");
     if (n < 0)
-        archive_set_error(a, r->e.errnum ? r->e.errnum : EIO, "%s", r->e.msg);
+        *e = r->e;
     return n;
 }
 
 static int read_members(struct loader *L, int fd)
 {
     sbc_err *e = L->e;
-    struct archive *a = archive_read_new();
-    archive_read_support_format_tar(a);
     struct unz_src src;
     unz_src_init(&src, fd, -1);
+    sbc_tar_reader *a = sbc_tar_reader_new(arc_read, &src);
     int rc = -1;
-    if (archive_read_open(a, &src, NULL, arc_read, NULL) != ARCHIVE_OK) {
-        sbc_err_set(e, 0, "archive: %s", archive_error_string(a));
-        goto out;
-    }
     for (;;) {
-        struct archive_entry *en;
-        int r = archive_read_next_header(a, &en);
-        if (r == ARCHIVE_EOF)
+        sbc_tar_entry *en;
+        int r = sbc_tar_next(a, &en, e);
+        if (r == 0)
             break;
-        if (r < ARCHIVE_WARN) {
-            sbc_err_set(e, 0, "archive: %s", archive_error_string(a));
+        if (r < 0) {
+            sbc_err_wrap(e, "archive");
             goto out;
         }
-        const char *raw = archive_entry_pathname(en);
+        const char *raw = en->path;
         char name[1024];
         if (!raw || norm_name(raw, name, sizeof name) < 0) {
             if (raw && (!strcmp(raw, ".") || !strcmp(raw, "./")))
@@ -628,13 +592,13 @@ static int read_members(struct loader *L, int fd)
             sbc_err_set(e, 0, "archive member \"%.200s\": path escapes the archive", raw ? raw : "");
             goto out;
         }
-        mode_t type = archive_entry_filetype(en);
-        if (type == AE_IFDIR)
+        int type = en->type;
+        if (type == SBC_TAR_DIR)
             continue;
         struct member mb;
         memset(&mb, 0, sizeof mb);
-        if (type == AE_IFLNK) {
-            const char *t = archive_entry_symlink(en);
+        if (type == SBC_TAR_SYMLINK) {
+            const char *t = en->linkpath;
             char joined[2048], tn[1024];
             const char *slash = strrchr(name, '/');
             snprintf(joined, sizeof joined, "%.*s%s%s", slash ? (int)(slash - name) : 0, name,
@@ -645,19 +609,14 @@ static int read_members(struct loader *L, int fd)
             }
             mb.kind = 2;
             mb.target = sbc_xstrdup(tn);
-        } else if (type == AE_IFREG) {
+        } else if (type == SBC_TAR_REG) {
             char peek[64];
-            size_t np = 0;
-            while (np < sizeof peek) {
-                la_ssize_t k = archive_read_data(a, peek + np, sizeof peek - np);
-                if (k < 0) {
-                    sbc_err_set(e, 0, "archive: %s", archive_error_string(a));
-                    goto out;
-                }
-                if (k == 0)
-                    break;
-                np += (size_t)k;
+            ssize_t k = sbc_tar_read(a, peek, sizeof peek, e);
+            if (k < 0) {
+                sbc_err_wrap(e, "archive");
+                goto out;
             }
+            size_t np = (size_t)k;
             size_t ws = 0;
             while (ws < np && strchr(" \t\r\n", peek[ws]))
                 ws++;
@@ -665,8 +624,7 @@ static int read_members(struct loader *L, int fd)
                 sbc_buf b = {0};
                 sbc_buf_add(&b, peek, np);
                 char chunk[16384];
-                la_ssize_t k;
-                while ((k = archive_read_data(a, chunk, sizeof chunk)) > 0) {
+                while ((k = sbc_tar_read(a, chunk, sizeof chunk, e)) > 0) {
                     if (b.len + (size_t)k > JSON_MAX) {
                         sbc_buf_free(&b);
                         sbc_err_set(e, 0, "archive member %s: too large", name);
@@ -676,7 +634,7 @@ static int read_members(struct loader *L, int fd)
                 }
                 if (k < 0) {
                     sbc_buf_free(&b);
-                    sbc_err_set(e, 0, "archive: %s", archive_error_string(a));
+                    sbc_err_wrap(e, "archive");
                     goto out;
                 }
                 mb.kind = 0;
@@ -694,7 +652,7 @@ static int read_members(struct loader *L, int fd)
                         *e = le; /* not the member's fault (disk full, archive broken) */
                         goto out;
                     }
-                    archive_read_data_skip(a);
+                    /* (the rest is skipped by the next sbc_tar_next) */
                 }
             }
         } else {
@@ -706,7 +664,7 @@ static int read_members(struct loader *L, int fd)
     }
     rc = 0;
 out:
-    archive_read_free(a);
+    sbc_tar_reader_free(a);
     unz_src_free(&src);
     return rc;
 }

@@ -1,13 +1,12 @@
 /* layer.c - layer blobs: one streaming pass of sha256 (compressed) ->
- * gunzip/unzstd -> sha256 (diff ID) -> libarchive's tar reader -> our own
+ * gunzip/unzstd -> sha256 (diff ID) -> base/tar's reader -> our own
  * extraction with *at() syscalls below a directory fd; flattening of
  * unpacked layers.
  *
- * Why not archive_write_disk: we need the overlay whiteout conversion, the
+ * The extraction is ours: we need the overlay whiteout conversion, the
  * exact escape rules (openat2 RESOLVE_BENEATH on every parent) and no
- * helper logic that follows symlinks by path.  Why not libarchive's filters:
- * the diff ID is the sha256 of the *uncompressed* tar, so we decompress
- * ourselves and hash in between.
+ * helper logic that follows symlinks by path.  The diff ID is the sha256 of
+ * the *uncompressed* tar, so we decompress ourselves and hash in between.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,8 +26,6 @@
 #include <unistd.h>
 #include <linux/openat2.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 #include "base/cleanup.h"
 #include "base/digest.h"
 #include "base/unz.h"
@@ -37,6 +34,7 @@
 #include "base/io.h"
 #include "base/links.h"
 #include "base/path.h"
+#include "base/tar.h"
 #include "image/tarw.h"
 
 #define BUFSZ (128 * 1024)
@@ -233,7 +231,7 @@ static int src_start_thread(struct src *s)
 }
 
 /* Next tar bytes: the next slot of the ring (the one handed out before is
- * given back: libarchive is done with it), or produced right here. */
+ * given back: the tar reader is done with it), or produced right here. */
 static ssize_t src_next(struct src *s, const void **p)
 {
     if (!s->threaded)
@@ -262,12 +260,10 @@ static ssize_t src_next(struct src *s, const void **p)
     return s->failed ? -1 : 0;
 }
 
-static la_ssize_t ar_read(struct archive *a, void *cd, const void **buf)
+/* The tar reader's chunks (the source's error is in e already). */
+static ssize_t ar_read(void *cd, const void **buf, sbc_err *e)
 {
-    ssize_t n = src_next(cd, buf);
-    if (n < 0)
-        archive_set_error(a, EIO, "layer stream failed");
-    return n;
+    return src_next(cd, buf);
 }
 
 /* ---- secure extraction ---------------------------------------------------- */
@@ -278,7 +274,7 @@ struct dtime {
 };
 
 struct ex {
-    struct archive *a;
+    sbc_tar_reader *a;
     int root;           /* O_RDONLY dir fd of dest_dir */
     unsigned flags;
     sbc_err *e;
@@ -456,13 +452,13 @@ static int remove_at(struct ex *x, int pfd, const char *name)
     return 0;
 }
 
-static void entry_times(struct archive_entry *en, struct timespec t[2])
+static void entry_times(const sbc_tar_entry *en, struct timespec t[2])
 {
-    t[1].tv_sec = archive_entry_mtime(en);
-    t[1].tv_nsec = archive_entry_mtime_nsec(en);
-    if (archive_entry_atime_is_set(en)) {
-        t[0].tv_sec = archive_entry_atime(en);
-        t[0].tv_nsec = archive_entry_atime_nsec(en);
+    t[1].tv_sec = (time_t)en->mtime;
+    t[1].tv_nsec = en->mtime_nsec;
+    if (en->has_atime) {
+        t[0].tv_sec = (time_t)en->atime;
+        t[0].tv_nsec = en->atime_nsec;
     } else {
         t[0] = t[1];
     }
@@ -472,9 +468,9 @@ static void entry_times(struct archive_entry *en, struct timespec t[2])
         t[1].tv_nsec = 0;
 }
 
-static int entry_owner(struct ex *x, struct archive_entry *en, uid_t *u, gid_t *g)
+static int entry_owner(struct ex *x, const sbc_tar_entry *en, uid_t *u, gid_t *g)
 {
-    la_int64_t uid = archive_entry_uid(en), gid = archive_entry_gid(en);
+    long long uid = en->uid, gid = en->gid;
     if (uid < 0 || uid >= 0xffffffffLL || gid < 0 || gid >= 0xffffffffLL)
         return ent_err(x, "bad owner %lld:%lld", (long long)uid, (long long)gid);
     *u = (uid_t)uid;
@@ -485,13 +481,13 @@ static int entry_owner(struct ex *x, struct archive_entry *en, uid_t *u, gid_t *
 /* Owner, mode (after chown, which clears setuid), xattrs of an open fd.
  * fresh_gid: the fd is a file make_file just created with the entry's
  * permission bits (less umask), owned by euid and this group; else -1. */
-static int meta_fd(struct ex *x, int fd, struct archive_entry *en, gid_t fresh_gid)
+static int meta_fd(struct ex *x, int fd, const sbc_tar_entry *en, gid_t fresh_gid)
 {
-    uid_t u;
-    gid_t g;
+    uid_t u = 0;
+    gid_t g = 0;
     if (entry_owner(x, en, &u, &g) < 0)
         return -1;
-    mode_t perm = archive_entry_perm(en) & 07777;
+    mode_t perm = en->mode & 07777;
     int fresh = fresh_gid != (gid_t)-1;
     if (!(x->flags & SBC_LAYER_NO_CHOWN)) {
         if (!(fresh && u == x->euid && g == fresh_gid) && fchown(fd, u, g) < 0)
@@ -509,17 +505,14 @@ static int meta_fd(struct ex *x, int fd, struct archive_entry *en, gid_t fresh_g
         return ent_sys(x, "chmod");
     if (x->flags & SBC_LAYER_NO_XATTRS)
         return 0;
-    const char *name;
-    const void *val;
-    size_t sz;
-    archive_entry_xattr_reset(en);
-    while (archive_entry_xattr_next(en, &name, &val, &sz) == ARCHIVE_OK) {
+    for (size_t i = 0; i < en->nxattrs; i++) {
+        const char *name = en->xattrs[i].name;
         /* trusted.* would forge overlay metadata (or needs privileges we
          * should not use for it); SELinux labels are the host's business. */
         if (!strncmp(name, "trusted.", 8) || !strncmp(name, "user.overlay.", 13) ||
             !strcmp(name, OWNER_XATTR) || !strcmp(name, "security.selinux"))
             continue;
-        if (fsetxattr(fd, name, val, sz, 0) < 0) {
+        if (fsetxattr(fd, name, en->xattrs[i].value, en->xattrs[i].len, 0) < 0) {
             if (errno == EOPNOTSUPP)
                 continue;
             char what[300];
@@ -531,10 +524,10 @@ static int meta_fd(struct ex *x, int fd, struct archive_entry *en, gid_t fresh_g
 }
 
 /* Owner, mode, times of a non-openable entry (symlink, device, fifo). */
-static int meta_at(struct ex *x, int pfd, const char *name, struct archive_entry *en, int is_link)
+static int meta_at(struct ex *x, int pfd, const char *name, const sbc_tar_entry *en, int is_link)
 {
-    uid_t u;
-    gid_t g;
+    uid_t u = 0;
+    gid_t g = 0;
     if (!(x->flags & SBC_LAYER_NO_CHOWN)) {
         if (entry_owner(x, en, &u, &g) < 0)
             return -1;
@@ -543,7 +536,7 @@ static int meta_at(struct ex *x, int pfd, const char *name, struct archive_entry
     }
     /* fchmodat follows symlinks; the node was just made by us in a dir fd
      * nobody else writes to, and is not a symlink. */
-    if (!is_link && fchmodat(pfd, name, archive_entry_perm(en) & 07777, 0) < 0)
+    if (!is_link && fchmodat(pfd, name, en->mode & 07777, 0) < 0)
         return ent_sys(x, "chmod");
     struct timespec t[2];
     entry_times(en, t);
@@ -568,20 +561,18 @@ static int write_all_at(int fd, const char *p, size_t n, off_t off)
     return 0;
 }
 
-static int data_err(struct ex *x, struct src *s)
+/* The reader failed (its message, or the source's, in x->e). */
+static int data_err(struct ex *x)
 {
-    if (s->failed) {
-        sbc_err_wrap(x->e, "entry %s", x->ename);
-        return -1;
-    }
-    return ent_err(x, "%s", archive_error_string(x->a) ? archive_error_string(x->a) : "read error");
+    sbc_err_wrap(x->e, "entry %s", x->ename);
+    return -1;
 }
 
-static int make_file(struct ex *x, struct src *s, int pfd, const char *name, struct archive_entry *en)
+static int make_file(struct ex *x, int pfd, const char *name, const sbc_tar_entry *en)
 {
     /* Made with its permission bits (never the set-ID ones: those after the
      * chown), so that meta_fd needs no chmod for most files. */
-    mode_t cmode = archive_entry_perm(en) & 0777;
+    mode_t cmode = en->mode & 0777;
     int fd = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, cmode);
     if (fd < 0 && errno == EEXIST) {
         if (remove_at(x, pfd, name) < 0)
@@ -591,34 +582,21 @@ static int make_file(struct ex *x, struct src *s, int pfd, const char *name, str
     if (fd < 0)
         return ent_sys(x, "create");
     int rc = -1;
-    long long end = 0;
+    long long off = 0;
     for (;;) {
         const void *buf;
-        size_t sz;
-        la_int64_t off;
-        int r = archive_read_data_block(x->a, &buf, &sz, &off);
-        if (r == ARCHIVE_EOF)
+        ssize_t sz = sbc_tar_data(x->a, &buf, SIZE_MAX, x->e);
+        if (sz == 0)
             break;
-        if (r < ARCHIVE_WARN) {
-            data_err(x, s);
+        if (sz < 0) {
+            data_err(x);
             goto out;
         }
-        if (off < 0) {
-            ent_err(x, "bad data offset");
-            goto out;
-        }
-        if (sz && write_all_at(fd, buf, sz, (off_t)off) < 0) {
+        if (write_all_at(fd, buf, (size_t)sz, (off_t)off) < 0) {
             ent_sys(x, "write");
             goto out;
         }
-        if (off + (long long)sz > end)
-            end = off + (long long)sz;
-    }
-    /* Sparse files may end in a hole. */
-    if (archive_entry_size_is_set(en) && archive_entry_size(en) > end &&
-        ftruncate(fd, (off_t)archive_entry_size(en)) < 0) {
-        ent_sys(x, "truncate");
-        goto out;
+        off += sz;
     }
     if (meta_fd(x, fd, en, pfd == x->root ? x->rgid : pfd == x->cfd ? x->cgid : (gid_t)-1) < 0)
         goto out;
@@ -634,7 +612,7 @@ out:
     return rc;
 }
 
-static int defer_times(struct ex *x, const char *path, struct archive_entry *en)
+static int defer_times(struct ex *x, const char *path, const sbc_tar_entry *en)
 {
     if (x->ndt == x->cap) {
         x->cap = x->cap ? 2 * x->cap : 64;
@@ -646,7 +624,7 @@ static int defer_times(struct ex *x, const char *path, struct archive_entry *en)
     return 0;
 }
 
-static int make_dir(struct ex *x, int pfd, const char *name, const char *path, struct archive_entry *en)
+static int make_dir(struct ex *x, int pfd, const char *name, const char *path, const sbc_tar_entry *en)
 {
     int fd;
     if (!*path) {
@@ -747,11 +725,11 @@ static int whiteout(struct ex *x, int pfd, const char *name)
     return 0;
 }
 
-static int extract_entry(struct ex *x, struct src *s, struct archive_entry *en)
+static int extract_entry(struct ex *x, const sbc_tar_entry *en)
 {
     char path[PATH_MAX];
-    const char *raw = archive_entry_pathname(en);
-    if (!raw || !*raw) {
+    const char *raw = en->path;
+    if (!*raw) {
         x->ename = "(unnamed)";
         return ent_err(x, "entry without a name");
     }
@@ -770,9 +748,9 @@ static int extract_entry(struct ex *x, struct src *s, struct archive_entry *en)
     if (depth >= SBC_LAYER_MAX_DEPTH)
         return ent_err(x, "path too deep (more than " SBC_STR(SBC_LAYER_MAX_DEPTH) " levels)");
 
-    const char *hl = archive_entry_hardlink(en);
-    mode_t type = archive_entry_filetype(en);
-    if (!*path && (hl || type != AE_IFDIR))
+    const char *hl = en->type == SBC_TAR_HARDLINK ? en->linkpath : NULL;
+    int type = en->type;
+    if (!*path && (hl || type != SBC_TAR_DIR))
         return ent_err(x, "refusing to replace the layer root");
 
     char ppath[PATH_MAX];
@@ -807,34 +785,33 @@ static int extract_entry(struct ex *x, struct src *s, struct archive_entry *en)
         return make_hardlink(x, pfd, name, path, hl);
 
     switch (type) {
-    case AE_IFREG:
-        return make_file(x, s, pfd, name, en);
-    case AE_IFDIR:
+    case SBC_TAR_REG:
+        return make_file(x, pfd, name, en);
+    case SBC_TAR_DIR:
         return make_dir(x, pfd, name, path, en);
-    case AE_IFLNK: {
-        const char *t = archive_entry_symlink(en);
+    case SBC_TAR_SYMLINK: {
+        const char *t = en->linkpath;
         if (!t || !*t)
             return ent_err(x, "symlink without a target");
         if (make_node(x, pfd, name, 0, 0, t) < 0)
             return -1;
         return meta_at(x, pfd, name, en, 1);
     }
-    case AE_IFCHR:
-    case AE_IFBLK:
+    case SBC_TAR_CHR:
+    case SBC_TAR_BLK:
         if (x->flags & SBC_LAYER_NO_DEVICES)
             return ent_err(x, "device nodes are not allowed");
         /* fallthrough */
-    case AE_IFIFO:
-        if (type != AE_IFIFO && (x->flags & SBC_LAYER_NO_CHOWN) && geteuid() != 0)
+    case SBC_TAR_FIFO: {
+        if (type != SBC_TAR_FIFO && (x->flags & SBC_LAYER_NO_CHOWN) && geteuid() != 0)
             return 0; /* rootless: no device nodes (the container's /dev has the host's) */
-        if (make_node(x, pfd, name, type | 0600, makedev(archive_entry_rdevmajor(en),
-                      archive_entry_rdevminor(en)), NULL) < 0)
+        mode_t ft = type == SBC_TAR_CHR ? S_IFCHR : type == SBC_TAR_BLK ? S_IFBLK : S_IFIFO;
+        if (make_node(x, pfd, name, ft | 0600, makedev(en->devmajor, en->devminor), NULL) < 0)
             return -1;
         return meta_at(x, pfd, name, en, 0);
-    case AE_IFSOCK:
-        return 0; /* sockets are not archived meaningfully; skip */
+    }
     default:
-        return ent_err(x, "unknown entry type 0%o", (unsigned)type);
+        return ent_err(x, "unknown entry type '%c'", type);
     }
 }
 
@@ -886,8 +863,7 @@ static void src_release(struct src *s)
 /* The end of an extraction (cleanup of sbc_layer_unpack's x). */
 static void ex_release(struct ex *x)
 {
-    if (x->a)
-        archive_read_free(x->a);
+    sbc_tar_reader_free(x->a);
     drop_cache(x);
     for (size_t i = 0; i < x->ndt; i++)
         free(x->dt[i].path);
@@ -928,16 +904,16 @@ static int src_open(struct src *s, unsigned flags)
 static int extract_all(struct ex *x, struct src *s)
 {
     for (;;) {
-        struct archive_entry *en;
-        int r = archive_read_next_header(x->a, &en);
-        if (r == ARCHIVE_EOF)
+        sbc_tar_entry *en;
+        int r = sbc_tar_next(x->a, &en, x->e);
+        if (r == 0)
             break;
-        if (r < ARCHIVE_WARN) {
+        if (r < 0) {
             if (!s->failed)
-                sbc_err_set(x->e, 0, "bad tar: %s", archive_error_string(x->a));
+                sbc_err_wrap(x->e, "bad tar");
             return -1;
         }
-        if (extract_entry(x, s, en) < 0)
+        if (extract_entry(x, en) < 0)
             return -1;
     }
     const void *p;
@@ -980,20 +956,10 @@ int sbc_layer_unpack(sbc_read_fn rd, void *ctx, const char *dest_dir, unsigned f
         return -1;
     if (s.comp != SBC_COMP_NONE && !getenv("SBC_LAYER_NOTHREAD"))
         src_start_thread(&s); /* on failure: decompress in this thread */
-    x.a = archive_read_new();
-    if (!x.a)
-        return sbc_err_set(e, 0, "libarchive: out of memory");
-    archive_read_support_format_tar(x.a);
-    if (archive_read_open(x.a, &s, NULL, ar_read, NULL) != ARCHIVE_OK) {
-        /* an empty stream is an empty layer, as for Docker */
-        if (s.failed || s.ntar != 0 || !s.raw_eof) {
-            if (!s.failed)
-                sbc_err_set(e, 0, "bad tar: %s", archive_error_string(x.a));
-            return -1;
-        }
-    } else if (extract_all(&x, &s) < 0) {
+    /* (an empty stream is an empty layer, as for Docker) */
+    x.a = sbc_tar_reader_new(ar_read, &s);
+    if (extract_all(&x, &s) < 0)
         return -1;
-    }
     if (apply_dir_times(&x) < 0)
         return -1;
     if (x.kept_owners && sbc_layer_apply_owners(dest_dir, e) < 0)

@@ -517,7 +517,7 @@ static void jobs_run(struct pull_ctx *p, int nthreads)
     for (int i = 0; i < nthreads; i++) {
         pthread_attr_t at;
         pthread_attr_init(&at);
-        pthread_attr_setstacksize(&at, 1 << 20); /* libarchive + zlib + TLS buffers */
+        pthread_attr_setstacksize(&at, 1 << 20); /* tar reader + inflate + TLS buffers */
         pthread_mutex_lock(&p->mu);
         p->running++;
         pthread_mutex_unlock(&p->mu);

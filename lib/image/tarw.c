@@ -1,5 +1,6 @@
-/* tarw.c - reproducible layer tars (libarchive's pax_restricted writer for
- * the headers) and the compressing, hashing writer they go through. */
+/* tarw.c - reproducible layer tars (base/tar's writer for the headers: the
+ * layout of libarchive's pax_restricted one, which sbc used before) and the
+ * compressing, hashing writer they go through. */
 #include "image/tarw.h"
 
 #include <dirent.h>
@@ -18,8 +19,6 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -28,6 +27,7 @@
 #include "base/io.h"
 #include "base/subid.h"
 #include "base/links.h"
+#include "base/tar.h"
 #include "base/mediatype.h"
 #include "base/time.h"
 
@@ -526,12 +526,12 @@ const char *sbc_comp_media_type(int compression)
 /* ---- tar of a directory ----------------------------------------------------- */
 
 struct tw {
-    struct archive *a;
-    struct archive_entry *en;
+    sbc_tar_writer *a;
+    sbc_tar_entry en; /* the entry being written (its xattrs ours) */
+    char *link;       /* en's link target */
     sbc_zw *z;
     const sbc_tarw_opts *o;
     sbc_err *e;
-    int failed;       /* e holds the reason (from the write callback) */
     sbc_links links; /* files with more than one link: their first path */
     char path[PATH_MAX];
     char *buf;
@@ -540,23 +540,15 @@ struct tw {
     const char *top_as;     /* sbc_tarw_entry: the first entry's name in the tar */
 };
 
-static la_ssize_t tw_write(struct archive *a, void *cd, const void *p, size_t n)
+static int tw_write(void *cd, const void *p, size_t n, sbc_err *e)
 {
     struct tw *t = cd;
-    if (sbc_zw_write(t->z, p, n, t->e) < 0) {
-        t->failed = 1;
-        archive_set_error(a, EIO, "write failed");
-        return -1;
-    }
-    return (la_ssize_t)n;
+    return sbc_zw_write(t->z, p, n, e);
 }
 
-static int tw_err(struct tw *t, const char *what)
+static int tw_header(struct tw *t)
 {
-    if (t->failed)
-        return -1;
-    return sbc_err_set(t->e, 0, "%s %s: %s", what, t->path[0] ? t->path : ".",
-                       archive_error_string(t->a) ? archive_error_string(t->a) : "error");
+    return sbc_tar_write_header(t->a, &t->en, t->e);
 }
 
 static int tw_sys(struct tw *t, const char *what)
@@ -570,9 +562,22 @@ static int xattr_skip(const char *k)
            !strcmp(k, "security.selinux") || !strncmp(k, "system.", 7);
 }
 
-static int cmpstr(const void *a, const void *b)
+/* Descending: libarchive's entries listed their xattrs last added first,
+ * and tars written before must keep their digests. */
+static int cmpstr_desc(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(*(char *const *)b, *(char *const *)a);
+}
+
+static void xattrs_clear(struct tw *t)
+{
+    for (size_t i = 0; i < t->en.nxattrs; i++) {
+        free(t->en.xattrs[i].name);
+        free(t->en.xattrs[i].value);
+    }
+    free(t->en.xattrs);
+    t->en.xattrs = NULL;
+    t->en.nxattrs = 0;
 }
 
 /* An entry that a running container removed or replaced (by another type)
@@ -583,7 +588,8 @@ static int vanished(void)
     return errno == ENOENT || errno == ENOTDIR || errno == ELOOP;
 }
 
-/* Add fd's xattrs (sorted) to the entry; *opaque set for an opaque dir. */
+/* Add fd's xattrs (sorted, descending) to the entry; *opaque set for an
+ * opaque dir. */
 static int add_xattrs(struct tw *t, int fd, const char *lpath, int *opaque)
 {
     char list[16384];
@@ -608,8 +614,9 @@ static int add_xattrs(struct tw *t, int fd, const char *lpath, int *opaque)
             keys[nk++] = k;
     }
     if (nk)
-        qsort(keys, (size_t)nk, sizeof *keys, cmpstr);
+        qsort(keys, (size_t)nk, sizeof *keys, cmpstr_desc);
     static char val[65536];
+    t->en.xattrs = sbc_xcalloc((size_t)nk + 1, sizeof *t->en.xattrs);
     for (int i = 0; i < nk; i++) {
         ssize_t vl = fd >= 0 ? fgetxattr(fd, keys[i], val, sizeof val)
                              : lgetxattr(lpath, keys[i], val, sizeof val);
@@ -618,7 +625,11 @@ static int add_xattrs(struct tw *t, int fd, const char *lpath, int *opaque)
                 continue;
             return tw_sys(t, "get xattr of");
         }
-        archive_entry_xattr_add_entry(t->en, keys[i], val, (size_t)vl);
+        sbc_tar_xattr *x = &t->en.xattrs[t->en.nxattrs++];
+        x->name = sbc_xstrdup(keys[i]);
+        x->value = sbc_xmalloc(vl ? (size_t)vl : 1);
+        memcpy(x->value, val, (size_t)vl);
+        x->len = (size_t)vl;
     }
     return 0;
 }
@@ -642,8 +653,12 @@ static int recorded_owner(int dfd, const char *name, uint32_t *u, uint32_t *g)
 
 static void set_common(struct tw *t, const struct stat *st, const char *name)
 {
-    archive_entry_clear(t->en);
-    archive_entry_set_pathname(t->en, name);
+    xattrs_clear(t);
+    free(t->link);
+    t->link = NULL;
+    memset(&t->en, 0, sizeof t->en);
+    t->en.path = (char *)name;
+    t->en.type = SBC_TAR_REG;
     uint32_t u = st->st_uid, g = st->st_gid;
     if (t->owner_dfd >= 0 && t->o->shift_size && u == t->o->shift_uid && g == t->o->shift_gid &&
         recorded_owner(t->owner_dfd, t->owner_name, &u, &g))
@@ -657,25 +672,21 @@ static void set_common(struct tw *t, const struct stat *st, const char *name)
     else if (g - t->o->sub_gid < t->o->sub_size)
         g = g - t->o->sub_gid + 1;
 set:
-    archive_entry_set_uid(t->en, u);
-    archive_entry_set_gid(t->en, g);
-    archive_entry_set_perm(t->en, st->st_mode & 07777);
+    t->en.uid = u;
+    t->en.gid = g;
+    t->en.mode = st->st_mode & 07777;
     long long m = st->st_mtim.tv_sec;
     if (t->o->mtime >= 0 && m > t->o->mtime)
         m = t->o->mtime;
-    archive_entry_set_mtime(t->en, (time_t)m, 0);
+    t->en.mtime = m;
 }
 
 /* An empty regular file entry (whiteouts). */
 static int write_marker(struct tw *t, const char *name, const struct stat *st)
 {
     set_common(t, st, name);
-    archive_entry_set_filetype(t->en, AE_IFREG);
-    archive_entry_set_perm(t->en, st->st_mode & 0777);
-    archive_entry_set_size(t->en, 0);
-    if (archive_write_header(t->a, t->en) != ARCHIVE_OK)
-        return tw_err(t, "write");
-    return 0;
+    t->en.mode = st->st_mode & 0777;
+    return tw_header(t);
 }
 
 static int write_data_fd(struct tw *t, int fd, long long size)
@@ -693,8 +704,8 @@ static int write_data_fd(struct tw *t, int fd, long long size)
             n = (ssize_t)want;
             memset(t->buf, 0, want);
         }
-        if (archive_write_data(t->a, t->buf, (size_t)n) != n)
-            return tw_err(t, "write");
+        if (sbc_tar_write_data(t->a, t->buf, (size_t)n, t->e) < 0)
+            return -1;
         left -= n;
     }
     return 0;
@@ -737,10 +748,10 @@ static int tw_entry(struct tw *t, int dfd, const char *name, size_t plen, int de
         t->path[np] = '/';
         t->path[np + 1] = 0;
         set_common(t, &st, t->path);
-        archive_entry_set_filetype(t->en, AE_IFDIR);
+        t->en.type = SBC_TAR_DIR;
         int opaque = 0, rc = add_xattrs(t, fd, NULL, t->o->plain ? NULL : &opaque);
-        if (rc == 0 && archive_write_header(t->a, t->en) != ARCHIVE_OK)
-            rc = tw_err(t, "write");
+        if (rc == 0)
+            rc = tw_header(t);
         if (rc == 0 && opaque) {
             char wh[PATH_MAX + 16];
             snprintf(wh, sizeof wh, "%s.wh..wh..opq", t->path);
@@ -761,23 +772,19 @@ static int tw_entry(struct tw *t, int dfd, const char *name, size_t plen, int de
     if (st.st_nlink > 1) {
         const char *first = sbc_links_find(&t->links, st.st_dev, st.st_ino);
         if (first) {
-            archive_entry_set_filetype(t->en, AE_IFREG);
-            archive_entry_set_hardlink(t->en, first);
-            archive_entry_set_size(t->en, 0);
+            t->en.type = SBC_TAR_HARDLINK;
+            t->en.linkpath = (char *)first;
             if (fd >= 0)
                 close(fd);
-            if (archive_write_header(t->a, t->en) != ARCHIVE_OK)
-                return tw_err(t, "write");
-            return 0;
+            return tw_header(t);
         }
         sbc_links_add(&t->links, st.st_dev, st.st_ino, t->path);
     }
     if (S_ISREG(st.st_mode)) {
-        archive_entry_set_filetype(t->en, AE_IFREG);
-        archive_entry_set_size(t->en, st.st_size);
+        t->en.size = st.st_size;
         int rc = add_xattrs(t, fd, NULL, NULL);
-        if (rc == 0 && archive_write_header(t->a, t->en) != ARCHIVE_OK)
-            rc = tw_err(t, "write");
+        if (rc == 0)
+            rc = tw_header(t);
         if (rc == 0)
             rc = write_data_fd(t, fd, st.st_size);
         close(fd);
@@ -792,23 +799,21 @@ static int tw_entry(struct tw *t, int dfd, const char *name, size_t plen, int de
         if (n < 0)
             return vanished() || errno == EINVAL ? 0 : tw_sys(t, "readlink");
         target[n] = 0;
-        archive_entry_set_filetype(t->en, AE_IFLNK);
-        archive_entry_set_symlink(t->en, target);
-        archive_entry_set_perm(t->en, 0777);
+        t->en.type = SBC_TAR_SYMLINK;
+        t->en.linkpath = t->link = sbc_xstrdup(target);
+        t->en.mode = 0777;
     } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
-        archive_entry_set_filetype(t->en, S_ISCHR(st.st_mode) ? AE_IFCHR : AE_IFBLK);
-        archive_entry_set_rdevmajor(t->en, major(st.st_rdev));
-        archive_entry_set_rdevminor(t->en, minor(st.st_rdev));
+        t->en.type = S_ISCHR(st.st_mode) ? SBC_TAR_CHR : SBC_TAR_BLK;
+        t->en.devmajor = major(st.st_rdev);
+        t->en.devminor = minor(st.st_rdev);
     } else if (S_ISFIFO(st.st_mode)) {
-        archive_entry_set_filetype(t->en, AE_IFIFO);
+        t->en.type = SBC_TAR_FIFO;
     } else {
         return 0;
     }
     if (add_xattrs(t, -1, lpath, NULL) < 0)
         return -1;
-    if (archive_write_header(t->a, t->en) != ARCHIVE_OK)
-        return tw_err(t, "write");
-    return 0;
+    return tw_header(t);
 }
 
 static int tw_dir(struct tw *t, int dfd, size_t plen, int depth)
@@ -838,10 +843,9 @@ void sbc_tarw_opts_init(sbc_tarw_opts *o)
 /* (the cleanup of sbc_tarw_dir's writer) */
 static void tw_release(struct tw *t)
 {
-    if (t->a)
-        archive_write_free(t->a);
-    if (t->en)
-        archive_entry_free(t->en);
+    sbc_tar_writer_free(t->a);
+    xattrs_clear(t);
+    free(t->link);
     sbc_links_free(&t->links);
     free(t->buf);
     sbc_zw_free(t->z);
@@ -850,30 +854,21 @@ static void tw_release(struct tw *t)
 /* The whole tar of dfd through t's writer, finished into out. */
 static int tw_run(struct tw *t, int dfd, sbc_layer_info *out)
 {
-    if (!t->a || !t->en)
-        return sbc_err_set(t->e, 0, "libarchive: out of memory");
-    archive_write_set_format_pax_restricted(t->a);
-    archive_write_set_format_option(t->a, "pax", "xattrheader", "SCHILY");
-    archive_write_set_bytes_per_block(t->a, 10240);
-    archive_write_set_bytes_in_last_block(t->a, 1);
-    if (archive_write_open(t->a, t, NULL, tw_write, NULL) != ARCHIVE_OK)
-        return tw_err(t, "tar");
+    t->a = sbc_tar_writer_new(tw_write, t, 0);
     t->owner_dfd = -1;
     if (t->o->with_root) {
         struct stat st;
         if (fstat(dfd, &st) < 0)
             return tw_sys(t, "stat");
         set_common(t, &st, "./");
-        archive_entry_set_filetype(t->en, AE_IFDIR);
-        if (add_xattrs(t, dfd, NULL, NULL) < 0)
+        t->en.type = SBC_TAR_DIR;
+        if (add_xattrs(t, dfd, NULL, NULL) < 0 || tw_header(t) < 0)
             return -1;
-        if (archive_write_header(t->a, t->en) != ARCHIVE_OK)
-            return tw_err(t, "write");
     }
     if ((t->top_as ? tw_entry(t, dfd, t->o->top_name, 0, 0) : tw_dir(t, dfd, 0, 0)) < 0)
         return -1;
-    if (archive_write_close(t->a) != ARCHIVE_OK)
-        return tw_err(t, "tar");
+    if (sbc_tar_writer_close(t->a, t->e) < 0)
+        return -1;
     return sbc_zw_finish(t->z, out, t->e);
 }
 
@@ -935,8 +930,6 @@ int sbc_tarw_dir(const char *dir, int out_fd, const sbc_tarw_opts *o, sbc_layer_
     t.e = e;
     t.z = sbc_zw_new(out_fd, o->compression, o->level, o->tee_fd);
     t.buf = sbc_xmalloc(ZBUF);
-    t.en = archive_entry_new();
-    t.a = archive_write_new();
     if (tw_run(&t, dfd, out) < 0) {
         if (e->msg[0] && !strstr(e->msg, dir))
             sbc_err_wrap(e, "tar %s", dir);
@@ -958,7 +951,5 @@ int sbc_tarw_entry(int dfd, const char *name, const char *as, int out_fd, const 
     t.top_as = as;
     t.z = sbc_zw_new(out_fd, oo.compression, oo.level, oo.tee_fd);
     t.buf = sbc_xmalloc(ZBUF);
-    t.en = archive_entry_new();
-    t.a = archive_write_new();
     return tw_run(&t, dfd, NULL);
 }

@@ -5,7 +5,8 @@
  * The tar of a directory: entries sorted by name (bytewise) at every level,
  * names relative without "./" (dirs end in "/"), numeric owners only (no
  * user/group names), mtimes in whole seconds (clamped to opts->mtime when it
- * is >= 0, e.g. SOURCE_DATE_EPOCH), no atime/ctime, xattrs sorted (user.*,
+ * is >= 0, e.g. SOURCE_DATE_EPOCH), no atime/ctime, xattrs sorted (by name,
+ * descending: libarchive's order, kept for the digests; user.*,
  * trusted.* and security.capability & co; never trusted.overlay.* /
  * user.overlay.* nor security.selinux), hardlinks detected by (dev, inode),
  * sockets skipped.  Unless opts->plain, overlay whiteouts become Docker's:

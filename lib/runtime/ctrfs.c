@@ -1,7 +1,5 @@
 /* ctrfs.c - a container's root from the host, and copies confined to roots
  * (ctrfs.h has the rules). */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,6 +15,7 @@
 
 #include "base/io.h"
 #include "base/json.h"
+#include "base/tar.h"
 #include "image/rootfs.h"
 #include "image/tarw.h"
 #include "runtime/ctrfs.h"
@@ -219,12 +218,11 @@ static int src_open(const sbc_cp_end *s, int follow, struct cpath *c, int *pfd, 
 /* ---- writing a tar into a dir ---- */
 
 struct ux {
-    struct archive *a;
+    sbc_tar_reader *a;
     int dir;
     const sbc_cp_end *to; /* (its id map) */
     const sbc_cp_opts *o;
     sbc_err *e;
-    char buf[65536];
 };
 
 /* A tar name made relative and clean: no "", "." or ".." parts. */
@@ -267,9 +265,9 @@ static int ux_parent(struct ux *u, char *name, const char **base)
     return fd;
 }
 
-static int ux_file(struct ux *u, struct archive_entry *en, int pfd, const char *base)
+static int ux_file(struct ux *u, const sbc_tar_entry *en, int pfd, const char *base)
 {
-    const char *hl = archive_entry_hardlink(en);
+    const char *hl = en->type == SBC_TAR_HARDLINK ? en->linkpath : NULL;
     if (hl) {
         char tn[PATH_MAX];
         const char *tb;
@@ -285,77 +283,80 @@ static int ux_file(struct ux *u, struct archive_entry *en, int pfd, const char *
     int fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
         return -1;
-    la_ssize_t n;
-    while ((n = archive_read_data(u->a, u->buf, sizeof u->buf)) > 0)
-        if (sbc_write_full(fd, u->buf, (size_t)n) < 0)
+    ssize_t n;
+    sbc_err re = {0};
+    const void *p;
+    while ((n = sbc_tar_data(u->a, &p, SIZE_MAX, &re)) > 0)
+        if (sbc_write_full(fd, p, (size_t)n) < 0)
             break;
     int rc = n == 0 ? 0 : -1;
     if (n < 0)
-        errno = EIO;
+        errno = re.errnum ? re.errnum : EIO;
     return close(fd) < 0 && rc == 0 ? -1 : rc;
 }
 
 /* Owner, mode and mtime of the entry just made (never through a symlink). */
-static int ux_meta(struct ux *u, struct archive_entry *en, int pfd, const char *base)
+static int ux_meta(struct ux *u, const sbc_tar_entry *en, int pfd, const char *base)
 {
-    uid_t uid = u->o->archive ? (uid_t)archive_entry_uid(en) : u->o->uid;
-    gid_t gid = u->o->archive ? (gid_t)archive_entry_gid(en) : u->o->gid;
+    uid_t uid = u->o->archive ? (uid_t)en->uid : u->o->uid;
+    gid_t gid = u->o->archive ? (gid_t)en->gid : u->o->gid;
     if (uid < u->to->size)
         uid += u->to->uid;
     if (gid < u->to->size)
         gid += u->to->gid;
     if (fchownat(pfd, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && (errno != EPERM || geteuid() == 0))
         return -1;
-    struct timespec ts[2] = {{archive_entry_mtime(en), 0}, {archive_entry_mtime(en), 0}};
-    if (archive_entry_filetype(en) == AE_IFLNK)
+    struct timespec ts[2] = {{(time_t)en->mtime, 0}, {(time_t)en->mtime, 0}};
+    if (en->type == SBC_TAR_SYMLINK)
         return utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW);
     int fd = openat(pfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return -1;
     char p[64];
     snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
-    int rc = chmod(p, archive_entry_perm(en) & (u->o->nosuid ? 01777 : 07777));
-    if (rc == 0 && archive_entry_filetype(en) != AE_IFDIR)
+    int rc = chmod(p, en->mode & (u->o->nosuid ? 01777 : 07777));
+    if (rc == 0 && en->type != SBC_TAR_DIR)
         rc = utimensat(AT_FDCWD, p, ts, 0);
     close(fd);
     return rc;
 }
 
-static int ux_make(struct ux *u, struct archive_entry *en, int pfd, const char *base)
+static int ux_make(struct ux *u, const sbc_tar_entry *en, int pfd, const char *base)
 {
     struct stat st;
     int have = fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
-    unsigned ft = archive_entry_filetype(en);
-    if (have && S_ISDIR(st.st_mode) && ft != AE_IFDIR)
+    int ft = en->type;
+    if (have && S_ISDIR(st.st_mode) && ft != SBC_TAR_DIR)
         return errno = EISDIR, -1;
     if (have && !S_ISDIR(st.st_mode) && unlinkat(pfd, base, 0) < 0)
         return -1;
     switch (ft) {
-    case AE_IFDIR:
+    case SBC_TAR_DIR:
         return have && S_ISDIR(st.st_mode) ? 0 : mkdirat(pfd, base, 0700);
-    case AE_IFREG:
+    case SBC_TAR_REG:
+    case SBC_TAR_HARDLINK:
         return ux_file(u, en, pfd, base);
-    case AE_IFLNK:
-        return symlinkat(archive_entry_symlink(en) ? archive_entry_symlink(en) : "", pfd, base);
-    case AE_IFIFO:
+    case SBC_TAR_SYMLINK:
+        return symlinkat(en->linkpath, pfd, base);
+    case SBC_TAR_FIFO:
         return mkfifoat(pfd, base, 0600);
     }
     return 1; /* devices, sockets: not copied */
 }
 
-static int ux_entry(struct ux *u, struct archive_entry *en)
+static int ux_entry(struct ux *u, const sbc_tar_entry *en)
 {
     char name[PATH_MAX];
-    const char *path = archive_entry_pathname(en), *base;
-    if (!path || clean_name(path, name, sizeof name) < 0)
-        return sbc_err_set(u->e, 1, "entry %s: a name that leaves the destination", path ? path : "?");
+    const char *path = en->path, *base;
+    if (clean_name(path, name, sizeof name) < 0)
+        return sbc_err_set(u->e, 1, "entry %s: a name that leaves the destination", path);
     if (!*name)
         return 0; /* the destination itself */
     int pfd = ux_parent(u, name, &base);
     if (pfd < 0)
         return sbc_err_sys(u->e, "entry %s", name);
     int rc = ux_make(u, en, pfd, base);
-    if (rc == 0 && !archive_entry_hardlink(en))
+    if (rc == 0 && en->type != SBC_TAR_HARDLINK)
         rc = ux_meta(u, en, pfd, base);
     close(pfd);
     return rc < 0 ? sbc_err_sys(u->e, "entry %s", name) : 0;
@@ -365,19 +366,19 @@ static int untar(int dir, const sbc_cp_end *to, int in_fd, const sbc_cp_opts *o,
 {
     struct ux *u = sbc_xcalloc(1, sizeof *u);
     u->dir = dir, u->to = to, u->o = o, u->e = e;
-    u->a = archive_read_new();
-    archive_read_support_format_tar(u->a);
+    u->a = sbc_tar_reader_fd(in_fd);
     int rc = 0, r;
-    struct archive_entry *en;
-    if (archive_read_open_fd(u->a, in_fd, 65536) != ARCHIVE_OK)
-        rc = sbc_err_set(e, 1, "tar: %s", archive_error_string(u->a));
-    while (rc == 0 && (r = archive_read_next_header(u->a, &en)) != ARCHIVE_EOF) {
-        if (r < ARCHIVE_WARN)
-            rc = sbc_err_set(e, 1, "tar: %s", archive_error_string(u->a));
-        else
+    sbc_tar_entry *en;
+    while (rc == 0 && (r = sbc_tar_next(u->a, &en, e)) != 0) {
+        if (r < 0) {
+            sbc_err_wrap(e, "tar");
+            e->code = 1;
+            rc = -1;
+        } else {
             rc = ux_entry(u, en);
+        }
     }
-    archive_read_free(u->a);
+    sbc_tar_reader_free(u->a);
     free(u);
     return rc;
 }

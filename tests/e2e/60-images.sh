@@ -204,6 +204,13 @@ print(n)' "$BLOB" 2>&1)
   if gzip -t "$BLOB" && [ "sha256:$(gzip -dc "$BLOB" | sha256sum | cut -c1-64)" = "$DIFF" ]; then pass "gzip -t passes and gzip -dc | sha256sum gives the diff ID"; else fail "gzip -dc of the committed layer ($DIFF)"; fi
   run sbc-commit c3 committed:big2
   if [ "$(record "$SBC_ROOT" "$OUT" 1 Digest)" = "$D" ]; then pass "committing the same change twice gives the same layer digest"; else fail "commit reproducible ($D vs $(record "$SBC_ROOT" "$OUT" 1 Digest))"; fi
+  # names that are not ASCII (UTF-8, and bytes that are not UTF-8): pax path records
+  run sbc-run --name c4 --network none src:1 sh -c 'mkdir /n && cd /n && echo u >"$(printf "caf\303\251")" && echo b >"$(printf "bad\377")" && ln -s "$(printf "caf\303\251")" "$(printf "l\303\251")"'
+  run sbc-commit c4 committed:names
+  if [ "$RC" = 0 ]; then pass "commit of non-ASCII names"; else fail "commit non-ASCII names ($(_why))"; fi
+  run sbc-run --rm --network none committed:names sh -c 'cd /n && cat "$(printf "caf\303\251")" "$(printf "bad\377")" "$(printf "l\303\251")"'
+  if [ "$OUT" = "$(printf 'u\nb\nu')" ]; then pass "non-ASCII names come back from the committed layer"; else fail "non-ASCII names ($(_why))"; fi
+  sbc-rm -f c4 >/dev/null 2>&1
   run sbc-commit --compress gzip:6 c3 committed:big6
   D6=$(record "$SBC_ROOT" "$OUT" 1 Digest)
   if [ "$RC" = 0 ] && [ "$D6" != "$D" ] && [ "$(diffids "$SBC_ROOT" "$OUT")" = "$(diffids "$SBC_ROOT" "$BIGID")" ]; then pass "commit --compress gzip:6: another blob, the same diff ID"; else fail "gzip:6 ($(_why))"; fi

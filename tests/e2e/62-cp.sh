@@ -77,6 +77,12 @@ tar -C "$H/dir" -cf "$H/in.tar" .
 sbc-cp - r:/tmp/fromtar <"$H/in.tar" >/dev/null 2>&1 && fail "tar in to a missing dir accepted" || pass "tar in needs an existing dir"
 sbc-cp - r:/tmp/empty <"$H/in.tar" >/dev/null 2>"$T_TMP/e" && pass "tar in" || fail "tar in ($(cat "$T_TMP/e"))"
 expect_out "b" "  extracted" sbc-exec r cat /tmp/empty/sub/b
+# a tar's hardlinks are made as links (GNU tar's '1' entries)
+mkdir -p "$H/hl" && echo h >"$H/hl/one" && ln "$H/hl/one" "$H/hl/two"
+tar -C "$H/hl" -cf "$H/hl.tar" .
+sbc-exec r mkdir /tmp/hl
+sbc-cp - r:/tmp/hl <"$H/hl.tar" >/dev/null 2>"$T_TMP/e" || fail "tar in with a hardlink ($(cat "$T_TMP/e"))"
+expect_out "same h" "  a hardlink in a tar stays one" sbc-exec r sh -c 'set -- $(ls -i /tmp/hl/one /tmp/hl/two); [ "$1" = "$3" ] && echo same $(cat /tmp/hl/two)'
 
 # ---- the container's symlinks out of it: resolved in its root ----
 expect_rc 1 "abs symlink as SRC parent: container's /etc" sbc-cp r:/abs/$S "$H/leak1"

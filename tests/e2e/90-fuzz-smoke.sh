@@ -16,7 +16,7 @@ fi
 export FUZZ_SECONDS=${FUZZ_SMOKE_SECONDS:-15} FUZZ_SMOKE=1 FUZZ_JOBS=${FUZZ_JOBS:-2}
 run bash "$TOP/tests/fuzz/run.sh"
 cat "$T_TMP/out" | grep -E '^(ok|FAIL) ' | sed 's/^/  /'
-for t in ref auth_challenge url http_response manifest json user layer seccomp unz gotmpl; do
+for t in ref auth_challenge url http_response manifest json user layer tar seccomp unz gotmpl; do
   if grep -q "^ok $t:" "$T_TMP/out"; then
     pass "fuzz_$t: seeds and ${FUZZ_SECONDS}s of fuzzing without a crash"
   else

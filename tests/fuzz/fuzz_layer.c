@@ -1,12 +1,12 @@
 /* fuzz_layer.c - malicious and truncated layer blobs through
  * sbc_layer_unpack (compression sniffing, gzip/zstd, both digests,
- * libarchive's tar reader, the *at() extraction, whiteouts, xattrs), then
+ * base/tar's reader, the *at() extraction, whiteouts, xattrs), then
  * sbc_layer_flatten of the unpacked layers.
  *
  * Input byte 0 (flags):
  *   bit 0: raw - the rest is the blob as is (needs valid tar checksums);
  *          else structured - the rest is a text list of entries turned into
- *          a pax tar with libarchive's writer (so mutations reach the
+ *          a pax tar with base/tar's writer (so mutations reach the
  *          extraction logic instead of dying on a checksum):
  *            f PATH<TAB>CONTENT   regular file      d PATH           dir
  *            l PATH<TAB>TARGET    symlink           h PATH<TAB>TARGET hardlink
@@ -38,12 +38,13 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
+#include <zlib.h>
+#include <zstd.h>
 
 #include "fuzz_common.h"
 #include "base/digest.h"
 #include "base/io.h"
+#include "base/tar.h"
 #include "image/layer.h"
 
 #define MAXLAYERS 3
@@ -75,87 +76,96 @@ static ssize_t mem_read(void *ctx, void *buf, size_t n, sbc_err *e)
 
 /* ---- structured input -> tar ------------------------------------------- */
 
-static la_ssize_t w_cb(struct archive *a, void *ctx, const void *buf, size_t n)
+static int w_cb(void *ctx, const void *buf, size_t n, sbc_err *e)
 {
     sbc_buf *b = ctx;
     if (b->len + n > (16u << 20))
-        return -1;
+        return sbc_err_set(e, 0, "too big");
     sbc_buf_add(b, buf, n);
-    return (la_ssize_t)n;
+    return 0;
 }
 
-static void add_entry(struct archive *a, char type, const char *path, const char *arg)
+static void add_entry(sbc_tar_writer *w, char type, const char *path, const char *arg)
 {
-    struct archive_entry *en = archive_entry_new();
-    archive_entry_set_pathname(en, path);
-    archive_entry_set_mtime(en, 1000000000, 0);
-    archive_entry_set_uid(en, 0);
-    archive_entry_set_gid(en, 0);
+    sbc_tar_entry en = {.path = (char *)path, .type = SBC_TAR_REG, .mode = 0644, .mtime = 1000000000};
+    sbc_tar_xattr x;
+    char key[256];
     const char *content = "";
     switch (type) {
     case 'd':
-        archive_entry_set_filetype(en, AE_IFDIR);
-        archive_entry_set_perm(en, 0755);
+        en.type = SBC_TAR_DIR;
+        en.mode = 0755;
         break;
     case 'l':
-        archive_entry_set_filetype(en, AE_IFLNK);
-        archive_entry_set_perm(en, 0777);
-        archive_entry_set_symlink(en, arg);
+        en.type = SBC_TAR_SYMLINK;
+        en.mode = 0777;
+        en.linkpath = (char *)arg;
         break;
     case 'h':
-        archive_entry_set_filetype(en, AE_IFREG);
-        archive_entry_set_perm(en, 0644);
-        archive_entry_set_hardlink(en, arg);
+        en.type = SBC_TAR_HARDLINK;
+        en.linkpath = (char *)arg;
         break;
     case 'c':
-    case 'b': {
-        unsigned ma = 0, mi = 0;
-        sscanf(arg, "%u,%u", &ma, &mi);
-        archive_entry_set_filetype(en, type == 'c' ? AE_IFCHR : AE_IFBLK);
-        archive_entry_set_perm(en, 0600);
-        archive_entry_set_rdevmajor(en, ma);
-        archive_entry_set_rdevminor(en, mi);
+    case 'b':
+        sscanf(arg, "%u,%u", &en.devmajor, &en.devminor);
+        en.type = type == 'c' ? SBC_TAR_CHR : SBC_TAR_BLK;
+        en.mode = 0600;
         break;
-    }
     case 'p':
-        archive_entry_set_filetype(en, AE_IFIFO);
-        archive_entry_set_perm(en, 0644);
+        en.type = SBC_TAR_FIFO;
         break;
     case 'x': {
-        archive_entry_set_filetype(en, AE_IFREG);
-        archive_entry_set_perm(en, 0644);
         const char *eq = strchr(arg, '=');
-        char key[256];
         snprintf(key, sizeof key, "%.*s", eq ? (int)(eq - arg) : (int)strlen(arg), arg);
         const char *val = eq ? eq + 1 : "";
-        archive_entry_xattr_add_entry(en, key, val, strlen(val));
+        x = (sbc_tar_xattr){key, (void *)val, strlen(val)};
+        en.xattrs = &x;
+        en.nxattrs = 1;
         break;
     }
     case 'm':
-        archive_entry_set_filetype(en, AE_IFREG);
-        archive_entry_set_perm(en, (mode_t)strtoul(arg, NULL, 8) & 07777);
+        en.mode = (unsigned)strtoul(arg, NULL, 8) & 07777;
         break;
-    case 'o': {
-        long u = 0, g = 0;
-        sscanf(arg, "%ld:%ld", &u, &g);
-        archive_entry_set_filetype(en, AE_IFREG);
-        archive_entry_set_perm(en, 0644);
-        archive_entry_set_uid(en, u);
-        archive_entry_set_gid(en, g);
+    case 'o':
+        sscanf(arg, "%lld:%lld", &en.uid, &en.gid);
         break;
-    }
     default: /* 'f' and anything else: a regular file */
-        archive_entry_set_filetype(en, AE_IFREG);
-        archive_entry_set_perm(en, 0644);
         content = arg;
         break;
     }
     size_t cl = strlen(content);
-    if (type != 'h')
-        archive_entry_set_size(en, (la_int64_t)cl);
-    if (archive_write_header(a, en) == ARCHIVE_OK && cl)
-        archive_write_data(a, content, cl);
-    archive_entry_free(en);
+    en.size = (long long)cl;
+    sbc_err e = {0};
+    if (sbc_tar_write_header(w, &en, &e) == 0 && cl)
+        sbc_tar_write_data(w, content, cl, &e);
+}
+
+/* plain gzip-compressed (one member, as a gzip filter writes it) or zstd */
+static void compress_into(int comp, const sbc_buf *plain, sbc_buf *blob)
+{
+    if (comp == 2) {
+        size_t cap = ZSTD_compressBound(plain->len);
+        char *o = sbc_xmalloc(cap);
+        size_t n = ZSTD_compress(o, cap, plain->data, plain->len, 3);
+        if (!ZSTD_isError(n))
+            sbc_buf_add(blob, o, n);
+        free(o);
+        return;
+    }
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (deflateInit2(&z, 6, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return;
+    size_t cap = deflateBound(&z, plain->len) + 32;
+    unsigned char *o = sbc_xmalloc(cap);
+    z.next_in = (unsigned char *)plain->data;
+    z.avail_in = (uInt)plain->len;
+    z.next_out = o;
+    z.avail_out = (uInt)cap;
+    if (deflate(&z, Z_FINISH) == Z_STREAM_END)
+        sbc_buf_add(blob, o, z.total_out);
+    deflateEnd(&z);
+    free(o);
 }
 
 /* Build one layer from text lines [p, p+n).  plain gets the uncompressed
@@ -165,41 +175,27 @@ static void build_layer(const char *p, size_t n, int comp, sbc_buf *blob, sbc_bu
     char *txt = sbc_xmalloc(n + 1);
     memcpy(txt, p, n);
     txt[n] = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        struct archive *a = archive_write_new();
-        archive_write_set_format_pax_restricted(a);
-        archive_write_set_bytes_per_block(a, 512);
-        if (pass == 1 && comp == 1)
-            archive_write_add_filter_gzip(a);
-        else if (pass == 1 && comp == 2)
-            archive_write_add_filter_zstd(a);
-        sbc_buf *out = pass ? blob : plain;
-        if (archive_write_open(a, out, NULL, w_cb, NULL) != ARCHIVE_OK) {
-            archive_write_free(a);
+    sbc_tar_writer *w = sbc_tar_writer_new(w_cb, plain, 0);
+    for (char *l = txt, *next; l && *l; l = next) {
+        next = strchr(l, '\n');
+        if (next)
+            *next++ = 0;
+        if (strlen(l) < 3 || l[1] != ' ')
             continue;
-        }
-        char *dup = sbc_xstrdup(txt);
-        for (char *l = dup, *next; l && *l; l = next) {
-            next = strchr(l, '\n');
-            if (next)
-                *next++ = 0;
-            if (strlen(l) < 3 || l[1] != ' ')
-                continue;
-            char *tab = strchr(l + 2, '\t');
-            if (tab)
-                *tab++ = 0;
-            add_entry(a, l[0], l + 2, tab ? tab : "");
-        }
-        free(dup);
-        archive_write_close(a);
-        archive_write_free(a);
-        if (comp == 0 || comp == 3) {
-            sbc_buf_add(blob, plain->data ? plain->data : "", plain->len);
-            break;
-        }
+        char *tab = strchr(l + 2, '\t');
+        if (tab)
+            *tab++ = 0;
+        add_entry(w, l[0], l + 2, tab ? tab : "");
     }
+    sbc_err e = {0};
+    sbc_tar_writer_close(w, &e);
+    sbc_tar_writer_free(w);
     if (!plain->data)
         sbc_buf_add(plain, "", 0);
+    if (comp == 1 || comp == 2)
+        compress_into(comp, plain, blob);
+    else
+        sbc_buf_add(blob, plain->data, plain->len);
     if (!blob->data)
         sbc_buf_add(blob, "", 0);
     free(txt);

@@ -210,6 +210,35 @@ try:
 except (OSError, subprocess.CalledProcessError):
     pass
 
+# ---- tar: byte 0 the reader's chunk sizes, then a tar stream -----------------------
+def tar_entries(t):
+    def ti(name, typ=tarfile.REGTYPE, data=b"", link="", mode=0o644, pax=None, uid=0, mtime=1000000000):
+        i = tarfile.TarInfo(name)
+        i.type, i.linkname, i.mode, i.size, i.mtime, i.uid = typ, link, mode, len(data), mtime, uid
+        if pax:
+            i.pax_headers = pax
+        t.addfile(i, io.BytesIO(data) if data else None)
+    ti("d/", tarfile.DIRTYPE, mode=0o755)
+    ti("d/f", data=b"hello" * 200)
+    ti("d/s", tarfile.SYMTYPE, link="t" * 150)
+    ti("d/h", tarfile.LNKTYPE, link="d/f")
+    ti("c", tarfile.CHRTYPE)
+    ti("p" * 120 + "/" + "q" * 90, data=b"long", uid=3000000)
+    ti("x", data=b"x", pax={"SCHILY.xattr.user.k": "v", "LIBARCHIVE.xattr.user.b": "dmI=", "mtime": "-5.25"})
+    ti("fifo", tarfile.FIFOTYPE, mtime=-1)
+
+
+for fmt in (tarfile.PAX_FORMAT, tarfile.GNU_FORMAT, tarfile.USTAR_FORMAT):
+    try:
+        raw = tarbytes(tar_entries, fmt)
+    except ValueError:
+        continue
+    for sel in (0x00, 0x5f, 0xf3):
+        add("tar", bytes([sel]) + raw)
+    add("tar", bytes([0x21]) + raw[:len(raw) // 2])
+add("tar", bytes([0x11]) + tarbytes(entries, tarfile.PAX_FORMAT))
+add("tar", bytes([0x11]) + b"")
+
 # ---- seccomp: Docker-format and OCI linux.seccomp profiles ---------------------
 add("seccomp", '{"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":1,"archMap":[{"architecture":"SCMP_ARCH_X86_64",'
     '"subArchitectures":["SCMP_ARCH_X86","SCMP_ARCH_X32"]},{"architecture":"SCMP_ARCH_AARCH64","subArchitectures":null}],'

@@ -4,7 +4,7 @@
 # number of CPUs).  Exits non-zero when any target crashed (or failed to
 # build); crashing inputs are kept in build/fuzz/artifacts/TARGET/ and
 # printed.  Needs clang (>= 14) with libFuzzer and Debian's -dev packages
-# of libarchive, zstd, zlib, BearSSL, cJSON and libseccomp.  The fuzz build has no
+# of zstd, zlib, BearSSL, cJSON and libseccomp.  The fuzz build has no
 # build/gen on its include path: lib/runtime/seccomp_prebuilt.c then
 # compiles the default seccomp profile at run time instead.
 #
@@ -25,14 +25,14 @@ OUT=$TOP/build/fuzz
 SECS=${FUZZ_SECONDS:-60}
 JOBS=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
 CC=${FUZZ_CC:-clang}
-ALL="ref auth_challenge url http_response manifest json user layer seccomp unz gotmpl"
+ALL="ref auth_challenge url http_response manifest json user layer tar seccomp unz gotmpl"
 TARGETS=${*:-$ALL}
 
 # -max_len per target: enough for the structure, small enough to be fast
 maxlen() {
   case $1 in
     ref) echo 4096 ;; auth_challenge | url) echo 4096 ;; user) echo 8192 ;;
-    http_response) echo 16384 ;; manifest | json | seccomp | unz) echo 65536 ;; layer) echo 262144 ;;
+    http_response) echo 16384 ;; manifest | json | seccomp | unz | tar) echo 65536 ;; layer) echo 262144 ;;
     *) echo 4096 ;;
   esac
 }
@@ -41,7 +41,7 @@ mkdir -p "$OUT/obj" "$OUT/corpus" "$OUT/artifacts" "$OUT/logs"
 CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE -DSBC_GIT=\"fuzz\" -DSBC_DEPS_BEARSSL=\"0.6\"
   -I/usr/include/bearssl -I. -Ilib -Iapplets -Itests/fuzz -Wall -Wextra -Wno-unused-parameter"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
-LIBS="-larchive -lzstd -lisal -lz -lbearssl -lcjson -lseccomp -lpthread"
+LIBS="-lzstd -lisal -lz -lbearssl -lcjson -lseccomp -lpthread"
 
 # ---- build: lib/*/*.c instrumented into an archive, then one binary per target
 echo "== building fuzz targets into build/fuzz/"
