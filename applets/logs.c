@@ -16,8 +16,8 @@
 const char logs_usage[] =
     "Usage: sbc-logs [-f] [--tail N] [-t] [--since TIME] CONTAINER\n"
     "\n"
-    "Print the logs of a detached container: its stdout to stdout, its\n"
-    "stderr to stderr.\n"
+    "Print the logs of a container (detached, or run in the foreground\n"
+    "without --rm): its stdout to stdout, its stderr to stderr.\n"
     "\n"
     "Options:\n"
     "  -f, --follow        keep printing until the container exits\n"

@@ -1516,31 +1516,72 @@ static int start_prepare(sbc_container *c, sbc_spec *s, net_ctx *nc, sbc_err *e)
     return 0;
 }
 
+static void close_pair(int p[2])
+{
+    for (int i = 0; i < 2; i++)
+        if (p[i] >= 0)
+            close(p[i]);
+}
+
+/* A foreground container's output is logged as a detached one's, as Docker
+ * does (sbc-logs works after sbc-run): through pipes that sbc-run relays,
+ * unless it is removed at its end (--rm: it writes to sbc-run's own fds). */
+static void foreground_io(const sbc_container *c, sbc_spec *s, int flags, sbc_fg_io *io, int out[2], int err[2])
+{
+    *io = (sbc_fg_io){.ptmx = -1, .out = -1, .err = -1, .log = -1, .interactive = flags & SBC_START_STDIN,
+                      .show = (flags & SBC_START_NO_STDOUT ? 0 : 2) | (flags & SBC_START_NO_STDERR ? 0 : 4)};
+    s->stdio[0] = flags & SBC_START_STDIN ? STDIN_FILENO : -1;
+    s->stdio[1] = flags & SBC_START_NO_STDOUT ? -1 : STDOUT_FILENO;
+    s->stdio[2] = flags & SBC_START_NO_STDERR ? -1 : STDERR_FILENO;
+    if (c->autoremove)
+        return;
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/container.log", c->dir);
+    io->log = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (io->log < 0 || s->terminal)
+        return;
+    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
+        close_pair(out), close_pair(err);
+        return;
+    }
+    s->stdio[1] = out[1], io->out = out[0];
+    s->stdio[2] = err[1], io->err = err[0];
+}
+
 static int start_foreground(const char *root, sbc_container *c, sbc_spec *s, int interactive,
                             int *exit_code, sbc_err *e)
 {
-    s->stdio[0] = interactive & SBC_START_STDIN ? STDIN_FILENO : -1;
-    s->stdio[1] = interactive & SBC_START_NO_STDOUT ? -1 : STDOUT_FILENO;
-    s->stdio[2] = interactive & SBC_START_NO_STDERR ? -1 : STDERR_FILENO;
+    sbc_fg_io io;
+    int out[2] = {-1, -1}, err[2] = {-1, -1};
+    foreground_io(c, s, interactive, &io, out, err);
     /* signals arriving between spawn and the wait loop are forwarded */
     sigset_t set, old;
     sbc_monitor_sigset(&set);
     sigprocmask(SIG_BLOCK, &set, &old);
     sbc_proc p;
-    if (sbc_spawn(s, &p, e) < 0) {
+    int rc = sbc_spawn(s, &p, e);
+    if (out[1] >= 0)
+        close(out[1]), close(err[1]);
+    if (rc < 0) {
         sigprocmask(SIG_SETMASK, &old, NULL);
         spawn_failed(c, s, e);
+        if (io.log >= 0)
+            close(io.log);
+        close_pair((int[]){out[0], err[0]});
         return -1;
     }
     state_running(c, &p);
     sbc_err se;
     sbc_container_save_state(c, &se);
     sbc_container_unlock(c);
+    io.ptmx = p.ptmx;
     int hms[3];
     sbc_health_sched hs;
     sbc_health_times(c->config, hms);
     sbc_health_init(&hs, root, c->id, sbc_config_dir(), hms);
-    int code = sbc_monitor_foreground(p.pid, p.pidfd, p.ptmx, interactive & SBC_START_STDIN, &hs);
+    int code = sbc_monitor_foreground(p.pid, p.pidfd, &io, &hs); /* (closes io.out, io.err) */
+    if (io.log >= 0)
+        close(io.log);
     sigprocmask(SIG_SETMASK, &old, NULL);
     sbc_monitor_args ma = monitor_args(root, c, s, &p, -1, -1);
     sbc_monitor_finish(&ma, code);
@@ -1611,13 +1652,6 @@ static _Noreturn void detached_child(const char *root, sbc_container *c, sbc_spe
     sbc_write_full(ready, "000", 3);
     sbc_monitor_args ma = monitor_args(root, c, s, &p, s->terminal ? p.ptmx : out[0], s->terminal ? -1 : err[0]);
     exec_monitor(&ma);
-}
-
-static void close_pair(int p[2])
-{
-    for (int i = 0; i < 2; i++)
-        if (p[i] >= 0)
-            close(p[i]);
 }
 
 /* Detached: a double fork; the grandchild spawns the container and

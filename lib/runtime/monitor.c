@@ -51,37 +51,57 @@ void sbc_monitor_sigset(sigset_t *set)
         sigaddset(set, sigs[i]);
 }
 
-int sbc_monitor_foreground(pid_t pid, int pidfd, int ptmx, int interactive, sbc_health_sched *hs)
+static void log_chunk(int fd, const char *stream, const char *d, size_t n);
+
+/* One read of the pipe or pty *fd: logged as stream and shown on showfd;
+ * at its end, or when showfd's reader is gone, *fd is closed and -1. */
+static void relay(int *fd, const char *stream, int showfd, int log, int own)
+{
+    char buf[8192];
+    ssize_t r = read(*fd, buf, sizeof buf);
+    if (r < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (r > 0 && log >= 0)
+        log_chunk(log, stream, buf, (size_t)r);
+    if (r > 0 && (showfd < 0 || sbc_write_full(showfd, buf, (size_t)r) == 0))
+        return;
+    if (own) /* (a pty's is the caller's; EIO: every slave fd is closed) */
+        close(*fd);
+    *fd = -1;
+}
+
+int sbc_monitor_foreground(pid_t pid, int pidfd, const sbc_fg_io *io, sbc_health_sched *hs)
 {
     sigset_t set, old;
     sbc_monitor_sigset(&set);
     sigprocmask(SIG_BLOCK, &set, &old);
     int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    void (*pipe_was)(int) = signal(SIGPIPE, SIG_IGN);
     struct termios saved;
-    int raw = 0, code = 0, done = 0;
+    int raw = 0, code = 0, done = 0, ptmx = io->ptmx, pty = ptmx, out = io->out, err = io->err;
     if (ptmx >= 0) {
         sbc_tty_copy_winsize(STDIN_FILENO, ptmx);
-        raw = interactive && sbc_tty_raw(STDIN_FILENO, &saved) == 0;
+        raw = io->interactive && sbc_tty_raw(STDIN_FILENO, &saved) == 0;
     }
-    int in_open = ptmx >= 0 && interactive, pty_open = ptmx >= 0;
+    int in_open = ptmx >= 0 && io->interactive;
     char buf[4096];
     /* A short-lived process may have ended before SIGCHLD was blocked: its
      * signal is gone, so look once now (later ones queue on the signalfd). */
     if (reap(pid, &code))
         done = 1;
-    while (!done || pty_open) {
-        struct pollfd p[4] = {{sfd, POLLIN, 0}, {pty_open ? ptmx : -1, POLLIN, 0},
-                              {in_open ? STDIN_FILENO : -1, POLLIN, 0}, {sbc_health_fd(hs), POLLIN, 0}};
-        if (done) /* the process ended: drain what the pty still holds */
+    while (!done || pty >= 0 || out >= 0 || err >= 0) {
+        struct pollfd p[6] = {{sfd, POLLIN, 0}, {pty, POLLIN, 0}, {in_open ? STDIN_FILENO : -1, POLLIN, 0},
+                              {sbc_health_fd(hs), POLLIN, 0}, {out, POLLIN, 0}, {err, POLLIN, 0}};
+        if (done) /* the process ended: drain what the pty and pipes still hold */
             p[0].fd = p[2].fd = -1;
-        int n = poll(p, 4, done ? 100 : sbc_health_wait(hs));
+        int n = poll(p, 6, done ? 100 : sbc_health_wait(hs));
         if (done)
             sbc_health_stop(hs);
         sbc_health_step(hs);
         if (n < 0 && errno != EINTR)
             break;
         if (done && n == 0)
-            break;
+            break; /* a process that escaped the pid ns keeps the pipe: stop */
         if (sfd < 0 && !done && reap(pid, &code)) {
             done = 1;
             continue;
@@ -100,13 +120,12 @@ int sbc_monitor_foreground(pid_t pid, int pidfd, int ptmx, int interactive, sbc_
             if (!done && reap(pid, &code))
                 done = 1;
         }
-        if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-            ssize_t r = read(ptmx, buf, sizeof buf);
-            if (r > 0)
-                sbc_write_full(STDOUT_FILENO, buf, (size_t)r);
-            else if (r == 0 || (errno != EINTR && errno != EAGAIN))
-                pty_open = 0; /* EIO: every slave fd is closed */
-        }
+        if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
+            relay(&pty, "stdout", STDOUT_FILENO, io->log, 0);
+        if (p[4].revents & (POLLIN | POLLHUP | POLLERR))
+            relay(&out, "stdout", io->show & 2 ? STDOUT_FILENO : -1, io->log, 1);
+        if (p[5].revents & (POLLIN | POLLHUP | POLLERR))
+            relay(&err, "stderr", io->show & 4 ? STDERR_FILENO : -1, io->log, 1);
         if (p[2].revents & (POLLIN | POLLHUP | POLLERR)) {
             ssize_t r = read(STDIN_FILENO, buf, sizeof buf);
             if (r > 0)
@@ -129,7 +148,11 @@ int sbc_monitor_foreground(pid_t pid, int pidfd, int ptmx, int interactive, sbc_
         sbc_tty_restore(STDIN_FILENO, &saved);
     if (sfd >= 0)
         close(sfd);
+    for (int i = 0; i < 2; i++)
+        if ((i ? err : out) >= 0)
+            close(i ? err : out);
     (void)pidfd;
+    signal(SIGPIPE, pipe_was);
     sigprocmask(SIG_SETMASK, &old, NULL);
     return code;
 }

@@ -17,10 +17,19 @@
 /* The signals a foreground run forwards or waits for (INT, TERM, HUP,
  * QUIT, CHLD, WINCH): blocked from before the spawn, read by a signalfd. */
 void sbc_monitor_sigset(sigset_t *set);
-/* Wait for pid; ptmx >= 0: pump stdin (when `interactive`) to it and it to
- * stdout; hs: its health checks, or NULL (stopped when it exits).  Returns
- * the Docker-style exit code. */
-int sbc_monitor_foreground(pid_t pid, int pidfd, int ptmx, int interactive, sbc_health_sched *hs);
+/* What a foreground run pumps: ptmx >= 0 (-t): stdin (when interactive)
+ * to it and it to stdout; out, err: the read ends of the container's stdout
+ * and stderr pipes (-1: the container has sbc-run's own); each chunk goes
+ * to log (the container's json-file log, -1: none) and, when show has its
+ * bit (2 stdout, 4 stderr: -a), to sbc-run's stdout or stderr.  A reader of
+ * sbc-run's output that went away closes that pipe (the container then gets
+ * SIGPIPE, as it would writing there itself). */
+typedef struct sbc_fg_io {
+    int ptmx, out, err, log, show, interactive;
+} sbc_fg_io;
+/* Wait for pid, pumping io; hs: its health checks, or NULL (stopped when it
+ * exits).  Returns the Docker-style exit code. */
+int sbc_monitor_foreground(pid_t pid, int pidfd, const sbc_fg_io *io, sbc_health_sched *hs);
 
 typedef struct sbc_monitor_args {
     const char *root, *id, *name, *dir, *cgroup, *started;

@@ -138,6 +138,24 @@ expect_rc 3 "-a STDERR" $R -a STDERR busybox sh -c "$OE"
 [ -z "$OUT" ] && [ "$ERR" = err ] && pass "  ... stderr only" || fail "-a stderr ($(_why))"
 expect_rc 3 "no -a" $R busybox sh -c "$OE"
 [ "$OUT" = out ] && [ "$ERR" = err ] && pass "  ... both streams" || fail "no -a ($(_why))"
+# a foreground container's output is logged (sbc-logs after sbc-run), and
+# without -t it sees no terminal, as Docker's; -a only hides a stream
+sbc-run --name fg1 --network none -a stdout busybox sh -c "$OE" >/dev/null 2>&1
+run sbc-logs fg1
+[ "$OUT" = out ] && [ "$ERR" = err ] && pass "sbc-logs of a foreground run: both streams, apart (-a stdout hid only the terminal's)" || fail "foreground logs ($(_why))"
+sbc-run --name fg2 --network none busybox sh -c 'echo "x\"y"; printf "no newline"' >/dev/null
+expect_out $'x"y\nno newline' "  ... quotes and a last line without newline kept" sbc-logs fg2
+sbc-rm fg1 fg2 >/dev/null
+expect_out notty "without -t the container's stdout is no terminal (sbc-run's may be)" \
+  sh -c "script -qec \"sbc-run --name fg3 --network none busybox sh -c '[ -t 1 ] && echo tty || echo notty'\" /dev/null | tr -d '\\r'"
+OUT=$(sbc-logs fg3 | tr -d '\r')
+[ "$OUT" = notty ] && pass "  ... and logged" || fail "fg3 log: $OUT"
+expect_out tty "with -t it is" sh -c "script -qec \"sbc-run --rm -t --network none busybox sh -c '[ -t 1 ] && echo tty || echo notty'\" /dev/null | tr -d '\\r'"
+sbc-rm fg3 >/dev/null
+run sh -c 'sbc-run --name fg4 --network none busybox sh -c "trap \"\" PIPE; i=0; while [ \$i -lt 100000 ]; do echo line; i=\$((i+1)); done; echo end >&2" | head -1'
+[ "$OUT" = line ] && pass "a reader that goes away: the container's writes fail (EPIPE), it goes on" || fail "closed reader ($(_why))"
+wait_for 10 sh -c "[ \"\$(sbc-inspect -f '{{.State.Status}}' fg4)\" = exited ]" && pass "  ... and ends (no hang)" || fail "fg4 still $(sbc-inspect -f '{{.State.Status}}' fg4)"
+sbc-rm -f fg4 >/dev/null
 expect_rc 125 "-a with -d refused" sbc-run -d -a stdout --network none busybox true
 expect_rc 125 "-a bogus refused" $R -a bogus busybox true
 
