@@ -955,7 +955,8 @@ int sbc_container_names(const char *root, char ***names, size_t *n, sbc_err *e)
     return rc;
 }
 
-int sbc_container_using_image(const char *root, const char *image_id, char *who, size_t n, sbc_err *e)
+int sbc_container_first(const char *root, int (*match)(const cJSON *config, const void *arg), const void *arg,
+                        char *who, size_t n, sbc_err *e)
 {
     char **ids;
     int nids, used = 0;
@@ -965,17 +966,25 @@ int sbc_container_using_image(const char *root, const char *image_id, char *who,
         sbc_container c;
         sbc_err ign = {0};
         if (!used && sbc_container_load(root, ids[i], &c, &ign) == 0) {
-            const char *iid = sbc_json_str(c.config, "ImageID");
-            if (iid && !strcmp(iid, image_id)) {
-                used = 1;
+            if ((used = match(c.config, arg)))
                 snprintf(who, n, "%s", c.id);
-            }
             sbc_container_free(&c);
         }
         free(ids[i]);
     }
     free(ids);
     return used;
+}
+
+static int has_image(const cJSON *config, const void *image_id)
+{
+    const char *iid = sbc_json_str(config, "ImageID");
+    return iid && !strcmp(iid, image_id);
+}
+
+int sbc_container_using_image(const char *root, const char *image_id, char *who, size_t n, sbc_err *e)
+{
+    return sbc_container_first(root, has_image, image_id, who, n, e);
 }
 
 /* newest first (by Created), for sbc_container_list_all */

@@ -120,6 +120,10 @@ int sbc_container_remove(const char *root, sbc_container *c, sbc_err *e);
 /* sbc-rmi: a container whose recorded ImageID is image_id: 1 (its ID into
  * who), 0 when none is, -1 + e. */
 int sbc_container_using_image(const char *root, const char *image_id, char *who, size_t n, sbc_err *e);
+/* The first container whose config.json match() takes: 1 (its ID into
+ * who), 0 when none is, -1 + e. */
+int sbc_container_first(const char *root, int (*match)(const cJSON *config, const void *arg), const void *arg,
+                        char *who, size_t n, sbc_err *e);
 /* sbc-ps: every container (all) or the running ones, loaded and refreshed,
  * newest first.  keep: NULL, or the only config fields to keep (NULL
  * ended): a listing of hundreds spares the page faults of whole configs.

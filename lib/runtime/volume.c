@@ -148,31 +148,20 @@ int sbc_volume_list(const char *root, char ***names, size_t *n, sbc_err *e)
     return rc;
 }
 
+static int mounts_volume(const cJSON *config, const void *name)
+{
+    const cJSON *m;
+    cJSON_ArrayForEach(m, sbc_json_arr(config, "Mounts")) {
+        const char *t = sbc_json_str(m, "Type"), *v = sbc_json_str(m, "Name");
+        if (t && v && !strcmp(t, "volume") && !strcmp(v, name))
+            return 1;
+    }
+    return 0;
+}
+
 int sbc_volume_users(const char *root, const char *name, char *who, size_t n, sbc_err *e)
 {
-    char **ids;
-    int nids, used = 0;
-    if (sbc_container_list(root, &ids, &nids, e) < 0)
-        return -1;
-    for (int i = 0; i < nids; i++) {
-        sbc_container c;
-        sbc_err ign = {0};
-        if (!used && sbc_container_load(root, ids[i], &c, &ign) == 0) {
-            cJSON *m;
-            cJSON_ArrayForEach(m, sbc_json_arr(c.config, "Mounts")) {
-                const char *t = sbc_json_str(m, "Type"), *v = sbc_json_str(m, "Name");
-                if (t && v && !strcmp(t, "volume") && !strcmp(v, name)) {
-                    used = 1;
-                    snprintf(who, n, "%s", c.id);
-                    break;
-                }
-            }
-            sbc_container_free(&c);
-        }
-        free(ids[i]);
-    }
-    free(ids);
-    return used;
+    return sbc_container_first(root, mounts_volume, name, who, n, e);
 }
 
 static int add_size(int dfd, const char *name, const struct stat *st, void *arg, sbc_err *e)
