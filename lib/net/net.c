@@ -17,6 +17,8 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include "base/config.h"
+#include "base/digest.h"
+#include "base/time.h"
 #include "base/io.h"
 #include "base/json.h"
 #include "net/ipam.h"
@@ -515,11 +517,31 @@ out:
     return r;
 }
 
+/* Name, Id (a built-in network's: one derived from the store and its name,
+ * stable as Docker's), Created (the time of file `made`, else of the store) */
+static void net_inspect_common(cJSON *j, const char *name, const char *id, const char *made)
+{
+    char d[SBC_DIGEST_SIZE], t[SBC_TIME_MAX] = "";
+    if (!id || !*id) {
+        char *k = sbc_xasprintf("sbc network %s %s", sbc_root_dir(), name);
+        sbc_sha256_digest(k, strlen(k), d);
+        free(k);
+        id = sbc_digest_hex(d);
+    }
+    struct stat st;
+    if (stat(made, &st) == 0 || stat(sbc_root_dir(), &st) == 0)
+        sbc_time_fmt(t, &st.st_mtim, SBC_TIME_NSEC);
+    cJSON_AddStringToObject(j, "Name", name);
+    cJSON_AddStringToObject(j, "Id", id);
+    cJSON_AddStringToObject(j, "Created", t);
+    cJSON_AddStringToObject(j, "Scope", "local");
+}
+
 cJSON *sbc_net_inspect(const char *name, sbc_err *e)
 {
     cJSON *j = cJSON_CreateObject();
     if (!strcmp(name, "host") || !strcmp(name, "none")) {
-        cJSON_AddStringToObject(j, "Name", name);
+        net_inspect_common(j, name, NULL, sbc_root_dir());
         cJSON_AddStringToObject(j, "Driver", !strcmp(name, "host") ? "host" : "null");
         return j;
     }
@@ -530,8 +552,9 @@ cJSON *sbc_net_inspect(const char *name, sbc_err *e)
         return NULL;
     }
     char a[16], sub[24], defif[16] = "";
-    cJSON_AddStringToObject(j, "Name", c.name);
-    cJSON_AddStringToObject(j, "Id", c.id);
+    char *np = sbc_xasprintf("%s/network.json", c.dir);
+    net_inspect_common(j, c.name, c.id, np);
+    free(np);
     cJSON_AddStringToObject(j, "Driver", "bridge");
     cJSON_AddItemToObject(j, "Labels", c.labels ? cJSON_Duplicate(c.labels, 1) : cJSON_CreateObject());
     cJSON_AddStringToObject(j, "Bridge", c.bridge);
