@@ -654,8 +654,12 @@ int sbc_container_refresh(sbc_container *c)
 {
     sbc_ctr_state *s = &c->state;
     for (int round = 0; round < 8; round++) {
-        if (s->status != SBC_CTR_RUNNING)
+        if (s->status != SBC_CTR_RUNNING) {
+            /* restarting is a monitor's back-off: with it gone (a reboot),
+             * nothing restarts the container until a start */
+            s->restarting &= sbc_proc_alive(s->monitor_pid, s->monitor_start);
             return 0;
+        }
         if (s->pid > 0 && sbc_proc_alive(s->pid, s->pid_start))
             return 1;
         /* the container is gone: its monitor records how (and is the only
