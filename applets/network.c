@@ -93,7 +93,7 @@ static int ls_net(net_ls *l, const char *name, sbc_err *e)
     int rc = 0;
     if (sbc_filter_match(&l->flt, net_match, j)) {
         cJSON *r = cJSON_CreateObject();
-        char t[64];
+        char t[72];
         sbc_fmt_gotime(sbc_json_str(j, "Created"), t, sizeof t);
         cJSON_AddStringToObject(r, "CreatedAt", t);
         cJSON_AddStringToObject(r, "Driver", sbc_json_str(j, "Driver"));
