@@ -57,6 +57,8 @@ BEFORE_CR=$(sbc-network ls -f name=rbnet --format '{{.ID}} {{.CreatedAt}}')
 BEFORE_IMG=$(sbc-images -q | sort); BEFORE_VOL=$(sbc-volume ls -q | sort); BEFORE_NET=$(sbc-network ls -q | sort)
 IDS=$(sbc-ps -aq --no-trunc)
 RMID=$(sbc-ps -q --no-trunc -f name=r-rm)
+SCR=$(readlink "$SBC_ROOT/containers/$RMID")
+[ -d "$SCR" ] && [[ "$SCR" == /* && "$SCR" != "$SBC_ROOT"/* ]] && pass "r-rm's state is on the scratch ($SCR)" || fail "r-rm's scratch '$SCR'"
 # what the containers hold outside the store: the veths, the cgroups
 VETHS=$(for n in bridge rbnet; do sbc-network inspect "$n" | python3 -c 'import json,sys; [print(c["Veth"]) for c in json.load(sys.stdin)[0]["Containers"]]'; done)
 cgdirs() { for id in $IDS; do ls -d /sys/fs/cgroup/*/sbc/"$id" 2>/dev/null; done; }
@@ -101,7 +103,7 @@ for id in $IDS; do
 done
 ip link del "$BR" 2>/dev/null; ip link del "$NBR" 2>/dev/null
 nft delete table ip "sbc-$BR" 2>/dev/null; nft delete table ip "sbc-$NBR" 2>/dev/null
-[ -n "$RMID" ] && rm -rf "$(readlink "$SBC_ROOT/containers/$RMID")"
+[ -n "$RMID" ] && rm -rf "$SCR"
 vgone() { for v in $VETHS; do [ ! -e "/sys/class/net/$v" ] || return 1; done; }
 wait_for 10 vgone
 if [ -z "$(cgdirs)" ] && ! ip link show "$BR" >/dev/null 2>&1 && ! ip link show "$NBR" >/dev/null 2>&1 &&
@@ -174,6 +176,9 @@ expect_out "$BEFORE_CR" "rbnet keeps its ID and creation time (its bridge made a
 VETHS=$(for n in bridge rbnet; do sbc-network inspect "$n" | python3 -c 'import json,sys; [print(c["Veth"]) for c in json.load(sys.stdin)[0]["Containers"]]'; done)
 IDS=$(sbc-ps -aq --no-trunc)
 if [ "$(echo "$VETHS" | grep -c .)" = 4 ] && ! vgone; then pass "after the start: 4 veths there"; else fail "veths after start: $(echo $VETHS)"; fi
+# sbc mounts in the containers' namespaces only: seen in their processes' tables
+store_mounts() { grep -ls -- "$SBC_ROOT" /proc/[0-9]*/mountinfo 2>/dev/null | wc -l; }
+[ "$(store_mounts)" -gt 0 ] && pass "the running containers' mount tables name the store" || fail "no mount of the store seen"
 for c in $IDS; do sbc-rm -f "$c" >/dev/null; done
 expect_rc 0 "rm rbnet" sbc-network rm rbnet
 expect_rc 0 "rm the bridge network" sbc-network rm -f bridge
@@ -183,8 +188,8 @@ check "no bridge $NBR left" sh -c "! ip link show $NBR"
 check "no nf_tables table of the store left" sh -c "! nft list tables | grep -Eq 'sbc-($BR|$NBR)\$'"
 check "no cgroup of its containers left" test -z "$(cgdirs)"
 check "no veth left" vgone
-check "no mount of the store or its scratch left" sh -c "! grep -Eq '$SBC_ROOT|/dev/shm/sbc/($(echo $IDS $RMID | tr ' ' '|'))' /proc/self/mountinfo"
-check "no scratch dir left" sh -c "! ls -d /dev/shm/sbc/$RMID $(for i in $IDS; do printf '/dev/shm/sbc/%s ' "$i"; done) 2>/dev/null | grep -q ."
+check "no mount of the store left in any process" test "$(store_mounts)" = 0
+check "no scratch dir left" test ! -e "$SCR"
 run sbc-ps -a -q
 [ -z "$OUT" ] && pass "ps -a: empty" || fail "ps -a after rm ($(_why))"
 check "no container record or name left in the store" test -z "$(ls -A "$SBC_ROOT/containers" "$SBC_ROOT/containers/.names" | grep -v -e '^\.names$' -e ':$' -e '^$')"
