@@ -167,9 +167,10 @@ static void ps_table(const sbc_container *ct, const cJSON *row, int notrunc)
         snprintf(q, sizeof q, "\"%s\"", cmd);
     const char *image = sbc_json_str(row, "Image");
     const char *size = sbc_json_str(row, "Size");
-    printf("%s%s   %-20s %-22s %-15s %-25s %-20s %-20s%s\n", sbc_json_str(row, "ID"), "", image ? image : "", q,
-           sbc_json_str(row, "RunningFor"), sbc_json_str(row, "Status"), sbc_json_str(row, "Ports"),
-           sbc_container_name(ct), strcmp(size, "N/A") ? size : "");
+    int sz = strcmp(size, "N/A") != 0; /* -s: a SIZE column after NAMES */
+    printf("%s%s   %-20s %-22s %-15s %-25s %-20s %-*s%s\n", sbc_json_str(row, "ID"), "", image ? image : "", q,
+           sbc_json_str(row, "RunningFor"), sbc_json_str(row, "Status"), sbc_json_str(row, "Ports"), sz ? 20 : 0,
+           sbc_container_name(ct), sz ? size : "");
 }
 
 int ps_main(int argc, char **argv)
@@ -221,8 +222,8 @@ int ps_main(int argc, char **argv)
     time_t now = time(NULL);
     int idw = notrunc ? SBC_HEX_LEN : 12;
     if (!quiet && !format)
-        printf("%-12s   %-20s %-22s %-15s %-25s %-20s %-20s%s\n", "CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
-               "STATUS", "PORTS", "NAMES", size ? "SIZE" : "");
+        printf("%-12s   %-20s %-22s %-15s %-25s %-20s %-*s%s\n", "CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
+               "STATUS", "PORTS", size ? 20 : 0, "NAMES", size ? "SIZE" : "");
     for (int i = 0; i < n && rc == 0; i++) {
         sbc_container *ct = &cs[i];
         if (!sbc_filter_match(&flt, ps_match, ct))
