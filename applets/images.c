@@ -94,7 +94,7 @@ int images_main(int argc, char **argv)
     while ((c = sbc_opt_next(&o, opts))) {
         switch (c) {
         case O_DIGESTS: digests = sbc_opt_bool(&o); break;
-        case O_FORMAT: format = o.arg; break;
+        case O_FORMAT: format = sbc_fmt_arg(o.arg); break;
         case O_FILTER: sbc_filter_add(&flt, o.arg, images_filter_keys); break;
         case O_NOTRUNC: notrunc = sbc_opt_bool(&o); break;
         case O_QUIET: quiet = sbc_opt_bool(&o); break;

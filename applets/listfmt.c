@@ -3,9 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "listfmt.h"
 #include "base/io.h"
+#include "base/time.h"
 #include "opt.h"
 
 void sbc_fmt_init(sbc_fmt *f, const char *arg, const char *const *titles)
@@ -38,7 +40,18 @@ int sbc_fmt_row(sbc_fmt *f, const cJSON *row, sbc_err *e)
     return 0;
 }
 
+const char *sbc_fmt_arg(const char *arg)
+{
+    return !strcmp(arg, "table") ? NULL : !strcmp(arg, "{{json .}}") ? "json" : arg;
+}
+
 void sbc_fmt_end(sbc_fmt *f)
+{
+    sbc_fmt_flush(f);
+    sbc_fmt_free(f);
+}
+
+void sbc_fmt_flush(sbc_fmt *f)
 {
     if (f->t && sbc_tmpl_table(f->t)) {
         sbc_buf all = {0};
@@ -52,7 +65,7 @@ void sbc_fmt_end(sbc_fmt *f)
     } else if (f->out.len) {
         fwrite(f->out.data, 1, f->out.len, stdout);
     }
-    sbc_fmt_free(f);
+    f->out.len = 0;
 }
 
 void sbc_fmt_free(sbc_fmt *f)
@@ -131,4 +144,30 @@ int sbc_filter_label(const cJSON *labels, const char *val)
     const cJSON *l = cJSON_GetObjectItemCaseSensitive(labels, k);
     free(k);
     return l && (!eq || (cJSON_IsString(l) && !strcmp(l->valuestring, eq + 1)));
+}
+
+void sbc_fmt_labels(cJSON *row, const cJSON *labels)
+{
+    sbc_buf b = {0};
+    const cJSON *it;
+    cJSON_ArrayForEach(it, labels) if (cJSON_IsString(it))
+        sbc_buf_printf(&b, "%s%s=%s", b.len ? "," : "", it->string, it->valuestring);
+    cJSON_AddStringToObject(row, "Labels", b.len ? b.data : "");
+    sbc_buf_free(&b);
+}
+
+void sbc_fmt_gotime(const char *rfc3339, char *out, size_t n)
+{
+    struct timespec t;
+    struct tm tm;
+    char ns[12] = "";
+    sbc_time_parse(rfc3339, &t);
+    gmtime_r(&t.tv_sec, &tm);
+    if (t.tv_nsec) {
+        snprintf(ns, sizeof ns, ".%09ld", t.tv_nsec);
+        for (size_t l = strlen(ns); ns[l - 1] == '0'; l--)
+            ns[l - 1] = 0;
+    }
+    snprintf(out, n, "%04d-%02d-%02d %02d:%02d:%02d%s +0000 UTC", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec, ns);
 }

@@ -26,8 +26,13 @@ typedef struct sbc_fmt {
 void sbc_fmt_init(sbc_fmt *f, const char *arg, const char *const *titles);
 /* Render one row (json or template); -1 + e on a template error. */
 int sbc_fmt_row(sbc_fmt *f, const cJSON *row, sbc_err *e);
+/* --format's argument: "table" alone is the default listing (NULL),
+ * "{{json .}}" is "json" */
+const char *sbc_fmt_arg(const char *arg);
 /* Print what was rendered (header and alignment for tables), free f. */
 void sbc_fmt_end(sbc_fmt *f);
+/* The same, keeping f for more rows (a table gets its header again) */
+void sbc_fmt_flush(sbc_fmt *f);
 void sbc_fmt_free(sbc_fmt *f);
 
 typedef struct sbc_filters {
@@ -46,6 +51,11 @@ int sbc_filter_match(const sbc_filters *f, sbc_filter_fn m, void *ctx);
 /* the first value of key, or NULL */
 const char *sbc_filter_get(const sbc_filters *f, const char *key);
 void sbc_filters_free(sbc_filters *f);
+
+/* row's "Labels": "k=v,k2=v2" of an object of strings, as Docker's rows */
+void sbc_fmt_labels(cJSON *row, const cJSON *labels);
+/* an RFC 3339 time as Go's time.String(): "2024-01-02 03:04:05.5 +0000 UTC" */
+void sbc_fmt_gotime(const char *rfc3339, char *out, size_t n);
 
 /* label=KEY or label=KEY=VALUE against an object of labels */
 int sbc_filter_label(const cJSON *labels, const char *val);

@@ -7,6 +7,7 @@
 #include "net/ipam.h"
 #include "base/json.h"
 #include "net/net.h"
+#include "listfmt.h"
 #include "opt.h"
 #include "base/config.h"
 #include "runtime/container.h"
@@ -25,7 +26,7 @@ const char network_usage[] =
     "  connect [--alias A] NAME CONTAINER\n"
     "                     attach a running container to a user network too\n"
     "  disconnect NAME CONTAINER  detach it again\n"
-    "  ls                 list networks\n"
+    "  ls                 list networks (NAME DRIVER BRIDGE SUBNET GATEWAY)\n"
     "  inspect [NAME...]  show networks as JSON (default: bridge), with the\n"
     "                     egress interface and the containers' addresses\n"
     "  rm NAME...         remove networks: bridge, nf_tables table, leases\n"
@@ -39,66 +40,109 @@ const char network_usage[] =
     "      --label K=V    create: a label (repeatable)\n"
     "      --alias A      connect: another name there (repeatable)\n"
     "  -f, --force        rm: even with containers attached\n"
-    "      --format json  ls: one JSON object per line\n"
+    "  -f, --filter KEY=VALUE  ls: name=, id= (substrings), driver=,\n"
+    "                     label=KEY[=VALUE], type=custom|builtin,\n"
+    "                     dangling=true|false (no container attached, not\n"
+    "                     built in); the same key ORs, different keys AND\n"
+    "      --format FORMAT  ls: json (one JSON object per line) or a Go\n"
+    "                     template: {{.ID}} {{.Name}} {{.Driver}} {{.Scope}}\n"
+    "                     {{.IPv6}} {{.Internal}} {{.Labels}} {{.Label \"k\"}}\n"
+    "                     {{.CreatedAt}} {{.Bridge}} {{.Subnet}} {{.Gateway}};\n"
+    "                     'table ...' adds a header\n"
+    "      --no-trunc     ls: full IDs\n"
     "  -q, --quiet        ls: names only; prune: print nothing\n";
 
-/* ls: one row (s: name, driver, bridge, subnet, gateway, id) */
-static void ls_row(const char *const s[6], int json, int quiet)
+static const char *const net_titles[] = {"ID", "NETWORK ID", "Name", "NAME", "Driver", "DRIVER", "Scope", "SCOPE",
+                                         "IPv6", "IPV6", "Internal", "INTERNAL", "Labels", "LABELS", "CreatedAt",
+                                         "CREATED AT", "Bridge", "BRIDGE", "Subnet", "SUBNET", "Gateway", "GATEWAY", NULL};
+static const char *const net_filter_keys[] = {"name", "id", "driver", "label", "type", "dangling", NULL};
+
+typedef struct net_ls {
+    int quiet, notrunc;
+    sbc_filters flt;
+    sbc_fmt fm;
+} net_ls;
+
+/* a filter on the inspect object j */
+static int net_match(const char *key, const char *val, void *ctx)
 {
-    if (quiet) {
-        puts(s[0]);
-    } else if (json) {
-        cJSON *j = cJSON_CreateObject();
-        static const char *const keys[] = {"Name", "Driver", "Bridge", "Subnet", "Gateway", "Id"};
-        for (int k = 0; k < 6; k++)
-            cJSON_AddStringToObject(j, keys[k], strcmp(s[k], "-") ? s[k] : "");
-        char *t = cJSON_PrintUnformatted(j);
-        puts(t);
-        free(t);
-        cJSON_Delete(j);
-    } else {
-        printf("%-12s %-8s %-16s %-18s %s\n", s[0], s[1], s[2], s[3], s[4]);
-    }
+    const cJSON *j = ctx;
+    const char *name = sbc_json_str(j, "Name");
+    int builtin = !strcmp(name, "bridge") || !strcmp(name, "host") || !strcmp(name, "none");
+    if (!strcmp(key, "name") || !strcmp(key, "id") || !strcmp(key, "driver"))
+        return strstr(sbc_json_str(j, key[0] == 'n' ? "Name" : key[0] == 'i' ? "Id" : "Driver"), val) != NULL;
+    if (!strcmp(key, "label"))
+        return sbc_filter_label(sbc_json_obj(j, "Labels"), val);
+    if (!strcmp(key, "type"))
+        return builtin == !strcmp(val, "builtin");
+    int used = 0; /* dangling: no container attached, not built in */
+    const cJSON *c;
+    cJSON_ArrayForEach(c, sbc_json_arr(j, "Containers")) used |= cJSON_IsTrue(cJSON_GetObjectItem(c, "Live"));
+    return (!builtin && !used) == (!strcmp(val, "true") || !strcmp(val, "1"));
 }
 
-/* ls: the row of a bridge network (NULL: the default) */
-static int ls_net(const char *name, int json, int quiet, sbc_err *e)
+/* ls: the row of network name (Docker's, and sbc's Bridge, Subnet,
+ * Gateway) */
+static int ls_net(net_ls *l, const char *name, sbc_err *e)
 {
-    sbc_netconf nc;
-    if (sbc_net_load(&nc, name, 0, e) < 0) {
-        sbc_net_config_free(&nc);
-        return -1;
+    cJSON *j = sbc_net_inspect(name, e);
+    if (!j && strcmp(name, SBC_NET_DEFAULT))
+        sbc_err_clear(e); /* a user network removed meanwhile */
+    if (!j)
+        return e->code ? -1 : 0;
+    int rc = 0;
+    if (sbc_filter_match(&l->flt, net_match, j)) {
+        cJSON *r = cJSON_CreateObject();
+        char t[72];
+        sbc_fmt_gotime(sbc_json_str(j, "Created"), t, sizeof t);
+        cJSON_AddStringToObject(r, "CreatedAt", t);
+        cJSON_AddStringToObject(r, "Driver", sbc_json_str(j, "Driver"));
+        snprintf(t, sizeof t, "%.*s", l->notrunc ? 64 : 12, sbc_json_str(j, "Id"));
+        cJSON_AddStringToObject(r, "ID", t);
+        cJSON_AddStringToObject(r, "IPv6", "false");
+        cJSON_AddStringToObject(r, "Internal", "false");
+        sbc_fmt_labels(r, sbc_json_obj(j, "Labels"));
+        cJSON_AddStringToObject(r, "Name", name);
+        cJSON_AddStringToObject(r, "Scope", "local");
+        static const char *const extra[] = {"Bridge", "Subnet", "Gateway"};
+        for (int k = 0; k < 3; k++)
+            cJSON_AddStringToObject(r, extra[k], sbc_json_str(j, extra[k]) ? sbc_json_str(j, extra[k]) : "");
+        if (l->quiet)
+            puts(name);
+        else if (l->fm.json || l->fm.t)
+            rc = sbc_fmt_row(&l->fm, r, e);
+        else
+            printf("%-12s %-8s %-16s %-18s %s\n", name, sbc_json_str(r, "Driver"), sbc_json_str(r, "Bridge")[0] ? sbc_json_str(r, "Bridge") : "-",
+                   sbc_json_str(r, "Subnet")[0] ? sbc_json_str(r, "Subnet") : "-", sbc_json_str(r, "Gateway")[0] ? sbc_json_str(r, "Gateway") : "-");
+        cJSON_Delete(r);
     }
-    char sub[24] = "-", gw[16] = "-";
-    if (nc.subnet.len) {
-        char a[16];
-        snprintf(sub, sizeof sub, "%s/%d", sbc_ip_fmt(nc.subnet.addr, a), nc.subnet.len);
-        sbc_ip_fmt(nc.gateway, gw);
-    }
-    const char *row[6] = {nc.name, "bridge", nc.bridge, sub, gw, nc.id[0] ? nc.id : "-"};
-    ls_row(row, json, quiet);
-    sbc_net_config_free(&nc);
-    return 0;
+    cJSON_Delete(j);
+    return rc;
 }
 
-static int ls(int json, int quiet, sbc_err *e)
+static int ls(net_ls *l, sbc_err *e)
 {
-    if (!json && !quiet)
+    for (int i = 0; i < l->flt.n; i++) {
+        const char *k = l->flt.key[i], *v = l->flt.val[i];
+        if ((!strcmp(k, "type") && strcmp(v, "custom") && strcmp(v, "builtin")) ||
+            (!strcmp(k, "dangling") && strcmp(v, "true") && strcmp(v, "false") && strcmp(v, "1") && strcmp(v, "0")))
+            sbc_filter_invalid(k, (int)strlen(k), v);
+    }
+    if (!l->quiet && !l->fm.json && !l->fm.t)
         printf("%-12s %-8s %-16s %-18s %s\n", "NAME", "DRIVER", "BRIDGE", "SUBNET", "GATEWAY");
-    if (ls_net(NULL, json, quiet, e) < 0)
-        return -1;
     char **names;
     size_t n;
     sbc_net_user_names(&names, &n);
-    for (size_t i = 0; i < n; i++) {
-        sbc_err e2 = {0};
-        ls_net(names[i], json, quiet, &e2);
-    }
+    int rc = ls_net(l, SBC_NET_DEFAULT, e);
+    for (size_t i = 0; rc == 0 && i <= n + 1; i++)
+        rc = ls_net(l, i < n ? names[i] : i == n ? "host" : "none", e);
     sbc_names_free(names, n);
-    static const char *const fixed[2][6] = {{"host", "host", "-", "-", "-", "-"}, {"none", "null", "-", "-", "-", "-"}};
-    for (int i = 0; i < 2; i++)
-        ls_row(fixed[i], json, quiet);
-    return 0;
+    if (rc < 0)
+        sbc_fmt_free(&l->fm);
+    else
+        sbc_fmt_end(&l->fm);
+    sbc_filters_free(&l->flt);
+    return rc;
 }
 
 /* connect/disconnect NET CONTAINER (aliases: connect's, or NULL) */
@@ -131,8 +175,9 @@ static void report(void *arg, const char *what)
 
 int network_main(int argc, char **argv)
 {
-    enum { O_FORCE = 'f', O_QUIET = 'q', O_DRIVER = 'd', O_FORMAT = 256, O_SUBNET, O_GATEWAY, O_LABEL, O_ALIAS };
-    static const sbc_option opts[] = {
+    enum { O_FORCE = 'f', O_QUIET = 'q', O_DRIVER = 'd', O_FORMAT = 256, O_SUBNET, O_GATEWAY, O_LABEL, O_ALIAS,
+           O_FILTER, O_NOTRUNC };
+    sbc_option opts[] = {
         {"force", 'f', SBC_OPT_NOARG, O_FORCE},
         {"driver", 'd', SBC_OPT_ARG, O_DRIVER},
         {"subnet", 0, SBC_OPT_ARG, O_SUBNET},
@@ -141,9 +186,15 @@ int network_main(int argc, char **argv)
         {"alias", 0, SBC_OPT_ARG, O_ALIAS},
         {"quiet", 'q', SBC_OPT_NOARG, O_QUIET},
         {"format", 0, SBC_OPT_ARG, O_FORMAT},
+        {"filter", 0, SBC_OPT_ARG, O_FILTER},
+        {"no-trunc", 0, SBC_OPT_NOARG, O_NOTRUNC},
         {0},
     };
-    int force = 0, json = 0, quiet = 0, c;
+    if (argc > 1 && (!strcmp(argv[1], "ls") || !strcmp(argv[1], "list")))
+        opts[0].shrt = 0, opts[8].shrt = 'f'; /* ls -f is --filter, as Docker's */
+    net_ls l = {0};
+    const char *format = NULL;
+    int force = 0, c;
     const char *subnet = NULL, *gateway = NULL;
     cJSON *labels = NULL, *aliases = NULL;
     sbc_opts o;
@@ -151,7 +202,9 @@ int network_main(int argc, char **argv)
     while ((c = sbc_opt_next(&o, opts))) {
         switch (c) {
         case O_FORCE: force = sbc_opt_bool(&o); break;
-        case O_QUIET: quiet = sbc_opt_bool(&o); break;
+        case O_QUIET: l.quiet = sbc_opt_bool(&o); break;
+        case O_FILTER: sbc_filter_add(&l.flt, o.arg, net_filter_keys); break;
+        case O_NOTRUNC: l.notrunc = sbc_opt_bool(&o); break;
         case O_DRIVER:
             if (strcmp(o.arg, "bridge"))
                 sbc_usage_error("--driver %s: only \"bridge\" is supported", o.arg);
@@ -173,11 +226,7 @@ int network_main(int argc, char **argv)
             free(k);
             break;
         }
-        case O_FORMAT:
-            if (strcmp(o.arg, "json"))
-                sbc_usage_error("--format: only \"json\" is supported");
-            json = 1;
-            break;
+        case O_FORMAT: format = sbc_fmt_arg(o.arg); break;
         }
     }
     sbc_opt_operands(&o, 1, -1);
@@ -203,7 +252,8 @@ int network_main(int argc, char **argv)
     cJSON_Delete(aliases);
     if (!strcmp(cmd, "ls") || !strcmp(cmd, "list")) {
         sbc_opt_operands(&o, 1, 1);
-        return ls(json, quiet, &e) < 0 ? sbc_err_print(&e) : 0;
+        sbc_fmt_init(&l.fm, l.quiet ? NULL : format, net_titles);
+        return ls(&l, &e) < 0 ? sbc_err_print(&e) : 0;
     }
     if (!strcmp(cmd, "inspect")) {
         cJSON *arr = cJSON_CreateArray();
@@ -233,7 +283,7 @@ int network_main(int argc, char **argv)
     }
     if (!strcmp(cmd, "prune")) {
         sbc_opt_operands(&o, 1, 1);
-        if (sbc_net_prune(quiet ? NULL : report, stdout, &e) < 0)
+        if (sbc_net_prune(l.quiet ? NULL : report, stdout, &e) < 0)
             return sbc_err_print(&e);
         return 0;
     }

@@ -8,6 +8,7 @@
 #include "runtime/container.h"
 #include "runtime/health.h"
 #include "runtime/lifecycle.h"
+#include "runtime/prune.h"
 #include "base/digest.h"
 #include "base/io.h"
 #include "base/json.h"
@@ -18,13 +19,16 @@
 #include "image/store.h"
 
 const char ps_usage[] =
-    "Usage: sbc-ps [-a] [-q] [--no-trunc] [-f KEY=VALUE]... [--format FORMAT]\n"
+    "Usage: sbc-ps [-a] [-q] [-s] [--no-trunc] [-f KEY=VALUE]... [--format FORMAT]\n"
     "\n"
     "List running containers (-a: all).\n"
     "\n"
     "Options:\n"
     "  -a, --all           show all containers, not only running ones\n"
     "  -q, --quiet         only IDs\n"
+    "  -s, --size          the SIZE column: the bytes the container wrote (its\n"
+    "                      files) and with its image's (\"2B (virtual 1.2MB)\");\n"
+    "                      implied by a --format naming .Size\n"
     "      --no-trunc      full IDs and commands\n"
     "  -f, --filter KEY=VALUE  only the containers that match: name= (a\n"
     "                      substring of the name), id= (a prefix), status=\n"
@@ -36,8 +40,9 @@ const char ps_usage[] =
     "                      {{.ID}} {{.Image}} {{.Command}} {{.CreatedAt}}\n"
     "                      {{.RunningFor}} {{.Ports}} {{.Status}} {{.Names}}\n"
     "                      {{.Labels}} {{.Mounts}} {{.Networks}} {{.State}}\n"
-    "                      {{.Size}} (N/A), {{json .X}}, {{index .Labels \"k\"}},\n"
-    "                      {{if}}/{{range}}; 'table ...' adds a header\n";
+    "                      {{.Size}}, {{json .X}}, {{index .Labels \"k\"}},\n"
+    "                      {{.Label \"k\"}}, {{if}}/{{range}}; 'table ...' adds\n"
+    "                      a header\n";
 
 /* "3 minutes" from the state's time until now (one that does not parse
  * counts from 1970, as it always did) */
@@ -82,16 +87,8 @@ static const char *const ps_titles[] = {
     "RunningFor", "CREATED", "Ports", "PORTS", "Status", "STATUS", "Names", "NAMES", "Labels", "LABELS",
     "Mounts", "MOUNTS", "Networks", "NETWORKS", "State", "STATE", "Size", "SIZE", NULL};
 
-/* "k=v,k2=v2" of an object of strings (Docker's ps Labels) */
-static void join_labels(const cJSON *l, sbc_buf *b)
-{
-    const cJSON *it;
-    cJSON_ArrayForEach(it, l) if (cJSON_IsString(it))
-        sbc_buf_printf(b, "%s%s=%s", b->len ? "," : "", it->string, it->valuestring);
-}
-
 /* Docker's ps row for ct (the listing's JSON, and what templates see) */
-static cJSON *ps_row(const sbc_container *ct, time_t now, int idw, const char *ports)
+static cJSON *ps_row(const sbc_container *ct, time_t now, int idw, const char *ports, const char *size)
 {
     char status[96], cmd[4096], created[64], d[64], idb[SBC_HEX_SIZE];
     status_text(ct, now, status, sizeof status);
@@ -113,10 +110,8 @@ static cJSON *ps_row(const sbc_container *ct, time_t now, int idw, const char *p
     cJSON_AddStringToObject(j, "Status", status);
     cJSON_AddStringToObject(j, "Ports", ports);
     cJSON_AddStringToObject(j, "Names", sbc_container_name(ct));
+    sbc_fmt_labels(j, sbc_json_obj(sbc_json_obj(ct->config, "Config"), "Labels"));
     sbc_buf b = {0};
-    join_labels(sbc_json_obj(sbc_json_obj(ct->config, "Config"), "Labels"), &b);
-    cJSON_AddStringToObject(j, "Labels", b.data ? b.data : "");
-    b.len = 0;
     const cJSON *m;
     cJSON_ArrayForEach(m, sbc_json_arr(ct->config, "Mounts")) if (sbc_json_str(m, "Source"))
         sbc_buf_printf(&b, "%s%s", b.len ? "," : "", sbc_json_str(m, "Source"));
@@ -124,7 +119,7 @@ static cJSON *ps_row(const sbc_container *ct, time_t now, int idw, const char *p
     sbc_buf_free(&b);
     const char *net = sbc_json_str(sbc_json_obj(ct->config, "HostConfig"), "NetworkMode");
     cJSON_AddStringToObject(j, "Networks", net ? net : "");
-    cJSON_AddStringToObject(j, "Size", "N/A");
+    cJSON_AddStringToObject(j, "Size", size);
     return j;
 }
 
@@ -177,9 +172,11 @@ static void ps_table(const sbc_container *ct, const cJSON *row, int notrunc)
     else
         snprintf(q, sizeof q, "\"%s\"", cmd);
     const char *image = sbc_json_str(row, "Image");
-    printf("%s%s   %-20s %-22s %-15s %-25s %-20s %s\n", sbc_json_str(row, "ID"), "", image ? image : "", q,
-           sbc_json_str(row, "RunningFor"), sbc_json_str(row, "Status"), sbc_json_str(row, "Ports"),
-           sbc_container_name(ct));
+    const char *size = sbc_json_str(row, "Size");
+    int sz = strcmp(size, "N/A") != 0; /* -s: a SIZE column after NAMES */
+    printf("%s%s   %-20s %-22s %-15s %-25s %-20s %-*s%s\n", sbc_json_str(row, "ID"), "", image ? image : "", q,
+           sbc_json_str(row, "RunningFor"), sbc_json_str(row, "Status"), sbc_json_str(row, "Ports"), sz ? 20 : 0,
+           sbc_container_name(ct), sz ? size : "");
 }
 
 int ps_main(int argc, char **argv)
@@ -188,9 +185,9 @@ int ps_main(int argc, char **argv)
     static const sbc_option opts[] = {
         {"all", 'a', SBC_OPT_NOARG, 'a'}, {"quiet", 'q', SBC_OPT_NOARG, 'q'},
         {"no-trunc", 0, SBC_OPT_NOARG, O_NOTRUNC}, {"format", 0, SBC_OPT_ARG, O_FORMAT},
-        {"filter", 'f', SBC_OPT_ARG, O_FILTER}, {0}};
+        {"filter", 'f', SBC_OPT_ARG, O_FILTER}, {"size", 's', SBC_OPT_NOARG, 's'}, {0}};
     sbc_opts o;
-    int c, all = 0, quiet = 0, notrunc = 0;
+    int c, all = 0, quiet = 0, notrunc = 0, size = 0;
     const char *format = NULL;
     sbc_filters flt = {0};
     sbc_opts_init(&o, argc, argv, 1);
@@ -198,8 +195,9 @@ int ps_main(int argc, char **argv)
         switch (c) {
         case 'a': all = sbc_opt_bool(&o); break;
         case 'q': quiet = sbc_opt_bool(&o); break;
+        case 's': size = sbc_opt_bool(&o); break;
         case O_NOTRUNC: notrunc = sbc_opt_bool(&o); break;
-        case O_FORMAT: format = !strcmp(o.arg, "{{json .}}") ? "json" : o.arg; break;
+        case O_FORMAT: format = sbc_fmt_arg(o.arg); break;
         case O_FILTER: sbc_filter_add(&flt, o.arg, ps_filter_keys); break;
         }
     }
@@ -226,14 +224,14 @@ int ps_main(int argc, char **argv)
                                        "HostConfig", "Mounts", NULL};
     sbc_container *cs;
     int n, rc = sbc_container_list_all(st.root, all, keep, &cs, &n, &e);
-    sbc_store_close(&st);
     if (rc < 0)
         return sbc_err_print(&e);
+    size |= format && strstr(format, ".Size"); /* as Docker's CLI */
     time_t now = time(NULL);
     int idw = notrunc ? SBC_HEX_LEN : 12;
     if (!quiet && !format)
-        printf("%-12s   %-20s %-22s %-15s %-25s %-20s %s\n", "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS",
-               "PORTS", "NAMES");
+        printf("%-12s   %-20s %-22s %-15s %-25s %-20s %-*s%s\n", "CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
+               "STATUS", "PORTS", size ? 20 : 0, "NAMES", size ? "SIZE" : "");
     for (int i = 0; i < n && rc == 0; i++) {
         sbc_container *ct = &cs[i];
         if (!sbc_filter_match(&flt, ps_match, ct))
@@ -244,7 +242,14 @@ int ps_main(int argc, char **argv)
         }
         /* a stopped container's network is released: no ports, as Docker */
         char *ports = ct->state.status == SBC_CTR_RUNNING ? sbc_net_ports_string(ct->dir) : sbc_xstrdup("");
-        cJSON *row = ps_row(ct, now, idw, ports);
+        char sz[64] = "N/A", rw[16], vi[16];
+        if (size) {
+            long long r, v;
+            sbc_container_sizes(&st, ct, &r, &v);
+            sbc_human_size(r, rw, sizeof rw), sbc_human_size(v, vi, sizeof vi);
+            snprintf(sz, sizeof sz, "%s (virtual %s)", rw, vi);
+        }
+        cJSON *row = ps_row(ct, now, idw, ports, sz);
         if (format)
             rc = sbc_fmt_row(&fm, row, &e);
         else
@@ -253,6 +258,7 @@ int ps_main(int argc, char **argv)
         free(ports);
     }
     sbc_containers_free(cs, n);
+    sbc_store_close(&st);
     sbc_filters_free(&flt);
     if (rc < 0) {
         sbc_fmt_free(&fm);

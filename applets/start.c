@@ -48,6 +48,7 @@ static int all_restart(void)
     sbc_err e = {0};
     sbc_container *cs = NULL;
     int n = 0, rc = 0;
+    sbc_container_sweep(sbc_root_dir());
     if (sbc_container_list_all(sbc_root_dir(), 1, NULL, &cs, &n, &e) < 0)
         return sbc_err_print(&e);
     char **refs = sbc_xcalloc((size_t)n + 1, sizeof *refs);

@@ -8,12 +8,13 @@
 #include "applets.h"
 #include "base/json.h"
 #include "image/store.h"
+#include "listfmt.h"
 #include "opt.h"
 #include "runtime/container.h"
 #include "runtime/stats.h"
 
 const char stats_usage[] =
-    "Usage: sbc-stats [--no-stream] [--format json] [CONTAINER...]\n"
+    "Usage: sbc-stats [--no-stream] [--format FORMAT] [CONTAINER...]\n"
     "\n"
     "Resource use of containers (default: the running ones): CPU % (Docker's:\n"
     "the container's CPU time against the host's over one second, times the\n"
@@ -27,7 +28,11 @@ const char stats_usage[] =
     "  -a, --all           all containers, not only running ones\n"
     "      --no-stream     one snapshot, then exit\n"
     "      --no-trunc      full IDs\n"
-    "      --format json   one JSON object per line (Docker's keys)\n";
+    "      --format FORMAT json: one JSON object per line (Docker's keys); else\n"
+    "                      a Go template: {{.Container}} (as named, else the\n"
+    "                      ID) {{.Name}} {{.ID}} {{.CPUPerc}} {{.MemUsage}}\n"
+    "                      {{.MemPerc}} {{.NetIO}} {{.BlockIO}} {{.PIDs}};\n"
+    "                      'table ...' adds a header\n";
 
 /* "%.4g" with a unit of base k: Docker's BytesSize (1024, MiB) and
  * HumanSize (1000, MB) */
@@ -51,37 +56,32 @@ static void dec(long long v, char *out, size_t n)
     size_text((double)v, 1000, u, out, n);
 }
 
-static void show(sbc_container *c, const sbc_ctr_stats *a, const sbc_ctr_stats *b, int json, int idw)
+static const char *const stats_titles[] = {"Container", "CONTAINER", "Name", "NAME", "ID", "CONTAINER ID",
+                                           "CPUPerc", "CPU %", "MemUsage", "MEM USAGE / LIMIT", "MemPerc", "MEM %",
+                                           "NetIO", "NET I/O", "BlockIO", "BLOCK I/O", "PIDs", "PIDS", NULL};
+
+/* Docker's row (the keys of its --format json, sorted) */
+static cJSON *stats_row(sbc_container *c, const sbc_ctr_stats *a, const sbc_ctr_stats *b, int idw, const char *ref)
 {
-    char cpu[16], memp[16], mu[32], ml[32], mem[72], r[32], w[32], net[72], blk[72], pids[24], id[72];
-    snprintf(cpu, sizeof cpu, "%.2f%%", sbc_stats_cpu_percent(a, b));
-    snprintf(memp, sizeof memp, "%.2f%%", b->mem_limit > 0 ? (double)b->mem / (double)b->mem_limit * 100 : 0.0);
-    bin(b->mem, mu, sizeof mu), bin(b->mem_limit, ml, sizeof ml);
-    snprintf(mem, sizeof mem, "%s / %s", mu, ml);
-    dec(b->net_rx, r, sizeof r), dec(b->net_tx, w, sizeof w);
-    snprintf(net, sizeof net, "%s / %s", r, w);
-    dec(b->blk_read, r, sizeof r), dec(b->blk_write, w, sizeof w);
-    snprintf(blk, sizeof blk, "%s / %s", r, w);
-    snprintf(pids, sizeof pids, "%lld", b->pids);
-    snprintf(id, sizeof id, "%.*s", idw, c->id);
-    if (!json) {
-        printf("%-15s%-20s%-10s%-22s%-10s%-20s%-20s%s\n", id, sbc_container_name(c), cpu, mem, memp, net, blk, pids);
-        return;
-    }
+    char v[9][72], x[32], y[32];
+    dec(b->blk_read, x, sizeof x), dec(b->blk_write, y, sizeof y);
+    snprintf(v[0], 72, "%s / %s", x, y);
+    snprintf(v[1], 72, "%.2f%%", sbc_stats_cpu_percent(a, b));
+    snprintf(v[3], 72, "%.*s", idw, c->id);
+    snprintf(v[2], 72, "%s", ref ? ref : v[3]); /* Container: as named, as Docker's */
+    snprintf(v[4], 72, "%.2f%%", b->mem_limit > 0 ? (double)b->mem / (double)b->mem_limit * 100 : 0.0);
+    bin(b->mem, x, sizeof x), bin(b->mem_limit, y, sizeof y);
+    snprintf(v[5], 72, "%s / %s", x, y);
+    snprintf(v[6], 72, "%s", sbc_container_name(c));
+    dec(b->net_rx, x, sizeof x), dec(b->net_tx, y, sizeof y);
+    snprintf(v[7], 72, "%s / %s", x, y);
+    snprintf(v[8], 72, "%lld", b->pids);
+    static const char *const keys[] = {"BlockIO", "CPUPerc", "Container", "ID", "MemPerc",
+                                       "MemUsage", "Name", "NetIO", "PIDs"};
     cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "BlockIO", blk);
-    cJSON_AddStringToObject(j, "CPUPerc", cpu);
-    cJSON_AddStringToObject(j, "Container", id);
-    cJSON_AddStringToObject(j, "ID", id);
-    cJSON_AddStringToObject(j, "MemPerc", memp);
-    cJSON_AddStringToObject(j, "MemUsage", mem);
-    cJSON_AddStringToObject(j, "Name", sbc_container_name(c));
-    cJSON_AddStringToObject(j, "NetIO", net);
-    cJSON_AddStringToObject(j, "PIDs", pids);
-    char *s = cJSON_PrintUnformatted(j);
-    printf("%s\n", s);
-    cJSON_free(s);
-    cJSON_Delete(j);
+    for (int k = 0; k < 9; k++)
+        cJSON_AddStringToObject(j, keys[k], v[k]);
+    return j;
 }
 
 /* The containers named, or all (running, or every one with all). */
@@ -103,7 +103,8 @@ int stats_main(int argc, char **argv)
                                       {"no-trunc", 0, SBC_OPT_NOARG, O_NOTRUNC}, {"format", 0, SBC_OPT_ARG, O_FORMAT},
                                       {0}};
     sbc_opts o;
-    int c, all = 0, stream = isatty(1), json = 0, idw = 12;
+    int c, all = 0, stream = isatty(1), idw = 12;
+    const char *format = NULL;
     sbc_opts_init(&o, argc, argv, 1);
     while ((c = sbc_opt_next(&o, opts))) {
         if (c == 'a')
@@ -112,11 +113,11 @@ int stats_main(int argc, char **argv)
             stream = stream && !sbc_opt_bool(&o);
         else if (c == O_NOTRUNC)
             idw = sbc_opt_bool(&o) ? SBC_HEX_LEN : 12;
-        else if (strcmp(o.arg, "json") && strcmp(o.arg, "{{json .}}"))
-            sbc_usage_error("--format: only json is supported");
         else
-            json = 1;
+            format = sbc_fmt_arg(o.arg);
     }
+    sbc_fmt fm;
+    sbc_fmt_init(&fm, format, stats_titles);
     sbc_opt_operands(&o, 0, -1);
     sbc_err e = {0};
     sbc_store st;
@@ -127,6 +128,7 @@ int stats_main(int argc, char **argv)
     sbc_store_close(&st);
     if (rc < 0) {
         sbc_containers_free(cs, n);
+        sbc_fmt_free(&fm);
         e.code = 1;
         return sbc_err_print(&e);
     }
@@ -140,16 +142,26 @@ int stats_main(int argc, char **argv)
             sbc_container_stats(&cs[i], &b[i]);
         if (stream)
             printf("\033[2J\033[H");
-        if (!json)
+        if (!format)
             printf("%-15s%-20s%-10s%-22s%-10s%-20s%-20s%s\n", "CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT",
                    "MEM %", "NET I/O", "BLOCK I/O", "PIDS");
-        for (int i = 0; i < n; i++)
-            show(&cs[i], &a[i], &b[i], json, idw);
+        for (int i = 0; i < n && rc == 0; i++) {
+            cJSON *j = stats_row(&cs[i], &a[i], &b[i], idw, o.nrest ? o.rest[i] : NULL);
+            if (format)
+                rc = sbc_fmt_row(&fm, j, &e);
+            else
+                printf("%-15s%-20s%-10s%-22s%-10s%-20s%-20s%s\n", sbc_json_str(j, "ID"), sbc_json_str(j, "Name"),
+                       sbc_json_str(j, "CPUPerc"), sbc_json_str(j, "MemUsage"), sbc_json_str(j, "MemPerc"),
+                       sbc_json_str(j, "NetIO"), sbc_json_str(j, "BlockIO"), sbc_json_str(j, "PIDs"));
+            cJSON_Delete(j);
+        }
+        sbc_fmt_flush(&fm);
         fflush(stdout);
         memcpy(a, b, (size_t)n * sizeof *a);
-    } while (stream);
+    } while (stream && rc == 0);
     free(a);
     free(b);
     sbc_containers_free(cs, n);
-    return 0;
+    sbc_fmt_free(&fm);
+    return rc < 0 ? sbc_err_print(&e) : 0;
 }

@@ -8,6 +8,7 @@
 #include "base/io.h"
 #include "base/json.h"
 #include "image/store.h"
+#include "listfmt.h"
 #include "opt.h"
 #include "runtime/volume.h"
 
@@ -29,15 +30,22 @@ const char volume_usage[] =
     "  -d, --driver local create: the driver (only \"local\")\n"
     "  -o, --opt K=V      create: driver options (the local driver takes none here)\n"
     "  -q, --quiet        ls: names only\n"
-    "      --format json  ls: one JSON object per line\n"
-    "      --filter F     ls: dangling=true|false or name=SUBSTRING\n"
+    "      --format FORMAT  ls: json (one JSON object per line) or a Go\n"
+    "                     template: {{.Name}} {{.Driver}} {{.Scope}}\n"
+    "                     {{.Mountpoint}} {{.Labels}} {{.Label \"k\"}} {{.Links}}\n"
+    "                     {{.Size}} (N/A, as Docker's ls); 'table ...' adds a\n"
+    "                     header\n"
+    "  -f, --filter KEY=VALUE  ls: name= (a substring), dangling=true|false (no\n"
+    "                     container uses it), driver=, label=KEY[=VALUE]; the\n"
+    "                     same key ORs, different keys AND\n"
     "  -f, --force        rm: a missing volume is no error; prune: no prompt\n"
     "  -a, --all          prune: named volumes too\n";
 
 typedef struct vol_cli {
     const char **labels;
-    int nlabels, quiet, json, force, all, dangling; /* dangling: -1 any, 0, 1 */
-    const char *name_sub, *bad_driver, *bad_opt;
+    int nlabels, quiet, force, all;
+    const char *format, *bad_driver, *bad_opt;
+    sbc_filters flt;
 } vol_cli;
 
 static int do_create(const char *root, vol_cli *v, char **names, int n)
@@ -59,34 +67,76 @@ static int do_create(const char *root, vol_cli *v, char **names, int n)
     return 0;
 }
 
+static const char *const vol_titles[] = {"Name", "VOLUME NAME", "Driver", "DRIVER", "Scope", "SCOPE", "Mountpoint",
+                                         "MOUNTPOINT", "Labels", "LABELS", "Links", "LINKS", "Size", "SIZE", NULL};
+static const char *const vol_filter_keys[] = {"name", "dangling", "driver", "label", NULL};
+
+struct vol_match {
+    const char *root;
+    const cJSON *j;
+};
+
+static int vol_match(const char *key, const char *val, void *ctx)
+{
+    const struct vol_match *m = ctx;
+    const char *name = sbc_json_str(m->j, "Name");
+    if (!strcmp(key, "name"))
+        return strstr(name, val) != NULL;
+    if (!strcmp(key, "driver"))
+        return !strcmp(val, "local");
+    if (!strcmp(key, "label"))
+        return sbc_filter_label(sbc_json_obj(m->j, "Labels"), val);
+    char who[72];
+    sbc_err e = {0};
+    return sbc_volume_users(m->root, name, who, sizeof who, &e) == (!strcmp(val, "false") || !strcmp(val, "0"));
+}
+
 static int do_ls(const char *root, vol_cli *v)
 {
     sbc_err e = {0};
     char **names;
     size_t n;
+    for (int i = 0; i < v->flt.n; i++) {
+        const char *val = v->flt.val[i];
+        if (!strcmp(v->flt.key[i], "dangling") && strcmp(val, "true") && strcmp(val, "false") && strcmp(val, "1") &&
+            strcmp(val, "0"))
+            sbc_filter_invalid("dangling", 8, val);
+    }
+    sbc_fmt fm;
+    sbc_fmt_init(&fm, v->quiet ? NULL : v->format, vol_titles);
     if (sbc_volume_list(root, &names, &n, &e) < 0)
         return sbc_err_print(&e);
-    if (!v->quiet && !v->json)
+    if (!v->quiet && !v->format)
         printf("%-15s %s\n", "DRIVER", "VOLUME NAME");
-    for (size_t i = 0; i < n; i++) {
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
         cJSON *j = sbc_volume_inspect(root, names[i], &e);
-        char who[72];
-        if (!j)
-            continue;
-        int used = v->dangling >= 0 ? sbc_volume_users(root, names[i], who, sizeof who, &e) : 0;
-        if ((v->dangling < 0 || used == !v->dangling) && (!v->name_sub || strstr(names[i], v->name_sub))) {
+        struct vol_match m = {root, j};
+        if (j && sbc_filter_match(&v->flt, vol_match, &m)) {
+            cJSON *r = cJSON_CreateObject();
+            static const char *const f[] = {"Driver", "Mountpoint", "Name", "Scope"};
+            for (int k = 0; k < 4; k++)
+                cJSON_AddStringToObject(r, f[k], sbc_json_str(j, f[k]) ? sbc_json_str(j, f[k]) : "");
+            sbc_fmt_labels(r, sbc_json_obj(j, "Labels"));
+            cJSON_AddStringToObject(r, "Links", "N/A"); /* as Docker's ls (system df -v counts) */
+            cJSON_AddStringToObject(r, "Size", "N/A");
             if (v->quiet)
                 printf("%s\n", names[i]);
-            else if (v->json) {
-                char *s = cJSON_PrintUnformatted(j);
-                printf("%s\n", s);
-                free(s);
-            } else
+            else if (v->format)
+                rc = sbc_fmt_row(&fm, r, &e);
+            else
                 printf("%-15s %s\n", "local", names[i]);
+            cJSON_Delete(r);
         }
         cJSON_Delete(j);
     }
     sbc_names_free(names, n);
+    sbc_filters_free(&v->flt);
+    if (rc < 0) {
+        sbc_fmt_free(&fm);
+        return sbc_err_print(&e);
+    }
+    sbc_fmt_end(&fm);
     return 0;
 }
 
@@ -145,28 +195,18 @@ static int do_prune(const char *root, vol_cli *v)
     return 0;
 }
 
-static void parse_filter(vol_cli *v, const char *f)
-{
-    if (!strcmp(f, "dangling=true") || !strcmp(f, "dangling=1"))
-        v->dangling = 1;
-    else if (!strcmp(f, "dangling=false") || !strcmp(f, "dangling=0"))
-        v->dangling = 0;
-    else if (!strncmp(f, "name=", 5))
-        v->name_sub = f + 5;
-    else
-        sbc_usage_error("invalid filter '%s' (dangling=true|false or name=NAME)", f);
-}
-
 int volume_main(int argc, char **argv)
 {
     enum { O_LABEL = 256, O_FORMAT, O_FILTER, O_DRIVER = 'd', O_OPT = 'o', O_QUIET = 'q', O_FORCE = 'f', O_ALL = 'a' };
-    static const sbc_option opts[] = {
+    sbc_option opts[] = {
         {"label", 0, SBC_OPT_ARG, O_LABEL}, {"driver", 'd', SBC_OPT_ARG, O_DRIVER},
         {"opt", 'o', SBC_OPT_ARG, O_OPT}, {"quiet", 'q', SBC_OPT_NOARG, O_QUIET},
         {"format", 0, SBC_OPT_ARG, O_FORMAT}, {"filter", 0, SBC_OPT_ARG, O_FILTER},
         {"force", 'f', SBC_OPT_NOARG, O_FORCE}, {"all", 'a', SBC_OPT_NOARG, O_ALL}, {0},
     };
-    vol_cli v = {.dangling = -1};
+    if (argc > 1 && (!strcmp(argv[1], "ls") || !strcmp(argv[1], "list")))
+        opts[5].shrt = 'f', opts[6].shrt = 0; /* ls -f is --filter, as Docker's */
+    vol_cli v = {0};
     sbc_opts o;
     int c;
     sbc_opts_init(&o, argc, argv, 1);
@@ -179,12 +219,8 @@ int volume_main(int argc, char **argv)
         case O_DRIVER: v.bad_driver = strcmp(o.arg, "local") ? o.arg : NULL; break;
         case O_OPT: v.bad_opt = o.arg; break;
         case O_QUIET: v.quiet = sbc_opt_bool(&o); break;
-        case O_FORMAT:
-            if (strcmp(o.arg, "json"))
-                sbc_usage_error("--format: only \"json\" is supported");
-            v.json = 1;
-            break;
-        case O_FILTER: parse_filter(&v, o.arg); break;
+        case O_FORMAT: v.format = sbc_fmt_arg(o.arg); break;
+        case O_FILTER: sbc_filter_add(&v.flt, o.arg, vol_filter_keys); break;
         case O_FORCE: v.force = sbc_opt_bool(&o); break;
         case O_ALL: v.all = sbc_opt_bool(&o); break;
         }

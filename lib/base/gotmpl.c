@@ -15,7 +15,7 @@ enum { F_NONE, F_JSON, F_INDEX };
 enum { T_EOF, T_ELSE, T_END };
 
 typedef struct node {
-    int kind, fn, line, col;
+    int kind, fn, line, col, label; /* label: {{.Label "k"}} */
     char *text; /* N_TEXT: the literal; else the path without the first '.' */
     size_t len;
     char **keys; /* index's arguments */
@@ -158,7 +158,10 @@ static int parse_cmd(parser *p, node *n, const char *q, const char *end, size_t 
         free(w);
         return -1;
     }
-    n->text = sbc_xstrdup(w + 1);
+    /* Docker's {{.Label "k"}}: index .Labels "k" */
+    n->label = n->fn == F_NONE && !strcmp(w, ".Label");
+    n->text = sbc_xstrdup(n->label ? "Labels" : w + 1);
+    n->fn = n->label ? F_INDEX : n->fn;
     free(w);
     if (p->titles && !p->inrange && n->text[0]) {
         char first[128];
@@ -187,6 +190,8 @@ static int parse_cmd(parser *p, node *n, const char *q, const char *end, size_t 
         n->keys[n->nkeys] = w;
         n->knum[n->nkeys++] = v;
     }
+    if (n->label && (n->nkeys != 1 || n->knum[0] >= 0))
+        return perr(p, at, "wrong number of args for Label: want 1 string", NULL);
     return 0;
 }
 
@@ -500,7 +505,8 @@ static int exec_list(exec *x, const node *n, const cJSON *dot)
             sbc_buf_adds(x->out, s ? s : "null");
             cJSON_free(s);
         } else if (n->kind == N_OUT) {
-            print_value(x->out, v);
+            if (!n->label || cJSON_IsString(v)) /* (a missing label: "") */
+                print_value(x->out, v);
         } else if (n->kind == N_IF) {
             rc = exec_list(x, truth(v) ? n->body : n->alt, dot);
         } else if (!truth(v) || !(cJSON_IsArray(v) || cJSON_IsObject(v))) {
@@ -533,8 +539,8 @@ void sbc_tmpl_header(const sbc_tmpl *t, sbc_buf *out)
     for (const node *n = t->root; n; n = n->next) {
         if (n->kind == N_TEXT) {
             sbc_buf_add(out, n->text, n->len);
-        } else if (n->kind == N_OUT && n->fn != F_INDEX) {
-            const char *ti = title_of(t->titles, n->text);
+        } else if (n->kind == N_OUT && (n->fn != F_INDEX || n->label)) {
+            const char *ti = n->label ? "LABEL" : title_of(t->titles, n->text);
             if (ti) {
                 sbc_buf_adds(out, ti);
                 continue;

@@ -5,6 +5,7 @@
  *   {{json .X}}                the value as compact JSON
  *   {{index .X "k" 0}}         a key of an object, an item of an array, or a
  *                              key of a "k=v,k2=v2" string (Docker's ps Labels)
+ *   {{.Label "k"}}             Docker's method: index .Labels "k"
  *   {{if .X}}..{{else}}..{{end}}     empty, false, 0, null: false
  *   {{range .X}}..{{else}}..{{end}}  over array items or object values
  *   {{- x -}}                  trims the blank around the action

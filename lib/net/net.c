@@ -17,6 +17,8 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include "base/config.h"
+#include "base/digest.h"
+#include "base/time.h"
 #include "base/io.h"
 #include "base/json.h"
 #include "net/ipam.h"
@@ -157,6 +159,9 @@ int net_remember(sbc_netconf *c, int bridge_created, sbc_err *e)
     cJSON_AddStringToObject(j, "gateway", sbc_ip_fmt(c->gateway, g));
     cJSON_AddStringToObject(j, "table", c->table);
     cJSON_AddBoolToObject(j, "bridge_created", bridge_created);
+    if (!c->created[0]) /* kept when a reboot's bridge is made again */
+        sbc_time_now(c->created, SBC_TIME_NSEC);
+    cJSON_AddStringToObject(j, "created", c->created);
     if (c->id[0]) {
         cJSON_AddStringToObject(j, "id", c->id);
         if (c->labels)
@@ -225,6 +230,7 @@ int sbc_net_config(sbc_netconf *c, int create, sbc_err *e)
         }
         c->subnet = rs;
         c->gateway = rg;
+        snprintf(c->created, sizeof c->created, "%s", sbc_json_str(rj, "created") ? sbc_json_str(rj, "created") : "");
     } else if (sub) {
         c->subnet = cs;
         c->gateway = gw ? cg : cs.addr + 1;
@@ -285,6 +291,7 @@ int sbc_net_load(sbc_netconf *c, const char *name, int create, sbc_err *e)
     snprintf(c->bridge, sizeof c->bridge, "%s", br);
     snprintf(c->table, sizeof c->table, "sbc-%s", br);
     snprintf(c->id, sizeof c->id, "%s", id);
+    snprintf(c->created, sizeof c->created, "%s", sbc_json_str(j, "created") ? sbc_json_str(j, "created") : "");
     c->labels = cJSON_DetachItemFromObjectCaseSensitive(j, "labels");
     c->remembered = 1;
     cJSON_Delete(j);
@@ -515,11 +522,33 @@ out:
     return r;
 }
 
+/* Name, Id (a built-in network's: one derived from the store and its name,
+ * stable as Docker's), Created (as recorded, else the time of file `made`,
+ * else of the store) */
+static void net_inspect_common(cJSON *j, const char *name, const char *id, const char *created, const char *made)
+{
+    char d[SBC_DIGEST_SIZE], t[SBC_TIME_MAX];
+    snprintf(t, sizeof t, "%s", created ? created : "");
+    if (!id || !*id) {
+        char *k = sbc_xasprintf("sbc network %s %s", sbc_root_dir(), name);
+        sbc_sha256_digest(k, strlen(k), d);
+        free(k);
+        id = sbc_digest_hex(d);
+    }
+    struct stat st;
+    if (!t[0] && (stat(made, &st) == 0 || stat(sbc_root_dir(), &st) == 0))
+        sbc_time_fmt(t, &st.st_mtim, SBC_TIME_NSEC);
+    cJSON_AddStringToObject(j, "Name", name);
+    cJSON_AddStringToObject(j, "Id", id);
+    cJSON_AddStringToObject(j, "Created", t);
+    cJSON_AddStringToObject(j, "Scope", "local");
+}
+
 cJSON *sbc_net_inspect(const char *name, sbc_err *e)
 {
     cJSON *j = cJSON_CreateObject();
     if (!strcmp(name, "host") || !strcmp(name, "none")) {
-        cJSON_AddStringToObject(j, "Name", name);
+        net_inspect_common(j, name, NULL, NULL, sbc_root_dir());
         cJSON_AddStringToObject(j, "Driver", !strcmp(name, "host") ? "host" : "null");
         return j;
     }
@@ -530,8 +559,9 @@ cJSON *sbc_net_inspect(const char *name, sbc_err *e)
         return NULL;
     }
     char a[16], sub[24], defif[16] = "";
-    cJSON_AddStringToObject(j, "Name", c.name);
-    cJSON_AddStringToObject(j, "Id", c.id);
+    char *np = sbc_xasprintf("%s/network.json", c.dir);
+    net_inspect_common(j, c.name, c.id, c.created, np);
+    free(np);
     cJSON_AddStringToObject(j, "Driver", "bridge");
     cJSON_AddItemToObject(j, "Labels", c.labels ? cJSON_Duplicate(c.labels, 1) : cJSON_CreateObject());
     cJSON_AddStringToObject(j, "Bridge", c.bridge);

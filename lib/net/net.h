@@ -47,6 +47,7 @@ typedef struct sbc_netconf {
     char *dir;         /* $SBC_ROOT/network/<name> */
     sbc_prefix subnet; /* len 0: not chosen yet */
     uint32_t gateway;
+    char created[40];  /* network.json's "created" (RFC 3339), or "" */
     int remembered;    /* network.json exists */
     int fresh;         /* network.json written by this sbc_net_config */
     cJSON *dns;        /* config's default nameservers, or NULL */

@@ -656,8 +656,12 @@ int sbc_container_refresh(sbc_container *c)
 {
     sbc_ctr_state *s = &c->state;
     for (int round = 0; round < 8; round++) {
-        if (s->status != SBC_CTR_RUNNING)
+        if (s->status != SBC_CTR_RUNNING) {
+            /* restarting is a monitor's back-off: with it gone (a reboot),
+             * nothing restarts the container until a start */
+            s->restarting &= sbc_proc_alive(s->monitor_pid, s->monitor_start);
             return 0;
+        }
         if (s->pid > 0 && sbc_proc_alive(s->pid, s->pid_start))
             return 1;
         /* the container is gone: its monitor records how (and is the only
@@ -819,6 +823,35 @@ int sbc_container_cleanup(const char *root, const char *id, const char *name,
     }
     free(dir);
     return rc;
+}
+
+void sbc_container_sweep(const char *root)
+{
+    char *p = sbc_xasprintf("%s/containers", root), *np = sbc_xasprintf("%s/.names", p), **v, t[SBC_HEX_SIZE];
+    size_t n;
+    sbc_err e = {0};
+    int dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    /* a --rm container's link to the scratch a reboot emptied */
+    if (dfd >= 0 && sbc_dir_names(dfd, &v, &n) == 0) {
+        for (size_t i = 0; i < n; i++)
+            if (is_hex64(v[i]) && faccessat(dfd, v[i], F_OK, 0) < 0 && errno == ENOENT)
+                unlinkat(dfd, v[i], 0);
+        sbc_names_free(v, n);
+    }
+    /* names of containers that are gone */
+    if (dfd >= 0 && sbc_dir_names_at(np, &v, &n, &e) == 0) {
+        for (size_t i = 0; i < n; i++) {
+            char *lp = sbc_xasprintf("%s/%s", np, v[i]);
+            if (read_name_link(lp, t) == 0 && faccessat(dfd, t, F_OK, 0) < 0 && errno == ENOENT)
+                unlink(lp);
+            free(lp);
+        }
+        sbc_names_free(v, n);
+    }
+    if (dfd >= 0)
+        close(dfd);
+    free(np);
+    free(p);
 }
 
 int sbc_container_remove(const char *root, sbc_container *c, sbc_err *e)

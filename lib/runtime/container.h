@@ -116,6 +116,10 @@ const char *sbc_container_name(const sbc_container *c);
 int sbc_container_cleanup(const char *root, const char *id, const char *name,
                           const char *cgroup, sbc_err *e);
 int sbc_container_remove(const char *root, sbc_container *c, sbc_err *e);
+/* After a boot (sbc-start --all-restart): drop what names no container
+ * any more: the links of --rm containers whose tmpfs scratch is gone (as
+ * Docker's daemon removes them) and the names of containers that are gone. */
+void sbc_container_sweep(const char *root);
 
 /* sbc-rmi: a container whose recorded ImageID is image_id: 1 (its ID into
  * who), 0 when none is, -1 + e. */

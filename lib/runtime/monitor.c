@@ -351,7 +351,9 @@ static void restart_maybe(const sbc_monitor_args *a, int code, int ran_long)
         delay = ran_long || st.backoff_ms <= 0 ? 100 : st.backoff_ms * 2;
         if (delay > 60000)
             delay = 60000;
-        st.restarting = 1;
+        st.restarting = 1; /* while this monitor lives (not after a reboot) */
+        st.monitor_pid = getpid();
+        st.monitor_start = sbc_proc_starttime(st.monitor_pid);
         st.backoff_ms = delay;
         sbc_ctr_state_write(a->dir, &st, &e);
     }

@@ -15,7 +15,8 @@
 
 /* ---- du ---------------------------------------------------------------- */
 
-static long long du_fd(int fd, dev_t dev, int depth)
+/* files: the sizes of the files (not dirs), as Docker's SizeRw; else blocks */
+static long long du_fd(int fd, dev_t dev, int depth, int files)
 {
     long long n = 0;
     DIR *d = fdopendir(fd);
@@ -30,18 +31,18 @@ static long long du_fd(int fd, dev_t dev, int depth)
         struct stat st;
         if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != dev)
             continue;
-        n += (long long)st.st_blocks * 512;
+        n += !files ? (long long)st.st_blocks * 512 : S_ISDIR(st.st_mode) ? 0 : (long long)st.st_size;
         if (S_ISDIR(st.st_mode) && depth < 256) {
             int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (sub >= 0)
-                n += du_fd(sub, dev, depth + 1);
+                n += du_fd(sub, dev, depth + 1, files);
         }
     }
     closedir(d);
     return n;
 }
 
-long long sbc_du(int dirfd, const char *path)
+static long long du_at(int dirfd, const char *path, int files)
 {
     int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     struct stat st;
@@ -50,7 +51,25 @@ long long sbc_du(int dirfd, const char *path)
             close(fd);
         return 0;
     }
-    return (long long)st.st_blocks * 512 + du_fd(fd, st.st_dev, 0);
+    return (files ? 0 : (long long)st.st_blocks * 512) + du_fd(fd, st.st_dev, 0, files);
+}
+
+long long sbc_du(int dirfd, const char *path)
+{
+    return du_at(dirfd, path, 0);
+}
+
+void sbc_container_sizes(sbc_store *s, const sbc_container *c, long long *rw, long long *virt)
+{
+    char *up = sbc_xasprintf("%s/upper", c->dir);
+    *rw = du_at(AT_FDCWD, up, 1);
+    free(up);
+    sbc_err e = {0};
+    const char *iid = sbc_json_str(c->config, "ImageID");
+    cJSON *rec = iid ? sbc_store_record(s, iid, &e) : NULL;
+    const cJSON *sz = cJSON_GetObjectItemCaseSensitive(rec, "Size");
+    *virt = *rw + (cJSON_IsNumber(sz) ? (long long)sz->valuedouble : 0);
+    cJSON_Delete(rec);
 }
 
 /* ---- images -------------------------------------------------------------- */

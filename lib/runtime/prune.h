@@ -37,4 +37,10 @@ int sbc_prune_volumes(sbc_store *s, int all, sbc_prune_fn fn, void *arg, long lo
  * crossing mounts; 0 when it is missing. */
 long long sbc_du(int dirfd, const char *path);
 
+/* Docker's SizeRw and SizeRootFs of container c: the bytes of the files
+ * (not dirs) of its upper dir (overlay; 0 for the other drivers), and
+ * that plus its image's unpacked size. */
+struct sbc_container;
+void sbc_container_sizes(sbc_store *s, const struct sbc_container *c, long long *rw, long long *virt);
+
 #endif

@@ -1,5 +1,6 @@
 #!/bin/bash
-# 63-format: --format templates and --filter on ps, images and inspect;
+# 63-format: --format templates and --filter on ps, images, inspect,
+# network ls, volume ls and stats; ps --size;
 # --label/--label-file on create and run (Docker's documented behaviour).
 . "$(dirname "$0")/../lib.sh"
 FIX=$(cd "$(dirname "$0")/../fixtures" && pwd)
@@ -116,5 +117,98 @@ python3 -c 'import json,sys; r=[json.loads(l) for l in sys.stdin]; assert len(r)
 expect_refused "sbc-images: --format: template: .*can't evaluate field Names" "images unknown field: 125" sbc-images --format '{{.Names}}'
 expect_refused "^sbc-images: invalid filter 'dangling=maybe'$" "images -f dangling=maybe: 125" sbc-images -f dangling=maybe
 expect_refused "sbc-images: invalid filter 'name'" "images -f name=x: 125" sbc-images -f name=x
+
+# --- ps --size and {{.Label}}
+run sbc-run --name sz --network none busybox sh -c 'printf ab >/f'
+run sbc-ps -a -f name=sz --format '{{.Size}}'
+[[ "$OUT" =~ ^2B\ \(virtual\ [0-9.]+[kMG]?B\)$ ]] && pass "ps {{.Size}}: 2B written (virtual ...), implies --size" || fail "ps .Size ($(_why))"
+run sbc-ps -a -f name=c2 --format '{{.Size}}'
+[[ "$OUT" =~ ^0B\ \(virtual ]] && pass "ps {{.Size}} of a container never started: 0B" || fail "ps .Size c2 ($(_why))"
+run sbc-ps -a -s -f name=sz
+[ "$RC" = 0 ] && head -1 "$T_TMP/out" | grep -Eq ' NAMES +SIZE$' && sed -n 2p "$T_TMP/out" | grep -Eq ' sz +2B \(virtual ' \
+  && pass "ps -s: a SIZE column" || fail "ps -s ($(_why))"
+run sbc-ps -a -f name=sz
+head -1 "$T_TMP/out" | grep -q SIZE && fail "ps without -s has a SIZE column ($(_why))" || pass "ps without -s: no SIZE column"
+expect_out "1|" "ps {{.Label \"a\"}} (a missing label: empty)" sbc-ps -a -f name=c1 --format '{{.Label "a"}}|{{.Label "nope"}}'
+expect_refused "wrong number of args for Label" "ps {{.Label}} without a key: 125" sbc-ps -a --format '{{.Label}}'
+run sbc-ps -a -f name=c1 --format table
+[ "$RC" = 0 ] && head -1 "$T_TMP/out" | grep -q '^CONTAINER ID' && pass "ps --format table: the default table" || fail "ps --format table ($(_why))"
+
+# --- network ls
+run sbc-network create --label tier=front fmtn1
+NID=$OUT
+on_exit "sbc-network rm -f fmtn1"
+[ "$RC" = 0 ] && pass "network create fmtn1" || fail "network create ($(_why))"
+expect_sorted "bridge fmtn1 host none" "network ls --format {{.Name}}" sbc-network ls --format '{{.Name}}'
+expect_out "${NID:0:12}|fmtn1|bridge|local|false|false|tier=front|front" "network ls: ID Name Driver Scope IPv6 Internal Labels Label" \
+  sbc-network ls -f name=fmtn1 --format '{{.ID}}|{{.Name}}|{{.Driver}}|{{.Scope}}|{{.IPv6}}|{{.Internal}}|{{.Labels}}|{{.Label "tier"}}'
+expect_out "$NID" "network ls --no-trunc: the full ID" sbc-network ls --no-trunc -f name=fmtn1 --format '{{.ID}}'
+run sbc-network ls -f name=fmtn1 --format '{{.CreatedAt}}'
+[[ "$OUT" =~ ^$(date -u +%Y-%m-%d)\ [0-9:.]+\ \+0000\ UTC$ ]] && pass "network ls {{.CreatedAt}}: Go's time, today" || fail "network CreatedAt ($(_why))"
+run sbc-network ls --format 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}' -f name=fmtn1
+if [ "$(head -1 "$T_TMP/out")" = "NETWORK ID     NAME      DRIVER    SCOPE" ] && grep -qx "${NID:0:12}   fmtn1     bridge    local" "$T_TMP/out"; then
+  pass "network ls table: Docker's titles, tabwriter columns"; else fail "network table ($(_why))"; fi
+run sbc-network ls --format json
+python3 -c 'import json,sys; r={x["Name"]:x for x in map(json.loads,sys.stdin)}; assert set(r)=={"bridge","host","none","fmtn1"} and r["fmtn1"]["Labels"]=="tier=front" and r["none"]["Driver"]=="null" and len(r["host"]["ID"])==12' <"$T_TMP/out" \
+  && pass "network ls --format json: Docker's keys, one a line" || fail "network json ($(_why))"
+expect_sorted "fmtn1" "network ls -f type=custom" sbc-network ls -q -f type=custom
+expect_sorted "bridge host none" "network ls -f type=builtin" sbc-network ls -q -f type=builtin
+expect_sorted "fmtn1" "network ls -f dangling=true (no container, not built in)" sbc-network ls -q -f dangling=true
+expect_sorted "bridge host none" "network ls -f dangling=false" sbc-network ls -q -f dangling=false
+expect_sorted "fmtn1" "network ls -f label=tier=front" sbc-network ls -q -f label=tier=front
+expect_sorted "" "network ls -f label=tier=back" sbc-network ls -q -f label=tier=back
+expect_sorted "none" "network ls -f driver=null" sbc-network ls -q -f driver=null
+expect_sorted "fmtn1 host" "network ls -f name=fmt -f name=host: OR" sbc-network ls -q -f name=fmt -f name=host
+expect_sorted "" "network ls -f name=fmt -f type=builtin: AND" sbc-network ls -q -f name=fmt -f type=builtin
+expect_sorted "fmtn1" "network ls -f id=PREFIX" sbc-network ls -q -f id="${NID:0:10}"
+expect_refused "^sbc-network: invalid filter 'bogus'$" "network ls -f bogus=1: 125" sbc-network ls -f bogus=1
+expect_refused "^sbc-network: invalid filter 'type=other'$" "network ls -f type=other: 125" sbc-network ls -f type=other
+expect_refused "sbc-network: --format: template: .*can't evaluate field Nope" "network ls unknown field: 125" sbc-network ls --format '{{.Name}} {{.Nope}}'
+expect_refused "sbc-network: --format: template: .*unclosed action" "network ls bad template: 125" sbc-network ls --format '{{.Name'
+run sbc-network ls
+echo "$OUT" | grep -Eq '^NAME +DRIVER +BRIDGE +SUBNET +GATEWAY$' && echo "$OUT" | grep -q '^fmtn1 ' && pass "network ls: the default table" || fail "network ls ($(_why))"
+
+# --- volume ls
+run sbc-volume create --label a=b fv1
+run sbc-volume create fv2
+on_exit "sbc-volume rm -f fv1 fv2"
+run sbc-create --name vu --network none -v fv2:/d busybox
+expect_sorted "fv1 fv2" "volume ls --format {{.Name}}" sbc-volume ls -f name=fv --format '{{.Name}}'
+expect_out "fv1|local|local|$SBC_ROOT/volumes/fv1/_data|a=b|b|N/A|N/A" "volume ls: Name Driver Scope Mountpoint Labels Label Links Size" \
+  sbc-volume ls -f name=fv1 --format '{{.Name}}|{{.Driver}}|{{.Scope}}|{{.Mountpoint}}|{{.Labels}}|{{.Label "a"}}|{{.Links}}|{{.Size}}'
+run sbc-volume ls -f name=fv --format 'table {{.Driver}}\t{{.Name}}\t{{.Labels}}'
+if [ "$(head -1 "$T_TMP/out")" = "DRIVER    VOLUME NAME   LABELS" ] && grep -qx "local     fv1           a=b" "$T_TMP/out" && [ "$(wc -l <"$T_TMP/out")" = 3 ]; then
+  pass "volume ls table: Docker's titles"; else fail "volume table ($(_why))"; fi
+run sbc-volume ls -f name=fv --format json
+python3 -c 'import json,sys; r=[json.loads(l) for l in sys.stdin]; assert [x["Name"] for x in r]==["fv1","fv2"] and r[0]["Labels"]=="a=b" and r[0]["Scope"]=="local"' <"$T_TMP/out" \
+  && pass "volume ls --format json: Docker's keys" || fail "volume json ($(_why))"
+expect_sorted "fv1" "volume ls -f dangling=true" sbc-volume ls -q -f name=fv -f dangling=true
+expect_sorted "fv2" "volume ls -f dangling=false (vu uses fv2)" sbc-volume ls -q -f name=fv -f dangling=false
+expect_sorted "fv1" "volume ls -f label=a=b" sbc-volume ls -q -f label=a=b
+expect_sorted "" "volume ls -f label=a=c" sbc-volume ls -q -f label=a=c
+expect_sorted "fv1 fv2" "volume ls -f driver=local" sbc-volume ls -q -f name=fv -f driver=local
+expect_sorted "" "volume ls -f driver=nfs" sbc-volume ls -q -f driver=nfs
+expect_refused "^sbc-volume: invalid filter 'size'$" "volume ls -f size=1: 125" sbc-volume ls -f size=1
+expect_refused "^sbc-volume: invalid filter 'dangling=maybe'$" "volume ls -f dangling=maybe: 125" sbc-volume ls -f dangling=maybe
+expect_refused "sbc-volume: --format: template: .*can't evaluate field Nope" "volume ls unknown field: 125" sbc-volume ls --format '{{.Nope}}'
+run sbc-rm vu
+
+# --- stats --format
+run sbc-run -d --name st1 --network none busybox sleep 600
+expect_out "st1|st1|${OUT:0:12}|1" "stats --format {{.Container}} {{.Name}} {{.ID}} {{.PIDs}}" \
+  timeout 20 sbc-stats --no-stream --format '{{.Container}}|{{.Name}}|{{.ID}}|{{.PIDs}}' st1
+run timeout 20 sbc-stats --no-stream --format '{{.CPUPerc}}|{{.MemPerc}}|{{.MemUsage}}|{{.NetIO}}|{{.BlockIO}}' st1
+[[ "$OUT" =~ ^[0-9.]+%\|[0-9.]+%\|[0-9.]+[KMG]?i?B\ /\ [0-9.]+[KMGT]?i?B\|0B\ /\ 0B\|[0-9.]+[kMG]?B\ /\ [0-9.]+[kMG]?B$ ]] \
+  && pass "stats --format CPUPerc MemPerc MemUsage NetIO BlockIO" || fail "stats fields ($(_why))"
+run timeout 20 sbc-stats --no-stream --format 'table {{.Name}}\t{{.PIDs}}\t{{.CPUPerc}}' st1
+if [ "$(head -1 "$T_TMP/out")" = "NAME      PIDS      CPU %" ] && grep -Eq '^st1       1         [0-9.]+%$' "$T_TMP/out" && [ "$(wc -l <"$T_TMP/out")" = 2 ]; then
+  pass "stats table: Docker's titles"; else fail "stats table ($(_why))"; fi
+run timeout 20 sbc-stats --no-stream --format 'table {{.ID}}\t{{.MemUsage}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.MemPerc}}\t{{.Container}}' st1
+[ "$(head -1 "$T_TMP/out" | tr -s ' ')" = "CONTAINER ID MEM USAGE / LIMIT NET I/O BLOCK I/O MEM % CONTAINER" ] && pass "stats table: the other titles" || fail "stats titles ($(_why))"
+run timeout 20 sbc-stats --no-stream --format json st1
+python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); assert d["Name"]=="st1" and d["PIDs"]=="1"' <"$T_TMP/out" && pass "stats --format json kept" || fail "stats json ($(_why))"
+expect_refused "sbc-stats: --format: template: .*can't evaluate field Nope" "stats unknown field: 125 before any output" \
+  sbc-stats --no-stream --format '{{.Name}} {{.Nope}}' st1
+expect_refused "sbc-stats: --format: template: .*unclosed action" "stats bad template: 125" sbc-stats --no-stream --format '{{.Name' st1
 
 t_done

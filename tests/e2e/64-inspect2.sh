@@ -175,7 +175,9 @@ run timeout 20 sbc-stats --no-stream
 echo "$OUT" | grep -q ' s2 ' && fail "stats without -a lists a stopped container ($(_why))" || pass "stats: running ones only by default"
 expect_rc 1 "stats of an unknown container" sbc-stats --no-stream nosuch
 expect_err_match 'No such container: nosuch' "stats: unknown container message"
-expect_rc 125 "stats --format other" sbc-stats --format table
+expect_rc 125 "stats --format with an unknown field" sbc-stats --no-stream --format '{{.Bogus}}'
+run timeout 20 sbc-stats --no-stream --format table s1
+[ "$RC" = 0 ] && head -1 "$T_TMP/out" | grep -q '^CONTAINER ID ' && pass "stats --format table: the default table" || fail "stats --format table ($(_why))"
 # on a terminal it redraws until interrupted
 if command -v script >/dev/null; then
   timeout 4 script -qc "sbc-stats s1" /dev/null >"$T_TMP/tty" 2>&1

@@ -1,8 +1,7 @@
 #!/bin/bash
 # 68-restart: restart policies kept by the detached monitor (Docker's
-# back-off), a user's stop/kill holds them, and after a reboot (every sbc and
-# container process killed) sbc-start --all-restart brings back what the
-# policies say.
+# back-off), and a user's stop/kill holds them.  After a reboot,
+# sbc-start --all-restart brings back what the policies say: 69-reboot.
 . "$(dirname "$0")/../lib.sh"
 FIX=$(cd "$(dirname "$0")/../fixtures" && pwd)
 cleanup_all() { for c in $(sbc-ps -aq --no-trunc 2>/dev/null); do sbc-rm -f "$c"; done; }
@@ -59,26 +58,5 @@ expect_rc 125 "an unknown policy" sbc-run -d --restart sometimes busybox true
 expect_rc 125 "on-failure:x" sbc-run -d --restart on-failure:x busybox true
 expect_rc 125 "--restart in the foreground" sbc-run --restart always busybox true
 
-# --- a reboot: every sbc and container process killed, /dev/shm's records of
-# --rm containers aside; ps tells the truth; --all-restart starts what the
-# policies say, nothing else
-A=$(sbc-run -d --name r-always --restart always --network none busybox sleep 300)
-B=$(sbc-run -d --name r-held --restart unless-stopped --network none busybox sleep 300)
-sbc-stop -t 1 "$B" >/dev/null
-C=$(sbc-run -d --name r-unless --restart unless-stopped --network none busybox sleep 300)
-D=$(sbc-run -d --name r-fail --restart on-failure:3 --network none busybox sleep 300)
-E=$(sbc-run -d --name r-none --network none busybox sleep 300)
-for c in "$A" "$C" "$D" "$E"; do
-  pkill -9 -f -- "--sbc-monitor .* $c " ; kill -9 "$(insp "$c" 'd["State"]["Pid"]')"
-done
-sleep 0.5
-run sbc-ps -q
-if [ -z "$OUT" ]; then pass "after the reboot, ps shows nothing running"; else fail "ps after reboot: $OUT"; fi
-run sbc-start --all-restart
-up=$(sbc-ps --format json | python3 -c 'import json,sys; print(" ".join(sorted(json.loads(l)["Names"] for l in sys.stdin)))')
-if [ "$RC" = 0 ] && [ "$up" = "r-always r-fail r-unless" ]; then pass "--all-restart: always, unless-stopped not stopped by a user, on-failure that failed"
-else fail "--all-restart started: '$up' ($(_why))"; fi
-run sbc-start --all-restart
-if [ "$RC" = 0 ] && [ -z "$OUT" ]; then pass "--all-restart again: nothing more to start"; else fail "second --all-restart ($(_why))"; fi
-expect_rc 125 "--all-restart takes no container" sbc-start --all-restart "$A"
+# (a reboot and sbc-start --all-restart: 69-reboot)
 t_done

@@ -56,6 +56,12 @@ TEST(gotmpl_json_index)
     CHECK_RENDER("{{index .Config.Env 1}}", "B=2");
     CHECK_RENDER("{{index .Labels \"b\"}}", "two");
     CHECK_FAILS("{{index .Config.Env 5}}", NULL, "index out of range");
+    /* Docker's {{.Label "k"}}: a key of Labels, "" when missing */
+    CHECK_RENDER("{{.Label \"b\"}}|{{.Label \"nope\"}}|", "two||");
+    CHECK_FAILS("{{.Label}}", NULL, "wrong number of args for Label");
+    CHECK_FAILS("{{.Label 1}}", NULL, "wrong number of args for Label");
+    CHECK_FAILS("{{.Label \"a\" \"b\"}}", NULL, "wrong number of args for Label");
+    CHECK_FAILS("{{.Names \"a\"}}", NULL, "too many arguments");
 }
 
 TEST(gotmpl_if_range)
@@ -108,5 +114,13 @@ TEST(gotmpl_table)
     sbc_tmpl_free(t);
     t = sbc_tmpl_parse("{{.Names}}", titles, &e);
     CHECK(t && !sbc_tmpl_table(t));
+    sbc_tmpl_free(t);
+    t = sbc_tmpl_parse("table {{.Label \"k\"}}\\t{{.Names}}", titles, &e);
+    b = (sbc_buf){0};
+    if (t)
+        sbc_tmpl_header(t, &b);
+    sbc_buf_add(&b, "", 1);
+    CHECK_STR(b.data, "LABEL\tNAMES");
+    sbc_buf_free(&b);
     sbc_tmpl_free(t);
 }
