@@ -426,10 +426,17 @@ int sbc_health_probe_main(int argc, char **argv)
     alarm((unsigned)((tmo > 0 && tmo < 86400 ? tmo : 30) + 30));
     if (hc && sbc_container_refresh(&c) == 1 && !sbc_container_paused(&c)) {
         result r = {0};
+        int ifd = (int)syscall(SYS_pidfd_open, c.state.pid, 0);
         run_test(&c, hc, &r);
-        /* a container that stopped meanwhile keeps its record as it was */
-        if (sbc_container_refresh(&c) == 1)
+        /* a container that stopped meanwhile keeps its record as it was
+         * (Docker drops a probe's result then): a test killed by a signal
+         * may have died with its pid namespace, whose init ends just after
+         * the test is reaped */
+        struct pollfd f = {ifd, POLLIN, 0};
+        if ((ifd < 0 || poll(&f, 1, r.code > 128 ? 1000 : 0) == 0) && sbc_container_refresh(&c) == 1)
             st = record(&c, hc, &r) - SBC_HEALTH_STARTING;
+        if (ifd >= 0)
+            close(ifd);
         sbc_buf_free(&r.out);
     }
     sbc_container_free(&c);
