@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "applets.h"
+#include "opt.h"
 #include "run.h"
 #include "runtime/container.h"
 #include "runtime/launch.h"
@@ -20,6 +21,8 @@ int create_main(int argc, char **argv)
 {
     run_cli r;
     sbc_run_parse(argc, argv, &r);
+    if (r.attach || !r.sig_proxy) /* (Docker's create takes -a for a later start -a: sbc-start -a attaches all) */
+        sbc_usage_error("-a and --sig-proxy are sbc-run's (sbc-start -a attaches the created container)");
     sbc_err e = {0};
     sbc_store st;
     if (sbc_store_open(&st, &e) < 0)

@@ -158,6 +158,7 @@ wait_for 10 sh -c "[ \"\$(sbc-inspect -f '{{.State.Status}}' fg4)\" = exited ]" 
 sbc-rm -f fg4 >/dev/null
 expect_rc 125 "-a with -d refused" sbc-run -d -a stdout --network none busybox true
 expect_rc 125 "-a bogus refused" $R -a bogus busybox true
+expect_rc 125 "sbc-create -a refused (sbc-start -a attaches)" sbc-create -a stdout --network none busybox true
 
 # --- --sig-proxy
 TRAP='trap "echo trapped; exit 9" TERM; sleep 3 & wait; echo finished'
