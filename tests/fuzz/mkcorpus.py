@@ -307,6 +307,17 @@ for t in [b"{{.ID}}\\t{{.Names}}", b"\x01table {{.ID}}\\t{{.Names}}\\t{{.State.S
           b"{{.Nope}}", b"{{if .ID}}", b"{{.ID", b"{{index .Labels \"k}}", b"{{end}}{{else}}"]:
     add("gotmpl", t)
 
+# ---- dockerfile: a Dockerfile's text (its arguments are also expanded) ----------
+for t in ["# syntax=docker/dockerfile:1\nFROM alpine:3 AS b\nRUN apk add \\\n  # c\n\n  curl\n",
+          "# escape=`\nFROM w\nCOPY a c:\\\nRUN dir c:\\ `\n /s\n",
+          "FROM a\nENV A=1 B=\"x y\" C=$A${B:-d}\\ e\nENV L the value\nLABEL 'k'=v\nARG X=${A:+z}\n",
+          "FROM --platform=$P a\nCOPY --from=b --chown=1:2 --link [\"a\", \"b\"]\nADD x y\nVOLUME [\"/v\"]\n",
+          "FROM a\nRUN --mount=type=cache,target=/c make\nCMD [\"sh\", \"-c\"]\nSHELL [\"sh\"]\n",
+          "FROM a\nHEALTHCHECK --interval=5s --retries=3 CMD [\"x\"]\nHEALTHCHECK NONE\nONBUILD RUN x\n",
+          "FROM a\nEXPOSE 80/tcp ${P}\nUSER ${U:-root}\nWORKDIR \"$W\"/x\nSTOPSIGNAL 9\nFOOO x\n",
+          "FROM a\nRUN x \\\n"]:
+    add("dockerfile", t)
+
 for target, items in seeds.items():
     d = os.path.join(OUT, target)
     os.makedirs(d, exist_ok=True)

@@ -25,14 +25,14 @@ OUT=$TOP/build/fuzz
 SECS=${FUZZ_SECONDS:-60}
 JOBS=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
 CC=${FUZZ_CC:-clang}
-ALL="ref auth_challenge url http_response manifest json user layer tar seccomp unz gotmpl"
+ALL="ref auth_challenge url http_response manifest json user layer tar seccomp unz gotmpl dockerfile"
 TARGETS=${*:-$ALL}
 
 # -max_len per target: enough for the structure, small enough to be fast
 maxlen() {
   case $1 in
     ref) echo 4096 ;; auth_challenge | url) echo 4096 ;; user) echo 8192 ;;
-    http_response) echo 16384 ;; manifest | json | seccomp | unz | tar) echo 65536 ;; layer) echo 262144 ;;
+    http_response | dockerfile) echo 16384 ;; manifest | json | seccomp | unz | tar) echo 65536 ;; layer) echo 262144 ;;
     *) echo 4096 ;;
   esac
 }
