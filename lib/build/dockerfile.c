@@ -437,6 +437,11 @@ static void instr_free(sbc_df_instr *in)
     free(in->args);
     free(in->cmd);
     free(in->orig);
+    for (size_t i = 0; i < in->nheredocs; i++) {
+        free(in->heredocs[i].name);
+        free(in->heredocs[i].body);
+    }
+    free(in->heredocs);
     if (in->inner) {
         instr_free(in->inner);
         free(in->inner);
@@ -469,6 +474,68 @@ static int next_line(const char *text, size_t len, size_t *pos, const char **s, 
     return 1;
 }
 
+/* A heredoc word: <<[-]["']NAME["'] -> its parts; 0 if w is not one. */
+static int heredoc_word(const char *w, int *chomp, int *expand, const char **name, size_t *nl)
+{
+    if (strncmp(w, "<<", 2))
+        return 0;
+    w += 2;
+    *chomp = *w == '-';
+    w += *chomp;
+    char q = (*w == '"' || *w == '\'') ? *w++ : 0;
+    size_t n = 0;
+    while (w[n] && (isalnum((unsigned char)w[n]) || strchr("_.-", w[n])))
+        n++;
+    if (!n || !isalpha((unsigned char)w[0]) || (q ? !(w[n] == q && !w[n + 1]) : w[n] != 0))
+        return 0;
+    *expand = !q;
+    *name = w;
+    *nl = n;
+    return 1;
+}
+
+/* The bodies of in's heredocs, from the lines after the instruction. */
+static int read_heredocs(const char *text, size_t len, size_t *pos, int *lineno, sbc_df_instr *in, sbc_err *e)
+{
+    if (in->json || (strcmp(in->cmd, "run") && strcmp(in->cmd, "copy") && strcmp(in->cmd, "add")))
+        return 0;
+    char **w = NULL;
+    size_t nw = 0;
+    int rc = 0;
+    for (size_t i = 0; i < in->nargs; i++)
+        split_ws(in->args[i], &w, &nw);
+    for (size_t i = 0; i < nw && !rc; i++) {
+        int chomp, expand;
+        const char *name, *s;
+        size_t nl, n;
+        if (!heredoc_word(w[i], &chomp, &expand, &name, &nl))
+            continue;
+        sbc_buf b = {0};
+        sbc_buf_add(&b, "", 0);
+        for (;;) {
+            if (!next_line(text, len, pos, &s, &n)) {
+                rc = sbc_err_set(e, 125, "Dockerfile:%d: unterminated heredoc %.*s", in->line, (int)nl, name);
+                break;
+            }
+            ++*lineno;
+            while (chomp && n && *s == '\t')
+                s++, n--;
+            if (n == nl && !memcmp(s, name, nl))
+                break;
+            sbc_buf_add(&b, s, n);
+            sbc_buf_add(&b, "\n", 1);
+        }
+        if (in->nheredocs == 0 || (in->nheredocs >= 4 && !(in->nheredocs & (in->nheredocs - 1))))
+            in->heredocs = sbc_xrealloc(in->heredocs, sizeof *in->heredocs * (in->nheredocs < 4 ? 4 : in->nheredocs * 2));
+        in->heredocs[in->nheredocs++] = (sbc_df_heredoc){xstrndup(name, nl), xstrndup(b.data, b.len), expand};
+        sbc_buf_free(&b);
+    }
+    for (size_t i = 0; i < nw; i++)
+        free(w[i]);
+    free(w);
+    return rc;
+}
+
 /* One instruction from the line s[0..n) and its continuations. */
 static int read_instr(pstate *st, const char *text, size_t len, size_t *pos, int *lineno,
                       const char *s, size_t n, sbc_err *e)
@@ -493,6 +560,8 @@ static int read_instr(pstate *st, const char *text, size_t len, size_t *pos, int
     sbc_df_instr in = {0};
     int rc = parse_instr(b.data, start, esc, 0, &in, e);
     sbc_buf_free(&b);
+    if (rc == 0)
+        rc = read_heredocs(text, len, pos, lineno, &in, e);
     if (rc < 0) {
         instr_free(&in);
         return -1;

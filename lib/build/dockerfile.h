@@ -27,7 +27,10 @@
  * Flags are kept raw ("--from=build", "--link") after a check that the
  * instruction takes them.  Errors name the line: "Dockerfile:12: unknown
  * instruction: FOOO".  Input is capped (SBC_DF_MAX_BYTES, SBC_DF_MAX_LINES).
- * Heredocs are not supported yet.
+ * Heredocs: in RUN (shell form), COPY and ADD, each argument word
+ * <<NAME, <<-NAME (leading tabs stripped from the body and the end line),
+ * <<"NAME" or <<'NAME' (no expansion) takes the lines that follow, up to
+ * a line that is NAME, as its body (in order of the words).
  */
 #ifndef SBC_BUILD_DOCKERFILE_H
 #define SBC_BUILD_DOCKERFILE_H
@@ -37,6 +40,12 @@
 
 #define SBC_DF_MAX_BYTES (1u << 20)
 #define SBC_DF_MAX_LINES 100000
+
+typedef struct sbc_df_heredoc {
+    char *name;    /* the delimiter, quotes removed */
+    char *body;    /* the lines between, each ending in \n */
+    int expand;    /* unquoted delimiter: the body takes expansion */
+} sbc_df_heredoc;
 
 typedef struct sbc_df_instr {
     int line;                   /* first line, 1-based */
@@ -48,6 +57,8 @@ typedef struct sbc_df_instr {
     size_t nargs;
     int json;                   /* exec (JSON array) form */
     struct sbc_df_instr *inner; /* ONBUILD's trigger, else NULL */
+    sbc_df_heredoc *heredocs;   /* RUN COPY ADD: <<NAME bodies */
+    size_t nheredocs;
 } sbc_df_instr;
 
 typedef struct sbc_dockerfile {

@@ -6,7 +6,8 @@
  *  - a parse is deterministic (the same instructions twice);
  *  - instructions come in line order, each with a known lower-case keyword,
  *    a line within the file, and ONBUILD (only) with a parsed trigger;
- *  - the exec form is only set where Docker reads JSON;
+ *  - the exec form is only set where Docker reads JSON; heredocs only on
+ *    RUN, COPY and ADD in shell form, each with a name and a body;
  *  - expansion of each argument either succeeds or fails with a message;
  *    word splitting returns a NULL-terminated list of n words, and the
  *    one-word expansion of a text with no blank is one of its words' joins.
@@ -72,6 +73,12 @@ static void check_instr(const sbc_df_instr *in, int maxline, int nested)
     FUZZ_ASSERT(!nested || strcmp(in->cmd, "onbuild"), "ONBUILD ONBUILD accepted");
     for (size_t i = 0; i < in->nflags; i++)
         FUZZ_ASSERT(!strncmp(in->flags[i], "--", 2), "flag \"%.100s\" without --", in->flags[i]);
+    FUZZ_ASSERT(!in->nheredocs || (!in->json && strstr(" run copy add ", in->cmd)), "heredoc on %s", in->cmd);
+    for (size_t i = 0; i < in->nheredocs; i++) {
+        FUZZ_ASSERT(in->heredocs[i].name[0] && in->heredocs[i].body, "heredoc %zu without name or body", i);
+        if (in->heredocs[i].expand)
+            expand_one(in->heredocs[i].body, '\\');
+    }
     if (in->inner)
         check_instr(in->inner, maxline, 1);
 }

@@ -315,7 +315,8 @@ for t in ["# syntax=docker/dockerfile:1\nFROM alpine:3 AS b\nRUN apk add \\\n  #
           "FROM a\nRUN --mount=type=cache,target=/c make\nCMD [\"sh\", \"-c\"]\nSHELL [\"sh\"]\n",
           "FROM a\nHEALTHCHECK --interval=5s --retries=3 CMD [\"x\"]\nHEALTHCHECK NONE\nONBUILD RUN x\n",
           "FROM a\nEXPOSE 80/tcp ${P}\nUSER ${U:-root}\nWORKDIR \"$W\"/x\nSTOPSIGNAL 9\nFOOO x\n",
-          "FROM a\nRUN x \\\n"]:
+          "FROM a\nRUN x \\\n",
+          "FROM a\nRUN <<EOF\necho $A\nEOF\nCOPY <<-'X' <<Y /d\n\tq\n\tX\ny\nY\n"]:
     add("dockerfile", t)
 
 for target, items in seeds.items():

@@ -381,3 +381,37 @@ TEST(expand_words)
     CHECK(sbc_expand_words("'x", '\\', env, NULL, &w, &n, &e) == -1);
     CHECK(w == NULL && n == 0);
 }
+
+TEST(df_heredocs)
+{
+    sbc_dockerfile *d = P("FROM a\nRUN <<EOF\necho one\n# not a comment\n\necho two\nEOF\n"
+                          "COPY <<-\"A\" <<B /dest/\n\tx $V\n\tA\ny\nB\nRUN [\"<<C\"]\nUSER u\n");
+    CHECK(d && d->n == 5);
+    if (!d || d->n != 5)
+        return;
+    CHECK_INT(d->v[1].nheredocs, 1);
+    if (d->v[1].nheredocs == 1) {
+        CHECK_STR(d->v[1].heredocs[0].name, "EOF");
+        CHECK_STR(d->v[1].heredocs[0].body, "echo one\n# not a comment\n\necho two\n");
+        CHECK_INT(d->v[1].heredocs[0].expand, 1);
+    }
+    CHECK_INT(d->v[2].line, 8);
+    CHECK_INT(d->v[2].nheredocs, 2);
+    if (d->v[2].nheredocs == 2) {
+        CHECK_STR(d->v[2].heredocs[0].name, "A");
+        CHECK_STR(d->v[2].heredocs[0].body, "x $V\n");
+        CHECK_INT(d->v[2].heredocs[0].expand, 0);
+        CHECK_STR(d->v[2].heredocs[1].body, "y\n");
+        CHECK_INT(d->v[2].heredocs[1].expand, 1);
+    }
+    CHECK_INT(d->v[3].nheredocs, 0);
+    CHECK_INT(d->v[4].line, 14);
+    sbc_df_free(d);
+    d = P("FROM a\nRUN echo \"<<X\" <<'Y'\nY\n");
+    CHECK(d && d->n == 2 && d->v[1].nheredocs == 1);
+    if (d && d->n == 2 && d->v[1].nheredocs == 1)
+        CHECK_STR(d->v[1].heredocs[0].body, "");
+    sbc_df_free(d);
+    CHECK_ERR("FROM a\nRUN <<EOF\necho\n EOF\n", "Dockerfile:2: unterminated heredoc EOF");
+    CHECK_ERR("FROM a\nRUN cat <<-EOF\n\techo\n  EOF\n", "Dockerfile:2: unterminated heredoc EOF");
+}
