@@ -5,6 +5,7 @@
 #   image    uses registry, base
 #   net      uses base
 #   runtime  uses image, net, base (and so registry only through image)
+#   build    uses runtime, image, net, registry, base
 #   applets/ may use every domain
 # Every #include "..." of an sbc header in lib/DOMAIN/ must name DOMAIN itself
 # or one it may use, as "DOMAIN/name.h".  Prints one line per breach (file,
@@ -18,6 +19,7 @@ allowed() {
   image) echo "registry base" ;;
   net) echo "base" ;;
   runtime) echo "image net base" ;;
+  build) echo "runtime image net registry base" ;;
   *) echo "?" ;;
   esac
 }
