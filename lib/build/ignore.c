@@ -290,6 +290,8 @@ static char *clean_rel(const char *relpath)
     char *c = path_clean(relpath, strlen(relpath));
     if (c[0] == '/' && c[1])
         memmove(c, c + 1, strlen(c));
+    else if (c[0] == '/')
+        c[0] = '.'; /* the root itself */
     return c;
 }
 

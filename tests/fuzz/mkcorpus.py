@@ -307,6 +307,14 @@ for t in [b"{{.ID}}\\t{{.Names}}", b"\x01table {{.ID}}\\t{{.Names}}\\t{{.State.S
           b"{{.Nope}}", b"{{if .ID}}", b"{{.ID", b"{{index .Labels \"k}}", b"{{end}}{{else}}"]:
     add("gotmpl", t)
 
+# ---- ignore: .dockerignore text, then NUL and paths to match, one a line ----
+for t in [b"# c\n*/temp*\n*/*/temp*\ntemp?\n", b"**/*.go\n\0main.go\na/b/c.go\na/b/c.go/x",
+          b"*.md\n!README*.md\nREADME-secret.md\n\0README-secret.md\nREADME-x.md\nx.md",
+          b"docs\n!docs/keep.md\n\0docs/keep.md\ndocs/a\ndocs", b"/a/../b\n./c//d/\n!  e\n",
+          b"a[b-d]e\n[^x]\n\\*\n[\\]]\n", b"[a\n", b"*a*a*a*a*a*a*a*b\n\0" + b"a" * 300,
+          b"a/**/b\n**\na**b\n!**/x/**\n\0a/x/y/b\nq/x/r"]:
+    add("ignore", t)
+
 for target, items in seeds.items():
     d = os.path.join(OUT, target)
     os.makedirs(d, exist_ok=True)

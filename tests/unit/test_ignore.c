@@ -221,3 +221,32 @@ TEST(ignore_bad_patterns)
     CHECK_STR(err_of(many, b, sizeof b), "");
     free(many);
 }
+
+/* a table in the manner of moby's patternmatcher TestMatches */
+TEST(ignore_moby_table)
+{
+    static const struct { const char *pat, *path; int want; } c[] = {
+        {"**", "file", 1}, {"**", "file/", 1}, {"**/", "file", 1}, {"**", "/", 1},
+        {"**/**", "dir/file", 1}, {"dir/**", "dir/dir2/file/", 1}, {"**/dir", "dir", 1},
+        {"**/dir", "dir/file", 1}, {"**/dir2/*", "dir/dir2/file", 1}, {"**/dir2/**", "dir/dir2/dir3/file", 1},
+        {"**file", "file", 1}, {"**file", "dir/dir/file", 1}, {"**/file*", "dir/dir/file.txt", 1},
+        {"**/file*txt", "dir/dir/file.txt", 1}, {"**/file*.txt*", "dir/dir/file.txt", 1},
+        {"**/**/*.txt", "dir/dir/file.txt", 1}, {"**/**/*.txt2", "dir/dir/file.txt", 0},
+        {"**/**/*.txt", "file.txt", 1}, {"a**/*.txt", "a/file.txt", 1}, {"a**/*.txt", "a/dir/dir/file.txt", 1},
+        {"a/*.txt", "a/dir/file.txt", 0}, {"a/*.txt", "a/file.txt", 1}, {"a/*.txt**", "a/file.txt", 1},
+        {"a[b-d]e", "ae", 0}, {"a[b-d]e", "aae", 0}, {"a[^b-d]e", "aze", 1}, {".*", ".foo", 1},
+        {".*", "foo", 0}, {"abc.def", "abcdef", 0}, {"abc.def", "abcZdef", 0}, {"abc?def", "abcZdef", 1},
+        {"abc?def", "abcdef", 0}, {"a\\\\", "a\\", 1}, {"**/foo/bar", "dir/dir2/foo/bar", 1},
+        {"abc/**", "abc", 0}, {"abc/**", "abc/def/ghi", 1}, {"**/.foo", ".foo", 1}, {"**/.foo", "bar.foo", 0},
+        {"a(b)c/def", "a(b)c/def", 1}, {"a(b)c/def", "a(b)c/xyz", 0}, {"a.|)$(}+{bc", "a.|)$(}+{bc", 1},
+        {"dist/*.whl", "dist/proxy.py-2.4.0rc3.dev36+g08acad9-py3-none-any.whl", 1},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        char t[256];
+        snprintf(t, sizeof t, "%s\n", c[i].pat);
+        int got = m(t, c[i].path);
+        if (got != c[i].want)
+            fprintf(stderr, "  pattern \"%s\" path \"%s\": got %d\n", c[i].pat, c[i].path, got);
+        CHECK_INT(got, c[i].want);
+    }
+}
