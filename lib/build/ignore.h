@@ -34,8 +34,8 @@
 
 typedef struct sbc_ignore sbc_ignore;
 
-/* Parse the text of a .dockerignore (len bytes, NULs are not special but
- * end nothing: a NUL in a line is an ordinary byte).  NULL and e set on a
+/* Parse the text of a .dockerignore (len bytes; a NUL byte ends the
+ * pattern of its line).  NULL and e set on a
  * bad pattern or a bound exceeded.  An empty text gives a matcher that
  * excludes nothing. */
 sbc_ignore *sbc_ignore_parse(const char *text, size_t len, sbc_err *e);
