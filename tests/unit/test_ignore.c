@@ -250,3 +250,27 @@ TEST(ignore_moby_table)
         CHECK_INT(got, c[i].want);
     }
 }
+
+TEST(ignore_descend_more)
+{
+    CHECK_INT(descend("*\n!a/[bc]/keep\n", "a"), 1);
+    CHECK_INT(descend("*\n!a/[bc]/keep\n", "a/b"), 1);
+    CHECK_INT(descend("*\n!a/[bc]/keep\n", "a/d"), 0);
+    CHECK_INT(descend("*\n!a/**/keep\n", "a/x/y/z"), 1);
+    CHECK_INT(descend("*\n!a/**/keep\n", "b/x"), 0);
+    CHECK_INT(descend("*\n!a?/x\n", "ab"), 1);
+    CHECK_INT(descend("*\n!a?/x\n", "abc"), 0);
+    CHECK_INT(m("*\n!a/[bc]/keep\n", "a/c/keep"), 0);
+    CHECK_INT(m("*\n!a/[bc]/keep\n", "a/c/other"), 1);
+    /* the root and an empty matcher */
+    CHECK_INT(m("x\n", "/"), 0);
+    CHECK_INT(m("x\n", ""), 0);
+    CHECK_INT(sbc_ignore_match(NULL, "x"), 0);
+    CHECK_INT(sbc_ignore_may_descend(NULL, "x"), 0);
+    sbc_err e = {0};
+    sbc_ignore *ig = sbc_ignore_parse("", 0, &e);
+    CHECK(ig != NULL);
+    CHECK_INT(sbc_ignore_match(ig, "anything"), 0);
+    CHECK_INT(sbc_ignore_count(ig), 0);
+    sbc_ignore_free(ig);
+}
