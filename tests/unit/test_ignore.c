@@ -176,6 +176,9 @@ TEST(ignore_single_star_question_class)
     CHECK_INT(m("a[b-d]e\n", "aee"), 0);
     CHECK_INT(m("a[^b-d]e\n", "aee"), 1);
     CHECK_INT(m("a[^b-d]e\n", "ace"), 0);
+    /* as in Go (and moby's regexp) only '^' negates: "[!a]" is '!' or 'a' */
+    CHECK_INT(m("[!a]\n", "!"), 1);
+    CHECK_INT(m("[!a]\n", "b"), 0);
     CHECK_INT(m("a[\\]]b\n", "a]b"), 1);
     CHECK_INT(m("a[\\-]b\n", "a-b"), 1);
     CHECK_INT(m("a[*]b\n", "a*b"), 1);
