@@ -319,6 +319,14 @@ for t in ["# syntax=docker/dockerfile:1\nFROM alpine:3 AS b\nRUN apk add \\\n  #
           "FROM a\nRUN <<EOF\necho $A\nEOF\nCOPY <<-'X' <<Y /d\n\tq\n\tX\ny\nY\n"]:
     add("dockerfile", t)
 
+# ---- ignore: .dockerignore text, then NUL and paths to match, one a line ----
+for t in [b"# c\n*/temp*\n*/*/temp*\ntemp?\n", b"**/*.go\n\0main.go\na/b/c.go\na/b/c.go/x",
+          b"*.md\n!README*.md\nREADME-secret.md\n\0README-secret.md\nREADME-x.md\nx.md",
+          b"docs\n!docs/keep.md\n\0docs/keep.md\ndocs/a\ndocs", b"/a/../b\n./c//d/\n!  e\n",
+          b"a[b-d]e\n[^x]\n\\*\n[\\]]\n", b"[a\n", b"*a*a*a*a*a*a*a*b\n\0" + b"a" * 300,
+          b"a/**/b\n**\na**b\n!**/x/**\n\0a/x/y/b\nq/x/r"]:
+    add("ignore", t)
+
 for target, items in seeds.items():
     d = os.path.join(OUT, target)
     os.makedirs(d, exist_ok=True)

@@ -25,7 +25,7 @@ OUT=$TOP/build/fuzz
 SECS=${FUZZ_SECONDS:-60}
 JOBS=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
 CC=${FUZZ_CC:-clang}
-ALL="ref auth_challenge url http_response manifest json user layer tar seccomp unz gotmpl dockerfile"
+ALL="ref auth_challenge url http_response manifest json user layer tar seccomp unz gotmpl dockerfile ignore"
 TARGETS=${*:-$ALL}
 
 # -max_len per target: enough for the structure, small enough to be fast
