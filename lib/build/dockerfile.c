@@ -429,12 +429,8 @@ static void instr_free(sbc_df_instr *in)
 {
     if (!in)
         return;
-    for (size_t i = 0; i < in->nflags; i++)
-        free(in->flags[i]);
-    for (size_t i = 0; i < in->nargs; i++)
-        free(in->args[i]);
-    free(in->flags);
-    free(in->args);
+    sbc_names_free(in->flags, in->nflags);
+    sbc_names_free(in->args, in->nargs);
     free(in->cmd);
     free(in->orig);
     for (size_t i = 0; i < in->nheredocs; i++) {
