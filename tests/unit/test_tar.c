@@ -63,6 +63,14 @@ static void add_block(sbc_buf *b, const unsigned char *h)
     sbc_buf_add(b, h, 512);
 }
 
+/* A sealed raw header (raw_header, then seal) added to b; h keeps it. */
+static void add_raw(sbc_buf *b, unsigned char h[512], const char *name, int type, long long size, int gnu)
+{
+    raw_header(h, name, type, size, gnu);
+    seal(h);
+    add_block(b, h);
+}
+
 /* body bytes padded to 512 */
 static void add_body(sbc_buf *b, const void *p, size_t n)
 {
@@ -210,9 +218,7 @@ TEST(tar_read_pax_path_size_xattr)
     recs.len = 0;
     pax_rec(&recs, "path", "global-name");
     add_pax(&b, 'g', &recs);
-    raw_header(h, "mine", '0', 0, 0);
-    seal(h);
-    add_block(&b, h);
+    add_raw(&b, h, "mine", '0', 0, 0);
     add_end(&b);
     CHECK_INT(read_all_entries(&b, 0, &out, &e), 0);
     CHECK_STR(out.data, "mine|0|0|;");
@@ -234,9 +240,7 @@ TEST(tar_read_gnu_long_names_base256)
     seal(h);
     add_block(&b, h);
     add_body(&b, name, sizeof name);
-    raw_header(h, "././@LongLink", 'K', (long long)strlen(link), 1);
-    seal(h);
-    add_block(&b, h);
+    add_raw(&b, h, "././@LongLink", 'K', (long long)strlen(link), 1);
     add_body(&b, link, strlen(link));
     raw_header(h, "truncated-name", '2', 0, 1);
     /* base-256: uid 2^40, mtime -2 (two's complement, 12 bytes) */
@@ -276,9 +280,7 @@ TEST(tar_read_hardlink_size)
     memcpy(h + 157, "t", 1);
     seal(h);
     add_block(&b, h);
-    raw_header(h, "next", '0', 1, 1);
-    seal(h);
-    add_block(&b, h);
+    add_raw(&b, h, "next", '0', 1, 1);
     add_body(&b, "n", 1);
     add_end(&b);
     CHECK_INT(read_all_entries(&b, 0, &out, &e), 0);
@@ -286,22 +288,16 @@ TEST(tar_read_hardlink_size)
     b.len = 0;
     pax_rec(&recs, "linkpath", "t");
     add_pax(&b, 'x', &recs);
-    raw_header(h, "h", '1', 5, 0);
-    seal(h);
-    add_block(&b, h);
+    add_raw(&b, h, "h", '1', 5, 0);
     add_body(&b, "hbody", 5);
-    raw_header(h, "next", '0', 1, 0);
-    seal(h);
-    add_block(&b, h);
+    add_raw(&b, h, "next", '0', 1, 0);
     add_body(&b, "n", 1);
     add_end(&b);
     CHECK_INT(read_all_entries(&b, 0, &out, &e), 0);
     CHECK_STR(out.data, "h|1|5|hbody;next|0|1|n;");
     /* a hardlink to nothing is a regular file (libarchive) */
     b.len = 0;
-    raw_header(h, "e", '1', 0, 0);
-    seal(h);
-    add_block(&b, h);
+    add_raw(&b, h, "e", '1', 0, 0);
     add_end(&b);
     CHECK_INT(read_all_entries(&b, 0, &out, &e), 0);
     CHECK_STR(out.data, "e|0|0|;");
@@ -344,9 +340,7 @@ TEST(tar_read_ends_and_truncation)
 {
     sbc_buf b = {0}, out = {0};
     unsigned char h[512];
-    raw_header(h, "f", '0', 600, 0);
-    seal(h);
-    add_block(&b, h);
+    add_raw(&b, h, "f", '0', 600, 0);
     char data[600];
     memset(data, 'd', sizeof data);
     add_body(&b, data, sizeof data);
@@ -394,15 +388,11 @@ TEST(tar_read_hostile)
     unsigned char h[512];
     sbc_err e = {0};
     /* a pax header over the bound, a long name over its bound */
-    raw_header(h, "PaxHeader/x", 'x', SBC_TAR_PAX_MAX + 1, 0);
-    seal(h);
-    add_block(&b, h);
+    add_raw(&b, h, "PaxHeader/x", 'x', SBC_TAR_PAX_MAX + 1, 0);
     CHECK_INT(read_all_entries(&b, 0, &out, &e), -1);
     CHECK(strstr(e.msg, "extension header") != NULL);
     b.len = 0;
-    raw_header(h, "././@LongLink", 'L', SBC_TAR_NAME_MAX + 1, 1);
-    seal(h);
-    add_block(&b, h);
+    add_raw(&b, h, "././@LongLink", 'L', SBC_TAR_NAME_MAX + 1, 1);
     CHECK_INT(read_all_entries(&b, 0, &out, &e), -1);
     CHECK(strstr(e.msg, "extension header") != NULL);
     /* a record longer than the header, a record without '=', a length 0 */
@@ -412,9 +402,7 @@ TEST(tar_read_hostile)
         recs.len = 0;
         sbc_buf_adds(&recs, bad[i]);
         add_pax(&b, 'x', &recs);
-        raw_header(h, "f", '0', 0, 0);
-        seal(h);
-        add_block(&b, h);
+        add_raw(&b, h, "f", '0', 0, 0);
         add_end(&b);
         sbc_err_clear(&e);
         CHECK_INT(read_all_entries(&b, 0, &out, &e), -1);
@@ -425,9 +413,7 @@ TEST(tar_read_hostile)
     recs.len = 0;
     sbc_buf_add(&recs, "12 path=a\0b\n", 12);
     add_pax(&b, 'x', &recs);
-    raw_header(h, "f", '0', 0, 0);
-    seal(h);
-    add_block(&b, h);
+    add_raw(&b, h, "f", '0', 0, 0);
     add_end(&b);
     CHECK_INT(read_all_entries(&b, 0, &out, &e), -1);
     CHECK(strstr(e.msg, "NUL") != NULL);
@@ -443,9 +429,7 @@ TEST(tar_read_hostile)
     recs.len = 0;
     pax_rec(&recs, "size", "99999999999999999999999");
     add_pax(&b, 'x', &recs);
-    raw_header(h, "f", '0', 0, 0);
-    seal(h);
-    add_block(&b, h);
+    add_raw(&b, h, "f", '0', 0, 0);
     add_end(&b);
     CHECK_INT(read_all_entries(&b, 0, &out, &e), -1);
     CHECK(strstr(e.msg, "size") != NULL);
@@ -476,9 +460,7 @@ TEST(tar_read_hostile)
     const int refused[] = {'S', 'M'};
     for (int i = 0; i < 2; i++) {
         b.len = 0;
-        raw_header(h, "sp", refused[i], 0, 1);
-        seal(h);
-        add_block(&b, h);
+        add_raw(&b, h, "sp", refused[i], 0, 1);
         add_end(&b);
         CHECK_INT(read_all_entries(&b, 0, &out, &e), -1);
         CHECK(strstr(e.msg, "not supported") != NULL);
@@ -486,9 +468,7 @@ TEST(tar_read_hostile)
     /* more than 32 extension headers before an entry */
     b.len = 0;
     for (int i = 0; i < 40; i++) {
-        raw_header(h, "././@LongLink", 'L', 2, 1);
-        seal(h);
-        add_block(&b, h);
+        add_raw(&b, h, "././@LongLink", 'L', 2, 1);
         add_body(&b, "n", 2);
     }
     add_end(&b);
