@@ -1,6 +1,6 @@
 /* commit.c - sbc-commit: a container's changes become a new image. */
 #include "applets.h"
-#include "build.h"
+#include "imgopts.h"
 #include "runtime/commit.h"
 
 const char commit_usage[] =

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "applets.h"
-#include "build.h"
+#include "imgopts.h"
 #include "base/io.h"
 #include "image/layer.h"
 

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 
 #include "applets.h"
-#include "build.h"
+#include "imgopts.h"
 #include "base/io.h"
 
 const char init_usage[] =

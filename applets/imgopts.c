@@ -1,5 +1,5 @@
-/* build.c - the options and the end init, import and commit share (build.h). */
-#include "build.h"
+/* imgopts.c - the options and the end init, import and commit share (imgopts.h). */
+#include "imgopts.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,8 +1,8 @@
-/* build.h - what init, import and commit share: the options -c, -m,
+/* imgopts.h - what init, import and commit share: the options -c, -m,
  * --compress and -q, the REPOSITORY[:TAG] operand checked before any work,
  * and the end: sbc_build_finish of the new layer, then the image ID. */
-#ifndef SBC_APPLET_BUILD_H
-#define SBC_APPLET_BUILD_H
+#ifndef SBC_APPLET_IMGOPTS_H
+#define SBC_APPLET_IMGOPTS_H
 #include <cjson/cJSON.h>
 #include "base/err.h"
 #include "opt.h"
