@@ -60,7 +60,7 @@ typedef struct sbc_cp_opts {
 int sbc_cp(const sbc_cp_end *src, const sbc_cp_end *dst, const sbc_cp_opts *o, sbc_err *e);
 /* src as a plain tar to out_fd (its top entry named as docker cp names it). */
 int sbc_cp_tar_out(const sbc_cp_end *src, const sbc_cp_opts *o, int out_fd, sbc_err *e);
-/* A tar (plain or gzip) from in_fd extracted into the dir dst. */
+/* A plain tar from in_fd extracted into the dir dst. */
 int sbc_cp_tar_in(const sbc_cp_end *dst, const sbc_cp_opts *o, int in_fd, sbc_err *e);
 
 #endif
