@@ -1,5 +1,6 @@
 /* build.c - sbc-build: an image from a Dockerfile (lib/build/builder.h). */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,12 @@ const char build_usage[] =
     "                         when a step fails)\n"
     "  -t, --tag list         name the image REPOSITORY[:TAG] (more than once)\n"
     "      --target string    build this stage (and the stages it needs) only\n";
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    sbc_build_stop = 1;
+}
 
 static void note_line(void *arg, const char *line)
 {
@@ -115,6 +122,10 @@ int build_main(int argc, char **argv)
         bo.note = NULL;
         bo.run_fd = quiet_fd();
     }
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     sbc_err e = {0};
     sbc_store s;
     char id[SBC_DIGEST_SIZE];

@@ -26,6 +26,7 @@
 #include "runtime/commit.h"
 #include "runtime/ctrfs.h"
 #include "runtime/launch.h"
+#include "runtime/monitor.h"
 
 void bkey(const bstate *st, const char *const *parts, size_t n, char out[SBC_HEX_SIZE])
 {
@@ -219,7 +220,10 @@ static int run_fg(bstate *st, sbc_container *c, int *code, sbc_err *e)
         dup2(fd, 1);
         dup2(fd, 2);
     }
-    int rc = sbc_launch_start(st->b->s->root, c, 0, 0, code, e);
+    sbc_fg_stop_signal = 0;
+    int rc = sbc_launch_start(st->b->s->root, c, 0, SBC_START_KILL_ON_STOP, code, e);
+    if (sbc_fg_stop_signal)
+        sbc_build_stop = 1;
     if (s1 >= 0) {
         dup2(s1, 1);
         close(s1);
@@ -370,7 +374,9 @@ int bstep_run(bstate *st, const sbc_df_instr *in, sbc_err *e)
     if (make_ctr(st, st->base, cmd, n, env, nenv, &m, &c, e) < 0)
         goto out;
     if (run_fg(st, &c, &code, e) == 0) {
-        if (code == 0) {
+        if (sbc_build_stop) {
+            sbc_err_set(e, 130, "interrupted");
+        } else if (code == 0) {
             rc = commit_ctr(st, &c, t.data, key, e);
         } else {
             char *j = cJSON_PrintUnformatted(argv);

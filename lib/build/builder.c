@@ -692,9 +692,13 @@ static int step(bstate *st, const sbc_df_instr *in, sbc_err *e)
     return rc;
 }
 
+volatile sig_atomic_t sbc_build_stop;
+
 static int run_step(bstate *st, const sbc_df_instr *in, const char *label, sbc_err *e)
 {
     builder *b = st->b;
+    if (sbc_build_stop)
+        return sbc_err_set(e, 130, "interrupted");
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     b->stepno++;
@@ -911,7 +915,7 @@ int sbc_build_dockerfile(sbc_store *s, const sbc_build_opts *o, char id[SBC_DIGE
         }
 out:
     if (rc < 0)
-        e->code = 1; /* as docker build: any failed build */
+        e->code = sbc_build_stop ? 130 : 1; /* as docker build: any failed build */
     free(text);
     builder_free(&b);
     return rc;

@@ -41,6 +41,12 @@ typedef struct sbc_build_opts {
     void *note_arg;
 } sbc_build_opts;
 
+/* Set (by the applet's signal handler) to stop the build before its next
+ * step; a RUN under way gets the signal itself and fails.  Either way
+ * the step's container is removed. */
+#include <signal.h>
+extern volatile sig_atomic_t sbc_build_stop;
+
 /* Build; id gets the final image's ID.  Errors name the Dockerfile line
  * ("Dockerfile:7: RUN exit 3: exit code 3"); the tags are set only at
  * the end of a build that succeeded. */
