@@ -663,6 +663,19 @@ static int meta_step(bstate *st, const sbc_df_instr *in, sbc_buf *text, sbc_err 
 
 /* ---- dispatch ------------------------------------------------------- */
 
+/* What the history says of a metadata step: the instruction as written
+ * (ARG: the names only, as buildah and Docker show it, values stay out). */
+static char *history_text(const sbc_df_instr *in)
+{
+    if (strcmp(in->cmd, "arg"))
+        return sbc_xasprintf("/bin/sh -c #(nop) %s", in->orig);
+    sbc_buf t = {0};
+    sbc_buf_adds(&t, "/bin/sh -c #(nop) ARG");
+    for (size_t i = 0; i < in->nargs; i++)
+        sbc_buf_printf(&t, " %.*s", (int)strcspn(in->args[i], "="), in->args[i]);
+    return t.data;
+}
+
 static int step(bstate *st, const sbc_df_instr *in, sbc_err *e)
 {
     if (!strcmp(in->cmd, "run"))
@@ -681,7 +694,7 @@ static int step(bstate *st, const sbc_df_instr *in, sbc_err *e)
         bkey(st, parts, 3, key);
         if (!bstate_cached(st, key)) {
             memcpy(st->chain, key, sizeof key);
-            char *by = sbc_xasprintf("/bin/sh -c #(nop) %s", in->orig);
+            char *by = history_text(in);
             bstate_history(st, by);
             free(by);
             st->dirty = 1;
