@@ -28,6 +28,17 @@
 #include "runtime/launch.h"
 #include "runtime/monitor.h"
 
+/* Seconds since the last call, for --debug's timings of a step's parts. */
+static double lap(void)
+{
+    static struct timespec last;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double d = (double)(now.tv_sec - last.tv_sec) + (double)(now.tv_nsec - last.tv_nsec) / 1e9;
+    last = now;
+    return d;
+}
+
 void bkey(const bstate *st, const char *const *parts, size_t n, char out[SBC_HEX_SIZE])
 {
     sbc_sha256 h;
@@ -156,14 +167,17 @@ static int make_ctr(bstate *st, const char *image, char **cmd, int ncmd, char **
 static void drop_ctr(bstate *st, sbc_container *c)
 {
     sbc_err e2 = {0};
+    lap();
     sbc_container_remove(st->b->s->root, c, &e2);
     sbc_container_free(c);
+    SBC_DEBUG("build: container removed in %.3fs", lap());
 }
 
 /* The container's changes as a layer (the commit path), then the image of
  * cfg + that layer; the state becomes it. */
 static int commit_ctr(bstate *st, sbc_container *c, const char *created_by, const char *key, sbc_err *e)
 {
+    SBC_DEBUG("build: step ran in %.3fs", lap());
     sbc_build_ctr ct;
     int isc = sbc_container_for_commit(st->b->s, c->id, &ct, e);
     if (isc <= 0)
@@ -178,10 +192,12 @@ static int commit_ctr(bstate *st, sbc_container *c, const char *created_by, cons
     sbc_build_ctr_free(&ct);
     if (rc < 0)
         return -1;
+    SBC_DEBUG("build: layer made in %.3fs", lap());
     cJSON *cfg = sbc_build_config(st->cfg, &nl, 1, created_by, NULL);
     char id[SBC_DIGEST_SIZE];
     rc = write_image(st, cfg, &nl, key, id, e);
     cJSON_Delete(cfg);
+    SBC_DEBUG("build: image written in %.3fs", lap());
     return rc < 0 ? -1 : bstate_adopt(st, id, key, e);
 }
 
@@ -371,8 +387,10 @@ int bstep_run(bstate *st, const sbc_df_instr *in, sbc_err *e)
         goto out;
     }
     sbc_container c;
+    lap();
     if (make_ctr(st, st->base, cmd, n, env, nenv, &m, &c, e) < 0)
         goto out;
+    SBC_DEBUG("build: container made in %.3fs", lap());
     if (run_fg(st, &c, &code, e) == 0) {
         if (sbc_build_stop) {
             sbc_err_set(e, 130, "interrupted");
