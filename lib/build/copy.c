@@ -390,6 +390,8 @@ sbc_copy_plan *sbc_copy_plan_make(const sbc_copy_req *r, const char *tmpdir, sbc
         else
             rc = add_source(p, s, r->add, e);
     }
+    if (rc == 0 && strlen(p->dest) >= PATH_MAX)
+        rc = sbc_err_set(e, 1, "COPY: destination too long (%zu bytes)", strlen(p->dest));
     if (rc == 0 && p->n == 0)
         rc = sbc_err_set(e, 1, "COPY failed: no source files were specified");
     if (rc == 0 && p->n > 1 && !p->dest_dir)
@@ -547,7 +549,7 @@ static int walk_dir(walk *w, int sfd, int dfd, int depth)
     char **names;
     size_t n, at = w->rel.len;
     if (depth >= MAX_DEPTH)
-        return sbc_err_set(w->e, 1, "COPY: %s: more than %d levels of directories", w->rel.data, MAX_DEPTH);
+        return sbc_err_set(w->e, 1, "COPY: %.200s: more than %d levels of directories", w->rel.data, MAX_DEPTH);
     if (sbc_dir_names(sfd, &names, &n) < 0)
         return sbc_err_sys(w->e, "COPY: %s", w->rel.len ? w->rel.data : ".");
     int rc = 0;
@@ -629,8 +631,9 @@ int sbc_copy_digest(const sbc_copy_plan *p, char out[SBC_DIGEST_SIZE], sbc_err *
 
 /* ---- --chown ---- */
 
-/* The id of name in the file etc/FILE of root: field 3 of its line. */
-static int id_in(int root, const char *file, const char *name, uint32_t *id, sbc_err *e)
+/* The id of name in the file etc/FILE of root (field 3 of its line) and,
+ * for passwd, the primary gid (field 4) into gid when not NULL. */
+static int id_in(int root, const char *file, const char *name, uint32_t *id, uint32_t *gid, sbc_err *e)
 {
     char path[32];
     snprintf(path, sizeof path, "etc/%s", file);
@@ -643,31 +646,37 @@ static int id_in(int root, const char *file, const char *name, uint32_t *id, sbc
     for (char *l = text, *nx; rc < 0 && l && *l; l = nx) {
         nx = strchrnul(l, '\n');
         nx += *nx == '\n';
-        char *f = strchr(l, ':');
-        if (f && (size_t)(f - l) == nl && !strncmp(l, name, nl) && (f = strchr(f + 1, ':'))) {
-            char num[16];
-            snprintf(num, sizeof num, "%.*s", (int)strcspn(f + 1, ":\n"), f + 1);
-            rc = sbc_id_parse(num, id);
-        }
+        char *f = strchr(l, ':'), num[16];
+        if (!f || (size_t)(f - l) != nl || strncmp(l, name, nl) || !(f = strchr(f + 1, ':')))
+            continue;
+        snprintf(num, sizeof num, "%.*s", (int)strcspn(f + 1, ":\n"), f + 1);
+        rc = sbc_id_parse(num, id);
+        f = strchr(f + 1, ':');
+        if (rc == 0 && gid)
+            snprintf(num, sizeof num, "%.*s", f ? (int)strcspn(f + 1, ":\n") : 0, f ? f + 1 : "");
+        if (rc == 0 && gid)
+            rc = sbc_id_parse(num, gid);
     }
     free(text);
     if (rc < 0)
         sbc_err_set(e, 1, "unable to find %s %s: no matching entries in %s file",
-                    file[0] == 'p' ? "user" : "group", name, file);
+                    gid ? "user" : "group", name, file);
     return rc;
 }
 
-static int one_id(int root, const char *file, const char *s, uint32_t *id, sbc_err *e)
+static int one_id(int root, const char *file, const char *s, uint32_t *id, uint32_t *gid, sbc_err *e)
 {
     if (!sbc_id_numeric(s))
-        return id_in(root, file, s, id, e);
+        return id_in(root, file, s, id, gid, e);
     if (sbc_id_parse(s, id) < 0)
         return sbc_err_set(e, 1, "invalid --chown value %s", s);
+    if (gid)
+        *gid = *id;
     return 0;
 }
 
-/* --chown USER[:GROUP]: a user alone gives its uid as the gid too (Docker's
- * documented rule). */
+/* --chown USER[:GROUP]: without a group, a named user's primary group, a
+ * numeric one's uid as the gid (buildah's and BuildKit's rule). */
 static int chown_ids(const sbc_copy_plan *p, int root, walk *w, sbc_err *e)
 {
     w->uid = 0, w->gid = 0;
@@ -677,11 +686,9 @@ static int chown_ids(const sbc_copy_plan *p, int root, walk *w, sbc_err *e)
     if (g)
         *g++ = 0;
     uint32_t uid = 0, gid = 0;
-    int rc = one_id(root, "passwd", u, &uid, e);
+    int rc = one_id(root, "passwd", u, &uid, &gid, e);
     if (rc == 0 && g && *g)
-        rc = one_id(root, "group", g, &gid, e);
-    else
-        gid = uid;
+        rc = one_id(root, "group", g, &gid, NULL, e);
     free(u);
     w->uid = uid, w->gid = gid;
     return rc;
@@ -782,8 +789,8 @@ static int apply_tree(const sbc_copy_plan *p, walk *w, int root, const item *it)
         w->top = w->rel.len;
         rc = walk_dir(w, sfd, dfd, 0);
         sbc_buf_free(&w->rel);
-    } else { /* ADD: the archive's owners kept unless --chown */
-        sbc_cp_opts o = {.archive = !p->chown, .uid = w->uid, .gid = w->gid};
+    } else { /* ADD: the archive's owners kept even with --chown (buildah) */
+        sbc_cp_opts o = {.archive = 1};
         zsrc *z = sbc_xmalloc(sizeof *z);
         sbc_tar_reader *a = z_open(z, sfd, w->e);
         rc = a ? sbc_cp_untar(dfd, a, &o, w->e) : -1;

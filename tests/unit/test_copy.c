@@ -240,7 +240,10 @@ TEST(copy_chown_chmod)
     CHECK_INT(st_of("dst/named/sub/g").st_gid, 50);
     o.chown = "app";
     CHECK(CP(&o, "/u1", "a.txt") == 0);
-    CHECK_INT(st_of("dst/u1").st_gid, 1234);
+    CHECK_INT(st_of("dst/u1").st_gid, 99); /* the user's primary group */
+    o.chown = "77";
+    CHECK(CP(&o, "/u3", "a.txt") == 0);
+    CHECK_INT(st_of("dst/u3").st_gid, 77); /* the uid */
     o.chown = "nobody";
     CHECK(CPE(&o, err, "/u2", "a.txt") < 0);
     CHECK_STR(err, "unable to find user nobody: no matching entries in passwd file");
@@ -265,6 +268,10 @@ TEST(copy_add_archives)
     CHECK(CP(&o, "/x", "a.tgz") == 0); /* extracted into /x, owners kept */
     CHECK_STR(rd("dst/x/top/x"), "in");
     CHECK_INT(st_of("dst/x/top/x").st_uid, 7);
+    opt oc = {.add = 1, .chown = "5:6"};
+    CHECK(CP(&oc, "/xc", "a.tgz") == 0); /* --chown: the dir made, not the entries */
+    CHECK_INT(st_of("dst/xc").st_uid, 5);
+    CHECK_INT(st_of("dst/xc/top/x").st_uid, 7);
     CHECK(CP(&o, "/y/", "plain.tar", "z.tar.zst") == 0);
     CHECK_STR(rd("dst/y/top/x"), "in");
     CHECK(CP(&o, "/n", "n.gz") == 0); /* not an archive: copied */
@@ -326,4 +333,43 @@ TEST(copy_digest)
     CHECK(strcmp(d3, d2) != 0);
     digest("a.txt", NULL, d2);
     CHECK(d2[0] && strcmp(d1, d2) != 0);
+}
+
+/* ADD URL against a local python http.server (skipped without python3). */
+TEST(copy_add_url)
+{
+    setup();
+    if (sh("command -v python3 >/dev/null") != 0)
+        return;
+    int port = 20000 + (int)(getpid() % 20000);
+    sh("mkdir web && printf payload > web/f.txt && touch -d '2015-06-07 08:09:10 UTC' web/f.txt"
+       " && (python3 -m http.server --bind 127.0.0.1 %d -d web >/dev/null 2>&1 & echo $! > srv.pid)"
+       " && for i in $(seq 50); do python3 -c 'import socket,sys; socket.create_connection((\"127.0.0.1\", %d))' 2>/dev/null && break; sleep 0.1; done",
+       port, port);
+    char url[128], err[1024];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/f.txt?q=1", port);
+    opt o = {.add = 1};
+    CHECK(CP(&o, "/dl/", url) == 0);
+    CHECK_STR(rd("dst/dl/f.txt"), "payload");
+    CHECK_INT(st_of("dst/dl/f.txt").st_mode & 07777, 0600);
+    CHECK_INT(st_of("dst/dl/f.txt").st_mtim.tv_sec, 1433664550);
+    CHECK(CP(&o, "/named", url) == 0);
+    CHECK_STR(rd("dst/named"), "payload");
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/missing", port);
+    CHECK(CPE(&o, err, "/x", url) < 0);
+    CHECK(strstr(err, "404") != NULL);
+    sh("kill $(cat srv.pid)");
+    CHECK(sh("ls %s | grep -q add-", T) != 0); /* the downloads are gone */
+}
+
+/* Deep trees end in a clear error, not a crash (walk and digest). */
+TEST(copy_depth_bound)
+{
+    setup();
+    sh("cd ctx && mkdir deep && cd deep && for i in $(seq 300); do mkdir a && cd a || exit 1; done");
+    char err[1024], d[SBC_DIGEST_SIZE];
+    CHECK(CPE(NULL, err, "/deep/", "deep") < 0);
+    CHECK(strstr(err, "more than 256 levels") != NULL);
+    digest("deep", NULL, d);
+    CHECK(d[0] == 0);
 }
