@@ -24,6 +24,7 @@ void sbc_prune_print(void *arg, const char *kind, const char *what)
     sbc_prune_report *r = arg;
     const char *h = !strcmp(kind, "container") ? "Deleted Containers:"
                     : !strcmp(kind, "volume")  ? "Deleted Volumes:"
+                    : !strcmp(kind, "cache")   ? "Deleted build cache objects:"
                                                : "Deleted Images:";
     if (!r->heading || strcmp(r->heading, h))
         printf("%s%s\n", r->heading ? "\n" : "", h);

@@ -8,7 +8,8 @@
 int sbc_prune_confirm(int force, const char *what);
 
 /* The sbc_prune_fn (runtime/prune.h) that prints each removal under its
- * heading ("Deleted Containers:", "Deleted Images:"); arg: a report. */
+ * heading ("Deleted Containers:", "Deleted Images:", "Deleted build cache
+ * objects:"); arg: a report. */
 typedef struct sbc_prune_report {
     const char *heading; /* the last heading printed */
 } sbc_prune_report;
