@@ -34,6 +34,7 @@ typedef struct builder {
     sbc_ignore *ign;
     char scratch[160];   /* a tmp/ dir of the store to remove at the end, or "" */
     int stepno;          /* the #N of the progress */
+    int cached;          /* the step was CACHED (no DONE line then) */
 } builder;
 
 /* A stage while it is built. */

@@ -74,6 +74,7 @@ int bstate_cached(bstate *st, const char *key)
     if (st->b->o->no_cache || sbc_bcache_get(st->b->s, key, id) != 1 || bstate_adopt(st, id, key, &e) < 0)
         return 0;
     bnote(st->b, "CACHED");
+    st->b->cached = 1;
     return 1;
 }
 

@@ -716,6 +716,7 @@ static int run_step(bstate *st, const sbc_df_instr *in, const char *label, sbc_e
     clock_gettime(CLOCK_MONOTONIC, &t0);
     b->stepno++;
     bnote(b, "[%s%s%d/%d] %s", label ? label : "", label ? " " : "", st->index, st->count, in->orig);
+    b->cached = 0;
     int rc = step(st, in, e);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (rc < 0) {
@@ -724,7 +725,8 @@ static int run_step(bstate *st, const sbc_df_instr *in, const char *label, sbc_e
         bnote(b, "ERROR: %s", e->msg);
         return -1;
     }
-    bnote(b, "DONE %.1fs", (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    if (!b->cached)
+        bnote(b, "DONE %.1fs", (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     return 0;
 }
 
@@ -810,6 +812,8 @@ static int build_stage(builder *b, size_t idx, sbc_err *e)
         sbc_err_wrap(e, "Dockerfile:%d", from->line);
         bnote(b, "ERROR: %s", e->msg);
     }
+    if (rc == 0)
+        bnote(b, "DONE 0.0s");
     if (rc == 0)
         rc = onbuild(&st, lb, e);
     for (size_t i = sg->first + 1; i < sg->end && rc == 0; i++) {
