@@ -10,6 +10,7 @@
 #include "base/io.h"
 #include "build/builder.h"
 #include "image/imgbuild.h"
+#include "image/tarw.h"
 #include "opt.h"
 
 const char build_usage[] =
@@ -30,6 +31,9 @@ const char build_usage[] =
     "Options:\n"
     "      --build-arg list   set a build-time variable (K=V, or K: from the\n"
     "                         environment)\n"
+    "      --compress string  the new layers: gzip[:LEVEL]|zstd[:LEVEL]|none (default\n"
+    "                         gzip:1, as sbc-commit; none is fastest, but push\n"
+    "                         then sends the layers as they are)\n"
     "  -f, --file string      the Dockerfile (default PATH/Dockerfile; - : stdin)\n"
     "      --iidfile string   write the image ID to this file\n"
     "      --label list       set a label on the image (K=V)\n"
@@ -77,9 +81,9 @@ static void show_quiet(int fd)
 
 int build_main(int argc, char **argv)
 {
-    enum { O_ARG = 256, O_IID, O_LABEL, O_NET, O_NOCACHE, O_PLAT, O_PROG, O_PULL, O_TARGET, O_FILE = 'f', O_Q = 'q', O_T = 't' };
+    enum { O_ARG = 256, O_COMP, O_IID, O_LABEL, O_NET, O_NOCACHE, O_PLAT, O_PROG, O_PULL, O_TARGET, O_FILE = 'f', O_Q = 'q', O_T = 't' };
     static const sbc_option opts[] = {
-        {"build-arg", 0, SBC_OPT_ARG, O_ARG}, {"file", 'f', SBC_OPT_ARG, O_FILE}, {"iidfile", 0, SBC_OPT_ARG, O_IID},
+        {"build-arg", 0, SBC_OPT_ARG, O_ARG}, {"compress", 0, SBC_OPT_ARG, O_COMP}, {"file", 'f', SBC_OPT_ARG, O_FILE}, {"iidfile", 0, SBC_OPT_ARG, O_IID},
         {"label", 0, SBC_OPT_ARG, O_LABEL}, {"network", 0, SBC_OPT_ARG, O_NET}, {"no-cache", 0, SBC_OPT_NOARG, O_NOCACHE},
         {"platform", 0, SBC_OPT_ARG, O_PLAT}, {"progress", 0, SBC_OPT_ARG, O_PROG}, {"pull", 0, SBC_OPT_NOARG, O_PULL},
         {"quiet", 'q', SBC_OPT_NOARG, O_Q}, {"tag", 't', SBC_OPT_ARG, O_T}, {"target", 0, SBC_OPT_ARG, O_TARGET},
@@ -87,7 +91,8 @@ int build_main(int argc, char **argv)
     };
     const char **args = sbc_xcalloc((size_t)argc, sizeof *args), **labels = sbc_xcalloc((size_t)argc, sizeof *labels),
                **tags = sbc_xcalloc((size_t)argc, sizeof *tags);
-    sbc_build_opts bo = {.build_args = args, .labels = labels, .tags = tags, .run_fd = 2, .note = note_line};
+    sbc_build_opts bo = {.build_args = args, .labels = labels, .tags = tags, .run_fd = 2, .note = note_line,
+                         .compression = SBC_COMP_GZIP, .level = 1};
     const char *iidfile = NULL;
     int quiet = 0, c;
     sbc_opts o;
@@ -98,6 +103,10 @@ int build_main(int argc, char **argv)
         case O_LABEL: labels[bo.nlabels++] = o.arg; break;
         case O_T: tags[bo.ntags++] = o.arg; break;
         case O_FILE: bo.dockerfile = o.arg; break;
+        case O_COMP:
+            if ((bo.compression = sbc_comp_parse(o.arg, &bo.level)) < 0)
+                sbc_usage_error("--compress: expected gzip, zstd or none, got \"%s\"", o.arg);
+            break;
         case O_IID: iidfile = o.arg; break;
         case O_NET:
             if (strcmp(o.arg, "bridge") && strcmp(o.arg, "none") && strcmp(o.arg, "host") && strcmp(o.arg, "default"))

@@ -174,6 +174,13 @@ static void drop_ctr(bstate *st, sbc_container *c)
     SBC_DEBUG("build: container removed in %.3fs", lap());
 }
 
+static void layer_opts(const bstate *st, sbc_tarw_opts *to)
+{
+    sbc_tarw_opts_init(to);
+    to->compression = st->b->o->compression;
+    to->level = st->b->o->level;
+}
+
 /* The container's changes as a layer (the commit path), then the image of
  * cfg + that layer; the state becomes it. */
 static int commit_ctr(bstate *st, sbc_container *c, const char *created_by, const char *key, sbc_err *e)
@@ -185,8 +192,7 @@ static int commit_ctr(bstate *st, sbc_container *c, const char *created_by, cons
         return isc == 0 ? sbc_err_set(e, 125, "build container %.12s is gone", c->id) : -1;
     static const char *const skip[] = {"etc/hostname", "etc/hosts", "etc/resolv.conf", NULL};
     sbc_tarw_opts to;
-    sbc_tarw_opts_init(&to);
-    to.level = 1; /* as sbc-commit: gzip:1 */
+    layer_opts(st, &to);
     to.exclude = skip;
     sbc_newlayer nl;
     int rc = sbc_build_layer_ctr(st->b->s, &ct, &to, &nl, e);
@@ -502,8 +508,7 @@ static int copy_apply(bstate *st, const sbc_copy_plan *p, const char *created_by
     sbc_newlayer nl;
     char *path = sbc_store_path(st->b->s, tmp);
     sbc_tarw_opts to;
-    sbc_tarw_opts_init(&to);
-    to.level = 1;
+    layer_opts(st, &to);
     to.plain = 1;
     if (fd >= 0 && sbc_copy_apply(p, fd, e) == 0 && sbc_build_layer_dir(st->b->s, path, &to, &nl, e) == 0) {
         cJSON *cfg = sbc_build_config(st->cfg, &nl, 1, created_by, NULL);

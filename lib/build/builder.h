@@ -36,6 +36,7 @@ typedef struct sbc_build_opts {
     const char *network;     /* RUN's network: bridge (NULL), none, host */
     const char *platform;    /* --platform for FROM's pulls, or NULL */
     int no_cache, pull;
+    int compression, level;  /* the new layers' blobs: SBC_COMP_* and level (0: default) */
     int run_fd;              /* where RUN's stdout and stderr go */
     sbc_build_note_fn *note; /* progress (NULL: none) */
     void *note_arg;
