@@ -17,7 +17,7 @@ const char build_usage[] =
     "Usage: sbc-build [OPTIONS] PATH | TARBALL | -\n"
     "\n"
     "Build an image from a Dockerfile.  PATH is the build context: a directory,\n"
-    "a tar archive (plain or gzip), or - for a tar on standard input (or, when\n"
+    "a tar archive (plain, gzip or zstd), or - for one on standard input (or, when\n"
     "what is read is not a tar, a Dockerfile with an empty context).  The\n"
     "context's .dockerignore leaves files out.  Each RUN runs in a container of\n"
     "this engine, with the same security defaults as sbc-run; each RUN, COPY and\n"
