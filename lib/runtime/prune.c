@@ -245,6 +245,12 @@ static int prune_locked(sbc_store *s, int all, int cache, sbc_prune_fn fn, void 
     }
     if (rc == 0)
         rc = prune_set(s, &is, cache ? 2 : all, fn, arg, freed, e);
+    if (rc == 0 && cache) { /* and RUN --mount=type=cache's directories */
+        long long b = sbc_du(s->fd, "build-mounts");
+        sbc_err e2 = {0};
+        if (b > 0 && sbc_rm_rf(s->fd, "build-mounts", &e2) == 0)
+            *freed += b;
+    }
     image_set_free(&is);
     sbc_store_unlock(s);
     return rc;
@@ -318,6 +324,9 @@ int sbc_df(sbc_store *s, sbc_df_row rows[4], sbc_err *e)
         r->reclaimable += !u->top && !u->busy ? b : 0;
         rows[0].shared += u->top > 1 ? b : 0;
     }
+    long long mounts = sbc_du(s->fd, "build-mounts"); /* RUN --mount=type=cache */
+    rows[3].size += mounts > 0 ? mounts : 0;
+    rows[3].reclaimable += mounts > 0 ? mounts : 0;
     for (size_t i = 0; i < is.n; i++) {
         sbc_df_row *r = &rows[is.inter[i] ? 3 : 0];
         r->total++;
