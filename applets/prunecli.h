@@ -17,4 +17,15 @@ void sbc_prune_print(void *arg, const char *kind, const char *what);
 /* "Total reclaimed space: 1.2MB" after a blank line. */
 void sbc_prune_total(long long bytes);
 
+/* The "prune" command of sbc-container, sbc-image and sbc-builder: -f (and
+ * -a when what_all is given), the one operand "prune" (else a usage error
+ * naming choices), the question (what, or what_all with -a), then run over
+ * the store, each removal printed, and the total.  The exit code. */
+#include "base/err.h"
+#include "image/store.h"
+#include "runtime/prune.h"
+typedef int sbc_prune_run_fn(sbc_store *s, int all, sbc_prune_fn fn, void *arg, long long *freed, sbc_err *e);
+int sbc_prune_cmd(int argc, char **argv, const char *choices, const char *what, const char *what_all,
+                  sbc_prune_run_fn *run);
+
 #endif
