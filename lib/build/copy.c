@@ -461,11 +461,18 @@ static int hash_entry(walk *w, int dfd, const char *name, const struct stat *st)
     return 0;
 }
 
+/* A failed chown is fine for an unprivileged caller (tests, a rootless
+ * run: what sbc_cp does too); root must get the owners right. */
+static int may_keep_owner(void)
+{
+    return errno == EPERM && geteuid() != 0;
+}
+
 /* Owner, mode and mtime of what was made (fd: a file or dir of it). */
 static int set_meta(walk *w, int fd, const struct stat *st, mode_t mode)
 {
     struct timespec ts[2] = {st->st_mtim, st->st_mtim};
-    if (fchown(fd, w->uid, w->gid) < 0 || fchmod(fd, mode) < 0 || futimens(fd, ts) < 0)
+    if ((fchown(fd, w->uid, w->gid) < 0 && !may_keep_owner()) || fchmod(fd, mode) < 0 || futimens(fd, ts) < 0)
         return -1;
     return 0;
 }
@@ -519,7 +526,7 @@ static int copy_entry(walk *w, int sfd, int dfd, const char *name, const struct 
         struct timespec ts[2] = {st->st_mtim, st->st_mtim};
         ssize_t n = readlinkat(sfd, name, t, sizeof t - 1);
         if (n < 0 || make_room(dfd, name, 0) < 0 || (t[n] = 0, symlinkat(t, dfd, name)) < 0 ||
-            fchownat(dfd, name, w->uid, w->gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+            (fchownat(dfd, name, w->uid, w->gid, AT_SYMLINK_NOFOLLOW) < 0 && !may_keep_owner()) ||
             utimensat(dfd, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
             rc = -1;
     } else if (S_ISDIR(st->st_mode)) {
@@ -710,7 +717,7 @@ static int mkdir_in(walk *w, int root, const char *rel)
     int pfd = mkdir_in(w, root, sl ? d : "");
     if (pfd >= 0 && (mkdirat(pfd, name, 0755) == 0 || errno == EEXIST))
         fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd >= 0 && (fchown(fd, w->uid, w->gid) < 0 || fchmod(fd, 0755) < 0)) {
+    if (fd >= 0 && ((fchown(fd, w->uid, w->gid) < 0 && !may_keep_owner()) || fchmod(fd, 0755) < 0)) {
         close(fd);
         fd = -1;
     }
