@@ -311,7 +311,7 @@ static int add_url(sbc_copy_plan *p, const char *url, const char *tmpdir, sbc_er
     item *it = add_item(p, K_URL, tmp, name);
     free(tmp);
     free(name);
-    if (!*it->name)
+    if (!*it->name && p->dest_dir) /* (needed only to go into a dir) */
         return sbc_err_set(e, 1, "ADD %s: cannot determine a file name from the URL", url);
     sbc_http *h = sbc_http_new();
     sbc_http_req rq = {.method = "GET", .url = url, .max_redirects = 10};

@@ -174,6 +174,10 @@ TEST(copy_globs_and_errors)
     CHECK_STR(err, "COPY failed: file not found in build context or excluded by .dockerignore: stat missing: file does not exist");
     opt o = {.chmod = "99"};
     CHECK(CPE(&o, err, "/x", "a.txt") < 0);
+    CHECK_STR(err, "invalid --chmod value 99: an octal mode is expected");
+    CHECK(CPE(NULL, err, "/x/", "[") < 0); /* Go's ErrBadPattern */
+    CHECK_STR(err, "COPY: bad pattern [");
+    CHECK(CPE(NULL, err, "/x/", "<<NOPE") < 0);
 }
 
 /* Nothing outside the source root is ever read: "../", absolute and ".."
@@ -265,7 +269,7 @@ TEST(copy_add_archives)
     char err[1024];
     sh("mkdir -p t/top && printf in > t/top/x && tar czf ctx/a.tgz --owner=7 --group=8 -C t top"
        " && tar cf ctx/plain.tar -C t top && (zstd -q -o ctx/z.tar.zst ctx/plain.tar || cp ctx/a.tgz ctx/z.tar.zst)"
-       " && printf notatar > ctx/n.gz");
+       " && printf notatar > ctx/n.gz && echo hi | gzip > ctx/hi.gz");
     opt o = {.add = 1};
     CHECK(CP(&o, "/x", "a.tgz") == 0); /* extracted into /x, owners kept */
     CHECK_STR(rd("dst/x/top/x"), "in");
@@ -280,6 +284,8 @@ TEST(copy_add_archives)
     CHECK_STR(rd("dst/y/top/x"), "in");
     CHECK(CP(&o, "/n", "n.gz") == 0); /* not an archive: copied */
     CHECK_STR(rd("dst/n"), "notatar");
+    CHECK(CP(&o, "/hi.gz", "hi.gz") == 0); /* gzip of a non-tar: copied */
+    CHECK(S_ISREG(st_of("dst/hi.gz").st_mode));
     CHECK(CP(NULL, "/c", "a.tgz") == 0); /* COPY does not extract */
     CHECK(S_ISREG(st_of("dst/c").st_mode));
     /* hostile: a symlink to "/" then a file through it; a "../" entry */
@@ -359,6 +365,9 @@ TEST(copy_add_url)
     CHECK_INT(st_of("dst/dl/f.txt").st_mtim.tv_sec, 1433664550);
     CHECK(CP(&o, "/named", url) == 0);
     CHECK_STR(rd("dst/named"), "payload");
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
+    CHECK(CPE(&o, err, "/d2/", url) < 0); /* no name for the file */
+    CHECK(strstr(err, "cannot determine a file name") != NULL);
     snprintf(url, sizeof url, "http://127.0.0.1:%d/missing", port);
     CHECK(CPE(&o, err, "/x", url) < 0);
     CHECK(strstr(err, "404") != NULL);
