@@ -197,7 +197,7 @@ static item *add_item(sbc_copy_plan *p, int kind, const char *rel, const char *n
 /* rel as a source: 1 added, 0 not there (or excluded), -1 error. */
 static int add_path(sbc_copy_plan *p, const char *rel, int add, sbc_err *e)
 {
-    int fd = sbc_in_root(p->src_root, rel, O_RDONLY | O_NONBLOCK);
+    int fd = sbc_in_root(p->src_root, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) < 0) {
         if (fd >= 0)
@@ -614,7 +614,7 @@ int sbc_copy_digest(const sbc_copy_plan *p, char out[SBC_DIGEST_SIZE], sbc_err *
         walk w = {.p = p, .h = &h, .e = e};
         sbc_buf_printf(&w.rel, "%s", it->rel);
         w.top = w.rel.len;
-        int fd = sbc_in_root(p->src_root, it->rel, O_RDONLY | O_NONBLOCK);
+        int fd = sbc_in_root(p->src_root, it->rel, O_RDONLY | O_NONBLOCK | O_NOCTTY);
         struct stat st;
         if (fd < 0 || fstat(fd, &st) < 0)
             rc = sbc_err_set(e, 1, NOT_FOUND, it->rel);
@@ -644,7 +644,7 @@ static int id_in(int root, const char *file, const char *name, uint32_t *id, uin
 {
     char path[32];
     snprintf(path, sizeof path, "etc/%s", file);
-    int fd = sbc_in_root(root, path, O_RDONLY | O_NONBLOCK);
+    int fd = sbc_in_root(root, path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
     char *text = fd < 0 ? NULL : sbc_read_whole_fd(fd, path, 16u << 20, NULL, e);
     if (fd >= 0)
         close(fd);
@@ -757,7 +757,7 @@ static int apply_file(const sbc_copy_plan *p, walk *w, int root, const item *it)
     if (dfd < 0)
         return sbc_err_sys(w->e, "COPY: destination /%s", p->dest);
     if (it->kind == K_PATH) {
-        sfd = sbc_in_root(p->src_root, it->rel, O_RDONLY | O_NONBLOCK);
+        sfd = sbc_in_root(p->src_root, it->rel, O_RDONLY | O_NONBLOCK | O_NOCTTY);
         if (sfd < 0 || fstat(sfd, &st) < 0 || !S_ISREG(st.st_mode)) {
             close(dfd);
             if (sfd >= 0)
@@ -787,7 +787,7 @@ static int apply_tree(const sbc_copy_plan *p, walk *w, int root, const item *it)
     int dfd = mkdir_in(w, root, p->dest), rc = -1;
     if (dfd < 0)
         return sbc_err_sys(w->e, "COPY: destination /%s", p->dest);
-    int sfd = sbc_in_root(p->src_root, it->rel, O_RDONLY | O_NONBLOCK);
+    int sfd = sbc_in_root(p->src_root, it->rel, O_RDONLY | O_NONBLOCK | O_NOCTTY);
     struct stat st;
     if (sfd < 0 || fstat(sfd, &st) < 0 || (S_ISDIR(st.st_mode) != it->dir)) {
         rc = sbc_err_set(w->e, 1, NOT_FOUND, it->rel);
