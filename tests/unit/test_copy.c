@@ -12,6 +12,7 @@
 #include "unit.h"
 
 static char T[512]; /* the test's dir: ctx/ (sources), dst/ (the new root), secret */
+static int quiet;   /* a failing digest is expected */
 
 static int sh(const char *fmt, ...)
 {
@@ -105,7 +106,7 @@ static void digest(const char *src1, const char *ig_text, char out[SBC_DIGEST_SI
     sbc_copy_req r = {.src_root = src, .ignore = ig, .srcs = srcs, .nsrcs = 1, .dest = "/x/"};
     sbc_copy_plan *pl = sbc_copy_plan_make(&r, T, &e);
     out[0] = 0;
-    if (!pl || sbc_copy_digest(pl, out, &e) < 0)
+    if ((!pl || sbc_copy_digest(pl, out, &e) < 0) && !quiet)
         fprintf(stderr, "  digest failed: %s\n", e.msg);
     sbc_copy_free(pl);
     sbc_ignore_free(ig);
@@ -383,6 +384,8 @@ TEST(copy_depth_bound)
     char err[1024], d[SBC_DIGEST_SIZE];
     CHECK(CPE(NULL, err, "/deep/", "deep") < 0);
     CHECK(strstr(err, "more than 256 levels") != NULL);
+    quiet = 1;
     digest("deep", NULL, d);
+    quiet = 0;
     CHECK(d[0] == 0);
 }
