@@ -197,7 +197,7 @@ static item *add_item(sbc_copy_plan *p, int kind, const char *rel, const char *n
 /* rel as a source: 1 added, 0 not there (or excluded), -1 error. */
 static int add_path(sbc_copy_plan *p, const char *rel, int add, sbc_err *e)
 {
-    int fd = sbc_in_root(p->src_root, rel, O_RDONLY | O_NONBLOCK);
+    int fd = sbc_in_root(p->src_root, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) < 0) {
         if (fd >= 0)
@@ -311,7 +311,7 @@ static int add_url(sbc_copy_plan *p, const char *url, const char *tmpdir, sbc_er
     item *it = add_item(p, K_URL, tmp, name);
     free(tmp);
     free(name);
-    if (!*it->name)
+    if (!*it->name && p->dest_dir) /* (needed only to go into a dir) */
         return sbc_err_set(e, 1, "ADD %s: cannot determine a file name from the URL", url);
     sbc_http *h = sbc_http_new();
     sbc_http_req rq = {.method = "GET", .url = url, .max_redirects = 10};
@@ -461,11 +461,18 @@ static int hash_entry(walk *w, int dfd, const char *name, const struct stat *st)
     return 0;
 }
 
+/* A failed chown is fine for an unprivileged caller (tests, a rootless
+ * run: what sbc_cp does too); root must get the owners right. */
+static int may_keep_owner(void)
+{
+    return errno == EPERM && geteuid() != 0;
+}
+
 /* Owner, mode and mtime of what was made (fd: a file or dir of it). */
 static int set_meta(walk *w, int fd, const struct stat *st, mode_t mode)
 {
     struct timespec ts[2] = {st->st_mtim, st->st_mtim};
-    if (fchown(fd, w->uid, w->gid) < 0 || fchmod(fd, mode) < 0 || futimens(fd, ts) < 0)
+    if ((fchown(fd, w->uid, w->gid) < 0 && !may_keep_owner()) || fchmod(fd, mode) < 0 || futimens(fd, ts) < 0)
         return -1;
     return 0;
 }
@@ -519,7 +526,7 @@ static int copy_entry(walk *w, int sfd, int dfd, const char *name, const struct 
         struct timespec ts[2] = {st->st_mtim, st->st_mtim};
         ssize_t n = readlinkat(sfd, name, t, sizeof t - 1);
         if (n < 0 || make_room(dfd, name, 0) < 0 || (t[n] = 0, symlinkat(t, dfd, name)) < 0 ||
-            fchownat(dfd, name, w->uid, w->gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+            (fchownat(dfd, name, w->uid, w->gid, AT_SYMLINK_NOFOLLOW) < 0 && !may_keep_owner()) ||
             utimensat(dfd, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
             rc = -1;
     } else if (S_ISDIR(st->st_mode)) {
@@ -607,7 +614,7 @@ int sbc_copy_digest(const sbc_copy_plan *p, char out[SBC_DIGEST_SIZE], sbc_err *
         walk w = {.p = p, .h = &h, .e = e};
         sbc_buf_printf(&w.rel, "%s", it->rel);
         w.top = w.rel.len;
-        int fd = sbc_in_root(p->src_root, it->rel, O_RDONLY | O_NONBLOCK);
+        int fd = sbc_in_root(p->src_root, it->rel, O_RDONLY | O_NONBLOCK | O_NOCTTY);
         struct stat st;
         if (fd < 0 || fstat(fd, &st) < 0)
             rc = sbc_err_set(e, 1, NOT_FOUND, it->rel);
@@ -637,7 +644,7 @@ static int id_in(int root, const char *file, const char *name, uint32_t *id, uin
 {
     char path[32];
     snprintf(path, sizeof path, "etc/%s", file);
-    int fd = sbc_in_root(root, path, O_RDONLY | O_NONBLOCK);
+    int fd = sbc_in_root(root, path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
     char *text = fd < 0 ? NULL : sbc_read_whole_fd(fd, path, 16u << 20, NULL, e);
     if (fd >= 0)
         close(fd);
@@ -710,7 +717,7 @@ static int mkdir_in(walk *w, int root, const char *rel)
     int pfd = mkdir_in(w, root, sl ? d : "");
     if (pfd >= 0 && (mkdirat(pfd, name, 0755) == 0 || errno == EEXIST))
         fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd >= 0 && (fchown(fd, w->uid, w->gid) < 0 || fchmod(fd, 0755) < 0)) {
+    if (fd >= 0 && ((fchown(fd, w->uid, w->gid) < 0 && !may_keep_owner()) || fchmod(fd, 0755) < 0)) {
         close(fd);
         fd = -1;
     }
@@ -750,7 +757,7 @@ static int apply_file(const sbc_copy_plan *p, walk *w, int root, const item *it)
     if (dfd < 0)
         return sbc_err_sys(w->e, "COPY: destination /%s", p->dest);
     if (it->kind == K_PATH) {
-        sfd = sbc_in_root(p->src_root, it->rel, O_RDONLY | O_NONBLOCK);
+        sfd = sbc_in_root(p->src_root, it->rel, O_RDONLY | O_NONBLOCK | O_NOCTTY);
         if (sfd < 0 || fstat(sfd, &st) < 0 || !S_ISREG(st.st_mode)) {
             close(dfd);
             if (sfd >= 0)
@@ -780,7 +787,7 @@ static int apply_tree(const sbc_copy_plan *p, walk *w, int root, const item *it)
     int dfd = mkdir_in(w, root, p->dest), rc = -1;
     if (dfd < 0)
         return sbc_err_sys(w->e, "COPY: destination /%s", p->dest);
-    int sfd = sbc_in_root(p->src_root, it->rel, O_RDONLY | O_NONBLOCK);
+    int sfd = sbc_in_root(p->src_root, it->rel, O_RDONLY | O_NONBLOCK | O_NOCTTY);
     struct stat st;
     if (sfd < 0 || fstat(sfd, &st) < 0 || (S_ISDIR(st.st_mode) != it->dir)) {
         rc = sbc_err_set(w->e, 1, NOT_FOUND, it->rel);

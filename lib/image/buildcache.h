@@ -20,10 +20,13 @@
 
 /* 1 and id ("sha256:<hex>") when keyhex has a well-formed entry whose image
  * record exists; else 0 (a bad key, no entry; a stale or garbage entry is
- * removed quietly). */
+ * removed quietly).  A prune may remove the image after a hit: a lookup of
+ * id that fails is a miss too. */
 int sbc_bcache_get(sbc_store *s, const char *keyhex, char id[SBC_DIGEST_SIZE]);
 /* Record keyhex -> id (an image ID), atomically (build-cache/ made 0700).
- * 0, or -1 + e. */
+ * 0, or -1 + e.  An untagged image is dangling (sbc-image prune takes it)
+ * until its entry is there: hold the store lock (sbc_store_lock) from
+ * before sbc_build_image until after the put. */
 int sbc_bcache_put(sbc_store *s, const char *keyhex, const char *id, sbc_err *e);
 /* The distinct image IDs the entries name whose records exist, sorted:
  * malloc'd strings (sbc_names_free).  No cache: none. */

@@ -10,6 +10,7 @@
 
 #include "base/io.h"
 #include "image/buildcache.h"
+#include "image/imgbuild.h"
 #include "unit.h"
 
 #define K1 "1111111111111111111111111111111111111111111111111111111111111111"
@@ -241,5 +242,31 @@ TEST(bcache_concurrent)
     }
     CHECK_INT(misses, 0);
     CHECK_INT(odd, 0);
+    sbc_store_close(&s);
+}
+
+/* sbc-build's order: the step image and its entry under one store lock,
+ * which sbc_build_image keeps when the caller holds it (and still takes
+ * and drops itself otherwise). */
+TEST(bcache_build_under_lock)
+{
+    sbc_store s;
+    if (bc_open(&s, "lock") < 0) {
+        CHECK(0);
+        return;
+    }
+    sbc_err e = {0};
+    static const char cfg1[] = "{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]},\"history\":[{\"created_by\":\"one\"}]}";
+    static const char cfg2[] = "{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]},\"history\":[{\"created_by\":\"two\"}]}";
+    char id[SBC_DIGEST_SIZE] = "", got[SBC_DIGEST_SIZE];
+    CHECK_INT(sbc_store_lock(&s, &e), 0);
+    CHECK_INT(sbc_build_image(&s, cfg1, sizeof cfg1 - 1, NULL, 0, NULL, 0, id, &e), 0);
+    CHECK(s.lockfd >= 0); /* still held */
+    CHECK_INT(sbc_bcache_put(&s, K1, id, &e), 0);
+    sbc_store_unlock(&s);
+    CHECK_INT(sbc_bcache_get(&s, K1, got), 1);
+    CHECK_STR(got, id);
+    CHECK_INT(sbc_build_image(&s, cfg2, sizeof cfg2 - 1, NULL, 0, NULL, 0, id, &e), 0);
+    CHECK(s.lockfd < 0); /* taken and dropped */
     sbc_store_close(&s);
 }

@@ -12,6 +12,7 @@
 #include "unit.h"
 
 static char T[512]; /* the test's dir: ctx/ (sources), dst/ (the new root), secret */
+static int quiet;   /* a failing digest is expected */
 
 static int sh(const char *fmt, ...)
 {
@@ -105,7 +106,7 @@ static void digest(const char *src1, const char *ig_text, char out[SBC_DIGEST_SI
     sbc_copy_req r = {.src_root = src, .ignore = ig, .srcs = srcs, .nsrcs = 1, .dest = "/x/"};
     sbc_copy_plan *pl = sbc_copy_plan_make(&r, T, &e);
     out[0] = 0;
-    if (!pl || sbc_copy_digest(pl, out, &e) < 0)
+    if ((!pl || sbc_copy_digest(pl, out, &e) < 0) && !quiet)
         fprintf(stderr, "  digest failed: %s\n", e.msg);
     sbc_copy_free(pl);
     sbc_ignore_free(ig);
@@ -174,6 +175,10 @@ TEST(copy_globs_and_errors)
     CHECK_STR(err, "COPY failed: file not found in build context or excluded by .dockerignore: stat missing: file does not exist");
     opt o = {.chmod = "99"};
     CHECK(CPE(&o, err, "/x", "a.txt") < 0);
+    CHECK_STR(err, "invalid --chmod value 99: an octal mode is expected");
+    CHECK(CPE(NULL, err, "/x/", "[") < 0); /* Go's ErrBadPattern */
+    CHECK_STR(err, "COPY: bad pattern [");
+    CHECK(CPE(NULL, err, "/x/", "<<NOPE") < 0);
 }
 
 /* Nothing outside the source root is ever read: "../", absolute and ".."
@@ -226,6 +231,8 @@ TEST(copy_dockerignore)
 TEST(copy_chown_chmod)
 {
     setup();
+    if (geteuid() != 0)
+        return; /* chown needs root */
     char err[1024];
     sh("mkdir dst/etc && printf 'root:x:0:0::/root:/bin/sh\\napp:x:1234:99::/:/bin/sh\\n' > dst/etc/passwd"
        " && printf 'root:x:0:\\nstaff:x:50:\\n' > dst/etc/group");
@@ -261,21 +268,25 @@ TEST(copy_add_archives)
 {
     setup();
     char err[1024];
-    sh("mkdir -p t/top && printf in > t/top/x && chown 7:8 t/top/x && tar czf ctx/a.tgz -C t top"
+    sh("mkdir -p t/top && printf in > t/top/x && tar czf ctx/a.tgz --owner=7 --group=8 -C t top"
        " && tar cf ctx/plain.tar -C t top && (zstd -q -o ctx/z.tar.zst ctx/plain.tar || cp ctx/a.tgz ctx/z.tar.zst)"
-       " && printf notatar > ctx/n.gz");
+       " && printf notatar > ctx/n.gz && echo hi | gzip > ctx/hi.gz");
     opt o = {.add = 1};
     CHECK(CP(&o, "/x", "a.tgz") == 0); /* extracted into /x, owners kept */
     CHECK_STR(rd("dst/x/top/x"), "in");
-    CHECK_INT(st_of("dst/x/top/x").st_uid, 7);
     opt oc = {.add = 1, .chown = "5:6"};
     CHECK(CP(&oc, "/xc", "a.tgz") == 0); /* --chown: the dir made, not the entries */
-    CHECK_INT(st_of("dst/xc").st_uid, 5);
-    CHECK_INT(st_of("dst/xc/top/x").st_uid, 7);
+    if (geteuid() == 0) {
+        CHECK_INT(st_of("dst/x/top/x").st_uid, 7);
+        CHECK_INT(st_of("dst/xc").st_uid, 5);
+        CHECK_INT(st_of("dst/xc/top/x").st_uid, 7);
+    }
     CHECK(CP(&o, "/y/", "plain.tar", "z.tar.zst") == 0);
     CHECK_STR(rd("dst/y/top/x"), "in");
     CHECK(CP(&o, "/n", "n.gz") == 0); /* not an archive: copied */
     CHECK_STR(rd("dst/n"), "notatar");
+    CHECK(CP(&o, "/hi.gz", "hi.gz") == 0); /* gzip of a non-tar: copied */
+    CHECK(S_ISREG(st_of("dst/hi.gz").st_mode));
     CHECK(CP(NULL, "/c", "a.tgz") == 0); /* COPY does not extract */
     CHECK(S_ISREG(st_of("dst/c").st_mode));
     /* hostile: a symlink to "/" then a file through it; a "../" entry */
@@ -316,7 +327,7 @@ TEST(copy_digest)
     digest(".", NULL, d1);
     digest(".", NULL, d2);
     CHECK(d1[0] && !strcmp(d1, d2));
-    sh("touch -d 2001-01-01 ctx/a.txt && chown 5:5 ctx/d/f");
+    sh("touch -d 2001-01-01 ctx/a.txt; chown 5:5 ctx/d/f 2>/dev/null");
     digest(".", NULL, d2);
     CHECK_STR(d1, d2); /* mtimes and owners do not count */
     sh("printf hellp > ctx/a.txt");
@@ -355,6 +366,9 @@ TEST(copy_add_url)
     CHECK_INT(st_of("dst/dl/f.txt").st_mtim.tv_sec, 1433664550);
     CHECK(CP(&o, "/named", url) == 0);
     CHECK_STR(rd("dst/named"), "payload");
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
+    CHECK(CPE(&o, err, "/d2/", url) < 0); /* no name for the file */
+    CHECK(strstr(err, "cannot determine a file name") != NULL);
     snprintf(url, sizeof url, "http://127.0.0.1:%d/missing", port);
     CHECK(CPE(&o, err, "/x", url) < 0);
     CHECK(strstr(err, "404") != NULL);
@@ -370,6 +384,8 @@ TEST(copy_depth_bound)
     char err[1024], d[SBC_DIGEST_SIZE];
     CHECK(CPE(NULL, err, "/deep/", "deep") < 0);
     CHECK(strstr(err, "more than 256 levels") != NULL);
+    quiet = 1;
     digest("deep", NULL, d);
+    quiet = 0;
     CHECK(d[0] == 0);
 }
