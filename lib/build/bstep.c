@@ -114,9 +114,15 @@ static int write_image(bstate *st, cJSON *cfg, const sbc_newlayer *nl, const cha
         all[n++] = *nl;
     }
     char *text = cJSON_PrintUnformatted(cfg);
-    rc = sbc_build_image(st->b->s, text, strlen(text), all, n, NULL, 0, id, e);
-    if (rc == 0 && sbc_bcache_put(st->b->s, key, id, e) < 0)
-        rc = -1;
+    /* the image and its cache entry under one store lock: no prune sees
+     * it untagged and unnamed between the two */
+    rc = sbc_store_lock(st->b->s, e);
+    if (rc == 0) {
+        rc = sbc_build_image(st->b->s, text, strlen(text), all, n, NULL, 0, id, e);
+        if (rc == 0 && sbc_bcache_put(st->b->s, key, id, e) < 0)
+            rc = -1;
+        sbc_store_unlock(st->b->s);
+    }
     free(text);
     free(all);
     return rc;
