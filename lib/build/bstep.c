@@ -488,6 +488,7 @@ static int copy_flags(bstate *st, const sbc_df_instr *in, char **from, char **ch
  * without layers (FROM scratch), a plain directory made into a layer. */
 static int copy_apply(bstate *st, const sbc_copy_plan *p, const char *created_by, const char *key, sbc_err *e)
 {
+    lap();
     if (bstate_image(st, e) < 0)
         return -1;
     if (st->nlayers) {

@@ -157,12 +157,14 @@ void bnote(builder *b, const char *fmt, ...)
 static int scratch_dir(builder *b, sbc_err *e)
 {
     sbc_build_tmpname(b->scratch, sizeof b->scratch, "build-ctx");
-    if (mkdirat(b->s->fd, b->scratch, 0700) < 0) {
+    if (mkdirat(b->s->fd, b->scratch, 0755) < 0) {
         sbc_err_sys(e, "%s/%s", b->s->root, b->scratch);
         b->scratch[0] = 0;
         return -1;
     }
     b->ctx = openat(b->s->fd, b->scratch, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (b->ctx >= 0)
+        fchmod(b->ctx, 0755); /* as a context dir would be ("COPY . /x/" gives /x its mode) */
     return b->ctx < 0 ? sbc_err_sys(e, "%s/%s", b->s->root, b->scratch) : 0;
 }
 
@@ -487,25 +489,26 @@ static char *expand(bstate *st, const char *s, sbc_err *e)
     return sbc_expand_word(s, st->b->df->escape, bstate_lookup, st, e);
 }
 
-/* ENV and LABEL: name/value pairs, expanded one pair at a time (a later
- * ENV value sees an earlier one of the same line, as in Docker). */
+/* ENV and LABEL: name/value pairs, all expanded with the values from
+ * before the instruction (Docker's: `ENV A=1 B=$A` gives B the old A),
+ * then set. */
 static int pairs(bstate *st, const sbc_df_instr *in, int label, sbc_buf *text, sbc_err *e)
 {
-    for (size_t i = 0; i + 1 < in->nargs; i += 2) {
-        char *k = expand(st, in->args[i], e), *v = k ? expand(st, in->args[i + 1], e) : NULL;
-        if (!v) {
-            free(k);
-            return -1;
-        }
+    size_t n = in->nargs / 2 * 2;
+    char **v = sbc_xcalloc(n + 1, sizeof *v);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (!(v[i] = expand(st, in->args[i], e)))
+            rc = -1;
+    for (size_t i = 0; i + 1 < n && rc == 0; i += 2) {
         if (label)
-            sbc_json_add_str(cc_field(st, "Labels", 0), k, v);
+            sbc_json_add_str(cc_field(st, "Labels", 0), v[i], v[i + 1]);
         else
-            env_set(st, k, v);
-        sbc_buf_printf(text, " %s=%s", k, v);
-        free(k);
-        free(v);
+            env_set(st, v[i], v[i + 1]);
+        sbc_buf_printf(text, " %s=%s", v[i], v[i + 1]);
     }
-    return 0;
+    sbc_names_free(v, n);
+    return rc;
 }
 
 static int arg_step(bstate *st, const sbc_df_instr *in, sbc_buf *text, sbc_err *e)
@@ -760,10 +763,12 @@ static int onbuild(bstate *st, const char *label, sbc_err *e)
     return rc;
 }
 
-static int from_step(bstate *st, const sbc_df_instr *in, sbc_err *e)
+static int from_step(bstate *st, const sbc_df_instr *in, const char *lb, sbc_err *e)
 {
     builder *b = st->b;
     char *ref = sbc_expand_word(in->args[0], b->df->escape, meta_lookup, b, e);
+    b->stepno++;
+    bnote(b, "[%s%s1/%d] FROM %s", lb ? lb : "", lb ? " " : "", st->count, ref ? ref : in->args[0]);
     if (!ref)
         return -1;
     int rc = 0;
@@ -805,9 +810,7 @@ static int build_stage(builder *b, size_t idx, sbc_err *e)
     const char *lb = *label ? label : NULL;
     const sbc_df_instr *from = &b->df->v[sg->first];
     st.index = 1;
-    b->stepno++;
-    bnote(b, "[%s%s1/%d] %s", lb ? lb : "", lb ? " " : "", st.count, from->orig);
-    int rc = from_step(&st, from, e);
+    int rc = from_step(&st, from, lb, e);
     if (rc < 0) {
         sbc_err_wrap(e, "Dockerfile:%d", from->line);
         bnote(b, "ERROR: %s", e->msg);
