@@ -114,7 +114,8 @@ elif ! command -v umoci >/dev/null; then
   skip "sbc-build against buildah: umoci is not installed (apt-get install umoci)"
 else
   on_exit "bah rm --all; grep -o ' $BR/[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l"
-  prep scratch "$T/probe"
+  # (not a fixture: its cached layers would carry the probe's times)
+  mkdir -p "$T/probe"; printf 'FROM %s\nRUN echo probe >/probe\n' "$BASE" >"$T/probe/Dockerfile"
   if bbuild "$T/probe" localhost/probe:1; then
     HAVE_BAH=1
   else
@@ -125,11 +126,13 @@ fi
 # builds (START: the epoch before either build began)
 compare() {
   [ "$HAVE_BAH" = 1 ] || return 0
-  local n=$1 m=$T/bx/$1/rootfs
+  local n=$1 m=$T/bx/$1
   # buildah's tree: pushed to an OCI layout, unpacked by umoci (`buildah
-  # from` would run the image's ONBUILD triggers, and with crun)
+  # from` would run the image's ONBUILD triggers, and with crun); raw: the
+  # root file system only (umoci's runtime config refuses a USER whose group
+  # is not in the image)
   rm -rf "$T/bx/$n" "$T/bx/$n.oci"; mkdir -p "$T/bx"
-  if ! bah push "$3" "oci:$T/bx/$n.oci:x" >"$T/bah.err" 2>&1 || ! umoci unpack --image "$T/bx/$n.oci:x" "$T/bx/$n" >>"$T/bah.err" 2>&1; then
+  if ! bah push "$3" "oci:$T/bx/$n.oci:x" >"$T/bah.err" 2>&1 || ! umoci raw unpack --image "$T/bx/$n.oci:x" "$m" >>"$T/bah.err" 2>&1; then
     fail "$n: buildah's tree ($(tail -c 300 "$T/bah.err"))"; return
   fi
   # buildah leaves its RUN mount points behind (/etc/hostname, /run, ...):
