@@ -95,7 +95,7 @@ static int exec_one(const char *root, const char *ref, sbc_container *ct, void *
         return -1;
     int code = 0;
     if (!x->detach)
-        code = sbc_monitor_foreground(p.pid, p.pidfd, &(sbc_fg_io){p.ptmx, -1, -1, -1, 6, x->inter}, NULL);
+        code = sbc_monitor_foreground(p.pid, p.pidfd, &(sbc_fg_io){p.ptmx, -1, -1, -1, 6, x->inter, 0}, NULL);
     sbc_spec_free(&s);
     return code;
 }

@@ -5,8 +5,10 @@
 
 #include "applets.h"
 #include "base/digest.h"
+#include "base/io.h"
 #include "base/json.h"
 #include "base/time.h"
+#include "image/buildcache.h"
 #include "image/imageinfo.h"
 #include "listfmt.h"
 #include "opt.h"
@@ -18,9 +20,11 @@ const char images_usage[] =
     "List images: REPOSITORY TAG IMAGE ID CREATED SIZE.\n"
     "\n"
     "Options:\n"
-    "  -a, --all             show all images (the default)\n"
+    "  -a, --all             show all images, the intermediate ones too (untagged\n"
+    "                        images the build cache names, hidden by default)\n"
     "      --digests         show digests\n"
-    "  -f, --filter KEY=VALUE  dangling=true|false, reference=GLOB (on\n"
+    "  -f, --filter KEY=VALUE  dangling=true|false (an intermediate image is\n"
+    "                        not dangling), reference=GLOB (on\n"
     "                        REPOSITORY:TAG or REPOSITORY, e.g. busybox:*),\n"
     "                        label=KEY[=VALUE]; same key ORs, keys AND\n"
     "      --format string   'json': one JSON object per line; else a Go\n"
@@ -39,13 +43,14 @@ struct img_match {
     const sbc_image_row *r;
     sbc_store *s;
     cJSON *info; /* the image's inspect object, read for label= only */
+    int inter;   /* an intermediate image */
 };
 
 static int images_match(const char *key, const char *val, void *ctx)
 {
     struct img_match *m = ctx;
     if (!strcmp(key, "dangling"))
-        return !strcmp(m->r->repo, "<none>") == !strcmp(val, "true");
+        return !m->inter && !strcmp(m->r->repo, "<none>") == !strcmp(val, "true");
     if (!strcmp(key, "reference")) {
         char full[1024];
         snprintf(full, sizeof full, "%s:%s", m->r->repo, m->r->tag);
@@ -86,13 +91,14 @@ int images_main(int argc, char **argv)
         {"quiet", 'q', SBC_OPT_NOARG, O_QUIET},
         {0},
     };
-    int digests = 0, notrunc = 0, quiet = 0, c;
+    int all = 0, digests = 0, notrunc = 0, quiet = 0, c;
     const char *format = NULL;
     sbc_filters flt = {0};
     sbc_opts o;
     sbc_opts_init(&o, argc, argv, 1);
     while ((c = sbc_opt_next(&o, opts))) {
         switch (c) {
+        case O_ALL: all = sbc_opt_bool(&o); break;
         case O_DIGESTS: digests = sbc_opt_bool(&o); break;
         case O_FORMAT: format = sbc_fmt_arg(o.arg); break;
         case O_FILTER: sbc_filter_add(&flt, o.arg, images_filter_keys); break;
@@ -112,7 +118,13 @@ int images_main(int argc, char **argv)
     size_t n;
     if (sbc_store_open(&s, &e) < 0)
         return sbc_err_print(&e);
+    char **cache = NULL;
+    size_t ncache = 0;
     int rc = sbc_image_list(&s, o.nrest ? o.rest[0] : NULL, &rows, &n, &e);
+    if (rc == 0 && sbc_bcache_ids(&s, &cache, &ncache, &e) < 0) {
+        sbc_image_rows_free(rows, n);
+        rc = -1;
+    }
     if (rc < 0) {
         sbc_store_close(&s);
         return sbc_err_print(&e);
@@ -126,8 +138,8 @@ int images_main(int argc, char **argv)
     const char *lastid = "";
     for (size_t i = 0; i < n && rc == 0; i++) {
         const sbc_image_row *r = &rows[i];
-        struct img_match m = {r, &s, NULL};
-        int keep = sbc_filter_match(&flt, images_match, &m);
+        struct img_match m = {r, &s, NULL, !strcmp(r->repo, "<none>") && sbc_bcache_has(cache, ncache, r->id)};
+        int keep = (all || !m.inter) && sbc_filter_match(&flt, images_match, &m);
         cJSON_Delete(m.info);
         if (!keep)
             continue;
@@ -154,6 +166,7 @@ int images_main(int argc, char **argv)
     }
     sbc_store_close(&s);
     sbc_image_rows_free(rows, n);
+    sbc_names_free(cache, ncache);
     sbc_filters_free(&flt);
     if (rc < 0) {
         sbc_fmt_free(&fm);

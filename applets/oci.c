@@ -312,7 +312,7 @@ static int do_create(int argc, char **argv, int and_start)
     if (val(create_opts, &p, "detach"))
         return 0;
     /* foreground: the init is our child; its code is ours, then it goes */
-    int code = sbc_monitor_foreground(pid, -1, &(sbc_fg_io){pty, -1, -1, -1, 6, 1}, NULL);
+    int code = sbc_monitor_foreground(pid, -1, &(sbc_fg_io){pty, -1, -1, -1, 6, 1, 0}, NULL);
     if (pty >= 0)
         close(pty);
     w = (sbc_err){0};

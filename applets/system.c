@@ -17,16 +17,19 @@ const char system_usage[] =
     "The store as a whole: what it holds, and giving back what nothing uses.\n"
     "\n"
     "Commands:\n"
-    "  df                 images, containers, volumes and build cache: count,\n"
-    "                     in use, size (layers two images share counted once)\n"
-    "                     and what a prune would free\n"
+    "  df                 images, containers, volumes and build cache (the\n"
+    "                     intermediate images of sbc-build): count, in use,\n"
+    "                     size (layers two images share counted once) and\n"
+    "                     what a prune would free\n"
     "  prune              remove stopped containers, the user networks no container\n"
     "                     uses (and the addresses and rules of containers gone),\n"
-    "                     dangling images (-a: every unused image), with\n"
-    "                     --volumes the unused anonymous volumes\n"
+    "                     dangling images (-a: every unused image), the unused\n"
+    "                     build cache (-a: all of it, as sbc-builder prune -a),\n"
+    "                     with --volumes the unused anonymous volumes\n"
     "\n"
     "Options:\n"
-    "  -a, --all          prune: every image no container uses, not only dangling\n"
+    "  -a, --all          prune: every image no container uses, not only dangling,\n"
+    "                     and all build cache\n"
     "  -f, --force        prune: do not ask for confirmation\n"
     "      --volumes      prune: volumes too\n"
     "      --format json  df: one JSON object per line\n";
@@ -98,9 +101,9 @@ int system_main(int argc, char **argv)
         rc = sbc_df(&s, rows, &e) < 0 ? sbc_err_print(&e) : (df_print(rows, json), 0);
     } else if (sbc_prune_confirm(force, all ? "all stopped containers, all networks not used by at least one "
                                                "container, all images without at least one container "
-                                               "associated to them"
+                                               "associated to them, all build cache"
                                              : "all stopped containers, all networks not used by at least "
-                                               "one container, all dangling images")) {
+                                               "one container, all dangling images, unused build cache")) {
         long long freed = 0, f = 0;
         sbc_prune_report rep = {0};
         if (sbc_prune_containers(&s, sbc_prune_print, &rep, &f, &e) < 0)
@@ -111,6 +114,10 @@ int system_main(int argc, char **argv)
             rc = sbc_err_print(&e);
         sbc_err_clear(&e);
         if (sbc_prune_images(&s, all, sbc_prune_print, &rep, &f, &e) < 0)
+            rc = sbc_err_print(&e);
+        freed += f;
+        sbc_err_clear(&e);
+        if (sbc_prune_build_cache(&s, all, sbc_prune_print, &rep, &f, &e) < 0)
             rc = sbc_err_print(&e);
         freed += f;
         sbc_err_clear(&e);

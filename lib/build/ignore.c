@@ -168,14 +168,15 @@ static void add_tok(pat *p, size_t *cap, int kind, uint32_t arg)
     p->t[p->nt++].arg = arg;
 }
 
-/* Compile the cleaned pattern s into p's tokens; -1 on a bad pattern. */
-static int compile(pat *p, const char *src)
+/* Compile the cleaned pattern s into p's tokens; -1 on a bad pattern.
+ * dstar: moby's "**" (else two '*', as filepath.Match has them). */
+static int compile(pat *p, const char *src, int dstar)
 {
     const unsigned char *s = (const unsigned char *)src;
     size_t n = strlen(src), i = 0, tcap = 0, ccap = 0;
     while (i < n) {
         uint32_t r;
-        if (s[i] == '*' && i + 1 < n && s[i + 1] == '*') {
+        if (dstar && s[i] == '*' && i + 1 < n && s[i + 1] == '*') {
             i += 2;
             if (i < n && s[i] == '/')
                 i++;
@@ -328,6 +329,20 @@ int sbc_ignore_may_descend(const sbc_ignore *ig, const char *reldir)
     return res;
 }
 
+int sbc_glob_match(const char *pattern, const char *name)
+{
+    pat p = {0};
+    int r = compile(&p, pattern, 0);
+    if (r == 0) {
+        unsigned char *a = sbc_xmalloc(2 * (p.nt + 1));
+        r = run(&p, name, strlen(name), 0, a, a + p.nt + 1);
+        free(a);
+    }
+    free(p.t);
+    free(p.cls);
+    return r;
+}
+
 size_t sbc_ignore_count(const sbc_ignore *ig)
 {
     return ig ? ig->n : 0;
@@ -382,7 +397,7 @@ static int add_line(sbc_ignore *ig, size_t *cap, const char *l, size_t n, size_t
     pat *p = &ig->p[ig->n];
     memset(p, 0, sizeof *p);
     p->exception = exception;
-    int r = compile(p, c);
+    int r = compile(p, c, 1);
     if (r < 0) {
         sbc_err_set(e, 0, ".dockerignore:%zu: bad pattern \"%s%.900s\"", lineno, exception ? "!" : "", c);
         free(p->t);

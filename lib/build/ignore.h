@@ -51,6 +51,10 @@ int sbc_ignore_match(const sbc_ignore *ig, const char *relpath);
  * path below is in fact re-included, never 0 when one is. */
 int sbc_ignore_may_descend(const sbc_ignore *ig, const char *reldir);
 
+/* Go's filepath.Match of one path element: 1 when name matches pattern,
+ * 0 when not, -1 for a bad pattern (COPY's globs, element by element). */
+int sbc_glob_match(const char *pattern, const char *name);
+
 /* The number of patterns kept (for tests and --debug). */
 size_t sbc_ignore_count(const sbc_ignore *ig);
 

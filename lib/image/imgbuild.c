@@ -408,12 +408,14 @@ int sbc_build_image(sbc_store *s, const char *cfg, size_t cfglen, const sbc_newl
     sbc_json_add_str(rec, "Created", sbc_json_str(cj, "created"));
     char now[SBC_TIME_MAX];
     cJSON_AddStringToObject(rec, "Pulled", sbc_time_now(now, SBC_TIME_NSEC | SBC_TIME_SOURCE_DATE));
+    int held = s->lockfd >= 0; /* the caller's: kept */
     if (sbc_store_lock(s, e) < 0)
         goto out;
     rc = sbc_store_image_put(s, cdig, rec, NULL, e);
     for (int i = 0; rc == 0 && i < ntags; i++)
         rc = sbc_store_tag_set(s, tags[i], cdig, e);
-    sbc_store_unlock(s);
+    if (!held)
+        sbc_store_unlock(s);
     if (rc == 0 && id_out)
         snprintf(id_out, SBC_DIGEST_SIZE, "%s", cdig);
 out:

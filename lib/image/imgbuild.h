@@ -46,7 +46,10 @@ int sbc_build_layers_of(const sbc_image *img, sbc_newlayer **out, int *n, sbc_er
 /* Write an image: config bytes (kept exactly: the ID is their digest), its
  * layers (blobs and layer dirs must be in the store), an OCI manifest made
  * here, the record, then the tags (normalized "repo:tag", may be NULL/0).
- * repo_digests (may be NULL) are kept in the record. */
+ * repo_digests (may be NULL) are kept in the record.  Takes the store lock
+ * for the record and tags; a caller already holding it keeps it (sbc-build:
+ * an untagged step image and its build-cache entry under one lock, so no
+ * prune sees it untagged and unnamed, image/buildcache.h). */
 int sbc_build_image(sbc_store *s, const char *cfg, size_t cfglen, const sbc_newlayer *layers,
                     int n, const char *const *tags, int ntags, char id_out[SBC_DIGEST_SIZE], sbc_err *e);
 

@@ -107,7 +107,7 @@ void sbc_ctrfs_close(sbc_ctrfs *f)
 
 /* ---- paths in a root ---- */
 
-static int in_root(int root, const char *path, int flags)
+int sbc_in_root(int root, const char *path, int flags)
 {
     struct open_how how = {.flags = (unsigned)flags | O_CLOEXEC,
                            .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
@@ -188,7 +188,7 @@ static int src_open(const sbc_cp_end *s, int follow, struct cpath *c, int *pfd, 
         return -1;
     int dot = c->dot, slash = c->slash;
     for (int hops = 0;; hops++) {
-        if ((*pfd = in_root(s->root, c->parent, O_PATH | O_DIRECTORY)) < 0)
+        if ((*pfd = sbc_in_root(s->root, c->parent, O_PATH | O_DIRECTORY)) < 0)
             return no_path(e, s, s->path);
         if (fstatat(*pfd, c->base, st, AT_SYMLINK_NOFOLLOW) < 0)
             break;
@@ -250,6 +250,32 @@ static int clean_name(const char *in, char *out, size_t n)
     return 0;
 }
 
+/* The dirs of the clean name (all of it) made 0755 where missing, each in
+ * its parent resolved in the root dir: an archive may name a file before
+ * (or without) its dirs, as tar and Docker accept. */
+static int ux_mkparents(int dir, char *name)
+{
+    for (char *c = name;; c++) {
+        char k = *c;
+        if (k && k != '/')
+            continue;
+        *c = 0;
+        char *sl = strrchr(name, '/');
+        if (sl)
+            *sl = 0;
+        int pfd = sbc_in_root(dir, sl ? name : ".", O_PATH | O_DIRECTORY), rc = -1;
+        if (sl)
+            *sl = '/';
+        if (pfd >= 0) {
+            rc = mkdirat(pfd, sl ? sl + 1 : name, 0755) < 0 && errno != EEXIST ? -1 : 0;
+            close(pfd);
+        }
+        *c = k;
+        if (rc < 0 || !k)
+            return rc;
+    }
+}
+
 /* Parent dir fd (in the root u->dir) and last name of a clean name. */
 static int ux_parent(struct ux *u, char *name, const char **base)
 {
@@ -260,7 +286,9 @@ static int ux_parent(struct ux *u, char *name, const char **base)
     }
     *s = 0;
     *base = s + 1;
-    int fd = in_root(u->dir, name, O_PATH | O_DIRECTORY);
+    int fd = sbc_in_root(u->dir, name, O_PATH | O_DIRECTORY);
+    if (fd < 0 && errno == ENOENT && ux_mkparents(u->dir, name) == 0)
+        fd = sbc_in_root(u->dir, name, O_PATH | O_DIRECTORY);
     *s = '/';
     return fd;
 }
@@ -362,11 +390,12 @@ static int ux_entry(struct ux *u, const sbc_tar_entry *en)
     return rc < 0 ? sbc_err_sys(u->e, "entry %s", name) : 0;
 }
 
-static int untar(int dir, const sbc_cp_end *to, int in_fd, const sbc_cp_opts *o, sbc_err *e)
+static int untar_reader(int dir, const sbc_cp_end *to, sbc_tar_reader *a, const sbc_cp_opts *o,
+                        sbc_err *e)
 {
     struct ux *u = sbc_xcalloc(1, sizeof *u);
     u->dir = dir, u->to = to, u->o = o, u->e = e;
-    u->a = sbc_tar_reader_fd(in_fd);
+    u->a = a;
     int rc = 0, r;
     sbc_tar_entry *en;
     while (rc == 0 && (r = sbc_tar_next(u->a, &en, e)) != 0) {
@@ -378,9 +407,22 @@ static int untar(int dir, const sbc_cp_end *to, int in_fd, const sbc_cp_opts *o,
             rc = ux_entry(u, en);
         }
     }
-    sbc_tar_reader_free(u->a);
     free(u);
     return rc;
+}
+
+static int untar(int dir, const sbc_cp_end *to, int in_fd, const sbc_cp_opts *o, sbc_err *e)
+{
+    sbc_tar_reader *a = sbc_tar_reader_fd(in_fd);
+    int rc = untar_reader(dir, to, a, o, e);
+    sbc_tar_reader_free(a);
+    return rc;
+}
+
+int sbc_cp_untar(int dir, sbc_tar_reader *a, const sbc_cp_opts *o, sbc_err *e)
+{
+    static const sbc_cp_end none = {.root = -1};
+    return untar_reader(dir, &none, a, o, e);
 }
 
 /* ---- the copies ---- */
@@ -414,7 +456,7 @@ int sbc_cp_tar_out(const sbc_cp_end *src, const sbc_cp_opts *o, int out_fd, sbc_
 
 int sbc_cp_tar_in(const sbc_cp_end *dst, const sbc_cp_opts *o, int in_fd, sbc_err *e)
 {
-    int d = in_root(dst->root, dst->path, O_PATH | O_DIRECTORY);
+    int d = sbc_in_root(dst->root, dst->path, O_PATH | O_DIRECTORY);
     if (d < 0)
         return errno == ENOTDIR ? not_dir(e, dst, dst->path) : no_path(e, dst, dst->path);
     int rc = untar(d, dst, in_fd, o, e);
@@ -431,7 +473,7 @@ static int dst_plan(const sbc_cp_end *d, int src_dir, const char *as, int *dfd, 
     if (split(d->path, &c, e) < 0)
         return -1;
     struct stat st;
-    int fd = in_root(d->root, d->path, O_PATH);
+    int fd = sbc_in_root(d->root, d->path, O_PATH);
     if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         *dfd = fd;
         snprintf(name, NAME_MAX + 1, "%s", as);
@@ -448,7 +490,7 @@ static int dst_plan(const sbc_cp_end *d, int src_dir, const char *as, int *dfd, 
     } else if ((c.slash || c.dot) && !src_dir) {
         return sbc_err_set(e, 1, "destination directory %s%s does not exist", d->path, where(d, w, sizeof w));
     }
-    if ((*dfd = in_root(d->root, c.parent, O_PATH | O_DIRECTORY)) < 0)
+    if ((*dfd = sbc_in_root(d->root, c.parent, O_PATH | O_DIRECTORY)) < 0)
         return no_path(e, d, c.parent);
     snprintf(name, NAME_MAX + 1, "%s", c.base);
     return 0;

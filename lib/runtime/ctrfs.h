@@ -22,6 +22,7 @@
 #include <sys/types.h>
 
 #include "base/err.h"
+#include "base/tar.h"
 #include "runtime/container.h"
 
 typedef struct sbc_ctrfs {
@@ -60,7 +61,14 @@ typedef struct sbc_cp_opts {
 int sbc_cp(const sbc_cp_end *src, const sbc_cp_end *dst, const sbc_cp_opts *o, sbc_err *e);
 /* src as a plain tar to out_fd (its top entry named as docker cp names it). */
 int sbc_cp_tar_out(const sbc_cp_end *src, const sbc_cp_opts *o, int out_fd, sbc_err *e);
-/* A tar (plain or gzip) from in_fd extracted into the dir dst. */
+/* A plain tar from in_fd extracted into the dir dst. */
 int sbc_cp_tar_in(const sbc_cp_end *dst, const sbc_cp_opts *o, int in_fd, sbc_err *e);
+/* The entries of a (decompressed) tar reader extracted into the dir fd dir
+ * with the same rules (sbc-build's ADD; ids not shifted). */
+int sbc_cp_untar(int dir, sbc_tar_reader *a, const sbc_cp_opts *o, sbc_err *e);
+
+/* openat2(root, path, flags | O_CLOEXEC, RESOLVE_IN_ROOT |
+ * RESOLVE_NO_MAGICLINKS), "" being the root itself: -1 with errno. */
+int sbc_in_root(int root, const char *path, int flags);
 
 #endif

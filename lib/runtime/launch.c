@@ -1529,6 +1529,7 @@ static void close_pair(int p[2])
 static void foreground_io(const sbc_container *c, sbc_spec *s, int flags, sbc_fg_io *io, int out[2], int err[2])
 {
     *io = (sbc_fg_io){.ptmx = -1, .out = -1, .err = -1, .log = -1, .interactive = flags & SBC_START_STDIN,
+                      .kill_on_stop = !!(flags & SBC_START_KILL_ON_STOP),
                       .show = (flags & SBC_START_NO_STDOUT ? 0 : 2) | (flags & SBC_START_NO_STDERR ? 0 : 4)};
     s->stdio[0] = flags & SBC_START_STDIN ? STDIN_FILENO : -1;
     s->stdio[1] = flags & SBC_START_NO_STDOUT ? -1 : STDOUT_FILENO;

@@ -86,9 +86,11 @@ int sbc_launch_create(sbc_store *st, const sbc_create_opts *o, sbc_container *c,
 /* Start c.  Foreground (detached = 0): waits, *exit_code gets the
  * container's code; stdin is passed when `interactive` has SBC_START_STDIN
  * (1), stdout and stderr unless it has SBC_START_NO_STDOUT/NO_STDERR
- * (-a: those go to /dev/null).  Detached: returns
+ * (-a: those go to /dev/null); SBC_START_KILL_ON_STOP: SIGINT, SIGTERM or
+ * SIGHUP to this process kill the container (sbc_fg_stop_signal, monitor.h,
+ * tells which came) rather than being passed on.  Detached: returns
  * once the command runs under its monitor. */
-enum { SBC_START_STDIN = 1, SBC_START_NO_STDOUT = 2, SBC_START_NO_STDERR = 4 };
+enum { SBC_START_STDIN = 1, SBC_START_NO_STDOUT = 2, SBC_START_NO_STDERR = 4, SBC_START_KILL_ON_STOP = 8 };
 int sbc_launch_start(const char *root, sbc_container *c, int detached, int interactive,
                      int *exit_code, sbc_err *e);
 

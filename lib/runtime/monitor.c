@@ -70,6 +70,8 @@ static void relay(int *fd, const char *stream, int showfd, int log, int own)
     *fd = -1;
 }
 
+int sbc_fg_stop_signal;
+
 int sbc_monitor_foreground(pid_t pid, int pidfd, const sbc_fg_io *io, sbc_health_sched *hs)
 {
     sigset_t set, old;
@@ -113,6 +115,9 @@ int sbc_monitor_foreground(pid_t pid, int pidfd, const sbc_fg_io *io, sbc_health
                 if (sig == SIGWINCH) {
                     if (ptmx >= 0)
                         sbc_tty_copy_winsize(STDIN_FILENO, ptmx);
+                } else if (io->kill_on_stop && (sig == SIGINT || sig == SIGTERM || sig == SIGHUP)) {
+                    sbc_fg_stop_signal = sig;
+                    kill(pid, SIGKILL);
                 } else if (sig != SIGCHLD) {
                     kill(pid, sig);
                 }

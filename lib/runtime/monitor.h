@@ -26,7 +26,10 @@ void sbc_monitor_sigset(sigset_t *set);
  * SIGPIPE, as it would writing there itself). */
 typedef struct sbc_fg_io {
     int ptmx, out, err, log, show, interactive;
+    int kill_on_stop; /* SIGINT, SIGTERM, SIGHUP kill the container (sbc-build's RUN) */
 } sbc_fg_io;
+/* The signal that made a kill_on_stop run end it (0: none). */
+extern int sbc_fg_stop_signal;
 /* Wait for pid, pumping io; hs: its health checks, or NULL (stopped when it
  * exits).  Returns the Docker-style exit code. */
 int sbc_monitor_foreground(pid_t pid, int pidfd, const sbc_fg_io *io, sbc_health_sched *hs);

@@ -796,7 +796,7 @@ int sbc_oci_exec(sbc_oci *c, const sbc_oci_exec_opts *o, int *code, sbc_err *e)
             rc = -1;
         }
         int ptmx = o->console_socket ? -1 : p.ptmx;
-        *code = sbc_monitor_foreground(p.pid, p.pidfd, &(sbc_fg_io){ptmx, -1, -1, -1, 6, 1}, NULL);
+        *code = sbc_monitor_foreground(p.pid, p.pidfd, &(sbc_fg_io){ptmx, -1, -1, -1, 6, 1, 0}, NULL);
         sigprocmask(SIG_SETMASK, &old, NULL);
     }
     if (p.pidfd >= 0)

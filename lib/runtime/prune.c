@@ -10,6 +10,7 @@
 
 #include "base/digest.h"
 #include "base/json.h"
+#include "image/buildcache.h"
 #include "runtime/container.h"
 #include "runtime/volume.h"
 
@@ -75,10 +76,13 @@ void sbc_container_sizes(sbc_store *s, const sbc_container *c, long long *rw, lo
 /* ---- images -------------------------------------------------------------- */
 
 /* The images and how many use each layer: ids[i], used[i] (a container
- * uses it), and per layer (diff ID hex) its count and size. */
+ * uses it), dangling[i] (untagged), inter[i] (untagged and named by the
+ * build cache: an intermediate image), and per layer (diff ID hex) the
+ * images using it, those of them not intermediate (top), those in use
+ * (busy), and its size. */
 typedef struct layer_use {
     char hex[SBC_HEX_SIZE];
-    int images;
+    int images, top, busy;
     long long size;
 } layer_use;
 
@@ -87,6 +91,7 @@ typedef struct image_set {
     size_t n;
     int *used;
     int *dangling;
+    int *inter;
     layer_use *layers;
     size_t nlayers;
 } image_set;
@@ -98,6 +103,7 @@ static void image_set_free(image_set *is)
     free(is->ids);
     free(is->used);
     free(is->dangling);
+    free(is->inter);
     free(is->layers);
     memset(is, 0, sizeof *is);
 }
@@ -122,10 +128,14 @@ static int image_set_load(sbc_store *s, image_set *is, sbc_err *e)
         return -1;
     is->used = sbc_xcalloc(is->n + 1, sizeof *is->used);
     is->dangling = sbc_xcalloc(is->n + 1, sizeof *is->dangling);
+    is->inter = sbc_xcalloc(is->n + 1, sizeof *is->inter);
     sbc_image_row *rows = NULL;
-    size_t nrows = 0;
-    if (sbc_image_list(s, NULL, &rows, &nrows, e) < 0)
+    size_t nrows = 0, ncache = 0;
+    char **cache = NULL;
+    if (sbc_image_list(s, NULL, &rows, &nrows, e) < 0 || sbc_bcache_ids(s, &cache, &ncache, e) < 0) {
+        sbc_image_rows_free(rows, nrows);
         return -1;
+    }
     for (size_t i = 0; i < is->n; i++) {
         char who[SBC_HEX_SIZE];
         sbc_err ue = {0};
@@ -134,6 +144,7 @@ static int image_set_load(sbc_store *s, image_set *is, sbc_err *e)
         for (size_t r = 0; r < nrows; r++)
             if (!strcmp(rows[r].id, is->ids[i]) && strcmp(rows[r].repo, "<none>"))
                 is->dangling[i] = 0;
+        is->inter[i] = is->dangling[i] && sbc_bcache_has(cache, ncache, is->ids[i]);
         sbc_image img;
         sbc_err le = {0};
         if (sbc_image_lookup(s, is->ids[i], &img, &le) < 0)
@@ -145,6 +156,8 @@ static int image_set_load(sbc_store *s, image_set *is, sbc_err *e)
                 continue;
             layer_use *u = layer_of(is, sbc_digest_hex(d));
             u->images++;
+            u->top += !is->inter[i];
+            u->busy += is->used[i];
             if (u->size < 0) {
                 char rel[128];
                 snprintf(rel, sizeof rel, "layers/%s", u->hex);
@@ -154,6 +167,7 @@ static int image_set_load(sbc_store *s, image_set *is, sbc_err *e)
         sbc_image_free(&img);
     }
     sbc_image_rows_free(rows, nrows);
+    sbc_names_free(cache, ncache);
     return 0;
 }
 
@@ -178,44 +192,78 @@ static long long own_bytes(sbc_store *s, image_set *is, size_t i)
     return n;
 }
 
-int sbc_prune_images(sbc_store *s, int all, sbc_prune_fn fn, void *arg, long long *freed, sbc_err *e)
+/* Remove the unused images of the set that pick (0 dangling, 1 every one,
+ * 2 intermediate) takes; an intermediate image only with 2. */
+static int prune_set(sbc_store *s, image_set *is, int pick, sbc_prune_fn fn, void *arg, long long *freed,
+                     sbc_err *e)
 {
-    *freed = 0;
-    if (sbc_store_lock(s, e) < 0)
-        return -1;
-    image_set is;
-    int rc = image_set_load(s, &is, e);
-    for (size_t i = 0; rc == 0 && i < is.n; i++) {
-        if (is.used[i] || (!all && !is.dangling[i]))
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < is->n; i++) {
+        if (is->used[i] || (pick == 2) != is->inter[i] || (!pick && !is->dangling[i]))
             continue;
-        long long own = own_bytes(s, &is, i);
+        long long own = own_bytes(s, is, i);
         sbc_image img;
-        if (sbc_image_lookup(s, is.ids[i], &img, e) < 0) {
-            rc = -1;
-            break;
-        }
+        if (sbc_image_lookup(s, is->ids[i], &img, e) < 0)
+            return -1;
         /* every name of it goes: remove by ID with force (nothing uses it) */
         sbc_image_removal r = {0};
-        rc = sbc_image_remove(s, is.ids[i], &img, NULL, 1, &r, e);
+        rc = sbc_image_remove(s, is->ids[i], &img, NULL, 1, &r, e);
         for (size_t k = 0; k < r.nuntagged; k++)
             fn(arg, "untagged", r.untagged[k]);
         if (r.deleted) {
-            fn(arg, "deleted", img.id);
+            fn(arg, pick == 2 ? "cache" : "deleted", img.id);
             *freed += own;
             /* its layers now have one image fewer */
             const cJSON *l;
             cJSON_ArrayForEach(l, sbc_json_arr(img.record, "Layers")) {
                 const char *d = sbc_json_str(l, "DiffID");
                 if (d && sbc_digest_valid(d))
-                    layer_of(&is, sbc_digest_hex(d))->images--;
+                    layer_of(is, sbc_digest_hex(d))->images--;
             }
         }
         sbc_image_removal_free(&r);
         sbc_image_free(&img);
     }
+    return rc;
+}
+
+static int prune_locked(sbc_store *s, int all, int cache, sbc_prune_fn fn, void *arg, long long *freed,
+                        sbc_err *e)
+{
+    *freed = 0;
+    if (sbc_store_lock(s, e) < 0)
+        return -1;
+    image_set is;
+    int rc = image_set_load(s, &is, e);
+    if (rc == 0 && cache) {
+        /* the entries first, so none ever names a half-removed image */
+        if (all)
+            sbc_bcache_drop(s, NULL);
+        for (size_t i = 0; !all && i < is.n; i++)
+            if (is.inter[i] && !is.used[i])
+                sbc_bcache_drop(s, is.ids[i]);
+    }
+    if (rc == 0)
+        rc = prune_set(s, &is, cache ? 2 : all, fn, arg, freed, e);
+    if (rc == 0 && cache) { /* and RUN --mount=type=cache's directories */
+        long long b = sbc_du(s->fd, "build-mounts");
+        sbc_err e2 = {0};
+        if (b > 0 && sbc_rm_rf(s->fd, "build-mounts", &e2) == 0)
+            *freed += b;
+    }
     image_set_free(&is);
     sbc_store_unlock(s);
     return rc;
+}
+
+int sbc_prune_images(sbc_store *s, int all, sbc_prune_fn fn, void *arg, long long *freed, sbc_err *e)
+{
+    return prune_locked(s, all, 0, fn, arg, freed, e);
+}
+
+int sbc_prune_build_cache(sbc_store *s, int all, sbc_prune_fn fn, void *arg, long long *freed, sbc_err *e)
+{
+    return prune_locked(s, all, 1, fn, arg, freed, e);
 }
 
 /* ---- containers ----------------------------------------------------------- */
@@ -265,16 +313,25 @@ int sbc_df(sbc_store *s, sbc_df_row rows[4], sbc_err *e)
         image_set_free(&is);
         return -1;
     }
-    rows[0].total = (int)is.n;
+    /* the images, and as build cache the intermediate ones: a layer
+     * counts as an image's when one not intermediate uses it, else as
+     * build cache (reclaimable unless a container uses one of its images) */
     for (size_t i = 0; i < is.nlayers; i++) {
-        long long b = is.layers[i].size > 0 ? is.layers[i].size : 0;
-        rows[0].size += b;
-        if (is.layers[i].images > 1)
-            rows[0].shared += b;
+        const layer_use *u = &is.layers[i];
+        long long b = u->size > 0 ? u->size : 0;
+        sbc_df_row *r = &rows[u->top ? 0 : 3];
+        r->size += b;
+        r->reclaimable += !u->top && !u->busy ? b : 0;
+        rows[0].shared += u->top > 1 ? b : 0;
     }
+    long long mounts = sbc_du(s->fd, "build-mounts"); /* RUN --mount=type=cache */
+    rows[3].size += mounts > 0 ? mounts : 0;
+    rows[3].reclaimable += mounts > 0 ? mounts : 0;
     for (size_t i = 0; i < is.n; i++) {
-        rows[0].active += is.used[i];
-        if (!is.used[i])
+        sbc_df_row *r = &rows[is.inter[i] ? 3 : 0];
+        r->total++;
+        r->active += is.used[i];
+        if (!is.used[i] && !is.inter[i])
             rows[0].reclaimable += own_bytes(s, &is, i);
     }
     image_set_free(&is);
