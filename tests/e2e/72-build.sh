@@ -305,7 +305,7 @@ fi
 prep onbuild-parent; prep onbuild-child
 if both onbuild-parent obparent:1; then
   expect_out '["RUN echo triggered > /onbuild.txt", "COPY child.txt /from-child-context.txt"]' "onbuild: ONBUILD recorded in the parent" cfg "$T/cfg/onbuild-parent.json" 'c.get("OnBuild")'
-  START=$(date +%s)
+  # (START stays the parent's: the child's tree holds the parents' RUN files)
   sbuild "$T/ctx/onbuild-child" obchild:1 --build-arg PARENT=obparent:1
   if [ "$RC" = 0 ] && sbc_tree obchild:1 "$T/tree/onbuild-child" && sbc_config obchild:1 >"$T/cfg/onbuild-child.json"; then
     pass "onbuild: the child builds"
