@@ -436,7 +436,7 @@ bad() {
   else fail "bad:   $n left $((ni - N0)) images, $nc containers"; fi
 }
 bad bad-unknown 4 "unknown instruction|FROOB" "an unknown instruction"
-bad bad-continuation "3|4" "." "a continuation at the end of the file"
+bad bad-continuation "3|4" "continuation|end of (the )?file|EOF" "a continuation at the end of the file"
 bad bad-parent 3 "not found|outside|forbidden" "COPY ../x"
 bad bad-abs 3 "not found" "COPY /etc/shadow (absolute: the context's, which has none)"
 bad bad-glob 3 "no source files|not found|nomatch" "a COPY glob matching nothing"
