@@ -329,6 +329,13 @@ if both links links:1; then
   no_secret "$T/tree/links" "links: nothing from outside the context in the image"
 fi
 
+# ---------------------------------------------------------------- the escape directive
+prep escape
+if both escape escape:1; then
+  check_file "$T/tree/escape" backslash.txt not-continued "escape: with '# escape=\`' a \\ at the end of a line does not continue it"
+  check_file "$T/tree/escape" continued.txt "one two" "escape:   and \` continues the line"
+fi
+
 # ---------------------------------------------------------------- heredoc (buildah 1.28 has none: sbc only)
 prep heredoc
 sbuild "$T/ctx/heredoc" heredoc:1
