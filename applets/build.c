@@ -81,12 +81,13 @@ static void show_quiet(int fd)
 
 int build_main(int argc, char **argv)
 {
-    enum { O_ARG = 256, O_COMP, O_IID, O_LABEL, O_NET, O_NOCACHE, O_PLAT, O_PROG, O_PULL, O_TARGET, O_FILE = 'f', O_Q = 'q', O_T = 't' };
+    enum { O_ARG = 256, O_COMP, O_IID, O_LABEL, O_NET, O_NOCACHE, O_PLAT, O_PROG, O_PULL, O_TARGET, O_RM, O_FILE = 'f', O_Q = 'q', O_T = 't' };
     static const sbc_option opts[] = {
         {"build-arg", 0, SBC_OPT_ARG, O_ARG}, {"compress", 0, SBC_OPT_ARG, O_COMP}, {"file", 'f', SBC_OPT_ARG, O_FILE}, {"iidfile", 0, SBC_OPT_ARG, O_IID},
         {"label", 0, SBC_OPT_ARG, O_LABEL}, {"network", 0, SBC_OPT_ARG, O_NET}, {"no-cache", 0, SBC_OPT_NOARG, O_NOCACHE},
         {"platform", 0, SBC_OPT_ARG, O_PLAT}, {"progress", 0, SBC_OPT_ARG, O_PROG}, {"pull", 0, SBC_OPT_NOARG, O_PULL},
-        {"quiet", 'q', SBC_OPT_NOARG, O_Q}, {"tag", 't', SBC_OPT_ARG, O_T}, {"target", 0, SBC_OPT_ARG, O_TARGET},
+        {"quiet", 'q', SBC_OPT_NOARG, O_Q}, {"rm", 0, SBC_OPT_NOARG | SBC_OPT_HIDDEN, O_RM},
+        {"force-rm", 0, SBC_OPT_NOARG | SBC_OPT_HIDDEN, O_RM}, {"tag", 't', SBC_OPT_ARG, O_T}, {"target", 0, SBC_OPT_ARG, O_TARGET},
         {0},
     };
     const char **args = sbc_xcalloc((size_t)argc, sizeof *args), **labels = sbc_xcalloc((size_t)argc, sizeof *labels),
@@ -118,6 +119,7 @@ int build_main(int argc, char **argv)
         case O_PULL: bo.pull = 1; break;
         case O_TARGET: bo.target = o.arg; break;
         case O_Q: quiet = 1; break;
+        case O_RM: break; /* Docker's classic builder's: step containers always go */
         case O_PROG:
             if (strcmp(o.arg, "plain") && strcmp(o.arg, "tty") && strcmp(o.arg, "auto") && strcmp(o.arg, "quiet"))
                 sbc_usage_error("--progress: expected plain, tty, auto or quiet, got \"%s\"", o.arg);
