@@ -372,6 +372,9 @@ EOF
 if grep -Eq '^#[0-9]+ \[[^]]*[0-9]+/[0-9]+\] RUN sleep 2' "$T/cache1.err" && grep -Eq '^#[0-9]+ DONE [0-9]+\.[0-9]+s$' "$T/cache1.err" &&
    grep -q 'generated-output' "$T/cache1.err"; then pass "progress: '#N [i/n] INSTR', the RUN's output, '#N DONE 0.0s'"
 else fail "progress format: $(head -c 600 "$T/cache1.err" | tr '\n' '|')"; fi
+# BuildKit's plain progress names the image FROM resolved to, not "${BASE}"
+if grep -Eq "^#[0-9]+ \[[^]]*1/[0-9]+\] FROM (docker.io/)?$BASE" "$T/cache1.err"; then pass "progress: FROM shows the image, its ARG expanded"
+else fail "progress: FROM line: $(grep -m1 -E '^#[0-9]+ .*FROM' "$T/cache1.err")"; fi
 t0=$(date +%s%N); sbuild "$C" cache:2; t1=$(date +%s%N)
 SECOND=$(( (t1 - t0) / 1000000 ))
 steps "$T/err" >"$T/steps2"
