@@ -409,7 +409,7 @@ expect_out '2023-11-14T22:13:20Z' "SOURCE_DATE_EPOCH: the image's created time" 
 tar -C "$T/ctx/sde" -cf "$T/sde.tar" .
 "${SB[@]}" --no-cache -t sde:stdin - <"$T/sde.tar" >"$T/out" 2>"$T/err"; RC=$?
 if [ "$RC" = 0 ] && [ "$(tail -n1 "$T/out")" = "$A" ]; then pass "context '-': a tar on stdin gives the same image"
-else fail "context '-' (rc=$RC $(tail -n1 "$T/out") vs $A; $(tail -c 300 "$T/err"))"; fi
+else fail "context '-' (rc=$RC $(tail -n1 "$T/out") vs $A; $(tail -c 300 "$T/err" | tr '\n' '|'))"; fi
 gzip -c "$T/sde.tar" >"$T/sde.tar.gz"
 sbuild "$T/sde.tar.gz" sde:tarball --no-cache
 if [ "$RC" = 0 ] && [ "$SID" = "$A" ]; then pass "context tarball (.tar.gz) gives the same image"; else fail "tarball context ($SID vs $A; $(_why))"; fi
