@@ -87,6 +87,30 @@ no_secret() {
   fi
   if [ -z "$hit" ]; then pass "$2"; else fail "$2 (secret content in: $hit)"; fi
 }
+# layerdiff IMG1 IMG2: the first layer entry (tar -tv) that differs between the images
+layerdiff() {
+  local d=$T/ld i
+  rm -rf "$d"; mkdir -p "$d/1" "$d/2"
+  sbc-save "$1" | tar -x -C "$d/1" && sbc-save "$2" | tar -x -C "$d/2" || { echo "(save failed)"; return; }
+  python3 - "$d/1" "$d/2" <<'PY'
+import json, sys, tarfile
+def listing(d):
+    m = json.load(open(d + "/manifest.json"))[0]
+    out = []
+    for i, l in enumerate(m["Layers"]):
+        with tarfile.open(d + "/" + l) as t:
+            for e in t.getmembers():
+                out.append("layer %d: %s %o %d:%d %d %s%s" % (i, e.name, e.mode, e.uid, e.gid, e.mtime,
+                           "->" + e.linkname if e.linkname else "", " size %d" % e.size if e.isfile() else ""))
+    return out
+a, b = listing(sys.argv[1]), listing(sys.argv[2])
+for x, y in zip(a, b):
+    if x != y:
+        print("first difference: %s | %s" % (x, y)); break
+else:
+    print("layer listings equal (%d, %d entries)" % (len(a), len(b)))
+PY
+}
 nimages() { sbc-images -aq 2>/dev/null | wc -l; }
 
 # ---------------------------------------------------------------- buildah
@@ -409,10 +433,10 @@ expect_out '2023-11-14T22:13:20Z' "SOURCE_DATE_EPOCH: the image's created time" 
 tar -C "$T/ctx/sde" -cf "$T/sde.tar" .
 "${SB[@]}" --no-cache -t sde:stdin - <"$T/sde.tar" >"$T/out" 2>"$T/err"; RC=$?
 if [ "$RC" = 0 ] && [ "$(tail -n1 "$T/out")" = "$A" ]; then pass "context '-': a tar on stdin gives the same image"
-else fail "context '-' (rc=$RC $(tail -n1 "$T/out") vs $A; $(tail -c 300 "$T/err" | tr '\n' '|'))"; fi
+else fail "context '-' (rc=$RC $(tail -n1 "$T/out") vs $A; $(layerdiff sde:stdin sde:1); $(tail -c 300 "$T/err" | tr '\n' '|'))"; fi
 gzip -c "$T/sde.tar" >"$T/sde.tar.gz"
 sbuild "$T/sde.tar.gz" sde:tarball --no-cache
-if [ "$RC" = 0 ] && [ "$SID" = "$A" ]; then pass "context tarball (.tar.gz) gives the same image"; else fail "tarball context ($SID vs $A; $(_why))"; fi
+if [ "$RC" = 0 ] && [ "$SID" = "$A" ]; then pass "context tarball (.tar.gz) gives the same image"; else fail "tarball context ($SID vs $A; $(layerdiff sde:tarball sde:1); $(_why))"; fi
 unset SOURCE_DATE_EPOCH
 
 # ---------------------------------------------------------------- CLI
