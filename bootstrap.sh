@@ -29,7 +29,7 @@ BUILD_PKGS="musl-tools dpkg-dev make gcc xz-utils bzip2 linux-libc-dev ca-certif
 TEST_PKGS="docker-registry skopeo umoci busybox-static openssl python3 iproute2 nftables tmux
  debootstrap hyperfine time util-linux procps zstd vagrant vagrant-libvirt btrfs-progs qemu-system-x86 cpio
  podman keyutils uidmap passt slirp4netns
- conmon catatonit crun runc containerd golang-go
+ conmon catatonit crun runc containerd golang-go buildah
  libbearssl-dev libcjson-dev libisal-dev zlib1g-dev libzstd-dev libseccomp-dev"
 # the stamp: a hash of the build steps (this script from the "build steps"
 # line down, and the package list) and of the revisions built (VERSIONS)

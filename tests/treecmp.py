@@ -1,7 +1,22 @@
 #!/usr/bin/env python3
-"""treecmp.py A B - compare two directory trees: types, modes (incl. setuid),
-owners, sizes, contents, symlink targets, hardlink groups, xattrs and
-regular-file mtimes.  Prints each difference; exit 1 if any."""
+"""treecmp.py [OPTIONS] A B - compare two directory trees: types, modes (incl.
+setuid), owners, sizes, contents, symlink targets, hardlink groups, xattrs and
+regular-file mtimes.  Prints each difference; exit 1 if any.
+
+  --mtime-after EPOCH  compare a regular file's mtime only when one side's is
+                       before EPOCH: files a build's RUN made or changed carry
+                       the time they were written (at or after the build's
+                       start, EPOCH) on both sides, and those legitimately
+                       differ; copied files keep their source's older time,
+                       and that still must match
+  --optional PATH      (repeatable) PATH may be on one side only when it is an
+                       empty file or directory there: a runtime's mount point
+                       left behind (buildah leaves /etc/hosts, /etc/hostname,
+                       /etc/resolv.conf and /run after a RUN); on both sides
+                       it is compared, mtime excepted
+"""
+import argparse
+import fnmatch
 import hashlib
 import os
 import stat
@@ -45,14 +60,39 @@ def scan(root):
     return out
 
 
+def empty(root, rel, e):
+    """rel (entry e under root) is an empty file or an empty directory."""
+    if e['type'] == stat.S_IFDIR:
+        return not os.listdir(os.path.join(root, rel))
+    return e['type'] == stat.S_IFREG and e.get('size') == 0
+
+
 def main():
-    a, b = scan(sys.argv[1]), scan(sys.argv[2])
+    ap = argparse.ArgumentParser(description='compare two directory trees')
+    ap.add_argument('--mtime-after', type=int)
+    ap.add_argument('--optional', action='append', default=[])
+    ap.add_argument('a')
+    ap.add_argument('b')
+    o = ap.parse_args()
+    A, B = o.a, o.b
+    a, b = scan(A), scan(B)
+    optional = lambda k: any(fnmatch.fnmatchcase(k, p.strip('/')) for p in o.optional)
+    for k in set(a) & set(b):
+        ea, eb = a[k], b[k]
+        if 'mtime' in ea and 'mtime' in eb:
+            if (o.mtime_after is not None and ea['mtime'] >= o.mtime_after and eb['mtime'] >= o.mtime_after) \
+                    or optional(k):
+                ea.pop('mtime'); eb.pop('mtime')
     bad = 0
     for k in sorted(set(a) | set(b)):
         if k not in a:
-            print(f'only in {sys.argv[2]}: {k}'); bad += 1
+            if optional(k) and empty(B, k, b[k]):
+                continue
+            print(f'only in {B}: {k}'); bad += 1
         elif k not in b:
-            print(f'only in {sys.argv[1]}: {k}'); bad += 1
+            if optional(k) and empty(A, k, a[k]):
+                continue
+            print(f'only in {A}: {k}'); bad += 1
         elif a[k] != b[k]:
             diffs = {f: (a[k].get(f), b[k].get(f)) for f in set(a[k]) | set(b[k]) if a[k].get(f) != b[k].get(f)}
             print(f'differs: {k}: {diffs}'); bad += 1
