@@ -27,7 +27,7 @@ typedef struct builder {
     const sbc_build_opts *o;
     sbc_dockerfile *df;
     bstage *stages;
-    size_t nstages;
+    size_t nstages, target;
     bargs meta;          /* ARGs before the first FROM */
     char *used;          /* build_args[i] was consumed */
     int ctx;             /* the context's root dir fd */

@@ -798,6 +798,27 @@ static int from_step(bstate *st, const sbc_df_instr *in, const char *lb, sbc_err
     return rc < 0 ? -1 : 0;
 }
 
+/* --label: on the target's config, with a history entry as Docker's
+ * classic builder and buildah write it. */
+static void cli_labels(bstate *st)
+{
+    sbc_buf t = {0};
+    sbc_buf_adds(&t, "/bin/sh -c #(nop) LABEL");
+    for (int i = 0; i < st->b->o->nlabels; i++) {
+        char *k = sbc_xstrdup(st->b->o->labels[i]), *eq = strchr(k, '=');
+        if (eq)
+            *eq++ = 0;
+        sbc_json_add_str(cc_field(st, "Labels", 0), k, eq ? eq : "");
+        sbc_buf_printf(&t, " \"%s\"=\"%s\"", k, eq ? eq : "");
+        free(k);
+    }
+    const char *parts[2] = {"label", t.data};
+    bkey(st, parts, 2, st->chain);
+    bstate_history(st, t.data);
+    sbc_buf_free(&t);
+    st->dirty = 1;
+}
+
 static int build_stage(builder *b, size_t idx, sbc_err *e)
 {
     bstage *sg = &b->stages[idx];
@@ -823,18 +844,8 @@ static int build_stage(builder *b, size_t idx, sbc_err *e)
         st.index = (int)(i - sg->first) + 1;
         rc = run_step(&st, &b->df->v[i], lb, e);
     }
-    if (rc == 0 && b->o->nlabels && idx + 1 == b->nstages) {
-        for (int i = 0; i < b->o->nlabels; i++) {
-            char *k = sbc_xstrdup(b->o->labels[i]), *eq = strchr(k, '=');
-            if (eq)
-                *eq++ = 0;
-            sbc_json_add_str(cc_field(&st, "Labels", 0), k, eq ? eq : "");
-            const char *parts[2] = {"label", b->o->labels[i]};
-            bkey(&st, parts, 2, st.chain);
-            free(k);
-        }
-        st.dirty = 1;
-    }
+    if (rc == 0 && b->o->nlabels && idx == b->target)
+        cli_labels(&st);
     if (rc == 0)
         rc = bstate_image(&st, e);
     if (rc == 0)
@@ -912,6 +923,7 @@ int sbc_build_dockerfile(sbc_store *s, const sbc_build_opts *o, char id[SBC_DIGE
         goto out;
     if (split_stages(&b, e) < 0 || find_target(&b, &target, e) < 0)
         goto out;
+    b.target = target;
     if (b.df->syntax)
         bnote(&b, "note: # syntax=%s is ignored: sbc builds with its own frontend", b.df->syntax);
     if (build_stage(&b, target, e) < 0)

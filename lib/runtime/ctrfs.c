@@ -223,7 +223,41 @@ struct ux {
     const sbc_cp_end *to; /* (its id map) */
     const sbc_cp_opts *o;
     sbc_err *e;
+    /* the dirs made or updated, whose mtimes are set at the end (their
+     * entries change them on the way, as tar does it) */
+    char **dnames;
+    long long *dtimes;
+    size_t nd, dcap;
 };
+
+static void ux_dir_later(struct ux *u, const char *name, long long mtime)
+{
+    if (u->nd == u->dcap) {
+        u->dcap = u->dcap ? u->dcap * 2 : 16;
+        u->dnames = sbc_xrealloc(u->dnames, u->dcap * sizeof *u->dnames);
+        u->dtimes = sbc_xrealloc(u->dtimes, u->dcap * sizeof *u->dtimes);
+    }
+    u->dnames[u->nd] = sbc_xstrdup(name);
+    u->dtimes[u->nd++] = mtime;
+}
+
+/* The dirs' mtimes, each resolved in the root again (never followed out). */
+static void ux_dir_times(struct ux *u)
+{
+    for (size_t i = 0; i < u->nd; i++) {
+        int fd = sbc_in_root(u->dir, u->dnames[i], O_PATH | O_DIRECTORY);
+        if (fd >= 0) {
+            char p[64];
+            snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+            struct timespec ts[2] = {{(time_t)u->dtimes[i], 0}, {(time_t)u->dtimes[i], 0}};
+            utimensat(AT_FDCWD, p, ts, 0);
+            close(fd);
+        }
+        free(u->dnames[i]);
+    }
+    free(u->dnames);
+    free(u->dtimes);
+}
 
 /* A tar name made relative and clean: no "", "." or ".." parts. */
 static int clean_name(const char *in, char *out, size_t n)
@@ -386,6 +420,8 @@ static int ux_entry(struct ux *u, const sbc_tar_entry *en)
     int rc = ux_make(u, en, pfd, base);
     if (rc == 0 && en->type != SBC_TAR_HARDLINK)
         rc = ux_meta(u, en, pfd, base);
+    if (rc == 0 && en->type == SBC_TAR_DIR)
+        ux_dir_later(u, name, en->mtime);
     close(pfd);
     return rc < 0 ? sbc_err_sys(u->e, "entry %s", name) : 0;
 }
@@ -407,6 +443,7 @@ static int untar_reader(int dir, const sbc_cp_end *to, sbc_tar_reader *a, const 
             rc = ux_entry(u, en);
         }
     }
+    ux_dir_times(u);
     free(u);
     return rc;
 }
