@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 ASAN_ONLY=0
 [ "${1:-}" = --asan ] && { ASAN_ONLY=1; shift; }
 # the e2e scripts that run again on the sanitizer build
-ASAN_TESTS=${SBC_ASAN_TESTS:-"20-login 30-pull 40-run 41-lifecycle 42-exec 43-limits 44-hardening 45-run-network 46-escape 47-drivers 49-harden 50-network 51-userns 60-images 61-push 63-format 70-health"}
+ASAN_TESTS=${SBC_ASAN_TESTS:-"20-login 30-pull 40-run 41-lifecycle 42-exec 43-limits 44-hardening 45-run-network 46-escape 47-drivers 49-harden 50-network 51-userns 60-images 61-push 63-format 70-health 72-build"}
 TOP=$(pwd)
 PASS=0
 FAIL=0

@@ -540,6 +540,11 @@ int bstep_copy(bstate *st, const sbc_df_instr *in, sbc_err *e)
     from_root fr = {0};
     sbc_copy_plan *p = NULL;
     int rc = -1, add = in->cmd[0] == 'a';
+    if (geteuid() != 0) { /* the files go in through an overlay mount of the host's (as sbc-cp's) */
+        sbc_err_set(e, 1, "%s: not supported yet in a rootless build (RUN and the metadata steps are)",
+                    add ? "ADD" : "COPY");
+        goto out;
+    }
     if (copy_flags(st, in, &from, &chown, &chmod, e) < 0)
         goto out;
     for (size_t i = 0; i < in->nargs; i++)
